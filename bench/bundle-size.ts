@@ -1,0 +1,51 @@
+/**
+ * Why the AWS SDK is bundled into each handler: size and cold-load time of every
+ * *.lambda.ts bundled both ways, printed as figures and ratios (not asserted anywhere).
+ *
+ *   npx projen bench
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'fs';
+import * as path from 'path';
+import { gzipSync } from 'zlib';
+
+const ROOT = path.join(__dirname, '..');
+const RUNS = 7;
+
+function handlers(dir = path.join(ROOT, 'src')): string[] {
+  return readdirSync(dir).flatMap(name => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return handlers(full);
+    return name.endsWith('.lambda.ts') ? [full] : [];
+  });
+}
+
+function bundle(entry: string, outfile: string, external: boolean): void {
+  execFileSync('npx', ['esbuild', '--bundle', entry, '--target=node22', '--platform=node', '--minify', `--outfile=${outfile}`,
+    '--log-level=error', ...(external ? ['--external:@aws-sdk/*'] : [])], { cwd: ROOT });
+}
+
+/** Median wall time of `require(bundle)` in a fresh node process, in ms. */
+function loadTime(file: string): number {
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
+  const times = Array.from({ length: RUNS }, () => Number(spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' }).stdout));
+  return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)];
+}
+
+// Inside the repo so the external variant resolves the SDK from node_modules, as Lambda
+// resolves it from the runtime's own copy.
+const out = path.join(ROOT, 'bench/results');
+mkdirSync(out, { recursive: true });
+console.log(`node ${process.version}; median of ${RUNS} cold loads per bundle`);
+console.log('handler | SDK bundled: bytes, gzip, load ms | SDK external: bytes, gzip, load ms | size ratio');
+for (const entry of handlers()) {
+  const name = path.relative(path.join(ROOT, 'src'), entry);
+  const figures = [false, true].map(external => {
+    const file = path.join(out, `${name.replace(/\W/g, '_')}.${external ? 'external' : 'bundled'}.js`);
+    bundle(entry, file, external);
+    const bytes = statSync(file).size;
+    return { bytes, gzip: gzipSync(readFileSync(file)).length, ms: loadTime(file) };
+  });
+  const [bundled, external] = figures;
+  console.log(`${name} | ${bundled.bytes}, ${bundled.gzip}, ${bundled.ms.toFixed(1)} | ${external.bytes}, ${external.gzip}, ${external.ms.toFixed(1)} | ${(bundled.bytes / external.bytes).toFixed(1)}x`);
+}

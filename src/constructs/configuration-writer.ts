@@ -1,0 +1,39 @@
+import { CustomResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { EnvironmentTable } from './environment-table';
+import { ApplicationConfig } from '../runtime/core/types';
+import { ConfigSyncFunction } from '../runtime/handlers/config-sync-function';
+
+interface ConfigurationWriterProps {
+  readonly table: EnvironmentTable;
+  /** Read when the template is synthesized, so applications added later are included. */
+  readonly applications: () => readonly ApplicationConfig[];
+}
+
+/** Writes the code-defined applications into the table on every deploy (custom resource). */
+export class ConfigurationWriter extends Construct {
+  constructor(scope: Construct, id: string, props: ConfigurationWriterProps) {
+    super(scope, id);
+    const onEvent = new ConfigSyncFunction(this, 'Handler', {
+      description: 'Trellis: writes applications and environments from code into the table',
+      environment: { TABLE_NAME: props.table.tableName },
+      timeout: Duration.minutes(2),
+      memorySize: 256,
+      logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+    });
+    props.table.grantReadWriteData(onEvent);
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: onEvent,
+      logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+    });
+    new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::TrellisConfiguration',
+      properties: {
+        Applications: Lazy.string({ produce: () => Stack.of(this).toJsonString(props.applications()) }),
+      },
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { GSI1, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../runtime/store/table-schema';
+
+/** Properties of the Trellis state table. */
+export interface EnvironmentTableProps {
+  /**
+   * Customer managed KMS key to encrypt the table with.
+   * @default - the AWS managed key for DynamoDB (`aws/dynamodb`)
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the table (deployment history, locks) when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Keep 35 days of point-in-time backups.
+   * @default true
+   */
+  readonly pointInTimeRecovery?: boolean;
+}
+
+/**
+ * The single DynamoDB table that holds Trellis' state: applications, environments and
+ * their locks, deployments, log chunks, webhook deliveries and live connections.
+ * On-demand capacity, so it costs nothing while idle.
+ */
+export class EnvironmentTable extends Construct {
+  /** The underlying table. */
+  public readonly table: dynamodb.ITable;
+  /** Name of the table. */
+  public readonly tableName: string;
+  /** Name of the overloaded global secondary index (deployments by environment, subscriptions by connection). */
+  public readonly indexName: string = GSI1;
+  /** Attribute holding the expiry time (epoch seconds) of items that expire. */
+  public readonly timeToLiveAttribute: string = TTL_ATTRIBUTE;
+
+  constructor(scope: Construct, id: string, props: EnvironmentTableProps = {}) {
+    super(scope, id);
+    const table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
+      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
+      encryptionKey: props.encryptionKey,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      deletionProtection: (props.removalPolicy ?? RemovalPolicy.RETAIN) === RemovalPolicy.RETAIN,
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: GSI1,
+      partitionKey: { name: GSI1_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: GSI1_SORT_KEY, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.table = table;
+    this.tableName = table.tableName;
+  }
+
+  /** Read items and query the index. */
+  public grantReadData(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantReadData(grantee);
+  }
+
+  /** Read and write items (conditional writes included) and query the index. */
+  public grantReadWriteData(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantReadWriteData(grantee);
+  }
+}

@@ -1,0 +1,192 @@
+import { TestCommand } from './test-command';
+import { EnvironmentConfig } from '../runtime/core/types';
+
+/** What an environment is for; decides its defaults and what may reach it. */
+export enum EnvironmentKind {
+  /** Tracks a branch and deploys on every push. */
+  DEVELOPMENT = 'development',
+  /** Reached by promotion from the environment before it. */
+  STAGING = 'staging',
+  /** Never deploys on push; only promotion, rollback and manual actions by admins. */
+  PRODUCTION = 'production',
+  /** Anything else: preview, QA, a second region... */
+  CUSTOM = 'custom',
+}
+
+/** Settings every environment has. */
+export interface EnvironmentSettings {
+  /**
+   * Git branch this environment tracks: pushes to it deploy (when `autoDeploy`), and
+   * "deploy latest" deploys its head.
+   * @default - `main` for development; none for the others (promotion only)
+   */
+  readonly branch?: string;
+
+  /**
+   * Deploy automatically on every push to `branch`. Production cannot.
+   * @default - true for development; true for staging and custom environments that
+   * set a `branch`; false for production
+   */
+  readonly autoDeploy?: boolean;
+
+  /**
+   * Run the test command before deploying.
+   * @default - true, except production (a promoted commit already passed the tests of
+   * the environment before it)
+   */
+  readonly runTests?: boolean;
+
+  /**
+   * The tests to run when `runTests` is on.
+   * @default TestCommand.npmScript('test')
+   */
+  readonly testCommand?: TestCommand;
+
+  /**
+   * AWS region the app is deployed to.
+   * @default - the region of the stack that holds the TrellisPipeline
+   */
+  readonly region?: string;
+
+  /**
+   * AWS account the app is deployed to.
+   * @default - the account of the stack that holds the TrellisPipeline
+   */
+  readonly account?: string;
+
+  /**
+   * Role the build assumes to deploy. Credentials always come from assuming a role.
+   * @default - the CDK bootstrap deploy role of `account` and `region`
+   */
+  readonly deployRoleArn?: string;
+
+  /**
+   * Non-secret variables passed to the build. Secrets belong in Secrets Manager,
+   * never here: values end up in the CloudFormation template.
+   * @default - none
+   */
+  readonly variables?: { [name: string]: string };
+
+  /**
+   * Protected environments accept actions only from admins.
+   * @default - true for production, false otherwise
+   */
+  readonly protected?: boolean;
+}
+
+/** Options for the standard environments. */
+export interface EnvironmentOptions extends EnvironmentSettings {
+  /**
+   * Name of the environment, also the stage name the app is deployed to.
+   * @default - `dev`, `staging` or `production`
+   */
+  readonly name?: string;
+}
+
+/** Options for a custom environment. */
+export interface CustomEnvironmentOptions extends EnvironmentSettings {
+  /** Name of the environment, also the stage name the app is deployed to. */
+  readonly name: string;
+}
+
+/**
+ * One deployment target of an application. The order of environments in an
+ * application is the promotion order.
+ */
+export class Environment {
+  /** Tracks `main` and deploys every push. */
+  public static development(options: EnvironmentOptions = {}): Environment {
+    return new Environment(EnvironmentKind.DEVELOPMENT, options.name ?? 'dev', { ...options, branch: options.branch ?? 'main' });
+  }
+
+  /** Reached by promotion; deploys on push only if given a branch. */
+  public static staging(options: EnvironmentOptions = {}): Environment {
+    return new Environment(EnvironmentKind.STAGING, options.name ?? 'staging', options);
+  }
+
+  /** Never deploys on push; protected. */
+  public static production(options: EnvironmentOptions = {}): Environment {
+    return new Environment(EnvironmentKind.PRODUCTION, options.name ?? 'production', options);
+  }
+
+  /** Any other environment. */
+  public static custom(options: CustomEnvironmentOptions): Environment {
+    return new Environment(EnvironmentKind.CUSTOM, options.name, options);
+  }
+
+  /** Name, also the stage name. */
+  public readonly name: string;
+  /** What the environment is for. */
+  public readonly kind: EnvironmentKind;
+  /** Branch it tracks, if any. */
+  public readonly branch?: string;
+  /** Whether a push to `branch` deploys it. */
+  public readonly autoDeploy: boolean;
+  /** Whether tests run before deploying. */
+  public readonly runTests: boolean;
+  /** The test command. */
+  public readonly testCommand: TestCommand;
+  /** Target region, if set. */
+  public readonly region?: string;
+  /** Target account, if set. */
+  public readonly account?: string;
+  /** Deploy role, if set. */
+  public readonly deployRoleArn?: string;
+  /** Non-secret variables. */
+  public readonly variables: { [name: string]: string };
+  /** Whether only admins may act on it. */
+  public readonly protected: boolean;
+
+  private constructor(kind: EnvironmentKind, name: string, settings: EnvironmentSettings) {
+    const production = kind === EnvironmentKind.PRODUCTION;
+    this.kind = kind;
+    this.name = name;
+    this.branch = settings.branch;
+    // Explicit values are kept as given (even production's true) so validation can name them.
+    this.autoDeploy = settings.autoDeploy ?? (!production && settings.branch !== undefined);
+    this.runTests = settings.runTests ?? !production;
+    this.testCommand = settings.testCommand ?? TestCommand.npmScript('test');
+    this.region = settings.region;
+    this.account = settings.account;
+    this.deployRoleArn = settings.deployRoleArn;
+    this.variables = { ...settings.variables };
+    this.protected = settings.protected ?? production;
+  }
+
+  /** @internal the plain configuration core and the runtime read */
+  public _toConfig(): EnvironmentConfig {
+    return {
+      name: this.name,
+      kind: this.kind,
+      branch: this.branch,
+      autoDeploy: this.autoDeploy,
+      runTests: this.runTests,
+      testCommand: [...this.testCommand.argv],
+      region: this.region,
+      account: this.account,
+      deployRoleArn: this.deployRoleArn,
+      variables: { ...this.variables },
+      protected: this.protected,
+    };
+  }
+}
+
+/** An application: one GitHub repository deployed to its environments. */
+export interface ApplicationOptions {
+  /** Name of the application: lowercase letters, digits, hyphens. */
+  readonly name: string;
+
+  /** GitHub repository as `owner/repo`. */
+  readonly repository: string;
+
+  /**
+   * Environments in promotion order.
+   * @default - `Environment.development()`, `Environment.staging()`, `Environment.production()`
+   */
+  readonly environments?: Environment[];
+}
+
+/** @internal */
+export function defaultEnvironments(): Environment[] {
+  return [Environment.development(), Environment.staging(), Environment.production()];
+}

@@ -1,0 +1,74 @@
+import { Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ConfigurationWriter } from './configuration-writer';
+import { ApplicationOptions, defaultEnvironments } from './environment';
+import { EnvironmentTable, EnvironmentTableProps } from './environment-table';
+import { validateApplication } from '../runtime/core/config-validation';
+import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
+import { ApplicationConfig } from '../runtime/core/types';
+
+/** Properties of a Trellis installation. */
+export interface TrellisPipelineProps {
+  /**
+   * Applications to deploy. More can be added with `addApplication()`.
+   * @default - none
+   */
+  readonly applications?: ApplicationOptions[];
+
+  /**
+   * Settings of the state table.
+   * @default - on-demand, AWS managed encryption, point-in-time recovery, retained on removal
+   */
+  readonly table?: EnvironmentTableProps;
+}
+
+/**
+ * A self-hosted continuous delivery control plane for serverless apps: the state table
+ * and the configuration of every application and environment, with the webhook, build,
+ * log and dashboard parts composed in by their own constructs.
+ */
+export class TrellisPipeline extends Construct {
+  /** The table that holds configuration, deployments, locks and logs. */
+  public readonly table: EnvironmentTable;
+
+  private readonly applications: ApplicationConfig[] = [];
+
+  constructor(scope: Construct, id: string, props: TrellisPipelineProps = {}) {
+    super(scope, id);
+    this.table = new EnvironmentTable(this, 'Table', props.table);
+    for (const app of props.applications ?? []) this.addApplication(app);
+    new ConfigurationWriter(this, 'Configuration', {
+      table: this.table,
+      applications: () => this.applications,
+    });
+  }
+
+  /** Names of the configured applications, in the order they were added. */
+  public get applicationNames(): string[] {
+    return this.applications.map(app => app.name);
+  }
+
+  /**
+   * Add an application. Throws at synth time, naming the prop, if it breaks a rule.
+   */
+  public addApplication(application: ApplicationOptions): void {
+    const index = this.applications.length;
+    const path = `applications[${index}]`;
+    const config: ApplicationConfig = {
+      name: application.name,
+      repository: application.repository,
+      environments: (application.environments ?? defaultEnvironments()).map(env => env._toConfig()),
+    };
+    const issues: ValidationIssue[] = validateApplication(config, { isUnresolved: value => Token.isUnresolved(value) }, path);
+    const existing = this.applications.findIndex(app => app.name === config.name);
+    if (existing >= 0) {
+      issues.push({ path: `${path}.name`, message: `'${config.name}' is already used by applications[${existing}]; application names must be unique` });
+    }
+    if (issues.length > 0) {
+      const error = new ValidationError(issues);
+      error.message = `TrellisPipeline ${this.node.path}: invalid configuration\n${issues.map(issue => `  ${formatIssue(issue)}`).join('\n')}`;
+      throw error;
+    }
+    this.applications.push(config);
+  }
+}

@@ -1,0 +1,4 @@
+export * from './constructs/environment';
+export * from './constructs/environment-table';
+export * from './constructs/test-command';
+export * from './constructs/trellis-pipeline';

@@ -1,0 +1,81 @@
+import { ValidationContext, validateApplications } from './config-validation';
+import { ValidationError, ValidationIssue } from './errors';
+import { ApplicationConfig, EnvironmentConfig, EnvironmentKind } from './types';
+
+const KINDS: readonly EnvironmentKind[] = ['development', 'staging', 'production', 'custom'];
+
+/**
+ * Turn untrusted JSON (custom resource properties, the local config file) into validated
+ * configuration, or throw a ValidationError naming every bad field.
+ */
+export function parseApplications(input: unknown, context: ValidationContext = {}, path = 'applications'): ApplicationConfig[] {
+  const issues: ValidationIssue[] = [];
+  if (!Array.isArray(input)) throw new ValidationError([{ path, message: 'must be a list of applications' }]);
+  const apps = input.map((raw, index) => parseApplication(raw, `${path}[${index}]`, issues));
+  if (issues.length === 0) issues.push(...validateApplications(apps, context, path));
+  if (issues.length > 0) throw new ValidationError(issues);
+  return apps;
+}
+
+function parseApplication(raw: unknown, path: string, issues: ValidationIssue[]): ApplicationConfig {
+  const app = record(raw, path, issues);
+  const environments = Array.isArray(app.environments)
+    ? app.environments.map((env, index) => parseEnvironment(env, `${path}.environments[${index}]`, issues))
+    : (issues.push({ path: `${path}.environments`, message: 'must be a list' }), []);
+  return {
+    name: text(app.name, `${path}.name`, issues) ?? '',
+    repository: text(app.repository, `${path}.repository`, issues) ?? '',
+    environments,
+  };
+}
+
+function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[]): EnvironmentConfig {
+  const env = record(raw, path, issues);
+  const kind = env.kind ?? 'custom';
+  if (!KINDS.includes(kind as EnvironmentKind)) issues.push({ path: `${path}.kind`, message: `must be one of ${KINDS.join(', ')}` });
+  const production = kind === 'production';
+  const branch = optionalText(env.branch, `${path}.branch`, issues);
+  const testCommand = env.testCommand ?? ['npm', 'run', 'test'];
+  if (!Array.isArray(testCommand) || !testCommand.every(arg => typeof arg === 'string')) {
+    issues.push({ path: `${path}.testCommand`, message: 'must be a list of strings (an argument vector)' });
+  }
+  const variables = env.variables ?? {};
+  const variablesOk = typeof variables === 'object' && variables !== null && !Array.isArray(variables)
+    && Object.values(variables).every(value => typeof value === 'string');
+  if (!variablesOk) issues.push({ path: `${path}.variables`, message: 'must map names to string values' });
+  return {
+    name: text(env.name, `${path}.name`, issues) ?? '',
+    kind: kind as EnvironmentKind,
+    branch,
+    autoDeploy: flag(env.autoDeploy, `${path}.autoDeploy`, issues) ?? (!production && branch !== undefined),
+    runTests: flag(env.runTests, `${path}.runTests`, issues) ?? !production,
+    testCommand: Array.isArray(testCommand) ? testCommand as string[] : [],
+    region: optionalText(env.region, `${path}.region`, issues),
+    account: optionalText(env.account, `${path}.account`, issues),
+    deployRoleArn: optionalText(env.deployRoleArn, `${path}.deployRoleArn`, issues),
+    variables: variablesOk ? variables as Record<string, string> : {},
+    protected: flag(env.protected, `${path}.protected`, issues) ?? production,
+  };
+}
+
+function record(raw: unknown, path: string, issues: ValidationIssue[]): Record<string, unknown> {
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) return raw as Record<string, unknown>;
+  issues.push({ path, message: 'must be an object' });
+  return {};
+}
+
+function text(value: unknown, path: string, issues: ValidationIssue[]): string | undefined {
+  if (typeof value === 'string') return value;
+  issues.push({ path, message: 'must be a string' });
+  return undefined;
+}
+
+function optionalText(value: unknown, path: string, issues: ValidationIssue[]): string | undefined {
+  return value === undefined || value === null ? undefined : text(value, path, issues);
+}
+
+function flag(value: unknown, path: string, issues: ValidationIssue[]): boolean | undefined {
+  if (value === undefined || value === null || typeof value === 'boolean') return value ?? undefined;
+  issues.push({ path, message: 'must be true or false' });
+  return undefined;
+}

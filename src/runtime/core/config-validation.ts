@@ -1,0 +1,110 @@
+import { ValidationIssue } from './errors';
+import * as names from './names';
+import { ApplicationConfig, EnvironmentConfig } from './types';
+
+export interface ValidationContext {
+  /** Values not known until deploy (CDK tokens) are skipped by the format rules. */
+  readonly isUnresolved?: (value: string) => boolean;
+}
+
+const MAX_VARIABLE_VALUE = 4096;
+const MAX_TEST_ARGS = 64;
+const MAX_TEST_ARG = 1024;
+
+/**
+ * Every rule of the code-defined configuration, in one place: synth-time validation,
+ * the local config file and the settings API all call this.
+ * Paths name the prop as the user wrote it, e.g. `applications[0].environments[2].autoDeploy`.
+ */
+export function validateApplications(apps: readonly ApplicationConfig[], context: ValidationContext = {}, path = 'applications'): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const seen = new Map<string, number>();
+  apps.forEach((app, index) => {
+    const appPath = `${path}[${index}]`;
+    issues.push(...validateApplication(app, context, appPath));
+    const first = seen.get(app.name);
+    if (first !== undefined) {
+      issues.push({ path: `${appPath}.name`, message: `'${names.printable(app.name)}' is already used by ${path}[${first}]; application names must be unique` });
+    } else {
+      seen.set(app.name, index);
+    }
+  });
+  return issues;
+}
+
+export function validateApplication(app: ApplicationConfig, context: ValidationContext = {}, path = 'application'): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const check = (field: string, value: string | undefined, rule: names.Rule) => {
+    if (value === undefined || context.isUnresolved?.(value)) return;
+    const problem = rule(value);
+    if (problem) issues.push({ path: `${path}.${field}`, message: problem });
+  };
+  check('name', app.name, names.applicationName);
+  check('repository', app.repository, names.repository);
+  if (app.environments.length === 0) {
+    issues.push({ path: `${path}.environments`, message: 'an application needs at least one environment' });
+  }
+
+  const namesSeen = new Map<string, number>();
+  const autoBranches = new Map<string, number>();
+  app.environments.forEach((env, index) => {
+    const envPath = `environments[${index}]`;
+    issues.push(...validateEnvironment(env, context, `${path}.${envPath}`));
+    const sameName = namesSeen.get(env.name);
+    if (sameName !== undefined) {
+      issues.push({ path: `${path}.${envPath}.name`, message: `'${names.printable(env.name)}' is already used by environments[${sameName}]; environment names must be unique within an application` });
+    } else {
+      namesSeen.set(env.name, index);
+    }
+    if (env.autoDeploy && env.branch !== undefined) {
+      const sameBranch = autoBranches.get(env.branch);
+      if (sameBranch !== undefined) {
+        issues.push({
+          path: `${path}.${envPath}.branch`,
+          message: `environments[${sameBranch}] already deploys branch '${names.printable(env.branch)}' automatically; one push would race two environments. Set autoDeploy: false on one of them or use another branch`,
+        });
+      } else {
+        autoBranches.set(env.branch, index);
+      }
+    }
+  });
+  return issues;
+}
+
+export function validateEnvironment(env: EnvironmentConfig, context: ValidationContext = {}, path = 'environment'): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const add = (field: string, message: string) => issues.push({ path: `${path}.${field}`, message });
+  const check = (field: string, value: string | undefined, rule: names.Rule) => {
+    if (value === undefined || context.isUnresolved?.(value)) return;
+    const problem = rule(value);
+    if (problem) add(field, problem);
+  };
+
+  check('name', env.name, names.environmentName);
+  check('branch', env.branch, names.branchName);
+  check('region', env.region, names.region);
+  check('account', env.account, names.account);
+  check('deployRoleArn', env.deployRoleArn, names.roleArn);
+
+  if (env.kind === 'production' && env.autoDeploy) {
+    add('autoDeploy', 'production never deploys on push; it is reached only by promotion (remove autoDeploy or use Environment.custom)');
+  }
+  if (env.autoDeploy && env.branch === undefined) {
+    add('autoDeploy', 'an environment that deploys on push needs a branch');
+  }
+  if (env.testCommand.length === 0 || env.testCommand.length > MAX_TEST_ARGS) {
+    add('testCommand', `must have 1 to ${MAX_TEST_ARGS} arguments`);
+  } else if (env.testCommand.some(arg => arg.length === 0 || arg.length > MAX_TEST_ARG || arg.includes('\0'))) {
+    add('testCommand', `arguments must be non-empty, at most ${MAX_TEST_ARG} characters and contain no NUL`);
+  }
+  for (const [name, value] of Object.entries(env.variables)) {
+    check(`variables.${names.printable(name, 40)}`, name, names.variableName);
+    if (name.startsWith('TRELLIS_') || name.startsWith('AWS_')) {
+      add(`variables.${names.printable(name, 40)}`, 'names starting with TRELLIS_ or AWS_ are reserved for the builder');
+    }
+    if (typeof value !== 'string' || value.length > MAX_VARIABLE_VALUE || value.includes('\0')) {
+      add(`variables.${names.printable(name, 40)}`, `value must be a string of at most ${MAX_VARIABLE_VALUE} characters without NUL`);
+    }
+  }
+  return issues;
+}

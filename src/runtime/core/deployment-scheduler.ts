@@ -1,0 +1,92 @@
+import { newDeploymentId } from './deployment-ids';
+import { IllegalTransitionError, NotFoundError } from './errors';
+import { Clock, Store, systemClock } from './ports';
+import { isTerminal } from './state-machine';
+import { Deployment, DeploymentAction, DeploymentStatus, TransitionDetails, Trigger } from './types';
+
+export interface DeploymentRequest {
+  readonly application: string;
+  readonly environment: string;
+  readonly action: DeploymentAction;
+  readonly commit: string;
+  readonly branch?: string;
+  readonly trigger: Trigger;
+}
+
+export interface Scheduled {
+  readonly deployment: Deployment;
+  /** True when this deployment holds the environment lock and should be launched now. */
+  readonly launch: boolean;
+}
+
+export interface Completed {
+  readonly deployment: Deployment;
+  /** The waiting deployment that now holds the lock and should be launched. */
+  readonly next?: string;
+}
+
+/** Hand-overs that skip cancelled waiters; bounded so a corrupt chain cannot loop. */
+const MAX_HANDOVERS = 10;
+
+/**
+ * The per-environment lock rule: at most one deployment of an environment holds the lock
+ * (is being launched or running); of the requests that arrive meanwhile only the newest
+ * waits, the older ones end as `superseded`.
+ */
+export class DeploymentScheduler {
+  constructor(private readonly store: Store, private readonly clock: Clock = systemClock) {}
+
+  async request(request: DeploymentRequest): Promise<Scheduled> {
+    const env = await this.store.config.getEnvironment(request.application, request.environment);
+    if (!env) throw new NotFoundError(`environment ${request.application}/${request.environment} does not exist`);
+    const now = this.clock.now().toISOString();
+    const deployment: Deployment = {
+      ...request,
+      id: newDeploymentId(this.clock),
+      status: 'queued',
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.store.deployments.create(deployment);
+
+    const claim = await this.store.deployments.claimEnvironment(request.application, request.environment, deployment.id);
+    switch (claim.outcome) {
+      case 'acquired':
+        return { deployment, launch: true };
+      case 'waiting':
+        if (claim.displaced) await this.supersede(claim.displaced, deployment.id);
+        return { deployment, launch: false };
+      case 'outdated':
+        return { deployment: await this.store.deployments.transition(deployment.id, 'superseded', { reason: `superseded by ${claim.newer}` }), launch: false };
+    }
+  }
+
+  /** End a lock-holding deployment and pass the lock to the waiting one, if any. */
+  async complete(id: string, status: DeploymentStatus, details: TransitionDetails = {}): Promise<Completed> {
+    if (!isTerminal(status)) throw new Error(`complete() needs a terminal status, got ${status}`);
+    const deployment = await this.store.deployments.transition(id, status, details);
+    const next = await this.handOver(deployment.application, deployment.environment, id);
+    return { deployment, next };
+  }
+
+  private async handOver(application: string, environment: string, holder: string): Promise<string | undefined> {
+    let current = holder;
+    for (let i = 0; i < MAX_HANDOVERS; i++) {
+      const { next } = await this.store.deployments.releaseEnvironment(application, environment, current);
+      if (!next) return undefined;
+      const waiting = await this.store.deployments.get(next);
+      if (waiting?.status === 'queued') return next;
+      current = next; // cancelled while waiting: pass the lock on
+    }
+    return undefined;
+  }
+
+  private async supersede(id: string, by: string): Promise<void> {
+    try {
+      await this.store.deployments.transition(id, 'superseded', { reason: `superseded by ${by}` });
+    } catch (error) {
+      // Already cancelled or moved on: nothing to supersede.
+      if (!(error instanceof IllegalTransitionError)) throw error;
+    }
+  }
+}

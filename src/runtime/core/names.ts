@@ -1,0 +1,68 @@
+/**
+ * Rules for names and identifiers, shared by synth-time validation, the local config
+ * loader and the control API. Each returns a reason when the value breaks the rule.
+ */
+
+const STAGE_NAME = /^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+const APP_NAME = /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const GITHUB_REPO = /^[A-Za-z0-9._-]{1,100}$/;
+// us-east-1, us-gov-west-1, us-isob-east-1, eusc-de-east-1 (European Sovereign Cloud)
+const REGION = /^[a-z]{2,4}(?:-[a-z]+){1,3}-\d{1,2}$/;
+const ACCOUNT = /^\d{12}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+export type Rule = (value: string) => string | undefined;
+
+/** Environment names become stage names (SST, Serverless, CloudFormation stack suffixes). */
+export const environmentName: Rule = value =>
+  STAGE_NAME.test(value) && !value.includes('--')
+    ? undefined
+    : `'${printable(value)}' must be 1-32 lowercase letters, digits or single hyphens, start with a letter and not end with a hyphen (it is used as the stage name)`;
+
+export const applicationName: Rule = value =>
+  APP_NAME.test(value) && !value.includes('--')
+    ? undefined
+    : `'${printable(value)}' must be 1-40 lowercase letters, digits or single hyphens, start with a letter and not end with a hyphen`;
+
+export const repository: Rule = value => {
+  const [owner, repo, ...rest] = value.split('/');
+  const valid = rest.length === 0 && owner !== undefined && repo !== undefined
+    && GITHUB_OWNER.test(owner) && !owner.endsWith('-')
+    && GITHUB_REPO.test(repo) && repo !== '.' && repo !== '..' && !repo.endsWith('.git');
+  return valid ? undefined : `'${printable(value)}' must be a GitHub repository as 'owner/repo' (no URL, no .git suffix)`;
+};
+
+export const region: Rule = value =>
+  REGION.test(value) ? undefined : `'${printable(value)}' is not an AWS region name such as 'eu-west-1'`;
+
+export const account: Rule = value =>
+  ACCOUNT.test(value) ? undefined : `'${printable(value)}' must be a 12-digit AWS account id`;
+
+export const roleArn: Rule = value =>
+  ROLE_ARN.test(value) ? undefined : `'${printable(value)}' must be an IAM role ARN such as 'arn:aws:iam::111122223333:role/deploy'`;
+
+export const variableName: Rule = value =>
+  VARIABLE_NAME.test(value) ? undefined : `'${printable(value)}' must be a variable name: letters, digits and underscores, not starting with a digit`;
+
+/** git check-ref-format rules for a branch name, plus a length cap. */
+export const branchName: Rule = value => {
+  const problem =
+    value.length === 0 ? 'is empty'
+      : value.length > 255 ? 'is longer than 255 characters'
+        : /[\x00-\x20\x7f~^:?*[\\]/.test(value) ? 'contains a space, control character or one of ~ ^ : ? * [ \\'
+          : value.startsWith('-') ? 'starts with a hyphen'
+            : value.startsWith('/') || value.endsWith('/') || value.includes('//') ? 'has an empty path component'
+              : value.includes('..') || value.includes('@{') ? "contains '..' or '@{'"
+                : value.endsWith('.') || value.split('/').some(part => part.startsWith('.') || part.endsWith('.lock')) ? "has a component that starts with '.' or ends with '.' or '.lock'"
+                  : value === '@' || value === 'HEAD' ? `is '${value}', which git reserves`
+                    : undefined;
+  return problem ? `branch '${printable(value)}' ${problem}` : undefined;
+};
+
+/** Echo user input in an error without letting control characters or huge values through. */
+export function printable(value: string, max = 80): string {
+  const clean = value.replace(/[\x00-\x1f\x7f]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}

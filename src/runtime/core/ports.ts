@@ -1,0 +1,128 @@
+import {
+  ApplicationConfig, Deployment, DeploymentStatus, EnvironmentRecord, LogChunk, Page, TransitionDetails,
+} from './types';
+
+/**
+ * The outside world as core sees it. DynamoDB, ECS, Secrets Manager and API Gateway
+ * implement these in AWS; src/local implements them on one machine. Tests use the
+ * real DynamoDB implementation against DynamoDB Local.
+ */
+
+export interface ConfigStore {
+  listApplications(): Promise<ApplicationConfig[]>;
+  getApplication(name: string): Promise<ApplicationConfig | undefined>;
+  /** Environments in promotion order, with their runtime state. */
+  listEnvironments(application: string): Promise<EnvironmentRecord[]>;
+  getEnvironment(application: string, environment: string): Promise<EnvironmentRecord | undefined>;
+  /**
+   * Make the stored configuration equal `apps`: upsert each, delete applications and
+   * environments no longer present. Runtime state (lock, current version) and history survive.
+   */
+  syncApplications(apps: readonly ApplicationConfig[]): Promise<void>;
+}
+
+/** Result of asking for an environment's lock on behalf of a new queued deployment. */
+export type Claim =
+  /** The deployment holds the lock and may be launched. */
+  | { readonly outcome: 'acquired' }
+  /** The environment is busy; the deployment waits, replacing `displaced` if there was one. */
+  | { readonly outcome: 'waiting'; readonly displaced?: string }
+  /** A newer deployment already waits or holds the lock; this one is superseded by it. */
+  | { readonly outcome: 'outdated'; readonly newer: string };
+
+export interface DeploymentStore {
+  /** Insert a new deployment; fails if the id exists. */
+  create(deployment: Deployment): Promise<void>;
+  get(id: string): Promise<Deployment | undefined>;
+  /** Newest first. */
+  listByEnvironment(application: string, environment: string, options?: { limit?: number; cursor?: string }): Promise<Page<Deployment>>;
+  /**
+   * Move `id` to `to` if the state machine allows it from the stored status (a condition
+   * in the write, not a read-then-write). Throws IllegalTransitionError otherwise.
+   */
+  transition(id: string, to: DeploymentStatus, details?: TransitionDetails): Promise<Deployment>;
+  /** Take the environment lock for `deploymentId`, or queue it as the one pending request. */
+  claimEnvironment(application: string, environment: string, deploymentId: string): Promise<Claim>;
+  /**
+   * Release the lock held by `holder`. If a request is pending it takes the lock in the
+   * same write and is returned, to be launched. Idempotent: a holder that no longer holds
+   * the lock releases nothing.
+   */
+  releaseEnvironment(application: string, environment: string, holder: string): Promise<{ next?: string }>;
+}
+
+export interface LogStore {
+  /** Write one chunk; a chunk with the same seq already written makes this a no-op. */
+  append(chunk: LogChunk, expiresAt?: number): Promise<'written' | 'duplicate'>;
+  /** Chunks in seq order, starting after `afterSeq`. */
+  read(deploymentId: string, options?: { afterSeq?: number; limit?: number }): Promise<LogChunk[]>;
+}
+
+export interface DeliveryStore {
+  /** True the first time a webhook delivery id is seen (kept until `expiresAt`, epoch seconds). */
+  recordFirst(deliveryId: string, expiresAt: number): Promise<boolean>;
+}
+
+export interface Connection {
+  readonly connectionId: string;
+  /** Who opened it (user id from the authorizer). */
+  readonly principal: string;
+}
+
+export interface ConnectionStore {
+  put(connection: Connection, expiresAt: number): Promise<void>;
+  /** Removes the connection and every subscription it holds. */
+  remove(connectionId: string): Promise<void>;
+  subscribe(connectionId: string, deploymentId: string, expiresAt: number): Promise<void>;
+  unsubscribe(connectionId: string, deploymentId: string): Promise<void>;
+  subscribers(deploymentId: string): Promise<string[]>;
+}
+
+export interface Store {
+  readonly config: ConfigStore;
+  readonly deployments: DeploymentStore;
+  readonly logs: LogStore;
+  readonly deliveries: DeliveryStore;
+  readonly connections: ConnectionStore;
+}
+
+/** Only non-secret parameters: secrets are fetched by the task itself at run time. */
+export interface TaskRequest {
+  readonly deploymentId: string;
+  readonly action: string;
+  readonly application: string;
+  readonly environment: string;
+  readonly commit: string;
+  readonly stage: string;
+}
+
+export interface TaskState {
+  readonly taskId: string;
+  readonly running: boolean;
+  readonly exitCode?: number;
+  readonly stopReason?: string;
+}
+
+/** An executor: Fargate in AWS, a child process locally. */
+export interface TaskRunner {
+  run(request: TaskRequest): Promise<{ taskId: string }>;
+  stop(taskId: string, reason: string): Promise<void>;
+  describe(taskId: string): Promise<TaskState | undefined>;
+}
+
+/** Pushes messages to a live client (API Gateway WebSocket connection, local socket). */
+export interface LogSink {
+  /** 'gone' when the client disconnected; the caller removes the connection. */
+  send(connectionId: string, message: unknown): Promise<'sent' | 'gone'>;
+}
+
+export interface SecretSource {
+  /** The secret's value; throws NotFoundError if it does not exist. */
+  get(name: string): Promise<string>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,114 @@
+/**
+ * Domain types shared by every layer: constructs, handlers, local mode, dashboard.
+ * Plain data only; no AWS imports anywhere under core/.
+ */
+
+export type EnvironmentKind = 'development' | 'staging' | 'production' | 'custom';
+
+/** One environment of an application, as configured in code (or the local config file). */
+export interface EnvironmentConfig {
+  readonly name: string;
+  readonly kind: EnvironmentKind;
+  /** Branch this environment tracks; absent = only promotions and manual deploys. */
+  readonly branch?: string;
+  readonly autoDeploy: boolean;
+  readonly runTests: boolean;
+  /** Argument vector of the test command; never a shell string. */
+  readonly testCommand: readonly string[];
+  readonly region?: string;
+  readonly account?: string;
+  readonly deployRoleArn?: string;
+  /** Non-secret variables; secrets live in Secrets Manager and never here. */
+  readonly variables: Readonly<Record<string, string>>;
+  /** Protected environments need the admin role for every action. */
+  readonly protected: boolean;
+}
+
+/** An application: one GitHub repository, environments in promotion order. */
+export interface ApplicationConfig {
+  readonly name: string;
+  /** `owner/repo` */
+  readonly repository: string;
+  readonly environments: readonly EnvironmentConfig[];
+}
+
+/** Runtime state the store keeps next to an environment's configuration. */
+export interface EnvironmentState {
+  /** Deployment that holds the environment lock (queued for launch or running). */
+  readonly lockHolder?: string;
+  /** The one queued deployment waiting for the lock; newer requests replace it. */
+  readonly pending?: string;
+  /** Last deployment that succeeded here, and its commit. */
+  readonly currentDeploymentId?: string;
+  readonly currentCommit?: string;
+}
+
+export interface EnvironmentRecord extends EnvironmentConfig, EnvironmentState {
+  readonly application: string;
+  /** Index in the application's promotion order. */
+  readonly position: number;
+}
+
+export type DeploymentAction = 'deploy' | 'promote' | 'rollback' | 'teardown';
+
+export type DeploymentStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'superseded';
+
+export type TriggerKind = 'push' | 'manual' | 'promotion' | 'rollback' | 'pull_request';
+
+/** Why a deployment exists and who or what asked for it. */
+export interface Trigger {
+  readonly kind: TriggerKind;
+  /** GitHub login or dashboard user. */
+  readonly actor?: string;
+  /** Webhook delivery id, for push and pull request triggers. */
+  readonly deliveryId?: string;
+  /** Deployment whose version is promoted or rolled back to. */
+  readonly sourceDeploymentId?: string;
+}
+
+export interface Deployment {
+  readonly id: string;
+  readonly application: string;
+  readonly environment: string;
+  readonly action: DeploymentAction;
+  readonly commit: string;
+  readonly branch?: string;
+  readonly trigger: Trigger;
+  readonly status: DeploymentStatus;
+  /** Why the deployment ended as it did (failure cause, superseding deployment, ...). */
+  readonly reason?: string;
+  /** Executor handle (ECS task ARN, local process id). */
+  readonly taskId?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+}
+
+/** Fields a status transition may set alongside the status. */
+export interface TransitionDetails {
+  readonly reason?: string;
+  readonly taskId?: string;
+}
+
+export type LogStream = 'stdout' | 'stderr' | 'system';
+
+export interface LogLine {
+  /** ISO timestamp the builder saw the line. */
+  readonly at: string;
+  readonly stream: LogStream;
+  readonly text: string;
+}
+
+/** An ordered, immutable batch of log lines; `seq` is per deployment and gap-free. */
+export interface LogChunk {
+  readonly deploymentId: string;
+  readonly seq: number;
+  readonly lines: readonly LogLine[];
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  readonly cursor?: string;
+}

@@ -1,0 +1,21 @@
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { parseApplications } from '../core/config-parse';
+import { createDynamoStore } from '../store/dynamo-store';
+import { tableContext } from '../store/table-context';
+
+/**
+ * Custom resource (Provider framework onEvent): writes the code-defined applications and
+ * environments into the table on every deploy, so runtime code reads configuration from
+ * the store. Deleting the resource leaves the table alone (history is kept).
+ */
+export async function handler(event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string }> {
+  const tableName = process.env.TABLE_NAME!;
+  const physicalResourceId = `trellis-configuration-${tableName}`;
+  if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
+
+  const apps = parseApplications(JSON.parse(String(event.ResourceProperties.Applications)));
+  const store = createDynamoStore(tableContext(tableName));
+  await store.config.syncApplications(apps);
+  console.log(JSON.stringify({ message: 'configuration synced', applications: apps.map(app => app.name) }));
+  return { PhysicalResourceId: physicalResourceId };
+}

@@ -1,0 +1,177 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor } from './cursor';
+import { TableContext, isConditionFailed, pageLimit, withoutKeys } from './table-context';
+import { GSI1, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, keys } from './table-schema';
+import { isNewer } from '../core/deployment-ids';
+import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
+import { Claim, Clock, DeploymentStore, systemClock } from '../core/ports';
+import { allowedSources, isTerminal } from '../core/state-machine';
+import { Deployment, DeploymentStatus, Page, TransitionDetails } from '../core/types';
+
+const ENTITY = 'deployment';
+const DEFAULT_PAGE = 20;
+const MAX_PAGE = 100;
+/** A LastEvaluatedKey of a GSI1 query: the index key and the table key. */
+const INDEX_KEY_NAMES = [PARTITION_KEY, SORT_KEY, GSI1_PARTITION_KEY, GSI1_SORT_KEY];
+/** Claim and release retry when the lock changes hands between their two writes. */
+const MAX_ATTEMPTS = 8;
+
+export class DynamoDeploymentStore implements DeploymentStore {
+  constructor(private readonly ctx: TableContext, private readonly clock: Clock = systemClock) {}
+
+  async create(deployment: Deployment): Promise<void> {
+    try {
+      await this.ctx.doc.send(new PutCommand({
+        TableName: this.ctx.tableName,
+        Item: {
+          ...keys.deployment(deployment.id),
+          ...keys.deploymentIndex(deployment.application, deployment.environment, deployment.id),
+          entity: ENTITY,
+          ...deployment,
+        },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }));
+    } catch (error) {
+      if (isConditionFailed(error)) throw new ConflictError(`deployment ${deployment.id} already exists`);
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<Deployment | undefined> {
+    const result = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.deployment(id), ConsistentRead: true }));
+    return result.Item ? withoutKeys<Deployment>(result.Item) : undefined;
+  }
+
+  async listByEnvironment(application: string, environment: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<Deployment>> {
+    const { GSI1PK } = keys.deploymentsOf(application, environment);
+    const limit = pageLimit(options.limit, DEFAULT_PAGE, MAX_PAGE);
+    const result = await this.ctx.doc.send(new QueryCommand({
+      TableName: this.ctx.tableName,
+      IndexName: GSI1,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': GSI1PK },
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: decodeCursor(options.cursor, { GSI1PK }, INDEX_KEY_NAMES),
+    }));
+    return {
+      items: (result.Items ?? []).map(item => withoutKeys<Deployment>(item)),
+      cursor: encodeCursor(result.LastEvaluatedKey),
+    };
+  }
+
+  async transition(id: string, to: DeploymentStatus, details: TransitionDetails = {}): Promise<Deployment> {
+    const sources = allowedSources(to);
+    const now = this.clock.now().toISOString();
+    const values: Record<string, unknown> = { ':to': to, ':now': now, ...details.reason !== undefined && { ':reason': details.reason }, ...details.taskId !== undefined && { ':task': details.taskId } };
+    const sets = ['#status = :to', 'updatedAt = :now'];
+    if (to === 'running') sets.push('startedAt = :now');
+    if (isTerminal(to)) sets.push('finishedAt = :now');
+    if (details.reason !== undefined) sets.push('reason = :reason');
+    if (details.taskId !== undefined) sets.push('taskId = :task');
+    sources.forEach((status, i) => { values[`:from${i}`] = status; });
+    if (sources.length === 0) throw await this.refusal(id, to);
+    try {
+      const result = await this.ctx.doc.send(new UpdateCommand({
+        TableName: this.ctx.tableName,
+        Key: keys.deployment(id),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        // The state machine as a condition: the write happens only from a legal source status.
+        ConditionExpression: `attribute_exists(PK) AND #status IN (${sources.map((_, i) => `:from${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }));
+      return withoutKeys<Deployment>(result.Attributes!);
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      throw await this.refusal(id, to);
+    }
+  }
+
+  private async refusal(id: string, to: DeploymentStatus): Promise<Error> {
+    const current = await this.get(id);
+    return current ? new IllegalTransitionError(id, current.status, to) : new NotFoundError(`deployment ${id} does not exist`);
+  }
+
+  async claimEnvironment(application: string, environment: string, deploymentId: string): Promise<Claim> {
+    const Key = keys.environment(application, environment);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      // Free environment: take the lock.
+      if (await this.conditionalUpdate({
+        Key,
+        UpdateExpression: 'SET lockHolder = :d',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(lockHolder)',
+        ExpressionAttributeValues: { ':d': deploymentId },
+      })) {
+        return { outcome: 'acquired' };
+      }
+      const env = await this.environmentState(application, environment);
+      if (!env.lockHolder) continue; // released in between: try to take it again
+      if (env.pending !== undefined && !isNewer(deploymentId, env.pending)) return { outcome: 'outdated', newer: env.pending };
+      // Newer means a greater id for the holder too: an older request queued behind it would run last.
+      if (isNewer(env.lockHolder, deploymentId)) return { outcome: 'outdated', newer: env.lockHolder };
+      // Busy: become the one pending request, but only over the exact state just read.
+      const replaced = await this.conditionalUpdate({
+        Key,
+        UpdateExpression: 'SET pending = :d',
+        ConditionExpression: env.pending === undefined
+          ? 'lockHolder = :holder AND attribute_not_exists(pending)'
+          : 'lockHolder = :holder AND pending = :pending',
+        ExpressionAttributeValues: { ':d': deploymentId, ':holder': env.lockHolder, ...env.pending !== undefined && { ':pending': env.pending } },
+      });
+      if (replaced) return { outcome: 'waiting', displaced: env.pending };
+    }
+    throw new ConflictError(`environment ${application}/${environment} is changing too fast to queue ${deploymentId}; try again`);
+  }
+
+  async releaseEnvironment(application: string, environment: string, holder: string): Promise<{ next?: string }> {
+    const Key = keys.environment(application, environment);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const env = await this.environmentState(application, environment, true);
+      if (env.lockHolder !== holder) return {}; // not ours (any more): nothing to release
+      const handedOver = env.pending !== undefined
+        ? await this.conditionalUpdate({
+          Key,
+          UpdateExpression: 'SET lockHolder = :next REMOVE pending',
+          ConditionExpression: 'lockHolder = :holder AND pending = :next',
+          ExpressionAttributeValues: { ':holder': holder, ':next': env.pending },
+        })
+        : await this.conditionalUpdate({
+          Key,
+          UpdateExpression: 'REMOVE lockHolder',
+          ConditionExpression: 'lockHolder = :holder AND attribute_not_exists(pending)',
+          ExpressionAttributeValues: { ':holder': holder },
+        });
+      if (handedOver) return { next: env.pending };
+    }
+    throw new ConflictError(`environment ${application}/${environment} is changing too fast to release ${holder}; try again`);
+  }
+
+  private async environmentState(application: string, environment: string, allowMissing = false): Promise<{ lockHolder?: string; pending?: string }> {
+    const result = await this.ctx.doc.send(new GetCommand({
+      TableName: this.ctx.tableName,
+      Key: keys.environment(application, environment),
+      ProjectionExpression: 'lockHolder, pending',
+      ConsistentRead: true,
+    }));
+    if (!result.Item && !allowMissing) throw new NotFoundError(`environment ${application}/${environment} does not exist`);
+    return (result.Item ?? {}) as { lockHolder?: string; pending?: string };
+  }
+
+  /** True when the write happened, false when its condition did not hold. */
+  private async conditionalUpdate(input: {
+    Key: Record<string, string>;
+    UpdateExpression: string;
+    ConditionExpression: string;
+    ExpressionAttributeValues: Record<string, unknown>;
+  }): Promise<boolean> {
+    try {
+      await this.ctx.doc.send(new UpdateCommand({ TableName: this.ctx.tableName, ...input }));
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ApplicationOptions, Environment, TestCommand, TrellisPipeline, TrellisPipelineProps } from '../../src';
+
+export function newStack(): Stack {
+  return new Stack(new App(), 'TestStack', { env: { account: '111122223333', region: 'eu-west-1' } });
+}
+
+export function pipelineTemplate(props: TrellisPipelineProps = {}): { pipeline: TrellisPipeline; template: Template } {
+  const stack = newStack();
+  const pipeline = new TrellisPipeline(stack, 'Trellis', props);
+  return { pipeline, template: Template.fromStack(stack) };
+}
+
+export const shop: ApplicationOptions = {
+  name: 'shop',
+  repository: 'acme/shop',
+  environments: [
+    Environment.development({ runTests: true }),
+    Environment.staging({ region: 'eu-west-1' }),
+    Environment.production({ account: '444455556666', deployRoleArn: 'arn:aws:iam::444455556666:role/deploy' }),
+  ],
+};
+
+export const billing: ApplicationOptions = {
+  name: 'billing',
+  repository: 'acme/billing',
+  environments: [
+    Environment.custom({ name: 'preview', branch: 'develop', testCommand: TestCommand.command(['npx', 'vitest', 'run']) }),
+    Environment.production({ variables: { LOG_LEVEL: 'warn' } }),
+  ],
+};
+
+/** The JSON the configuration custom resource carries, parsed. */
+export function writtenConfiguration(template: Template): any[] {
+  const resources = template.findResources('Custom::TrellisConfiguration');
+  const [resource] = Object.values(resources) as any[];
+  return JSON.parse(resource.Properties.Applications);
+}

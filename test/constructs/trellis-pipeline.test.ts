@@ -1,0 +1,114 @@
+import { Aws } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { billing, newStack, pipelineTemplate, shop, writtenConfiguration } from './stack-fixtures';
+import { Environment, EnvironmentKind, TestCommand, TrellisPipeline } from '../../src';
+
+describe('TrellisPipeline', () => {
+  test('writes the code-defined configuration into the table through a custom resource', () => {
+    const { template } = pipelineTemplate({ applications: [shop, billing] });
+    const config = writtenConfiguration(template);
+    expect(config.map(app => app.name)).toEqual(['shop', 'billing']);
+    expect(config[0].environments.map((env: any) => [env.name, env.kind, env.branch, env.autoDeploy, env.runTests, env.protected])).toEqual([
+      ['dev', 'development', 'main', true, true, false],
+      ['staging', 'staging', undefined, false, true, false],
+      ['production', 'production', undefined, false, false, true],
+    ]);
+    expect(config[1].environments[0]).toMatchObject({ name: 'preview', kind: 'custom', branch: 'develop', autoDeploy: true, testCommand: ['npx', 'vitest', 'run'] });
+    expect(config[1].environments[1].variables).toEqual({ LOG_LEVEL: 'warn' });
+    // The handler that writes it gets the table name and nothing secret.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Environment: { Variables: { TABLE_NAME: { Ref: Match.stringLikeRegexp('^TrellisTable') } } },
+    });
+  });
+
+  test('defaults: dev (main, auto) -> staging -> production (never auto)', () => {
+    const { template } = pipelineTemplate({ applications: [{ name: 'shop', repository: 'acme/shop' }] });
+    const [app] = writtenConfiguration(template);
+    expect(app.environments.map((env: any) => `${env.name}:${env.branch ?? '-'}:${env.autoDeploy}`)).toEqual(['dev:main:true', 'staging:-:false', 'production:-:false']);
+    expect(app.environments[0].testCommand).toEqual(['npm', 'run', 'test']);
+  });
+
+  test('addApplication after construction is included in the written configuration', () => {
+    const stack = newStack();
+    const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop] });
+    pipeline.addApplication(billing);
+    expect(pipeline.applicationNames).toEqual(['shop', 'billing']);
+    expect(writtenConfiguration(Template.fromStack(stack)).map(app => app.name)).toEqual(['shop', 'billing']);
+  });
+
+  test('environment factories', () => {
+    expect(Environment.development().kind).toBe(EnvironmentKind.DEVELOPMENT);
+    expect(Environment.development({ branch: 'trunk' }).branch).toBe('trunk');
+    expect(Environment.staging({ branch: 'release' }).autoDeploy).toBe(true);
+    expect(Environment.production().protected).toBe(true);
+    expect(Environment.production({ runTests: true }).runTests).toBe(true);
+    expect(Environment.custom({ name: 'qa' }).autoDeploy).toBe(false);
+    expect(TestCommand.npmScript('ci').argv).toEqual(['npm', 'run', 'ci']);
+    const argv = ['pytest', '-q'];
+    const command = TestCommand.command(argv);
+    argv.push('--changed-later');
+    expect(command.argv).toEqual(['pytest', '-q']);
+  });
+
+  test('tokens are accepted where values are known only at deploy time', () => {
+    const { template } = pipelineTemplate({
+      applications: [{ name: 'shop', repository: 'acme/shop', environments: [Environment.development({ region: Aws.REGION, account: Aws.ACCOUNT_ID })] }],
+    });
+    const resource = Object.values(template.findResources('Custom::TrellisConfiguration'))[0] as any;
+    expect(JSON.stringify(resource.Properties.Applications)).toContain('AWS::Region');
+  });
+
+  describe('validation names the prop', () => {
+    const cases: Array<[string, () => void, RegExp]> = [
+      ['bad application name', () => pipelineTemplate({ applications: [{ name: 'Shop!', repository: 'acme/shop' }] }),
+        /applications\[0\]\.name: 'Shop!' must be/],
+      ['bad repository', () => pipelineTemplate({ applications: [{ name: 'shop', repository: 'https://github.com/acme/shop' }] }),
+        /applications\[0\]\.repository: .* must be a GitHub repository as 'owner\/repo'/],
+      ['duplicate application', () => pipelineTemplate({ applications: [shop, { ...billing, name: 'shop' }] }),
+        /applications\[1\]\.name: 'shop' is already used by applications\[0\]/],
+      ['invalid environment name', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.custom({ name: 'Prod_1' })] }] }),
+        /applications\[0\]\.environments\[0\]\.name: 'Prod_1' must be .*stage name/],
+      ['duplicate environment name', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development(), Environment.custom({ name: 'dev' })] }] }),
+        /applications\[0\]\.environments\[1\]\.name: 'dev' is already used by environments\[0\]/],
+      ['two auto-deploy environments on one branch', () => pipelineTemplate({
+        applications: [{ ...shop, environments: [Environment.development(), Environment.staging({ branch: 'main' })] }],
+      }), /applications\[0\]\.environments\[1\]\.branch: environments\[0\] already deploys branch 'main' automatically/],
+      ['production with autoDeploy', () => pipelineTemplate({
+        applications: [{ ...shop, environments: [Environment.production({ branch: 'main', autoDeploy: true })] }],
+      }), /applications\[0\]\.environments\[0\]\.autoDeploy: production never deploys on push/],
+      ['bad region', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.staging({ region: 'europe' })] }] }),
+        /applications\[0\]\.environments\[0\]\.region: 'europe' is not an AWS region/],
+      ['bad account', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.staging({ account: '123' })] }] }),
+        /applications\[0\]\.environments\[0\]\.account: '123' must be a 12-digit AWS account id/],
+      ['bad deploy role', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.staging({ deployRoleArn: 'deploy' })] }] }),
+        /applications\[0\]\.environments\[0\]\.deployRoleArn: 'deploy' must be an IAM role ARN/],
+      ['bad branch', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development({ branch: 'feat..x' })] }] }),
+        /applications\[0\]\.environments\[0\]\.branch: branch 'feat\.\.x' contains '\.\.'/],
+      ['autoDeploy without branch', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.custom({ name: 'qa', autoDeploy: true })] }] }),
+        /applications\[0\]\.environments\[0\]\.autoDeploy: an environment that deploys on push needs a branch/],
+      ['empty test command', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development({ testCommand: TestCommand.command([]) })] }] }),
+        /applications\[0\]\.environments\[0\]\.testCommand: must have 1 to/],
+      ['reserved variable', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development({ variables: { AWS_REGION: 'x' } })] }] }),
+        /applications\[0\]\.environments\[0\]\.variables\.AWS_REGION: names starting with TRELLIS_ or AWS_ are reserved/],
+      ['no environments', () => pipelineTemplate({ applications: [{ ...shop, environments: [] }] }),
+        /applications\[0\]\.environments: an application needs at least one environment/],
+    ];
+    test.each(cases)('%s', (_name, build, message) => {
+      expect(build).toThrow(message);
+      expect(build).toThrow(/^TrellisPipeline TestStack\/Trellis: invalid configuration/);
+    });
+
+    test('every problem of an application is reported at once', () => {
+      expect(() => pipelineTemplate({ applications: [{ name: 'Bad', repository: 'nope', environments: [Environment.staging({ region: 'x' })] }] }))
+        .toThrow(/name: 'Bad'[\s\S]*repository: 'nope'[\s\S]*region: 'x'/);
+    });
+
+    test('a rejected application is not added', () => {
+      const stack = newStack();
+      const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop] });
+      expect(() => pipeline.addApplication({ name: 'shop', repository: 'acme/other' })).toThrow(/already used/);
+      expect(pipeline.applicationNames).toEqual(['shop']);
+    });
+  });
+});

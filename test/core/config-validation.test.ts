@@ -1,0 +1,357 @@
+import { ValidationContext, validateApplication, validateApplications, validateEnvironment } from '../../src/runtime/core/config-validation';
+import { ValidationIssue } from '../../src/runtime/core/errors';
+import { ApplicationConfig, EnvironmentConfig } from '../../src/runtime/core/types';
+
+function env(overrides: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
+  return {
+    name: 'dev',
+    kind: 'development',
+    branch: 'main',
+    autoDeploy: true,
+    runTests: true,
+    testCommand: ['npm', 'test'],
+    variables: {},
+    protected: false,
+    ...overrides,
+  };
+}
+
+function pipeline(): EnvironmentConfig[] {
+  return [
+    env(),
+    env({ name: 'staging', kind: 'staging', branch: 'release', autoDeploy: true }),
+    env({
+      name: 'prod',
+      kind: 'production',
+      branch: undefined,
+      autoDeploy: false,
+      protected: true,
+      region: 'eu-west-1',
+      account: '111122223333',
+      deployRoleArn: 'arn:aws:iam::111122223333:role/deploy',
+      variables: { LOG_LEVEL: 'warn', _FLAG: '1' },
+    }),
+  ];
+}
+
+function app(overrides: Partial<ApplicationConfig> = {}): ApplicationConfig {
+  return {
+    name: 'shop',
+    repository: 'acme/shop',
+    environments: pipeline(),
+    ...overrides,
+  };
+}
+
+const paths = (issues: readonly ValidationIssue[]) => issues.map(issue => issue.path);
+
+/** The one issue at `path`; fails when there are none or several. */
+function issueAt(issues: readonly ValidationIssue[], path: string): ValidationIssue {
+  const found = issues.filter(issue => issue.path === path);
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+describe('a valid configuration', () => {
+  test('yields no issues at any level', () => {
+    const apps = [app(), app({ name: 'admin', repository: 'acme/admin' })];
+    expect(validateApplications(apps)).toEqual([]);
+    expect(validateApplication(apps[0])).toEqual([]);
+    for (const e of apps[0].environments) {
+      expect(validateEnvironment(e)).toEqual([]);
+    }
+  });
+
+  test('an empty list of applications is valid', () => {
+    expect(validateApplications([])).toEqual([]);
+  });
+
+  test('production without autoDeploy and a custom environment with autoDeploy are fine', () => {
+    expect(validateEnvironment(env({ name: 'prod', kind: 'production', autoDeploy: false }))).toEqual([]);
+    expect(validateEnvironment(env({ name: 'preview', kind: 'custom', autoDeploy: true, branch: 'preview' }))).toEqual([]);
+  });
+
+  test('two environments may track one branch when only one deploys automatically', () => {
+    const environments = [env(), env({ name: 'qa', kind: 'staging', branch: 'main', autoDeploy: false })];
+    expect(validateApplication(app({ environments }))).toEqual([]);
+  });
+});
+
+describe('validateApplications', () => {
+  test('rejects duplicate application names at the later index and names the first', () => {
+    const apps = [app(), app({ repository: 'acme/other' }), app({ name: 'admin' }), app()];
+    const issues = validateApplications(apps);
+    expect(paths(issues)).toEqual(['applications[1].name', 'applications[3].name']);
+    for (const issue of issues) {
+      expect(issue.message).toContain("'shop'");
+      expect(issue.message).toContain('applications[0]');
+      expect(issue.message).toContain('unique');
+    }
+  });
+
+  test('prefixes nested issues with the application index', () => {
+    const apps = [app(), app({ name: 'admin', environments: [env(), env({ region: 'mars-1' })] })];
+    const issues = validateApplications(apps);
+    expect(issues).toContainEqual({ path: 'applications[1].environments[1].region', message: expect.stringContaining("'mars-1'") });
+    expect(issues).toContainEqual({ path: 'applications[1].environments[1].name', message: expect.stringContaining("'dev'") });
+    expect(paths(issues).every(p => p.startsWith('applications[1].'))).toBe(true);
+  });
+
+  test('uses a caller-supplied root path', () => {
+    const issues = validateApplications([app({ name: 'Bad' })], {}, 'props.applications');
+    expect(paths(issues)).toEqual(['props.applications[0].name']);
+  });
+});
+
+describe('validateApplication', () => {
+  test('rejects a bad application name', () => {
+    const issues = validateApplication(app({ name: 'My_Shop' }));
+    expect(issueAt(issues, 'application.name').message).toContain("'My_Shop'");
+  });
+
+  test.each([
+    'https://github.com/acme/shop',
+    'acme',
+    'acme/shop.git',
+    'a/b/c',
+  ])('rejects repository %p', repository => {
+    const issues = validateApplication(app({ repository }), {}, 'applications[0]');
+    expect(issues).toEqual([{ path: 'applications[0].repository', message: expect.stringContaining(`'${repository}'`) }]);
+  });
+
+  test('rejects an application without environments', () => {
+    const issues = validateApplication(app({ environments: [] }), {}, 'applications[2]');
+    expect(issues).toEqual([{ path: 'applications[2].environments', message: expect.stringContaining('at least one environment') }]);
+  });
+
+  test('rejects duplicate environment names at the later index', () => {
+    const environments = [
+      env(),
+      env({ name: 'staging', kind: 'staging', branch: 'release' }),
+      env({ branch: 'other', autoDeploy: false }),
+    ];
+    const issues = validateApplications([app({ environments })]);
+    expect(issues).toHaveLength(1);
+    expect(issues[0].path).toBe('applications[0].environments[2].name');
+    expect(issues[0].message).toContain("'dev'");
+    expect(issues[0].message).toContain('environments[0]');
+  });
+
+  test('rejects two auto-deploy environments on one branch in one application', () => {
+    const environments = [
+      env(),
+      env({ name: 'qa', kind: 'staging', branch: 'main', autoDeploy: true }),
+    ];
+    const issues = validateApplications([app({ environments })]);
+    expect(issues).toHaveLength(1);
+    expect(issues[0].path).toBe('applications[0].environments[1].branch');
+    expect(issues[0].message).toContain('environments[0]');
+    expect(issues[0].message).toContain("'main'");
+  });
+
+  test('reports every extra auto-deploy environment on a shared branch against the first', () => {
+    const environments = [
+      env({ name: 'a', branch: 'main' }),
+      env({ name: 'b', branch: 'develop' }),
+      env({ name: 'c', branch: 'main' }),
+      env({ name: 'd', branch: 'main' }),
+    ];
+    const issues = validateApplication(app({ environments }));
+    expect(paths(issues)).toEqual(['application.environments[2].branch', 'application.environments[3].branch']);
+    expect(issues.every(issue => issue.message.includes('environments[0]'))).toBe(true);
+  });
+
+  test('two applications may auto-deploy the same branch name', () => {
+    const apps = [app(), app({ name: 'admin', repository: 'acme/shop' })];
+    expect(validateApplications(apps)).toEqual([]);
+  });
+});
+
+describe('validateEnvironment', () => {
+  const at = 'applications[0].environments[1]';
+
+  test('rejects production with autoDeploy', () => {
+    const issues = validateEnvironment(env({ name: 'prod', kind: 'production', autoDeploy: true }), {}, at);
+    expect(issues).toEqual([{ path: `${at}.autoDeploy`, message: expect.stringContaining('production') }]);
+  });
+
+  test('production autoDeploy is reported through the application path too', () => {
+    const environments = [env(), env({ name: 'prod', kind: 'production', branch: 'release', autoDeploy: true })];
+    const issues = validateApplications([app({ environments })]);
+    expect(paths(issues)).toEqual([`${at}.autoDeploy`]);
+  });
+
+  test('rejects autoDeploy without a branch', () => {
+    const issues = validateEnvironment(env({ branch: undefined, autoDeploy: true }), {}, at);
+    expect(issues).toEqual([{ path: `${at}.autoDeploy`, message: expect.stringContaining('needs a branch') }]);
+  });
+
+  test('an environment without a branch is fine when it does not deploy on push', () => {
+    expect(validateEnvironment(env({ branch: undefined, autoDeploy: false }))).toEqual([]);
+  });
+
+  test('rejects a bad environment name', () => {
+    const issues = validateEnvironment(env({ name: 'Dev Env' }), {}, at);
+    expect(issues).toEqual([{ path: `${at}.name`, message: expect.stringContaining("'Dev Env'") }]);
+  });
+
+  test('rejects a bad branch', () => {
+    const issues = validateEnvironment(env({ branch: 'feature..x' }), {}, at);
+    expect(issues).toEqual([{ path: `${at}.branch`, message: expect.stringContaining("'feature..x'") }]);
+  });
+
+  test('accepts a branch with slashes', () => {
+    expect(validateEnvironment(env({ branch: 'feature/a/b' }))).toEqual([]);
+  });
+
+  test.each<[keyof EnvironmentConfig, string]>([
+    ['region', 'EU-WEST-1'],
+    ['region', 'mars-1'],
+    ['account', '12345'],
+    ['account', '1111-2222-3333'],
+    ['deployRoleArn', 'arn:aws:iam::111122223333:user/deploy'],
+    ['deployRoleArn', 'deploy'],
+  ])('rejects %s %p', (field, value) => {
+    const issues = validateEnvironment(env({ [field]: value }), {}, at);
+    expect(issues).toEqual([{ path: `${at}.${field}`, message: expect.stringContaining(`'${value}'`) }]);
+  });
+
+  test('reports every bad field, not just the first', () => {
+    const issues = validateEnvironment(env({
+      name: '-x',
+      region: 'nowhere',
+      account: 'none',
+      deployRoleArn: 'role',
+      testCommand: [],
+    }), {}, at);
+    expect(paths(issues).sort()).toEqual([
+      `${at}.account`,
+      `${at}.deployRoleArn`,
+      `${at}.name`,
+      `${at}.region`,
+      `${at}.testCommand`,
+    ]);
+  });
+
+  describe('testCommand', () => {
+    test('rejects an empty command', () => {
+      const issues = validateEnvironment(env({ testCommand: [] }), {}, at);
+      expect(issues).toEqual([{ path: `${at}.testCommand`, message: expect.stringContaining('1 to 64') }]);
+    });
+
+    test.each([
+      [['npm', '']],
+      [['']],
+      [['npm', 'a'.repeat(1025)]],
+      [['npm', 'te\0st']],
+    ])('rejects arguments %p', testCommand => {
+      const issues = validateEnvironment(env({ testCommand }), {}, at);
+      expect(issues).toEqual([{ path: `${at}.testCommand`, message: expect.stringContaining('non-empty') }]);
+    });
+
+    test('rejects more than 64 arguments and accepts exactly 64', () => {
+      expect(paths(validateEnvironment(env({ testCommand: Array(65).fill('x') }), {}, at))).toEqual([`${at}.testCommand`]);
+      expect(validateEnvironment(env({ testCommand: Array(64).fill('x') }))).toEqual([]);
+    });
+
+    test('accepts an argument of exactly 1024 characters', () => {
+      expect(validateEnvironment(env({ testCommand: ['echo', 'a'.repeat(1024)] }))).toEqual([]);
+    });
+  });
+
+  describe('variables', () => {
+    test.each(['TRELLIS_TOKEN', 'TRELLIS_', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY'])('rejects reserved name %p', name => {
+      const issues = validateEnvironment(env({ variables: { OK: '1', [name]: 'x' } }), {}, at);
+      expect(issues).toEqual([{ path: `${at}.variables.${name}`, message: expect.stringContaining('reserved') }]);
+    });
+
+    test.each(['TRELLIS', 'AWS', 'MY_AWS_REGION', 'aws_region'])('does not reserve %p', name => {
+      expect(validateEnvironment(env({ variables: { [name]: 'x' } }))).toEqual([]);
+    });
+
+    test.each(['1ST', 'MY-VAR', 'MY VAR', 'A.B', ''])('rejects bad name %p', name => {
+      const issues = validateEnvironment(env({ variables: { [name]: 'x' } }), {}, at);
+      expect(issues).toEqual([{ path: `${at}.variables.${name}`, message: expect.stringContaining(`'${name}'`) }]);
+    });
+
+    test('a name that is both malformed and reserved gets both issues under one path', () => {
+      const name = 'AWS_BAD-NAME';
+      const issues = validateEnvironment(env({ variables: { [name]: 'x' } }), {}, at);
+      expect(issues).toHaveLength(2);
+      expect(new Set(paths(issues))).toEqual(new Set([`${at}.variables.${name}`]));
+    });
+
+    test('issues for one over-long reserved name share one path', () => {
+      const name = `AWS_${'X'.repeat(200)}`;
+      const issues = validateEnvironment(env({ variables: { [name]: 'x' } }), {}, at);
+      expect(issues).toHaveLength(2);
+      expect(new Set(paths(issues)).size).toBe(1);
+    });
+
+    test('control characters in a name do not reach the path', () => {
+      const issues = validateEnvironment(env({ variables: { 'BAD\nNAME': 'x' } }), {}, at);
+      expect(issues.length).toBeGreaterThan(0);
+      for (const issue of issues) {
+        expect(issue.path).toBe(`${at}.variables.BAD?NAME`);
+      }
+    });
+
+    test('rejects values over 4096 characters or with NUL, accepts 4096', () => {
+      const tooLong = validateEnvironment(env({ variables: { BIG: 'v'.repeat(4097) } }), {}, at);
+      expect(tooLong).toEqual([{ path: `${at}.variables.BIG`, message: expect.stringContaining('4096') }]);
+      const nul = validateEnvironment(env({ variables: { NUL: 'a\0b' } }), {}, at);
+      expect(nul).toEqual([{ path: `${at}.variables.NUL`, message: expect.stringContaining('NUL') }]);
+      expect(validateEnvironment(env({ variables: { BIG: 'v'.repeat(4096), EMPTY: '' } }))).toEqual([]);
+    });
+
+    test('rejects a value that is not a string (untrusted input)', () => {
+      const variables = { PORT: 8080 } as unknown as Record<string, string>;
+      const issues = validateEnvironment(env({ variables }), {}, at);
+      expect(paths(issues)).toEqual([`${at}.variables.PORT`]);
+    });
+  });
+});
+
+describe('unresolved values (CDK tokens)', () => {
+  const isToken = (value: string) => value.includes('${Token[');
+  const context: ValidationContext = { isUnresolved: isToken };
+
+  test('skip the format rules', () => {
+    const tokenEnv = env({
+      region: '${Token[AWS.Region.12]}',
+      account: '${Token[AWS.AccountId.7]}',
+      deployRoleArn: '${Token[TOKEN.42]}',
+      branch: '${Token[TOKEN.43]}',
+    });
+    expect(validateEnvironment(tokenEnv, context)).toEqual([]);
+    expect(validateApplication(app({ repository: '${Token[TOKEN.44]}', environments: [tokenEnv] }), context)).toEqual([]);
+  });
+
+  test('are still rejected without the context, so the context is what skips them', () => {
+    const issues = validateEnvironment(env({ region: '${Token[AWS.Region.12]}' }));
+    expect(paths(issues)).toEqual(['environment.region']);
+  });
+
+  test('only the unresolved values are skipped', () => {
+    const issues = validateEnvironment(env({ region: '${Token[AWS.Region.12]}', account: 'abc' }), context, 'e');
+    expect(paths(issues)).toEqual(['e.account']);
+  });
+
+  test('do not switch off the structural rules', () => {
+    const issues = validateEnvironment(env({ kind: 'production', branch: '${Token[TOKEN.1]}', autoDeploy: true, testCommand: [] }), context, 'e');
+    expect(paths(issues).sort()).toEqual(['e.autoDeploy', 'e.testCommand']);
+  });
+
+  test('reach nested environments through validateApplications', () => {
+    const apps = [app({ environments: [env({ region: '${Token[AWS.Region.12]}' })] })];
+    expect(validateApplications(apps, context)).toEqual([]);
+    expect(paths(validateApplications(apps))).toEqual(['applications[0].environments[0].region']);
+  });
+});
+
+describe('default paths', () => {
+  test('validateApplication and validateEnvironment name their root', () => {
+    expect(paths(validateApplication(app({ name: 'X' })))).toEqual(['application.name']);
+    expect(paths(validateEnvironment(env({ name: 'X' })))).toEqual(['environment.name']);
+  });
+});

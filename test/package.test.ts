@@ -1,0 +1,45 @@
+import { execFileSync } from 'child_process';
+import { existsSync, readFileSync } from 'fs';
+import * as path from 'path';
+
+/**
+ * What a user installs: the npm tarball must carry the compiled library, the jsii
+ * assembly, the API docs and the prebundled handlers, and no sources or tests.
+ * Runs after `projen compile` (the build order guarantees it).
+ */
+const ROOT = path.join(__dirname, '..');
+
+describe('npm package', () => {
+  let files: string[];
+
+  beforeAll(() => {
+    if (!existsSync(path.join(ROOT, 'lib/index.js'))) throw new Error('lib/ is missing: run `npx projen compile` before this test (`npx projen build` does)');
+    const output = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    files = JSON.parse(output)[0].files.map((file: { path: string }) => file.path);
+  });
+
+  test('contains lib/, .jsii, API.md and the bundled handler', () => {
+    expect(files).toEqual(expect.arrayContaining([
+      'lib/index.js', 'lib/index.d.ts', '.jsii', 'API.md', 'package.json', 'README.md',
+      'assets/runtime/handlers/config-sync.lambda/index.js',
+    ]));
+  });
+
+  test('contains no sources, tests, benchmarks or CI files', () => {
+    const unwanted = files.filter(file => /^(src|test|bench|\.ci|docs|examples)\//.test(file) || /\.test\.(js|ts|d\.ts)$/.test(file) || file.endsWith('.ts') && !file.endsWith('.d.ts'));
+    expect(unwanted).toEqual([]);
+  });
+
+  test('every *.lambda.ts handler has its bundle in the package, with the AWS SDK inside', () => {
+    const handlers = execFileSync('git', ['ls-files', 'src/**/*.lambda.ts'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(handlers.length).toBeGreaterThan(0);
+    for (const handler of handlers) {
+      const bundle = handler.replace(/^src\//, 'assets/').replace(/\.ts$/, '/index.js');
+      expect(files).toContain(bundle);
+      // Bundled, not taken from the Lambda runtime: no require of the SDK left but the
+      // optional SigV4a signers, which the SDK loads in a try/catch for multi-region access points only.
+      const required = [...readFileSync(path.join(ROOT, bundle), 'utf8').matchAll(/require\(["'](@aws-sdk\/[^"']+)["']\)/g)].map(match => match[1]);
+      expect(required.filter(name => !name.startsWith('@aws-sdk/signature-v4'))).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,180 @@
+import { appConfig, depId, envConfig } from './fixtures';
+import { ApplicationConfig, Store } from '../../src/runtime/core';
+import { freshStore } from '../support/test-table';
+
+/** Promotion order deliberately differs from the sort-key (alphabetical) order. */
+const web = appConfig('web', [
+  envConfig('dev', { kind: 'development', branch: 'develop', autoDeploy: true, runTests: true, testCommand: ['npm', 'test'], variables: { LOG_LEVEL: 'debug' } }),
+  envConfig('staging', { kind: 'staging', branch: 'main', region: 'eu-west-1' }),
+  envConfig('prod', {
+    kind: 'production',
+    region: 'eu-central-1',
+    account: '111122223333',
+    deployRoleArn: 'arn:aws:iam::111122223333:role/deploy',
+    protected: true,
+  }),
+]);
+const api = appConfig('api', [
+  envConfig('qa', { kind: 'custom', branch: 'release/1.x' }),
+  envConfig('live', { kind: 'production' }),
+]);
+/** A name that shares a prefix with `web`: its environments must never show up under `web`. */
+const webhooks = appConfig('webhooks', [envConfig('dev', { kind: 'development' })]);
+
+function names(app: ApplicationConfig | undefined): string[] {
+  return (app?.environments ?? []).map(env => env.name);
+}
+
+describe('DynamoConfigStore', () => {
+  let store: Store;
+
+  beforeEach(async () => {
+    ({ store } = await freshStore());
+  });
+
+  test('an empty table has no applications', async () => {
+    expect(await store.config.listApplications()).toEqual([]);
+    expect(await store.config.getApplication('web')).toBeUndefined();
+    expect(await store.config.listEnvironments('web')).toEqual([]);
+    expect(await store.config.getEnvironment('web', 'dev')).toBeUndefined();
+  });
+
+  test('sync then listApplications returns every app with its environments in promotion order', async () => {
+    await store.config.syncApplications([web, api, webhooks]);
+
+    const apps = await store.config.listApplications();
+    expect(apps.map(app => app.name).sort()).toEqual(['api', 'web', 'webhooks']);
+    const byName = new Map(apps.map(app => [app.name, app]));
+    expect(names(byName.get('web'))).toEqual(['dev', 'staging', 'prod']);
+    expect(names(byName.get('api'))).toEqual(['qa', 'live']);
+    expect(names(byName.get('webhooks'))).toEqual(['dev']);
+    expect(byName.get('web')).toMatchObject(web);
+    expect(byName.get('api')).toMatchObject(api);
+    expect(byName.get('api')?.repository).toBe('acme/api');
+  });
+
+  test('getApplication returns the app with ordered environments and no key attributes', async () => {
+    await store.config.syncApplications([web, api, webhooks]);
+
+    const app = await store.config.getApplication('web');
+    expect(app).toMatchObject(web);
+    expect(names(app)).toEqual(['dev', 'staging', 'prod']);
+    for (const leaked of ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'entity']) {
+      expect(app).not.toHaveProperty(leaked);
+      expect(app?.environments[0]).not.toHaveProperty(leaked);
+    }
+    expect(await store.config.getApplication('we')).toBeUndefined();
+  });
+
+  test('listEnvironments returns records with application and position, in promotion order', async () => {
+    await store.config.syncApplications([web, api, webhooks]);
+
+    const envs = await store.config.listEnvironments('web');
+    expect(envs.map(env => [env.application, env.name, env.position])).toEqual([
+      ['web', 'dev', 0], ['web', 'staging', 1], ['web', 'prod', 2],
+    ]);
+    expect(envs[0]).toEqual({ ...web.environments[0], application: 'web', position: 0 });
+    expect(envs[2]).toEqual({ ...web.environments[2], application: 'web', position: 2 });
+    expect(await store.config.listEnvironments('nope')).toEqual([]);
+  });
+
+  test('getEnvironment returns one record, undefined when absent', async () => {
+    await store.config.syncApplications([web, api]);
+
+    expect(await store.config.getEnvironment('web', 'staging')).toEqual({ ...web.environments[1], application: 'web', position: 1 });
+    expect(await store.config.getEnvironment('api', 'live')).toMatchObject({ application: 'api', name: 'live', kind: 'production', position: 1 });
+    expect(await store.config.getEnvironment('web', 'live')).toBeUndefined();
+    expect(await store.config.getEnvironment('api', 'dev')).toBeUndefined();
+  });
+
+  test('re-sync deletes a removed environment and a removed application (with its environments)', async () => {
+    await store.config.syncApplications([web, api, webhooks]);
+
+    const webWithoutStaging = appConfig('web', [web.environments[0], web.environments[2]]);
+    await store.config.syncApplications([webWithoutStaging, webhooks]);
+
+    expect((await store.config.listApplications()).map(app => app.name).sort()).toEqual(['web', 'webhooks']);
+    expect(await store.config.getApplication('api')).toBeUndefined();
+    expect(await store.config.listEnvironments('api')).toEqual([]);
+    expect(await store.config.getEnvironment('api', 'qa')).toBeUndefined();
+    expect(await store.config.getEnvironment('web', 'staging')).toBeUndefined();
+    // The remaining environments are renumbered to the new promotion order.
+    expect((await store.config.listEnvironments('web')).map(env => [env.name, env.position])).toEqual([['dev', 0], ['prod', 1]]);
+    expect(names(await store.config.getApplication('webhooks'))).toEqual(['dev']);
+  });
+
+  test('re-sync to nothing empties the configuration', async () => {
+    await store.config.syncApplications([web, api]);
+    await store.config.syncApplications([]);
+    expect(await store.config.listApplications()).toEqual([]);
+    expect(await store.config.listEnvironments('web')).toEqual([]);
+  });
+
+  test('re-sync follows a new promotion order and new configuration values', async () => {
+    await store.config.syncApplications([web]);
+
+    const reordered = appConfig('web', [
+      envConfig('staging', { kind: 'staging', branch: 'main', region: 'eu-west-1', variables: { A: '1' } }),
+      envConfig('dev', { kind: 'development', branch: 'trunk', autoDeploy: false, testCommand: ['make', 'check'] }),
+      web.environments[2],
+    ], 'acme/web-renamed');
+    await store.config.syncApplications([reordered]);
+
+    const app = await store.config.getApplication('web');
+    expect(app?.repository).toBe('acme/web-renamed');
+    expect(names(app)).toEqual(['staging', 'dev', 'prod']);
+    expect(await store.config.getEnvironment('web', 'dev')).toEqual({ ...reordered.environments[1], application: 'web', position: 1 });
+    expect((await store.config.getEnvironment('web', 'staging'))?.variables).toEqual({ A: '1' });
+  });
+
+  test('re-sync keeps runtime state: the lock holder and pending request survive', async () => {
+    await store.config.syncApplications([web]);
+    const holder = depId(1);
+    const waiting = depId(2);
+    expect(await store.deployments.claimEnvironment('web', 'prod', holder)).toEqual({ outcome: 'acquired' });
+    expect(await store.deployments.claimEnvironment('web', 'prod', waiting)).toEqual({ outcome: 'waiting' });
+
+    const changed = appConfig('web', [web.environments[0], web.environments[1], { ...web.environments[2], variables: { NEW: 'yes' } }]);
+    await store.config.syncApplications([changed]);
+
+    const prod = await store.config.getEnvironment('web', 'prod');
+    expect(prod).toMatchObject({ lockHolder: holder, pending: waiting, variables: { NEW: 'yes' } });
+    expect((await store.config.listEnvironments('web'))[2]).toMatchObject({ name: 'prod', lockHolder: holder, pending: waiting });
+    // The lock is still effective after the sync.
+    expect(await store.deployments.claimEnvironment('web', 'prod', depId(3))).toEqual({ outcome: 'waiting', displaced: waiting });
+    expect(await store.deployments.releaseEnvironment('web', 'prod', holder)).toEqual({ next: depId(3) });
+  });
+
+  test('optional fields absent from the new configuration are removed', async () => {
+    await store.config.syncApplications([web]);
+    expect(await store.config.getEnvironment('web', 'prod')).toMatchObject({ region: 'eu-central-1', account: '111122223333' });
+
+    const stripped = appConfig('web', web.environments.map(env => envConfig(env.name, { kind: env.kind })));
+    await store.config.syncApplications([stripped]);
+
+    for (const env of await store.config.listEnvironments('web')) {
+      for (const field of ['branch', 'region', 'account', 'deployRoleArn']) {
+        expect(env).not.toHaveProperty(field);
+      }
+    }
+    expect(await store.config.getEnvironment('web', 'staging')).toEqual({ ...stripped.environments[1], application: 'web', position: 1 });
+  });
+
+  test('a removed environment releases nothing and cannot be claimed; re-adding it starts with no runtime state', async () => {
+    await store.config.syncApplications([web]);
+    const holder = depId(1);
+    await store.deployments.claimEnvironment('web', 'staging', holder);
+
+    await store.config.syncApplications([appConfig('web', [web.environments[0], web.environments[2]])]);
+    expect(await store.deployments.releaseEnvironment('web', 'staging', holder)).toEqual({});
+    // Releasing must not have re-created the item.
+    expect(await store.config.getEnvironment('web', 'staging')).toBeUndefined();
+    await expect(store.deployments.claimEnvironment('web', 'staging', depId(2))).rejects.toMatchObject({ name: 'NotFoundError' });
+    expect(await store.config.getEnvironment('web', 'staging')).toBeUndefined();
+
+    await store.config.syncApplications([web]);
+    const readded = await store.config.getEnvironment('web', 'staging');
+    expect(readded).toEqual({ ...web.environments[1], application: 'web', position: 1 });
+    expect(readded?.lockHolder).toBeUndefined();
+  });
+});

@@ -1,0 +1,63 @@
+import { ApplicationConfig, Clock, Deployment, EnvironmentConfig, newDeploymentId } from '../../src/runtime/core';
+
+/** 2026-03-01T12:00:00.000Z */
+export const T0 = Date.parse('2026-03-01T12:00:00.000Z');
+
+/** A clock that moves 1 ms forward on every reading, so deployment ids come out in call order. */
+export function steppingClock(start = T0): Clock {
+  let at = start;
+  return { now: () => new Date(at++) };
+}
+
+/** A clock that stands still until the test moves it. */
+export class ManualClock implements Clock {
+  constructor(public at = T0) {}
+  now(): Date {
+    return new Date(this.at);
+  }
+  advanceSeconds(seconds: number): void {
+    this.at += seconds * 1000;
+  }
+  epochSeconds(): number {
+    return Math.floor(this.at / 1000);
+  }
+}
+
+/** A real-format deployment id whose order is `n`'s order (n milliseconds after T0). */
+export function depId(n: number): string {
+  return newDeploymentId({ now: () => new Date(T0 + n) }, () => n.toString(16).padStart(8, '0'));
+}
+
+export function envConfig(name: string, overrides: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
+  return {
+    name,
+    kind: 'custom',
+    autoDeploy: false,
+    runTests: false,
+    testCommand: [],
+    variables: {},
+    protected: false,
+    ...overrides,
+  };
+}
+
+export function appConfig(name: string, environments: EnvironmentConfig[], repository = `acme/${name}`): ApplicationConfig {
+  return { name, repository, environments };
+}
+
+export function queuedDeployment(id: string, application: string, environment: string, overrides: Partial<Deployment> = {}): Deployment {
+  const at = new Date(T0).toISOString();
+  return {
+    id,
+    application,
+    environment,
+    action: 'deploy',
+    commit: 'a'.repeat(40),
+    branch: 'main',
+    trigger: { kind: 'push', actor: 'octocat', deliveryId: `delivery-${id}` },
+    status: 'queued',
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
+}
