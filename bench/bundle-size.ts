@@ -5,24 +5,25 @@
  *   npx projen bench
  */
 import { execFileSync, spawnSync } from 'child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'fs';
+import { mkdirSync, readFileSync, statSync } from 'fs';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
 
 const ROOT = path.join(__dirname, '..');
 const RUNS = 7;
 
-function handlers(dir = path.join(ROOT, 'src')): string[] {
-  return readdirSync(dir).flatMap(name => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return handlers(full);
-    return name.endsWith('.lambda.ts') ? [full] : [];
-  });
+/** The bundle commands projen generated (.projen/tasks.json): measure exactly what ships. */
+function bundleCommands(): Array<{ name: string; args: string[] }> {
+  const tasks = JSON.parse(readFileSync(path.join(ROOT, '.projen/tasks.json'), 'utf8')).tasks as Record<string, { steps?: Array<{ execArgs?: string[] }> }>;
+  return Object.entries(tasks)
+    .filter(([name]) => name.startsWith('bundle:') && name.endsWith('.lambda'))
+    .map(([name, task]) => ({ name: name.slice('bundle:'.length), args: task.steps![0].execArgs! }));
 }
 
-function bundle(entry: string, outfile: string, external: boolean): void {
-  execFileSync('npx', ['esbuild', '--bundle', entry, '--target=node22', '--platform=node', '--minify', `--outfile=${outfile}`,
-    '--log-level=error', ...(external ? ['--external:@aws-sdk/*'] : [])], { cwd: ROOT });
+function bundle(args: string[], outfile: string, external: boolean): void {
+  const [command, ...rest] = args;
+  const withOutfile = rest.map(arg => (arg.startsWith('--outfile=') ? `--outfile=${outfile}` : arg));
+  execFileSync('npx', [command, ...withOutfile, '--log-level=error', ...(external ? ['--external:@aws-sdk/*'] : [])], { cwd: ROOT });
 }
 
 /** Median wall time of `require(bundle)` in a fresh node process, in ms. */
@@ -38,11 +39,10 @@ const out = path.join(ROOT, 'bench/results');
 mkdirSync(out, { recursive: true });
 console.log(`node ${process.version}; median of ${RUNS} cold loads per bundle`);
 console.log('handler | SDK bundled: bytes, gzip, load ms | SDK external: bytes, gzip, load ms | size ratio');
-for (const entry of handlers()) {
-  const name = path.relative(path.join(ROOT, 'src'), entry);
+for (const { name, args } of bundleCommands()) {
   const figures = [false, true].map(external => {
     const file = path.join(out, `${name.replace(/\W/g, '_')}.${external ? 'external' : 'bundled'}.js`);
-    bundle(entry, file, external);
+    bundle(args, file, external);
     const bytes = statSync(file).size;
     return { bytes, gzip: gzipSync(readFileSync(file)).length, ms: loadTime(file) };
   });

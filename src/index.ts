@@ -2,3 +2,4 @@ export * from './constructs/environment';
 export * from './constructs/environment-table';
 export * from './constructs/test-command';
 export * from './constructs/trellis-pipeline';
+export * from './constructs/webhook-ingest';

@@ -1,10 +1,13 @@
-import { Token } from 'aws-cdk-lib';
+import { Names, Token } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ConfigurationWriter } from './configuration-writer';
 import { ApplicationOptions, defaultEnvironments } from './environment';
 import { EnvironmentTable, EnvironmentTableProps } from './environment-table';
+import { WebhookIngest } from './webhook-ingest';
 import { validateApplication } from '../runtime/core/config-validation';
 import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
+import { installationName as installationNameRule } from '../runtime/core/names';
 import { ApplicationConfig } from '../runtime/core/types';
 
 /** Properties of a Trellis installation. */
@@ -20,6 +23,19 @@ export interface TrellisPipelineProps {
    * @default - on-demand, AWS managed encryption, point-in-time recovery, retained on removal
    */
   readonly table?: EnvironmentTableProps;
+
+  /**
+   * Name of this installation: its secrets live under `trellis/<installationName>/`.
+   * Lowercase letters, digits and hyphens, at most 32 characters.
+   * @default - derived from the construct path, unique in the account
+   */
+  readonly installationName?: string;
+
+  /**
+   * The secret GitHub signs webhook deliveries with.
+   * @default - generated as `trellis/<installationName>/github-webhook-secret`
+   */
+  readonly webhookSecret?: secretsmanager.ISecret;
 }
 
 /**
@@ -30,12 +46,24 @@ export interface TrellisPipelineProps {
 export class TrellisPipeline extends Construct {
   /** The table that holds configuration, deployments, locks and logs. */
   public readonly table: EnvironmentTable;
+  /** The GitHub webhook endpoint and the launch queue behind it. */
+  public readonly webhook: WebhookIngest;
+  /** Secrets of this installation are under `trellis/<installationName>/`. */
+  public readonly installationName: string;
 
   private readonly applications: ApplicationConfig[] = [];
 
   constructor(scope: Construct, id: string, props: TrellisPipelineProps = {}) {
     super(scope, id);
+    this.installationName = props.installationName ?? Names.uniqueResourceName(this, { maxLength: 32, separator: '-' }).toLowerCase().replace(/^[^a-z]+/, '');
+    const nameProblem = Token.isUnresolved(this.installationName) ? undefined : installationNameRule(this.installationName);
+    if (nameProblem) this.fail([{ path: 'installationName', message: nameProblem }]);
     this.table = new EnvironmentTable(this, 'Table', props.table);
+    this.webhook = new WebhookIngest(this, 'Webhook', {
+      table: this.table,
+      installationName: this.installationName,
+      webhookSecret: props.webhookSecret,
+    });
     for (const app of props.applications ?? []) this.addApplication(app);
     new ConfigurationWriter(this, 'Configuration', {
       table: this.table,
@@ -64,11 +92,13 @@ export class TrellisPipeline extends Construct {
     if (existing >= 0) {
       issues.push({ path: `${path}.name`, message: `'${config.name}' is already used by applications[${existing}]; application names must be unique` });
     }
-    if (issues.length > 0) {
-      const error = new ValidationError(issues);
-      error.message = `TrellisPipeline ${this.node.path}: invalid configuration\n${issues.map(issue => `  ${formatIssue(issue)}`).join('\n')}`;
-      throw error;
-    }
+    if (issues.length > 0) this.fail(issues);
     this.applications.push(config);
+  }
+
+  private fail(issues: ValidationIssue[]): never {
+    const error = new ValidationError(issues);
+    error.message = `TrellisPipeline ${this.node.path}: invalid configuration\n${issues.map(issue => `  ${formatIssue(issue)}`).join('\n')}`;
+    throw error;
   }
 }

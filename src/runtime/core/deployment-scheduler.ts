@@ -2,16 +2,9 @@ import { newDeploymentId } from './deployment-ids';
 import { IllegalTransitionError, NotFoundError } from './errors';
 import { Clock, Store, systemClock } from './ports';
 import { isTerminal } from './state-machine';
-import { Deployment, DeploymentAction, DeploymentStatus, TransitionDetails, Trigger } from './types';
+import { Deployment, DeploymentStatus, TransitionDetails } from './types';
 
-export interface DeploymentRequest {
-  readonly application: string;
-  readonly environment: string;
-  readonly action: DeploymentAction;
-  readonly commit: string;
-  readonly branch?: string;
-  readonly trigger: Trigger;
-}
+export type DeploymentRequest = Omit<Deployment, 'id' | 'status' | 'createdAt' | 'updatedAt' | 'reason' | 'taskId' | 'startedAt' | 'finishedAt'>;
 
 export interface Scheduled {
   readonly deployment: Deployment;
@@ -36,7 +29,16 @@ const MAX_HANDOVERS = 10;
 export class DeploymentScheduler {
   constructor(private readonly store: Store, private readonly clock: Clock = systemClock) {}
 
+  /** Create and claim in one go (callers that launch in-process). */
   async request(request: DeploymentRequest): Promise<Scheduled> {
+    return this.claim(await this.create(request));
+  }
+
+  /**
+   * Record a new `queued` deployment, so it is visible at once; the launcher claims it
+   * when the queue delivers it.
+   */
+  async create(request: DeploymentRequest): Promise<Deployment> {
     const env = await this.store.config.getEnvironment(request.application, request.environment);
     if (!env) throw new NotFoundError(`environment ${request.application}/${request.environment} does not exist`);
     const now = this.clock.now().toISOString();
@@ -48,8 +50,12 @@ export class DeploymentScheduler {
       updatedAt: now,
     };
     await this.store.deployments.create(deployment);
+    return deployment;
+  }
 
-    const claim = await this.store.deployments.claimEnvironment(request.application, request.environment, deployment.id);
+  /** Apply the lock rule to a queued deployment: launch it, let it wait, or supersede it. */
+  async claim(deployment: Deployment): Promise<Scheduled> {
+    const claim = await this.store.deployments.claimEnvironment(deployment.application, deployment.environment, deployment.id);
     switch (claim.outcome) {
       case 'acquired':
         return { deployment, launch: true };

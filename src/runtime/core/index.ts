@@ -8,3 +8,4 @@ export * from './ports';
 export * from './deployment-ids';
 export * from './deployment-scheduler';
 export * from './config-parse';
+export * from './http';

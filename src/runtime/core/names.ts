@@ -66,3 +66,9 @@ export function printable(value: string, max = 80): string {
   const clean = value.replace(/[\x00-\x1f\x7f]/g, '?');
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }
+
+/** Prefix of this installation's secrets (`trellis/<installation>/...`); same shape as a stage name. */
+export const installationName: Rule = value =>
+  STAGE_NAME.test(value) && !value.includes('--')
+    ? undefined
+    : `'${printable(value)}' must be 1-32 lowercase letters, digits or single hyphens, start with a letter and not end with a hyphen`;

@@ -58,9 +58,21 @@ export interface LogStore {
   read(deploymentId: string, options?: { afterSeq?: number; limit?: number }): Promise<LogChunk[]>;
 }
 
+/** What a webhook delivery was, kept with its id (pull requests are recorded this way). */
+export interface DeliverySummary {
+  readonly event: string;
+  readonly action?: string;
+  readonly repository?: string;
+  readonly ref?: string;
+  readonly commit?: string;
+  readonly pullRequest?: number;
+}
+
 export interface DeliveryStore {
   /** True the first time a webhook delivery id is seen (kept until `expiresAt`, epoch seconds). */
-  recordFirst(deliveryId: string, expiresAt: number): Promise<boolean>;
+  recordFirst(deliveryId: string, expiresAt: number, summary?: DeliverySummary): Promise<boolean>;
+  /** Forget a delivery whose processing failed, so GitHub's redelivery is processed. */
+  forget(deliveryId: string): Promise<void>;
 }
 
 export interface Connection {
@@ -84,6 +96,15 @@ export interface Store {
   readonly logs: LogStore;
   readonly deliveries: DeliveryStore;
   readonly connections: ConnectionStore;
+}
+
+/** Hands queued deployments to the launcher (SQS in AWS, in-process locally). */
+export interface LaunchQueue {
+  send(message: LaunchMessage): Promise<void>;
+}
+
+export interface LaunchMessage {
+  readonly deploymentId: string;
 }
 
 /** Only non-secret parameters: secrets are fetched by the task itself at run time. */

@@ -73,6 +73,12 @@ export interface Deployment {
   readonly action: DeploymentAction;
   readonly commit: string;
   readonly branch?: string;
+  /** `owner/repo` the commit comes from. */
+  readonly repository?: string;
+  /** First line of the commit message, as GitHub reported it. */
+  readonly commitMessage?: string;
+  /** Commit author (GitHub login or name). */
+  readonly author?: string;
   readonly trigger: Trigger;
   readonly status: DeploymentStatus;
   /** Why the deployment ended as it did (failure cause, superseding deployment, ...). */

@@ -1,0 +1,126 @@
+import { CfnOutput, Duration } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EnvironmentTable } from './environment-table';
+import { WebhookFunction } from '../runtime/handlers/webhook-function';
+
+/** Properties of the GitHub webhook endpoint. */
+export interface WebhookIngestProps {
+  /** Where deliveries and queued deployments are recorded. */
+  readonly table: EnvironmentTable;
+
+  /** Installation name; the generated secret is `trellis/<installationName>/github-webhook-secret`. */
+  readonly installationName: string;
+
+  /**
+   * The secret GitHub signs deliveries with (a plain string secret).
+   * @default - a random 48-character secret is generated; copy it into the GitHub webhook
+   */
+  readonly webhookSecret?: secretsmanager.ISecret;
+
+  /**
+   * Steady-state requests per second the endpoint accepts; more get 429.
+   * @default 25
+   */
+  readonly throttlingRateLimit?: number;
+
+  /**
+   * Requests the endpoint accepts in a burst.
+   * @default 50
+   */
+  readonly throttlingBurstLimit?: number;
+}
+
+/**
+ * The public GitHub webhook endpoint: an HTTP API route to a function that verifies the
+ * signature, records the delivery once, stores `queued` deployments and puts them on the
+ * launch queue (with a dead-letter queue) for the build server.
+ *
+ * An HTTP API rather than a Lambda function URL: it has stage throttling (anyone on the
+ * internet can POST here), access logs and a path of its own, for the same idle cost (none).
+ */
+export class WebhookIngest extends Construct {
+  /** The URL to paste into GitHub's webhook settings (`Payload URL`). */
+  public readonly url: string;
+  /** The HTTP API. */
+  public readonly api: apigwv2.IHttpApi;
+  /** Queued deployments waiting for the launcher. */
+  public readonly queue: sqs.IQueue;
+  /** Launch messages that failed repeatedly. */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The secret GitHub signs deliveries with. */
+  public readonly webhookSecret: secretsmanager.ISecret;
+  /** The function behind the endpoint. */
+  public readonly handler: lambda.IFunction;
+
+  constructor(scope: Construct, id: string, props: WebhookIngestProps) {
+    super(scope, id);
+
+    this.webhookSecret = props.webhookSecret ?? new secretsmanager.Secret(this, 'Secret', {
+      secretName: `trellis/${props.installationName}/github-webhook-secret`,
+      description: 'Trellis: secret GitHub signs webhook deliveries with (paste it into the webhook settings)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'LaunchQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.minutes(2),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    const handler = new WebhookFunction(this, 'Handler', {
+      description: 'Trellis: verifies GitHub webhooks and queues deployments',
+      memorySize: 512,
+      timeout: Duration.seconds(10), // GitHub gives up after 10 s
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        QUEUE_URL: this.queue.queueUrl,
+        // The ARN only: the value is read at run time and cached in memory.
+        WEBHOOK_SECRET_ARN: this.webhookSecret.secretArn,
+      },
+      logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+    });
+    this.webhookSecret.grantRead(handler);
+    props.table.grantReadWriteData(handler);
+    this.queue.grantSendMessages(handler);
+    this.handler = handler;
+
+    const api = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Trellis GitHub webhook endpoint',
+      createDefaultStage: false,
+    });
+    new apigwv2.HttpStage(this, 'Stage', {
+      httpApi: api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.throttlingRateLimit ?? 25,
+        burstLimit: props.throttlingBurstLimit ?? 50,
+      },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH })),
+      },
+    });
+    api.addRoutes({
+      path: '/webhook',
+      methods: [apigwv2.HttpMethod.POST],
+      integration: new HttpLambdaIntegration('Webhook', handler),
+    });
+    this.api = api;
+    this.url = `${api.apiEndpoint}/webhook`;
+
+    new CfnOutput(this, 'WebhookUrl', { value: this.url, description: 'GitHub webhook Payload URL (content type application/json, events: push, pull_request)' });
+    new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn, description: 'Secret to paste into the GitHub webhook (aws secretsmanager get-secret-value --secret-id <arn>)' });
+  }
+}

@@ -1,0 +1,24 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { fromHttpApiEvent, toHttpApiResult } from '../aws/api-gateway';
+import { SecretsManagerSource } from '../aws/secrets-manager-source';
+import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
+import { createDynamoStore } from '../store/dynamo-store';
+import { tableContext } from '../store/table-context';
+import { handleWebhook } from '../webhook/webhook-handler';
+
+// Built once per container; the secret value is cached in memory, never in the environment.
+const store = createDynamoStore(tableContext(process.env.TABLE_NAME!));
+const queue = new SqsLaunchQueue(process.env.QUEUE_URL!);
+const secrets = new SecretsManagerSource();
+const secretArn = process.env.WEBHOOK_SECRET_ARN!;
+
+/** POST /webhook on the HTTP API: GitHub push and pull_request events. */
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const response = await handleWebhook(fromHttpApiEvent(event), {
+    secret: () => secrets.get(secretArn),
+    store,
+    queue,
+    log: entry => console.log(JSON.stringify(entry)),
+  });
+  return toHttpApiResult(response);
+}

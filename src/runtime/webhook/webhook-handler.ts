@@ -1,0 +1,165 @@
+import type { verify as Verify } from '@octokit/webhooks-methods' with { 'resolution-mode': 'import' };
+import { PayloadError, parsePush, summarizePullRequest } from './github-payload';
+import { DeploymentScheduler } from '../core/deployment-scheduler';
+import { HttpResponse, errorResponse, json, rejection } from '../core/http';
+import { Clock, LaunchQueue, Store, systemClock } from '../core/ports';
+import { routePush } from '../core/push-routing';
+import { Deployment } from '../core/types';
+
+export interface WebhookRequest {
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The raw body exactly as received: the signature covers these bytes. */
+  readonly body: Buffer;
+}
+
+export interface WebhookDependencies {
+  /** The webhook secret (from Secrets Manager in AWS). */
+  readonly secret: () => Promise<string>;
+  readonly store: Store;
+  readonly queue: LaunchQueue;
+  readonly clock?: Clock;
+  readonly log?: (entry: Record<string, unknown>) => void;
+}
+
+/** GitHub caps payloads at 25 MB, a push with 20 commits is tens of KB; Lambda takes 6 MB. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Redeliveries come within hours (manual redelivery: up to 3 days back); keep ids a week. */
+export const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
+const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
+const EVENT_NAME = /^[a-z_]{1,64}$/;
+
+/**
+ * GitHub webhook → queued deployments. Answers within GitHub's 10 s: verify, dedupe,
+ * route, record, enqueue; the launcher does the slow work. Every answer is JSON with a reason.
+ *
+ * | answer | when |
+ * |---|---|
+ * | 413 | body larger than MAX_BODY_BYTES (checked before hashing) |
+ * | 401 | X-Hub-Signature-256 missing or not the HMAC of the body |
+ * | 415 | content type is not application/json |
+ * | 400 | missing X-GitHub-Event / X-GitHub-Delivery, body not JSON, payload not shaped like GitHub's |
+ * | 200 | ping; a delivery already processed (`duplicate: true`) |
+ * | 202 | push accepted (`deployments`, `ignored` reasons); pull request recorded; other events ignored |
+ * | 500 | store or queue failed; the delivery is forgotten so GitHub's redelivery is processed |
+ */
+export async function handleWebhook(request: WebhookRequest, deps: WebhookDependencies): Promise<HttpResponse> {
+  const log = deps.log ?? (() => undefined);
+  const clock = deps.clock ?? systemClock;
+  const { headers, body } = request;
+
+  if (body.length > MAX_BODY_BYTES) {
+    return rejection(413, 'payload_too_large', `body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`);
+  }
+  const signature = headers['x-hub-signature-256'];
+  if (!signature) return rejection(401, 'unauthorized', 'X-Hub-Signature-256 header is missing; set a secret on the GitHub webhook');
+  let secret: string;
+  try {
+    secret = await deps.secret();
+  } catch (error) {
+    log({ message: 'webhook secret unavailable', error: describe(error) });
+    return errorResponse(error);
+  }
+  if (!await signatureMatches(secret, body, signature)) {
+    return rejection(401, 'unauthorized', 'X-Hub-Signature-256 does not match the body; check the webhook secret');
+  }
+  const contentType = headers['content-type'] ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    return rejection(415, 'unsupported_media_type', "content type must be application/json (set 'Content type: application/json' on the GitHub webhook)");
+  }
+  const event = headers['x-github-event'] ?? '';
+  if (!EVENT_NAME.test(event)) return rejection(400, 'invalid_input', 'X-GitHub-Event header is missing or malformed');
+  const deliveryId = headers['x-github-delivery'] ?? '';
+  if (!DELIVERY_ID.test(deliveryId)) return rejection(400, 'invalid_input', 'X-GitHub-Delivery header is missing or malformed');
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString('utf8'));
+  } catch {
+    return rejection(400, 'invalid_input', 'body is not valid JSON');
+  }
+
+  if (event === 'ping') return json(200, { ok: true, event });
+  if (event !== 'push' && event !== 'pull_request') {
+    return json(202, { accepted: false, event, ignored: [`event '${event}' starts nothing; subscribe the webhook to push (and pull_request)`] });
+  }
+
+  let push: ReturnType<typeof parsePush> | undefined;
+  let summary;
+  try {
+    if (event === 'push') {
+      push = parsePush(payload);
+      summary = { event, repository: push.push.repository, ref: push.push.ref, commit: push.push.headCommit };
+    } else {
+      summary = summarizePullRequest(payload);
+    }
+  } catch (error) {
+    if (error instanceof PayloadError) return rejection(400, 'invalid_input', `not a GitHub ${event} payload: ${error.message}`);
+    throw error;
+  }
+
+  const expiresAt = Math.floor(clock.now().getTime() / 1000) + DELIVERY_TTL_SECONDS;
+  let first: boolean;
+  try {
+    first = await deps.store.deliveries.recordFirst(deliveryId, expiresAt, summary);
+  } catch (error) {
+    log({ message: 'webhook delivery could not be recorded', delivery: deliveryId, error: describe(error) });
+    return errorResponse(error);
+  }
+  if (!first) return json(200, { accepted: false, duplicate: true, delivery: deliveryId });
+
+  let unsent: Deployment | undefined; // recorded as queued, not (yet) handed to the launcher
+  try {
+    if (!push) {
+      log({ message: 'pull request recorded', delivery: deliveryId, ...summary });
+      return json(202, { accepted: true, event, recorded: summary, ignored: ['pull requests are recorded; preview environments do not deploy yet'] });
+    }
+    const routing = routePush(await deps.store.config.listApplications(), push.push);
+    const scheduler = new DeploymentScheduler(deps.store, clock);
+    const deployments = [];
+    for (const target of routing.targets) {
+      unsent = await scheduler.create({
+        application: target.application,
+        environment: target.environment,
+        action: 'deploy',
+        commit: target.commit,
+        branch: target.branch,
+        repository: push.push.repository,
+        commitMessage: push.commitMessage,
+        author: push.author,
+        trigger: { kind: 'push', actor: push.author, deliveryId },
+      });
+      await deps.queue.send({ deploymentId: unsent.id });
+      deployments.push({ id: unsent.id, application: target.application, environment: target.environment, commit: target.commit });
+      unsent = undefined;
+    }
+    log({ message: 'push routed', delivery: deliveryId, deployments: deployments.map(d => d.id), ignored: routing.ignored });
+    return json(202, { accepted: deployments.length > 0, event, deployments, ignored: routing.ignored });
+  } catch (error) {
+    // Let GitHub's redelivery try again rather than drop the push.
+    await deps.store.deliveries.forget(deliveryId).catch(() => undefined);
+    // No launcher will ever see a deployment that was not enqueued: end it rather than leave it queued forever.
+    if (unsent) {
+      await deps.store.deployments.transition(unsent.id, 'failed', { reason: 'could not be handed to the launcher; redeliver the webhook to retry' })
+        .catch(() => undefined);
+    }
+    log({ message: 'webhook processing failed', delivery: deliveryId, deployment: unsent?.id, error: describe(error) });
+    return errorResponse(error);
+  }
+}
+
+/** HMAC-SHA256 over the raw body, compared in constant time by @octokit/webhooks-methods. */
+async function signatureMatches(secret: string, body: Buffer, signature: string): Promise<boolean> {
+  // ESM-only package: esbuild inlines it into the handler bundle, jest transforms it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { verify } = require('@octokit/webhooks-methods') as { verify: typeof Verify };
+  try {
+    return await verify(secret, body.toString('utf8'), signature);
+  } catch {
+    return false; // malformed signature header
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

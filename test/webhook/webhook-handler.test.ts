@@ -1,0 +1,548 @@
+import { createHmac, randomUUID } from 'crypto';
+import examples, { WebhookDefinition } from '@octokit/webhooks-examples';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { fromHttpApiEvent } from '../../src/runtime/aws/api-gateway';
+import { Clock, Deployment, LaunchMessage, LaunchQueue, Store } from '../../src/runtime/core';
+import { MAX_BODY_BYTES, WebhookDependencies, WebhookRequest, handleWebhook } from '../../src/runtime/webhook/webhook-handler';
+import { appConfig, envConfig, steppingClock } from '../store/fixtures';
+import { freshStore } from '../support/test-table';
+
+/**
+ * The GitHub webhook end to end through handleWebhook: GitHub's own example payloads,
+ * signed like GitHub signs them, against the DynamoDB store on DynamoDB Local.
+ *
+ * Signatures are computed here from GitHub's documented scheme (node crypto), not with
+ * @octokit/webhooks-methods, which the handler uses: the test does not grade a library with itself.
+ */
+
+const SECRET = 'test-webhook-secret-3f9c';
+const REPOSITORY = 'Codertocat/Hello-World';
+const ENVIRONMENTS = ['dev', 'staging', 'production', 'preview'];
+
+const HELLO_WORLD = appConfig('hello-world', [
+  envConfig('dev', { kind: 'development', branch: 'master', autoDeploy: true }),
+  envConfig('staging', { kind: 'staging' }),
+  envConfig('production', { kind: 'production', branch: 'master', autoDeploy: false, protected: true }),
+  envConfig('preview', { kind: 'custom', branch: 'feature/a/b', autoDeploy: true }),
+], REPOSITORY);
+
+type PushPayload = WebhookDefinition<'push'>['examples'][number];
+type Json = Record<string, any>;
+
+function definition(name: string): WebhookDefinition {
+  const found = examples.find(d => d.name === name);
+  if (!found) throw new Error(`@octokit/webhooks-examples has no '${name}' examples`);
+  return found;
+}
+
+/** A deep copy of one of GitHub's example payloads, free to modify. */
+function example(name: string, index = 0): Json {
+  return structuredClone(definition(name).examples[index]) as Json;
+}
+
+/** examples[4] and [5] are pushes to refs/heads/master of Codertocat/Hello-World. */
+function realPush(index = 4): PushPayload {
+  return example('push', index) as PushPayload;
+}
+
+function sha(seed: string): string {
+  return createHmac('sha1', 'commit').update(seed).digest('hex');
+}
+
+/** GitHub's scheme: `sha256=` + hex HMAC-SHA256 of the raw body bytes. */
+function sign(secret: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+interface RequestOptions {
+  readonly event?: string | null;
+  readonly delivery?: string | null;
+  readonly contentType?: string;
+  /** Default: the correct signature of the body; null: no header. */
+  readonly signature?: string | null;
+}
+
+/** A request as GitHub sends it: `payload` is JSON-encoded unless it is already text or bytes. */
+async function request(payload: unknown, options: RequestOptions = {}): Promise<WebhookRequest> {
+  const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : JSON.stringify(payload);
+  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(text, 'utf8');
+  const headers: Record<string, string> = {
+    'content-type': options.contentType ?? 'application/json',
+    'user-agent': 'GitHub-Hookshot/044aadd',
+  };
+  const event = options.event === undefined ? 'push' : options.event;
+  const delivery = options.delivery === undefined ? randomUUID() : options.delivery;
+  const signature = options.signature === undefined ? sign(SECRET, body) : options.signature;
+  if (event !== null) headers['x-github-event'] = event;
+  if (delivery !== null) headers['x-github-delivery'] = delivery;
+  if (signature !== null) headers['x-hub-signature-256'] = signature;
+  return { headers, body };
+}
+
+/** Records each message and the stored deployment it names, read at the moment of sending. */
+class RecordingQueue implements LaunchQueue {
+  readonly messages: LaunchMessage[] = [];
+  readonly storedAtSend: (Deployment | undefined)[] = [];
+  constructor(private readonly store: Store) {}
+  async send(message: LaunchMessage): Promise<void> {
+    this.storedAtSend.push(await this.store.deployments.get(message.deploymentId));
+    this.messages.push(message);
+  }
+}
+
+describe('handleWebhook', () => {
+  let store: Store;
+  let clock: Clock;
+  let queue: RecordingQueue;
+  let logs: Record<string, unknown>[];
+
+  beforeEach(async () => {
+    clock = steppingClock();
+    ({ store } = await freshStore(clock));
+    await store.config.syncApplications([HELLO_WORLD]);
+    queue = new RecordingQueue(store);
+    logs = [];
+  });
+
+  function deps(overrides: Partial<WebhookDependencies> = {}): WebhookDependencies {
+    return { secret: async () => SECRET, store, queue, clock, log: entry => logs.push(entry), ...overrides };
+  }
+
+  /** Every answer must be JSON: parse it (a non-JSON body fails the test). */
+  async function send(req: WebhookRequest, overrides: Partial<WebhookDependencies> = {}): Promise<{ status: number; body: Json; raw: string }> {
+    const response = await handleWebhook(req, deps(overrides));
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    return { status: response.statusCode, body: JSON.parse(response.body) as Json, raw: response.body };
+  }
+
+  async function deploymentsIn(environment: string): Promise<readonly Deployment[]> {
+    return (await store.deployments.listByEnvironment('hello-world', environment)).items;
+  }
+
+  async function allDeployments(): Promise<Deployment[]> {
+    return (await Promise.all(ENVIRONMENTS.map(deploymentsIn))).flat();
+  }
+
+  test('the example payloads are what these tests assume', () => {
+    const pushes = definition('push').examples as PushPayload[];
+    for (const index of [4, 5]) {
+      expect(pushes[index]).toMatchObject({ ref: 'refs/heads/master', deleted: false, repository: { full_name: REPOSITORY } });
+      expect(pushes[index].after).toMatch(/^[0-9a-f]{40}$/);
+    }
+    expect(pushes[0].ref).toMatch(/^refs\/tags\//);
+    expect(definition('ping').examples.length).toBeGreaterThan(0);
+    expect(definition('pull_request').examples.length).toBeGreaterThan(0);
+  });
+
+  describe('pushes', () => {
+    test.each([4, 5])('a real push to master (example %i) queues exactly one deployment, in dev', async index => {
+      const payload = realPush(index);
+      const delivery = randomUUID();
+
+      const response = await send(await request(payload, { delivery }));
+
+      expect(response.status).toBe(202);
+      expect(response.body.accepted).toBe(true);
+      const dev = await deploymentsIn('dev');
+      expect(dev).toHaveLength(1);
+      const [deployment] = dev;
+      expect(deployment).toMatchObject({
+        application: 'hello-world',
+        environment: 'dev',
+        action: 'deploy',
+        status: 'queued',
+        commit: payload.after,
+        repository: REPOSITORY,
+        branch: 'master',
+        commitMessage: payload.head_commit!.message.split('\n')[0],
+        author: payload.head_commit!.author.username,
+        trigger: { kind: 'push', actor: 'Codertocat', deliveryId: delivery },
+      });
+      expect(deployment.commitMessage).toBe('Initial commit');
+      expect(response.body.deployments).toEqual([{ id: deployment.id, application: 'hello-world', environment: 'dev', commit: payload.after }]);
+
+      // One message, naming a deployment that was already stored when it was sent.
+      expect(queue.messages).toEqual([{ deploymentId: deployment.id }]);
+      expect(queue.storedAtSend).toEqual([deployment]);
+      expect(await store.deployments.get(deployment.id)).toEqual(deployment);
+
+      // Nothing for the other environments; production says why.
+      expect(await allDeployments()).toHaveLength(1);
+      expect(await deploymentsIn('staging')).toEqual([]);
+      expect(await deploymentsIn('production')).toEqual([]);
+      expect(response.body.ignored).toEqual(expect.arrayContaining([expect.stringMatching(/production/)]));
+    });
+
+    test('only the first line of the commit message is kept', async () => {
+      const payload = realPush();
+      payload.head_commit!.message = 'Fix the login redirect\n\nThe callback lost the state parameter.\nCloses #12';
+      await send(await request(payload));
+      const [deployment] = await deploymentsIn('dev');
+      expect(deployment.commitMessage).toBe('Fix the login redirect');
+    });
+
+    test('branch names with slashes survive', async () => {
+      const payload = { ...realPush(), ref: 'refs/heads/feature/a/b', after: sha('feature') };
+
+      const response = await send(await request(payload));
+
+      expect(response.status).toBe(202);
+      const preview = await deploymentsIn('preview');
+      expect(preview).toHaveLength(1);
+      expect(preview[0].branch).toBe('feature/a/b');
+      expect(preview[0].commit).toBe(payload.after);
+      expect(await deploymentsIn('dev')).toEqual([]);
+      expect(queue.messages).toEqual([{ deploymentId: preview[0].id }]);
+    });
+
+    test('a tag push starts nothing and says it was a tag', async () => {
+      const payload = example('push', 0);
+      expect(payload.ref).toBe('refs/tags/simple-tag');
+
+      const response = await send(await request(payload));
+
+      expect(response.status).toBe(202);
+      expect(response.body.accepted).toBe(false);
+      expect(response.body.ignored.join(' ')).toMatch(/tag/);
+      expect(await allDeployments()).toEqual([]);
+      expect(queue.messages).toEqual([]);
+    });
+
+    test('a branch delete starts nothing and says the branch was deleted', async () => {
+      const payload = { ...realPush(), ref: 'refs/heads/feature/x', deleted: true, after: '0'.repeat(40), head_commit: null };
+
+      const response = await send(await request(payload));
+
+      expect(response.status).toBe(202);
+      expect(response.body.accepted).toBe(false);
+      expect(response.body.ignored.join(' ')).toMatch(/deleted/);
+      expect(await allDeployments()).toEqual([]);
+      expect(queue.messages).toEqual([]);
+    });
+
+    test('deleting a tracked branch starts nothing either', async () => {
+      const payload = { ...realPush(), deleted: true, after: '0'.repeat(40), head_commit: null };
+      const response = await send(await request(payload));
+      expect(response.status).toBe(202);
+      expect(response.body.ignored.join(' ')).toMatch(/deleted/);
+      expect(await allDeployments()).toEqual([]);
+      expect(queue.messages).toEqual([]);
+    });
+
+    test('a push to a branch no environment tracks starts nothing', async () => {
+      const payload = { ...realPush(), ref: 'refs/heads/experiment', after: sha('experiment') };
+
+      const response = await send(await request(payload));
+
+      expect(response.status).toBe(202);
+      expect(response.body.accepted).toBe(false);
+      expect(response.body.ignored.join(' ')).toMatch(/no environment tracks branch 'experiment'/);
+      expect(await allDeployments()).toEqual([]);
+      expect(queue.messages).toEqual([]);
+    });
+
+    test('a push to a repository no application uses is accepted with a reason and starts nothing', async () => {
+      const payload = realPush();
+      payload.repository.full_name = 'someone-else/Hello-World';
+
+      const response = await send(await request(payload));
+
+      expect(response.status).toBe(202);
+      expect(response.body.accepted).toBe(false);
+      expect(response.body.ignored.join(' ')).toMatch(/no application uses repository 'someone-else\/Hello-World'/);
+      expect(await allDeployments()).toEqual([]);
+      expect(queue.messages).toEqual([]);
+    });
+  });
+
+  describe('other events', () => {
+    test('ping answers 200', async () => {
+      const response = await send(await request(example('ping'), { event: 'ping' }));
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ ok: true, event: 'ping' });
+      expect(await allDeployments()).toEqual([]);
+      expect(queue.messages).toEqual([]);
+    });
+
+    test('a pull request is recorded (once) and deploys nothing', async () => {
+      const payload = example('pull_request');
+      const delivery = randomUUID();
+
+      const response = await send(await request(payload, { event: 'pull_request', delivery }));
+
+      expect(response.status).toBe(202);
+      expect(response.body.recorded).toEqual({
+        event: 'pull_request',
+        action: payload.action,
+        repository: REPOSITORY,
+        ref: payload.pull_request.head.ref,
+        commit: payload.pull_request.head.sha,
+        pullRequest: payload.number,
+      });
+      expect(await allDeployments()).toEqual([]);
+      expect(queue.messages).toEqual([]);
+      // Recorded: the same delivery again is a duplicate.
+      const again = await send(await request(payload, { event: 'pull_request', delivery }));
+      expect(again.status).toBe(200);
+      expect(again.body.duplicate).toBe(true);
+    });
+  });
+
+  describe('bad input', () => {
+    const DELIVERY = 'c0ffee00-1111-4222-8333-444455556666';
+    const PUSH_TEXT = JSON.stringify(realPush());
+    const TEN_MB = 10 * 1024 * 1024;
+
+    interface BadCase {
+      readonly name: string;
+      readonly build: () => Promise<WebhookRequest>;
+      readonly status: number;
+      /** `error` code in the body; undefined for an accepted-but-ignored answer. */
+      readonly error?: string;
+    }
+
+    const cases: BadCase[] = [
+      { name: 'no signature', status: 401, error: 'unauthorized', build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: null }) },
+      {
+        name: 'signature made with another secret',
+        status: 401,
+        error: 'unauthorized',
+        build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: sign('not-the-secret', PUSH_TEXT) }),
+      },
+      {
+        name: 'signature over a different body',
+        status: 401,
+        error: 'unauthorized',
+        build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: sign(SECRET, PUSH_TEXT.replace('Initial commit', 'Evil commit')) }),
+      },
+      { name: "malformed signature header 'sha1=abc'", status: 401, error: 'unauthorized', build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: 'sha1=abc' }) },
+      {
+        name: 'the right HMAC in the wrong scheme (sha1=<sha256 hex>)',
+        status: 401,
+        error: 'unauthorized',
+        build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: sign(SECRET, PUSH_TEXT).replace('sha256=', 'sha1=') }),
+      },
+      { name: 'truncated JSON, signed correctly', status: 400, error: 'invalid_input', build: () => request(PUSH_TEXT.slice(0, PUSH_TEXT.length / 2), { delivery: DELIVERY }) },
+      { name: '10 MB body without a signature', status: 413, error: 'payload_too_large', build: () => request(Buffer.alloc(TEN_MB, 'a'), { delivery: DELIVERY, signature: null }) },
+      { name: '10 MB body, signed correctly', status: 413, error: 'payload_too_large', build: () => request(Buffer.alloc(TEN_MB, 'a'), { delivery: DELIVERY }) },
+      {
+        name: 'form-encoded content type, signed correctly',
+        status: 415,
+        error: 'unsupported_media_type',
+        build: () => request(PUSH_TEXT, { delivery: DELIVERY, contentType: 'application/x-www-form-urlencoded' }),
+      },
+      { name: "unknown event 'issues'", status: 202, build: () => request(example('issues'), { delivery: DELIVERY, event: 'issues' }) },
+      { name: 'missing X-GitHub-Delivery', status: 400, error: 'invalid_input', build: () => request(PUSH_TEXT, { delivery: null }) },
+      { name: 'missing X-GitHub-Event', status: 400, error: 'invalid_input', build: () => request(PUSH_TEXT, { delivery: DELIVERY, event: null }) },
+      { name: 'signed JSON not shaped like a push', status: 400, error: 'invalid_input', build: () => request({ hello: 'world', zen: 'Keep it logically awesome.' }, { delivery: DELIVERY }) },
+      {
+        name: "a push whose 'after' is not a SHA",
+        status: 400,
+        error: 'invalid_input',
+        build: () => request({ ...realPush(), after: 'HEAD' }, { delivery: DELIVERY }),
+      },
+      { name: 'a JSON array as a push', status: 400, error: 'invalid_input', build: () => request('[]', { delivery: DELIVERY }) },
+      {
+        name: 'a push payload sent as pull_request',
+        status: 400,
+        error: 'invalid_input',
+        build: () => request(PUSH_TEXT, { delivery: DELIVERY, event: 'pull_request' }),
+      },
+    ];
+
+    test.each(cases)('$name → $status', async ({ build, status, error }) => {
+      const response = await send(await build());
+
+      expect(response.status).toBe(status);
+      if (error) {
+        expect(response.body).toEqual({ error, reason: expect.any(String) });
+        expect(response.body.reason.length).toBeGreaterThan(10);
+      } else {
+        expect(response.body.accepted).toBe(false);
+        expect(response.body.ignored).toEqual([expect.stringMatching(/issues/)]);
+      }
+      expect(await allDeployments()).toEqual([]);
+      expect(queue.messages).toEqual([]);
+
+      // The rejected request did not use up the delivery id: GitHub's real delivery with it still works.
+      if (status >= 400) {
+        const real = await send(await request(PUSH_TEXT, { delivery: DELIVERY }));
+        expect(real.status).toBe(202);
+        expect(await deploymentsIn('dev')).toHaveLength(1);
+      }
+    });
+
+    test('an oversized body is refused before the secret is even fetched', async () => {
+      const secret = jest.fn(async () => SECRET);
+      const response = await send(await request(Buffer.alloc(MAX_BODY_BYTES + 1, 'a'), { signature: null }), { secret });
+      expect(response.status).toBe(413);
+      expect(secret).not.toHaveBeenCalled();
+    });
+
+    test('a body exactly at the limit gets past the size check', async () => {
+      const response = await send(await request(Buffer.alloc(MAX_BODY_BYTES, ' '), { signature: 'sha256=00' }));
+      expect(response.status).toBe(401);
+    });
+  });
+
+  describe('redelivery', () => {
+    test('the same delivery twice: the second is a duplicate and nothing more is queued', async () => {
+      const req = await request(realPush());
+
+      const first = await send(req);
+      const second = await send(req);
+
+      expect(first.status).toBe(202);
+      expect(second.status).toBe(200);
+      expect(second.body).toMatchObject({ duplicate: true, delivery: req.headers['x-github-delivery'] });
+      expect(await allDeployments()).toHaveLength(1);
+      expect(queue.messages).toHaveLength(1);
+    });
+
+    test('the same delivery 10 times at once: exactly one deployment and one message', async () => {
+      const req = await request(realPush());
+
+      const responses = await Promise.all(Array.from({ length: 10 }, () => send(req)));
+
+      expect(responses.map(r => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 202]);
+      expect(responses.filter(r => r.body.duplicate === true)).toHaveLength(9);
+      const deployments = await allDeployments();
+      expect(deployments).toHaveLength(1);
+      expect(deployments[0].status).toBe('queued');
+      expect(queue.messages).toEqual([{ deploymentId: deployments[0].id }]);
+    });
+
+    test('distinct deliveries of distinct commits each queue a deployment', async () => {
+      await send(await request({ ...realPush(), after: sha('one') }));
+      await send(await request({ ...realPush(), after: sha('two') }));
+      const dev = await deploymentsIn('dev');
+      expect(dev.map(d => d.commit)).toEqual([sha('two'), sha('one')]); // newest first
+      expect(queue.messages).toHaveLength(2);
+    });
+  });
+
+  describe('failures', () => {
+    const INTERNAL = 'AccessDenied: https://sqs.eu-west-1.amazonaws.com/111122223333/trellis-launch';
+
+    test('a queue that throws: 500 without internals, the delivery is forgotten, and a redelivery succeeds', async () => {
+      const broken: LaunchQueue = { send: async () => { throw new Error(INTERNAL); } };
+      const req = await request(realPush());
+
+      const failed = await send(req, { queue: broken });
+
+      expect(failed.status).toBe(500);
+      expect(failed.body).toEqual({ error: 'internal_error', reason: expect.any(String) });
+      expect(failed.raw).not.toMatch(/AccessDenied|sqs|111122223333/);
+      expect(logs).toEqual(expect.arrayContaining([expect.objectContaining({ message: 'webhook processing failed', error: INTERNAL })]));
+      // The deployment no launcher will ever hear of does not stay queued forever.
+      const [orphan] = await deploymentsIn('dev');
+      expect(orphan.status).toBe('failed');
+      expect(orphan.reason).toMatch(/launcher/);
+
+      const retried = await send(req);
+
+      expect(retried.status).toBe(202);
+      expect(queue.messages).toHaveLength(1);
+      const queued = (await deploymentsIn('dev')).filter(d => d.status === 'queued');
+      expect(queued).toHaveLength(1);
+      expect(queue.messages).toEqual([{ deploymentId: queued[0].id }]);
+    });
+
+    test('a store that fails while routing: 500, and the delivery is forgotten', async () => {
+      const failingStore: Store = {
+        ...store,
+        config: { ...store.config, listApplications: async () => { throw new Error('ProvisionedThroughputExceededException'); } },
+      };
+      const req = await request(realPush());
+
+      const failed = await send(req, { store: failingStore });
+      expect(failed.status).toBe(500);
+      expect(failed.body.error).toBe('internal_error');
+      expect(failed.raw).not.toMatch(/Provisioned/);
+
+      expect((await send(req)).status).toBe(202);
+      expect(await deploymentsIn('dev')).toHaveLength(1);
+    });
+
+    test('a store that cannot record the delivery: 500 JSON, not a throw', async () => {
+      const failingStore: Store = {
+        ...store,
+        deliveries: { ...store.deliveries, recordFirst: async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:8000'); } },
+      };
+      const failed = await send(await request(realPush()), { store: failingStore });
+      expect(failed.status).toBe(500);
+      expect(failed.body).toEqual({ error: 'internal_error', reason: expect.any(String) });
+      expect(failed.raw).not.toMatch(/ECONNREFUSED/);
+      expect(await allDeployments()).toEqual([]);
+      expect(queue.messages).toEqual([]);
+    });
+
+    test('a secret that cannot be read: 500 JSON, not a throw', async () => {
+      const failed = await send(await request(realPush()), { secret: async () => { throw new Error('ResourceNotFoundException: trellis/webhook'); } });
+      expect(failed.status).toBe(500);
+      expect(failed.body.error).toBe('internal_error');
+      expect(failed.raw).not.toMatch(/trellis\/webhook/);
+      expect(await allDeployments()).toEqual([]);
+    });
+  });
+
+  describe('fromHttpApiEvent', () => {
+    function httpApiEvent(headers: Record<string, string | undefined>, body: string | undefined, isBase64Encoded: boolean): APIGatewayProxyEventV2 {
+      return {
+        version: '2.0',
+        routeKey: 'POST /webhook',
+        rawPath: '/webhook',
+        rawQueryString: '',
+        headers,
+        body,
+        isBase64Encoded,
+        requestContext: { http: { method: 'POST', path: '/webhook' } },
+      } as unknown as APIGatewayProxyEventV2;
+    }
+
+    test('a base64 body is decoded to the exact bytes', () => {
+      const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i)); // every byte value, not valid UTF-8
+      const { body } = fromHttpApiEvent(httpApiEvent({}, bytes.toString('base64'), true));
+      expect(body.equals(bytes)).toBe(true);
+    });
+
+    test('a plain body is taken as UTF-8 and a missing body as empty', () => {
+      expect(fromHttpApiEvent(httpApiEvent({}, '{"a":"é✓"}', false)).body.equals(Buffer.from('{"a":"é✓"}', 'utf8'))).toBe(true);
+      expect(fromHttpApiEvent(httpApiEvent({}, undefined, false)).body.length).toBe(0);
+    });
+
+    test('header names are lower-cased and absent values dropped', () => {
+      const { headers } = fromHttpApiEvent(httpApiEvent({
+        'X-Hub-Signature-256': 'sha256=ab',
+        'X-GitHub-Event': 'push',
+        'Content-Type': 'application/json',
+        'x-github-delivery': 'd-1',
+        'X-Empty': undefined,
+      }, '', false));
+      expect(headers).toEqual({
+        'x-hub-signature-256': 'sha256=ab',
+        'x-github-event': 'push',
+        'content-type': 'application/json',
+        'x-github-delivery': 'd-1',
+      });
+    });
+
+    test('a base64-encoded, non-ASCII push through the HTTP API shape verifies and deploys', async () => {
+      const payload = realPush();
+      payload.head_commit!.message = 'Überarbeitung: café ✓ 🚀\n\nmore';
+      const bytes = Buffer.from(JSON.stringify(payload), 'utf8');
+      const event = httpApiEvent({
+        'Content-Type': 'application/json',
+        'X-GitHub-Event': 'push',
+        'X-GitHub-Delivery': randomUUID(),
+        'X-Hub-Signature-256': sign(SECRET, bytes),
+      }, bytes.toString('base64'), true);
+
+      const response = await send(fromHttpApiEvent(event));
+
+      expect(response.status).toBe(202);
+      const [deployment] = await deploymentsIn('dev');
+      expect(deployment.commitMessage).toBe('Überarbeitung: café ✓ 🚀');
+    });
+  });
+});
