@@ -68,6 +68,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/lib-dynamodb@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sqs@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-secrets-manager@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-ecs@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-sts@${AWS_SDK_VERSION}`,
     '@octokit/webhooks@14.2.0',
     '@octokit/webhooks-methods@6.0.0',
     '@octokit/webhooks-examples@7.6.1',
@@ -115,8 +117,21 @@ project.tsconfigDev.addInclude('.projenrc.ts');
 // Handlers are bundled with their dependencies into assets/, so runtime code may import
 // devDependencies; the jsii library itself (src/constructs) may not.
 project.eslint?.allowDevDeps('src/runtime/**');
+// The builder is bundled into its container image the same way.
+project.eslint?.allowDevDeps('src/builder/**');
 // Local mode is bundled into the `trellis` command the same way (local mode issue).
 project.eslint?.allowDevDeps('src/local/**');
+
+// The builder program and its Dockerfile form the image asset the BuildServer builds from
+// (assets/builder ships in the tarball, so users build the image in their own account).
+const bundleBuilder = project.addTask('bundle:builder', {
+  description: 'Bundle the builder program next to its Dockerfile in assets/builder',
+  steps: [
+    { exec: `esbuild src/builder/main.ts --bundle --platform=node --target=node22 --outfile=assets/builder/builder.js ${BUNDLE_FLAGS.join(' ')}` },
+    { exec: 'cp src/builder/Dockerfile assets/builder/Dockerfile' },
+  ],
+});
+project.tasks.tryFind('bundle')!.spawn(bundleBuilder);
 
 // npm 11 runs install scripts only for packages listed here.
 project.package.addField('allowScripts', {});

@@ -22,6 +22,8 @@ describe('npm package', () => {
     expect(files).toEqual(expect.arrayContaining([
       'lib/index.js', 'lib/index.d.ts', '.jsii', 'API.md', 'package.json', 'README.md',
       'assets/runtime/handlers/config-sync.lambda/index.js',
+      // The build image's context: users build it in their own account.
+      'assets/builder/Dockerfile', 'assets/builder/builder.js',
     ]));
   });
 

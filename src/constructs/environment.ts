@@ -1,3 +1,4 @@
+import { DeployFramework } from './deploy-framework';
 import { TestCommand } from './test-command';
 import { EnvironmentConfig } from '../runtime/core/types';
 
@@ -72,6 +73,12 @@ export interface EnvironmentSettings {
    * @default - true for production, false otherwise
    */
   readonly protected?: boolean;
+
+  /**
+   * How the app is deployed.
+   * @default - detected from the repository at build time
+   */
+  readonly framework?: DeployFramework;
 }
 
 /** Options for the standard environments. */
@@ -136,6 +143,8 @@ export class Environment {
   public readonly variables: { [name: string]: string };
   /** Whether only admins may act on it. */
   public readonly protected: boolean;
+  /** The deploy framework, if chosen in code. */
+  public readonly framework?: DeployFramework;
 
   private constructor(kind: EnvironmentKind, name: string, settings: EnvironmentSettings) {
     const production = kind === EnvironmentKind.PRODUCTION;
@@ -151,6 +160,7 @@ export class Environment {
     this.deployRoleArn = settings.deployRoleArn;
     this.variables = { ...settings.variables };
     this.protected = settings.protected ?? production;
+    this.framework = settings.framework;
   }
 
   /** @internal the plain configuration core and the runtime read */
@@ -167,6 +177,7 @@ export class Environment {
       deployRoleArn: this.deployRoleArn,
       variables: { ...this.variables },
       protected: this.protected,
+      framework: this.framework?._toConfig(),
     };
   }
 }

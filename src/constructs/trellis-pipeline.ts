@@ -1,6 +1,7 @@
-import { Names, Token } from 'aws-cdk-lib';
+import { Aws, Names, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { BuildServer, BuildSettings } from './build-server';
 import { ConfigurationWriter } from './configuration-writer';
 import { ApplicationOptions, defaultEnvironments } from './environment';
 import { EnvironmentTable, EnvironmentTableProps } from './environment-table';
@@ -36,6 +37,12 @@ export interface TrellisPipelineProps {
    * @default - generated as `trellis/<installationName>/github-webhook-secret`
    */
   readonly webhookSecret?: secretsmanager.ISecret;
+
+  /**
+   * Size and network of the Fargate builds.
+   * @default - 1 vCPU, 4 GiB, 30 GiB storage, in a new VPC with public subnets and no NAT gateway
+   */
+  readonly buildSettings?: BuildSettings;
 }
 
 /**
@@ -48,6 +55,8 @@ export class TrellisPipeline extends Construct {
   public readonly table: EnvironmentTable;
   /** The GitHub webhook endpoint and the launch queue behind it. */
   public readonly webhook: WebhookIngest;
+  /** The Fargate build server: launcher, finalizer, cluster and task definition. */
+  public readonly buildServer: BuildServer;
   /** Secrets of this installation are under `trellis/<installationName>/`. */
   public readonly installationName: string;
 
@@ -63,6 +72,12 @@ export class TrellisPipeline extends Construct {
       table: this.table,
       installationName: this.installationName,
       webhookSecret: props.webhookSecret,
+    });
+    this.buildServer = new BuildServer(this, 'Build', {
+      ...props.buildSettings,
+      table: this.table,
+      queue: this.webhook.queue,
+      installationName: this.installationName,
     });
     for (const app of props.applications ?? []) this.addApplication(app);
     new ConfigurationWriter(this, 'Configuration', {
@@ -94,6 +109,10 @@ export class TrellisPipeline extends Construct {
     }
     if (issues.length > 0) this.fail(issues);
     this.applications.push(config);
+    for (const env of config.environments) {
+      if (env.deployRoleArn) this.buildServer.addDeployRole(env.deployRoleArn);
+      else this.buildServer.addBootstrapRoles(env.account ?? Aws.ACCOUNT_ID, env.region ?? Aws.REGION);
+    }
   }
 
   private fail(issues: ValidationIssue[]): never {

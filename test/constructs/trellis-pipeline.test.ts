@@ -1,7 +1,7 @@
 import { Aws } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { billing, newStack, pipelineTemplate, shop, writtenConfiguration } from './stack-fixtures';
-import { Environment, EnvironmentKind, TestCommand, TrellisPipeline } from '../../src';
+import { DeployFramework, Environment, EnvironmentKind, TestCommand, TrellisPipeline } from '../../src';
 
 describe('TrellisPipeline', () => {
   test('writes the code-defined configuration into the table through a custom resource', () => {
@@ -35,6 +35,23 @@ describe('TrellisPipeline', () => {
     pipeline.addApplication(billing);
     expect(pipeline.applicationNames).toEqual(['shop', 'billing']);
     expect(writtenConfiguration(Template.fromStack(stack)).map(app => app.name)).toEqual(['shop', 'billing']);
+  });
+
+  test('a chosen deploy framework is written with the configuration', () => {
+    const { template } = pipelineTemplate({
+      applications: [{
+        name: 'shop',
+        repository: 'acme/shop',
+        environments: [
+          Environment.development({ framework: DeployFramework.sst() }),
+          Environment.custom({ name: 'qa', framework: DeployFramework.custom({ deployCommand: ['make', 'deploy'], removeCommand: ['make', 'remove'] }) }),
+        ],
+      }],
+    });
+    const [app] = writtenConfiguration(template);
+    expect(app.environments[0].framework).toEqual({ kind: 'sst' });
+    expect(app.environments[1].framework).toEqual({ kind: 'custom', deploy: ['make', 'deploy'], remove: ['make', 'remove'] });
+    expect(DeployFramework.serverless().kind).toBe('serverless');
   });
 
   test('environment factories', () => {
@@ -91,6 +108,9 @@ describe('TrellisPipeline', () => {
         /applications\[0\]\.environments\[0\]\.testCommand: must have 1 to/],
       ['reserved variable', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development({ variables: { AWS_REGION: 'x' } })] }] }),
         /applications\[0\]\.environments\[0\]\.variables\.AWS_REGION: names starting with TRELLIS_ or AWS_ are reserved/],
+      ['custom framework with an empty deploy command', () => pipelineTemplate({
+        applications: [{ ...shop, environments: [Environment.development({ framework: DeployFramework.custom({ deployCommand: [], removeCommand: ['make', 'down'] }) })] }],
+      }), /applications\[0\]\.environments\[0\]\.framework\.deploy: must have 1 to/],
       ['no environments', () => pipelineTemplate({ applications: [{ ...shop, environments: [] }] }),
         /applications\[0\]\.environments: an application needs at least one environment/],
     ];

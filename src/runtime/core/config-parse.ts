@@ -1,8 +1,10 @@
 import { ValidationContext, validateApplications } from './config-validation';
 import { ValidationError, ValidationIssue } from './errors';
-import { ApplicationConfig, EnvironmentConfig, EnvironmentKind } from './types';
+import { ApplicationConfig, EnvironmentConfig, EnvironmentKind, FrameworkConfig, FrameworkKind } from './types';
 
 const KINDS: readonly EnvironmentKind[] = ['development', 'staging', 'production', 'custom'];
+const FRAMEWORKS: readonly FrameworkKind[] = ['sst', 'cdk', 'serverless', 'sam', 'custom'];
+const COMMANDS = ['install', 'build', 'deploy', 'remove'] as const;
 
 /**
  * Turn untrusted JSON (custom resource properties, the local config file) into validated
@@ -55,7 +57,27 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
     deployRoleArn: optionalText(env.deployRoleArn, `${path}.deployRoleArn`, issues),
     variables: variablesOk ? variables as Record<string, string> : {},
     protected: flag(env.protected, `${path}.protected`, issues) ?? production,
+    framework: env.framework === undefined || env.framework === null ? undefined : parseFramework(env.framework, `${path}.framework`, issues),
   };
+}
+
+function parseFramework(raw: unknown, path: string, issues: ValidationIssue[]): FrameworkConfig | undefined {
+  const framework = record(raw, path, issues);
+  if (!FRAMEWORKS.includes(framework.kind as FrameworkKind)) {
+    issues.push({ path: `${path}.kind`, message: `must be one of ${FRAMEWORKS.join(', ')}` });
+    return undefined;
+  }
+  const result: Record<string, unknown> = { kind: framework.kind };
+  for (const command of COMMANDS) {
+    const argv = framework[command];
+    if (argv === undefined || argv === null) continue;
+    if (!Array.isArray(argv) || !argv.every(arg => typeof arg === 'string')) {
+      issues.push({ path: `${path}.${command}`, message: 'must be a list of strings (an argument vector)' });
+    } else {
+      result[command] = argv;
+    }
+  }
+  return result as unknown as FrameworkConfig;
 }
 
 function record(raw: unknown, path: string, issues: ValidationIssue[]): Record<string, unknown> {

@@ -92,10 +92,17 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
   if (env.autoDeploy && env.branch === undefined) {
     add('autoDeploy', 'an environment that deploys on push needs a branch');
   }
-  if (env.testCommand.length === 0 || env.testCommand.length > MAX_TEST_ARGS) {
-    add('testCommand', `must have 1 to ${MAX_TEST_ARGS} arguments`);
-  } else if (env.testCommand.some(arg => arg.length === 0 || arg.length > MAX_TEST_ARG || arg.includes('\0'))) {
-    add('testCommand', `arguments must be non-empty, at most ${MAX_TEST_ARG} characters and contain no NUL`);
+  const testProblem = argvProblem(env.testCommand);
+  if (testProblem) add('testCommand', testProblem);
+  if (env.framework) {
+    const commands = { install: env.framework.install, build: env.framework.build, deploy: env.framework.deploy, remove: env.framework.remove };
+    if (env.framework.kind === 'custom' && (!commands.deploy || !commands.remove)) {
+      add('framework', 'a custom framework needs both a deploy and a remove command');
+    }
+    for (const [name, argv] of Object.entries(commands)) {
+      const problem = argv && argvProblem(argv);
+      if (problem) add(`framework.${name}`, problem);
+    }
   }
   for (const [name, value] of Object.entries(env.variables)) {
     check(`variables.${names.printable(name, 40)}`, name, names.variableName);
@@ -107,4 +114,13 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
     }
   }
   return issues;
+}
+
+/** Every command is an argument vector: 1-64 non-empty arguments without NUL. */
+function argvProblem(argv: readonly string[]): string | undefined {
+  if (argv.length === 0 || argv.length > MAX_TEST_ARGS) return `must have 1 to ${MAX_TEST_ARGS} arguments`;
+  if (argv.some(arg => arg.length === 0 || arg.length > MAX_TEST_ARG || arg.includes('\0'))) {
+    return `arguments must be non-empty, at most ${MAX_TEST_ARG} characters and contain no NUL`;
+  }
+  return undefined;
 }

@@ -75,6 +75,14 @@ export class DeploymentScheduler {
     return { deployment, next };
   }
 
+  /**
+   * Pass on the lock of a deployment that already ended (cancelled, or a repeated stop
+   * event); a no-op when it does not hold the lock.
+   */
+  async release(deployment: Deployment): Promise<string | undefined> {
+    return this.handOver(deployment.application, deployment.environment, deployment.id);
+  }
+
   private async handOver(application: string, environment: string, holder: string): Promise<string | undefined> {
     let current = holder;
     for (let i = 0; i < MAX_HANDOVERS; i++) {

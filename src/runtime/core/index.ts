@@ -9,3 +9,4 @@ export * from './deployment-ids';
 export * from './deployment-scheduler';
 export * from './config-parse';
 export * from './http';
+export * from './build-contract';

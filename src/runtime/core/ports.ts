@@ -41,7 +41,12 @@ export interface DeploymentStore {
    * in the write, not a read-then-write). Throws IllegalTransitionError otherwise.
    */
   transition(id: string, to: DeploymentStatus, details?: TransitionDetails): Promise<Deployment>;
-  /** Take the environment lock for `deploymentId`, or queue it as the one pending request. */
+  /** Record the executor's handle on a running deployment (once). */
+  attachTask(id: string, taskId: string): Promise<void>;
+  /**
+   * Take the environment lock for `deploymentId`, or queue it as the one pending request.
+   * Idempotent: claiming again answers where the first claim left it.
+   */
   claimEnvironment(application: string, environment: string, deploymentId: string): Promise<Claim>;
   /**
    * Release the lock held by `holder`. If a request is pending it takes the lock in the

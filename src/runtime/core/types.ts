@@ -22,6 +22,20 @@ export interface EnvironmentConfig {
   readonly variables: Readonly<Record<string, string>>;
   /** Protected environments need the admin role for every action. */
   readonly protected: boolean;
+  /** How the app is deployed; absent = detected from the repository. */
+  readonly framework?: FrameworkConfig;
+}
+
+export type FrameworkKind = 'sst' | 'cdk' | 'serverless' | 'sam' | 'custom';
+
+/** A deploy framework chosen in code instead of detected; `custom` runs the given commands. */
+export interface FrameworkConfig {
+  readonly kind: FrameworkKind;
+  /** Argument vectors for `custom` (install defaults to the package manager's). */
+  readonly install?: readonly string[];
+  readonly build?: readonly string[];
+  readonly deploy?: readonly string[];
+  readonly remove?: readonly string[];
 }
 
 /** An application: one GitHub repository, environments in promotion order. */

@@ -8,7 +8,7 @@ const APP_ENTITY = 'application';
 const ENV_ENTITY = 'environment';
 
 /** Configuration attributes of an environment item; the rest is runtime state. */
-const OPTIONAL_ENV_FIELDS = ['branch', 'region', 'account', 'deployRoleArn'] as const;
+const OPTIONAL_ENV_FIELDS = ['branch', 'region', 'account', 'deployRoleArn', 'framework'] as const;
 
 export class DynamoConfigStore implements ConfigStore {
   constructor(private readonly ctx: TableContext) {}

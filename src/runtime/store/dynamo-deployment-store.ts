@@ -94,6 +94,22 @@ export class DynamoDeploymentStore implements DeploymentStore {
     return current ? new IllegalTransitionError(id, current.status, to) : new NotFoundError(`deployment ${id} does not exist`);
   }
 
+  async attachTask(id: string, taskId: string): Promise<void> {
+    try {
+      await this.ctx.doc.send(new UpdateCommand({
+        TableName: this.ctx.tableName,
+        Key: keys.deployment(id),
+        UpdateExpression: 'SET taskId = :task, updatedAt = :now',
+        ConditionExpression: '#status = :running AND attribute_not_exists(taskId)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':task': taskId, ':running': 'running', ':now': this.clock.now().toISOString() },
+      }));
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      throw new ConflictError(`deployment ${id} is not a running deployment without a task`);
+    }
+  }
+
   async claimEnvironment(application: string, environment: string, deploymentId: string): Promise<Claim> {
     const Key = keys.environment(application, environment);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -108,6 +124,9 @@ export class DynamoDeploymentStore implements DeploymentStore {
       }
       const env = await this.environmentState(application, environment);
       if (!env.lockHolder) continue; // released in between: try to take it again
+      // A repeated claim (SQS delivers at least once) finds itself where the first one left it.
+      if (env.lockHolder === deploymentId) return { outcome: 'acquired' };
+      if (env.pending === deploymentId) return { outcome: 'waiting' };
       if (env.pending !== undefined && !isNewer(deploymentId, env.pending)) return { outcome: 'outdated', newer: env.pending };
       // Newer means a greater id for the holder too: an older request queued behind it would run last.
       if (isNewer(env.lockHolder, deploymentId)) return { outcome: 'outdated', newer: env.lockHolder };

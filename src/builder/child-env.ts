@@ -1,0 +1,61 @@
+import { ParameterEnv } from './params';
+import { EnvironmentConfig } from '../runtime/core/types';
+
+/**
+ * The task role's credential endpoint: an app's install scripts and tests must not reach
+ * the builder's own permissions (table, every app's secrets).
+ */
+const TASK_ROLE = [
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+];
+
+/** Non-interactive, quiet package managers; the operator's environment may override them. */
+const DEFAULTS: Record<string, string> = {
+  CI: 'true',
+  COREPACK_ENABLE_DOWNLOAD_PROMPT: '0',
+  npm_config_update_notifier: 'false',
+  npm_config_fund: 'false',
+  npm_config_audit: 'false',
+};
+
+/** The builder's environment without its internals (TRELLIS_*) and the task role. */
+export function baseEnvironment(processEnv: ParameterEnv): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(processEnv)) {
+    if (value === undefined || name.startsWith('TRELLIS_') || TASK_ROLE.includes(name)) continue;
+    result[name] = value;
+  }
+  return result;
+}
+
+/** What the app's install, tests and deploy see: its variables, secrets and the stage. */
+export function appEnvironment(
+  base: Readonly<Record<string, string>>,
+  env: EnvironmentConfig,
+  secrets: Readonly<Record<string, string>>,
+  stage: string,
+): Record<string, string> {
+  const region: Record<string, string> = env.region ? { AWS_REGION: env.region, AWS_DEFAULT_REGION: env.region } : {};
+  return { ...DEFAULTS, ...base, ...env.variables, ...secrets, ...region, STAGE: stage, TRELLIS_STAGE: stage };
+}
+
+/**
+ * What build, deploy and remove see: the assumed deploy role's credentials; without a deploy
+ * role, the task role (the CDK CLI then assumes the bootstrap roles itself).
+ */
+export function deployEnvironment(
+  appEnv: Readonly<Record<string, string>>,
+  processEnv: ParameterEnv,
+  credentials: Readonly<Record<string, string>>,
+): Record<string, string> {
+  if (Object.keys(credentials).length > 0) return { ...appEnv, ...credentials };
+  const taskRole: Record<string, string> = {};
+  for (const name of TASK_ROLE) {
+    const value = processEnv[name];
+    if (value !== undefined) taskRole[name] = value;
+  }
+  return { ...appEnv, ...taskRole };
+}

@@ -1,0 +1,92 @@
+import { existsSync } from 'fs';
+import { join } from 'path';
+import { BuildError } from './build-error';
+import { PackageManager, Project } from './detect';
+import { BUILDER_EXIT } from '../runtime/core/build-contract';
+import { EnvironmentConfig } from '../runtime/core/types';
+
+export type Argv = readonly string[];
+
+/** Every command of one build, as argument vectors; an empty list means the phase is skipped. */
+export interface CommandPlan {
+  readonly install: readonly Argv[];
+  readonly test: readonly Argv[];
+  readonly build: readonly Argv[];
+  readonly deploy: readonly Argv[];
+  readonly remove: readonly Argv[];
+  /** CDK: the cloud assembly `cdk synth` writes, checked for Docker assets before deploying. */
+  readonly cdkOut?: string;
+}
+
+const INSTALL: Record<PackageManager, Argv> = {
+  npm: ['npm', 'ci'],
+  pnpm: ['pnpm', 'install', '--frozen-lockfile'],
+  yarn: ['yarn', 'install', '--frozen-lockfile'],
+};
+
+/** The commands for `project`, deploying to `stage`. Configured commands win. */
+export function planCommands(project: Project, env: EnvironmentConfig, stage: string): CommandPlan {
+  const configured = env.framework;
+  const { kind } = project.framework;
+  const ours = (argv: Argv | undefined) => (argv ? [argv] : []);
+
+  const install = configured?.install ?? (!project.hasPackageJson ? undefined
+    : project.packageManager === 'npm' && !project.lockfile ? ['npm', 'install'] : INSTALL[project.packageManager]);
+
+  // CDK synthesizes once in the build phase (to check for Docker assets), then deploys that assembly.
+  const cdkSynth = kind === 'cdk' && !configured?.build;
+  const build = configured?.build ?? (
+    kind === 'sam' ? ['sam', 'build']
+      : cdkSynth ? ['cdk', 'synth', '-c', `stage=${stage}`, '--quiet']
+        : undefined);
+
+  const frameworkDeploy: Record<string, Argv> = {
+    sst: ['sst', 'deploy', '--stage', stage],
+    cdk: ['cdk', 'deploy', '--all', '--require-approval', 'never', '-c', `stage=${stage}`,
+      ...(cdkSynth ? ['--app', project.framework.cdkOut ?? 'cdk.out'] : [])],
+    serverless: ['serverless', 'deploy', '--stage', stage],
+    sam: ['sam', 'deploy', '--config-env', stage, '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
+  };
+  const frameworkRemove: Record<string, Argv> = {
+    sst: ['sst', 'remove', '--stage', stage],
+    cdk: ['cdk', 'destroy', '--all', '--force', '-c', `stage=${stage}`],
+    serverless: ['serverless', 'remove', '--stage', stage],
+    sam: ['sam', 'delete', '--config-env', stage, '--no-prompts'],
+  };
+  const deploy = configured?.deploy ?? frameworkDeploy[kind];
+  const remove = configured?.remove ?? frameworkRemove[kind];
+  if (!deploy || !remove) {
+    throw new BuildError(`the ${kind} framework needs configured deploy and remove commands`, BUILDER_EXIT.invalid);
+  }
+
+  return {
+    install: ours(install),
+    test: env.runTests ? [testCommand(env.testCommand, project.packageManager)] : [],
+    build: ours(build),
+    deploy: [deploy],
+    remove: [remove],
+    cdkOut: cdkSynth ? project.framework.cdkOut ?? 'cdk.out' : undefined,
+  };
+}
+
+/**
+ * `npm run <script>` (TestCommand.npmScript) runs with the detected package manager;
+ * an empty command means the package's `test` script.
+ */
+export function testCommand(argv: Argv, packageManager: PackageManager): Argv {
+  if (argv.length === 0) return [packageManager, 'run', 'test'];
+  if (argv[0] === 'npm' && argv[1] === 'run' && argv.length > 2) return [packageManager, ...argv.slice(1)];
+  return argv;
+}
+
+const FRAMEWORK_BINARIES = new Set(['sst', 'cdk', 'serverless', 'sam']);
+
+/**
+ * A framework CLI runs as the app's own installed copy when there is one, else from PATH
+ * (never `npx`, which would download it). Looked up when the command runs, after install.
+ */
+export function resolveCommand(dir: string, argv: Argv): Argv {
+  if (!FRAMEWORK_BINARIES.has(argv[0])) return argv;
+  const local = join(dir, 'node_modules', '.bin', argv[0]);
+  return existsSync(local) ? [local, ...argv.slice(1)] : argv;
+}

@@ -1,0 +1,101 @@
+import { existsSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { BuildError } from './build-error';
+import { FrameworkConfig, FrameworkKind } from '../runtime/core/types';
+
+export type PackageManager = 'npm' | 'pnpm' | 'yarn';
+
+/** What the repository at the commit is: how to install it and how it deploys. */
+export interface Project {
+  readonly packageManager: PackageManager;
+  /** The lockfile found, if any (npm without one runs `npm install`). */
+  readonly lockfile?: string;
+  readonly hasPackageJson: boolean;
+  readonly framework: Framework;
+}
+
+export interface Framework {
+  readonly kind: FrameworkKind;
+  /** For the log: `sst v3`, `cdk`, `custom (configured)`. */
+  readonly label: string;
+  /** CDK only: where `cdk synth` writes the cloud assembly. */
+  readonly cdkOut?: string;
+}
+
+const LOCKFILES: ReadonlyArray<[string, PackageManager]> = [
+  ['pnpm-lock.yaml', 'pnpm'],
+  ['yarn.lock', 'yarn'],
+  ['package-lock.json', 'npm'],
+  ['npm-shrinkwrap.json', 'npm'],
+];
+
+const SERVERLESS_FILES = ['serverless.yml', 'serverless.yaml', 'serverless.ts', 'serverless.js'];
+const SAM_TEMPLATES = ['template.yaml', 'template.yml'];
+const SAM_CONFIGS = ['samconfig.toml', 'samconfig.yaml', 'samconfig.yml'];
+
+/** Detect from the files at the repository root; a configured framework wins over detection. */
+export function detectProject(dir: string, configured?: FrameworkConfig): Project {
+  const packageJson = readPackageJson(dir);
+  const lock = LOCKFILES.find(([file]) => existsSync(join(dir, file)));
+  return {
+    packageManager: lock?.[1] ?? 'npm',
+    lockfile: lock?.[0],
+    hasPackageJson: packageJson !== undefined,
+    framework: configured ? configuredFramework(dir, configured) : detectFramework(dir, packageJson ?? {}),
+  };
+}
+
+function configuredFramework(dir: string, configured: FrameworkConfig): Framework {
+  return { kind: configured.kind, label: `${configured.kind} (configured)`, cdkOut: configured.kind === 'cdk' ? cdkOutDir(dir) : undefined };
+}
+
+function detectFramework(dir: string, packageJson: PackageJson): Framework {
+  const has = (file: string) => existsSync(join(dir, file));
+  const sstConfig = ['sst.config.ts', 'sst.config.js'].find(has);
+  if (sstConfig) return { kind: 'sst', label: `sst${sstMajor(join(dir, sstConfig), packageJson)}` };
+  if (has('cdk.json')) return { kind: 'cdk', label: 'cdk', cdkOut: cdkOutDir(dir) };
+  if (SERVERLESS_FILES.some(has)) return { kind: 'serverless', label: 'serverless' };
+  if (SAM_TEMPLATES.some(has) && SAM_CONFIGS.some(has)) return { kind: 'sam', label: 'sam' };
+  throw new BuildError(
+    'no deploy framework found at the repository root: expected sst.config.ts/js (SST), cdk.json (CDK), '
+    + 'serverless.yml/yaml/ts/js (Serverless Framework) or template.yaml/yml with samconfig.toml (SAM). '
+    + "Otherwise set the environment's framework (e.g. custom deploy and remove commands).",
+  );
+}
+
+interface PackageJson {
+  readonly dependencies?: Record<string, unknown>;
+  readonly devDependencies?: Record<string, unknown>;
+}
+
+function readPackageJson(dir: string): PackageJson | undefined {
+  const file = join(dir, 'package.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8'));
+    return typeof value === 'object' && value !== null ? value : {};
+  } catch {
+    throw new BuildError('package.json is not valid JSON');
+  }
+}
+
+/** ' v2' / ' v3' from the sst dependency's range, else from the config's shape, else ''. */
+function sstMajor(configFile: string, packageJson: PackageJson): string {
+  const range = packageJson.dependencies?.sst ?? packageJson.devDependencies?.sst;
+  const major = typeof range === 'string' ? /^[\^~>=v\s]*(\d+)/.exec(range)?.[1] : undefined;
+  if (major) return ` v${major}`;
+  // v3 (Ion) configs call the global $config(); v2 configs import SSTConfig.
+  const source = readFileSync(configFile, 'utf8');
+  return source.includes('$config(') ? ' v3' : source.includes('SSTConfig') ? ' v2' : '';
+}
+
+/** cdk.json may move the cloud assembly with `output`; it must stay inside the checkout. */
+function cdkOutDir(dir: string): string {
+  try {
+    const output = JSON.parse(readFileSync(join(dir, 'cdk.json'), 'utf8'))?.output;
+    if (typeof output === 'string' && output !== '' && !output.startsWith('/') && !output.split(/[\\/]/).includes('..')) return output;
+  } catch {
+    // an unreadable cdk.json is cdk's to report
+  }
+  return 'cdk.out';
+}

@@ -1,0 +1,44 @@
+import { Argv } from './commands';
+
+/** GitHub, unless local mode or a test points the builder at another source. */
+export function repositoryUrl(repository: string, override?: string): string {
+  return override ?? `https://github.com/${repository}.git`;
+}
+
+/** Exactly one commit, shallow: no branch name or tag is ever involved. */
+export function cloneCommands(url: string, commit: string): Argv[] {
+  return [
+    ['git', 'init', '-q'],
+    ['git', 'fetch', '--depth', '1', '--no-tags', '--', url, commit],
+    ['git', 'checkout', '-q', '--detach', 'FETCH_HEAD'],
+  ];
+}
+
+/** The value git sends to GitHub for a token (the same header actions/checkout uses). */
+export function authorizationHeader(token: string): string {
+  return `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+}
+
+/**
+ * Git's environment: the token travels as an http.extraheader set through GIT_CONFIG_*
+ * variables, so it is in no argument list, URL or file. Scoped to the source's origin.
+ */
+export function gitEnvironment(base: Readonly<Record<string, string>>, url: string, token?: string): Record<string, string> {
+  const config: Array<[string, string]> = [['advice.detachedHead', 'false']];
+  if (token) config.push([headerKey(url), authorizationHeader(token)]);
+  const env: Record<string, string> = {
+    ...base,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ALLOW_PROTOCOL: 'https:file',
+    GIT_CONFIG_COUNT: String(config.length),
+  };
+  config.forEach(([key, value], index) => {
+    env[`GIT_CONFIG_KEY_${index}`] = key;
+    env[`GIT_CONFIG_VALUE_${index}`] = value;
+  });
+  return env;
+}
+
+function headerKey(url: string): string {
+  return url.startsWith('https://') ? `http.${new URL(url).origin}/.extraheader` : 'http.extraheader';
+}

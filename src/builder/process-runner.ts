@@ -1,0 +1,63 @@
+import { spawn } from 'child_process';
+import { LineSplitter } from './lines';
+import { Masker } from './masking';
+import { OutputStream } from './output';
+
+export interface RunOptions {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Each whole line of the child's output, not yet masked. */
+  readonly onLine: (line: string, stream: OutputStream) => void;
+  /** Used to cut over-long lines where no secret straddles the cut. */
+  readonly masker: Masker;
+  /** Aborting kills the child (SIGTERM from ECS when a deployment is cancelled). */
+  readonly signal?: AbortSignal;
+}
+
+export interface CommandResult {
+  /** Exit code, or undefined when the child was killed or did not start. */
+  readonly code?: number;
+  readonly signal?: string;
+  /** Why the child did not start (not found, not executable) or was aborted. */
+  readonly error?: string;
+}
+
+/**
+ * Run one argument vector: no shell ever sees it, so `;`, `$(...)`, quotes and newlines
+ * in any argument are just characters.
+ */
+export function runCommand(argv: readonly string[], options: RunOptions): Promise<CommandResult> {
+  return new Promise(resolve => {
+    const child = spawn(argv[0], argv.slice(1), {
+      shell: false,
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: options.signal,
+    });
+    let error: string | undefined;
+    const splitters = (['stdout', 'stderr'] as const).map(stream => {
+      const splitter = new LineSplitter(line => options.onLine(line, stream), options.masker);
+      child[stream]?.setEncoding('utf8');
+      child[stream]?.on('data', (chunk: string) => splitter.push(chunk));
+      return splitter;
+    });
+    child.on('error', (cause: NodeJS.ErrnoException) => {
+      error = cause.name === 'AbortError' ? 'stopped'
+        : cause.code === 'ENOENT' ? `command '${argv[0]}' was not found`
+          : cause.code === 'EACCES' ? `command '${argv[0]}' is not executable`
+            : cause.message;
+    });
+    // 'close', not 'exit': all output has been read by then.
+    child.on('close', (code, signal) => {
+      splitters.forEach(splitter => splitter.end());
+      // After a spawn error, code is a negative errno, not an exit code.
+      resolve(error ? { error } : { code: code ?? undefined, signal: signal ?? undefined });
+    });
+  });
+}
+
+/** How a command line is shown in the log: arguments with spaces or quotes are JSON-quoted. */
+export function displayCommand(argv: readonly string[]): string {
+  return argv.map(arg => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
+}

@@ -1,0 +1,165 @@
+import { mkdirSync, readdirSync } from 'fs';
+import { join } from 'path';
+import { BuildError } from './build-error';
+import { appEnvironment, baseEnvironment, deployEnvironment } from './child-env';
+import { Argv, CommandPlan, planCommands, resolveCommand } from './commands';
+import { CredentialSource } from './credentials';
+import { detectProject } from './detect';
+import { dockerImageAssets } from './docker-assets';
+import { authorizationHeader, cloneCommands, gitEnvironment, repositoryUrl } from './git';
+import { MIN_SECRET_LENGTH, Masker } from './masking';
+import { LineWriter, Reporter } from './output';
+import { BuildRequest, ParameterEnv, readBuildRequest } from './params';
+import { PhaseNote, Phases } from './phases';
+import { displayCommand, runCommand } from './process-runner';
+import { BuildSecrets, loadSecrets } from './secrets';
+import { BUILDER_EXIT, BuildPhase } from '../runtime/core/build-contract';
+import * as names from '../runtime/core/names';
+import { Clock, SecretSource, Store } from '../runtime/core/ports';
+import { ApplicationConfig, EnvironmentConfig } from '../runtime/core/types';
+
+export interface BuildDeps {
+  readonly store: Store;
+  readonly secrets: SecretSource;
+  readonly credentials: CredentialSource;
+  /** An empty directory the commit is checked out into; every command runs there. */
+  readonly workspace: string;
+  readonly output: LineWriter;
+  readonly clock: Clock;
+  /** Aborted when the task is stopped: the running command is killed and the build fails. */
+  readonly signal?: AbortSignal;
+}
+
+/** Everything prepare found out; nothing of it is printed unmasked. */
+interface Prepared {
+  readonly request: BuildRequest;
+  readonly app: ApplicationConfig;
+  readonly env: EnvironmentConfig;
+  readonly secrets: BuildSecrets;
+  readonly credentials: Readonly<Record<string, string>>;
+}
+
+/**
+ * One build: prepare, clone, detect, install, test, build, then deploy or remove.
+ * Returns the exit code (BUILDER_EXIT); the finalizer decides the status from it.
+ */
+export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promise<number> {
+  const reporter = new Reporter(deps.output, new Masker());
+  const phases = new Phases(reporter, deps.clock);
+  const workspace = deps.workspace;
+  const exec = async (argv: Argv, env: Record<string, string>) => {
+    const resolved = resolveCommand(workspace, argv);
+    reporter.line(`$ ${displayCommand(argv)}`);
+    const result = await runCommand(resolved, {
+      cwd: workspace,
+      env,
+      masker: reporter.masker,
+      signal: deps.signal,
+      onLine: (line, stream) => reporter.line(line, stream),
+    });
+    if (result.error) throw new BuildError(`${displayCommand(argv)}: ${result.error}`);
+    if (result.code !== 0) {
+      throw new BuildError(`${displayCommand(argv)} ${result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`}`);
+    }
+  };
+  const runAll = async (commands: readonly Argv[], env: Record<string, string>) => {
+    for (const argv of commands) await exec(argv, env);
+  };
+
+  try {
+    const prepared = await phases.run('prepare', note => prepare(processEnv, deps, reporter, note));
+    const { request, env } = prepared;
+    const base = baseEnvironment(processEnv);
+    const appEnv = appEnvironment(base, env, prepared.secrets.variables, request.stage);
+    const deployEnv = deployEnvironment(appEnv, processEnv, prepared.credentials);
+    const teardown = request.action === 'teardown';
+
+    await phases.run('clone', async note => {
+      const url = repositoryUrl(prepared.app.repository, request.gitUrl);
+      await runAll(cloneCommands(url, request.commit), gitEnvironment(base, url, prepared.secrets.githubToken));
+      note.detail = `${request.commit.slice(0, 12)} from ${request.gitUrl ? url : prepared.app.repository}`;
+    });
+
+    const plan: CommandPlan = await phases.run('detect', async note => {
+      const project = detectProject(workspace, env.framework);
+      note.detail = project.hasPackageJson
+        ? `${project.framework.label} with ${project.packageManager}${project.lockfile ? '' : ' (no lockfile)'}`
+        : `${project.framework.label} (no package.json)`;
+      return planCommands(project, env, request.stage);
+    });
+
+    const step = async (phase: BuildPhase, commands: readonly Argv[], stepEnv: Record<string, string>, skipReason: string, check?: () => void) => {
+      if (commands.length === 0) return phases.skip(phase, skipReason);
+      return phases.run(phase, async note => {
+        await runAll(commands, stepEnv);
+        note.detail = commands.map(displayCommand).join(' && ');
+        check?.();
+      });
+    };
+
+    await step('install', plan.install, appEnv, 'no package.json and no install command');
+    if (teardown) await phases.skip('test', 'teardown does not run tests');
+    else await step('test', plan.test, appEnv, 'runTests is off for this environment');
+    if (teardown) {
+      await phases.skip('build', 'teardown does not build');
+      await step('remove', plan.remove, deployEnv, '');
+    } else {
+      const cdkOut = plan.cdkOut;
+      await step('build', plan.build, deployEnv, 'the deploy command builds', cdkOut ? () => refuseDockerAssets(join(workspace, cdkOut)) : undefined);
+      await step('deploy', plan.deploy, deployEnv, '');
+    }
+    return BUILDER_EXIT.succeeded;
+  } catch (error) {
+    return error instanceof BuildError ? error.exitCode : BUILDER_EXIT.failed;
+  }
+}
+
+async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Reporter, note: PhaseNote): Promise<Prepared> {
+  const read = readBuildRequest(processEnv);
+  if (!read.ok) throw invalid(`invalid build parameters: ${read.problems.join('; ')}`);
+  const request = read.request;
+
+  const app = await deps.store.config.getApplication(request.application);
+  if (!app) throw invalid(`application '${request.application}' is not configured`);
+  const env = app.environments.find(candidate => candidate.name === request.environment);
+  if (!env) throw invalid(`application '${request.application}' has no environment '${request.environment}'`);
+  const repositoryProblem = request.gitUrl ? undefined : names.repository(app.repository);
+  if (repositoryProblem) throw invalid(`repository of '${app.name}': ${repositoryProblem}`);
+  if (env.framework?.kind === 'custom' && !(request.action === 'teardown' ? env.framework.remove : env.framework.deploy)) {
+    throw invalid(`the custom framework of '${app.name}/${env.name}' has no ${request.action === 'teardown' ? 'remove' : 'deploy'} command`);
+  }
+
+  const secrets = await loadSecrets(deps.secrets, request.installation, request.application, request.environment);
+  const masker = reporter.masker;
+  if (secrets.githubToken) {
+    masker.add(secrets.githubToken);
+    masker.add(authorizationHeader(secrets.githubToken).split(' ').pop()!);
+    masker.add(Buffer.from(secrets.githubToken).toString('base64'));
+  }
+  for (const [name, value] of Object.entries(secrets.variables)) {
+    if (!masker.add(value) && value !== '') {
+      reporter.line(`warning: secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters and is not masked in the log`, 'stderr');
+    }
+  }
+  const credentials = await deps.credentials.credentialsFor(env);
+  Object.values(credentials).forEach(value => masker.add(value));
+
+  mkdirSync(deps.workspace, { recursive: true });
+  if (readdirSync(deps.workspace).length > 0) throw new BuildError(`workspace ${deps.workspace} is not empty`);
+
+  note.detail = `${request.action} ${app.name}/${env.name} at ${request.commit.slice(0, 12)} to stage ${request.stage}`;
+  return { request, app, env, secrets, credentials };
+}
+
+function refuseDockerAssets(assemblyDir: string): void {
+  const images = dockerImageAssets(assemblyDir);
+  if (images.length === 0) return;
+  throw new BuildError(
+    `this CDK app has Docker image assets (${images.slice(0, 5).join(', ')}${images.length > 5 ? ', ...' : ''}) `
+    + 'and Fargate builds cannot run Docker. Use images built elsewhere (e.g. from ECR) or an executor that can run Docker.',
+  );
+}
+
+function invalid(message: string): BuildError {
+  return new BuildError(message, BUILDER_EXIT.invalid);
+}

@@ -1,0 +1,226 @@
+import * as path from 'path';
+import { ArnFormat, Aws, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EnvironmentTable } from './environment-table';
+import { RUNNER_SETTINGS } from '../runtime/aws/ecs-task-runner';
+import { BUILD_SETTINGS, secretNames } from '../runtime/core/build-contract';
+import { FinalizerFunction } from '../runtime/handlers/finalizer-function';
+import { LauncherFunction } from '../runtime/handlers/launcher-function';
+
+/** Size and network of the build tasks. */
+export interface BuildSettings {
+  /**
+   * VPC to run builds in; they need outbound internet (GitHub, package registries, AWS APIs).
+   * @default - a new VPC with public subnets only and no NAT gateway (builds get a public IP)
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` to run builds in.
+   * @default - public subnets of the new VPC; private subnets with egress when a VPC is given
+   */
+  readonly subnets?: ec2.SubnetSelection;
+
+  /**
+   * vCPU units per build (1024 = 1 vCPU).
+   * @default 1024
+   */
+  readonly cpu?: number;
+
+  /**
+   * Memory per build in MiB (must fit `cpu`, see Fargate task sizes).
+   * @default 4096
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * Ephemeral storage per build in GiB (21-200).
+   * @default 30
+   */
+  readonly ephemeralStorageGiB?: number;
+}
+
+/** Properties of the build server. */
+export interface BuildServerProps extends BuildSettings {
+  /** Where configuration and deployments live. */
+  readonly table: EnvironmentTable;
+  /** The launch queue (WebhookIngest's). */
+  readonly queue: sqs.IQueue;
+  /** Build tasks may read only secrets under `trellis/<installationName>/`. */
+  readonly installationName: string;
+}
+
+/** Name of the builder container in the task definition. */
+const CONTAINER = 'builder';
+
+/**
+ * One isolated Fargate build per deployment. A launcher takes queued deployments, applies the
+ * per-environment lock and runs a task; a finalizer reacts to the task stopping, records the
+ * outcome from the exit code and starts what waits.
+ *
+ * Executors are a seam: the launcher and finalizer talk to core's TaskRunner; everything
+ * Fargate-specific is in this construct and `EcsTaskRunner`.
+ */
+export class BuildServer extends Construct {
+  /** The cluster builds run in. */
+  public readonly cluster: ecs.ICluster;
+  /** The build task definition. */
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** Role of the build tasks. */
+  public readonly taskRole: iam.IRole;
+  /** Build output (the durable archive). */
+  public readonly logGroup: logs.ILogGroup;
+  /** Takes queued deployments and runs their tasks. */
+  public readonly launcher: lambda.IFunction;
+  /** Records finished builds and starts the next. */
+  public readonly finalizer: lambda.IFunction;
+
+  private readonly deployRoleArns: string[] = [];
+
+  constructor(scope: Construct, id: string, props: BuildServerProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    const vpc = props.vpc ?? new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0, // no idle cost: builds reach the internet through their public IP
+      subnetConfiguration: [{ name: 'builds', subnetType: ec2.SubnetType.PUBLIC }],
+    });
+    const subnets = props.subnets
+      ?? { subnetType: props.vpc ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC };
+    const assignPublicIp = !props.vpc || props.subnets?.subnetType === ec2.SubnetType.PUBLIC;
+    const securityGroup = new ec2.SecurityGroup(this, 'BuildSecurityGroup', {
+      vpc,
+      description: 'Trellis builds: outbound only',
+      allowAllOutbound: true,
+    });
+
+    const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.DISABLED });
+    this.cluster = cluster;
+    this.logGroup = new logs.LogGroup(this, 'BuildLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+
+    const taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Trellis build tasks: read this installation\'s secrets and configuration, assume deploy roles',
+    });
+    this.taskRole = taskRole;
+    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [stack.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${secretNames.prefix(props.installationName)}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      })],
+    }));
+    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['sts:AssumeRole', 'sts:TagSession'],
+      resources: Lazy.list({
+        produce: () => (this.deployRoleArns.length ? [...new Set(this.deployRoleArns)] : [bootstrapRoles(Aws.ACCOUNT_ID, Aws.REGION)]),
+      }),
+    }));
+    props.table.grantReadData(taskRole);
+
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: props.cpu ?? 1024,
+      memoryLimitMiB: props.memoryLimitMiB ?? 4096,
+      ephemeralStorageGiB: props.ephemeralStorageGiB ?? 30,
+      taskRole,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    taskDefinition.addContainer(CONTAINER, {
+      image: ecs.ContainerImage.fromAsset(path.join(__dirname, '../../assets/builder')),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'build' }),
+      environment: {
+        AWS_REGION: stack.region, // SDK v3 in the builder needs it for STS and Secrets Manager
+        [BUILD_SETTINGS.tableName]: props.table.tableName,
+        [BUILD_SETTINGS.installation]: props.installationName,
+      },
+      readonlyRootFilesystem: false, // builds write node_modules and framework caches
+    });
+    this.taskDefinition = taskDefinition;
+
+    const runnerEnvironment = {
+      TABLE_NAME: props.table.tableName,
+      [RUNNER_SETTINGS.cluster]: cluster.clusterArn,
+      [RUNNER_SETTINGS.taskDefinition]: taskDefinition.taskDefinitionArn,
+      [RUNNER_SETTINGS.containerName]: CONTAINER,
+      [RUNNER_SETTINGS.subnets]: vpc.selectSubnets(subnets).subnetIds.join(','),
+      [RUNNER_SETTINGS.securityGroups]: securityGroup.securityGroupId,
+      [RUNNER_SETTINGS.assignPublicIp]: String(assignPublicIp),
+    };
+
+    const launcher = new LauncherFunction(this, 'Launcher', {
+      description: 'Trellis: applies the environment lock and starts build tasks',
+      timeout: Duration.seconds(60),
+      memorySize: 512,
+      environment: runnerEnvironment,
+      logGroup: new logs.LogGroup(this, 'LauncherLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+    });
+    launcher.addEventSource(new SqsEventSource(props.queue, { batchSize: 5, reportBatchItemFailures: true }));
+
+    const finalizer = new FinalizerFunction(this, 'Finalizer', {
+      description: 'Trellis: records finished builds from their exit code and starts the next',
+      timeout: Duration.seconds(60),
+      memorySize: 512,
+      environment: runnerEnvironment,
+      logGroup: new logs.LogGroup(this, 'FinalizerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+    });
+    new events.Rule(this, 'TaskStopped', {
+      description: 'Trellis: build task stopped',
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Task State Change'],
+        detail: { clusterArn: [cluster.clusterArn], lastStatus: ['STOPPED'] },
+      },
+      targets: [new targets.LambdaFunction(finalizer, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+    });
+
+    for (const fn of [launcher, finalizer]) {
+      props.table.grantReadWriteData(fn);
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['ecs:RunTask'],
+        resources: [taskDefinition.taskDefinitionArn],
+        conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
+      }));
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
+        resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` })],
+      }));
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [taskRole.roleArn, taskDefinition.obtainExecutionRole().roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }));
+    }
+    this.launcher = launcher;
+    this.finalizer = finalizer;
+  }
+
+  /**
+   * Let builds assume this role to deploy. Without any, builds may assume the CDK
+   * bootstrap roles of the stack's account and region.
+   */
+  public addDeployRole(roleArn: string): void {
+    this.deployRoleArns.push(roleArn);
+  }
+
+  /** Let builds assume the CDK bootstrap roles (deploy, publishing, lookup) of an account and region. */
+  public addBootstrapRoles(account: string, region: string): void {
+    this.deployRoleArns.push(bootstrapRoles(account, region));
+  }
+}
+
+/** The default CDK bootstrap roles (qualifier hnb659fds) of one account and region. */
+function bootstrapRoles(account: string, region: string): string {
+  return `arn:${Aws.PARTITION}:iam::${account}:role/cdk-hnb659fds-*-role-${account}-${region}`;
+}

@@ -1,0 +1,70 @@
+import { FrameworkConfig, FrameworkKind } from '../runtime/core/types';
+
+/** Commands of a custom deploy framework, each an argument vector (never a shell string). */
+export interface CustomFrameworkCommands {
+  /**
+   * Installs dependencies.
+   * @default - the package manager detected from the lockfile (`npm ci`, `pnpm install --frozen-lockfile`, `yarn install --frozen-lockfile`)
+   */
+  readonly installCommand?: string[];
+  /**
+   * Runs after the tests, before deploying.
+   * @default - no build step
+   */
+  readonly buildCommand?: string[];
+  /** Deploys to the stage; the stage name is in `$STAGE`. */
+  readonly deployCommand: string[];
+  /** Removes the stage (teardown). */
+  readonly removeCommand: string[];
+}
+
+/**
+ * How an environment's app is deployed. Without one, the build detects it from the
+ * repository (sst.config.*, cdk.json, serverless.yml, template.yaml).
+ */
+export class DeployFramework {
+  /** SST (v2 or v3): `sst deploy --stage <env>`. */
+  public static sst(): DeployFramework {
+    return new DeployFramework({ kind: 'sst' });
+  }
+
+  /** AWS CDK: `cdk deploy --all -c stage=<env>`. */
+  public static cdk(): DeployFramework {
+    return new DeployFramework({ kind: 'cdk' });
+  }
+
+  /** Serverless Framework: `serverless deploy --stage <env>`. */
+  public static serverless(): DeployFramework {
+    return new DeployFramework({ kind: 'serverless' });
+  }
+
+  /** AWS SAM: `sam build` and `sam deploy --config-env <env>`. */
+  public static sam(): DeployFramework {
+    return new DeployFramework({ kind: 'sam' });
+  }
+
+  /** Your own commands. */
+  public static custom(commands: CustomFrameworkCommands): DeployFramework {
+    return new DeployFramework({
+      kind: 'custom',
+      install: commands.installCommand && [...commands.installCommand],
+      build: commands.buildCommand && [...commands.buildCommand],
+      deploy: [...commands.deployCommand],
+      remove: [...commands.removeCommand],
+    });
+  }
+
+  /** `sst`, `cdk`, `serverless`, `sam` or `custom`. */
+  public readonly kind: string;
+  private readonly config: FrameworkConfig;
+
+  private constructor(config: FrameworkConfig) {
+    this.kind = config.kind satisfies FrameworkKind;
+    this.config = config;
+  }
+
+  /** @internal */
+  public _toConfig(): FrameworkConfig {
+    return this.config;
+  }
+}

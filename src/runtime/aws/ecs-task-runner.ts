@@ -1,0 +1,76 @@
+import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { buildEnvironment } from '../build/launch';
+import { TaskRequest, TaskRunner, TaskState } from '../core/ports';
+
+export interface EcsRunnerConfig {
+  readonly cluster: string;
+  readonly taskDefinition: string;
+  readonly containerName: string;
+  readonly subnets: readonly string[];
+  readonly securityGroups: readonly string[];
+  readonly assignPublicIp: boolean;
+}
+
+/** Fargate behind core's TaskRunner: one task per deployment, `startedBy` = deployment id. */
+export class EcsTaskRunner implements TaskRunner {
+  constructor(private readonly config: EcsRunnerConfig, private readonly client = new ECSClient({})) {}
+
+  async run(request: TaskRequest): Promise<{ taskId: string }> {
+    const result = await this.client.send(new RunTaskCommand({
+      cluster: this.config.cluster,
+      taskDefinition: this.config.taskDefinition,
+      launchType: 'FARGATE',
+      count: 1,
+      startedBy: request.deploymentId,
+      propagateTags: 'TASK_DEFINITION',
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: [...this.config.subnets],
+          securityGroups: [...this.config.securityGroups],
+          assignPublicIp: this.config.assignPublicIp ? 'ENABLED' : 'DISABLED',
+        },
+      },
+      overrides: { containerOverrides: [{ name: this.config.containerName, environment: buildEnvironment(request) }] },
+    }));
+    const taskArn = result.tasks?.[0]?.taskArn;
+    if (!taskArn) {
+      const reasons = (result.failures ?? []).map(failure => [failure.reason, failure.detail].filter(Boolean).join(': '));
+      throw new Error(`ECS RunTask started no task${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
+    }
+    return { taskId: taskArn };
+  }
+
+  async stop(taskId: string, reason: string): Promise<void> {
+    await this.client.send(new StopTaskCommand({ cluster: this.config.cluster, task: taskId, reason: reason.slice(0, 255) }));
+  }
+
+  async describe(taskId: string): Promise<TaskState | undefined> {
+    const result = await this.client.send(new DescribeTasksCommand({ cluster: this.config.cluster, tasks: [taskId] }));
+    const task = result.tasks?.[0];
+    if (!task) return undefined;
+    const container = task.containers?.find(c => c.name === this.config.containerName);
+    return { taskId, running: task.lastStatus !== 'STOPPED', exitCode: container?.exitCode, stopReason: task.stoppedReason };
+  }
+}
+
+/** Environment variable names the BuildServer construct sets on the launcher and finalizer. */
+export const RUNNER_SETTINGS = {
+  cluster: 'CLUSTER_ARN',
+  taskDefinition: 'TASK_DEFINITION_ARN',
+  containerName: 'CONTAINER_NAME',
+  subnets: 'SUBNET_IDS',
+  securityGroups: 'SECURITY_GROUP_IDS',
+  assignPublicIp: 'ASSIGN_PUBLIC_IP',
+} as const;
+
+export function ecsRunnerFromEnvironment(env: NodeJS.ProcessEnv = process.env): EcsTaskRunner {
+  const list = (name: string) => (env[name] ?? '').split(',').filter(Boolean);
+  return new EcsTaskRunner({
+    cluster: env[RUNNER_SETTINGS.cluster]!,
+    taskDefinition: env[RUNNER_SETTINGS.taskDefinition]!,
+    containerName: env[RUNNER_SETTINGS.containerName]!,
+    subnets: list(RUNNER_SETTINGS.subnets),
+    securityGroups: list(RUNNER_SETTINGS.securityGroups),
+    assignPublicIp: env[RUNNER_SETTINGS.assignPublicIp] === 'true',
+  });
+}

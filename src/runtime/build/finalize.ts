@@ -1,0 +1,62 @@
+import { BuildDependencies, LaunchOutcome, startHolder } from './launch';
+import { BUILDER_EXIT } from '../core/build-contract';
+import { isDeploymentId } from '../core/deployment-ids';
+import { DeploymentScheduler } from '../core/deployment-scheduler';
+import { IllegalTransitionError } from '../core/errors';
+import { isTerminal } from '../core/state-machine';
+import { DeploymentStatus } from '../core/types';
+
+/** What the executor reports when a build's task stopped (ECS "Task State Change" STOPPED). */
+export interface TaskStopped {
+  readonly taskId: string;
+  /** The deployment id the task was started for (ECS `startedBy`). */
+  readonly deploymentId: string;
+  /** The builder container's exit code; absent when it never ran (image pull error, ...). */
+  readonly exitCode?: number;
+  readonly stopReason?: string;
+}
+
+export interface Finalized {
+  readonly outcome: 'finalized' | 'already-final' | 'ignored';
+  readonly status?: DeploymentStatus;
+  readonly next?: LaunchOutcome;
+}
+
+/**
+ * A build's task stopped: set the terminal status from the exit code (never from log
+ * text), release the lock and start the newest waiting deployment. Repeated events change
+ * nothing.
+ */
+export async function finalizeTask(event: TaskStopped, deps: BuildDependencies): Promise<Finalized> {
+  if (!isDeploymentId(event.deploymentId)) return { outcome: 'ignored' };
+  const deployment = await deps.store.deployments.get(event.deploymentId);
+  if (!deployment || (deployment.taskId !== undefined && deployment.taskId !== event.taskId)) return { outcome: 'ignored' };
+
+  const scheduler = new DeploymentScheduler(deps.store, deps.clock);
+  let next: string | undefined;
+  let outcome: Finalized['outcome'] = 'already-final';
+  let status = deployment.status;
+  if (!isTerminal(deployment.status)) {
+    const verdict = verdictOf(event);
+    try {
+      next = (await scheduler.complete(deployment.id, verdict.status, { reason: verdict.reason, taskId: deployment.taskId ?? event.taskId })).next;
+      outcome = 'finalized';
+      status = verdict.status;
+    } catch (error) {
+      if (!(error instanceof IllegalTransitionError)) throw error;
+      next = await scheduler.release(deployment); // cancelled meanwhile
+    }
+  } else {
+    next = await scheduler.release(deployment);
+  }
+  return { outcome, status, next: next ? await startHolder(next, deps) : undefined };
+}
+
+export function verdictOf(event: TaskStopped): { status: DeploymentStatus; reason?: string } {
+  if (event.exitCode === undefined || event.exitCode === null) {
+    return { status: 'failed', reason: `the build task stopped before the builder ran: ${event.stopReason ?? 'no reason given'}` };
+  }
+  if (event.exitCode === BUILDER_EXIT.succeeded) return { status: 'succeeded' };
+  const meaning = event.exitCode === BUILDER_EXIT.invalid ? ' (invalid parameters or configuration)' : '';
+  return { status: 'failed', reason: `the builder exited with code ${event.exitCode}${meaning}` };
+}

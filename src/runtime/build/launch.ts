@@ -1,0 +1,102 @@
+import { BUILD_PARAMETERS } from '../core/build-contract';
+import { DeploymentScheduler } from '../core/deployment-scheduler';
+import { ConflictError, IllegalTransitionError } from '../core/errors';
+import { Clock, Store, TaskRequest, TaskRunner, systemClock } from '../core/ports';
+import { Deployment } from '../core/types';
+
+export interface BuildDependencies {
+  readonly store: Store;
+  readonly runner: TaskRunner;
+  readonly clock?: Clock;
+  readonly log?: (entry: Record<string, unknown>) => void;
+}
+
+export type LaunchOutcome =
+  | { readonly outcome: 'started'; readonly deploymentId: string; readonly taskId: string }
+  | { readonly outcome: 'waiting' | 'superseded' | 'skipped' | 'failed' | 'missing'; readonly deploymentId: string; readonly reason?: string };
+
+/** Bounded so a chain of failing launches cannot spin forever. */
+const MAX_CHAIN = 20;
+
+/**
+ * A queued deployment arrives from the launch queue: apply the lock rule and, when it holds
+ * the lock, start its build. Safe to call twice for one deployment (SQS is at-least-once).
+ */
+export async function launchQueued(deploymentId: string, deps: BuildDependencies): Promise<LaunchOutcome> {
+  const deployment = await deps.store.deployments.get(deploymentId);
+  if (!deployment) return { outcome: 'missing', deploymentId };
+  if (deployment.status !== 'queued') return { outcome: 'skipped', deploymentId, reason: `already ${deployment.status}` };
+  const scheduled = await new DeploymentScheduler(deps.store, deps.clock).claim(deployment);
+  if (!scheduled.launch) {
+    return { outcome: scheduled.deployment.status === 'superseded' ? 'superseded' : 'waiting', deploymentId, reason: scheduled.deployment.reason };
+  }
+  return startHolder(deploymentId, deps);
+}
+
+/**
+ * `deploymentId` holds its environment's lock: start its task. If the executor refuses,
+ * the deployment fails with the reason and the lock passes to the next waiting one, which
+ * is started in turn.
+ */
+export async function startHolder(deploymentId: string, deps: BuildDependencies): Promise<LaunchOutcome> {
+  const scheduler = new DeploymentScheduler(deps.store, deps.clock ?? systemClock);
+  const log = deps.log ?? (() => undefined);
+  let current: string | undefined = deploymentId;
+  let first: LaunchOutcome | undefined;
+  for (let i = 0; current && i < MAX_CHAIN; i++) {
+    const outcome = await startOne(current, deps, scheduler);
+    log({ message: 'launch', ...outcome.result });
+    first ??= outcome.result;
+    current = outcome.next;
+  }
+  return first!;
+}
+
+async function startOne(id: string, deps: BuildDependencies, scheduler: DeploymentScheduler): Promise<{ result: LaunchOutcome; next?: string }> {
+  let deployment: Deployment;
+  try {
+    // queued → running first: of two launchers racing on one deployment only one gets here.
+    deployment = await deps.store.deployments.transition(id, 'running');
+  } catch (error) {
+    if (!(error instanceof IllegalTransitionError)) throw error;
+    const current = await deps.store.deployments.get(id);
+    // Cancelled while it waited: pass the lock on. Already running: someone else launched it.
+    const next = current && current.status !== 'running' ? await scheduler.release(current) : undefined;
+    return { result: { outcome: 'skipped', deploymentId: id, reason: `already ${error.from}` }, next };
+  }
+  let taskId: string;
+  try {
+    ({ taskId } = await deps.runner.run(taskRequest(deployment)));
+  } catch (error) {
+    const reason = `the build could not be started: ${error instanceof Error ? error.message : String(error)}`;
+    const { next } = await scheduler.complete(id, 'failed', { reason });
+    return { result: { outcome: 'failed', deploymentId: id, reason }, next };
+  }
+  try {
+    await deps.store.deployments.attachTask(id, taskId);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    // Cancelled while the task was starting: stop it; its stop event releases the lock.
+    await deps.runner.stop(taskId, 'the deployment was cancelled while its build started');
+    return { result: { outcome: 'skipped', deploymentId: id, reason: 'cancelled while starting' } };
+  }
+  return { result: { outcome: 'started', deploymentId: id, taskId } };
+}
+
+/** Only non-secret parameters; the build reads configuration and secrets itself. */
+export function taskRequest(deployment: Deployment): TaskRequest {
+  return {
+    deploymentId: deployment.id,
+    action: deployment.action,
+    application: deployment.application,
+    environment: deployment.environment,
+    commit: deployment.commit,
+    stage: deployment.environment,
+  };
+}
+
+/** The task request as the builder's environment variables. */
+export function buildEnvironment(request: TaskRequest): Array<{ name: string; value: string }> {
+  return (Object.keys(BUILD_PARAMETERS) as Array<keyof typeof BUILD_PARAMETERS>)
+    .map(key => ({ name: BUILD_PARAMETERS[key], value: request[key] }));
+}

@@ -1,0 +1,76 @@
+/**
+ * The contract between the launcher (which starts a build), the builder program (which runs
+ * it) and LogStream (which turns its output into phases). One definition, shared by all.
+ */
+
+/** Environment variables the launcher passes to a build. None of them is secret. */
+export const BUILD_PARAMETERS = {
+  deploymentId: 'TRELLIS_DEPLOYMENT_ID',
+  action: 'TRELLIS_ACTION',
+  application: 'TRELLIS_APPLICATION',
+  environment: 'TRELLIS_ENVIRONMENT',
+  commit: 'TRELLIS_COMMIT',
+  stage: 'TRELLIS_STAGE',
+} as const;
+
+/** Set on the task definition (not per build): where the builder reads config and secrets. */
+export const BUILD_SETTINGS = {
+  tableName: 'TRELLIS_TABLE_NAME',
+  installation: 'TRELLIS_INSTALLATION',
+  /** Local mode and tests only: clone from here instead of https://github.com/<repository>. */
+  gitUrl: 'TRELLIS_GIT_URL',
+} as const;
+
+export type BuildParameters = { readonly [K in keyof typeof BUILD_PARAMETERS]: string };
+
+export type BuildPhase = 'prepare' | 'clone' | 'detect' | 'install' | 'test' | 'build' | 'deploy' | 'remove' | 'health';
+
+export type PhaseOutcome = 'succeeded' | 'failed' | 'skipped';
+
+/** One line of builder output that marks a phase boundary. */
+export interface PhaseMarker {
+  readonly phase: BuildPhase;
+  readonly event: 'start' | 'end';
+  /** ISO timestamp. */
+  readonly at: string;
+  /** On `end`. */
+  readonly outcome?: PhaseOutcome;
+  readonly durationMs?: number;
+  /** Short human text: detected framework, why it failed, why it was skipped. */
+  readonly detail?: string;
+}
+
+export const PHASE_MARKER_PREFIX = '::trellis-phase::';
+
+export function formatPhaseMarker(marker: PhaseMarker): string {
+  return `${PHASE_MARKER_PREFIX}${JSON.stringify(marker)}`;
+}
+
+const PHASES: readonly BuildPhase[] = ['prepare', 'clone', 'detect', 'install', 'test', 'build', 'deploy', 'remove', 'health'];
+
+/** The marker on this line, or undefined for an ordinary line (or a forged, malformed one). */
+export function parsePhaseMarker(line: string): PhaseMarker | undefined {
+  if (!line.startsWith(PHASE_MARKER_PREFIX)) return undefined;
+  try {
+    const value = JSON.parse(line.slice(PHASE_MARKER_PREFIX.length));
+    if (!PHASES.includes(value?.phase) || (value.event !== 'start' && value.event !== 'end') || typeof value.at !== 'string') return undefined;
+    return value as PhaseMarker;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Secrets Manager names of an installation; the build task may read only under its prefix. */
+export const secretNames = {
+  prefix: (installation: string) => `trellis/${installation}/`,
+  githubToken: (installation: string) => `trellis/${installation}/github-token`,
+  environment: (installation: string, application: string, environment: string) => `trellis/${installation}/${application}/${environment}`,
+};
+
+/** Exit codes of the builder: the finalizer decides the status from these, never from log text. */
+export const BUILDER_EXIT = {
+  succeeded: 0,
+  failed: 1,
+  /** Parameters or configuration invalid: nothing was run. */
+  invalid: 2,
+} as const;

@@ -1,0 +1,31 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
+import { finalizeTask } from '../build/finalize';
+import { createDynamoStore } from '../store/dynamo-store';
+import { tableContext } from '../store/table-context';
+
+const store = createDynamoStore(tableContext(process.env.TABLE_NAME!));
+const runner = ecsRunnerFromEnvironment();
+const containerName = process.env.CONTAINER_NAME!;
+const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
+
+interface EcsTaskStateChange {
+  readonly taskArn: string;
+  readonly startedBy?: string;
+  readonly lastStatus: string;
+  readonly stoppedReason?: string;
+  readonly containers?: ReadonlyArray<{ readonly name: string; readonly exitCode?: number }>;
+}
+
+/** EventBridge "ECS Task State Change" (STOPPED, this cluster) → terminal status → next launch. */
+export async function handler(event: EventBridgeEvent<'ECS Task State Change', EcsTaskStateChange>): Promise<void> {
+  const task = event.detail;
+  if (task.lastStatus !== 'STOPPED' || !task.startedBy) return;
+  const result = await finalizeTask({
+    taskId: task.taskArn,
+    deploymentId: task.startedBy,
+    exitCode: task.containers?.find(container => container.name === containerName)?.exitCode,
+    stopReason: task.stoppedReason,
+  }, { store, runner, log });
+  log({ message: 'task stopped', task: task.taskArn, deployment: task.startedBy, ...result });
+}

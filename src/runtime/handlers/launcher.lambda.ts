@@ -1,0 +1,28 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
+import { launchQueued } from '../build/launch';
+import { createDynamoStore } from '../store/dynamo-store';
+import { tableContext } from '../store/table-context';
+
+const store = createDynamoStore(tableContext(process.env.TABLE_NAME!));
+const runner = ecsRunnerFromEnvironment();
+const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
+
+/** Launch queue → lock rule → ECS RunTask. A record that throws is retried by SQS, then dead-lettered. */
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    try {
+      const { deploymentId } = JSON.parse(record.body) as { deploymentId?: unknown };
+      if (typeof deploymentId !== 'string') {
+        log({ message: 'launch message without deploymentId dropped', messageId: record.messageId });
+        continue;
+      }
+      log({ message: 'launch requested', ...await launchQueued(deploymentId, { store, runner, log }) });
+    } catch (error) {
+      log({ message: 'launch failed; SQS will retry', messageId: record.messageId, error: error instanceof Error ? error.message : String(error) });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+}

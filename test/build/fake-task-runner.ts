@@ -1,0 +1,41 @@
+import { TaskRequest, TaskRunner, TaskState } from '../../src/runtime/core';
+
+/** ECS cannot run here: a TaskRunner that records what it was asked and can refuse. */
+export class FakeTaskRunner implements TaskRunner {
+  readonly runs: TaskRequest[] = [];
+  readonly stops: Array<{ taskId: string; reason: string }> = [];
+  /** Deployment ids whose task is running right now (started, not yet reported stopped). */
+  readonly active = new Set<string>();
+  maxActivePerEnvironment = 0;
+  failNext?: string;
+
+  async run(request: TaskRequest): Promise<{ taskId: string }> {
+    if (this.failNext) {
+      const reason = this.failNext;
+      this.failNext = undefined;
+      throw new Error(reason);
+    }
+    this.runs.push(request);
+    this.active.add(request.deploymentId);
+    const sameEnv = [...this.active].filter(id => this.runs.find(r => r.deploymentId === id)?.environment === request.environment);
+    this.maxActivePerEnvironment = Math.max(this.maxActivePerEnvironment, sameEnv.length);
+    return { taskId: taskArn(request.deploymentId) };
+  }
+
+  async stop(taskId: string, reason: string): Promise<void> {
+    this.stops.push({ taskId, reason });
+  }
+
+  async describe(taskId: string): Promise<TaskState | undefined> {
+    return { taskId, running: this.runs.some(r => taskArn(r.deploymentId) === taskId) };
+  }
+
+  /** The task of `deploymentId` stopped (the finalizer will be told). */
+  stopped(deploymentId: string): void {
+    this.active.delete(deploymentId);
+  }
+}
+
+export function taskArn(deploymentId: string): string {
+  return `arn:aws:ecs:eu-west-1:111122223333:task/trellis/${deploymentId.replace(/\W/g, '')}`;
+}

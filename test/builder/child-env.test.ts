@@ -1,0 +1,55 @@
+import { appEnvironment, baseEnvironment, deployEnvironment } from '../../src/builder/child-env';
+import { AssumeRoleCredentialSource, sessionNameFor } from '../../src/builder/credentials';
+import { envConfig } from '../store/fixtures';
+
+const processEnv = {
+  PATH: '/usr/bin',
+  TRELLIS_TABLE_NAME: 'table',
+  TRELLIS_STAGE: 'dev',
+  AWS_REGION: 'us-east-1',
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/abc',
+  npm_config_audit: 'true',
+};
+
+describe('child environments', () => {
+  test("the base drops the builder's TRELLIS_* settings and the task role endpoint", () => {
+    expect(baseEnvironment(processEnv)).toEqual({ PATH: '/usr/bin', AWS_REGION: 'us-east-1', npm_config_audit: 'true' });
+  });
+
+  test('the app sees its variables, secrets, region and stage over the defaults', () => {
+    const env = envConfig('dev', { region: 'eu-west-1', variables: { LOG_LEVEL: 'debug' } });
+    const result = appEnvironment(baseEnvironment(processEnv), env, { API_KEY: 'k3y!' }, 'dev');
+    expect(result).toMatchObject({
+      LOG_LEVEL: 'debug', API_KEY: 'k3y!', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1', STAGE: 'dev', TRELLIS_STAGE: 'dev', CI: 'true',
+    });
+    // The operator's setting beats the builder's default.
+    expect(result.npm_config_audit).toBe('true');
+  });
+
+  test('deploys get the assumed role; without one, the task role endpoint comes back', () => {
+    const app = { PATH: '/usr/bin' };
+    expect(deployEnvironment(app, processEnv, { AWS_ACCESS_KEY_ID: 'ASIA1' })).toEqual({ PATH: '/usr/bin', AWS_ACCESS_KEY_ID: 'ASIA1' });
+    expect(deployEnvironment(app, processEnv, {})).toEqual({ PATH: '/usr/bin', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/abc' });
+  });
+});
+
+describe('AssumeRoleCredentialSource', () => {
+  test('assumes the deploy role with the session name; no role, no call', async () => {
+    const calls: string[][] = [];
+    const source = new AssumeRoleCredentialSource(async (roleArn, sessionName) => {
+      calls.push([roleArn, sessionName]);
+      return { accessKeyId: 'ASIA1', secretAccessKey: 'secret', sessionToken: 'token' };
+    }, sessionNameFor('20260301T120000000Z-0000000a'));
+
+    expect(await source.credentialsFor(envConfig('dev'))).toEqual({});
+    expect(await source.credentialsFor(envConfig('prod', { deployRoleArn: 'arn:aws:iam::111122223333:role/deploy' }))).toEqual({
+      AWS_ACCESS_KEY_ID: 'ASIA1', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token',
+    });
+    expect(calls).toEqual([['arn:aws:iam::111122223333:role/deploy', 'trellis-20260301T120000000Z-0000000a']]);
+  });
+
+  test('session names keep to what STS accepts', () => {
+    expect(sessionNameFor('bad id;$(x)')).toBe('trellis-badidx');
+    expect(sessionNameFor(undefined)).toBe('trellis-build');
+  });
+});

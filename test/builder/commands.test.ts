@@ -1,0 +1,69 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { planCommands, resolveCommand, testCommand } from '../../src/builder/commands';
+import { Framework, Project } from '../../src/builder/detect';
+import { envConfig } from '../store/fixtures';
+
+function project(framework: Partial<Framework> & Pick<Framework, 'kind'>, overrides: Partial<Project> = {}): Project {
+  return { packageManager: 'npm', lockfile: 'package-lock.json', hasPackageJson: true, framework: { label: framework.kind, ...framework }, ...overrides };
+}
+
+describe('planCommands', () => {
+  test.each([
+    [{ packageManager: 'npm', lockfile: 'package-lock.json' }, ['npm', 'ci']],
+    [{ packageManager: 'npm', lockfile: undefined }, ['npm', 'install']],
+    [{ packageManager: 'pnpm', lockfile: 'pnpm-lock.yaml' }, ['pnpm', 'install', '--frozen-lockfile']],
+    [{ packageManager: 'yarn', lockfile: 'yarn.lock' }, ['yarn', 'install', '--frozen-lockfile']],
+  ] as const)('install for %j', (overrides, install) => {
+    expect(planCommands(project({ kind: 'sst' }, overrides), envConfig('dev'), 'dev').install).toEqual([install]);
+  });
+
+  test('no package.json and no configured install: nothing to install', () => {
+    expect(planCommands(project({ kind: 'sam' }, { hasPackageJson: false }), envConfig('dev'), 'dev').install).toEqual([]);
+  });
+
+  test('tests run only when the environment says so', () => {
+    const env = envConfig('dev', { runTests: true, testCommand: ['npm', 'run', 'test'] });
+    expect(planCommands(project({ kind: 'sst' }), env, 'dev').test).toEqual([['npm', 'run', 'test']]);
+    expect(planCommands(project({ kind: 'sst' }), { ...env, runTests: false }, 'dev').test).toEqual([]);
+  });
+
+  test('configured commands replace the framework defaults', () => {
+    const env = envConfig('dev', { framework: { kind: 'cdk', install: ['make', 'deps'], build: ['make', 'synth'], deploy: ['make', 'ship'] } });
+    const plan = planCommands(project({ kind: 'cdk', cdkOut: 'cdk.out' }), env, 'dev');
+    expect(plan).toMatchObject({ install: [['make', 'deps']], build: [['make', 'synth']], deploy: [['make', 'ship']] });
+    expect(plan.remove).toEqual([['cdk', 'destroy', '--all', '--force', '-c', 'stage=dev']]);
+    // Their own build, so there is no assembly of ours to check or deploy from.
+    expect(plan.cdkOut).toBeUndefined();
+  });
+
+  test('a custom framework without commands is a configuration error', () => {
+    expect(() => planCommands(project({ kind: 'custom' }), envConfig('dev', { framework: { kind: 'custom' } }), 'dev')).toThrow(/needs configured deploy and remove/);
+  });
+});
+
+describe('testCommand', () => {
+  test('npm run <script> runs with the detected package manager; anything else as written', () => {
+    expect(testCommand(['npm', 'run', 'test'], 'pnpm')).toEqual(['pnpm', 'run', 'test']);
+    expect(testCommand(['npm', 'test'], 'yarn')).toEqual(['npm', 'test']);
+    expect(testCommand(['pytest', '-q'], 'yarn')).toEqual(['pytest', '-q']);
+    expect(testCommand([], 'yarn')).toEqual(['yarn', 'run', 'test']);
+  });
+});
+
+describe('resolveCommand', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'trellis-resolve-'));
+    mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+    for (const name of ['cdk', 'npm']) writeFileSync(join(dir, 'node_modules', '.bin', name), '');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("a framework CLI runs as the app's installed copy, else from PATH; other programs are untouched", () => {
+    expect(resolveCommand(dir, ['cdk', 'deploy'])).toEqual([join(dir, 'node_modules', '.bin', 'cdk'), 'deploy']);
+    expect(resolveCommand(dir, ['sst', 'deploy'])).toEqual(['sst', 'deploy']);
+    expect(resolveCommand(dir, ['npm', 'ci'])).toEqual(['npm', 'ci']);
+  });
+});

@@ -1,0 +1,63 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { BuildError } from '../../src/builder/build-error';
+import { detectProject } from '../../src/builder/detect';
+
+describe('detectProject', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'trellis-detect-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function files(entries: Record<string, string>): string {
+    for (const [name, content] of Object.entries(entries)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), content);
+    }
+    return dir;
+  }
+  const pkg = (deps: Record<string, string> = {}) => JSON.stringify({ name: 'app', devDependencies: deps });
+
+  test.each([
+    [{ 'pnpm-lock.yaml': '', 'package-lock.json': '{}' }, 'pnpm', 'pnpm-lock.yaml'],
+    [{ 'yarn.lock': '' }, 'yarn', 'yarn.lock'],
+    [{ 'package-lock.json': '{}' }, 'npm', 'package-lock.json'],
+    [{}, 'npm', undefined],
+  ])('package manager from the lockfile: %j', (lockfiles, packageManager, lockfile) => {
+    const project = detectProject(files({ 'package.json': pkg(), 'cdk.json': '{}', ...lockfiles }));
+    expect(project).toMatchObject({ packageManager, lockfile, hasPackageJson: true });
+  });
+
+  test.each([
+    [{ 'sst.config.ts': 'export default {}', 'package.json': pkg({ sst: '^3.2.0' }) }, 'sst', 'sst v3'],
+    [{ 'sst.config.js': 'export default {}', 'package.json': pkg({ sst: '~2.43.0' }) }, 'sst', 'sst v2'],
+    [{ 'sst.config.ts': 'export default $config({})', 'package.json': pkg() }, 'sst', 'sst v3'],
+    [{ 'sst.config.ts': 'import { SSTConfig } from "sst";' }, 'sst', 'sst v2'],
+    [{ 'cdk.json': '{}' }, 'cdk', 'cdk'],
+    [{ 'serverless.ts': '' }, 'serverless', 'serverless'],
+    [{ 'serverless.yaml': '' }, 'serverless', 'serverless'],
+    [{ 'template.yml': '', 'samconfig.toml': '' }, 'sam', 'sam'],
+  ])('framework from the repository root: %j', (entries, kind, label) => {
+    expect(detectProject(files(entries)).framework).toMatchObject({ kind, label });
+  });
+
+  test('CDK: the cloud assembly directory follows cdk.json output, but never outside the checkout', () => {
+    expect(detectProject(files({ 'cdk.json': '{ "output": "build/assembly" }' })).framework.cdkOut).toBe('build/assembly');
+    expect(detectProject(files({ 'cdk.json': '{ "output": "../elsewhere" }' })).framework.cdkOut).toBe('cdk.out');
+  });
+
+  test('a configured framework wins over the files', () => {
+    const project = detectProject(files({ 'cdk.json': '{}' }), { kind: 'custom', deploy: ['make', 'deploy'], remove: ['make', 'remove'] });
+    expect(project.framework).toMatchObject({ kind: 'custom', label: 'custom (configured)' });
+  });
+
+  test('a SAM template without samconfig is not enough, and nothing found is a clear failure', () => {
+    expect(() => detectProject(files({ 'template.yaml': '', 'package.json': pkg() }))).toThrow(/no deploy framework found at the repository root/);
+  });
+
+  test('a broken package.json fails the build with a BuildError', () => {
+    expect(() => detectProject(files({ 'package.json': '{', 'cdk.json': '{}' }))).toThrow(BuildError);
+  });
+});

@@ -1,0 +1,87 @@
+import { BuilderHarness, FAILING_TEST, PASSING_TEST, endOf, frameworkRecords, npmPackage, phaseOutcomes, workspaceIsEmpty } from './harness';
+import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../../src/runtime/core';
+import { appConfig, envConfig } from '../store/fixtures';
+
+/** Builds that must stop: failing tests, tests switched off, parameters and config that are wrong. */
+describe('builder: failures and skips', () => {
+  let harness: BuilderHarness;
+  let passing: { url: string; commits: string[] };
+  let failing: { url: string; commits: string[] };
+
+  beforeAll(async () => {
+    harness = await BuilderHarness.create();
+    const tested = { runTests: true, testCommand: ['npm', 'run', 'test'] };
+    await harness.configure([
+      appConfig('api', [envConfig('dev', tested), envConfig('prod', { runTests: false })]),
+      appConfig('broken', [envConfig('dev', tested)]),
+    ]);
+    passing = harness.repo('api', { 'serverless.yml': 'service: api\n', ...npmPackage('api', { test: PASSING_TEST }) });
+    failing = harness.repo('broken', { 'serverless.yml': 'service: broken\n', ...npmPackage('broken', { test: FAILING_TEST }) });
+  });
+
+  afterAll(() => harness?.cleanup());
+
+  test('failing tests stop the build before deploy with exit code 1', async () => {
+    const result = await harness.run({ application: 'broken', environment: 'dev', commit: failing.commits[0], gitUrl: failing.url });
+
+    expect(result.code).toBe(1);
+    expect(phaseOutcomes(result.markers)).toEqual(['prepare:succeeded', 'clone:succeeded', 'detect:succeeded', 'install:succeeded', 'test:failed']);
+    expect(endOf(result.markers, 'test')?.detail).toBe('npm run test exited with code 1');
+    expect(result.output).toContain('1 test failed');
+    expect(frameworkRecords(result)).toEqual([]);
+  });
+
+  test('runTests off marks the test phase skipped; a promotion deploys like a deploy', async () => {
+    const result = await harness.run({ application: 'api', environment: 'prod', action: 'promote', commit: passing.commits[0], gitUrl: passing.url });
+
+    expect(result.code).toBe(0);
+    expect(phaseOutcomes(result.markers).slice(-3)).toEqual(['test:skipped', 'build:skipped', 'deploy:succeeded']);
+    expect(endOf(result.markers, 'test')?.detail).toBe('runTests is off for this environment');
+    expect(result.records.some(record => record.tool === 'npm' && record.argv[0] === 'run')).toBe(false);
+    expect(frameworkRecords(result).map(record => record.argv)).toEqual([['deploy', '--stage', 'prod']]);
+  });
+
+  test.each([
+    ['a stage that is not a stage name', { [BUILD_PARAMETERS.stage]: 'Prod' }, "TRELLIS_STAGE: 'Prod' must be 1-32 lowercase letters"],
+    ['a short commit', { [BUILD_PARAMETERS.commit]: 'abc1234' }, "TRELLIS_COMMIT: 'abc1234' is not a full 40-character lowercase commit sha"],
+    ['a deployment id of the wrong shape', { [BUILD_PARAMETERS.deploymentId]: 'build-1' }, "TRELLIS_DEPLOYMENT_ID: 'build-1' is not a deployment id"],
+    ['an unknown action', { [BUILD_PARAMETERS.action]: 'destroy' }, "TRELLIS_ACTION: 'destroy' is not one of deploy, promote, rollback, teardown"],
+    ['no installation', { [BUILD_SETTINGS.installation]: undefined }, 'TRELLIS_INSTALLATION is not set'],
+    ['a git source that is an option', { [BUILD_SETTINGS.gitUrl]: '--upload-pack=touch' }, 'TRELLIS_GIT_URL'],
+    ['an environment that is not configured', { [BUILD_PARAMETERS.environment]: 'qa' }, "application 'api' has no environment 'qa'"],
+    ['an application that is not configured', { [BUILD_PARAMETERS.application]: 'web' }, "application 'web' is not configured"],
+  ])('%s: exit code 2 with the reason, nothing cloned', async (_, params, reason) => {
+    const result = await harness.run({ application: 'api', environment: 'dev', commit: passing.commits[0], gitUrl: passing.url, params });
+
+    expect(result.code).toBe(2);
+    expect(phaseOutcomes(result.markers)).toEqual(['prepare:failed']);
+    expect(endOf(result.markers, 'prepare')?.detail).toContain(reason);
+    expect(result.output).toContain('error: prepare failed: ');
+    expect(result.records).toEqual([]);
+    expect(workspaceIsEmpty(result)).toBe(true);
+  });
+
+  test('environment secrets that are not a JSON object: exit code 2 without echoing the value', async () => {
+    const raw = 'not-json-but-secret-ish';
+    const result = await harness.run({
+      application: 'api',
+      environment: 'dev',
+      commit: passing.commits[0],
+      gitUrl: passing.url,
+      secrets: { 'trellis/test/api/dev': raw },
+    });
+
+    expect(result.code).toBe(2);
+    expect(endOf(result.markers, 'prepare')?.detail).toBe('secret trellis/test/api/dev is not JSON; it must be an object of NAME: "value" pairs');
+    expect(result.output).not.toContain(raw);
+    expect(workspaceIsEmpty(result)).toBe(true);
+  });
+
+  test('a commit the repository does not have fails the clone with exit code 1', async () => {
+    const result = await harness.run({ application: 'api', environment: 'dev', commit: 'f'.repeat(40), gitUrl: passing.url });
+
+    expect(result.code).toBe(1);
+    expect(phaseOutcomes(result.markers)).toEqual(['prepare:succeeded', 'clone:failed']);
+    expect(frameworkRecords(result)).toEqual([]);
+  });
+});

@@ -1,0 +1,186 @@
+import { existsSync, readFileSync } from 'fs';
+import { join } from 'path';
+import {
+  BuilderHarness, PASSING_TEST, endOf, frameworkRecords, frameworkStubSource, npmPackage, phaseOutcomes,
+} from './harness';
+import { appConfig, envConfig } from '../store/fixtures';
+
+/**
+ * Each kind of app goes through detect → install → test → deploy (or remove) with its
+ * framework's own command and the stage. Framework CLIs are recording stubs.
+ */
+
+const DEPLOYED = ['prepare:succeeded', 'clone:succeeded', 'detect:succeeded', 'install:succeeded', 'test:succeeded'];
+
+describe('builder: frameworks', () => {
+  let harness: BuilderHarness;
+  let deployTarget: string;
+  const repos: Record<string, { url: string; commits: string[] }> = {};
+  const run = (application: string, environment: string, action: 'deploy' | 'teardown' = 'deploy', commit = 0) => harness.run({
+    application, environment, action, gitUrl: repos[application].url, commit: repos[application].commits[commit],
+  });
+
+  beforeAll(async () => {
+    const tested = { runTests: true, testCommand: ['npm', 'run', 'test'] };
+    harness = await BuilderHarness.create();
+    // The custom app's deploy target lives outside every workspace, so teardown can see it.
+    deployTarget = harness.path('site.txt');
+    await harness.configure([
+      appConfig('shop', [envConfig('dev', { ...tested, variables: { LOG_LEVEL: 'debug' } })]),
+      appConfig('infra', [envConfig('staging', tested)]),
+      appConfig('api', [envConfig('dev', tested)]),
+      appConfig('lambdas', [envConfig('dev')]),
+      appConfig('site', [envConfig('dev', {
+        variables: { DEPLOY_TARGET: deployTarget },
+        framework: {
+          kind: 'custom',
+          deploy: ['node', '-e', 'require("fs").writeFileSync(process.env.DEPLOY_TARGET, "deployed to " + process.env.STAGE)'],
+          remove: ['node', '-e', 'require("fs").rmSync(process.env.DEPLOY_TARGET)'],
+        },
+      })]),
+      appConfig('docker', [envConfig('dev')]),
+      appConfig('plain', [envConfig('dev')]),
+    ]);
+
+    // SST: its CLI comes from the app's own devDependencies (an npm workspace package, offline).
+    repos.shop = harness.repo('shop', {
+      'sst.config.ts': '/// <reference path="./.sst/platform/config.d.ts" />\nexport default $config({ app: () => ({ name: "shop" }), async run() {} });\n',
+      'package.json': JSON.stringify({
+        name: 'shop', version: '1.0.0', private: true, workspaces: ['packages/*'], scripts: { test: PASSING_TEST }, devDependencies: { sst: '^3.2.0' },
+      }),
+      'package-lock.json': JSON.stringify({
+        name: 'shop',
+        version: '1.0.0',
+        lockfileVersion: 3,
+        requires: true,
+        packages: {
+          '': { name: 'shop', version: '1.0.0', workspaces: ['packages/*'], devDependencies: { sst: '^3.2.0' } },
+          'node_modules/sst': { resolved: 'packages/sst', link: true },
+          'packages/sst': { version: '3.2.1', bin: { sst: 'bin.js' } },
+        },
+      }),
+      'packages/sst/package.json': JSON.stringify({ name: 'sst', version: '3.2.1', bin: { sst: 'bin.js' } }),
+      'packages/sst/bin.js': frameworkStubSource(harness.recordFile, 'installed sst'),
+      'version.txt': 'one',
+    }, { 'version.txt': 'two' });
+    repos.infra = harness.repo('infra', { 'cdk.json': '{ "app": "node app.js" }', ...npmPackage('infra', { test: PASSING_TEST }) });
+    repos.api = harness.repo('api', { 'serverless.yml': 'service: api\nprovider:\n  name: aws\n', ...npmPackage('api', { test: PASSING_TEST }) });
+    repos.lambdas = harness.repo('lambdas', { 'template.yaml': 'Resources: {}\n', 'samconfig.toml': 'version = 0.1\n' });
+    repos.site = harness.repo('site', npmPackage('site'));
+    repos.docker = harness.repo('docker', {
+      'cdk.json': '{ "app": "node app.js" }',
+      'cdk.out/InfraStack.assets.json': JSON.stringify({ version: '36.0.0', files: {}, dockerImages: { abc123: { source: { directory: 'asset.abc123' }, destinations: {} } } }),
+      ...npmPackage('docker'),
+    });
+    repos.plain = harness.repo('plain', npmPackage('plain'));
+  });
+
+  afterAll(() => harness?.cleanup());
+
+  test('SST: exactly the commit, npm ci, tests, then the app\'s own sst deploy with the stage', async () => {
+    const result = await run('shop', 'dev');
+
+    expect(result.code).toBe(0);
+    expect(phaseOutcomes(result.markers)).toEqual([...DEPLOYED, 'build:skipped', 'deploy:succeeded']);
+    expect(endOf(result.markers, 'detect')?.detail).toBe('sst v3 with npm');
+    // The first commit, not the branch tip, and only that commit (shallow).
+    expect(readFileSync(join(result.workspace, 'version.txt'), 'utf8')).toBe('one');
+    expect(existsSync(join(result.workspace, '.git', 'shallow'))).toBe(true);
+    expect(result.records.filter(record => record.tool === 'npm').map(record => record.argv)).toEqual([['ci'], ['run', 'test']]);
+    expect(result.output).toContain('tests passed');
+
+    const [deploy, ...others] = frameworkRecords(result);
+    expect(others).toEqual([]);
+    expect(deploy).toMatchObject({ tool: 'installed sst', argv: ['deploy', '--stage', 'dev'], cwd: result.workspace });
+    expect(deploy.script).toBe(join(result.workspace, 'packages', 'sst', 'bin.js'));
+    expect(deploy.env).toMatchObject({ STAGE: 'dev', TRELLIS_STAGE: 'dev', LOG_LEVEL: 'debug', CI: 'true' });
+    // Builder internals (table name, the test's secrets) never reach the app.
+    expect(deploy.trellisKeys).toEqual(['TRELLIS_STAGE']);
+  });
+
+  test('CDK: synth with the stage, then deploy that cloud assembly', async () => {
+    const result = await run('infra', 'staging');
+
+    expect(result.code).toBe(0);
+    expect(phaseOutcomes(result.markers)).toEqual([...DEPLOYED, 'build:succeeded', 'deploy:succeeded']);
+    expect(endOf(result.markers, 'detect')?.detail).toBe('cdk with npm');
+    const records = frameworkRecords(result);
+    expect(records.map(record => record.argv)).toEqual([
+      ['synth', '-c', 'stage=staging', '--quiet'],
+      ['deploy', '--all', '--require-approval', 'never', '-c', 'stage=staging', '--app', 'cdk.out'],
+    ]);
+    for (const record of records) {
+      expect(record).toMatchObject({ tool: 'cdk', cwd: result.workspace, script: join(harness.bin, 'cdk') });
+      expect(record.env.STAGE).toBe('staging');
+    }
+  });
+
+  test('CDK with Docker image assets fails before deploying and says why', async () => {
+    const result = await run('docker', 'dev');
+
+    expect(result.code).toBe(1);
+    expect(phaseOutcomes(result.markers)).toEqual(['prepare:succeeded', 'clone:succeeded', 'detect:succeeded', 'install:succeeded', 'test:skipped', 'build:failed']);
+    expect(endOf(result.markers, 'build')?.detail).toMatch(/Docker image assets \(InfraStack\.assets\.json: abc123\).*Fargate builds cannot run Docker/);
+    expect(frameworkRecords(result).map(record => record.argv[0])).toEqual(['synth']);
+  });
+
+  test('Serverless Framework: serverless deploy with the stage', async () => {
+    const result = await run('api', 'dev');
+
+    expect(result.code).toBe(0);
+    expect(phaseOutcomes(result.markers)).toEqual([...DEPLOYED, 'build:skipped', 'deploy:succeeded']);
+    expect(frameworkRecords(result)).toMatchObject([{ tool: 'serverless', argv: ['deploy', '--stage', 'dev'], cwd: result.workspace }]);
+  });
+
+  test('SAM without package.json: install skipped, sam build, then sam deploy with the config env', async () => {
+    const result = await run('lambdas', 'dev');
+
+    expect(result.code).toBe(0);
+    expect(phaseOutcomes(result.markers)).toEqual([
+      'prepare:succeeded', 'clone:succeeded', 'detect:succeeded', 'install:skipped', 'test:skipped', 'build:succeeded', 'deploy:succeeded',
+    ]);
+    expect(endOf(result.markers, 'detect')?.detail).toBe('sam (no package.json)');
+    expect(endOf(result.markers, 'test')?.detail).toBe('runTests is off for this environment');
+    expect(frameworkRecords(result).map(record => record.argv)).toEqual([
+      ['build'],
+      ['deploy', '--config-env', 'dev', '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
+    ]);
+  });
+
+  test.each([
+    ['shop', 'dev', ['remove', '--stage', 'dev']],
+    ['infra', 'staging', ['destroy', '--all', '--force', '-c', 'stage=staging']],
+    ['api', 'dev', ['remove', '--stage', 'dev']],
+    ['lambdas', 'dev', ['delete', '--config-env', 'dev', '--no-prompts']],
+  ])('teardown of %s runs only the framework\'s remove command', async (application, environment, argv) => {
+    const result = await run(application, environment, 'teardown');
+
+    expect(result.code).toBe(0);
+    const outcomes = phaseOutcomes(result.markers);
+    expect(outcomes.slice(-3)).toEqual(['test:skipped', 'build:skipped', 'remove:succeeded']);
+    expect(outcomes.some(outcome => outcome.startsWith('deploy'))).toBe(false);
+    expect(frameworkRecords(result).map(record => record.argv)).toEqual([argv]);
+    expect(result.records.some(record => record.tool === 'npm' && record.argv[0] === 'run')).toBe(false);
+  });
+
+  test('custom commands: deploy writes its target, teardown removes it', async () => {
+    const deployed = await run('site', 'dev');
+    expect(deployed.code).toBe(0);
+    expect(endOf(deployed.markers, 'detect')?.detail).toBe('custom (configured) with npm');
+    expect(readFileSync(deployTarget, 'utf8')).toBe('deployed to dev');
+
+    const removed = await run('site', 'dev', 'teardown');
+    expect(removed.code).toBe(0);
+    expect(phaseOutcomes(removed.markers).slice(-1)).toEqual(['remove:succeeded']);
+    expect(existsSync(deployTarget)).toBe(false);
+  });
+
+  test('a repository with no known framework fails in detect with a clear message', async () => {
+    const result = await run('plain', 'dev');
+
+    expect(result.code).toBe(1);
+    expect(phaseOutcomes(result.markers)).toEqual(['prepare:succeeded', 'clone:succeeded', 'detect:failed']);
+    expect(result.output).toContain('no deploy framework found at the repository root');
+    expect(result.records.some(record => record.tool === 'npm')).toBe(false);
+  });
+});

@@ -1,0 +1,255 @@
+import { execFileSync, spawn } from 'child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { delimiter, dirname, join } from 'path';
+import { buildSync } from 'esbuild';
+import {
+  ApplicationConfig, BUILD_PARAMETERS, BUILD_SETTINGS, DeploymentAction, PhaseMarker, parsePhaseMarker,
+} from '../../src/runtime/core';
+import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
+import { TableContext } from '../../src/runtime/store/table-context';
+import { depId } from '../store/fixtures';
+import { dynamoEndpoint, freshTable } from '../support/test-table';
+
+/** One line a stub (framework CLI, git or npm wrapper) appended when it ran. */
+export interface StubRecord {
+  readonly tool: string;
+  readonly argv: string[];
+  readonly cwd: string;
+  /** The stub file that ran: tells node_modules/.bin from PATH. */
+  readonly script: string;
+  /** Selected variables the command saw. */
+  readonly env: Record<string, string>;
+  /** Names of every TRELLIS_* variable the command saw. */
+  readonly trellisKeys: string[];
+}
+
+export interface BuildRun {
+  readonly code: number | null;
+  readonly output: string;
+  readonly lines: string[];
+  readonly markers: PhaseMarker[];
+  readonly records: StubRecord[];
+  readonly workspace: string;
+}
+
+export interface RunOptions {
+  readonly application: string;
+  readonly environment: string;
+  readonly commit: string;
+  readonly gitUrl: string;
+  readonly action?: DeploymentAction;
+  /** Secret name → value, served by the entry's fake SecretSource. */
+  readonly secrets?: Record<string, string>;
+  /** Raw parameter overrides; undefined removes a parameter. */
+  readonly params?: Record<string, string | undefined>;
+}
+
+const RECORDED_ENV = ['STAGE', 'TRELLIS_STAGE', 'CI', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'MY_SECRET', 'LOG_LEVEL', 'DEPLOY_TARGET'];
+
+/** Node code that appends a StubRecord to `recordFile`; the path is baked in (TRELLIS_* never reach children). */
+function recorderSource(recordFile: string, tool: string): string {
+  return `#!/usr/bin/env node
+const fs = require('fs');
+const env = process.env;
+const picked = {};
+for (const name of Object.keys(env)) {
+  if (${JSON.stringify(RECORDED_ENV)}.includes(name) || /^(HOSTILE|GIT_CONFIG)_/.test(name) || name === 'GIT_CONFIG_COUNT') picked[name] = env[name];
+}
+const trellisKeys = Object.keys(env).filter(name => name.startsWith('TRELLIS_'));
+fs.appendFileSync(${JSON.stringify(recordFile)}, JSON.stringify({ tool: ${JSON.stringify(tool)}, argv: process.argv.slice(2), cwd: process.cwd(), script: __filename, env: picked, trellisKeys }) + '\\n');
+`;
+}
+
+/** A framework CLI stand-in: records, says what it did, and prints secrets it sees (to prove masking). */
+export function frameworkStubSource(recordFile: string, tool: string): string {
+  return `${recorderSource(recordFile, tool)}
+console.log('${tool} stub: ' + process.argv.slice(2).join(' '));
+if (env.MY_SECRET) console.log('${tool} sees MY_SECRET=' + env.MY_SECRET);
+if (env.AWS_SECRET_ACCESS_KEY) console.log('${tool} sees AWS_SECRET_ACCESS_KEY=' + env.AWS_SECRET_ACCESS_KEY);
+`;
+}
+
+/** Records, then runs the real program with the same arguments. */
+function wrapperSource(recordFile: string, tool: string, real: string[]): string {
+  return `${recorderSource(recordFile, tool)}
+if (${JSON.stringify(tool)} === 'git' && process.argv[2] === 'fetch') {
+  for (const name of Object.keys(env).filter(name => /^GIT_CONFIG_VALUE_/.test(name) && env[name].startsWith('AUTHORIZATION'))) {
+    console.error('git sees extraheader: ' + env[name]);
+    console.error('git sees token: ' + Buffer.from(env[name].split(' ').pop(), 'base64').toString().split(':').pop());
+  }
+}
+const result = require('child_process').spawnSync(${JSON.stringify(real[0])}, [...${JSON.stringify(real.slice(1))}, ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(result.status === null ? 1 : result.status);
+`;
+}
+
+function which(name: string): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, name);
+    if (dir && existsSync(candidate)) return realpathSync(candidate);
+  }
+  throw new Error(`${name} is not on PATH`);
+}
+
+function writeExecutable(path: string, source: string): void {
+  writeFileSync(path, source);
+  chmodSync(path, 0o755);
+}
+
+/**
+ * A temp root with: the bundled test entry, a bin dir of stubs put first on PATH, a record
+ * file the stubs append to, fixture git repositories, and a fresh table with the config.
+ */
+export class BuilderHarness {
+  static async create(): Promise<BuilderHarness> {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'trellis-builder-')));
+    return new BuilderHarness(root, await freshTable('builder'));
+  }
+
+  readonly bin: string;
+  readonly recordFile: string;
+  private readonly entry: string;
+  private deploymentCounter = 0;
+
+  private constructor(readonly root: string, private readonly table: TableContext) {
+    this.bin = join(root, 'bin');
+    this.recordFile = join(root, 'records.jsonl');
+    this.entry = join(root, 'entry.js');
+    mkdirSync(this.bin);
+    buildSync({
+      entryPoints: [join(__dirname, 'run-builder-entry.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      outfile: this.entry,
+      logLevel: 'warning',
+    });
+    for (const tool of ['sst', 'cdk', 'serverless', 'sam']) {
+      writeExecutable(join(this.bin, tool), frameworkStubSource(this.recordFile, tool));
+    }
+    writeExecutable(join(this.bin, 'git'), wrapperSource(this.recordFile, 'git', [which('git')]));
+    writeExecutable(join(this.bin, 'npm'), wrapperSource(this.recordFile, 'npm', [process.execPath, which('npm')]));
+  }
+
+  /** Store the applications' configuration, as config-sync would. */
+  async configure(apps: readonly ApplicationConfig[]): Promise<void> {
+    await createDynamoStore(this.table).config.syncApplications(apps);
+  }
+
+  /** A git repository with one commit per version (files accumulate); returns its file:// URL and commits. */
+  repo(name: string, ...versions: Array<Record<string, string>>): { url: string; commits: string[] } {
+    const dir = join(this.root, 'repos', name);
+    mkdirSync(dir, { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', args, {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.invalid', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.invalid' },
+    }).trim();
+    git('init', '-q');
+    const commits = versions.map((files, index) => {
+      for (const [file, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, file)), { recursive: true });
+        writeFileSync(join(dir, file), content);
+      }
+      git('add', '-A');
+      git('commit', '-q', '-m', `version ${index + 1}`);
+      return git('rev-parse', 'HEAD');
+    });
+    return { url: `file://${dir}`, commits };
+  }
+
+  /** A path under the root that no test writes: tests assert it never appears. */
+  path(name: string): string {
+    return join(this.root, name);
+  }
+
+  /** Run the builder as a process in a new empty workspace. */
+  async run(options: RunOptions): Promise<BuildRun> {
+    writeFileSync(this.recordFile, '');
+    const workspace = realpathSync(mkdtempSync(join(this.root, 'workspace-')));
+    const env: Record<string, string | undefined> = {
+      PATH: `${this.bin}${delimiter}${process.env.PATH}`,
+      HOME: this.root,
+      NODE_NO_WARNINGS: '1', // the SDK's Node 20 notice; the image runs Node 22
+      npm_config_cache: join(this.root, 'npm-cache'),
+      npm_config_offline: 'true',
+      TRELLIS_TEST_DYNAMODB_ENDPOINT: dynamoEndpoint(),
+      TRELLIS_TEST_SECRETS: JSON.stringify(options.secrets ?? {}),
+      [BUILD_SETTINGS.tableName]: this.table.tableName,
+      [BUILD_SETTINGS.installation]: 'test',
+      [BUILD_SETTINGS.gitUrl]: options.gitUrl,
+      [BUILD_PARAMETERS.deploymentId]: depId(++this.deploymentCounter),
+      [BUILD_PARAMETERS.action]: options.action ?? 'deploy',
+      [BUILD_PARAMETERS.application]: options.application,
+      [BUILD_PARAMETERS.environment]: options.environment,
+      [BUILD_PARAMETERS.commit]: options.commit,
+      [BUILD_PARAMETERS.stage]: options.environment,
+      ...options.params,
+    };
+    const child = spawn(process.execPath, [this.entry], { cwd: workspace, env: definedOnly(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', chunk => { output += chunk; });
+    child.stderr.on('data', chunk => { output += chunk; });
+    const code = await new Promise<number | null>(resolve => child.on('close', resolve));
+    const lines = output.split('\n');
+    return {
+      code,
+      output,
+      lines,
+      markers: lines.map(parsePhaseMarker).filter((marker): marker is PhaseMarker => marker !== undefined),
+      records: readFileSync(this.recordFile, 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line)),
+      workspace,
+    };
+  }
+
+  cleanup(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** `phase:outcome` per phase, after checking every start is followed by its own end with a duration. */
+export function phaseOutcomes(markers: readonly PhaseMarker[]): string[] {
+  const result: string[] = [];
+  for (let i = 0; i < markers.length; i += 2) {
+    const [start, end] = [markers[i], markers[i + 1]];
+    const paired = start?.event === 'start' && end?.event === 'end' && start.phase === end.phase;
+    if (!paired || typeof end.durationMs !== 'number' || end.durationMs < 0) {
+      throw new Error(`phase markers are not start/end pairs at ${i}: ${JSON.stringify(markers)}`);
+    }
+    result.push(`${end.phase}:${end.outcome}`);
+  }
+  return result;
+}
+
+/** The end marker of `phase`. */
+export function endOf(markers: readonly PhaseMarker[], phase: string): PhaseMarker | undefined {
+  return markers.find(marker => marker.phase === phase && marker.event === 'end');
+}
+
+/** Records of framework CLIs only (not the git and npm wrappers). */
+export function frameworkRecords(run: BuildRun): StubRecord[] {
+  return run.records.filter(record => record.tool !== 'git' && record.tool !== 'npm');
+}
+
+/** Whether anything was checked out into the workspace. */
+export function workspaceIsEmpty(run: BuildRun): boolean {
+  return readdirSync(run.workspace).length === 0;
+}
+
+/** package.json and a dependency-free package-lock.json, so `npm ci` runs offline in a blink. */
+export function npmPackage(name: string, scripts: Record<string, string> = {}): Record<string, string> {
+  return {
+    'package.json': JSON.stringify({ name, version: '1.0.0', private: true, scripts }, null, 2),
+    'package-lock.json': JSON.stringify({
+      name, version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name, version: '1.0.0' } },
+    }, null, 2),
+  };
+}
+
+export const PASSING_TEST = 'node -e "console.log(\'tests passed\')"';
+export const FAILING_TEST = 'node -e "console.log(\'1 test failed\'); process.exit(1)"';

@@ -1,0 +1,132 @@
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { shop } from './stack-fixtures';
+import { DeployFramework, Environment, TrellisPipeline } from '../../src';
+
+function synth(buildSettings?: NonNullable<ConstructorParameters<typeof TrellisPipeline>[2]>['buildSettings']) {
+  const app = new App();
+  const stack = new Stack(app, 'TestStack', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', buildSettings });
+  return { app, stack, pipeline, template: Template.fromStack(stack) };
+}
+
+const statementsOf = (template: Template, roleLogicalIdPrefix: string) =>
+  Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy: any) => policy.Properties.Roles.some((role: any) => role.Ref?.startsWith(roleLogicalIdPrefix)))
+    .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
+
+describe('BuildServer', () => {
+  test('the task role reads only this installation\'s secrets and assumes only the deploy roles', () => {
+    const { template } = synth();
+    const statements = statementsOf(template, 'TrellisBuildTaskRole');
+    const secrets = statements.filter((s: any) => JSON.stringify(s.Action).includes('secretsmanager'));
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0].Action).toBe('secretsmanager:GetSecretValue');
+    expect(JSON.stringify(secrets[0].Resource)).toContain(':secret:trellis/acme/*');
+
+    const assume = statements.find((s: any) => JSON.stringify(s.Action).includes('sts:AssumeRole'));
+    const resources = JSON.stringify(assume.Resource);
+    // shop's production gives its own role; dev and staging use the bootstrap roles of the stack account/region.
+    expect(resources).toContain('arn:aws:iam::444455556666:role/deploy');
+    expect(resources).toContain(':role/cdk-hnb659fds-*-role-');
+    expect(resources).toContain('eu-west-1');
+    expect(resources).not.toContain('"*"');
+
+    // Nothing else may be written by the task: table access is read-only.
+    const dynamo = statements.filter((s: any) => JSON.stringify(s.Action).includes('dynamodb:')).flatMap((s: any) => [].concat(s.Action));
+    expect(dynamo).toContain('dynamodb:GetItem');
+    expect(dynamo.filter((action: string) => /Put|Update|Delete|Write/.test(action))).toEqual([]);
+    template.resourceCountIs('AWS::IAM::User', 0);
+    template.resourceCountIs('AWS::IAM::AccessKey', 0);
+  });
+
+  test('a custom environment with its own account and region adds that account\'s bootstrap roles', () => {
+    const stack = new Stack(new App(), 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
+    new TrellisPipeline(stack, 'Trellis', {
+      installationName: 'acme',
+      applications: [{ name: 'api', repository: 'acme/api', environments: [Environment.custom({ name: 'qa', account: '999988887777', region: 'us-east-2', framework: DeployFramework.cdk() })] }],
+    });
+    const assume = statementsOf(Template.fromStack(stack), 'TrellisBuildTaskRole').find((s: any) => JSON.stringify(s.Action).includes('sts:AssumeRole'));
+    expect(JSON.stringify(assume.Resource)).toContain('role/cdk-hnb659fds-*-role-999988887777-us-east-2');
+  });
+
+  test('no NAT gateway: public subnets, public IP, outbound-only security group', () => {
+    const { template } = synth();
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::EIP', 0);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Trellis builds: outbound only',
+      SecurityGroupIngress: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('starts build tasks'),
+      Environment: { Variables: Match.objectLike({ ASSIGN_PUBLIC_IP: 'true', CONTAINER_NAME: 'builder' }) },
+    });
+  });
+
+  test('a user VPC is used with its private subnets and no public IP', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Mine', { maxAzs: 2 });
+    new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', buildSettings: { vpc } });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('starts build tasks'),
+      Environment: { Variables: Match.objectLike({ ASSIGN_PUBLIC_IP: 'false' }) },
+    });
+  });
+
+  test('cpu, memory and storage are configurable', () => {
+    const { template } = synth({ cpu: 2048, memoryLimitMiB: 8192, ephemeralStorageGiB: 50 });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '2048', Memory: '8192', EphemeralStorage: { SizeInGiB: 50 }, RequiresCompatibilities: ['FARGATE'],
+    });
+  });
+
+  test('the EventBridge rule is filtered to this cluster and STOPPED tasks, and targets the finalizer', () => {
+    const { template } = synth();
+    const [clusterId] = Object.keys(template.findResources('AWS::ECS::Cluster'));
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        'detail': { clusterArn: [{ 'Fn::GetAtt': [clusterId, 'Arn'] }], lastStatus: ['STOPPED'] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('TrellisBuildFinalizer'), 'Arn'] } })],
+    });
+  });
+
+  test('the launcher reads the launch queue; launcher and finalizer may run only this task definition', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('LaunchQueue'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    for (const prefix of ['TrellisBuildLauncherServiceRole', 'TrellisBuildFinalizerServiceRole']) {
+      const statements = statementsOf(template, prefix);
+      const runTask = statements.find((s: any) => s.Action === 'ecs:RunTask');
+      expect(runTask.Resource).toEqual({ Ref: expect.stringMatching(/^TrellisBuildTaskDefinition/) });
+      expect(runTask.Condition.ArnEquals['ecs:cluster']).toBeDefined();
+      const passRole = statements.find((s: any) => s.Action === 'iam:PassRole');
+      expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    }
+  });
+
+  test('the image asset builds from src/builder: its Dockerfile is the one in the source tree', () => {
+    const { app, template } = synth();
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Name: 'builder', LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }) })],
+    });
+    const assembly = app.synth();
+    const manifest = JSON.parse(readFileSync(path.join(assembly.directory, 'TestStack.assets.json'), 'utf8'));
+    const images = Object.values(manifest.dockerImages ?? {}) as any[];
+    expect(images).toHaveLength(1);
+    const dockerfile = readFileSync(path.join(assembly.directory, images[0].source.directory, 'Dockerfile'), 'utf8');
+    expect(readFileSync(path.join(assembly.directory, images[0].source.directory, 'builder.js'), 'utf8')).toContain('TRELLIS_DEPLOYMENT_ID');
+    expect(dockerfile).toBe(readFileSync(path.join(__dirname, '../../src/builder/Dockerfile'), 'utf8'));
+  });
+});
