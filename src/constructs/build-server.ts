@@ -159,22 +159,18 @@ export class BuildServer extends Construct {
       [RUNNER_SETTINGS.assignPublicIp]: String(assignPublicIp),
     };
 
-    const launcher = new LauncherFunction(this, 'Launcher', {
-      description: 'Trellis: applies the environment lock and starts build tasks',
+    // Launcher and finalizer both start builds (the finalizer starts the next waiting one).
+    const runnerProps = (name: string, description: string) => ({
+      description,
       timeout: Duration.seconds(60),
       memorySize: 512,
       environment: runnerEnvironment,
-      logGroup: new logs.LogGroup(this, 'LauncherLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH }),
     });
+    const launcher = new LauncherFunction(this, 'Launcher', runnerProps('Launcher', 'Trellis: applies the environment lock and starts build tasks'));
     launcher.addEventSource(new SqsEventSource(props.queue, { batchSize: 5, reportBatchItemFailures: true }));
 
-    const finalizer = new FinalizerFunction(this, 'Finalizer', {
-      description: 'Trellis: records finished builds from their exit code and starts the next',
-      timeout: Duration.seconds(60),
-      memorySize: 512,
-      environment: runnerEnvironment,
-      logGroup: new logs.LogGroup(this, 'FinalizerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
-    });
+    const finalizer = new FinalizerFunction(this, 'Finalizer', runnerProps('Finalizer', 'Trellis: records finished builds from their exit code and starts the next'));
     new events.Rule(this, 'TaskStopped', {
       description: 'Trellis: build task stopped',
       eventPattern: {

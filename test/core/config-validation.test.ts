@@ -1,20 +1,7 @@
+import { env } from './fixtures';
 import { ValidationContext, validateApplication, validateApplications, validateEnvironment } from '../../src/runtime/core/config-validation';
 import { ValidationIssue } from '../../src/runtime/core/errors';
 import { ApplicationConfig, EnvironmentConfig } from '../../src/runtime/core/types';
-
-function env(overrides: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
-  return {
-    name: 'dev',
-    kind: 'development',
-    branch: 'main',
-    autoDeploy: true,
-    runTests: true,
-    testCommand: ['npm', 'test'],
-    variables: {},
-    protected: false,
-    ...overrides,
-  };
-}
 
 function pipeline(): EnvironmentConfig[] {
   return [

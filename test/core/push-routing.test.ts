@@ -1,21 +1,9 @@
+import { env } from './fixtures';
 import { PushEvent, routePush } from '../../src/runtime/core/push-routing';
 import { ApplicationConfig, EnvironmentConfig } from '../../src/runtime/core/types';
 
 const COMMIT = '3f786850e387550fdab836ed7e6dc881de23001b';
 
-function env(overrides: Partial<EnvironmentConfig>): EnvironmentConfig {
-  return {
-    name: 'dev',
-    kind: 'development',
-    branch: 'main',
-    autoDeploy: true,
-    runTests: true,
-    testCommand: ['npm', 'test'],
-    variables: {},
-    protected: false,
-    ...overrides,
-  };
-}
 
 function app(name: string, repository: string, environments: EnvironmentConfig[]): ApplicationConfig {
   return { name, repository, environments };
