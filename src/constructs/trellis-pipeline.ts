@@ -1,4 +1,4 @@
-import { Aws, Names, Token } from 'aws-cdk-lib';
+import { Names, Stack, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BuildServer, BuildSettings } from './build-server';
@@ -111,7 +111,7 @@ export class TrellisPipeline extends Construct {
     this.applications.push(config);
     for (const env of config.environments) {
       if (env.deployRoleArn) this.buildServer.addDeployRole(env.deployRoleArn);
-      else this.buildServer.addBootstrapRoles(env.account ?? Aws.ACCOUNT_ID, env.region ?? Aws.REGION);
+      else this.buildServer.addBootstrapRoles(env.account ?? Stack.of(this).account, env.region ?? Stack.of(this).region);
     }
   }
 

@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
+import { FUNCTION_REASONS, acknowledge } from './private/acknowledge';
 import { WebhookFunction } from '../runtime/handlers/webhook-function';
 
 /** Properties of the GitHub webhook endpoint. */
@@ -95,6 +96,12 @@ export class WebhookIngest extends Construct {
     props.table.grantReadWriteData(handler);
     this.queue.grantSendMessages(handler);
     this.handler = handler;
+    acknowledge(handler, FUNCTION_REASONS);
+    if (!props.webhookSecret) {
+      acknowledge(this.webhookSecret, {
+        SMG4: 'the webhook secret is also stored in GitHub\'s webhook settings; rotating it here alone would reject every delivery',
+      });
+    }
 
     const api = new apigwv2.HttpApi(this, 'Api', {
       description: 'Trellis GitHub webhook endpoint',
@@ -116,6 +123,9 @@ export class WebhookIngest extends Construct {
       path: '/webhook',
       methods: [apigwv2.HttpMethod.POST],
       integration: new HttpLambdaIntegration('Webhook', handler),
+    });
+    acknowledge(api, {
+      APIG4: 'GitHub cannot authenticate to API Gateway; the handler authenticates every request by its HMAC signature (X-Hub-Signature-256) before anything else',
     });
     this.api = api;
     this.url = `${api.apiEndpoint}/webhook`;

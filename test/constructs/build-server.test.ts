@@ -57,6 +57,7 @@ describe('BuildServer', () => {
     const { template } = synth();
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
     template.resourceCountIs('AWS::EC2::EIP', 0);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs' });
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: 'Trellis builds: outbound only',
       SecurityGroupIngress: Match.absent(),

@@ -1,0 +1,66 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DeployFramework, Environment, TestCommand, TrellisPipeline } from '../../src';
+
+/**
+ * cdk-nag AwsSolutions (v3, through CDK's Validations API) on a default and a fully configured
+ * installation. Findings are fixed or acknowledged in the constructs with a reason.
+ *
+ * Left for the reliability issue: IAM4/IAM5 need an acknowledgement per finding
+ * (`AwsSolutions-IAM5[Resource::<Table.Arn>/index/*]`), whose text contains logical ids;
+ * until then those two rules are the only ones allowed to remain, and every other rule
+ * must be clean.
+ */
+const PENDING_PER_FINDING = new Set(['AwsSolutions-IAM4', 'AwsSolutions-IAM5']);
+
+function unacknowledgedRules(configure: (stack: Stack) => void): string[] {
+  const app = new App();
+  const stack = new Stack(app, 'Nag', { env: { account: '111122223333', region: 'eu-west-1' } });
+  configure(stack);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  try {
+    app.synth();
+    return [];
+  } catch (error) {
+    const rules = [...(error as Error).message.matchAll(/Acknowledge with 'AwsSolutions::(AwsSolutions-[A-Za-z]+\d+)/g)].map(m => m[1]);
+    expect(rules.length).toBeGreaterThan(0); // the report format is what this parser expects
+    return [...new Set(rules)].sort();
+  }
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  test('default installation: only per-finding IAM rules remain', () => {
+    const rules = unacknowledgedRules(stack => new TrellisPipeline(stack, 'Trellis', { applications: [{ name: 'shop', repository: 'acme/shop' }] }));
+    expect(rules.filter(rule => !PENDING_PER_FINDING.has(rule))).toEqual([]);
+  });
+
+  test('fully configured installation: only per-finding IAM rules remain', () => {
+    const rules = unacknowledgedRules(stack => new TrellisPipeline(stack, 'Trellis', {
+      installationName: 'acme',
+      table: { encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) },
+      buildSettings: { cpu: 2048, memoryLimitMiB: 8192, ephemeralStorageGiB: 50 },
+      applications: [
+        { name: 'shop', repository: 'acme/shop' },
+        {
+          name: 'billing',
+          repository: 'acme/billing',
+          environments: [
+            Environment.custom({ name: 'preview', branch: 'develop', testCommand: TestCommand.command(['npx', 'vitest', 'run']), framework: DeployFramework.sst() }),
+            Environment.production({ account: '444455556666', deployRoleArn: 'arn:aws:iam::444455556666:role/deploy', region: 'us-east-1' }),
+          ],
+        },
+      ],
+    }));
+    expect(rules.filter(rule => !PENDING_PER_FINDING.has(rule))).toEqual([]);
+  });
+
+  test('acknowledgements are scoped: a new wildcard-free finding elsewhere still shows', () => {
+    const rules = unacknowledgedRules(stack => {
+      new TrellisPipeline(stack, 'Trellis', { applications: [{ name: 'shop', repository: 'acme/shop' }] });
+      new sqs.Queue(stack, 'Unrelated'); // no DLQ, no TLS policy
+    });
+    expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']));
+  });
+});
