@@ -4,6 +4,7 @@ import { LineWriter } from './output';
 import { runBuild } from './run-build';
 import { SecretsManagerSource } from '../runtime/aws/secrets-manager-source';
 import { BUILD_PARAMETERS, BUILD_SETTINGS, BUILDER_EXIT } from '../runtime/core/build-contract';
+import { errorMessage } from '../runtime/core/errors';
 import { systemClock } from '../runtime/core/ports';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
 import { tableContext } from '../runtime/store/table-context';
@@ -49,7 +50,7 @@ async function main(): Promise<number> {
 main().then(
   code => process.exit(code),
   error => {
-    stdout.write(`error: the builder crashed: ${error instanceof Error ? error.message : String(error)}`, 'stdout');
+    stdout.write(`error: the builder crashed: ${errorMessage(error)}`, 'stdout');
     process.exit(BUILDER_EXIT.failed);
   },
 );

@@ -1,6 +1,7 @@
 import { BuildError } from './build-error';
 import { Reporter } from './output';
 import { BuildPhase } from '../runtime/core/build-contract';
+import { errorMessage } from '../runtime/core/errors';
 import { Clock } from '../runtime/core/ports';
 
 /** What a phase body may say about how it went; a body that throws has failed. */
@@ -27,7 +28,7 @@ export class Phases {
       end(note.skipped ? 'skipped' : 'succeeded', note.detail);
       return value;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.reporter.line(`error: ${phase} failed: ${message}`, 'stderr');
       end('failed', message);
       throw error instanceof BuildError ? error : new BuildError(message);

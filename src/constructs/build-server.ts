@@ -216,8 +216,6 @@ export class BuildServer extends Construct {
         resources: [taskRole.roleArn, taskDefinition.obtainExecutionRole().roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }));
-    }
-    for (const fn of [launcher, finalizer]) {
       acknowledge(fn, {
         ...FUNCTION_REASONS,
         IAM5: 'wildcards: tasks of this cluster only (task ids are not known in advance), and the table\'s own indexes',

@@ -123,6 +123,16 @@ describe('handleWebhook', () => {
     return (await Promise.all(ENVIRONMENTS.map(deploymentsIn))).flat();
   }
 
+  /** A push that is accepted as a delivery but starts nothing, with `reason` among the ignored. */
+  async function expectIgnoredPush(payload: unknown, reason: RegExp): Promise<void> {
+    const response = await send(await request(payload));
+    expect(response.status).toBe(202);
+    expect(response.body.accepted).toBe(false);
+    expect(response.body.ignored.join(' ')).toMatch(reason);
+    expect(await allDeployments()).toEqual([]);
+    expect(queue.messages).toEqual([]);
+  }
+
   test('the example payloads are what these tests assume', () => {
     const pushes = definition('push').examples as PushPayload[];
     for (const index of [4, 5]) {
@@ -199,25 +209,13 @@ describe('handleWebhook', () => {
       const payload = example('push', 0);
       expect(payload.ref).toBe('refs/tags/simple-tag');
 
-      const response = await send(await request(payload));
-
-      expect(response.status).toBe(202);
-      expect(response.body.accepted).toBe(false);
-      expect(response.body.ignored.join(' ')).toMatch(/tag/);
-      expect(await allDeployments()).toEqual([]);
-      expect(queue.messages).toEqual([]);
+      await expectIgnoredPush(payload, /tag/);
     });
 
     test('a branch delete starts nothing and says the branch was deleted', async () => {
       const payload = { ...realPush(), ref: 'refs/heads/feature/x', deleted: true, after: '0'.repeat(40), head_commit: null };
 
-      const response = await send(await request(payload));
-
-      expect(response.status).toBe(202);
-      expect(response.body.accepted).toBe(false);
-      expect(response.body.ignored.join(' ')).toMatch(/deleted/);
-      expect(await allDeployments()).toEqual([]);
-      expect(queue.messages).toEqual([]);
+      await expectIgnoredPush(payload, /deleted/);
     });
 
     test('deleting a tracked branch starts nothing either', async () => {
@@ -232,26 +230,14 @@ describe('handleWebhook', () => {
     test('a push to a branch no environment tracks starts nothing', async () => {
       const payload = { ...realPush(), ref: 'refs/heads/experiment', after: sha('experiment') };
 
-      const response = await send(await request(payload));
-
-      expect(response.status).toBe(202);
-      expect(response.body.accepted).toBe(false);
-      expect(response.body.ignored.join(' ')).toMatch(/no environment tracks branch 'experiment'/);
-      expect(await allDeployments()).toEqual([]);
-      expect(queue.messages).toEqual([]);
+      await expectIgnoredPush(payload, /no environment tracks branch 'experiment'/);
     });
 
     test('a push to a repository no application uses is accepted with a reason and starts nothing', async () => {
       const payload = realPush();
       payload.repository.full_name = 'someone-else/Hello-World';
 
-      const response = await send(await request(payload));
-
-      expect(response.status).toBe(202);
-      expect(response.body.accepted).toBe(false);
-      expect(response.body.ignored.join(' ')).toMatch(/no application uses repository 'someone-else\/Hello-World'/);
-      expect(await allDeployments()).toEqual([]);
-      expect(queue.messages).toEqual([]);
+      await expectIgnoredPush(payload, /no application uses repository 'someone-else\/Hello-World'/);
     });
   });
 

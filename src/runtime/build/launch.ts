@@ -1,6 +1,6 @@
 import { BUILD_PARAMETERS } from '../core/build-contract';
 import { DeploymentScheduler } from '../core/deployment-scheduler';
-import { ConflictError, IllegalTransitionError } from '../core/errors';
+import { ConflictError, IllegalTransitionError, errorMessage } from '../core/errors';
 import { Clock, Store, TaskRequest, TaskRunner, systemClock } from '../core/ports';
 import { Deployment } from '../core/types';
 
@@ -68,7 +68,7 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
   try {
     ({ taskId } = await deps.runner.run(taskRequest(deployment)));
   } catch (error) {
-    const reason = `the build could not be started: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = `the build could not be started: ${errorMessage(error)}`;
     const { next } = await scheduler.complete(id, 'failed', { reason });
     return { result: { outcome: 'failed', deploymentId: id, reason }, next };
   }

@@ -53,3 +53,8 @@ const HTTP_STATUS: Record<string, number> = {
 export function httpStatusOf(error: unknown): number {
   return error instanceof TrellisError ? HTTP_STATUS[error.code] ?? 500 : 500;
 }
+
+/** The message of anything thrown, for a reason or a log line. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,4 +1,5 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { logJson } from './json-log';
 import { parseApplications } from '../core/config-parse';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
@@ -16,6 +17,6 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
   const apps = parseApplications(JSON.parse(String(event.ResourceProperties.Applications)));
   const store = createDynamoStore(tableContext(tableName));
   await store.config.syncApplications(apps);
-  console.log(JSON.stringify({ message: 'configuration synced', applications: apps.map(app => app.name) }));
+  logJson({ message: 'configuration synced', applications: apps.map(app => app.name) });
   return { PhysicalResourceId: physicalResourceId };
 }

@@ -1,13 +1,14 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
+import { logJson } from './json-log';
+import { RUNNER_SETTINGS, ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
 import { finalizeTask } from '../build/finalize';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
 
 const store = createDynamoStore(tableContext(process.env.TABLE_NAME!));
 const runner = ecsRunnerFromEnvironment();
-const containerName = process.env.CONTAINER_NAME!;
-const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
+const containerName = process.env[RUNNER_SETTINGS.containerName]!;
+const log = logJson;
 
 interface EcsTaskStateChange {
   readonly taskArn: string;

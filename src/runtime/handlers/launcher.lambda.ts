@@ -1,12 +1,14 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { logJson } from './json-log';
 import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
 import { launchQueued } from '../build/launch';
+import { errorMessage } from '../core/errors';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
 
 const store = createDynamoStore(tableContext(process.env.TABLE_NAME!));
 const runner = ecsRunnerFromEnvironment();
-const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
+const log = logJson;
 
 /** Launch queue → lock rule → ECS RunTask. A record that throws is retried by SQS, then dead-lettered. */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
@@ -20,7 +22,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       }
       log({ message: 'launch requested', ...await launchQueued(deploymentId, { store, runner, log }) });
     } catch (error) {
-      log({ message: 'launch failed; SQS will retry', messageId: record.messageId, error: error instanceof Error ? error.message : String(error) });
+      log({ message: 'launch failed; SQS will retry', messageId: record.messageId, error: errorMessage(error) });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { logJson } from './json-log';
 import { fromHttpApiEvent, toHttpApiResult } from '../aws/api-gateway';
 import { SecretsManagerSource } from '../aws/secrets-manager-source';
 import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
@@ -18,7 +19,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     secret: () => secrets.get(secretArn),
     store,
     queue,
-    log: entry => console.log(JSON.stringify(entry)),
+    log: logJson,
   });
   return toHttpApiResult(response);
 }

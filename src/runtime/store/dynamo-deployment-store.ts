@@ -95,19 +95,14 @@ export class DynamoDeploymentStore implements DeploymentStore {
   }
 
   async attachTask(id: string, taskId: string): Promise<void> {
-    try {
-      await this.ctx.doc.send(new UpdateCommand({
-        TableName: this.ctx.tableName,
-        Key: keys.deployment(id),
-        UpdateExpression: 'SET taskId = :task, updatedAt = :now',
-        ConditionExpression: '#status = :running AND attribute_not_exists(taskId)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':task': taskId, ':running': 'running', ':now': this.clock.now().toISOString() },
-      }));
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-      throw new ConflictError(`deployment ${id} is not a running deployment without a task`);
-    }
+    const attached = await this.conditionalUpdate({
+      Key: keys.deployment(id),
+      UpdateExpression: 'SET taskId = :task, updatedAt = :now',
+      ConditionExpression: '#status = :running AND attribute_not_exists(taskId)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':task': taskId, ':running': 'running', ':now': this.clock.now().toISOString() },
+    });
+    if (!attached) throw new ConflictError(`deployment ${id} is not a running deployment without a task`);
   }
 
   async claimEnvironment(application: string, environment: string, deploymentId: string): Promise<Claim> {
@@ -183,6 +178,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
     Key: Record<string, string>;
     UpdateExpression: string;
     ConditionExpression: string;
+    ExpressionAttributeNames?: Record<string, string>;
     ExpressionAttributeValues: Record<string, unknown>;
   }): Promise<boolean> {
     try {

@@ -1,6 +1,7 @@
 import type { verify as Verify } from '@octokit/webhooks-methods' with { 'resolution-mode': 'import' };
 import { PayloadError, parsePush, summarizePullRequest } from './github-payload';
 import { DeploymentScheduler } from '../core/deployment-scheduler';
+import { errorMessage } from '../core/errors';
 import { HttpResponse, errorResponse, json, rejection } from '../core/http';
 import { Clock, LaunchQueue, Store, systemClock } from '../core/ports';
 import { routePush } from '../core/push-routing';
@@ -57,7 +58,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
   try {
     secret = await deps.secret();
   } catch (error) {
-    log({ message: 'webhook secret unavailable', error: describe(error) });
+    log({ message: 'webhook secret unavailable', error: errorMessage(error) });
     return errorResponse(error);
   }
   if (!await signatureMatches(secret, body, signature)) {
@@ -103,7 +104,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
   try {
     first = await deps.store.deliveries.recordFirst(deliveryId, expiresAt, summary);
   } catch (error) {
-    log({ message: 'webhook delivery could not be recorded', delivery: deliveryId, error: describe(error) });
+    log({ message: 'webhook delivery could not be recorded', delivery: deliveryId, error: errorMessage(error) });
     return errorResponse(error);
   }
   if (!first) return json(200, { accepted: false, duplicate: true, delivery: deliveryId });
@@ -143,7 +144,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
       await deps.store.deployments.transition(unsent.id, 'failed', { reason: 'could not be handed to the launcher; redeliver the webhook to retry' })
         .catch(() => undefined);
     }
-    log({ message: 'webhook processing failed', delivery: deliveryId, deployment: unsent?.id, error: describe(error) });
+    log({ message: 'webhook processing failed', delivery: deliveryId, deployment: unsent?.id, error: errorMessage(error) });
     return errorResponse(error);
   }
 }
@@ -160,6 +161,3 @@ async function signatureMatches(secret: string, body: Buffer, signature: string)
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
