@@ -70,6 +70,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-secrets-manager@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-ecs@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sts@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-lambda@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-apigatewaymanagementapi@${AWS_SDK_VERSION}`,
+    'ws@^8',
+    '@types/ws@^8',
     '@octokit/webhooks@14.2.0',
     '@octokit/webhooks-methods@6.0.0',
     '@octokit/webhooks-examples@7.6.1',
@@ -156,5 +160,10 @@ const webhookBench = project.addTask('bench:webhook', {
   ],
 });
 bench.spawn(webhookBench);
+const logsBench = project.addTask('bench:logs', {
+  description: 'LogStream throughput and chunking cost (DynamoDB Local, local WebSocket subscribers)',
+  exec: 'ts-node --project tsconfig.dev.json bench/log-throughput.ts',
+});
+bench.spawn(logsBench);
 
 project.synth();

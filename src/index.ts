@@ -5,3 +5,4 @@ export * from './constructs/trellis-pipeline';
 export * from './constructs/webhook-ingest';
 export * from './constructs/deploy-framework';
 export * from './constructs/build-server';
+export * from './constructs/log-stream';

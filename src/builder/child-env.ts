@@ -2,14 +2,22 @@ import { ParameterEnv } from './params';
 import { EnvironmentConfig } from '../runtime/core/types';
 
 /**
- * The task role's credential endpoint: an app's install scripts and tests must not reach
- * the builder's own permissions (table, every app's secrets).
+ * The builder's own AWS credentials: the task role's endpoint in the container, static or
+ * web-identity credentials elsewhere. An app's install scripts and tests must not reach the
+ * builder's permissions (table, every app's secrets, the log-ingest function).
  */
-const TASK_ROLE = [
+const BUILDER_CREDENTIALS = [
   'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
   'AWS_CONTAINER_CREDENTIALS_FULL_URI',
   'AWS_CONTAINER_AUTHORIZATION_TOKEN',
   'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_SECURITY_TOKEN',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ROLE_ARN',
+  'AWS_ROLE_SESSION_NAME',
 ];
 
 /** Non-interactive, quiet package managers; the operator's environment may override them. */
@@ -21,11 +29,11 @@ const DEFAULTS: Record<string, string> = {
   npm_config_audit: 'false',
 };
 
-/** The builder's environment without its internals (TRELLIS_*) and the task role. */
+/** The builder's environment without its internals (TRELLIS_*) and its own credentials. */
 export function baseEnvironment(processEnv: ParameterEnv): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(processEnv)) {
-    if (value === undefined || name.startsWith('TRELLIS_') || TASK_ROLE.includes(name)) continue;
+    if (value === undefined || name.startsWith('TRELLIS_') || BUILDER_CREDENTIALS.includes(name)) continue;
     result[name] = value;
   }
   return result;
@@ -44,7 +52,7 @@ export function appEnvironment(
 
 /**
  * What build, deploy and remove see: the assumed deploy role's credentials; without a deploy
- * role, the task role (the CDK CLI then assumes the bootstrap roles itself).
+ * role, the builder's own (the task role; the CDK CLI then assumes the bootstrap roles itself).
  */
 export function deployEnvironment(
   appEnv: Readonly<Record<string, string>>,
@@ -52,10 +60,10 @@ export function deployEnvironment(
   credentials: Readonly<Record<string, string>>,
 ): Record<string, string> {
   if (Object.keys(credentials).length > 0) return { ...appEnv, ...credentials };
-  const taskRole: Record<string, string> = {};
-  for (const name of TASK_ROLE) {
+  const own: Record<string, string> = {};
+  for (const name of BUILDER_CREDENTIALS) {
     const value = processEnv[name];
-    if (value !== undefined) taskRole[name] = value;
+    if (value !== undefined) own[name] = value;
   }
-  return { ...appEnv, ...taskRole };
+  return { ...appEnv, ...own };
 }

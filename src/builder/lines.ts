@@ -1,7 +1,5 @@
 import { Masker } from './masking';
-
-/** Longest line passed on; CloudWatch and the dashboard handle up to this comfortably. */
-export const MAX_LINE_LENGTH = 4096;
+import { MAX_LOG_TEXT } from '../runtime/core/log-lines';
 
 /**
  * Turns a child's output chunks into whole lines, so a secret split across two chunks is
@@ -13,7 +11,8 @@ export class LineSplitter {
   constructor(
     private readonly emit: (line: string) => void,
     private readonly masker: Masker,
-    private readonly maxLength = MAX_LINE_LENGTH,
+    /** Longest line passed on: the longest text of one log record. */
+    private readonly maxLength = MAX_LOG_TEXT,
   ) {}
 
   push(chunk: string): void {

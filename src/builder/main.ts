@@ -1,21 +1,34 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { openBuildLog } from './build-log';
 import { AssumeRole, AssumeRoleCredentialSource, sessionNameFor } from './credentials';
-import { LineWriter } from './output';
+import { lambdaIngest } from './lambda-ingest';
 import { runBuild } from './run-build';
 import { SecretsManagerSource } from '../runtime/aws/secrets-manager-source';
 import { BUILD_PARAMETERS, BUILD_SETTINGS, BUILDER_EXIT } from '../runtime/core/build-contract';
+import { maskCredentials } from '../runtime/core/credential-patterns';
 import { errorMessage } from '../runtime/core/errors';
 import { systemClock } from '../runtime/core/ports';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
 import { tableContext } from '../runtime/store/table-context';
 
 /**
- * The container's entry point (bundled to builder.js): real DynamoDB, Secrets Manager and
- * STS, output on stdout, and the exit code the finalizer reads.
+ * The container's entry point (bundled to builder.js): real DynamoDB, Secrets Manager,
+ * STS and Lambda, the log as numbered JSON records on stdout (and live batches to the
+ * ingest function), and the exit code the finalizer reads.
  */
 
 // One stream keeps phase markers and command output in order in the task's log.
-const stdout: LineWriter = { write: line => process.stdout.write(`${line}\n`) };
+const log = openBuildLog(process.env, {
+  sink: line => process.stdout.write(`${line}\n`),
+  clock: systemClock,
+  // One attempt, bounded: a failed or slow batch is not retried, the archive path fills the gap.
+  sendTo: functionName => lambdaIngest(new LambdaClient({
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 15000, throwOnRequestTimeout: true },
+  }), functionName),
+});
+const output = log.output;
 
 const sts = new STSClient({});
 const assumeRole: AssumeRole = async (roleArn, sessionName) => {
@@ -30,7 +43,7 @@ const assumeRole: AssumeRole = async (roleArn, sessionName) => {
 async function main(): Promise<number> {
   const tableName = process.env[BUILD_SETTINGS.tableName];
   if (!tableName) {
-    stdout.write(`error: ${BUILD_SETTINGS.tableName} is not set on the task definition`, 'stdout');
+    output.write(`error: ${BUILD_SETTINGS.tableName} is not set on the task definition`, 'stderr');
     return BUILDER_EXIT.invalid;
   }
   // ECS stops the task with SIGTERM (cancelled or superseded): stop the running command too.
@@ -41,16 +54,21 @@ async function main(): Promise<number> {
     secrets: new SecretsManagerSource(),
     credentials: new AssumeRoleCredentialSource(assumeRole, sessionNameFor(process.env[BUILD_PARAMETERS.deploymentId])),
     workspace: process.cwd(),
-    output: stdout,
+    output,
     clock: systemClock,
     signal: stop.signal,
   });
 }
 
+async function exit(code: number): Promise<never> {
+  await log.finish();
+  process.exit(code);
+}
+
 main().then(
-  code => process.exit(code),
+  code => exit(code),
   error => {
-    stdout.write(`error: the builder crashed: ${errorMessage(error)}`, 'stdout');
-    process.exit(BUILDER_EXIT.failed);
+    output.write(maskCredentials(`error: the builder crashed: ${errorMessage(error).replace(/\s+/g, ' ')}`), 'stderr');
+    return exit(BUILDER_EXIT.failed);
   },
 );

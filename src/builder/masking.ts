@@ -1,5 +1,4 @@
-/** What a masked value is replaced with. */
-export const MASK = '***';
+import { MASK, maskCredentials } from '../runtime/core/credential-patterns';
 
 /**
  * Values shorter than this are not masked: masking every `1` or `yes` would make the log
@@ -35,8 +34,12 @@ export class Masker {
     return true;
   }
 
+  /**
+   * The known values first, then the shapes of well-known credentials (defense in depth:
+   * a token the builder never saw, printed by a dependency or fetched by the app itself).
+   */
   mask(text: string): string {
-    return this.pattern ? text.replace(this.pattern, MASK) : text;
+    return maskCredentials(this.pattern ? text.replace(this.pattern, MASK) : text);
   }
 
   /**

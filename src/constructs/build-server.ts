@@ -86,6 +86,8 @@ export class BuildServer extends Construct {
   public readonly finalizer: lambda.IFunction;
 
   private readonly deployRoleArns: string[] = [];
+  private readonly container: ecs.ContainerDefinition;
+  private liveLogFunction?: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: BuildServerProps) {
     super(scope, id);
@@ -148,7 +150,7 @@ export class BuildServer extends Construct {
       taskRole,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
-    taskDefinition.addContainer(CONTAINER, {
+    this.container = taskDefinition.addContainer(CONTAINER, {
       image: ecs.ContainerImage.fromAsset(path.join(__dirname, '../../assets/builder')),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'build' }),
       environment: {
@@ -160,7 +162,7 @@ export class BuildServer extends Construct {
     });
     this.taskDefinition = taskDefinition;
     acknowledge(taskDefinition, {
-      ECS2: 'the variables are names only (table, installation, region); secrets are read by the build at run time, never passed in',
+      ECS2: 'the variables are names only (table, installation, region, log ingest function); secrets are read by the build at run time, never passed in',
       IAM5: 'ecr:GetAuthorizationToken (execution role) has no resource-level permissions; it requires Resource *',
     });
     acknowledge(taskRole, {
@@ -231,6 +233,24 @@ export class BuildServer extends Construct {
    */
   public addDeployRole(roleArn: string): void {
     this.deployRoleArns.push(roleArn);
+  }
+
+  /**
+   * Let builds send their output, as it happens, to a log ingest function (LogStream's): the
+   * container learns its name and the task role may invoke that function and no other.
+   * Without it, build output reaches Trellis only through the build log group.
+   */
+  public sendLiveLogsTo(ingestFunction: lambda.IFunction): void {
+    if (this.liveLogFunction) {
+      throw new Error(`BuildServer ${this.node.path}: builds already send live logs to ${this.liveLogFunction.node.path}`);
+    }
+    this.liveLogFunction = ingestFunction;
+    this.container.addEnvironment(BUILD_SETTINGS.logIngestFunction, ingestFunction.functionName);
+    // The unqualified ARN only: builds invoke the function by name, never a version or alias.
+    this.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['lambda:InvokeFunction'],
+      resources: [ingestFunction.functionArn],
+    }));
   }
 
   /** Let builds assume the CDK bootstrap roles (deploy, publishing, lookup) of an account and region. */

@@ -1,10 +1,11 @@
-import { Names, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BuildServer, BuildSettings } from './build-server';
 import { ConfigurationWriter } from './configuration-writer';
 import { ApplicationOptions, defaultEnvironments } from './environment';
 import { EnvironmentTable, EnvironmentTableProps } from './environment-table';
+import { LogStream, WebSocketAuthentication } from './log-stream';
 import { WebhookIngest } from './webhook-ingest';
 import { validateApplication } from '../runtime/core/config-validation';
 import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
@@ -43,6 +44,18 @@ export interface TrellisPipelineProps {
    * @default - 1 vCPU, 4 GiB, 30 GiB storage, in a new VPC with public subnets and no NAT gateway
    */
   readonly buildSettings?: BuildSettings;
+
+  /**
+   * How long build logs are kept in the table (whole days, 1 to 3650).
+   * @default Duration.days(90)
+   */
+  readonly logRetention?: Duration;
+
+  /**
+   * Who may watch build logs live over the WebSocket API.
+   * @default - no identity provider: every live log connection is refused
+   */
+  readonly webSocketAuthentication?: WebSocketAuthentication;
 }
 
 /**
@@ -57,6 +70,8 @@ export class TrellisPipeline extends Construct {
   public readonly webhook: WebhookIngest;
   /** The Fargate build server: launcher, finalizer, cluster and task definition. */
   public readonly buildServer: BuildServer;
+  /** Build logs: ingestion, storage and the live WebSocket API. */
+  public readonly logs: LogStream;
   /** Secrets of this installation are under `trellis/<installationName>/`. */
   public readonly installationName: string;
 
@@ -79,6 +94,13 @@ export class TrellisPipeline extends Construct {
       queue: this.webhook.queue,
       installationName: this.installationName,
     });
+    this.logs = new LogStream(this, 'Logs', {
+      table: this.table,
+      logGroup: this.buildServer.logGroup,
+      logRetention: props.logRetention,
+      authentication: props.webSocketAuthentication,
+    });
+    this.buildServer.sendLiveLogsTo(this.logs.ingestFunction);
     for (const app of props.applications ?? []) this.addApplication(app);
     new ConfigurationWriter(this, 'Configuration', {
       table: this.table,

@@ -6,14 +6,37 @@ const processEnv = {
   PATH: '/usr/bin',
   TRELLIS_TABLE_NAME: 'table',
   TRELLIS_STAGE: 'dev',
+  TRELLIS_LOG_INGEST_FUNCTION: 'trellis-log-ingest',
   AWS_REGION: 'us-east-1',
   AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/abc',
   npm_config_audit: 'true',
 };
 
+/** The builder's own credentials as they look outside ECS (static or web identity). */
+const ownCredentials = {
+  AWS_ACCESS_KEY_ID: 'AKIABUILDEROWN00001',
+  AWS_SECRET_ACCESS_KEY: 'builder-own-secret',
+  AWS_SESSION_TOKEN: 'builder-own-session',
+  AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token',
+  AWS_ROLE_ARN: 'arn:aws:iam::111122223333:role/builder',
+};
+
 describe('child environments', () => {
-  test("the base drops the builder's TRELLIS_* settings and the task role endpoint", () => {
+  test("the base drops the builder's TRELLIS_* settings (the log-ingest function too) and the task role endpoint", () => {
     expect(baseEnvironment(processEnv)).toEqual({ PATH: '/usr/bin', AWS_REGION: 'us-east-1', npm_config_audit: 'true' });
+  });
+
+  test("the builder's own AWS credentials reach no app command, only a deploy without a deploy role", () => {
+    const base = baseEnvironment({ ...processEnv, ...ownCredentials });
+    expect(base).toEqual({ PATH: '/usr/bin', AWS_REGION: 'us-east-1', npm_config_audit: 'true' });
+    const app = appEnvironment(base, envConfig('dev'), {}, 'dev');
+    for (const name of Object.keys(ownCredentials)) expect(app[name]).toBeUndefined();
+    expect(deployEnvironment(app, { ...processEnv, ...ownCredentials }, {})).toMatchObject(ownCredentials);
+    // With a deploy role, only its credentials: none of the builder's.
+    const deploy = deployEnvironment(app, { ...processEnv, ...ownCredentials }, { AWS_ACCESS_KEY_ID: 'ASIA1', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't' });
+    expect(deploy.AWS_WEB_IDENTITY_TOKEN_FILE).toBeUndefined();
+    expect(deploy.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI).toBeUndefined();
+    expect(deploy.AWS_ACCESS_KEY_ID).toBe('ASIA1');
   });
 
   test('the app sees its variables, secrets, region and stage over the defaults', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'os';
 import { delimiter, dirname, join } from 'path';
 import { buildSync } from 'esbuild';
 import {
-  ApplicationConfig, BUILD_PARAMETERS, BUILD_SETTINGS, DeploymentAction, PhaseMarker, parsePhaseMarker,
+  ApplicationConfig, BUILD_PARAMETERS, BUILD_SETTINGS, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker, parseBuildLogLine, parsePhaseMarker,
 } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';
@@ -26,8 +26,17 @@ export interface StubRecord {
 
 export interface BuildRun {
   readonly code: number | null;
+  /** What a person reads: the text of every log line, then the process's stderr. */
   readonly output: string;
+  /** The text of each stdout line (its record's text; the raw line if it is not a record). */
   readonly lines: string[];
+  /** Exactly what the builder printed on stdout. */
+  readonly stdout: string;
+  /** The stdout lines that are log records, with the deployment id each carried. */
+  readonly log: Array<{ deploymentId: string; record: LogRecord }>;
+  /** What the live path sent, batch by batch, in the order the batches were sent. */
+  readonly live: LiveLogBatch[];
+  /** Phase markers on the 'system' stream (a marker-like line on another stream is not one). */
   readonly markers: PhaseMarker[];
   readonly records: StubRecord[];
   readonly workspace: string;
@@ -109,12 +118,15 @@ export class BuilderHarness {
 
   readonly bin: string;
   readonly recordFile: string;
+  /** The live path's fake ingest function appends each batch here. */
+  readonly liveFile: string;
   private readonly entry: string;
   private deploymentCounter = 0;
 
   private constructor(readonly root: string, private readonly table: TableContext) {
     this.bin = join(root, 'bin');
     this.recordFile = join(root, 'records.jsonl');
+    this.liveFile = join(root, 'live.jsonl');
     this.entry = join(root, 'entry.js');
     mkdirSync(this.bin);
     buildSync({
@@ -167,6 +179,7 @@ export class BuilderHarness {
   /** Run the builder as a process in a new empty workspace. */
   async run(options: RunOptions): Promise<BuildRun> {
     writeFileSync(this.recordFile, '');
+    writeFileSync(this.liveFile, '');
     const workspace = realpathSync(mkdtempSync(join(this.root, 'workspace-')));
     const env: Record<string, string | undefined> = {
       PATH: `${this.bin}${delimiter}${process.env.PATH}`,
@@ -179,6 +192,7 @@ export class BuilderHarness {
       [BUILD_SETTINGS.tableName]: this.table.tableName,
       [BUILD_SETTINGS.installation]: 'test',
       [BUILD_SETTINGS.gitUrl]: options.gitUrl,
+      [BUILD_SETTINGS.logIngestFunction]: this.liveFile,
       [BUILD_PARAMETERS.deploymentId]: depId(++this.deploymentCounter),
       [BUILD_PARAMETERS.action]: options.action ?? 'deploy',
       [BUILD_PARAMETERS.application]: options.application,
@@ -188,16 +202,24 @@ export class BuilderHarness {
       ...options.params,
     };
     const child = spawn(process.execPath, [this.entry], { cwd: workspace, env: definedOnly(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', chunk => { output += chunk; });
-    child.stderr.on('data', chunk => { output += chunk; });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', chunk => { stdout += chunk; });
+    child.stderr.on('data', chunk => { stderr += chunk; });
     const code = await new Promise<number | null>(resolve => child.on('close', resolve));
-    const lines = output.split('\n');
+    const printed = stdout.split('\n').filter(Boolean);
+    const log = printed.map(line => parseBuildLogLine(line)).filter(parsed => parsed !== undefined);
+    const lines = printed.map(line => parseBuildLogLine(line)?.record.text ?? line);
     return {
       code,
-      output,
+      output: [...lines, stderr].join('\n'),
       lines,
-      markers: lines.map(parsePhaseMarker).filter((marker): marker is PhaseMarker => marker !== undefined),
+      stdout,
+      log,
+      live: readFileSync(this.liveFile, 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line)),
+      markers: log.filter(({ record }) => record.stream === 'system')
+        .map(({ record }) => parsePhaseMarker(record.text))
+        .filter((marker): marker is PhaseMarker => marker !== undefined),
       records: readFileSync(this.recordFile, 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line)),
       workspace,
     };

@@ -1,7 +1,7 @@
 import { LineSplitter } from '../../src/builder/lines';
-import { MASK, Masker } from '../../src/builder/masking';
+import { Masker } from '../../src/builder/masking';
 import { LineWriter, Reporter } from '../../src/builder/output';
-import { PHASE_MARKER_PREFIX, parsePhaseMarker } from '../../src/runtime/core';
+import { LogStream, MASK, MAX_LOG_TEXT, PHASE_MARKER_PREFIX, parsePhaseMarker } from '../../src/runtime/core';
 
 function masker(...secrets: string[]): Masker {
   const result = new Masker();
@@ -41,6 +41,13 @@ describe('Masker', () => {
   test('regex characters in a secret are literal', () => {
     expect(masker('a.b*c(d)').mask('a.b*c(d) axbbbcd')).toBe(`${MASK} axbbbcd`);
   });
+
+  test('credentials it was never told about are masked by their shape too', () => {
+    const m = masker('topsecret');
+    expect(m.mask('token ghp_0123456789abcdefghijklmnopqrstuvwxyz, key AKIAIOSFODNN7EXAMPLE, topsecret'))
+      .toBe(`token ${MASK}, key ${MASK}, ${MASK}`);
+    expect(new Masker().mask('git clone https://bob:hunter22@example.com/repo.git')).toBe(`git clone https://bob:${MASK}@example.com/repo.git`);
+  });
 });
 
 describe('LineSplitter', () => {
@@ -72,8 +79,52 @@ describe('LineSplitter', () => {
 
 describe('Reporter', () => {
   const written: string[] = [];
-  const writer: LineWriter = { write: line => written.push(line) };
-  beforeEach(() => written.splice(0));
+  const streams: LogStream[] = [];
+  const writer: LineWriter = {
+    write: (line, stream) => {
+      written.push(line);
+      streams.push(stream);
+    },
+  };
+  beforeEach(() => {
+    written.splice(0);
+    streams.splice(0);
+  });
+
+  test("output keeps its stream; only the builder's phase markers are on 'system'", () => {
+    const reporter = new Reporter(writer, masker());
+    reporter.line('out');
+    reporter.line('err', 'stderr');
+    reporter.line(`${PHASE_MARKER_PREFIX}{"phase":"deploy","event":"start","at":"x"}`);
+    reporter.marker({ phase: 'deploy', event: 'start', at: '2026-03-01T12:00:00.000Z' });
+    expect(streams).toEqual(['stdout', 'stderr', 'stdout', 'system']);
+    expect(written.map(line => parsePhaseMarker(line) !== undefined)).toEqual([false, false, false, true]);
+  });
+
+  test('a line too long for one record becomes several, each within the limit and none a marker', () => {
+    const reporter = new Reporter(writer, masker());
+    const exact = 'x'.repeat(MAX_LOG_TEXT);
+    // A forged marker that would start the second piece of a naive cut.
+    const sneaky = `${PHASE_MARKER_PREFIX}${'y'.repeat(MAX_LOG_TEXT - PHASE_MARKER_PREFIX.length - 1)}${PHASE_MARKER_PREFIX}{"phase":"deploy","event":"end","at":"x"}`;
+    reporter.line(exact);
+    reporter.line(sneaky);
+    expect(written[0]).toBe(exact);
+    expect(written.length).toBeGreaterThan(2);
+    expect(written.every(line => line.length <= MAX_LOG_TEXT)).toBe(true);
+    expect(written.slice(1).every(line => !line.startsWith(PHASE_MARKER_PREFIX))).toBe(true);
+    expect(written.slice(1).map(line => line.replace(/^\\(?=::trellis-phase::)/, '')).join('')).toBe(sneaky);
+  });
+
+  test('a marker with a huge detail is shortened to fit one log record and stays parseable', () => {
+    const reporter = new Reporter(writer, masker());
+    const detail = `${'"\\u0001'.repeat(2000)} tail`;
+    reporter.marker({ phase: 'deploy', event: 'end', at: '2026-03-01T12:00:00.000Z', outcome: 'failed', durationMs: 5, detail });
+    expect(written[0].length).toBeLessThanOrEqual(MAX_LOG_TEXT);
+    const marker = parsePhaseMarker(written[0]);
+    expect(marker?.outcome).toBe('failed');
+    expect(marker?.detail?.endsWith('…')).toBe(true);
+    expect(detail.startsWith(marker!.detail!.slice(0, -1))).toBe(true);
+  });
 
   test('masks every line and escapes lines that imitate a phase marker', () => {
     const reporter = new Reporter(writer, masker('topsecret'));

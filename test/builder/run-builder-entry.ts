@@ -1,4 +1,6 @@
+import { appendFileSync } from 'fs';
 import { FAKE_ROLE_CREDENTIALS } from './fake-credentials';
+import { openBuildLog } from '../../src/builder/build-log';
 import { AssumeRoleCredentialSource } from '../../src/builder/credentials';
 import { runBuild } from '../../src/builder/run-build';
 import { localClientConfig } from '../../src/local/dynamodb-local';
@@ -7,9 +9,11 @@ import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { tableContext } from '../../src/runtime/store/table-context';
 
 /**
- * The builder as the container runs it, with two fakes: secrets come from a JSON env var
- * and AssumeRole returns fixed credentials. The store is real (DynamoDB Local).
- * Bundled by harness.ts and run as its own process in an empty workspace.
+ * The builder as the container runs it, with three fakes: secrets come from a JSON env var,
+ * AssumeRole returns fixed credentials, and the live log path appends each batch to the file
+ * named as the ingest function (failing every send when TRELLIS_TEST_LIVE_FAIL is set).
+ * The store is real (DynamoDB Local). Bundled by harness.ts and run as its own process in
+ * an empty workspace.
  */
 
 const values: Record<string, string> = JSON.parse(process.env.TRELLIS_TEST_SECRETS ?? '{}');
@@ -25,14 +29,27 @@ const credentials = new AssumeRoleCredentialSource(async () => FAKE_ROLE_CREDENT
 const endpoint = process.env.TRELLIS_TEST_DYNAMODB_ENDPOINT!;
 const store = createDynamoStore(tableContext(process.env.TRELLIS_TABLE_NAME!, localClientConfig(endpoint)));
 
+const log = openBuildLog(process.env, {
+  sink: line => process.stdout.write(`${line}\n`),
+  clock: systemClock,
+  sendTo: file => async batch => {
+    await new Promise(resolve => setTimeout(resolve, 5));
+    if (process.env.TRELLIS_TEST_LIVE_FAIL) throw new Error('the test ingest function is down');
+    appendFileSync(file, `${JSON.stringify(batch)}\n`);
+  },
+});
+
 runBuild(process.env, {
   store,
   secrets,
   credentials,
   workspace: process.cwd(),
-  output: { write: line => process.stdout.write(`${line}\n`) },
+  output: log.output,
   clock: systemClock,
-}).then(code => process.exit(code), error => {
+}).then(async code => {
+  await log.finish();
+  process.exit(code);
+}, error => {
   process.stdout.write(`entry crashed: ${String(error)}\n`);
   process.exit(99);
 });

@@ -63,7 +63,11 @@ describe('builder: secrets', () => {
       'serverless sees AWS_SECRET_ACCESS_KEY=***',
     ]));
     const forms = [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), ...pem.split('\n'), FAKE_ROLE_CREDENTIALS.secretAccessKey];
-    for (const form of forms) expect(result.output).not.toContain(form);
+    for (const form of forms) {
+      expect(result.output).not.toContain(form);
+      // Nor in the printed JSON records, where a secret would appear JSON-escaped.
+      expect(result.stdout).not.toContain(JSON.stringify(form).slice(1, -1));
+    }
   });
 
   test('the token goes to git as an http.extraheader in its environment, masked in its output', () => {

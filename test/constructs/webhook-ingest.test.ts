@@ -86,7 +86,8 @@ describe('WebhookIngest', () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
     });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    // One route on the webhook's API (the live log WebSocket API has its own).
+    template.resourcePropertiesCountIs('AWS::ApiGatewayV2::Route', { ApiId: { Ref: Match.stringLikeRegexp('^TrellisWebhookApi') } }, 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhook' });
     const outputs = template.findOutputs('*', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
     expect(Object.keys(outputs).some(id => id.includes('WebhookUrl'))).toBe(true);

@@ -1,8 +1,8 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DeployFramework, Environment, TestCommand, TrellisPipeline } from '../../src';
+import { DeployFramework, Environment, TestCommand, TrellisPipeline, WebSocketAuthentication } from '../../src';
 
 /**
  * cdk-nag AwsSolutions (v3, through CDK's Validations API) on a default and a fully configured
@@ -41,6 +41,8 @@ describe('cdk-nag AwsSolutions', () => {
       installationName: 'acme',
       table: { encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) },
       buildSettings: { cpu: 2048, memoryLimitMiB: 8192, ephemeralStorageGiB: 50 },
+      logRetention: Duration.days(365),
+      webSocketAuthentication: WebSocketAuthentication.jwt({ issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc', audiences: ['client'] }),
       applications: [
         { name: 'shop', repository: 'acme/shop' },
         {

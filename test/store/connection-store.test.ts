@@ -1,11 +1,13 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { depId } from './fixtures';
-import { Store } from '../../src/runtime/core';
+import { Principal, Store } from '../../src/runtime/core';
 import { TableContext } from '../../src/runtime/store/table-context';
 import { keys } from '../../src/runtime/store/table-schema';
 import { freshStore } from '../support/test-table';
 
 const EXPIRES = 1_900_000_000;
+const alice: Principal = { subject: 'alice', name: 'Alice', grants: [{ application: 'shop', role: 'viewer' }] };
+const bob: Principal = { subject: 'bob', name: 'Bob', grants: [{ application: '*', role: 'admin' }] };
 
 describe('DynamoConnectionStore', () => {
   let store: Store;
@@ -15,11 +17,11 @@ describe('DynamoConnectionStore', () => {
 
   beforeEach(async () => {
     ({ store, ctx } = await freshStore());
-    await store.connections.put({ connectionId: 'conn-a', principal: 'alice' }, EXPIRES);
-    await store.connections.put({ connectionId: 'conn-b', principal: 'bob' }, EXPIRES);
+    await store.connections.put({ connectionId: 'conn-a', principal: alice }, EXPIRES);
+    await store.connections.put({ connectionId: 'conn-b', principal: bob }, EXPIRES);
   });
 
-  /** The stored connection item; the port has no read for it, fan-out only needs subscribers. */
+  /** The stored connection item, expiry included. */
   async function connectionItem(connectionId: string) {
     return (await ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: keys.connection(connectionId), ConsistentRead: true }))).Item;
   }
@@ -29,9 +31,17 @@ describe('DynamoConnectionStore', () => {
   }
 
   test('put stores the connection with its principal and expiry', async () => {
-    expect(await connectionItem('conn-a')).toMatchObject({ connectionId: 'conn-a', principal: 'alice', expiresAt: EXPIRES });
-    await store.connections.put({ connectionId: 'conn-a', principal: 'alice2' }, EXPIRES + 1);
-    expect(await connectionItem('conn-a')).toMatchObject({ principal: 'alice2', expiresAt: EXPIRES + 1 });
+    expect(await connectionItem('conn-a')).toMatchObject({ connectionId: 'conn-a', principal: alice, expiresAt: EXPIRES });
+    const renamed = { ...alice, name: 'Alice B.' };
+    await store.connections.put({ connectionId: 'conn-a', principal: renamed }, EXPIRES + 1);
+    expect(await connectionItem('conn-a')).toMatchObject({ principal: renamed, expiresAt: EXPIRES + 1 });
+  });
+
+  test('get returns the connection with its principal and grants, or undefined', async () => {
+    expect(await store.connections.get('conn-b')).toEqual({ connectionId: 'conn-b', principal: bob });
+    expect(await store.connections.get('never-connected')).toBeUndefined();
+    await store.connections.remove('conn-b');
+    expect(await store.connections.get('conn-b')).toBeUndefined();
   });
 
   test('a deployment without subscriptions has no subscribers', async () => {

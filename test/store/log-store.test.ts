@@ -1,21 +1,13 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { T0, depId } from './fixtures';
-import { LogChunk, Store, ValidationError } from '../../src/runtime/core';
-import { MAX_CHUNK_BYTES } from '../../src/runtime/store/dynamo-log-store';
-import { TableContext } from '../../src/runtime/store/table-context';
+import { T0, depId, queuedDeployment } from './fixtures';
+import { batches, marker, record, records, shuffled } from './log-records';
+import { LogRecord, MAX_LIVE_BATCH, NotFoundError, Store, ValidationError } from '../../src/runtime/core';
+import { MAX_CHUNK_BYTES } from '../../src/runtime/store/log-chunks';
+import { TableContext, queryAll } from '../../src/runtime/store/table-context';
 import { TTL_ATTRIBUTE, keys } from '../../src/runtime/store/table-schema';
 import { freshStore } from '../support/test-table';
 
 const DEPLOYMENT = depId(1);
-
-function chunk(seq: number, text = `line ${seq}`, deploymentId = DEPLOYMENT): LogChunk {
-  const at = new Date(T0 + (Number.isFinite(seq) ? seq * 1000 : 0)).toISOString();
-  return {
-    deploymentId,
-    seq,
-    lines: [{ at, stream: 'stdout', text }, { at, stream: 'stderr', text: `${text} (err)` }],
-  };
-}
 
 describe('DynamoLogStore', () => {
   let store: Store;
@@ -23,96 +15,185 @@ describe('DynamoLogStore', () => {
 
   beforeEach(async () => {
     ({ store, ctx } = await freshStore());
+    await store.deployments.create(queuedDeployment(DEPLOYMENT, 'shop', 'dev'));
   });
 
-  test('chunks appended out of order are read back in seq order, unchanged', async () => {
-    for (const seq of [2, 0, 1]) expect(await store.logs.append(chunk(seq))).toBe('written');
-    expect(await store.logs.read(DEPLOYMENT)).toEqual([chunk(0), chunk(1), chunk(2)]);
-  });
-
-  test('seq order is numeric, not lexicographic', async () => {
-    for (const seq of [10, 9, 100, 2]) await store.logs.append(chunk(seq));
-    expect((await store.logs.read(DEPLOYMENT)).map(c => c.seq)).toEqual([2, 9, 10, 100]);
-  });
-
-  test('afterSeq and limit page through the chunks', async () => {
-    for (const seq of [4, 1, 3, 0, 2, 5, 6]) await store.logs.append(chunk(seq));
-
-    expect((await store.logs.read(DEPLOYMENT, { limit: 3 })).map(c => c.seq)).toEqual([0, 1, 2]);
-    expect((await store.logs.read(DEPLOYMENT, { afterSeq: 2, limit: 3 })).map(c => c.seq)).toEqual([3, 4, 5]);
-    expect((await store.logs.read(DEPLOYMENT, { afterSeq: 5, limit: 3 })).map(c => c.seq)).toEqual([6]);
-    expect(await store.logs.read(DEPLOYMENT, { afterSeq: 6 })).toEqual([]);
-    expect((await store.logs.read(DEPLOYMENT, { afterSeq: 0 })).map(c => c.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-
-    // Following the last seq of each page reads everything once.
-    const seen: number[] = [];
-    let afterSeq: number | undefined;
-    for (let pages = 0; pages < 10; pages++) {
-      const page = await store.logs.read(DEPLOYMENT, { afterSeq, limit: 2 });
-      if (page.length === 0) break;
-      seen.push(...page.map(c => c.seq));
-      afterSeq = page[page.length - 1].seq;
+  async function readAll(deploymentId = DEPLOYMENT, limit?: number): Promise<LogRecord[]> {
+    const all: LogRecord[] = [];
+    let from = 0;
+    for (let pages = 0; pages < 1000; pages++) {
+      const page = await store.logs.read(deploymentId, { from, limit });
+      all.push(...page.records);
+      from = page.next;
+      if (page.end) return all;
     }
-    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    throw new Error('read never reached the end');
+  }
+
+  /** Every item in the log's partition, by kind. */
+  async function items(deploymentId = DEPLOYMENT) {
+    const all = await queryAll(ctx, {
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.logHead(deploymentId).PK },
+      ConsistentRead: true,
+    });
+    return {
+      head: all.find(item => item.SK === 'HEAD'),
+      chunks: all.filter(item => String(item.SK).startsWith('CHUNK#')),
+      held: all.filter(item => String(item.SK).startsWith('HELD#')),
+    };
+  }
+
+  test('batches in order are stored once, read back in order, and report what they stored', async () => {
+    const first = await store.logs.ingest(DEPLOYMENT, records(0, 3));
+    expect(first).toEqual({ stored: records(0, 3), next: 3, held: 0 });
+    const second = await store.logs.ingest(DEPLOYMENT, records(3, 5));
+    expect(second).toEqual({ stored: records(3, 5), next: 5, held: 0 });
+    expect(await readAll()).toEqual(records(0, 5));
   });
 
-  test('a deployment reads only its own chunks', async () => {
+  test('records already stored are dropped: a repeated or overlapping batch stores only what is new', async () => {
+    await store.logs.ingest(DEPLOYMENT, records(0, 10));
+    expect(await store.logs.ingest(DEPLOYMENT, records(0, 10))).toEqual({ stored: [], next: 10, held: 0 });
+    const overlap = await store.logs.ingest(DEPLOYMENT, [...records(5, 15), record(12, 'a second copy of 12')]);
+    expect(overlap.stored).toEqual(records(10, 15));
+    expect(await readAll()).toEqual(records(0, 15));
+  });
+
+  test('a batch after a gap is held, then stored in order when the gap is filled, and the held copy is deleted', async () => {
+    const early = await store.logs.ingest(DEPLOYMENT, records(10, 20));
+    expect(early).toEqual({ stored: [], next: 0, held: 10 });
+    expect(await readAll()).toEqual([]);
+    expect((await items()).held.length).toBeGreaterThan(0);
+
+    const fill = await store.logs.ingest(DEPLOYMENT, records(0, 10));
+    expect(fill.stored).toEqual(records(0, 20));
+    expect(fill).toMatchObject({ next: 20, held: 0 });
+    expect(await readAll()).toEqual(records(0, 20));
+    expect((await items()).held).toEqual([]);
+  });
+
+  test('held records with a second gap wait for it too', async () => {
+    await store.logs.ingest(DEPLOYMENT, records(30, 40));
+    await store.logs.ingest(DEPLOYMENT, records(10, 20));
+    const partial = await store.logs.ingest(DEPLOYMENT, records(0, 10));
+    // `held` counts this call's own records that wait; 30..39 were held by an earlier call.
+    expect(partial).toEqual({ stored: records(0, 20), next: 20, held: 0 });
+    const rest = await store.logs.ingest(DEPLOYMENT, records(20, 30));
+    expect(rest).toEqual({ stored: records(20, 40), next: 40, held: 0 });
+    expect(await readAll()).toEqual(records(0, 40));
+  });
+
+  test('an unknown deployment is NotFound and nothing is stored', async () => {
+    const unknown = depId(99);
+    await expect(store.logs.ingest(unknown, records(0, 3))).rejects.toBeInstanceOf(NotFoundError);
+    expect((await items(unknown)).chunks).toEqual([]);
+    expect((await items(unknown)).head).toBeUndefined();
+  });
+
+  test.each([-1, 1.5, NaN, 10 ** 10])('seq %p is a ValidationError and nothing is stored', async seq => {
+    await expect(store.logs.ingest(DEPLOYMENT, [record(0), { ...record(1), seq }])).rejects.toBeInstanceOf(ValidationError);
+    expect(await readAll()).toEqual([]);
+  });
+
+  test('read pages by line: from and limit, `next` to continue, `end` on the last page', async () => {
+    await store.logs.ingest(DEPLOYMENT, records(0, 4));
+    await store.logs.ingest(DEPLOYMENT, records(4, 7));
+    expect(await store.logs.read(DEPLOYMENT, { limit: 5 })).toEqual({ records: records(0, 5), next: 5, end: false });
+    // `from` inside a chunk starts at that line, not the chunk's first.
+    expect(await store.logs.read(DEPLOYMENT, { from: 2, limit: 3 })).toEqual({ records: records(2, 5), next: 5, end: false });
+    expect(await store.logs.read(DEPLOYMENT, { from: 5 })).toEqual({ records: records(5, 7), next: 7, end: true });
+    expect(await store.logs.read(DEPLOYMENT, { from: 7 })).toEqual({ records: [], next: 7, end: true });
+    expect(await readAll(DEPLOYMENT, 2)).toEqual(records(0, 7));
+    for (const from of [-1, 1.5, NaN]) {
+      await expect(store.logs.read(DEPLOYMENT, { from })).rejects.toBeInstanceOf(ValidationError);
+    }
+  });
+
+  test('a deployment reads only its own log', async () => {
     const other = depId(2);
-    await store.logs.append(chunk(0, 'mine'));
-    await store.logs.append(chunk(0, 'theirs', other));
-    await store.logs.append(chunk(1, 'theirs', other));
-    expect(await store.logs.read(DEPLOYMENT)).toEqual([chunk(0, 'mine')]);
-    expect((await store.logs.read(other)).map(c => c.lines[0].text)).toEqual(['theirs', 'theirs']);
-    expect(await store.logs.read(depId(3))).toEqual([]);
+    await store.deployments.create(queuedDeployment(other, 'shop', 'dev'));
+    await store.logs.ingest(DEPLOYMENT, [record(0, 'mine')]);
+    await store.logs.ingest(other, [record(0, 'theirs'), record(1, 'theirs')]);
+    expect(await readAll()).toEqual([record(0, 'mine')]);
+    expect((await readAll(other)).map(r => r.text)).toEqual(['theirs', 'theirs']);
   });
 
-  test('appending a seq twice is a duplicate and the first content is kept', async () => {
-    expect(await store.logs.append(chunk(0, 'first'))).toBe('written');
-    expect(await store.logs.append(chunk(0, 'second'))).toBe('duplicate');
-    expect(await store.logs.read(DEPLOYMENT)).toEqual([chunk(0, 'first')]);
+  test('big batches are split into chunks under the item limit; multi-byte text counts in bytes', async () => {
+    const wide = Array.from({ length: 300 }, (_, seq) => record(seq, `${'é'.repeat(2000)} ${seq}`));
+    await store.logs.ingest(DEPLOYMENT, wide);
+    const { chunks } = await items();
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const chunk of chunks) expect(Buffer.byteLength(chunk.lines as string)).toBeLessThanOrEqual(MAX_CHUNK_BYTES);
+    expect(await readAll()).toEqual(wide);
   });
 
-  test('concurrent appends of one seq: exactly one is written', async () => {
-    const results = await Promise.all(['a', 'b', 'c', 'd'].map(text => store.logs.append(chunk(0, text))));
-    expect(results.filter(r => r === 'written')).toHaveLength(1);
-    const written = ['a', 'b', 'c', 'd'][results.indexOf('written')];
-    expect(await store.logs.read(DEPLOYMENT)).toEqual([chunk(0, written)]);
+  test('the expiry is stored as the TTL attribute of chunks and head but never returned', async () => {
+    await store.logs.ingest(DEPLOYMENT, records(0, 2), { expiresAt: 1_900_000_000 });
+    const { head, chunks } = await items();
+    expect(head?.[TTL_ATTRIBUTE]).toBe(1_900_000_000);
+    expect(chunks[0][TTL_ATTRIBUTE]).toBe(1_900_000_000);
+    expect(await readAll()).toEqual(records(0, 2));
   });
 
-  test('a chunk over 64 KiB is a ValidationError and nothing is written; one just under fits', async () => {
-    const line = (text: string): LogChunk => ({ deploymentId: DEPLOYMENT, seq: 0, lines: [{ at: '2026-03-01T12:00:00.000Z', stream: 'stdout', text }] });
-    const overhead = Buffer.byteLength(JSON.stringify(line('').lines));
-    await expect(store.logs.append(line('x'.repeat(MAX_CHUNK_BYTES - overhead + 1)))).rejects.toBeInstanceOf(ValidationError);
-    // Multi-byte characters count in bytes, not characters.
-    await expect(store.logs.append(line('é'.repeat(Math.ceil(MAX_CHUNK_BYTES / 2))))).rejects.toBeInstanceOf(ValidationError);
-    expect(await store.logs.read(DEPLOYMENT)).toEqual([]);
-
-    const fits = line('x'.repeat(MAX_CHUNK_BYTES - overhead));
-    expect(await store.logs.append(fits)).toBe('written');
-    expect(await store.logs.read(DEPLOYMENT)).toEqual([fits]);
+  test('phase markers become phase records on the deployment, in start order, the end completing the start', async () => {
+    await store.logs.ingest(DEPLOYMENT, [marker(0, 'clone', 'start'), record(1)]);
+    expect((await store.deployments.get(DEPLOYMENT))?.phases).toEqual([
+      { phase: 'clone', startedAt: new Date(T0).toISOString(), outcome: 'running' },
+    ]);
+    await store.logs.ingest(DEPLOYMENT, [marker(2, 'clone', 'end', 2), marker(3, 'install', 'start'), record(4), marker(5, 'install', 'end', 2)]);
+    const phases = (await store.deployments.get(DEPLOYMENT))?.phases;
+    expect(phases).toEqual([
+      { phase: 'clone', startedAt: new Date(T0).toISOString(), endedAt: new Date(T0 + 2).toISOString(), durationMs: 2, outcome: 'succeeded', detail: 'ok' },
+      { phase: 'install', startedAt: new Date(T0 + 3).toISOString(), endedAt: new Date(T0 + 5).toISOString(), durationMs: 2, outcome: 'succeeded', detail: 'ok' },
+    ]);
+    // A marker printed by the app (stdout) is an ordinary line, not a phase.
+    await store.logs.ingest(DEPLOYMENT, [{ ...marker(6, 'clone', 'start'), stream: 'stdout' }]);
+    expect((await store.deployments.get(DEPLOYMENT))?.phases).toEqual(phases);
   });
 
-  test.each([-1, 1.5, NaN, Infinity, 10 ** 10])('seq %p is a ValidationError', async seq => {
-    await expect(store.logs.append(chunk(seq))).rejects.toBeInstanceOf(ValidationError);
-    expect(await store.logs.read(DEPLOYMENT)).toEqual([]);
-  });
+  test('100k lines from two interleaved paths, with duplicates and out-of-order batches: stored once each, in order, none missing', async () => {
+    const all = records(0, 100_000);
+    // The live path: batches of up to MAX_LIVE_BATCH in order, but a few lost and some repeated.
+    const live = batches(all, MAX_LIVE_BATCH, 7).filter((_, i) => i % 17 !== 3);
+    live.push(...live.filter((_, i) => i % 11 === 0));
+    // The archive path: everything, in bigger batches (subscription deliveries), out of order.
+    const archive = shuffled(batches(all, 5 * MAX_LIVE_BATCH, 11), 5);
+    // Both paths at once, with concurrent callers, like concurrent Lambda invocations.
+    const queue = shuffled([...live, ...archive], 3);
+    const workers = Array.from({ length: 3 }, async () => {
+      for (let batch = queue.pop(); batch; batch = queue.pop()) await store.logs.ingest(DEPLOYMENT, batch);
+    });
+    await Promise.all(workers);
 
-  test('an afterSeq that is not an integer is a ValidationError, not a silently skipped range', async () => {
-    for (const seq of [0, 1, 2, 3, 10, 11]) await store.logs.append(chunk(seq));
-    for (const afterSeq of [1.5, NaN]) {
-      await expect(store.logs.read(DEPLOYMENT, { afterSeq })).rejects.toBeInstanceOf(ValidationError);
+    const stored = await readAll();
+    expect(stored.length).toBe(all.length);
+    expect(stored).toEqual(all);
+    const { head, chunks, held } = await items();
+    expect(head?.next).toBe(100_000);
+    expect(held).toEqual([]);
+    // Chunks tile the log exactly: no overlap, no gap.
+    const spans = chunks.map(chunk => [chunk.first as number, chunk.last as number]).sort((a, b) => a[0] - b[0]);
+    spans.forEach(([first], i) => expect(first).toBe(i === 0 ? 0 : spans[i - 1][1] + 1));
+  }, 300_000);
+
+  test('a hold racing the commit that fills its gap is never stranded', async () => {
+    for (let round = 0; round < 20; round++) {
+      const base = round * 20;
+      await Promise.all([
+        store.logs.ingest(DEPLOYMENT, records(base + 10, base + 20)),
+        store.logs.ingest(DEPLOYMENT, records(base, base + 10)),
+      ]);
+      expect((await store.logs.read(DEPLOYMENT, { from: base })).next).toBe(base + 20);
     }
-    // Any integer works; below zero means from the start.
-    expect((await store.logs.read(DEPLOYMENT, { afterSeq: -1 })).map(c => c.seq)).toEqual([0, 1, 2, 3, 10, 11]);
-    expect((await store.logs.read(DEPLOYMENT, { afterSeq: 3 })).map(c => c.seq)).toEqual([10, 11]);
-  });
+    expect(await readAll()).toEqual(records(0, 400));
+  }, 120_000);
 
-  test('the optional expiry is stored as the TTL attribute but never returned', async () => {
-    await store.logs.append(chunk(0), 1_900_000_000);
-    await store.logs.append(chunk(1));
-    expect(await store.logs.read(DEPLOYMENT)).toEqual([chunk(0), chunk(1)]);
-    const raw = async (seq: number) => (await ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: keys.logChunk(DEPLOYMENT, seq) }))).Item;
-    expect((await raw(0))?.[TTL_ATTRIBUTE]).toBe(1_900_000_000);
-    expect(await raw(1)).not.toHaveProperty(TTL_ATTRIBUTE);
+  test('the deployment item keeps its phases when other writes touch it', async () => {
+    await store.logs.ingest(DEPLOYMENT, [marker(0, 'clone', 'start')]);
+    await store.deployments.transition(DEPLOYMENT, 'running');
+    const raw = (await ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: keys.deployment(DEPLOYMENT) }))).Item;
+    expect(raw?.[keys.phaseAttribute('clone')]).toMatchObject({ outcome: 'running' });
+    expect((await store.deployments.get(DEPLOYMENT))).toMatchObject({ status: 'running', phases: [{ phase: 'clone' }] });
   });
 });

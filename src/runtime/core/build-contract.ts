@@ -19,6 +19,8 @@ export const BUILD_SETTINGS = {
   installation: 'TRELLIS_INSTALLATION',
   /** Local mode and tests only: clone from here instead of https://github.com/<repository>. */
   gitUrl: 'TRELLIS_GIT_URL',
+  /** The log-ingest function the builder sends live batches to; absent = archive path only. */
+  logIngestFunction: 'TRELLIS_LOG_INGEST_FUNCTION',
 } as const;
 
 export type BuildParameters = { readonly [K in keyof typeof BUILD_PARAMETERS]: string };
@@ -47,13 +49,19 @@ export function formatPhaseMarker(marker: PhaseMarker): string {
 }
 
 const PHASES: readonly BuildPhase[] = ['prepare', 'clone', 'detect', 'install', 'test', 'build', 'deploy', 'remove', 'health'];
+const OUTCOMES: readonly PhaseOutcome[] = ['succeeded', 'failed', 'skipped'];
 
 /** The marker on this line, or undefined for an ordinary line (or a forged, malformed one). */
 export function parsePhaseMarker(line: string): PhaseMarker | undefined {
   if (!line.startsWith(PHASE_MARKER_PREFIX)) return undefined;
   try {
     const value = JSON.parse(line.slice(PHASE_MARKER_PREFIX.length));
-    if (!PHASES.includes(value?.phase) || (value.event !== 'start' && value.event !== 'end') || typeof value.at !== 'string') return undefined;
+    if (!PHASES.includes(value?.phase) || (value.event !== 'start' && value.event !== 'end')) return undefined;
+    if (typeof value.at !== 'string' || Number.isNaN(Date.parse(value.at))) return undefined;
+    const duration = value.durationMs;
+    if (duration !== undefined && !(typeof duration === 'number' && Number.isSafeInteger(duration) && duration >= 0)) return undefined;
+    if (value.outcome !== undefined && !OUTCOMES.includes(value.outcome)) return undefined;
+    if (value.detail !== undefined && typeof value.detail !== 'string') return undefined;
     return value as PhaseMarker;
   } catch {
     return undefined;

@@ -33,6 +33,16 @@ export class NotFoundError extends TrellisError {
   readonly code = 'not_found';
 }
 
+/** No credentials, or credentials that do not verify. */
+export class UnauthorizedError extends TrellisError {
+  readonly code = 'unauthorized';
+}
+
+/** Known caller, not allowed to do this. */
+export class ForbiddenError extends TrellisError {
+  readonly code = 'forbidden';
+}
+
 /** A conditional write lost: the state moved on since it was read. */
 export class ConflictError extends TrellisError {
   readonly code = 'conflict';
@@ -46,6 +56,8 @@ export class IllegalTransitionError extends ConflictError {
 
 const HTTP_STATUS: Record<string, number> = {
   invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
 };

@@ -1,5 +1,6 @@
+import { Principal } from './access';
 import {
-  ApplicationConfig, Deployment, DeploymentStatus, EnvironmentRecord, LogChunk, Page, TransitionDetails,
+  ApplicationConfig, Deployment, DeploymentStatus, EnvironmentRecord, LogRecord, Page, TransitionDetails,
 } from './types';
 
 /**
@@ -56,11 +57,37 @@ export interface DeploymentStore {
   releaseEnvironment(application: string, environment: string, holder: string): Promise<{ next?: string }>;
 }
 
+/** What one ingest call achieved. */
+export interface LogIngestResult {
+  /** Records stored by this call, contiguous and in order: exactly what to fan out. */
+  readonly stored: readonly LogRecord[];
+  /** The next seq the log is waiting for (everything before it is stored). */
+  readonly next: number;
+  /** This call's records held back because an earlier seq is still missing; stored once the gap fills. */
+  readonly held: number;
+}
+
+export interface LogPage {
+  readonly records: readonly LogRecord[];
+  /** The seq to read from next. */
+  readonly next: number;
+  /** True when nothing after `next` is stored yet. */
+  readonly end: boolean;
+}
+
+/**
+ * A build's log: records stored once each, in seq order, whichever path delivered them and
+ * in whatever order. Storage is immutable chunks; nothing that grows is rewritten.
+ */
 export interface LogStore {
-  /** Write one chunk; a chunk with the same seq already written makes this a no-op. */
-  append(chunk: LogChunk, expiresAt?: number): Promise<'written' | 'duplicate'>;
-  /** Chunks in seq order, starting after `afterSeq`. */
-  read(deploymentId: string, options?: { afterSeq?: number; limit?: number }): Promise<LogChunk[]>;
+  /**
+   * Store what is new in `records` (any order, duplicates allowed). Records after a gap are
+   * held until the gap is filled by a later call. Phase markers among the stored records
+   * update the deployment's phases in the same write. Throws NotFoundError for an unknown deployment.
+   */
+  ingest(deploymentId: string, records: readonly LogRecord[], options?: { expiresAt?: number }): Promise<LogIngestResult>;
+  /** Stored records from seq `from` (default 0), at most `limit` lines (default and cap: a few thousand). */
+  read(deploymentId: string, options?: { from?: number; limit?: number }): Promise<LogPage>;
 }
 
 /** What a webhook delivery was, kept with its id (pull requests are recorded this way). */
@@ -82,12 +109,13 @@ export interface DeliveryStore {
 
 export interface Connection {
   readonly connectionId: string;
-  /** Who opened it (user id from the authorizer). */
-  readonly principal: string;
+  /** Who opened it, as authenticated at connect. */
+  readonly principal: Principal;
 }
 
 export interface ConnectionStore {
   put(connection: Connection, expiresAt: number): Promise<void>;
+  get(connectionId: string): Promise<Connection | undefined>;
   /** Removes the connection and every subscription it holds. */
   remove(connectionId: string): Promise<void>;
   subscribe(connectionId: string, deploymentId: string, expiresAt: number): Promise<void>;

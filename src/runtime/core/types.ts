@@ -103,6 +103,8 @@ export interface Deployment {
   readonly updatedAt: string;
   readonly startedAt?: string;
   readonly finishedAt?: string;
+  /** Phases in the order they started, as far as the log has been stored. */
+  readonly phases?: readonly PhaseRecord[];
 }
 
 /** Fields a status transition may set alongside the status. */
@@ -111,6 +113,7 @@ export interface TransitionDetails {
   readonly taskId?: string;
 }
 
+/** `system` lines are the builder's own (phase markers); only it can write them. */
 export type LogStream = 'stdout' | 'stderr' | 'system';
 
 export interface LogLine {
@@ -120,11 +123,23 @@ export interface LogLine {
   readonly text: string;
 }
 
-/** An ordered, immutable batch of log lines; `seq` is per deployment and gap-free. */
-export interface LogChunk {
-  readonly deploymentId: string;
+/**
+ * One line of a build's log with its place in it: `seq` counts from 0 per deployment
+ * without gaps, so the live path and the archive path give one ordered copy.
+ */
+export interface LogRecord extends LogLine {
   readonly seq: number;
-  readonly lines: readonly LogLine[];
+}
+
+/** What a phase of a build did, kept on the deployment (built from the phase markers). */
+export interface PhaseRecord {
+  readonly phase: string;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+  /** `running` until the end marker is stored. */
+  readonly outcome: 'running' | 'succeeded' | 'failed' | 'skipped';
+  readonly detail?: string;
 }
 
 export interface Page<T> {

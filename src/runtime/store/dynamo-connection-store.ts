@@ -1,5 +1,5 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { TableContext, queryAll } from './table-context';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { TableContext, queryAll, withoutKeys } from './table-context';
 import { GSI1, keys } from './table-schema';
 import { Connection, ConnectionStore } from '../core/ports';
 
@@ -16,6 +16,12 @@ export class DynamoConnectionStore implements ConnectionStore {
       TableName: this.ctx.tableName,
       Item: { ...keys.connection(connection.connectionId), entity: 'connection', ...connection, expiresAt },
     }));
+  }
+
+  async get(connectionId: string): Promise<Connection | undefined> {
+    const key = keys.connection(connectionId);
+    const result = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.tableName, Key: key, ConsistentRead: true }));
+    return result.Item ? withoutKeys<Connection>(result.Item) : undefined;
   }
 
   async remove(connectionId: string): Promise<void> {

@@ -6,7 +6,7 @@ import { isNewer } from '../core/deployment-ids';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
 import { Claim, Clock, DeploymentStore, systemClock } from '../core/ports';
 import { allowedSources, isTerminal } from '../core/state-machine';
-import { Deployment, DeploymentStatus, Page, TransitionDetails } from '../core/types';
+import { Deployment, DeploymentStatus, Page, PhaseRecord, TransitionDetails } from '../core/types';
 
 const ENTITY = 'deployment';
 const DEFAULT_PAGE = 20;
@@ -39,7 +39,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
 
   async get(id: string): Promise<Deployment | undefined> {
     const result = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.deployment(id), ConsistentRead: true }));
-    return result.Item ? withoutKeys<Deployment>(result.Item) : undefined;
+    return result.Item ? deploymentFromItem(result.Item) : undefined;
   }
 
   async listByEnvironment(application: string, environment: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<Deployment>> {
@@ -55,7 +55,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
       ExclusiveStartKey: decodeCursor(options.cursor, { GSI1PK }, INDEX_KEY_NAMES),
     }));
     return {
-      items: (result.Items ?? []).map(item => withoutKeys<Deployment>(item)),
+      items: (result.Items ?? []).map(item => deploymentFromItem(item)),
       cursor: encodeCursor(result.LastEvaluatedKey),
     };
   }
@@ -82,7 +82,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }));
-      return withoutKeys<Deployment>(result.Attributes!);
+      return deploymentFromItem(result.Attributes!);
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
       throw await this.refusal(id, to);
@@ -189,4 +189,18 @@ export class DynamoDeploymentStore implements DeploymentStore {
       throw error;
     }
   }
+}
+
+const PHASE_PREFIX = keys.phaseAttribute('');
+
+/** A deployment item as core sees it: phase attributes gathered into `phases`, in start order. */
+function deploymentFromItem(item: Record<string, unknown>): Deployment {
+  const fields: Record<string, unknown> = {};
+  const phases: PhaseRecord[] = [];
+  for (const [name, value] of Object.entries(withoutKeys<Record<string, unknown>>(item))) {
+    if (name.startsWith(PHASE_PREFIX)) phases.push(value as PhaseRecord);
+    else fields[name] = value;
+  }
+  phases.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  return (phases.length > 0 ? { ...fields, phases } : fields) as unknown as Deployment;
 }

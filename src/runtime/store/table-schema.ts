@@ -11,6 +11,12 @@ export const GSI1_SORT_KEY = 'GSI1SK';
 export const TTL_ATTRIBUTE = 'expiresAt';
 
 const SEQ_DIGITS = 10;
+export const MAX_SEQ = 10 ** SEQ_DIGITS - 1;
+
+/** Zero-padded, so string order of sort keys is numeric order. */
+function padSeq(seq: number): string {
+  return String(seq).padStart(SEQ_DIGITS, '0');
+}
 
 export const keys = {
   // All configuration shares one small partition: listing every app with its
@@ -20,10 +26,21 @@ export const keys = {
   environmentsOf: (app: string) => ({ PK: 'CONFIG', SK_PREFIX: `APP#${app}#ENV#` }),
   environment: (app: string, env: string) => ({ PK: 'CONFIG', SK: `APP#${app}#ENV#${env}` }),
   deployment: (id: string) => ({ PK: `DEP#${id}`, SK: 'DEP' }),
+  /** Attribute of the deployment item holding one phase record (top level: no map to create first). */
+  phaseAttribute: (phase: string) => `phase#${phase}`,
   deploymentsOf: (app: string, env: string) => ({ GSI1PK: `ENV#${app}#${env}` }),
   deploymentIndex: (app: string, env: string, id: string) => ({ GSI1PK: `ENV#${app}#${env}`, GSI1SK: `DEP#${id}` }),
-  logChunk: (deploymentId: string, seq: number) => ({ PK: `LOG#${deploymentId}`, SK: `CHUNK#${String(seq).padStart(SEQ_DIGITS, '0')}` }),
-  logChunksOf: (deploymentId: string) => ({ PK: `LOG#${deploymentId}`, SK_PREFIX: 'CHUNK#' }),
+  // A build's log: the head says which seq comes next; chunks are keyed by their last seq
+  // (so the chunk holding seq n is the first with a key >= n); held items wait for a gap.
+  logHead: (deploymentId: string) => ({ PK: `LOG#${deploymentId}`, SK: 'HEAD' }),
+  logChunk: (deploymentId: string, lastSeq: number) => ({ PK: `LOG#${deploymentId}`, SK: `CHUNK#${padSeq(lastSeq)}` }),
+  lastLogChunk: (deploymentId: string) => ({ PK: `LOG#${deploymentId}`, SK: `CHUNK#${padSeq(MAX_SEQ)}` }),
+  heldLogs: (deploymentId: string, firstSeq: number, lastSeq: number) => ({ PK: `LOG#${deploymentId}`, SK: `HELD#${padSeq(firstSeq)}#${padSeq(lastSeq)}` }),
+  // HEAD sorts right before HELD#, and held items sort by their first seq: one query reads
+  // the head and the held items that start at or before a seq.
+  logHeadKey: 'HEAD',
+  heldStartingFrom: (firstSeq: number) => `HELD#${padSeq(firstSeq)}#`,
+  heldStartingUpTo: (firstSeq: number) => `HELD#${padSeq(firstSeq)}#~`,
   delivery: (id: string) => ({ PK: `DELIVERY#${id}`, SK: 'DELIVERY' }),
   connection: (id: string) => ({ PK: `CONN#${id}`, SK: 'CONN' }),
   subscription: (connectionId: string, deploymentId: string) => ({
@@ -36,7 +53,6 @@ export const keys = {
   subscriptionsOfConnection: (connectionId: string) => ({ GSI1PK: `CONN#${connectionId}` }),
 };
 
-export const MAX_SEQ = 10 ** SEQ_DIGITS - 1;
 
 /** The key schema as a CreateTable input, for DynamoDB Local; the construct mirrors it. */
 export function createTableInput(tableName: string) {

@@ -1,0 +1,54 @@
+import { LiveLogSender, SendLiveBatch } from './live-log';
+import { LogRecorder, UNKNOWN_DEPLOYMENT, logDeploymentId } from './log-recorder';
+import { ParameterEnv } from './params';
+import { BUILD_SETTINGS } from '../runtime/core/build-contract';
+import { maskCredentials } from '../runtime/core/credential-patterns';
+import { Clock } from '../runtime/core/ports';
+
+/** How long the builder waits for the live path before it exits. */
+export const LIVE_CLOSE_TIMEOUT_MS = 3000;
+
+export interface BuildLogOptions {
+  /** Where each JSON line goes: stdout in the container. */
+  readonly sink: (line: string) => void;
+  readonly clock: Clock;
+  /** The live path's sender for the configured ingest function (Lambda Invoke in the container). */
+  readonly sendTo: (functionName: string) => SendLiveBatch;
+}
+
+/** The build's log: the recorder every line goes through, and what to do before exiting. */
+export interface BuildLog {
+  readonly output: LogRecorder;
+  /** Send what the live path still holds (waiting at most `timeoutMs`); note on the log what it missed. */
+  finish(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Records for the deployment in the build parameters ('unknown' before they are known to be
+ * valid), on the archive path always and on the live path when the task definition names
+ * an ingest function and the deployment id is valid.
+ */
+export function openBuildLog(env: ParameterEnv, options: BuildLogOptions): BuildLog {
+  const deploymentId = logDeploymentId(env);
+  const functionName = env[BUILD_SETTINGS.logIngestFunction];
+  const live = functionName && deploymentId !== UNKNOWN_DEPLOYMENT
+    ? new LiveLogSender({ deploymentId, send: options.sendTo(functionName) })
+    : undefined;
+  const output = new LogRecorder(deploymentId, options.sink, options.clock, live);
+  return {
+    output,
+    finish: async (timeoutMs = LIVE_CLOSE_TIMEOUT_MS) => {
+      if (!live) return;
+      const stats = await live.close(timeoutMs);
+      const missed = stats.failedRecords + stats.droppedRecords + stats.unconfirmedRecords;
+      if (missed === 0) return;
+      const reasons = [
+        stats.failedBatches > 0 && `${stats.failedBatches} ${stats.failedBatches === 1 ? 'send' : 'sends'} failed, first: ${maskCredentials((stats.firstError ?? '').replace(/\s+/g, ' ').slice(0, 300))}`,
+        stats.unconfirmedRecords > 0 && 'the last send was unanswered at exit',
+        stats.droppedRecords > 0 && `${stats.droppedRecords} not sent in time`,
+      ].filter(Boolean);
+      // After close this line goes to the archive only, like the records it counts.
+      output.write(`warning: ${missed} of ${output.count} log lines were not sent live (${reasons.join('; ')}); the log is complete once the archive has them`, 'stderr');
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { JwtAuthenticator } from './jwt-authenticator';
+import { Authenticator } from '../core/access';
+import { UnauthorizedError } from '../core/errors';
+import { LOG_SETTINGS } from '../logs/settings';
+
+/** Without an identity provider nobody is let in: fail closed. */
+export const refuseEveryone: Authenticator = {
+  authenticate: async () => {
+    throw new UnauthorizedError('no identity provider is configured for this installation');
+  },
+};
+
+export function authenticatorFromEnvironment(env: NodeJS.ProcessEnv = process.env): Authenticator {
+  const issuer = env[LOG_SETTINGS.authIssuer];
+  const audiences = (env[LOG_SETTINGS.authAudience] ?? '').split(',').map(value => value.trim()).filter(Boolean);
+  if (!issuer || audiences.length === 0) return refuseEveryone;
+  return new JwtAuthenticator({ issuer, audiences, jwksUrl: env[LOG_SETTINGS.authJwksUrl] || undefined });
+}
