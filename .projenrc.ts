@@ -112,6 +112,10 @@ for (const task of project.tasks.all.filter(t => t.name.startsWith('bundle:') &&
   });
 }
 
+// projen ignores every `logs` folder; src/runtime/logs and test/logs are code. Only the top-level one is output.
+project.gitignore.removePatterns('logs');
+project.gitignore.exclude('/logs/');
+
 for (const pattern of ['/bench/', '/docs/', '/examples/', '/.ci/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
