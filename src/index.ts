@@ -6,3 +6,4 @@ export * from './constructs/webhook-ingest';
 export * from './constructs/deploy-framework';
 export * from './constructs/build-server';
 export * from './constructs/log-stream';
+export * from './constructs/dashboard';

@@ -1,8 +1,9 @@
 import { LiveLogSender, SendLiveBatch } from './live-log';
 import { LogRecorder, UNKNOWN_DEPLOYMENT, logDeploymentId } from './log-recorder';
 import { ParameterEnv } from './params';
-import { BUILD_SETTINGS } from '../runtime/core/build-contract';
+import { BUILDER_EXIT, BUILD_SETTINGS } from '../runtime/core/build-contract';
 import { maskCredentials } from '../runtime/core/credential-patterns';
+import { errorMessage } from '../runtime/core/errors';
 import { Clock } from '../runtime/core/ports';
 
 /** How long the builder waits for the live path before it exits. */
@@ -51,4 +52,21 @@ export function openBuildLog(env: ParameterEnv, options: BuildLogOptions): Build
       output.write(`warning: ${missed} of ${output.count} log lines were not sent live (${reasons.join('; ')}); the log is complete once the archive has them`, 'stderr');
     },
   };
+}
+
+/**
+ * The end of a builder program (the container's and local mode's): run `main`, record a crash,
+ * send what the live path holds, wait until stdout is written, exit with the code.
+ */
+export function runToExit(log: BuildLog, main: () => Promise<number>): void {
+  const exit = async (code: number): Promise<never> => {
+    await log.finish();
+    // stdout is a pipe: writes still queued when process.exit runs would be lost from the log.
+    await new Promise<void>(resolve => process.stdout.write('', () => resolve()));
+    process.exit(code);
+  };
+  main().then(exit, error => {
+    log.output.write(maskCredentials(`error: the builder crashed: ${errorMessage(error).replace(/\s+/g, ' ')}`), 'stderr');
+    return exit(BUILDER_EXIT.failed);
+  });
 }

@@ -1,13 +1,11 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { openBuildLog } from './build-log';
+import { openBuildLog, runToExit } from './build-log';
 import { AssumeRole, AssumeRoleCredentialSource, sessionNameFor } from './credentials';
 import { lambdaIngest } from './lambda-ingest';
 import { runBuild } from './run-build';
 import { SecretsManagerSource } from '../runtime/aws/secrets-manager-source';
 import { BUILD_PARAMETERS, BUILD_SETTINGS, BUILDER_EXIT } from '../runtime/core/build-contract';
-import { maskCredentials } from '../runtime/core/credential-patterns';
-import { errorMessage } from '../runtime/core/errors';
 import { systemClock } from '../runtime/core/ports';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
 import { tableContext } from '../runtime/store/table-context';
@@ -60,15 +58,4 @@ async function main(): Promise<number> {
   });
 }
 
-async function exit(code: number): Promise<never> {
-  await log.finish();
-  process.exit(code);
-}
-
-main().then(
-  code => exit(code),
-  error => {
-    output.write(maskCredentials(`error: the builder crashed: ${errorMessage(error).replace(/\s+/g, ' ')}`), 'stderr');
-    return exit(BUILDER_EXIT.failed);
-  },
-);
+runToExit(log, main);

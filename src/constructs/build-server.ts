@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
-import { FUNCTION_REASONS, acknowledge } from './private/acknowledge';
+import { FUNCTION_REASONS, RUN_BUILDS_WILDCARDS, acknowledge } from './private/acknowledge';
 import { RUNNER_SETTINGS } from '../runtime/aws/ecs-task-runner';
 import { BUILD_SETTINGS, secretNames } from '../runtime/core/build-contract';
 import { FinalizerFunction } from '../runtime/handlers/finalizer-function';
@@ -86,6 +86,8 @@ export class BuildServer extends Construct {
   public readonly finalizer: lambda.IFunction;
 
   private readonly deployRoleArns: string[] = [];
+  private readonly runnerEnvironment: Record<string, string>;
+  private readonly runnerStatements: iam.PolicyStatement[];
   private readonly container: ecs.ContainerDefinition;
   private liveLogFunction?: lambda.IFunction;
 
@@ -202,29 +204,44 @@ export class BuildServer extends Construct {
       targets: [new targets.LambdaFunction(finalizer, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
     });
 
-    for (const fn of [launcher, finalizer]) {
-      props.table.grantReadWriteData(fn);
-      fn.addToRolePolicy(new iam.PolicyStatement({
+    this.runnerEnvironment = runnerEnvironment;
+    this.runnerStatements = [
+      new iam.PolicyStatement({
         actions: ['ecs:RunTask'],
         resources: [taskDefinition.taskDefinitionArn],
         conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
-      }));
-      fn.addToRolePolicy(new iam.PolicyStatement({
+      }),
+      new iam.PolicyStatement({
         actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
         resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` })],
-      }));
-      fn.addToRolePolicy(new iam.PolicyStatement({
+      }),
+      new iam.PolicyStatement({
         actions: ['iam:PassRole'],
         resources: [taskRole.roleArn, taskDefinition.obtainExecutionRole().roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }));
+      }),
+    ];
+    for (const fn of [launcher, finalizer]) {
+      props.table.grantReadWriteData(fn);
+      this.grantRunBuilds(fn);
       acknowledge(fn, {
         ...FUNCTION_REASONS,
-        IAM5: 'wildcards: tasks of this cluster only (task ids are not known in advance), and the table\'s own indexes',
+        IAM5: `wildcards: ${RUN_BUILDS_WILDCARDS}, and the table's own indexes`,
       });
     }
     this.launcher = launcher;
     this.finalizer = finalizer;
+  }
+
+  /**
+   * Let a function start, stop and describe build tasks through core's TaskRunner (the
+   * launcher, the finalizer, and the dashboard's API for cancel): the runner's settings in its
+   * environment, RunTask of this task definition on this cluster, Stop/Describe of this
+   * cluster's tasks, and passing the task's roles to ECS. Nothing else.
+   */
+  public grantRunBuilds(fn: lambda.Function): void {
+    for (const [name, value] of Object.entries(this.runnerEnvironment)) fn.addEnvironment(name, value);
+    for (const statement of this.runnerStatements) fn.addToRolePolicy(statement);
   }
 
   /**

@@ -8,6 +8,7 @@ import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
 import { FUNCTION_REASONS, acknowledge } from './private/acknowledge';
+import { urlProblem } from './private/dashboard-web';
 import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
 import { LogIngestFunction } from '../runtime/handlers/log-ingest-function';
 import { LogSocketFunction } from '../runtime/handlers/log-socket-function';
@@ -42,7 +43,7 @@ export class WebSocketAuthentication {
    */
   public static jwt(options: JwtAuthenticationOptions): WebSocketAuthentication {
     const issues: ValidationIssue[] = [];
-    const issuerProblem = httpsUrlProblem(options.issuer);
+    const issuerProblem = urlProblem(options.issuer);
     if (issuerProblem) issues.push({ path: 'issuer', message: issuerProblem });
     if (options.audiences.length === 0) issues.push({ path: 'audiences', message: 'give at least one accepted audience (an app client id)' });
     options.audiences.forEach((audience, index) => {
@@ -52,7 +53,7 @@ export class WebSocketAuthentication {
         issues.push({ path: `audiences[${index}]`, message: `'${audience}' must be a non-empty value without commas` });
       }
     });
-    const jwksProblem = options.jwksUrl === undefined ? undefined : httpsUrlProblem(options.jwksUrl);
+    const jwksProblem = options.jwksUrl === undefined ? undefined : urlProblem(options.jwksUrl);
     if (jwksProblem) issues.push({ path: 'jwksUrl', message: jwksProblem });
     if (issues.length > 0) {
       const error = new ValidationError(issues);
@@ -235,18 +236,4 @@ export class LogStream extends Construct {
     }
     return String(days);
   }
-}
-
-/** Why `value` is not an https URL without query or fragment (tokens are not checked). */
-function httpsUrlProblem(value: string): string | undefined {
-  if (Token.isUnresolved(value)) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `'${value}' is not a URL`;
-  }
-  if (url.protocol !== 'https:') return `'${value}' must be an https URL`;
-  if (url.search || url.hash || value.includes('?') || value.includes('#')) return `'${value}' must not have a query or fragment`;
-  return undefined;
 }

@@ -1,8 +1,9 @@
-import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BuildServer, BuildSettings } from './build-server';
 import { ConfigurationWriter } from './configuration-writer';
+import { Dashboard, DashboardOptions } from './dashboard';
 import { ApplicationOptions, defaultEnvironments } from './environment';
 import { EnvironmentTable, EnvironmentTableProps } from './environment-table';
 import { LogStream, WebSocketAuthentication } from './log-stream';
@@ -53,9 +54,15 @@ export interface TrellisPipelineProps {
 
   /**
    * Who may watch build logs live over the WebSocket API.
-   * @default - no identity provider: every live log connection is refused
+   * @default - the dashboard's identity: the same users, with the same tokens
    */
   readonly webSocketAuthentication?: WebSocketAuthentication;
+
+  /**
+   * The dashboard's identity provider and extra redirect URLs.
+   * @default - a Cognito user pool created for this installation (`DashboardIdentity.cognito()`)
+   */
+  readonly dashboard?: DashboardOptions;
 }
 
 /**
@@ -72,6 +79,8 @@ export class TrellisPipeline extends Construct {
   public readonly buildServer: BuildServer;
   /** Build logs: ingestion, storage and the live WebSocket API. */
   public readonly logs: LogStream;
+  /** The web dashboard and the control API. */
+  public readonly dashboard: Dashboard;
   /** Secrets of this installation are under `trellis/<installationName>/`. */
   public readonly installationName: string;
 
@@ -94,13 +103,32 @@ export class TrellisPipeline extends Construct {
       queue: this.webhook.queue,
       installationName: this.installationName,
     });
+    // The dashboard needs the live log URL and the live logs accept the dashboard's tokens:
+    // the token settings are read from the dashboard when the template is written.
+    let dashboard: Dashboard | undefined;
+    const fromDashboard = (read: (auth: WebSocketAuthentication) => string) =>
+      Lazy.string({ produce: () => read(dashboard!.webSocketAuthentication) });
     this.logs = new LogStream(this, 'Logs', {
       table: this.table,
       logGroup: this.buildServer.logGroup,
       logRetention: props.logRetention,
-      authentication: props.webSocketAuthentication,
+      authentication: props.webSocketAuthentication ?? WebSocketAuthentication.jwt({
+        issuer: fromDashboard(auth => auth.issuer),
+        audiences: [fromDashboard(auth => auth.audiences.join(','))],
+        jwksUrl: fromDashboard(auth => auth.jwksUrl ?? `${auth.issuer}/.well-known/jwks.json`),
+      }),
     });
     this.buildServer.sendLiveLogsTo(this.logs.ingestFunction);
+    dashboard = new Dashboard(this, 'Dashboard', {
+      ...props.dashboard,
+      table: this.table,
+      queue: this.webhook.queue,
+      installationName: this.installationName,
+      webSocketUrl: this.logs.webSocketUrl,
+    });
+    this.dashboard = dashboard;
+    // Cancel stops a running build and may start the next waiting one.
+    this.buildServer.grantRunBuilds(dashboard.apiFunction);
     for (const app of props.applications ?? []) this.addApplication(app);
     new ConfigurationWriter(this, 'Configuration', {
       table: this.table,

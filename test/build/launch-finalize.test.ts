@@ -72,6 +72,38 @@ describe('launcher and finalizer (DynamoDB Local, fake ECS)', () => {
     expect((await store.config.getEnvironment('shop', 'dev'))!.lockHolder).toBeUndefined();
   });
 
+  test('a succeeded deploy becomes the current version; a failed one leaves it; a teardown clears it', async () => {
+    const current = async () => {
+      const env = await store.config.getEnvironment('shop', 'dev');
+      return { deploymentId: env?.currentDeploymentId, commit: env?.currentCommit };
+    };
+    const good = await queue(1);
+    await launchQueued(good.id, deps());
+    await stop(good.id, 0);
+    expect(await current()).toEqual({ deploymentId: good.id, commit: COMMIT(1) });
+
+    const bad = await queue(2);
+    await launchQueued(bad.id, deps());
+    await stop(bad.id, 1);
+    expect(await current()).toEqual({ deploymentId: good.id, commit: COMMIT(1) });
+
+    // A version that succeeds while another waits becomes current in the same write that hands over the lock.
+    const next = await queue(3);
+    await launchQueued(next.id, deps());
+    const waiting = await queue(4);
+    await launchQueued(waiting.id, deps());
+    expect((await stop(next.id, 0)).next).toMatchObject({ outcome: 'started', deploymentId: waiting.id });
+    expect(await current()).toEqual({ deploymentId: next.id, commit: COMMIT(3) });
+    await stop(waiting.id, 0);
+
+    const teardown = await new DeploymentScheduler(store, clock).create({
+      application: 'shop', environment: 'dev', action: 'teardown', commit: COMMIT(4), trigger: { kind: 'manual', actor: 'carol' },
+    });
+    await launchQueued(teardown.id, deps());
+    await stop(teardown.id, 0);
+    expect(await current()).toEqual({ deploymentId: undefined, commit: undefined });
+  });
+
   test('exit code 1 → failed with the reason; exit 2 says the input was invalid', async () => {
     const a = await queue(1);
     await launchQueued(a.id, deps());

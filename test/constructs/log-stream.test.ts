@@ -110,8 +110,11 @@ describe('LogStream', () => {
   });
 
   test('without authentication no auth settings are set (the handler refuses every connection); retention defaults to 90 days', () => {
-    const { template } = synth();
-    for (const prefix of [INGEST, SOCKET]) {
+    // A LogStream on its own: TrellisPipeline always passes its dashboard's identity.
+    const stack = newStack();
+    new LogStream(stack, 'Logs', { table: new EnvironmentTable(stack, 'Table'), logGroup: new logs.LogGroup(stack, 'BuildLogs') });
+    const template = Template.fromStack(stack);
+    for (const prefix of ['LogsIngest', 'LogsSocket']) {
       const variables = functionOf(template, prefix).Properties.Environment.Variables;
       expect(Object.keys(variables).sort()).toEqual(['CONNECTIONS_ENDPOINT', 'LOG_RETENTION_DAYS', 'TABLE_NAME']);
       expect(variables.LOG_RETENTION_DAYS).toBe('90');
@@ -138,7 +141,7 @@ describe('LogStream', () => {
 
   test('the live stage deploys automatically and is throttled', () => {
     const { template } = synth();
-    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 2); // the webhook's and this one
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 3); // the webhook's, the control API's and this one
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       ApiId: { Ref: idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisLogsApi') },
       StageName: 'live',

@@ -1,6 +1,23 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ApplicationOptions, Environment, TestCommand, TrellisPipeline, TrellisPipelineProps } from '../../src';
+
+/**
+ * The dashboard is built into assets/dashboard by its own bundle task; synthesis only needs
+ * the folder, so tests that run without that build get a stub page (never a real build's files replaced).
+ */
+export function ensureDashboardAssets(): void {
+  const dir = path.join(__dirname, '../../assets/dashboard');
+  fs.mkdirSync(dir, { recursive: true });
+  try {
+    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Trellis</title>\n', { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+ensureDashboardAssets();
 
 export function newStack(): Stack {
   return new Stack(new App(), 'TestStack', { env: { account: '111122223333', region: 'eu-west-1' } });

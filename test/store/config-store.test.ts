@@ -177,4 +177,87 @@ describe('DynamoConfigStore', () => {
     expect(readded).toEqual({ ...web.environments[1], application: 'web', position: 1 });
     expect(readded?.lockHolder).toBeUndefined();
   });
+
+  describe('dashboard overrides', () => {
+    const overrides = { branch: 'hotfix/login', runTests: false, testCommand: ['make', 'ci'], variables: { LOG_LEVEL: 'info', FEATURE_X: 'on' } };
+
+    test('every read returns the effective configuration with the raw overrides alongside', async () => {
+      await store.config.syncApplications([web]);
+      const returned = await store.config.setOverrides('web', 'dev', overrides);
+
+      const expected = {
+        ...web.environments[0],
+        application: 'web',
+        position: 0,
+        branch: 'hotfix/login',
+        runTests: false,
+        testCommand: ['make', 'ci'],
+        variables: { LOG_LEVEL: 'info', FEATURE_X: 'on' },
+        overrides,
+      };
+      expect(returned).toEqual(expected);
+      expect(await store.config.getEnvironment('web', 'dev')).toEqual(expected);
+      expect((await store.config.listEnvironments('web'))[0]).toEqual(expected);
+      expect((await store.config.getApplication('web'))?.environments[0]).toEqual(expected);
+      expect((await store.config.listApplications())[0].environments[0]).toEqual(expected);
+      // The others are untouched.
+      expect(await store.config.getEnvironment('web', 'staging')).toEqual({ ...web.environments[1], application: 'web', position: 1 });
+    });
+
+    test('a partial override changes only its fields; variables merge name by name', async () => {
+      await store.config.syncApplications([web]);
+      await store.config.setOverrides('web', 'dev', { variables: { EXTRA: '1' } });
+
+      const dev = await store.config.getEnvironment('web', 'dev');
+      expect(dev).toMatchObject({ branch: 'develop', runTests: true, testCommand: ['npm', 'test'], variables: { LOG_LEVEL: 'debug', EXTRA: '1' } });
+    });
+
+    test('empty overrides remove them: the code values apply again', async () => {
+      await store.config.syncApplications([web]);
+      await store.config.setOverrides('web', 'dev', overrides);
+      const cleared = await store.config.setOverrides('web', 'dev', {});
+
+      expect(cleared).toEqual({ ...web.environments[0], application: 'web', position: 0 });
+      expect(await store.config.getEnvironment('web', 'dev')).toEqual({ ...web.environments[0], application: 'web', position: 0 });
+    });
+
+    test('config sync keeps the overrides; they still win over new code values', async () => {
+      await store.config.syncApplications([web]);
+      await store.config.setOverrides('web', 'dev', { branch: 'hotfix/login', variables: { LOG_LEVEL: 'info' } });
+
+      const changed = appConfig('web', [
+        envConfig('dev', { kind: 'development', branch: 'trunk', autoDeploy: true, runTests: false, testCommand: ['npm', 'test'], variables: { LOG_LEVEL: 'warn', NEW: 'x' } }),
+        web.environments[1],
+        web.environments[2],
+      ]);
+      await store.config.syncApplications([changed]);
+
+      const dev = await store.config.getEnvironment('web', 'dev');
+      expect(dev).toMatchObject({
+        branch: 'hotfix/login', // override wins
+        runTests: false, // not overridden: the new code value
+        variables: { LOG_LEVEL: 'info', NEW: 'x' },
+        overrides: { branch: 'hotfix/login', variables: { LOG_LEVEL: 'info' } },
+      });
+      // Cleared: the code value from the latest sync.
+      expect(await store.config.setOverrides('web', 'dev', {})).toMatchObject({ branch: 'trunk', variables: { LOG_LEVEL: 'warn', NEW: 'x' } });
+    });
+
+    test('setting overrides leaves the lock alone', async () => {
+      await store.config.syncApplications([web]);
+      await store.deployments.claimEnvironment('web', 'prod', depId(1));
+      await store.deployments.claimEnvironment('web', 'prod', depId(2));
+
+      await store.config.setOverrides('web', 'prod', { runTests: true });
+      expect(await store.config.getEnvironment('web', 'prod')).toMatchObject({ lockHolder: depId(1), pending: depId(2), runTests: true });
+    });
+
+    test('an environment that does not exist is not created', async () => {
+      await store.config.syncApplications([web]);
+      await expect(store.config.setOverrides('web', 'qa', { runTests: true })).rejects.toMatchObject({ name: 'NotFoundError' });
+      await expect(store.config.setOverrides('api', 'dev', {})).rejects.toMatchObject({ name: 'NotFoundError' });
+      expect(await store.config.getEnvironment('web', 'qa')).toBeUndefined();
+      expect(names(await store.config.getApplication('web'))).toEqual(['dev', 'staging', 'prod']);
+    });
+  });
 });

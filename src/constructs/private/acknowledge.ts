@@ -18,3 +18,6 @@ export const FUNCTION_REASONS = {
   L1: 'Node.js 22 is the runtime the handlers are bundled (esbuild target node22) and tested for',
   IAM5: 'wildcards are the table\'s own index ARNs (<table>/index/*), granted by Table.grantReadWriteData',
 };
+
+/** Why granting build runs needs wildcards (BuildServer.grantRunBuilds), for the functions that get it. */
+export const RUN_BUILDS_WILDCARDS = 'tasks of this cluster only (task ids are not known in advance)';

@@ -1,6 +1,6 @@
 import { newDeploymentId } from './deployment-ids';
 import { IllegalTransitionError, NotFoundError } from './errors';
-import { Clock, Store, systemClock } from './ports';
+import { Clock, CurrentVersion, Store, systemClock } from './ports';
 import { isTerminal } from './state-machine';
 import { Deployment, DeploymentStatus, TransitionDetails } from './types';
 
@@ -71,7 +71,7 @@ export class DeploymentScheduler {
   async complete(id: string, status: DeploymentStatus, details: TransitionDetails = {}): Promise<Completed> {
     if (!isTerminal(status)) throw new Error(`complete() needs a terminal status, got ${status}`);
     const deployment = await this.store.deployments.transition(id, status, details);
-    const next = await this.handOver(deployment.application, deployment.environment, id);
+    const next = await this.handOver(deployment.application, deployment.environment, id, versionAfter(deployment));
     return { deployment, next };
   }
 
@@ -83,10 +83,10 @@ export class DeploymentScheduler {
     return this.handOver(deployment.application, deployment.environment, deployment.id);
   }
 
-  private async handOver(application: string, environment: string, holder: string): Promise<string | undefined> {
+  private async handOver(application: string, environment: string, holder: string, version?: CurrentVersion | null): Promise<string | undefined> {
     let current = holder;
     for (let i = 0; i < MAX_HANDOVERS; i++) {
-      const { next } = await this.store.deployments.releaseEnvironment(application, environment, current);
+      const { next } = await this.store.deployments.releaseEnvironment(application, environment, current, i === 0 ? version : undefined);
       if (!next) return undefined;
       const waiting = await this.store.deployments.get(next);
       if (waiting?.status === 'queued') return next;
@@ -103,4 +103,10 @@ export class DeploymentScheduler {
       if (!(error instanceof IllegalTransitionError)) throw error;
     }
   }
+}
+
+/** What a finished deployment leaves running: its commit if it deployed, nothing after a teardown. */
+function versionAfter(deployment: Deployment): CurrentVersion | null | undefined {
+  if (deployment.status !== 'succeeded') return undefined;
+  return deployment.action === 'teardown' ? null : { deploymentId: deployment.id, commit: deployment.commit };
 }

@@ -16,3 +16,5 @@ export * from './log-phases';
 export * from './credential-patterns';
 export * from './live-messages';
 export * from './log-assembler';
+export * from './api-types';
+export * from './effective-environment';

@@ -1,6 +1,6 @@
 import { Principal } from './access';
 import {
-  ApplicationConfig, Deployment, DeploymentStatus, EnvironmentRecord, LogRecord, Page, TransitionDetails,
+  ApplicationConfig, Deployment, DeploymentStatus, EnvironmentOverrides, EnvironmentRecord, LogRecord, Page, TransitionDetails,
 } from './types';
 
 /**
@@ -20,6 +20,18 @@ export interface ConfigStore {
    * environments no longer present. Runtime state (lock, current version) and history survive.
    */
   syncApplications(apps: readonly ApplicationConfig[]): Promise<void>;
+  /**
+   * Replace the environment's dashboard overrides (empty = none) in one conditional write
+   * that touches nothing else; returns the environment with them applied. Throws
+   * NotFoundError when the environment does not exist.
+   */
+  setOverrides(application: string, environment: string, overrides: EnvironmentOverrides): Promise<EnvironmentRecord>;
+}
+
+/** The version an environment runs: set when a deployment succeeds, cleared (null) by a teardown. */
+export interface CurrentVersion {
+  readonly deploymentId: string;
+  readonly commit: string;
 }
 
 /** Result of asking for an environment's lock on behalf of a new queued deployment. */
@@ -51,10 +63,11 @@ export interface DeploymentStore {
   claimEnvironment(application: string, environment: string, deploymentId: string): Promise<Claim>;
   /**
    * Release the lock held by `holder`. If a request is pending it takes the lock in the
-   * same write and is returned, to be launched. Idempotent: a holder that no longer holds
+   * same write and is returned, to be launched. `version` (when given) becomes the
+   * environment's current version in that write too; `null` clears it. Idempotent: a holder that no longer holds
    * the lock releases nothing.
    */
-  releaseEnvironment(application: string, environment: string, holder: string): Promise<{ next?: string }>;
+  releaseEnvironment(application: string, environment: string, holder: string, version?: CurrentVersion | null): Promise<{ next?: string }>;
 }
 
 /** What one ingest call achieved. */
@@ -168,6 +181,26 @@ export interface TaskRunner {
 export interface LogSink {
   /** 'gone' when the client disconnected; the caller removes the connection. */
   send(connectionId: string, message: unknown): Promise<'sent' | 'gone'>;
+}
+
+/** The newest commit of a branch (GitHub's REST API in AWS). */
+export interface CommitSource {
+  /**
+   * `message` is the first line of the commit message; `author` a GitHub login or name.
+   * Throws NotFoundError when the repository or branch does not exist (or cannot be seen).
+   */
+  latestCommit(repository: string, branch: string): Promise<{ sha: string; message?: string; author?: string }>;
+}
+
+/**
+ * An environment's secret variables: one secret holding a JSON object of NAME → value.
+ * Values go in and never come back out.
+ */
+export interface SecretStore {
+  /** The names in the secret; none when it does not exist. */
+  names(secretName: string): Promise<string[]>;
+  /** Set (string) or delete (null) names, creating the secret when missing; returns the names afterwards. */
+  update(secretName: string, changes: Readonly<Record<string, string | null>>): Promise<string[]>;
 }
 
 export interface SecretSource {

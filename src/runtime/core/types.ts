@@ -55,6 +55,22 @@ export interface EnvironmentState {
   /** Last deployment that succeeded here, and its commit. */
   readonly currentDeploymentId?: string;
   readonly currentCommit?: string;
+  /**
+   * Settings changed on the dashboard. Precedence: a dashboard override wins over the
+   * code's value until it is cleared (then the code's value applies again); configuration
+   * sync from code never touches overrides. Stores apply them in one place
+   * (`effectiveEnvironment`), so the builder, push routing and the API see the same values.
+   */
+  readonly overrides?: EnvironmentOverrides;
+}
+
+/** Dashboard values of the settings that can change at runtime; an absent field means "the code's value". */
+export interface EnvironmentOverrides {
+  readonly branch?: string;
+  readonly runTests?: boolean;
+  readonly testCommand?: readonly string[];
+  /** Merged over the code's variables, name by name. */
+  readonly variables?: Readonly<Record<string, string>>;
 }
 
 export interface EnvironmentRecord extends EnvironmentConfig, EnvironmentState {

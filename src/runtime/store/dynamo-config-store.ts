@@ -1,13 +1,19 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { TableContext, queryAll, withoutKeys } from './table-context';
+import { TableContext, isConditionFailed, queryAll, withoutKeys } from './table-context';
 import { keys } from './table-schema';
+import { effectiveEnvironment } from '../core/effective-environment';
+import { NotFoundError } from '../core/errors';
 import { ConfigStore } from '../core/ports';
-import { ApplicationConfig, EnvironmentConfig, EnvironmentRecord } from '../core/types';
+import { ApplicationConfig, EnvironmentConfig, EnvironmentOverrides, EnvironmentRecord } from '../core/types';
 
 const APP_ENTITY = 'application';
 const ENV_ENTITY = 'environment';
 
-/** Configuration attributes of an environment item; the rest is runtime state. */
+/**
+ * Configuration attributes of an environment item; the rest is runtime state and the
+ * dashboard's `overrides`, which sync never writes. Items hold the code's values; every
+ * read returns the effective ones (overrides applied) with the raw `overrides` alongside.
+ */
 const OPTIONAL_ENV_FIELDS = ['branch', 'region', 'account', 'deployRoleArn', 'framework'] as const;
 
 export class DynamoConfigStore implements ConfigStore {
@@ -19,7 +25,7 @@ export class DynamoConfigStore implements ConfigStore {
       ExpressionAttributeValues: { ':pk': keys.configuration().PK },
       ConsistentRead: true,
     });
-    const envs = items.filter(item => item.entity === ENV_ENTITY).map(item => withoutKeys<EnvironmentRecord>(item));
+    const envs = items.filter(item => item.entity === ENV_ENTITY).map(environmentFromItem);
     return items
       .filter(item => item.entity === APP_ENTITY)
       .map(item => withoutKeys<{ name: string; repository: string }>(item))
@@ -40,14 +46,33 @@ export class DynamoConfigStore implements ConfigStore {
       ExpressionAttributeValues: { ':pk': PK, ':prefix': SK_PREFIX },
       ConsistentRead: true,
     });
-    return inOrder(items.map(item => withoutKeys<EnvironmentRecord>(item)));
+    return inOrder(items.map(environmentFromItem));
   }
 
   async getEnvironment(application: string, environment: string): Promise<EnvironmentRecord | undefined> {
     const result = await this.ctx.doc.send(new GetCommand({
       TableName: this.ctx.tableName, Key: keys.environment(application, environment), ConsistentRead: true,
     }));
-    return result.Item ? withoutKeys<EnvironmentRecord>(result.Item) : undefined;
+    return result.Item ? environmentFromItem(result.Item) : undefined;
+  }
+
+  async setOverrides(application: string, environment: string, overrides: EnvironmentOverrides): Promise<EnvironmentRecord> {
+    const empty = Object.keys(overrides).length === 0;
+    try {
+      const result = await this.ctx.doc.send(new UpdateCommand({
+        TableName: this.ctx.tableName,
+        Key: keys.environment(application, environment),
+        UpdateExpression: empty ? 'REMOVE overrides' : 'SET overrides = :o',
+        // Never create an item: an environment removed from code stays removed.
+        ConditionExpression: 'attribute_exists(PK)',
+        ...!empty && { ExpressionAttributeValues: { ':o': overrides } },
+        ReturnValues: 'ALL_NEW',
+      }));
+      return environmentFromItem(result.Attributes!);
+    } catch (error) {
+      if (isConditionFailed(error)) throw new NotFoundError(`environment ${application}/${environment} does not exist`);
+      throw error;
+    }
   }
 
   async syncApplications(apps: readonly ApplicationConfig[]): Promise<void> {
@@ -75,7 +100,7 @@ export class DynamoConfigStore implements ConfigStore {
     }
   }
 
-  /** SET only configuration attributes so the lock and current version survive a sync. */
+  /** SET only configuration attributes so the lock, current version and overrides survive a sync. */
   private async upsertEnvironment(application: string, env: EnvironmentConfig, position: number): Promise<void> {
     const values: Record<string, unknown> = {
       entity: ENV_ENTITY,
@@ -107,6 +132,10 @@ export class DynamoConfigStore implements ConfigStore {
       ExpressionAttributeValues: Object.fromEntries(names.map((name, i) => [`:v${i}`, values[name]])),
     }));
   }
+}
+
+function environmentFromItem(item: Record<string, unknown>): EnvironmentRecord {
+  return effectiveEnvironment(withoutKeys<EnvironmentRecord>(item));
 }
 
 function inOrder(envs: EnvironmentRecord[]): EnvironmentRecord[] {

@@ -1,10 +1,10 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor } from './cursor';
-import { TableContext, isConditionFailed, pageLimit, withoutKeys } from './table-context';
+import { TableContext, backOff, isConditionFailed, pageLimit, withoutKeys } from './table-context';
 import { GSI1, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, keys } from './table-schema';
 import { isNewer } from '../core/deployment-ids';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
-import { Claim, Clock, DeploymentStore, systemClock } from '../core/ports';
+import { Claim, Clock, CurrentVersion, DeploymentStore, systemClock } from '../core/ports';
 import { allowedSources, isTerminal } from '../core/state-machine';
 import { Deployment, DeploymentStatus, Page, PhaseRecord, TransitionDetails } from '../core/types';
 
@@ -14,7 +14,7 @@ const MAX_PAGE = 100;
 /** A LastEvaluatedKey of a GSI1 query: the index key and the table key. */
 const INDEX_KEY_NAMES = [PARTITION_KEY, SORT_KEY, GSI1_PARTITION_KEY, GSI1_SORT_KEY];
 /** Claim and release retry when the lock changes hands between their two writes. */
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 32;
 
 export class DynamoDeploymentStore implements DeploymentStore {
   constructor(private readonly ctx: TableContext, private readonly clock: Clock = systemClock) {}
@@ -135,29 +135,35 @@ export class DynamoDeploymentStore implements DeploymentStore {
         ExpressionAttributeValues: { ':d': deploymentId, ':holder': env.lockHolder, ...env.pending !== undefined && { ':pending': env.pending } },
       });
       if (replaced) return { outcome: 'waiting', displaced: env.pending };
+      await backOff(attempt);
     }
     throw new ConflictError(`environment ${application}/${environment} is changing too fast to queue ${deploymentId}; try again`);
   }
 
-  async releaseEnvironment(application: string, environment: string, holder: string): Promise<{ next?: string }> {
+  async releaseEnvironment(application: string, environment: string, holder: string, version?: CurrentVersion | null): Promise<{ next?: string }> {
     const Key = keys.environment(application, environment);
+    // The finished deployment's version becomes current in the same write that releases the lock.
+    const setVersion = version ? ', currentDeploymentId = :currentId, currentCommit = :currentCommit' : '';
+    const removeVersion = version === null ? ' currentDeploymentId, currentCommit' : '';
+    const versionValues = version ? { ':currentId': version.deploymentId, ':currentCommit': version.commit } : {};
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const env = await this.environmentState(application, environment, true);
       if (env.lockHolder !== holder) return {}; // not ours (any more): nothing to release
       const handedOver = env.pending !== undefined
         ? await this.conditionalUpdate({
           Key,
-          UpdateExpression: 'SET lockHolder = :next REMOVE pending',
+          UpdateExpression: `SET lockHolder = :next${setVersion} REMOVE pending${removeVersion ? `,${removeVersion}` : ''}`,
           ConditionExpression: 'lockHolder = :holder AND pending = :next',
-          ExpressionAttributeValues: { ':holder': holder, ':next': env.pending },
+          ExpressionAttributeValues: { ':holder': holder, ':next': env.pending, ...versionValues },
         })
         : await this.conditionalUpdate({
           Key,
-          UpdateExpression: 'REMOVE lockHolder',
+          UpdateExpression: `${setVersion ? `SET ${setVersion.slice(2)} ` : ''}REMOVE lockHolder${removeVersion ? `,${removeVersion}` : ''}`,
           ConditionExpression: 'lockHolder = :holder AND attribute_not_exists(pending)',
-          ExpressionAttributeValues: { ':holder': holder },
+          ExpressionAttributeValues: { ':holder': holder, ...versionValues },
         });
       if (handedOver) return { next: env.pending };
+      await backOff(attempt);
     }
     throw new ConflictError(`environment ${application}/${environment} is changing too fast to release ${holder}; try again`);
   }
@@ -204,3 +210,4 @@ function deploymentFromItem(item: Record<string, unknown>): Deployment {
   phases.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   return (phases.length > 0 ? { ...fields, phases } : fields) as unknown as Deployment;
 }
+

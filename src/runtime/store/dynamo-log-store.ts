@@ -1,6 +1,6 @@
 import { BatchWriteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { contiguousPrefix, packRun, packScattered, sortUnique, unpackRun, unpackScattered } from './log-chunks';
-import { TableContext, pageLimit, queryAll } from './table-context';
+import { TableContext, backOff, pageLimit, queryAll } from './table-context';
 import { MAX_SEQ, keys } from './table-schema';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { phaseUpdates } from '../core/log-phases';
@@ -74,7 +74,7 @@ export class DynamoLogStore implements LogStore {
       if (run.length > 0 && round < MAX_ROUNDS) {
         const outcome = await this.commit(deploymentId, state, run, expiresAt);
         if (outcome === 'moved') {
-          await pause(round);
+          await backOff(round, 50);
           state = await this.readState(deploymentId, state.next);
           continue;
         }
@@ -257,7 +257,7 @@ export class DynamoLogStore implements LogStore {
     for (let start = 0; start < requests.length; start += 25) {
       let pending: unknown[] | undefined = requests.slice(start, start + 25);
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 0) await pause(attempt);
+        if (attempt > 0) await backOff(attempt, 50);
         const result: { UnprocessedItems?: Record<string, unknown[]> } = await this.ctx.doc.send(
           new BatchWriteCommand({ RequestItems: { [this.ctx.tableName]: pending as never } }));
         pending = result.UnprocessedItems?.[this.ctx.tableName];
@@ -290,8 +290,3 @@ function headUpdate(state: LogState, next: number, expiresAt?: number) {
   };
 }
 
-/** A short, growing, jittered wait after losing a race, so racing writers spread out. */
-function pause(round: number): Promise<void> {
-  const ms = Math.min(2 ** Math.min(round, 6), 50) * Math.random();
-  return new Promise(resolve => setTimeout(resolve, ms));
-}

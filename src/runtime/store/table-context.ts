@@ -42,3 +42,9 @@ export function pageLimit(requested: number | undefined, fallback: number, max: 
   const value = requested !== undefined && Number.isFinite(requested) ? Math.floor(requested) : fallback;
   return Math.min(Math.max(value, 1), max);
 }
+
+/** After losing a race for an item: a short, growing, jittered wait, so racers spread out. */
+export function backOff(attempt: number, capMs = 100): Promise<void> {
+  const ms = Math.random() * Math.min(2 ** attempt, capMs);
+  return new Promise(resolve => setTimeout(resolve, ms));
+}

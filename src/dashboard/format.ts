@@ -1,0 +1,87 @@
+import { Deployment, DeploymentStatus } from '../runtime/core/types';
+
+const TERMINAL: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled', 'superseded'];
+
+export function isTerminal(status: DeploymentStatus): boolean {
+  return TERMINAL.includes(status);
+}
+
+export function isActive(deployment: Deployment | undefined): boolean {
+  return deployment !== undefined && !isTerminal(deployment.status);
+}
+
+export function shortSha(commit: string): string {
+  return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : commit;
+}
+
+/** GitHub's page of a commit, when the repository is `owner/repo`. */
+export function commitUrl(repository: string | undefined, commit: string): string | undefined {
+  if (!repository || !/^[\w.-]+\/[\w.-]+$/.test(repository) || !/^[0-9a-f]{7,40}$/i.test(commit)) return undefined;
+  return `https://github.com/${repository}/commit/${commit}`;
+}
+
+/** 850 ms, 12.3 s, 4 min 05 s, 1 h 02 min */
+export function duration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 60) return `${minutes} min ${String(whole % 60).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+export function between(from: string | undefined, to: string | number | undefined): number | undefined {
+  if (!from || to === undefined) return undefined;
+  const end = typeof to === 'number' ? to : Date.parse(to);
+  return end - Date.parse(from);
+}
+
+/** Time waited for the environment lock and the executor. */
+export function queuedFor(deployment: Deployment, now: number): number | undefined {
+  return between(deployment.createdAt, deployment.startedAt ?? (deployment.status === 'queued' ? now : deployment.finishedAt));
+}
+
+/** Time the build ran (so far, while it runs). */
+export function ranFor(deployment: Deployment, now: number): number | undefined {
+  return between(deployment.startedAt, deployment.finishedAt ?? (isTerminal(deployment.status) ? undefined : now));
+}
+
+const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000]];
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+export function ago(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return '–';
+  const delta = Date.parse(iso) - now;
+  for (const [unit, ms] of UNITS) {
+    if (Math.abs(delta) >= ms) return relative.format(Math.round(delta / ms), unit);
+  }
+  return 'just now';
+}
+
+export function dateTime(iso: string | undefined): string {
+  return iso ? new Date(iso).toLocaleString() : '';
+}
+
+const TRIGGERS: Record<string, string> = { push: 'push', manual: 'manual', promotion: 'promotion', rollback: 'rollback', pull_request: 'pull request' };
+
+export function triggerText(deployment: Deployment): string {
+  const kind = TRIGGERS[deployment.trigger.kind] ?? deployment.trigger.kind;
+  return deployment.trigger.actor ? `${kind} by ${deployment.trigger.actor}` : kind;
+}
+
+/** Argument vector as one editable line: words split on spaces, quotes keep spaces inside one word. */
+export function argvToText(argv: readonly string[]): string {
+  return argv.map(arg => (arg === '' || /[\s"']/.test(arg) ? JSON.stringify(arg) : arg)).join(' ');
+}
+
+export function textToArgv(text: string): string[] {
+  const args: string[] = [];
+  const pattern = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    if (match[1] !== undefined) args.push(match[1].replace(/\\(.)/g, '$1'));
+    else args.push(match[2] ?? match[3]);
+  }
+  return args;
+}

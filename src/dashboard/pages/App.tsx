@@ -1,0 +1,130 @@
+import { useState } from 'preact/hooks';
+import { ApplicationView, EnvironmentView } from '../../runtime/core/api-types';
+import { Deployment } from '../../runtime/core/types';
+import { EnvCard, EnvAction } from '../components/EnvCard';
+import { Empty, ErrorBox, Spinner } from '../components/ErrorBox';
+import { Layout } from '../components/Layout';
+import { RollbackDialog } from '../components/RollbackDialog';
+import { SettingsDialog } from '../components/SettingsDialog';
+import { TeardownDialog } from '../components/TeardownDialog';
+import { isActive, shortSha } from '../format';
+import { useResource } from '../hooks';
+import { href } from '../routes';
+import { useSession } from '../session';
+
+type Open = { readonly dialog: 'rollback' | 'teardown' | 'settings'; readonly env: EnvironmentView };
+
+const VERBS: Record<Deployment['action'], string> = { deploy: 'Deploy', promote: 'Promotion', rollback: 'Rollback', teardown: 'Teardown' };
+
+/** One application: its environments as a pipeline in promotion order, with what the caller may do on each. */
+export function AppPage({ name }: { name: string }) {
+  const { api } = useSession();
+  const app = useResource(`app:${name}`, () => api.app(name), data => (data.environments.some(env => isActive(env.lastDeployment)) ? 3000 : undefined));
+  const [busy, setBusy] = useState<string>();
+  const [actionError, setActionError] = useState<unknown>();
+  const [notice, setNotice] = useState<Deployment>();
+  const [open, setOpen] = useState<Open>();
+
+  /** Runs an action; its deployment is announced and the page polls until it ends. */
+  const run = async (key: string, action: () => Promise<Deployment>): Promise<boolean> => {
+    setBusy(key);
+    setActionError(undefined);
+    try {
+      setNotice(await action());
+      app.reload();
+      return true;
+    } catch (error) {
+      setActionError(error);
+      return false;
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const onAction = (env: EnvironmentView, action: EnvAction) => {
+    if (action === 'deploy') {void run(`deploy-${env.name}`, () => api.deploy(name, env.name));} else if (action === 'promote') {void run(`promote-${env.name}`, () => api.promote(name, env.name));} else {
+      setActionError(undefined);
+      setOpen({ dialog: action, env });
+    }
+  };
+
+  const view: ApplicationView | undefined = app.data;
+  return (
+    <Layout crumbs={[{ label: 'Applications', href: href.apps() }, { label: name }]}>
+      <div class="page-head">
+        <h1 data-testid="app-name">{name}</h1>
+        {view ? <span class="muted">{view.repository}</span> : null}
+      </div>
+      {app.error ? <ErrorBox error={app.error} onRetry={app.reload} /> : null}
+      {actionError && !open ? <ErrorBox error={actionError} testId="action-error" /> : null}
+      {notice
+        ? (
+          <div class="notice" role="status" data-testid="notice">
+            {VERBS[notice.action]} of <code>{shortSha(notice.commit)}</code> to <strong>{notice.environment}</strong> requested.{' '}
+            <a href={href.deployment(notice.id)} data-testid="notice-link">Follow it</a>
+            <button type="button" class="icon" aria-label="Dismiss" onClick={() => setNotice(undefined)}>×</button>
+          </div>
+        )
+        : null}
+      {!view && app.loading ? <Spinner /> : null}
+      {view && view.environments.length === 0 ? <Empty title="No environments" testId="envs-empty">This application has no environments configured.</Empty> : null}
+      {view
+        ? (
+          <ol class="pipeline" data-testid="pipeline">
+            {view.environments.map((env, index) => (
+              <li key={env.name} class="pipeline-step">
+                <EnvCard
+                  app={view}
+                  env={env}
+                  next={view.environments[index + 1]}
+                  busy={busy}
+                  onAction={action => onAction(env, action)}
+                />
+              </li>
+            ))}
+          </ol>
+        )
+        : null}
+      {open?.dialog === 'rollback' && view
+        ? (
+          <RollbackDialog
+            app={view}
+            env={open.env}
+            error={actionError}
+            busy={busy === `rollback-${open.env.name}`}
+            onClose={() => setOpen(undefined)}
+            onRollback={async deploymentId => {
+              if (await run(`rollback-${open.env.name}`, () => api.rollback(name, open.env.name, { deploymentId }))) setOpen(undefined);
+            }}
+          />
+        )
+        : null}
+      {open?.dialog === 'teardown'
+        ? (
+          <TeardownDialog
+            env={open.env}
+            busy={busy === `teardown-${open.env.name}`}
+            error={actionError}
+            onClose={() => setOpen(undefined)}
+            onConfirm={async confirm => {
+              if (await run(`teardown-${open.env.name}`, () => api.teardown(name, open.env.name, { confirm }))) setOpen(undefined);
+            }}
+          />
+        )
+        : null}
+      {open?.dialog === 'settings'
+        ? (
+          <SettingsDialog
+            app={name}
+            env={open.env}
+            onClose={() => setOpen(undefined)}
+            onSaved={() => {
+              setOpen(undefined);
+              app.reload();
+            }}
+          />
+        )
+        : null}
+    </Layout>
+  );
+}

@@ -1,0 +1,48 @@
+import { Commit } from '../components/Commit';
+import { Empty, ErrorBox, Spinner } from '../components/ErrorBox';
+import { Layout } from '../components/Layout';
+import { StatusBadge } from '../components/StatusBadge';
+import { isActive } from '../format';
+import { useResource } from '../hooks';
+import { href } from '../routes';
+import { useSession } from '../session';
+
+export function AppsPage() {
+  const { api } = useSession();
+  const apps = useResource('apps', () => api.apps(), data => (data.items.some(app => app.environments.some(env => isActive(env.lastDeployment))) ? 3000 : undefined));
+  return (
+    <Layout crumbs={[{ label: 'Applications' }]}>
+      <h1>Applications</h1>
+      {apps.error ? <ErrorBox error={apps.error} onRetry={apps.reload} /> : null}
+      {!apps.data && apps.loading ? <Spinner /> : null}
+      {apps.data && apps.data.items.length === 0
+        ? (
+          <Empty title="No applications yet" testId="apps-empty">
+            Add one to your TrellisPipeline (or to the local configuration) and it shows up here after its next deploy.
+          </Empty>
+        )
+        : null}
+      <ul class="app-list">
+        {apps.data?.items.map(app => (
+          <li key={app.name}>
+            <a class="card app-card" href={href.app(app.name)} data-testid={`app-${app.name}`}>
+              <div class="app-card-head">
+                <strong>{app.name}</strong>
+                <span class="muted">{app.repository}</span>
+              </div>
+              <div class="app-card-envs">
+                {app.environments.map(env => (
+                  <span class="env-chip" key={env.name}>
+                    <span class="env-chip-name">{env.name}</span>
+                    {env.currentCommit ? <Commit commit={env.currentCommit} /> : <span class="muted">–</span>}
+                    {env.lastDeployment ? <StatusBadge status={env.lastDeployment.status} /> : null}
+                  </span>
+                ))}
+              </div>
+            </a>
+          </li>
+        ))}
+      </ul>
+    </Layout>
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * Hash routes: the dashboard is static files on S3/CloudFront, so every route must be
+ * the same index.html without server-side rewrites.
+ *
+ *   #/                                  apps
+ *   #/apps/<app>                        the app's pipeline
+ *   #/apps/<app>/environments/<env>     an environment's history
+ *   #/deployments/<id>                  one deployment with its live log
+ */
+export type Route =
+  | { readonly page: 'apps' }
+  | { readonly page: 'app'; readonly app: string }
+  | { readonly page: 'history'; readonly app: string; readonly env: string }
+  | { readonly page: 'deployment'; readonly id: string }
+  | { readonly page: 'not-found'; readonly path: string };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '');
+  const parts = path.split('/').filter(part => part !== '').map(safeDecode);
+  if (parts.length === 0) return { page: 'apps' };
+  if (parts[0] === 'apps' && parts.length === 2) return { page: 'app', app: parts[1] };
+  if (parts[0] === 'apps' && parts[2] === 'environments' && parts.length === 4) return { page: 'history', app: parts[1], env: parts[3] };
+  if (parts[0] === 'deployments' && parts.length === 2) return { page: 'deployment', id: parts[1] };
+  return { page: 'not-found', path };
+}
+
+export const href = {
+  apps: () => '#/',
+  app: (app: string) => `#/apps/${encodeURIComponent(app)}`,
+  history: (app: string, env: string) => `#/apps/${encodeURIComponent(app)}/environments/${encodeURIComponent(env)}`,
+  deployment: (id: string) => `#/deployments/${encodeURIComponent(id)}`,
+};
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}

@@ -1,0 +1,153 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
+import { AddressInfo } from 'net';
+import { LocalIdentity } from './local-identity';
+import { LocalSocketServer } from './socket-server';
+import { serveStatic } from './static-files';
+import { ApiDeps, handleApiRequest } from '../runtime/api/control-api';
+import { Principal } from '../runtime/core/access';
+import { DashboardConfig } from '../runtime/core/api-types';
+import { errorMessage } from '../runtime/core/errors';
+import { HttpResponse, errorResponse, json, rejection } from '../runtime/core/http';
+import { Clock, LogIngestResult, Store, systemClock } from '../runtime/core/ports';
+import { ingestLogs } from '../runtime/logs/ingest-logs';
+
+/** Request bodies above this are refused (the API takes small JSON documents). */
+const MAX_BODY_BYTES = 1024 * 1024;
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+export interface DashboardServerOptions {
+  readonly store: Store;
+  readonly identity: LocalIdentity;
+  /** The control API's collaborators other than the store, clock and log. */
+  readonly api: Omit<ApiDeps, 'store' | 'clock' | 'log'>;
+  /** The built SPA (assets/dashboard). */
+  readonly staticDir: string;
+  /** @default 127.0.0.1 */
+  readonly host?: string;
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** Days stored log lines live. @default 30 */
+  readonly logRetentionDays?: number;
+  readonly clock?: Clock;
+  readonly log: (entry: Record<string, unknown>) => void;
+}
+
+export interface DashboardServer {
+  readonly url: string;
+  readonly webSocketUrl: string;
+  readonly server: Server;
+  readonly live: LocalSocketServer;
+  /** The local log path: build records → store → live subscribers (what the ingest function does in AWS). */
+  ingest(deploymentId: string, records: readonly unknown[]): Promise<LogIngestResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * Local mode's one server on 127.0.0.1: the dashboard, its config.json, a local sign-in, the
+ * control API and the live-log WebSocket, over the same handlers and core as in AWS.
+ */
+export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
+  const clock = options.clock ?? systemClock;
+  const { store, identity, log } = options;
+  const live = new LocalSocketServer({ store, authenticator: identity.authenticator, clock, log });
+  const apiDeps: ApiDeps = { ...options.api, store, clock, log } as ApiDeps;
+  let config: DashboardConfig | undefined;
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch(error => {
+      log({ message: 'request failed', path: request.url, error: errorMessage(error) });
+      if (!response.headersSent) send(response, errorResponse(error));
+      else response.destroy();
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const method = request.method ?? 'GET';
+    if (url.pathname === '/config.json') return send(response, json(200, config));
+    if (url.pathname === '/auth/local/sign-in') {
+      if (method !== 'POST') return send(response, rejection(405, 'method_not_allowed', 'use POST'));
+      const body = await readBody(request);
+      if (body === undefined) return send(response, rejection(413, 'too_large', `bodies are limited to ${MAX_BODY_BYTES} bytes`));
+      let credentials: { user?: unknown; password?: unknown } = {};
+      try {
+        credentials = JSON.parse(body);
+      } catch {
+        return send(response, rejection(400, 'invalid_input', 'the body must be JSON: { "user": ..., "password": ... }'));
+      }
+      return send(response, json(200, { token: identity.signIn(credentials?.user, credentials?.password) }));
+    }
+    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+      const body = await readBody(request);
+      if (body === undefined) return send(response, rejection(413, 'too_large', `bodies are limited to ${MAX_BODY_BYTES} bytes`));
+      const result = await handleApiRequest({
+        method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        body,
+        principal: await principalOf(request),
+      }, apiDeps);
+      return send(response, result);
+    }
+    if (method !== 'GET' && method !== 'HEAD') return send(response, rejection(405, 'method_not_allowed', 'the dashboard is read with GET'));
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    return serveStatic(options.staticDir, url.pathname, response);
+  }
+
+  /** The verified caller, or undefined: the API answers 401 itself. */
+  async function principalOf(request: IncomingMessage): Promise<Principal | undefined> {
+    const header = request.headers.authorization ?? '';
+    const token = /^Bearer (.+)$/i.exec(header)?.[1];
+    if (!token) return undefined;
+    try {
+      return await identity.authenticator.authenticate(token);
+    } catch {
+      return undefined;
+    }
+  }
+
+  live.attach(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+  const webSocketUrl = `ws://${options.host ?? '127.0.0.1'}:${address.port}/live`;
+  config = { apiUrl: url, webSocketUrl, auth: { kind: 'local' } };
+  const ingestDeps = { store, sink: live, clock, retentionDays: options.logRetentionDays ?? 30, log };
+
+  return {
+    url,
+    webSocketUrl,
+    server,
+    live,
+    ingest: (deploymentId, records) => ingestLogs(deploymentId, records, ingestDeps),
+    close: async () => {
+      live.close();
+      server.closeAllConnections();
+      await new Promise<void>(resolve => server.close(() => resolve()));
+    },
+  };
+}
+
+function send(response: ServerResponse, result: HttpResponse): void {
+  response.writeHead(result.statusCode, { ...SECURITY_HEADERS, ...result.headers });
+  response.end(result.body);
+}
+
+/** The body as text, or undefined when it is larger than allowed. */
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

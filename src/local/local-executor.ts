@@ -1,0 +1,88 @@
+import { join } from 'path';
+import { FileSecretSource } from './file-secret-source';
+import { LocalCommitSource } from './local-commit-source';
+import { LocalLaunchQueue } from './local-queue';
+import { BuilderCommand, LocalTaskRunner, LocalTaskRunnerProps } from './local-task-runner';
+import { finalizeTask } from '../runtime/build/finalize';
+import { BuildDependencies } from '../runtime/build/launch';
+import { Clock, Store } from '../runtime/core/ports';
+import { LogRecord } from '../runtime/core/types';
+
+export interface LocalExecutorOptions {
+  readonly store: Store;
+  /** The table's name in DynamoDB Local (the builder reads configuration from it). */
+  readonly tableName: string;
+  readonly dynamodbEndpoint: string;
+  /** Local mode's data directory: `secrets.json` and `builds/` (builder output that is not a log record) go here. */
+  readonly dataDir: string;
+  /** Application name → its local git repository (a path or a file:// URL). */
+  readonly repositories: Readonly<Record<string, string>>;
+  /** The live path: a batch of a build's records, in seq order (the local server's ingestLogs). */
+  readonly onRecords: (deploymentId: string, records: readonly LogRecord[]) => Promise<unknown>;
+  readonly log: (entry: Record<string, unknown>) => void;
+  /** @default 'local' */
+  readonly installation?: string;
+  /** @default node on the bundled assets/local/builder.js */
+  readonly builder?: BuilderCommand;
+  readonly clock?: Clock;
+  /** The runner's timings and batch sizes (LocalTaskRunnerProps). */
+  readonly tuning?: Pick<LocalTaskRunnerProps, 'stopGraceMs' | 'flushMs' | 'maxBatch' | 'maxPending'>;
+}
+
+export interface LocalExecutor {
+  readonly queue: LocalLaunchQueue;
+  readonly runner: LocalTaskRunner;
+  readonly secrets: FileSecretSource;
+  readonly commits: LocalCommitSource;
+  /** What launch, finalize and cancel need (cancelDeployment(id, actor, executor.build)). */
+  readonly build: BuildDependencies;
+  /** Take no more launches, stop every build and wait until each one's end is recorded. */
+  close(): Promise<void>;
+}
+
+/**
+ * The build server on one machine, over the same core functions as in AWS: the queue calls
+ * the launcher's `launchQueued`, builds are child processes, and a build's exit goes to the
+ * finalizer's `finalizeTask` with the same runner and store (which launches the next).
+ */
+export function createLocalExecutor(options: LocalExecutorOptions): LocalExecutor {
+  const { store, log } = options;
+  const secrets = new FileSecretSource(join(options.dataDir, 'secrets.json'));
+  let build: BuildDependencies | undefined;
+  const runner = new LocalTaskRunner({
+    tableName: options.tableName,
+    dynamodbEndpoint: options.dynamodbEndpoint,
+    secretsFile: secrets.file,
+    installation: options.installation,
+    gitUrls: options.repositories,
+    outputDir: join(options.dataDir, 'builds'),
+    builder: options.builder,
+    ...options.tuning,
+    onRecords: options.onRecords,
+    onExit: async event => {
+      const finalized = await finalizeTask(event, build!);
+      log({ message: 'task stopped', task: event.taskId, deployment: event.deploymentId, ...finalized });
+    },
+    log,
+  });
+  build = { store, runner, clock: options.clock, log };
+  const queue = new LocalLaunchQueue(build);
+  // An `owner/repo` lives where the first application of that repository with a local path is.
+  const local = (app: string) => Object.prototype.hasOwnProperty.call(options.repositories, app);
+  const commits = new LocalCommitSource(async repository => {
+    const apps = await store.config.listApplications();
+    const app = apps.find(candidate => candidate.repository === repository && local(candidate.name));
+    return app && options.repositories[app.name];
+  });
+  return {
+    queue,
+    runner,
+    secrets,
+    commits,
+    build,
+    close: async () => {
+      await queue.close();
+      await runner.close();
+    },
+  };
+}

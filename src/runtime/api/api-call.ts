@@ -1,0 +1,41 @@
+import { Principal } from '../core/access';
+import { HttpResponse } from '../core/http';
+import { Clock, CommitSource, LaunchQueue, SecretStore, Store, TaskRunner } from '../core/ports';
+
+/** One control API request, as the Lambda handler and the local server both deliver it. */
+export interface ApiRequest {
+  readonly method: string;
+  /** Without query string, e.g. `/api/apps/web`. */
+  readonly path: string;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** The raw body text ('' when there is none). */
+  readonly body: string;
+  /** The verified caller; undefined answers 401 everywhere but `GET /api/health`. */
+  readonly principal?: Principal;
+}
+
+export interface ApiDeps {
+  readonly store: Store;
+  readonly queue: LaunchQueue;
+  readonly commits: CommitSource;
+  readonly secrets: SecretStore;
+  /** Stops the task of a running deployment that is cancelled. */
+  readonly runner: TaskRunner;
+  /** Secret names are `trellis/<installation>/...`. */
+  readonly installation: string;
+  readonly clock: Clock;
+  /** Never given a secret value or a request body. */
+  readonly log: (entry: Record<string, unknown>) => void;
+}
+
+/** What a route handler gets: an authenticated caller, validated path parameters, the parsed body. */
+export interface ApiCall {
+  readonly principal: Principal;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** Parsed JSON for POST and PUT routes (undefined for an empty body); undefined for GET. */
+  readonly body: unknown;
+  readonly deps: ApiDeps;
+}
+
+export type RouteHandler = (call: ApiCall) => Promise<HttpResponse>;

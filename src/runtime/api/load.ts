@@ -1,0 +1,30 @@
+import { NotFoundError } from '../core/errors';
+import { Store } from '../core/ports';
+import { EnvironmentRecord } from '../core/types';
+
+/** An application with its environments as records (runtime state, effective settings), in promotion order. */
+export interface LoadedApplication {
+  readonly name: string;
+  readonly repository: string;
+  readonly environments: readonly EnvironmentRecord[];
+}
+
+export interface LoadedEnvironment {
+  readonly app: LoadedApplication;
+  readonly env: EnvironmentRecord;
+  /** The environment a promotion from `env` deploys to. */
+  readonly next?: EnvironmentRecord;
+}
+
+export async function loadApplication(store: Store, name: string): Promise<LoadedApplication> {
+  const [app, environments] = await Promise.all([store.config.getApplication(name), store.config.listEnvironments(name)]);
+  if (!app) throw new NotFoundError(`application ${name} does not exist`);
+  return { name: app.name, repository: app.repository, environments };
+}
+
+export async function loadEnvironment(store: Store, application: string, environment: string): Promise<LoadedEnvironment> {
+  const app = await loadApplication(store, application);
+  const index = app.environments.findIndex(env => env.name === environment);
+  if (index < 0) throw new NotFoundError(`environment ${application}/${environment} does not exist`);
+  return { app, env: app.environments[index], next: app.environments[index + 1] };
+}

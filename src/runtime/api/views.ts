@@ -1,0 +1,74 @@
+import { ApiDeps } from './api-call';
+import { LoadedApplication } from './load';
+import { mayAct } from './permissions';
+import { Principal, hasRole } from '../core/access';
+import { ApplicationView, EnvironmentView } from '../core/api-types';
+import { secretNames } from '../core/build-contract';
+import { settingSources } from '../core/effective-environment';
+import { Deployment, EnvironmentRecord } from '../core/types';
+
+/** What an environment's view is built from. */
+export interface EnvironmentFacts {
+  readonly application: string;
+  readonly env: EnvironmentRecord;
+  readonly next?: EnvironmentRecord;
+  readonly lastDeployment?: Deployment;
+  /** Names of the environment's secret variables (never their values). */
+  readonly secretNames: readonly string[];
+}
+
+/**
+ * A record → the API's EnvironmentView, field by field: nothing the contract does not name
+ * (lock, raw overrides, deploy role) leaves the store, and secrets are names only.
+ */
+export function environmentView(facts: EnvironmentFacts, principal: Principal): EnvironmentView {
+  const { application, env, next } = facts;
+  return {
+    name: env.name,
+    kind: env.kind,
+    position: env.position,
+    branch: env.branch,
+    autoDeploy: env.autoDeploy,
+    protected: env.protected,
+    runTests: env.runTests,
+    testCommand: [...env.testCommand],
+    region: env.region,
+    account: env.account,
+    variables: { ...env.variables },
+    secrets: [...facts.secretNames].sort().map(name => ({ name, set: true as const })),
+    sources: settingSources(env.overrides),
+    currentCommit: env.currentCommit,
+    currentDeploymentId: env.currentDeploymentId,
+    lastDeployment: facts.lastDeployment,
+    // Buttons the caller can use now: the role, and whether the action has something to act on.
+    allowed: {
+      deploy: mayAct(principal, application, env) && env.branch !== undefined,
+      promote: next !== undefined && env.currentDeploymentId !== undefined && mayAct(principal, application, next),
+      rollback: mayAct(principal, application, env),
+      teardown: mayAct(principal, application, env),
+      settings: hasRole(principal, application, 'admin'),
+    },
+  };
+}
+
+/** Reads what every environment's view needs (newest deployment, secret names) in parallel. */
+export async function applicationView(app: LoadedApplication, principal: Principal, deps: ApiDeps): Promise<ApplicationView> {
+  const environments = await Promise.all(app.environments.map((env, index) =>
+    loadEnvironmentView(app, env, app.environments[index + 1], principal, deps)));
+  return { name: app.name, repository: app.repository, environments };
+}
+
+export async function loadEnvironmentView(
+  app: LoadedApplication,
+  env: EnvironmentRecord,
+  next: EnvironmentRecord | undefined,
+  principal: Principal,
+  deps: ApiDeps,
+  knownSecretNames?: readonly string[],
+): Promise<EnvironmentView> {
+  const [latest, names] = await Promise.all([
+    deps.store.deployments.listByEnvironment(app.name, env.name, { limit: 1 }),
+    knownSecretNames ?? deps.secrets.names(secretNames.environment(deps.installation, app.name, env.name)),
+  ]);
+  return environmentView({ application: app.name, env, next, lastDeployment: latest.items[0], secretNames: names }, principal);
+}

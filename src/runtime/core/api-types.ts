@@ -1,0 +1,117 @@
+import { Grant } from './access';
+import { Deployment, EnvironmentKind, LogRecord } from './types';
+
+/**
+ * The control API's contract: routes and JSON shapes, shared by the handlers, the local
+ * server and the dashboard. Every route but `GET /api/health` needs `Authorization: Bearer <JWT>`.
+ * Errors are `{ "error": code, "reason": "..." }` with 400/401/403/404/409.
+ *
+ *   GET  /api/health                                     → { ok: true }            (no token)
+ *   GET  /api/me                                         → Me
+ *   GET  /api/apps                                       → { items: ApplicationView[] }
+ *   GET  /api/apps/{app}                                 → ApplicationView
+ *   GET  /api/apps/{app}/environments/{env}/deployments  ?limit&cursor → Page<Deployment>
+ *   GET  /api/deployments/{id}                           → Deployment (with phases)
+ *   GET  /api/deployments/{id}/logs                      ?from&limit → LogPage
+ *   POST /api/apps/{app}/environments/{env}/deploy       {}  → 202 Deployment (latest commit of the env's branch)
+ *   POST /api/apps/{app}/environments/{env}/promote      {}  → 202 Deployment (this env's current version → the next env)
+ *   POST /api/apps/{app}/environments/{env}/rollback     RollbackBody → 202 Deployment
+ *   POST /api/apps/{app}/environments/{env}/teardown     TeardownBody → 202 Deployment
+ *   POST /api/deployments/{id}/cancel                    {}  → Deployment
+ *   PUT  /api/apps/{app}/environments/{env}/settings     SettingsBody → EnvironmentView (admin)
+ *
+ * Roles: `viewer` reads; `deployer` deploys, promotes, rolls back, tears down and cancels in
+ * environments that are not protected; `admin` does all of it everywhere and changes settings.
+ * A promotion is checked against the environment it deploys to.
+ */
+
+export interface Me {
+  readonly subject: string;
+  readonly name: string;
+  readonly grants: readonly Grant[];
+}
+
+/** Where a setting's value comes from: code (the construct) or a dashboard change, which wins until cleared. */
+export type SettingSource = 'code' | 'dashboard';
+
+export interface EnvironmentView {
+  readonly name: string;
+  readonly kind: EnvironmentKind;
+  readonly position: number;
+  readonly branch?: string;
+  readonly autoDeploy: boolean;
+  readonly protected: boolean;
+  readonly runTests: boolean;
+  readonly testCommand: readonly string[];
+  readonly region?: string;
+  readonly account?: string;
+  /** Non-secret variables with their values. */
+  readonly variables: Readonly<Record<string, string>>;
+  /** Secret variables: names only, never values. */
+  readonly secrets: ReadonlyArray<{ readonly name: string; readonly set: true }>;
+  /** The source of each setting that can be changed at runtime. */
+  readonly sources: {
+    readonly branch: SettingSource;
+    readonly runTests: SettingSource;
+    readonly testCommand: SettingSource;
+    readonly variables: SettingSource;
+  };
+  readonly currentCommit?: string;
+  readonly currentDeploymentId?: string;
+  /** The newest deployment of this environment, whatever its status. */
+  readonly lastDeployment?: Deployment;
+  /** What the caller may do here (the dashboard shows buttons from this). */
+  readonly allowed: {
+    readonly deploy: boolean;
+    readonly promote: boolean;
+    readonly rollback: boolean;
+    readonly teardown: boolean;
+    readonly settings: boolean;
+  };
+}
+
+export interface ApplicationView {
+  readonly name: string;
+  readonly repository: string;
+  /** In promotion order. */
+  readonly environments: readonly EnvironmentView[];
+}
+
+export interface RollbackBody {
+  /** An earlier succeeded deployment of the same environment. */
+  readonly deploymentId: string;
+}
+
+export interface TeardownBody {
+  /** The environment's name, typed again: a teardown removes everything deployed there. */
+  readonly confirm: string;
+}
+
+/** Only the fields given change; `null` clears a dashboard override (back to the code's value) or deletes a variable. */
+export interface SettingsBody {
+  readonly branch?: string | null;
+  readonly runTests?: boolean | null;
+  readonly testCommand?: readonly string[] | null;
+  readonly variables?: Readonly<Record<string, string | null>>;
+  /** Values are written to Secrets Manager and never returned. */
+  readonly secrets?: Readonly<Record<string, string | null>>;
+}
+
+export interface LogPageView {
+  readonly records: readonly LogRecord[];
+  readonly next: number;
+  readonly end: boolean;
+}
+
+/** `config.json` next to the dashboard: written at deploy time (or served by the local server). */
+export interface DashboardConfig {
+  readonly apiUrl: string;
+  readonly webSocketUrl: string;
+  readonly auth: DashboardAuth;
+}
+
+export type DashboardAuth =
+  /** OIDC authorization code flow with PKCE (Cognito's hosted UI or any OIDC issuer). */
+  | { readonly kind: 'oidc'; readonly authorizeUrl: string; readonly tokenUrl: string; readonly clientId: string; readonly scopes: readonly string[]; readonly logoutUrl?: string }
+  /** Local mode: POST /auth/local/sign-in { user, password } → { token }. */
+  | { readonly kind: 'local' };

@@ -1,0 +1,40 @@
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { logJson } from './json-log';
+import { handleApiRequest, principalFromClaims } from '../api/control-api';
+import { toHttpApiResult } from '../aws/api-gateway';
+import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
+import { GitHubCommitSource } from '../aws/github-commit-source';
+import { SecretsManagerSource } from '../aws/secrets-manager-source';
+import { SecretsManagerStore } from '../aws/secrets-manager-store';
+import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
+import { systemClock } from '../core/ports';
+import { createDynamoStore } from '../store/dynamo-store';
+import { tableContext } from '../store/table-context';
+
+// Built once per container. The GitHub token is cached in memory (5 minutes), never in the environment.
+const installation = process.env.TRELLIS_INSTALLATION!;
+const deps = {
+  store: createDynamoStore(tableContext(process.env.TABLE_NAME!)),
+  queue: new SqsLaunchQueue(process.env.QUEUE_URL!),
+  commits: new GitHubCommitSource(installation, new SecretsManagerSource()),
+  secrets: new SecretsManagerStore(),
+  // Cancel stops a running build's task (and may start the next waiting one): the BuildServer's RUNNER_SETTINGS.
+  runner: ecsRunnerFromEnvironment(),
+  installation,
+  clock: systemClock,
+  log: logJson,
+};
+
+/** Every route of the control HTTP API (payload v2); API Gateway's JWT authorizer has verified the token. */
+export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
+  const claims = event.requestContext.authorizer?.jwt?.claims;
+  const raw = event.body ?? '';
+  const response = await handleApiRequest({
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query: event.queryStringParameters ?? {},
+    body: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
+    principal: claims ? principalFromClaims(claims) : undefined,
+  }, deps);
+  return toHttpApiResult(response);
+}

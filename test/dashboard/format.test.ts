@@ -1,0 +1,41 @@
+import { argvToText, commitUrl, duration, shortSha, textToArgv } from '../../src/dashboard/format';
+import { toLogLine } from '../../src/dashboard/log-lines';
+import { href, parseRoute } from '../../src/dashboard/routes';
+import { formatPhaseMarker } from '../../src/runtime/core/build-contract';
+
+describe('dashboard formatting', () => {
+  test('test commands edit as one line and come back as the same argument vector', () => {
+    const argv = ['npm', 'run', 'test ci', '--', '--grep="a b"', ''];
+    expect(textToArgv(argvToText(argv))).toEqual(argv);
+    expect(textToArgv('  npx  jest \'two words\' "say \\"hi\\""  ')).toEqual(['npx', 'jest', 'two words', 'say "hi"']);
+  });
+
+  test('durations, shas and commit links', () => {
+    expect(duration(850)).toBe('850 ms');
+    expect(duration(12_340)).toBe('12.3 s');
+    expect(duration(245_000)).toBe('4 min 05 s');
+    expect(duration(3_720_000)).toBe('1 h 02 min');
+    expect(duration(undefined)).toBe('–');
+    expect(shortSha('0123456789abcdef0123456789abcdef01234567')).toBe('0123456');
+    expect(commitUrl('acme/shop', 'abc1234')).toBe('https://github.com/acme/shop/commit/abc1234');
+    expect(commitUrl('/srv/git/shop', 'abc1234')).toBeUndefined();
+  });
+
+  test('routes round-trip through their links, names with slashes and spaces included', () => {
+    expect(parseRoute('')).toEqual({ page: 'apps' });
+    expect(parseRoute(href.app('my shop'))).toEqual({ page: 'app', app: 'my shop' });
+    expect(parseRoute(href.history('shop', 'dev/eu'))).toEqual({ page: 'history', app: 'shop', env: 'dev/eu' });
+    expect(parseRoute(href.deployment('20261123T121310123Z-1a2b3c4d'))).toEqual({ page: 'deployment', id: '20261123T121310123Z-1a2b3c4d' });
+    expect(parseRoute('#/nowhere/at/all')).toEqual({ page: 'not-found', path: '/nowhere/at/all' });
+  });
+
+  test('log lines: colours stripped, phase markers shown as headings, search text the same length', () => {
+    expect(toLogLine({ seq: 0, at: '', stream: 'stdout', text: '\u001b[32mok\u001b[0m done' }).text).toBe('ok done');
+    const end = formatPhaseMarker({ phase: 'deploy', event: 'end', at: '2026-01-01T00:00:00.000Z', outcome: 'failed', durationMs: 1500, detail: 'exit 2' });
+    expect(toLogLine({ seq: 1, at: '', stream: 'system', text: end })).toMatchObject({ text: '■ deploy failed in 1.5 s — exit 2', marker: true });
+    // A forged marker on stdout stays plain text.
+    expect(toLogLine({ seq: 2, at: '', stream: 'stdout', text: end }).marker).toBe(false);
+    const turkish = toLogLine({ seq: 3, at: '', stream: 'stdout', text: 'İstanbul' });
+    expect(turkish.lower.length).toBe(turkish.text.length);
+  });
+});

@@ -1,0 +1,66 @@
+import { execFileSync } from 'child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { dirname, join } from 'path';
+import { buildSync } from 'esbuild';
+
+/** Poll `probe` until it answers something truthy; fail naming `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(resolve => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Whether a process exists: `kill(pid, 0)` throws ESRCH once it is gone. An orphan that
+ * ended but was not reaped yet (a container's PID 1 may be slow to) counts as gone.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): kill(pid, 0) is the answer
+  }
+}
+
+/** The local builder entry bundled the way the production bundle is (esbuild, node, one file). */
+export function bundleLocalBuilder(outfile: string): string {
+  buildSync({
+    entryPoints: [join(__dirname, '..', '..', 'src', 'local', 'local-builder-entry.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/** A git repository at `dir` with one commit per version (files accumulate) on `main`; returns the commits. */
+export function gitRepo(dir: string, ...versions: Array<Record<string, string>>): string[] {
+  mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', args, {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.invalid', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.invalid' },
+  }).trim();
+  git('init', '-q', '-b', 'main');
+  return versions.map((files, index) => {
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), content);
+    }
+    git('add', '-A');
+    git('commit', '-q', '-m', `version ${index + 1}`);
+    return git('rev-parse', 'HEAD');
+  });
+}

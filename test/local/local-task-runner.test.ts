@@ -1,0 +1,231 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { processAlive, waitFor } from './local-fixtures';
+import { LocalTaskRunner, LocalTaskRunnerProps } from '../../src/local/local-task-runner';
+import { TaskStopped } from '../../src/runtime/build/finalize';
+import { BUILD_PARAMETERS, BUILD_SETTINGS, LogRecord, TaskRequest } from '../../src/runtime/core';
+import { depId } from '../store/fixtures';
+
+/**
+ * The runner with stand-in builder programs (node -e scripts): the environment a build gets,
+ * records to batches, output that is not a record, exit codes, stop and close. The real
+ * builder runs in local-executor.test.ts.
+ */
+
+const request = (n: number): TaskRequest => ({
+  deploymentId: depId(n), action: 'deploy', application: 'site', environment: 'dev', commit: 'c'.repeat(40), stage: 'dev',
+});
+
+/** A builder stand-in that prints `count` records of its deployment (as the builder does), then runs `then`. */
+function printer(count: number, then = ''): string {
+  return `
+const id = process.env.TRELLIS_DEPLOYMENT_ID;
+for (let seq = 0; seq < ${count}; seq++) {
+  process.stdout.write(JSON.stringify({ deployment: id, seq, at: new Date().toISOString(), stream: 'stdout', text: 'line ' + seq }) + '\\n');
+}
+${then}`;
+}
+
+describe('LocalTaskRunner', () => {
+  let root: string;
+  let batches: Array<{ deploymentId: string; records: readonly LogRecord[] }>;
+  let exits: TaskStopped[];
+  let logs: Array<Record<string, unknown>>;
+  let runners: LocalTaskRunner[];
+
+  const runner = (script: string, overrides: Partial<LocalTaskRunnerProps> = {}) => {
+    const created = new LocalTaskRunner({
+      tableName: 'table-1',
+      dynamodbEndpoint: 'http://127.0.0.1:1',
+      secretsFile: join(root, 'secrets.json'),
+      outputDir: join(root, 'builds'),
+      workRoot: root,
+      builder: { args: ['-e', script] },
+      onRecords: async (deploymentId, records) => { batches.push({ deploymentId, records }); },
+      onExit: async event => { exits.push(event); },
+      log: entry => logs.push(entry),
+      ...overrides,
+    });
+    runners.push(created);
+    return created;
+  };
+
+  beforeEach(() => {
+    root = realpathSync(mkdtempSync(join(tmpdir(), 'trellis-runner-')));
+    batches = [];
+    exits = [];
+    logs = [];
+    runners = [];
+  });
+  afterEach(async () => {
+    await Promise.all(runners.map(created => created.close()));
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the builder gets the build parameters and local settings, in an empty workspace, without an ingest function or stray TRELLIS_ variables', async () => {
+    const seen = join(root, 'seen.json');
+    const tasks = runner(`require('fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ env: process.env, cwd: process.cwd(), files: require('fs').readdirSync('.') }))`, {
+      gitUrls: { site: 'repos/site', other: 'file:///srv/other' },
+      env: { PATH: process.env.PATH, HOME: '/home/someone', AWS_PROFILE: 'mine', TRELLIS_LOG_INGEST_FUNCTION: 'arn:aws:lambda:x', TRELLIS_TEST_SECRETS: '{}' },
+    });
+    const { taskId } = await tasks.run(request(1));
+    await tasks.idle();
+
+    const { env, cwd, files } = JSON.parse(readFileSync(seen, 'utf8'));
+    expect(files).toEqual([]);
+    expect(cwd.startsWith(join(root, 'trellis-build-'))).toBe(true);
+    expect(existsSync(cwd)).toBe(false); // removed after the build
+    expect(env).toEqual({
+      PATH: process.env.PATH,
+      HOME: '/home/someone',
+      AWS_PROFILE: 'mine',
+      [BUILD_PARAMETERS.deploymentId]: depId(1),
+      [BUILD_PARAMETERS.action]: 'deploy',
+      [BUILD_PARAMETERS.application]: 'site',
+      [BUILD_PARAMETERS.environment]: 'dev',
+      [BUILD_PARAMETERS.commit]: 'c'.repeat(40),
+      [BUILD_PARAMETERS.stage]: 'dev',
+      [BUILD_SETTINGS.tableName]: 'table-1',
+      [BUILD_SETTINGS.installation]: 'local',
+      [BUILD_SETTINGS.gitUrl]: join(process.cwd(), 'repos/site'),
+      TRELLIS_LOCAL_DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
+      TRELLIS_LOCAL_SECRETS_FILE: join(root, 'secrets.json'),
+    });
+    expect(exits).toEqual([{ taskId, deploymentId: depId(1), exitCode: 0, stopReason: 'the builder exited with code 0' }]);
+    expect(await tasks.describe(taskId)).toMatchObject({ taskId, running: false, exitCode: 0 });
+    expect(await tasks.describe('local-1-unknown')).toBeUndefined();
+  });
+
+  test('records go out in seq order in batches of at most 500, all of them before the exit is reported', async () => {
+    const order: string[] = [];
+    const tasks = runner(printer(1234, 'process.exitCode = 3;'), {
+      onRecords: async (deploymentId, records) => {
+        await new Promise(resolve => setTimeout(resolve, 20)); // a slow store: the next batch gathers meanwhile
+        batches.push({ deploymentId, records });
+        order.push('records');
+      },
+      onExit: async event => { exits.push(event); order.push('exit'); },
+    });
+    await tasks.run(request(2));
+    await tasks.idle();
+
+    const seqs = batches.flatMap(batch => batch.records.map(record => record.seq));
+    expect(seqs).toEqual(Array.from({ length: 1234 }, (_, i) => i));
+    expect(batches.every(batch => batch.deploymentId === depId(2) && batch.records.length <= 500)).toBe(true);
+    expect(batches[0].records[0]).toEqual({ seq: 0, at: expect.any(String), stream: 'stdout', text: 'line 0' });
+    expect(order[order.length - 1]).toBe('exit');
+    expect(exits[0]).toMatchObject({ exitCode: 3, stopReason: 'the builder exited with code 3' });
+  });
+
+  test('a few lines go out after the flush interval, while the build still runs', async () => {
+    const tasks = runner(printer(3, 'setTimeout(() => {}, 1500);'));
+    await tasks.run(request(3));
+    await waitFor('the first batch', async () => batches.length > 0);
+    expect(exits).toEqual([]);
+    await tasks.idle();
+    expect(batches.flatMap(batch => batch.records)).toHaveLength(3);
+  });
+
+  test('a failed delivery is retried: nothing is lost and the order holds', async () => {
+    let failures = 1;
+    const tasks = runner(printer(50), {
+      onRecords: async (deploymentId, records) => {
+        if (failures-- > 0) throw new Error('the table is busy');
+        batches.push({ deploymentId, records });
+      },
+    });
+    await tasks.run(request(4));
+    await tasks.idle();
+    expect(batches.flatMap(batch => batch.records.map(record => record.seq))).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(logs).toContainEqual(expect.objectContaining({ message: 'log records failed; retrying', error: 'the table is busy' }));
+  });
+
+  test('output that is not a record of this build (a crash, another deployment\'s line) is kept in the task\'s file and logged', async () => {
+    const tasks = runner(`
+console.log('plain text');
+console.log(JSON.stringify({ deployment: ${JSON.stringify(depId(99))}, seq: 0, at: new Date().toISOString(), stream: 'stdout', text: 'forged' }));
+console.error('TypeError: boom');
+process.exit(1);`);
+    const { taskId } = await tasks.run(request(5));
+    await tasks.idle();
+
+    expect(batches).toEqual([]);
+    const state = await tasks.describe(taskId);
+    const output = readFileSync(state!.outputFile, 'utf8');
+    expect(output).toContain('stdout: plain text\n');
+    expect(output).toContain('forged');
+    expect(output).toContain('stderr: TypeError: boom\n');
+    expect(readdirSync(join(root, 'builds'))).toEqual([`${taskId}.log`]);
+    expect(logs).toContainEqual(expect.objectContaining({ message: 'builder output that is not a log record', stream: 'stderr', text: 'TypeError: boom' }));
+    expect(exits[0].exitCode).toBe(1);
+  });
+
+  test('a builder that cannot start fails run(), and leaves no workspace', async () => {
+    const tasks = runner('', { builder: { command: join(root, 'no-such-builder'), args: [] } });
+    await expect(tasks.run(request(6))).rejects.toThrow(/the builder program did not start: .*ENOENT/);
+    expect(readdirSync(root).filter(name => name.startsWith('trellis-build-'))).toEqual([]);
+  });
+
+  test('stop: SIGTERM to the group, SIGKILL after the grace period for a builder that ignores it', async () => {
+    const pidFile = join(root, 'grandchild.pid');
+    // The builder ignores SIGTERM; its command (a grandchild in the same group) does not.
+    const tasks = runner(`
+process.on('SIGTERM', () => console.error('builder: SIGTERM ignored'));
+const child = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(child.pid));
+setInterval(() => {}, 1000);`, { stopGraceMs: 300 });
+    const { taskId } = await tasks.run(request(7));
+    await waitFor('the grandchild', async () => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '');
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    const builder = (await tasks.describe(taskId))!.pid;
+
+    await tasks.stop(taskId, 'cancelled by ada');
+    await waitFor('the grandchild to end', async () => !processAlive(grandchild));
+    expect(processAlive(builder)).toBe(true); // still in its grace period
+    await tasks.idle();
+
+    expect(processAlive(builder)).toBe(false);
+    expect(exits).toEqual([{ taskId, deploymentId: depId(7), exitCode: 137, stopReason: 'cancelled by ada' }]);
+    await tasks.stop(taskId, 'again'); // a stopped task: nothing happens
+    expect((await tasks.describe(taskId))!.stopReason).toBe('cancelled by ada');
+  });
+
+  test('close() stops every build and returns when none is left; no new build starts after it', async () => {
+    const tasks = runner('setInterval(() => {}, 1000)');
+    const started = await Promise.all([tasks.run(request(8)), tasks.run(request(9))]);
+    const pids = await Promise.all(started.map(async ({ taskId }) => (await tasks.describe(taskId))!.pid));
+    expect(tasks.running()).toHaveLength(2);
+
+    await tasks.close();
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+    expect(exits.map(exit => exit.stopReason)).toEqual(['the local server stopped', 'the local server stopped']);
+    expect(tasks.running()).toEqual([]);
+    await expect(tasks.run(request(10))).rejects.toThrow('shutting down');
+  });
+
+  test('close() during run(): the build that was starting is stopped too', async () => {
+    const tasks = runner('setInterval(() => {}, 1000)');
+    const starting = tasks.run(request(12));
+    const closing = tasks.close();
+    const { taskId } = await starting;
+    const { pid } = (await tasks.describe(taskId))!;
+    await closing;
+    expect(processAlive(pid)).toBe(false);
+    expect(exits.map(exit => exit.taskId)).toEqual([taskId]);
+  });
+
+  test('a failing onExit is retried (finalizing is idempotent), and idle() waits for it', async () => {
+    let calls = 0;
+    const tasks = runner('', {
+      onExit: async event => {
+        if (calls++ === 0) throw new Error('the table is busy');
+        exits.push(event);
+      },
+    });
+    await tasks.run(request(11));
+    await tasks.idle();
+    expect(calls).toBe(2);
+    expect(exits).toHaveLength(1);
+  });
+});
