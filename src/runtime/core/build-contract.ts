@@ -48,7 +48,8 @@ export function formatPhaseMarker(marker: PhaseMarker): string {
   return `${PHASE_MARKER_PREFIX}${JSON.stringify(marker)}`;
 }
 
-const PHASES: readonly BuildPhase[] = ['prepare', 'clone', 'detect', 'install', 'test', 'build', 'deploy', 'remove', 'health'];
+/** Phases in the order a build runs them. */
+export const BUILD_PHASES: readonly BuildPhase[] = ['prepare', 'clone', 'detect', 'install', 'test', 'build', 'deploy', 'remove', 'health'];
 const OUTCOMES: readonly PhaseOutcome[] = ['succeeded', 'failed', 'skipped'];
 
 /** The marker on this line, or undefined for an ordinary line (or a forged, malformed one). */
@@ -56,7 +57,7 @@ export function parsePhaseMarker(line: string): PhaseMarker | undefined {
   if (!line.startsWith(PHASE_MARKER_PREFIX)) return undefined;
   try {
     const value = JSON.parse(line.slice(PHASE_MARKER_PREFIX.length));
-    if (!PHASES.includes(value?.phase) || (value.event !== 'start' && value.event !== 'end')) return undefined;
+    if (!BUILD_PHASES.includes(value?.phase) || (value.event !== 'start' && value.event !== 'end')) return undefined;
     if (typeof value.at !== 'string' || Number.isNaN(Date.parse(value.at))) return undefined;
     const duration = value.durationMs;
     if (duration !== undefined && !(typeof duration === 'number' && Number.isSafeInteger(duration) && duration >= 0)) return undefined;

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { decodeCursor, encodeCursor } from './cursor';
 import { TableContext, backOff, isConditionFailed, pageLimit, withoutKeys } from './table-context';
 import { GSI1, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, keys } from './table-schema';
+import { BUILD_PHASES, BuildPhase } from '../core/build-contract';
 import { isNewer } from '../core/deployment-ids';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
 import { Claim, Clock, CurrentVersion, DeploymentStore, systemClock } from '../core/ports';
@@ -207,7 +208,9 @@ function deploymentFromItem(item: Record<string, unknown>): Deployment {
     if (name.startsWith(PHASE_PREFIX)) phases.push(value as PhaseRecord);
     else fields[name] = value;
   }
-  phases.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  // Skipped phases start in the same millisecond: the build's own order breaks ties.
+  const rank = (phase: PhaseRecord) => BUILD_PHASES.indexOf(phase.phase as BuildPhase);
+  phases.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || rank(a) - rank(b));
   return (phases.length > 0 ? { ...fields, phases } : fields) as unknown as Deployment;
 }
 
