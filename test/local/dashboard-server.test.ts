@@ -1,3 +1,4 @@
+import { createHmac } from 'crypto';
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -89,5 +90,73 @@ describe('local dashboard server', () => {
       const body = await (await fetch(`${server.url}${attempt}`)).text();
       expect(body).not.toContain('outside the static root');
     }
+  });
+});
+
+/** POST /webhook: the webhook function's handler behind the local server, raw body and signature included. */
+describe('local dashboard server: the webhook route', () => {
+  const secret = 'local webhook secret';
+  let store: Store;
+  let server: DashboardServer;
+  const queue = new FakeLaunchQueue();
+
+  beforeAll(async () => {
+    ({ store } = await freshStore());
+    await store.config.syncApplications([appConfig('shop', [envConfig('dev', { branch: 'main', autoDeploy: true })], 'local/shop')]);
+    server = await startDashboardServer({
+      store,
+      identity: new LocalIdentity([]),
+      api: { queue, commits: new FakeCommitSource(), secrets: new FakeSecretStore(), runner: new FakeTaskRunner(), installation: 'local' },
+      webhook: { secret: async () => secret, queue },
+      staticDir: mkdtempSync(join(tmpdir(), 'trellis-static-')),
+      log: () => undefined,
+    });
+  });
+
+  afterAll(() => server.close());
+
+  const push = (sha: string) => JSON.stringify({
+    ref: 'refs/heads/main',
+    before: '0'.repeat(40),
+    after: sha,
+    repository: { full_name: 'local/shop' },
+    head_commit: { id: sha, message: 'Cheaper shipping\n\nbody', author: { name: 'Ada' } },
+  });
+  const send = (body: string | Buffer, headers: Record<string, string>) => fetch(`${server.url}/webhook`, { method: 'POST', body, headers });
+  const signed = (body: string | Buffer, delivery: string) => ({
+    'content-type': 'application/json',
+    'x-github-event': 'push',
+    'x-github-delivery': delivery,
+    'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+  });
+
+  test('a signed push queues the deployment of the environment tracking the branch', async () => {
+    const body = push('a'.repeat(40));
+    const response = await send(body, signed(body, 'delivery-1'));
+    expect(response.status).toBe(202);
+    const answer = await response.json() as { deployments: Array<{ id: string; environment: string; commit: string }> };
+    expect(answer.deployments).toEqual([expect.objectContaining({ environment: 'dev', commit: 'a'.repeat(40) })]);
+    expect(queue.sent.map(message => message.deploymentId)).toContain(answer.deployments[0].id);
+    expect(await store.deployments.get(answer.deployments[0].id)).toMatchObject({ status: 'queued', commitMessage: 'Cheaper shipping', author: 'Ada' });
+  });
+
+  test('an unsigned or wrongly signed body is 401 with a JSON reason, and nothing is queued', async () => {
+    const before = queue.sent.length;
+    const body = push('b'.repeat(40));
+    const unsigned = await send(body, { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'delivery-2' });
+    const tampered = await send(body.replace('main', 'mainx'), signed(body, 'delivery-3'));
+    expect([unsigned.status, tampered.status]).toEqual([401, 401]);
+    expect((await tampered.json() as { reason: string }).reason).toContain('does not match');
+    expect(queue.sent.length).toBe(before);
+  });
+
+  test('GET is 405 and a body over the handler\'s limit is 413, both as JSON', async () => {
+    const get = await fetch(`${server.url}/webhook`);
+    expect(get.status).toBe(405);
+    expect(await get.json()).toMatchObject({ error: 'method_not_allowed' });
+    const huge = Buffer.alloc(5 * 1024 * 1024 + 1, 'a');
+    const tooLarge = await send(huge, signed(huge, 'delivery-4'));
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ error: 'payload_too_large' });
   });
 });

@@ -202,7 +202,7 @@ describe('local executor', () => {
 
     const bad = await deploy('qa', commits[1]);
     const failed = await until(bad.id, 'succeeded', 'failed');
-    expect(failed).toMatchObject({ status: 'failed', reason: 'the builder exited with code 1' });
+    expect(failed).toMatchObject({ status: 'failed', reason: 'test failed: node test.js exited with code 1' });
     expect(failed.phases?.find(phase => phase.phase === 'test')?.outcome).toBe('failed');
     expect(failed.phases?.some(phase => phase.phase === 'deploy')).toBe(false);
     expect(deployed('qa')).toBe(commits[0]);
@@ -270,7 +270,8 @@ describe('local executor', () => {
     await own.close();
     expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     expect(processAlive(command)).toBe(false);
-    expect(await get(running.id)).toMatchObject({ status: 'failed', reason: expect.stringContaining('the builder exited with code') });
+    // The builder ends its running command and records the phase as stopped (or, killed first, only its exit code is known).
+    expect(await get(running.id)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^deploy failed: node deploy\.js: stopped$|^the builder exited with code/) });
     await released('preview');
 
     // A closed executor launches nothing.

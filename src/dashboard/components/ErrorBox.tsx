@@ -16,6 +16,7 @@ export function ErrorBox({ error, onRetry, testId = 'error' }: { error: unknown;
 function title(error: unknown): string {
   if (!(error instanceof ApiError)) return 'Something went wrong';
   if (error.status === 0) return 'Offline';
+  if (error.status === 401) return 'Signed out';
   if (error.status === 403) return 'Not allowed';
   if (error.status === 404) return 'Not found';
   if (error.status === 409) return 'Conflict';

@@ -48,6 +48,8 @@ export function LogView({ deploymentId, finished }: { deploymentId: string; fini
         });
       },
       onState: (state, detail) => setLive({ state, detail }),
+      // A 401 from the API ends the session and shows the sign-in; any other answer: keep retrying.
+      onRefused: () => { session.api.me().catch(() => undefined); },
     });
     return () => {
       log.close();

@@ -8,7 +8,7 @@ import { RollbackDialog } from '../components/RollbackDialog';
 import { SettingsDialog } from '../components/SettingsDialog';
 import { TeardownDialog } from '../components/TeardownDialog';
 import { isActive, shortSha } from '../format';
-import { useResource } from '../hooks';
+import { refreshAfter, useResource } from '../hooks';
 import { href } from '../routes';
 import { useSession } from '../session';
 
@@ -19,13 +19,13 @@ const VERBS: Record<Deployment['action'], string> = { deploy: 'Deploy', promote:
 /** One application: its environments as a pipeline in promotion order, with what the caller may do on each. */
 export function AppPage({ name }: { name: string }) {
   const { api } = useSession();
-  const app = useResource(`app:${name}`, () => api.app(name), data => (data.environments.some(env => isActive(env.lastDeployment)) ? 3000 : undefined));
+  const app = useResource(`app:${name}`, () => api.app(name), data => refreshAfter(data.environments.some(env => isActive(env.lastDeployment))));
   const [busy, setBusy] = useState<string>();
   const [actionError, setActionError] = useState<unknown>();
   const [notice, setNotice] = useState<Deployment>();
   const [open, setOpen] = useState<Open>();
 
-  /** Runs an action; its deployment is announced and the page polls until it ends. */
+  /** Runs an action; its deployment is announced and the page follows it closely until it ends. */
   const run = async (key: string, action: () => Promise<Deployment>): Promise<boolean> => {
     setBusy(key);
     setActionError(undefined);

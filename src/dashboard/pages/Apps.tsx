@@ -3,13 +3,13 @@ import { Empty, ErrorBox, Spinner } from '../components/ErrorBox';
 import { Layout } from '../components/Layout';
 import { StatusBadge } from '../components/StatusBadge';
 import { isActive } from '../format';
-import { useResource } from '../hooks';
+import { refreshAfter, useResource } from '../hooks';
 import { href } from '../routes';
 import { useSession } from '../session';
 
 export function AppsPage() {
   const { api } = useSession();
-  const apps = useResource('apps', () => api.apps(), data => (data.items.some(app => app.environments.some(env => isActive(env.lastDeployment))) ? 3000 : undefined));
+  const apps = useResource('apps', () => api.apps(), data => refreshAfter(data.items.some(app => app.environments.some(env => isActive(env.lastDeployment)))));
   return (
     <Layout crumbs={[{ label: 'Applications' }]}>
       <h1>Applications</h1>

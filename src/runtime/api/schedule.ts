@@ -1,21 +1,18 @@
 import { ApiDeps } from './api-call';
-import { DeploymentRequest, DeploymentScheduler } from '../core/deployment-scheduler';
+import { DeploymentRequest, DeploymentScheduler, UnsentDeploymentError } from '../core/deployment-scheduler';
 import { errorMessage } from '../core/errors';
 import { Deployment } from '../core/types';
 
-/**
- * Record a queued deployment and hand it to the launcher, as the webhook does. A deployment
- * that could not be enqueued is ended as `failed` (no launcher would ever see it) and the
- * error is rethrown.
- */
+/** Record a queued deployment and hand it to the launcher, as the webhook does (DeploymentScheduler.submit). */
 export async function schedule(request: DeploymentRequest, deps: ApiDeps): Promise<Deployment> {
-  const deployment = await new DeploymentScheduler(deps.store, deps.clock).create(request);
+  let deployment: Deployment;
   try {
-    await deps.queue.send({ deploymentId: deployment.id });
+    deployment = await new DeploymentScheduler(deps.store, deps.clock).submit(request, deps.queue, 'could not be handed to the launcher; try again');
   } catch (error) {
-    deps.log({ message: 'deployment could not be enqueued', deployment: deployment.id, error: errorMessage(error) });
-    await deps.store.deployments.transition(deployment.id, 'failed', { reason: 'could not be handed to the launcher; try again' })
-      .catch(() => undefined);
+    if (error instanceof UnsentDeploymentError) {
+      deps.log({ message: 'deployment could not be enqueued', deployment: error.deploymentId, error: errorMessage(error.cause) });
+      throw error.cause;
+    }
     throw error;
   }
   deps.log({

@@ -4,7 +4,7 @@ import { isDeploymentId } from '../core/deployment-ids';
 import { DeploymentScheduler } from '../core/deployment-scheduler';
 import { IllegalTransitionError } from '../core/errors';
 import { isTerminal } from '../core/state-machine';
-import { DeploymentStatus } from '../core/types';
+import { DeploymentStatus, PhaseRecord } from '../core/types';
 
 /** What the executor reports when a build's task stopped (ECS "Task State Change" STOPPED). */
 export interface TaskStopped {
@@ -37,7 +37,7 @@ export async function finalizeTask(event: TaskStopped, deps: BuildDependencies):
   let outcome: Finalized['outcome'] = 'already-final';
   let status = deployment.status;
   if (!isTerminal(deployment.status)) {
-    const verdict = verdictOf(event);
+    const verdict = verdictOf(event, deployment.phases);
     try {
       next = (await scheduler.complete(deployment.id, verdict.status, { reason: verdict.reason, taskId: deployment.taskId ?? event.taskId })).next;
       outcome = 'finalized';
@@ -52,11 +52,17 @@ export async function finalizeTask(event: TaskStopped, deps: BuildDependencies):
   return { outcome, status, next: next ? await startHolder(next, deps) : undefined };
 }
 
-export function verdictOf(event: TaskStopped): { status: DeploymentStatus; reason?: string } {
+/**
+ * The status from the exit code alone; the reason names the phase that failed when the log
+ * has stored it (`test failed: npm run test exited with code 1`), else the exit code.
+ */
+export function verdictOf(event: TaskStopped, phases: readonly PhaseRecord[] = []): { status: DeploymentStatus; reason?: string } {
   if (event.exitCode === undefined || event.exitCode === null) {
     return { status: 'failed', reason: `the build task stopped before the builder ran: ${event.stopReason ?? 'no reason given'}` };
   }
   if (event.exitCode === BUILDER_EXIT.succeeded) return { status: 'succeeded' };
   const meaning = event.exitCode === BUILDER_EXIT.invalid ? ' (invalid parameters or configuration)' : '';
+  const failed = phases.find(phase => phase.outcome === 'failed');
+  if (failed) return { status: 'failed', reason: `${failed.phase} failed${failed.detail ? `: ${failed.detail}` : ''}` };
   return { status: 'failed', reason: `the builder exited with code ${event.exitCode}${meaning}` };
 }

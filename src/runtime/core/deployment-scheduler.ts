@@ -1,6 +1,6 @@
 import { newDeploymentId } from './deployment-ids';
 import { IllegalTransitionError, NotFoundError } from './errors';
-import { Clock, CurrentVersion, Store, systemClock } from './ports';
+import { Clock, CurrentVersion, LaunchQueue, Store, systemClock } from './ports';
 import { isTerminal } from './state-machine';
 import { Deployment, DeploymentStatus, TransitionDetails } from './types';
 
@@ -53,6 +53,22 @@ export class DeploymentScheduler {
     return deployment;
   }
 
+  /**
+   * Record a queued deployment and hand it to the launcher (the webhook's and the API's way in).
+   * One that could not be enqueued is ended as `failed` with `unsentReason`, since no launcher
+   * would ever see it, and an UnsentDeploymentError naming it is thrown.
+   */
+  async submit(request: DeploymentRequest, queue: LaunchQueue, unsentReason: string): Promise<Deployment> {
+    const deployment = await this.create(request);
+    try {
+      await queue.send({ deploymentId: deployment.id });
+    } catch (error) {
+      await this.store.deployments.transition(deployment.id, 'failed', { reason: unsentReason }).catch(() => undefined);
+      throw new UnsentDeploymentError(deployment.id, error);
+    }
+    return deployment;
+  }
+
   /** Apply the lock rule to a queued deployment: launch it, let it wait, or supersede it. */
   async claim(deployment: Deployment): Promise<Scheduled> {
     const claim = await this.store.deployments.claimEnvironment(deployment.application, deployment.environment, deployment.id);
@@ -102,6 +118,13 @@ export class DeploymentScheduler {
       // Already cancelled or moved on: nothing to supersede.
       if (!(error instanceof IllegalTransitionError)) throw error;
     }
+  }
+}
+
+/** The queue refused a recorded deployment; it has been ended as failed. */
+export class UnsentDeploymentError extends Error {
+  constructor(readonly deploymentId: string, readonly cause: unknown) {
+    super(`deployment ${deploymentId} could not be handed to the launcher: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
 

@@ -26,6 +26,9 @@ export const applicationName: Rule = value =>
     ? undefined
     : `'${printable(value)}' must be 1-40 lowercase letters, digits or single hyphens, start with a letter and not end with a hyphen`;
 
+/** The owner local mode gives a repository that exists only on this machine (`local/<app>`): it has no GitHub page. */
+export const LOCAL_OWNER = 'local';
+
 export const repository: Rule = value => {
   const [owner, repo, ...rest] = value.split('/');
   const valid = rest.length === 0 && owner !== undefined && repo !== undefined

@@ -1,11 +1,10 @@
 import type { verify as Verify } from '@octokit/webhooks-methods' with { 'resolution-mode': 'import' };
 import { PayloadError, parsePush, summarizePullRequest } from './github-payload';
-import { DeploymentScheduler } from '../core/deployment-scheduler';
+import { DeploymentScheduler, UnsentDeploymentError } from '../core/deployment-scheduler';
 import { errorMessage } from '../core/errors';
 import { HttpResponse, errorResponse, json, rejection } from '../core/http';
 import { Clock, LaunchQueue, Store, systemClock } from '../core/ports';
 import { routePush } from '../core/push-routing';
-import { Deployment } from '../core/types';
 
 export interface WebhookRequest {
   /** Header names in lower case. */
@@ -109,7 +108,6 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
   }
   if (!first) return json(200, { accepted: false, duplicate: true, delivery: deliveryId });
 
-  let unsent: Deployment | undefined; // recorded as queued, not (yet) handed to the launcher
   try {
     if (!push) {
       log({ message: 'pull request recorded', delivery: deliveryId, ...summary });
@@ -119,7 +117,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
     const scheduler = new DeploymentScheduler(deps.store, clock);
     const deployments = [];
     for (const target of routing.targets) {
-      unsent = await scheduler.create({
+      const deployment = await scheduler.submit({
         application: target.application,
         environment: target.environment,
         action: 'deploy',
@@ -129,23 +127,18 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
         commitMessage: push.commitMessage,
         author: push.author,
         trigger: { kind: 'push', actor: push.author, deliveryId },
-      });
-      await deps.queue.send({ deploymentId: unsent.id });
-      deployments.push({ id: unsent.id, application: target.application, environment: target.environment, commit: target.commit });
-      unsent = undefined;
+      }, deps.queue, 'could not be handed to the launcher; redeliver the webhook to retry');
+      deployments.push({ id: deployment.id, application: target.application, environment: target.environment, commit: target.commit });
     }
     log({ message: 'push routed', delivery: deliveryId, deployments: deployments.map(d => d.id), ignored: routing.ignored });
     return json(202, { accepted: deployments.length > 0, event, deployments, ignored: routing.ignored });
   } catch (error) {
     // Let GitHub's redelivery try again rather than drop the push.
     await deps.store.deliveries.forget(deliveryId).catch(() => undefined);
-    // No launcher will ever see a deployment that was not enqueued: end it rather than leave it queued forever.
-    if (unsent) {
-      await deps.store.deployments.transition(unsent.id, 'failed', { reason: 'could not be handed to the launcher; redeliver the webhook to retry' })
-        .catch(() => undefined);
-    }
-    log({ message: 'webhook processing failed', delivery: deliveryId, deployment: unsent?.id, error: errorMessage(error) });
-    return errorResponse(error);
+    // submit() has ended a deployment the queue refused as failed, so none is left queued forever.
+    const unsent = error instanceof UnsentDeploymentError ? error : undefined;
+    log({ message: 'webhook processing failed', delivery: deliveryId, deployment: unsent?.deploymentId, error: errorMessage(unsent?.cause ?? error) });
+    return errorResponse(unsent?.cause ?? error);
   }
 }
 

@@ -1,0 +1,104 @@
+import { readFileSync } from 'fs';
+import { dirname, isAbsolute, resolve } from 'path';
+import { fileURLToPath } from 'url';
+import { Environment, defaultEnvironments } from '../constructs/environment';
+import { parseApplications } from '../runtime/core/config-parse';
+import { ValidationError, ValidationIssue } from '../runtime/core/errors';
+import { LOCAL_OWNER, repository as repositoryRule } from '../runtime/core/names';
+import { ApplicationConfig } from '../runtime/core/types';
+
+/** What local mode runs: the applications (as the construct would write them) and where each one's git repository is. */
+export interface LocalConfig {
+  readonly applications: readonly ApplicationConfig[];
+  /** Application → absolute path of its local git repository. */
+  readonly repositories: Readonly<Record<string, string>>;
+}
+
+/** The kinds whose construct factories give a default name (and development a default branch). */
+const KIND_DEFAULTS: Readonly<Record<string, () => Environment>> = {
+  development: () => Environment.development(),
+  staging: () => Environment.staging(),
+  production: () => Environment.production(),
+};
+
+/**
+ * Read a local config file: `{ "applications": [...] }` in the shape of the construct's
+ * `applications` prop as JSON (test commands and framework commands as argument vectors).
+ * Local additions: `repository` may be a path or file:// URL (the app is then `local/<name>`),
+ * or `owner/repo` with `source` naming the local clone; relative paths are taken from the
+ * file's folder; `{configDir}` and `{dataDir}` in variable values are replaced.
+ */
+export function loadLocalConfig(file: string, dataDir: string): LocalConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read the config file ${file}: ${(error as Error).message}`);
+  }
+  return parseLocalConfig(raw, { configDir: dirname(resolve(file)), dataDir });
+}
+
+export function parseLocalConfig(raw: unknown, dirs: { configDir: string; dataDir: string }): LocalConfig {
+  const applications = (raw as { applications?: unknown } | null)?.applications;
+  if (!Array.isArray(applications)) throw new ValidationError([{ path: 'applications', message: 'must be a list of applications' }]);
+  const issues: ValidationIssue[] = [];
+  const repositories: Record<string, string> = {};
+  const normalized = applications.map((app: Record<string, unknown>, index) => {
+    const path = `applications[${index}]`;
+    if (typeof app !== 'object' || app === null) return app;
+    const located = locate(app, path, dirs.configDir, issues);
+    if (located && typeof app.name === 'string') repositories[app.name] = located.location;
+    return {
+      ...app,
+      repository: located?.repository ?? app.repository,
+      environments: Array.isArray(app.environments)
+        ? app.environments.map(env => withKindDefaults(env, dirs))
+        : app.environments ?? defaultEnvironments().map(env => env._toConfig()),
+    };
+  });
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { applications: parseApplications(normalized), repositories };
+}
+
+/** Where the app's commits come from, and the `owner/repo` name pushes carry. */
+function locate(app: Record<string, unknown>, path: string, configDir: string, issues: ValidationIssue[]) {
+  const { repository, source, name } = app;
+  if (typeof repository !== 'string') return undefined; // parseApplications names it
+  if (source !== undefined) {
+    if (typeof source !== 'string' || source === '') {
+      issues.push({ path: `${path}.source`, message: 'must be the path or file:// URL of a local git repository' });
+      return undefined;
+    }
+    return { repository, location: absolute(source, configDir) };
+  }
+  if (repositoryRule(repository) === undefined && !repository.startsWith('.')) {
+    issues.push({ path: `${path}.repository`, message: `local mode clones from this machine: make '${repository}' a path or file:// URL, or add "source" with the path of a clone` });
+    return undefined;
+  }
+  return { repository: `${LOCAL_OWNER}/${typeof name === 'string' ? name : 'app'}`, location: absolute(repository, configDir) };
+}
+
+function absolute(location: string, configDir: string): string {
+  if (location.startsWith('file://')) return fileURLToPath(location);
+  return isAbsolute(location) ? location : resolve(configDir, location);
+}
+
+/** The construct's defaults for a kind's name and branch, and the directory placeholders in variables. */
+function withKindDefaults(env: unknown, dirs: { configDir: string; dataDir: string }): unknown {
+  if (typeof env !== 'object' || env === null) return env;
+  const given = env as Record<string, unknown>;
+  const defaults = typeof given.kind === 'string' && Object.prototype.hasOwnProperty.call(KIND_DEFAULTS, given.kind)
+    ? KIND_DEFAULTS[given.kind]()
+    : undefined;
+  const variables = typeof given.variables === 'object' && given.variables !== null
+    ? Object.fromEntries(Object.entries(given.variables).map(([name, value]) => [name, typeof value === 'string'
+      ? value.split('{configDir}').join(dirs.configDir).split('{dataDir}').join(dirs.dataDir)
+      : value]))
+    : given.variables;
+  return {
+    ...given,
+    name: given.name ?? defaults?.name,
+    branch: given.branch ?? defaults?.branch,
+    variables,
+  };
+}

@@ -1,0 +1,207 @@
+import { execFileSync } from 'child_process';
+import { cpSync, createWriteStream, existsSync, realpathSync } from 'fs';
+import { join } from 'path';
+import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DashboardServer, startDashboardServer } from './dashboard-server';
+import { DataDir } from './data-dir';
+import { observeDeployments } from './deployment-events';
+import { createLocalTable, DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { failInterrupted } from './interrupted';
+import { clearLeftovers } from './leftovers';
+import { LocalConfig, loadLocalConfig, parseLocalConfig } from './local-config';
+import { LocalExecutor, createLocalExecutor } from './local-executor';
+import { LocalIdentity } from './local-identity';
+import { deploymentLine, startBanner } from './terminal-lines';
+import { errorMessage } from '../runtime/core/errors';
+import { createDynamoStore } from '../runtime/store/dynamo-store';
+import { tableContext } from '../runtime/store/table-context';
+
+export const DEFAULT_PORT = 4100;
+const TABLE_NAME = 'trellis-local';
+const INSTALLATION = 'local';
+export const SAMPLE_APP = 'sample-app';
+export const ADMIN_USER = 'admin';
+
+/** The files local mode runs from: the package's assets/ (or the repo's, after `projen bundle`). */
+export interface LocalAssets {
+  /** The built dashboard (assets/dashboard). */
+  readonly dashboard: string;
+  /** The bundled local builder (assets/local/builder.js). */
+  readonly builder: string;
+  /** The sample application seeded when no config file is given (examples/sample-app). */
+  readonly sampleApp: string;
+}
+
+export interface LocalModeOptions {
+  readonly dataDir: string;
+  /** A JSON config file (see loadLocalConfig). @default the sample app with dev, staging, production */
+  readonly configFile?: string;
+  /** @default 4100; 0 picks a free port */
+  readonly port?: number;
+  /** Start from an empty data directory. @default false */
+  readonly reset?: boolean;
+  readonly assets: LocalAssets;
+  /** How the user runs `trellis`, for the hints printed. @default 'npx trellis' */
+  readonly command?: string;
+  /** Where the lines a person reads go (the terminal). */
+  readonly print: (line: string) => void;
+}
+
+export interface LocalMode {
+  readonly url: string;
+  readonly webhookUrl: string;
+  readonly webSocketUrl: string;
+  readonly data: DataDir;
+  /** Stop every build (recorded as failed), then the server and DynamoDB Local. */
+  close(): Promise<void>;
+}
+
+/**
+ * The whole of Trellis on one machine: DynamoDB Local with its files in the data directory,
+ * the configuration written into it as the construct's custom resource would, the local
+ * executor (child-process builds) and one server on 127.0.0.1 for the dashboard, the control
+ * API, the webhook and live logs. Every status change is printed as a line.
+ */
+export async function startLocalMode(options: LocalModeOptions): Promise<LocalMode> {
+  const data = new DataDir(options.dataDir);
+  for (const stopped of clearLeftovers(data)) options.print(`Stopped ${stopped}.`);
+  data.prepare(options.reset === true);
+  const serverLog = createWriteStream(data.serverLog, { flags: 'a', mode: 0o600 });
+  const log = (entry: Record<string, unknown>) => serverLog.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  const config = options.configFile
+    ? loadLocalConfig(options.configFile, data.root)
+    : sampleConfig(options.assets.sampleApp, data);
+  checkRepositories(config);
+
+  const dynamo = await startDynamoDbLocal({ dbPath: data.dynamodb });
+  let executor: LocalExecutor | undefined;
+  let server: DashboardServer | undefined;
+  const stopAll = async () => {
+    await executor?.close();
+    await server?.close();
+    await dynamo.stop();
+    data.removeServerInfo();
+    await new Promise(resolve => serverLog.end(resolve));
+  };
+  try {
+    await ensureTable(dynamo);
+    let dashboardUrl = '';
+    const store = observeDeployments(
+      createDynamoStore(tableContext(TABLE_NAME, dynamo.clientConfig)),
+      deployment => options.print(deploymentLine(deployment, dashboardUrl)),
+    );
+    await store.config.syncApplications(config.applications);
+    await failInterrupted(store);
+
+    const running = executor = createLocalExecutor({
+      store,
+      tableName: TABLE_NAME,
+      dynamodbEndpoint: dynamo.endpoint,
+      dataDir: data.root,
+      installation: INSTALLATION,
+      repositories: config.repositories,
+      builder: { args: [options.assets.builder] },
+      onRecords: (deploymentId, records) => server!.ingest(deploymentId, records),
+      log,
+    });
+    const password = data.adminPassword();
+    server = await startDashboardServer({
+      store,
+      identity: new LocalIdentity([{ name: ADMIN_USER, password, groups: ['admin'] }]),
+      api: { queue: running.queue, commits: running.commits, secrets: running.secrets, runner: running.runner, installation: INSTALLATION },
+      webhook: { secret: async () => data.webhookSecret(), queue: running.queue },
+      staticDir: options.assets.dashboard,
+      port: options.port ?? DEFAULT_PORT,
+      log,
+    }).catch(error => {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(`port ${options.port ?? DEFAULT_PORT} is in use (another \`trellis local\`?): stop it, or pass --port`);
+      }
+      throw error;
+    });
+    dashboardUrl = server.url;
+    const webhookUrl = `${server.url}/webhook`;
+    data.writeServerInfo({
+      pid: process.pid,
+      url: server.url,
+      webhookUrl,
+      webSocketUrl: server.webSocketUrl,
+      dynamodbPid: dynamo.pid,
+      applications: Object.fromEntries(config.applications.map(app => [app.name, {
+        repository: app.repository,
+        path: config.repositories[app.name],
+      }])),
+    });
+    options.print(startBanner({
+      url: server.url,
+      webhookUrl,
+      webSocketUrl: server.webSocketUrl,
+      user: ADMIN_USER,
+      password,
+      dataDir: data.root,
+      applications: config.applications.map(app => app.name),
+      command: options.command ?? 'npx trellis',
+    }));
+    return { url: server.url, webhookUrl, webSocketUrl: server.webSocketUrl, data, close: stopAll };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The sample app as a git repository of its own in the data directory (made once, then
+ * kept: `trellis push` commits to it), with dev, staging and production deploying to a folder.
+ */
+function sampleConfig(sampleSource: string, data: DataDir): LocalConfig {
+  const repo = join(data.repos, SAMPLE_APP);
+  if (!existsSync(join(repo, '.git'))) {
+    cpSync(sampleSource, repo, { recursive: true, filter: source => !source.includes('node_modules') });
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe', env: { ...process.env, ...LOCAL_GIT_IDENTITY } });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'Sample app: price quotes');
+  }
+  const framework = { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] };
+  const variables = { SAMPLE_DEPLOY_DIR: '{dataDir}/deployed' };
+  return parseLocalConfig({
+    applications: [{
+      name: SAMPLE_APP,
+      repository: repo,
+      environments: ['development', 'staging', 'production'].map(kind => ({ kind, framework, variables })),
+    }],
+  }, { configDir: data.root, dataDir: data.root });
+}
+
+/** Who commits when local mode writes to a repository and the machine has no git identity. */
+export const LOCAL_GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: process.env.GIT_AUTHOR_NAME ?? 'Trellis Local',
+  GIT_AUTHOR_EMAIL: process.env.GIT_AUTHOR_EMAIL ?? 'local@trellis.invalid',
+  GIT_COMMITTER_NAME: process.env.GIT_COMMITTER_NAME ?? 'Trellis Local',
+  GIT_COMMITTER_EMAIL: process.env.GIT_COMMITTER_EMAIL ?? 'local@trellis.invalid',
+};
+
+/** Each repository must be the top of a git work tree (not a folder inside another repository). */
+function checkRepositories(config: LocalConfig): void {
+  for (const [app, path] of Object.entries(config.repositories)) {
+    let top: string;
+    try {
+      top = execFileSync('git', ['-C', path, 'rev-parse', '--show-toplevel'], { stdio: 'pipe', encoding: 'utf8' }).trim();
+    } catch (error) {
+      throw new Error(`application ${app}: ${path} is not a git repository (${errorMessage(error).split('\n')[0]})`);
+    }
+    if (realpathSync(top) !== realpathSync(path)) {
+      throw new Error(`application ${app}: ${path} is a folder inside the git repository ${top}, not a repository of its own`);
+    }
+  }
+}
+
+async function ensureTable(dynamo: DynamoDbLocal): Promise<void> {
+  const client = new DynamoDBClient(dynamo.clientConfig);
+  try {
+    const { TableNames = [] } = await client.send(new ListTablesCommand({}));
+    if (!TableNames.includes(TABLE_NAME)) await createLocalTable(dynamo.clientConfig, TABLE_NAME);
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+import { pathToFileURL } from 'url';
+import { loadLocalConfig, parseLocalConfig } from '../../src/local/local-config';
+import { ValidationError } from '../../src/runtime/core/errors';
+
+const EXAMPLES = resolve(__dirname, '..', '..', 'examples');
+const dirs = { configDir: '/home/ada/config', dataDir: '/home/ada/.trellis/local' };
+
+function issuesOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ValidationError) return error.issues.map(issue => issue.path);
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('the local config file', () => {
+  test('examples/local-config.json: a path repository becomes local/<name>, kinds keep the construct\'s rules, {dataDir} is replaced', () => {
+    const config = loadLocalConfig(join(EXAMPLES, 'local-config.json'), '/data');
+    expect(config.repositories).toEqual({ 'sample-app': resolve(EXAMPLES, '..', '..', 'my-app') });
+    const [app] = config.applications;
+    expect(app.repository).toBe('local/sample-app');
+    expect(app.environments.map(env => [env.name, env.kind, env.branch, env.autoDeploy, env.protected, env.runTests])).toEqual([
+      ['dev', 'development', 'main', true, false, true],
+      ['staging', 'staging', undefined, false, false, true],
+      ['production', 'production', undefined, false, true, false],
+    ]);
+    expect(app.environments[0].variables).toEqual({ SAMPLE_DEPLOY_DIR: '/data/deployed' });
+    expect(app.environments[0].framework).toEqual({ kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] });
+  });
+
+  test('no environments: the construct\'s defaults (dev tracks main, staging, production)', () => {
+    const config = parseLocalConfig({ applications: [{ name: 'shop', repository: './shop' }] }, dirs);
+    expect(config.applications[0].environments.map(env => [env.name, env.branch, env.autoDeploy, env.protected])).toEqual([
+      ['dev', 'main', true, false],
+      ['staging', undefined, false, false],
+      ['production', undefined, false, true],
+    ]);
+    expect(config.repositories.shop).toBe('/home/ada/config/shop');
+  });
+
+  test('a kind without a name gets the kind\'s name; development tracks main unless told otherwise', () => {
+    const config = parseLocalConfig({
+      applications: [{ name: 'shop', repository: '/srv/shop', environments: [{ kind: 'development', branch: 'trunk' }, { kind: 'production' }] }],
+    }, dirs);
+    expect(config.applications[0].environments.map(env => [env.name, env.branch])).toEqual([['dev', 'trunk'], ['production', undefined]]);
+  });
+
+  test('owner/repo with a source keeps the GitHub name and clones from the source (path or file:// URL)', () => {
+    const config = parseLocalConfig({
+      applications: [
+        { name: 'shop', repository: 'acme/shop', source: '../clones/shop' },
+        { name: 'blog', repository: 'acme/blog', source: pathToFileURL('/srv/blog').href },
+      ],
+    }, dirs);
+    expect(config.applications.map(app => app.repository)).toEqual(['acme/shop', 'acme/blog']);
+    expect(config.repositories).toEqual({ shop: '/home/ada/clones/shop', blog: '/srv/blog' });
+  });
+
+  test('owner/repo without a source is refused, naming the prop', () => {
+    const error = (() => {
+      try {
+        parseLocalConfig({ applications: [{ name: 'shop', repository: 'acme/shop' }] }, dirs);
+      } catch (caught) {
+        return caught as ValidationError;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error!.message).toContain('applications[0].repository');
+    expect(error!.message).toContain('source');
+  });
+
+  test('the construct\'s validation applies: bad fields are named, every one of them', () => {
+    expect(issuesOf(() => parseLocalConfig({
+      applications: [{ name: 'shop', repository: './shop', environments: [{ kind: 'staging', testCommand: 'npm test' }, { kind: 'weird', name: 'x' }] }],
+    }, dirs))).toEqual(expect.arrayContaining(['applications[0].environments[0].testCommand', 'applications[0].environments[1].kind']));
+    expect(issuesOf(() => parseLocalConfig({ apps: [] }, dirs))).toEqual(['applications']);
+    expect(issuesOf(() => parseLocalConfig({ applications: [{ name: 'shop', repository: './shop', source: 3 }] }, dirs))).toEqual(['applications[0].source']);
+  });
+
+  test('a file that is not JSON: the error names the file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'trellis-config-')), 'broken.json');
+    writeFileSync(file, '{ "applications": [');
+    expect(() => loadLocalConfig(file, '/data')).toThrow(`cannot read the config file ${file}`);
+  });
+});

