@@ -1,8 +1,8 @@
-import { execFile } from 'child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { execFile, execFileSync } from 'child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { processAlive, waitFor } from './local-fixtures';
+import { gitRepo, processAlive, waitFor } from './local-fixtures';
 import { TrellisProcess, bundleTrellis } from './support/trellis-process';
 import { DYNAMO_DB_LOCAL_MISSING, JAVA_MISSING } from '../../src/local/dynamodb-local';
 
@@ -123,6 +123,8 @@ describe('a data directory used by another run', () => {
     started.push(killed);
     const java = killed.info.dynamodbPid!;
     expect(processAlive(java)).toBe(true);
+    await killed.push('sample-app', 'main', 'Before the kill');
+    await killed.waitForLine(/sample-app\/dev\s+succeeded/);
     await killed.stop('SIGKILL');
     expect(processAlive(java)).toBe(true); // an orphan now, still holding the database files
 
@@ -130,7 +132,42 @@ describe('a data directory used by another run', () => {
     started.push(next);
     expect(next.output).toContain(`Stopped DynamoDB Local (pid ${java}) left by a run that was killed.`);
     await waitFor('the orphaned DynamoDB Local to end', async () => !processAlive(java), 15_000);
-    expect((await next.api('GET', '/api/apps')).body.items.map((app: { name: string }) => app.name)).toEqual(['sample-app']);
+    const history = async (run: TrellisProcess) => (await run.api('GET', '/api/apps/sample-app/environments/dev/deployments')).body.items as Array<{ commitMessage: string }>;
+    expect((await history(next)).map(item => item.commitMessage)).toEqual(['Before the kill']);
+    const password = next.adminPassword;
     expect(await next.stop()).toBe(0);
+
+    // --reset: a new data directory in the same place; nothing of the old one survives.
+    const reset = await TrellisProcess.start(cli, { dataDir, reset: true });
+    started.push(reset);
+    expect(reset.adminPassword).not.toBe(password);
+    expect(await history(reset)).toEqual([]);
+    expect(await reset.stop()).toBe(0);
+  });
+
+  test('--config: the user\'s own repository (owner/repo with a local source) deploys on push, variables from the file', async () => {
+    const repo = join(scratch, 'clones', 'shop');
+    cpSync(join(__dirname, '..', '..', 'examples', 'sample-app'), repo, { recursive: true });
+    gitRepo(repo, { 'NOTES.md': 'first' });
+    const config = join(scratch, 'shop.json');
+    const framework = { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] };
+    writeFileSync(config, JSON.stringify({
+      applications: [{
+        name: 'shop',
+        repository: 'acme/shop',
+        source: './clones/shop',
+        environments: [{ kind: 'development', framework, variables: { SAMPLE_DEPLOY_DIR: '{configDir}/shop-deployed' } }, { kind: 'production', framework }],
+      }],
+    }));
+    const dataDir = join(scratch, 'own');
+    const run = await TrellisProcess.start(cli, { dataDir, config });
+    started.push(run);
+    expect(run.info.applications).toEqual({ shop: { repository: 'acme/shop', path: repo } });
+    expect(await run.push('shop', 'main', 'Own app')).toContain('queued shop/dev');
+    await run.waitForLine(/shop\/dev\s+succeeded/);
+    const head = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    expect(JSON.parse(readFileSync(join(scratch, 'shop-deployed', 'dev', 'version.json'), 'utf8')).commit).toBe(head);
+    expect(execFileSync('git', ['-C', repo, 'log', '-1', '--format=%s'], { encoding: 'utf8' }).trim()).toBe('Own app');
+    expect(await run.stop()).toBe(0);
   });
 });
