@@ -1,7 +1,7 @@
 import { awscdk, javascript } from 'projen';
 
 // One source of truth for versions the rest of the build relies on.
-const CDK_VERSION = '2.275.0'; // newest aws-cdk-lib also on PyPI: Python users can match it
+const CDK_VERSION = '2.271.0'; // newest aws-cdk-lib on npm, PyPI and Maven Central alike (2.272 is not on npm; Central lacks 2.273+)
 const CONSTRUCTS_VERSION = '10.5.1'; // aws-cdk-lib 2.275 asks for ^10.5.0, cdk-nag 3 for ^10.5.1
 const AWS_SDK_VERSION = '3.1162.0';
 
