@@ -1,7 +1,7 @@
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { RUNNER_SETTINGS } from './runner-settings';
 import { buildEnvironment } from '../build/launch';
 import { TaskRequest, TaskRunner, TaskState } from '../core/ports';
-import { RUNNER_SETTINGS } from './runner-settings';
 
 export interface EcsRunnerConfig {
   readonly cluster: string;
