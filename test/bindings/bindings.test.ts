@@ -92,6 +92,13 @@ run('the three example apps', () => {
     }
   });
 
+  test('synthesize the same resources, property for property, apart from the CDK metadata (it names the language)', () => {
+    const withoutMetadata = (t: Template) => Object.fromEntries(Object.entries(t.Resources).filter(([, resource]) => resource.Type !== 'AWS::CDK::Metadata'));
+    for (const language of ['python', 'java'] as const) {
+      expect(withoutMetadata(templates[language])).toEqual(withoutMetadata(templates.typescript));
+    }
+  });
+
   test('carry both applications and their custom environments', () => {
     for (const language of LANGUAGES) {
       const text = JSON.stringify(templates[language]);
