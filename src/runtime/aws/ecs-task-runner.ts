@@ -1,4 +1,5 @@
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { RUNNER_SETTINGS } from './runner-settings';
 import { buildEnvironment } from '../build/launch';
 import { TaskRequest, TaskRunner, TaskState } from '../core/ports';
 
@@ -53,15 +54,7 @@ export class EcsTaskRunner implements TaskRunner {
   }
 }
 
-/** Environment variable names the BuildServer construct sets on the launcher and finalizer. */
-export const RUNNER_SETTINGS = {
-  cluster: 'CLUSTER_ARN',
-  taskDefinition: 'TASK_DEFINITION_ARN',
-  containerName: 'CONTAINER_NAME',
-  subnets: 'SUBNET_IDS',
-  securityGroups: 'SECURITY_GROUP_IDS',
-  assignPublicIp: 'ASSIGN_PUBLIC_IP',
-} as const;
+export { RUNNER_SETTINGS };
 
 export function ecsRunnerFromEnvironment(env: NodeJS.ProcessEnv = process.env): EcsTaskRunner {
   const list = (name: string) => (env[name] ?? '').split(',').filter(Boolean);
