@@ -167,6 +167,8 @@ const bundleDashboard = project.addTask('bundle:dashboard', {
 });
 project.tasks.tryFind('bundle')!.spawn(bundleDashboard);
 project.tsconfigDev.addExclude('src/dashboard/**');
+// The examples are apps of their own (examples/typescript links the built package).
+project.tsconfigDev.addExclude('examples/**');
 project.eslint?.addOverride({
   files: ['src/dashboard/**/*.ts', 'src/dashboard/**/*.tsx'],
   parserOptions: { project: './src/dashboard/tsconfig.json' },
