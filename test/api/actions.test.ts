@@ -3,6 +3,12 @@ import { launchQueued } from '../../src/runtime/build/launch';
 import { Deployment } from '../../src/runtime/core';
 import { taskArn } from '../build/fake-task-runner';
 
+
+/** A well-formed id that is not `id`: its last hex digit changed (always to a different one). */
+function otherId(id: string): string {
+  return id.replace(/.$/, last => (last === 'f' ? '0' : 'f'));
+}
+
 describe('control API actions', () => {
   let h: Harness;
 
@@ -139,7 +145,7 @@ describe('control API actions', () => {
       expect(await reason('yesterday')).toBe('deploymentId: is not a deployment id');
       expect(await reason(42)).toBe('deploymentId: must be a non-empty string');
       expect((await post('dev/rollback', {})).json.reason).toBe('deploymentId: is required');
-      const unknown = await post('dev/rollback', { deploymentId: older.id.replace(/.$/, 'f') });
+      const unknown = await post('dev/rollback', { deploymentId: otherId(older.id) });
       expect(unknown).toMatchObject({ status: 404, json: { error: 'not_found' } });
       expect(h.queue.sent).toEqual([]);
     });
@@ -207,7 +213,7 @@ describe('control API actions', () => {
 
     test('unknown deployment: 404; malformed id: 400; unknown body fields: 400', async () => {
       const { json: queued } = await post('dev/deploy', {});
-      expect((await h.call('POST', `/api/deployments/${queued.id.replace(/.$/, 'f')}/cancel`, { principal: deployer })).status).toBe(404);
+      expect((await h.call('POST', `/api/deployments/${otherId(queued.id)}/cancel`, { principal: deployer })).status).toBe(404);
       expect((await h.call('POST', '/api/deployments/latest/cancel', { principal: deployer })).json).toEqual({ error: 'invalid_input', reason: "id: 'latest' is not a deployment id" });
       expect((await h.call('POST', `/api/deployments/${queued.id}/cancel`, { principal: deployer, body: { force: true } })).json)
         .toEqual({ error: 'invalid_input', reason: 'force: is not a known field; this request takes an empty object' });
