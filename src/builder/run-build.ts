@@ -1,9 +1,12 @@
 import { mkdirSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { BuildError } from './build-error';
+import { CacheStorage } from './cache-storage';
+import { installWithCache } from './cached-install';
 import { appEnvironment, baseEnvironment, deployEnvironment } from './child-env';
 import { Argv, CommandPlan, planCommands, resolveCommand } from './commands';
 import { CredentialSource } from './credentials';
+import { decideCache } from './dependency-cache';
 import { detectProject } from './detect';
 import { dockerImageAssets } from './docker-assets';
 import { authorizationHeader, cloneCommands, gitEnvironment, repositoryUrl } from './git';
@@ -28,6 +31,8 @@ export interface BuildDeps {
   readonly clock: Clock;
   /** Aborted when the task is stopped: the running command is killed and the build fails. */
   readonly signal?: AbortSignal;
+  /** Where `node_modules` is cached between builds; absent = every build installs from the registry. */
+  readonly cache?: CacheStorage;
 }
 
 /** Everything prepare found out; nothing of it is printed unmasked. */
@@ -80,12 +85,12 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       note.detail = `${request.commit.slice(0, 12)} from ${request.gitUrl ? url : prepared.app.repository}`;
     });
 
-    const plan: CommandPlan = await phases.run('detect', async note => {
+    const { plan, cache } = await phases.run('detect', async note => {
       const project = detectProject(workspace, env.framework);
       note.detail = project.hasPackageJson
         ? `${project.framework.label} with ${project.packageManager}${project.lockfile ? '' : ' (no lockfile)'}`
         : `${project.framework.label} (no package.json)`;
-      return planCommands(project, env, request.stage);
+      return { plan: planCommands(project, env, request.stage) as CommandPlan, cache: decideCache(request.application, env, project, workspace) };
     });
 
     const step = async (phase: BuildPhase, commands: readonly Argv[], stepEnv: Record<string, string>, skipReason: string, check?: () => void) => {
@@ -97,7 +102,8 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       });
     };
 
-    await step('install', plan.install, appEnv, 'no package.json and no install command');
+    await installWithCache(phases, deps.cache, cache, workspace,
+      () => step('install', plan.install, appEnv, 'no package.json and no install command'));
     if (teardown) await phases.skip('test', 'teardown does not run tests');
     else await step('test', plan.test, appEnv, 'runTests is off for this environment');
     if (teardown) {

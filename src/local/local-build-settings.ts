@@ -9,4 +9,6 @@ export const LOCAL_BUILD_SETTINGS = {
   dynamodbEndpoint: 'TRELLIS_LOCAL_DYNAMODB_ENDPOINT',
   /** The JSON file of FileSecretSource. */
   secretsFile: 'TRELLIS_LOCAL_SECRETS_FILE',
+  /** The dependency cache's folder (AWS keeps it in S3); absent = no cache. */
+  cacheDir: 'TRELLIS_LOCAL_CACHE_DIR',
 } as const;

@@ -3,6 +3,7 @@ import { FileSecretSource } from './file-secret-source';
 import { LOCAL_BUILD_SETTINGS } from './local-build-settings';
 import { openBuildLog, runToExit } from '../builder/build-log';
 import { CredentialSource } from '../builder/credentials';
+import { FolderCacheStorage } from '../builder/folder-cache-storage';
 import { runBuild } from '../builder/run-build';
 import { BUILD_SETTINGS, BUILDER_EXIT } from '../runtime/core/build-contract';
 import { systemClock } from '../runtime/core/ports';
@@ -31,6 +32,7 @@ async function main(): Promise<number> {
   const tableName = process.env[BUILD_SETTINGS.tableName];
   const endpoint = process.env[LOCAL_BUILD_SETTINGS.dynamodbEndpoint];
   const secretsFile = process.env[LOCAL_BUILD_SETTINGS.secretsFile];
+  const cacheDir = process.env[LOCAL_BUILD_SETTINGS.cacheDir];
   const missing = [
     !tableName && BUILD_SETTINGS.tableName,
     !endpoint && LOCAL_BUILD_SETTINGS.dynamodbEndpoint,
@@ -51,6 +53,7 @@ async function main(): Promise<number> {
     output,
     clock: systemClock,
     signal: stop.signal,
+    cache: cacheDir ? new FolderCacheStorage(cacheDir) : undefined,
   });
 }
 

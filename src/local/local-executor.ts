@@ -53,6 +53,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     tableName: options.tableName,
     dynamodbEndpoint: options.dynamodbEndpoint,
     secretsFile: secrets.file,
+    cacheDir: join(options.dataDir, 'cache'),
     installation: options.installation,
     gitUrls: options.repositories,
     outputDir: join(options.dataDir, 'builds'),

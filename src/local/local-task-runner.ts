@@ -28,6 +28,8 @@ export interface LocalTaskRunnerProps {
   readonly dynamodbEndpoint: string;
   /** FileSecretSource's file. */
   readonly secretsFile: string;
+  /** The dependency cache's folder. @default - no cache: every build installs */
+  readonly cacheDir?: string;
   /** @default 'local' */
   readonly installation?: string;
   /**
@@ -180,6 +182,7 @@ export class LocalTaskRunner implements TaskRunner {
     env[BUILD_SETTINGS.installation] = this.props.installation ?? 'local';
     env[LOCAL_BUILD_SETTINGS.dynamodbEndpoint] = this.props.dynamodbEndpoint;
     env[LOCAL_BUILD_SETTINGS.secretsFile] = this.props.secretsFile;
+    if (this.props.cacheDir) env[LOCAL_BUILD_SETTINGS.cacheDir] = this.props.cacheDir;
     const gitUrls = this.props.gitUrls ?? {};
     const gitUrl = Object.prototype.hasOwnProperty.call(gitUrls, request.application) ? gitUrls[request.application] : undefined;
     if (gitUrl !== undefined) env[BUILD_SETTINGS.gitUrl] = gitUrl.startsWith('file://') ? gitUrl : localPath(gitUrl);

@@ -2,14 +2,17 @@ import { appendFileSync } from 'fs';
 import { FAKE_ROLE_CREDENTIALS } from './fake-credentials';
 import { openBuildLog } from '../../src/builder/build-log';
 import { AssumeRoleCredentialSource } from '../../src/builder/credentials';
+import { FolderCacheStorage } from '../../src/builder/folder-cache-storage';
 import { runBuild } from '../../src/builder/run-build';
 import { localClientConfig } from '../../src/local/dynamodb-local';
+import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
 import { NotFoundError, SecretSource, systemClock } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { tableContext } from '../../src/runtime/store/table-context';
 
 /**
- * The builder as the container runs it, with three fakes: secrets come from a JSON env var,
+ * The builder as the container runs it, with three fakes (and the dependency cache in the
+ * folder TRELLIS_CACHE_DIR names, as local mode keeps it): secrets come from a JSON env var,
  * AssumeRole returns fixed credentials, and the live log path appends each batch to the file
  * named as the ingest function (failing every send when TRELLIS_TEST_LIVE_FAIL is set).
  * The store is real (DynamoDB Local). Bundled by harness.ts and run as its own process in
@@ -46,6 +49,7 @@ runBuild(process.env, {
   workspace: process.cwd(),
   output: log.output,
   clock: systemClock,
+  cache: process.env[LOCAL_BUILD_SETTINGS.cacheDir] ? new FolderCacheStorage(process.env[LOCAL_BUILD_SETTINGS.cacheDir]!) : undefined,
 }).then(async code => {
   await log.finish();
   process.exit(code);

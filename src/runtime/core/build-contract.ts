@@ -21,11 +21,14 @@ export const BUILD_SETTINGS = {
   gitUrl: 'TRELLIS_GIT_URL',
   /** The log-ingest function the builder sends live batches to; absent = archive path only. */
   logIngestFunction: 'TRELLIS_LOG_INGEST_FUNCTION',
+  /** The S3 bucket of the dependency cache; absent = no cache. */
+  cacheBucket: 'TRELLIS_CACHE_BUCKET',
 } as const;
 
 export type BuildParameters = { readonly [K in keyof typeof BUILD_PARAMETERS]: string };
 
-export type BuildPhase = 'prepare' | 'clone' | 'detect' | 'install' | 'test' | 'build' | 'deploy' | 'remove' | 'health';
+export type BuildPhase =
+  'prepare' | 'clone' | 'detect' | 'restore-cache' | 'install' | 'save-cache' | 'test' | 'build' | 'deploy' | 'remove' | 'health';
 
 export type PhaseOutcome = 'succeeded' | 'failed' | 'skipped';
 
@@ -49,7 +52,9 @@ export function formatPhaseMarker(marker: PhaseMarker): string {
 }
 
 /** Phases in the order a build runs them. */
-export const BUILD_PHASES: readonly BuildPhase[] = ['prepare', 'clone', 'detect', 'install', 'test', 'build', 'deploy', 'remove', 'health'];
+export const BUILD_PHASES: readonly BuildPhase[] = [
+  'prepare', 'clone', 'detect', 'restore-cache', 'install', 'save-cache', 'test', 'build', 'deploy', 'remove', 'health',
+];
 const OUTCOMES: readonly PhaseOutcome[] = ['succeeded', 'failed', 'skipped'];
 
 /** The marker on this line, or undefined for an ordinary line (or a forged, malformed one). */

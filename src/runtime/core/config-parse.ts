@@ -57,6 +57,7 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
     deployRoleArn: optionalText(env.deployRoleArn, `${path}.deployRoleArn`, issues),
     variables: variablesOk ? variables as Record<string, string> : {},
     protected: flag(env.protected, `${path}.protected`, issues) ?? production,
+    dependencyCache: flag(env.dependencyCache, `${path}.dependencyCache`, issues),
     framework: env.framework === undefined || env.framework === null ? undefined : parseFramework(env.framework, `${path}.framework`, issues),
   };
 }

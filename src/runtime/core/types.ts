@@ -24,6 +24,8 @@ export interface EnvironmentConfig {
   readonly protected: boolean;
   /** How the app is deployed; absent = detected from the repository. */
   readonly framework?: FrameworkConfig;
+  /** Restore and save `node_modules` keyed by the lockfile; absent = on. */
+  readonly dependencyCache?: boolean;
 }
 
 export type FrameworkKind = 'sst' | 'cdk' | 'serverless' | 'sam' | 'custom';

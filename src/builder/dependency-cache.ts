@@ -1,0 +1,101 @@
+import { execFile } from 'child_process';
+import { createHash } from 'crypto';
+import { existsSync, readFileSync, rmSync, statSync } from 'fs';
+import { join } from 'path';
+import { promisify } from 'util';
+import { CacheStorage } from './cache-storage';
+import { Project } from './detect';
+import { EnvironmentConfig } from '../runtime/core/types';
+
+const run = promisify(execFile);
+
+/** An archive larger than this is not saved: restoring it would not pay off, and S3 bills it. */
+export const MAX_CACHE_ENTRY_BYTES = 2 * 1024 ** 3;
+
+/** What `node_modules` was built by and for: the same key means the same tree would be installed. */
+export interface CacheRuntime {
+  readonly node: string;
+  readonly platform: string;
+  readonly arch: string;
+}
+
+const THIS_RUNTIME: CacheRuntime = { node: process.versions.node, platform: process.platform, arch: process.arch };
+
+/** Either the key this build uses, or why it uses no cache (shown as the phase's detail). */
+export type CacheDecision = { readonly key: string } | { readonly skip: string };
+
+/**
+ * Whether and under which key this build caches `node_modules`: the application and
+ * environment, the package manager, a hash of the lockfile, Node's major version (native
+ * modules are built for it), platform and architecture.
+ *
+ * Entries are per environment: the root package's own install scripts are not in the lockfile,
+ * so a build of any branch could store a tampered tree, and production must only ever restore
+ * what a production build saved.
+ */
+export function decideCache(application: string, env: EnvironmentConfig, project: Project, workspace: string,
+  runtime: CacheRuntime = THIS_RUNTIME): CacheDecision {
+  if (env.dependencyCache === false) return { skip: 'the dependency cache is off for this environment' };
+  if (!project.hasPackageJson) return { skip: 'no package.json' };
+  // A configured install command may do anything; only the package manager's own install is keyed by its lockfile.
+  if (env.framework?.install) return { skip: 'a configured install command is not cached' };
+  if (!project.lockfile) return { skip: 'no lockfile to key the cache by' };
+  const hash = createHash('sha256').update(readFileSync(join(workspace, project.lockfile))).digest('hex');
+  const node = runtime.node.split('.')[0];
+  return { key: `deps/${application}/${env.name}/${project.packageManager}/node${node}-${runtime.platform}-${runtime.arch}/${hash}.tar.gz` };
+}
+
+/** The key as the log shows it: the package manager, runtime and the lockfile hash's first 12 characters. */
+export function shortKey(key: string): string {
+  const [manager, runtime, file] = key.split('/').slice(-3);
+  return `${manager} ${runtime} ${file.slice(0, 12)}`;
+}
+
+export type RestoreResult = { readonly hit: true; readonly bytes: number } | { readonly hit: false; readonly problem?: string };
+
+/**
+ * Unpack the entry into `workspace/node_modules`. A damaged entry is a miss: what it
+ * unpacked is removed so the install starts clean.
+ */
+export async function restoreDependencies(storage: CacheStorage, key: string, workspace: string, archive: string): Promise<RestoreResult> {
+  if (!await storage.fetch(key, archive)) return { hit: false };
+  const bytes = statSync(archive).size;
+  try {
+    await run('tar', ['-xzf', archive, '-C', workspace]);
+    if (!existsSync(join(workspace, 'node_modules'))) throw new Error('the archive holds no node_modules');
+    return { hit: true, bytes };
+  } catch (error) {
+    rmSync(join(workspace, 'node_modules'), { recursive: true, force: true });
+    return { hit: false, problem: `the cached archive could not be unpacked (${firstLine(error)})` };
+  } finally {
+    rmSync(archive, { force: true });
+  }
+}
+
+export type SaveResult = { readonly saved: true; readonly bytes: number } | { readonly saved: false; readonly reason: string };
+
+/** Pack `workspace/node_modules` and store it under `key`; never throws, a build does not fail for its cache. */
+export async function saveDependencies(storage: CacheStorage, key: string, workspace: string, archive: string,
+  maxBytes = MAX_CACHE_ENTRY_BYTES): Promise<SaveResult> {
+  if (!existsSync(join(workspace, 'node_modules'))) return { saved: false, reason: 'the install made no node_modules (Yarn Plug\'n\'Play?)' };
+  try {
+    await run('tar', ['-czf', archive, '-C', workspace, 'node_modules'], { maxBuffer: 16 * 1024 * 1024 });
+    const bytes = statSync(archive).size;
+    if (bytes > maxBytes) return { saved: false, reason: `the archive is ${megabytes(bytes)}, over the ${megabytes(maxBytes)} limit` };
+    await storage.store(key, archive);
+    return { saved: true, bytes };
+  } catch (error) {
+    return { saved: false, reason: `could not save: ${firstLine(error)}` };
+  } finally {
+    rmSync(archive, { force: true });
+  }
+}
+
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0];
+}
