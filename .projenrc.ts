@@ -101,6 +101,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       transform: { '^.+/node_modules/@octokit/.+\\.js$': new javascript.Transform('<rootDir>/test/support/esm-to-cjs.js') },
       transformIgnorePatterns: ['/node_modules/(?!@octokit/)'],
       moduleNameMapper: { '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js' },
+      // After default and jest-junit: the security and reliability suite's summary (issue #10).
+      reporters: [new javascript.JestReporter('<rootDir>/test/support/security-summary-reporter.js')],
     },
   },
 

@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
-import { FUNCTION_REASONS, RUN_BUILDS_WILDCARDS, acknowledge } from './private/acknowledge';
+import { FindingReason, acknowledge, functionReasons, tableIndexes } from './private/acknowledge';
 import { RUNNER_SETTINGS } from '../runtime/aws/runner-settings';
 import { BUILD_SETTINGS, secretNames } from '../runtime/core/build-contract';
 import { FinalizerFunction } from '../runtime/handlers/finalizer-function';
@@ -88,6 +88,7 @@ export class BuildServer extends Construct {
   private readonly deployRoleArns: string[] = [];
   private readonly runnerEnvironment: Record<string, string>;
   private readonly runnerStatements: iam.PolicyStatement[];
+  private readonly tasksOfCluster: FindingReason;
   private readonly container: ecs.ContainerDefinition;
   private liveLogFunction?: lambda.IFunction;
 
@@ -128,20 +129,24 @@ export class BuildServer extends Construct {
       description: 'Trellis build tasks: read this installation\'s secrets and configuration, assume deploy roles',
     });
     this.taskRole = taskRole;
+    // The environments' secrets (trellis/<installation>/<app>/<env>) and the GitHub token; not
+    // the webhook secret (trellis/<installation>/github-webhook-secret), which has no second slash.
+    const secretArn = (resourceName: string) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const buildSecrets = [
+      secretArn(`${secretNames.prefix(props.installationName)}*/*`),
+      // Secrets Manager adds a 6-character suffix to the name.
+      secretArn(`${secretNames.githubToken(props.installationName)}-??????`),
+    ];
     taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['secretsmanager:GetSecretValue'],
-      resources: [stack.formatArn({
-        service: 'secretsmanager',
-        resource: 'secret',
-        resourceName: `${secretNames.prefix(props.installationName)}*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      })],
+      resources: buildSecrets,
     }));
+    const deployRoles = Lazy.list({
+      produce: () => (this.deployRoleArns.length ? [...new Set(this.deployRoleArns)] : [bootstrapRoles(Aws.ACCOUNT_ID, Aws.REGION)]),
+    });
     taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['sts:AssumeRole', 'sts:TagSession'],
-      resources: Lazy.list({
-        produce: () => (this.deployRoleArns.length ? [...new Set(this.deployRoleArns)] : [bootstrapRoles(Aws.ACCOUNT_ID, Aws.REGION)]),
-      }),
+      resources: deployRoles,
     }));
     props.table.grantReadData(taskRole);
 
@@ -165,11 +170,18 @@ export class BuildServer extends Construct {
     this.taskDefinition = taskDefinition;
     acknowledge(taskDefinition, {
       ECS2: 'the variables are names only (table, installation, region, log ingest function); secrets are read by the build at run time, never passed in',
-      IAM5: 'ecr:GetAuthorizationToken (execution role) has no resource-level permissions; it requires Resource *',
+      IAM5: [{ reason: 'ecr:GetAuthorizationToken (execution role) has no resource-level permissions; it requires Resource *', resources: ['*'] }],
     });
     acknowledge(taskRole, {
-      IAM5: 'wildcards: this installation\'s secrets (trellis/<installation>/*, one per app and environment), the CDK bootstrap roles '
-        + '(cdk-hnb659fds-*-role-<account>-<region>: deploy, publishing, lookup) of each environment, and the table\'s own indexes',
+      IAM5: [
+        {
+          reason: 'the environments\' secrets of this installation (trellis/<installation>/<app>/<env>, one per app and environment, created later '
+            + 'by the dashboard) and the GitHub token, whose ARNs end in a random suffix; not the webhook secret',
+          resources: buildSecrets,
+        },
+        { reason: 'the CDK bootstrap roles (cdk-hnb659fds-*-role-<account>-<region>: deploy, publishing, lookup) of each environment', resources: deployRoles },
+        tableIndexes(props.table.table),
+      ],
     });
 
     const runnerEnvironment = {
@@ -205,6 +217,7 @@ export class BuildServer extends Construct {
     });
 
     this.runnerEnvironment = runnerEnvironment;
+    const tasksOfCluster = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
     this.runnerStatements = [
       new iam.PolicyStatement({
         actions: ['ecs:RunTask'],
@@ -213,7 +226,7 @@ export class BuildServer extends Construct {
       }),
       new iam.PolicyStatement({
         actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
-        resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` })],
+        resources: [tasksOfCluster],
       }),
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
@@ -221,13 +234,14 @@ export class BuildServer extends Construct {
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
     ];
+    this.tasksOfCluster = {
+      reason: 'stop and describe the tasks of this cluster only (task ids are not known in advance)',
+      resources: [tasksOfCluster],
+    };
     for (const fn of [launcher, finalizer]) {
       props.table.grantReadWriteData(fn);
       this.grantRunBuilds(fn);
-      acknowledge(fn, {
-        ...FUNCTION_REASONS,
-        IAM5: `wildcards: ${RUN_BUILDS_WILDCARDS}, and the table's own indexes`,
-      });
+      acknowledge(fn, functionReasons(props.table.table));
     }
     this.launcher = launcher;
     this.finalizer = finalizer;
@@ -242,6 +256,7 @@ export class BuildServer extends Construct {
   public grantRunBuilds(fn: lambda.Function): void {
     for (const [name, value] of Object.entries(this.runnerEnvironment)) fn.addEnvironment(name, value);
     for (const statement of this.runnerStatements) fn.addToRolePolicy(statement);
+    acknowledge(fn, { IAM5: [this.tasksOfCluster] });
   }
 
   /**

@@ -3,7 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
-import { FUNCTION_REASONS, acknowledge } from './private/acknowledge';
+import { LAMBDA_BASIC_EXECUTION, acknowledge, functionReasons } from './private/acknowledge';
 import { ApplicationConfig } from '../runtime/core/types';
 import { ConfigSyncFunction } from '../runtime/handlers/config-sync-function';
 
@@ -25,14 +25,14 @@ export class ConfigurationWriter extends Construct {
       logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
     });
     props.table.grantReadWriteData(onEvent);
-    acknowledge(onEvent, FUNCTION_REASONS);
+    acknowledge(onEvent, functionReasons(props.table.table));
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: onEvent,
       logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
     });
     acknowledge(provider, {
-      ...FUNCTION_REASONS,
-      IAM5: 'the Provider framework may invoke any version of its own onEvent handler (<handler ARN>:*)',
+      IAM4: [LAMBDA_BASIC_EXECUTION],
+      IAM5: [{ reason: 'the Provider framework may invoke any version of its own onEvent handler (<handler ARN>:*)', resources: [`${onEvent.functionArn}:*`] }],
       L1: 'the Provider framework function\'s runtime is chosen by aws-cdk-lib',
     });
     new CustomResource(this, 'Resource', {

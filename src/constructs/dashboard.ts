@@ -15,7 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
 import { WebSocketAuthentication } from './log-stream';
-import { FUNCTION_REASONS, RUN_BUILDS_WILDCARDS, acknowledge } from './private/acknowledge';
+import { FindingReason, LAMBDA_BASIC_EXECUTION, acknowledge, functionReasons } from './private/acknowledge';
 import { callbackUrlProblem, cognitoDomainPrefixProblem, contentSecurityPolicy, originOf, urlProblem } from './private/dashboard-web';
 import { DashboardConfig } from '../runtime/core/api-types';
 import { secretNames } from '../runtime/core/build-contract';
@@ -391,12 +391,10 @@ export class Dashboard extends Construct {
     });
     props.table.grantReadWriteData(fn);
     props.queue.grantSendMessages(fn);
-    this.grantSecrets(fn, props.installationName);
-    acknowledge(fn, {
-      ...FUNCTION_REASONS,
-      IAM5: 'wildcards: the table\'s own indexes; the installation\'s environment secrets (trellis/<installation>/<app>/<env>, '
-        + `created on first use) and the GitHub token, whose ARNs end in a random suffix; with a build server (cancel): ${RUN_BUILDS_WILDCARDS}`,
-    });
+    const secrets = this.grantSecrets(fn, props.installationName);
+    const reasons = functionReasons(props.table.table);
+    // A build server adds its own acknowledgement with grantRunBuilds (cancel).
+    acknowledge(fn, { ...reasons, IAM5: [...reasons.IAM5, secrets] });
     this.apiFunction = fn;
 
     const api = new apigwv2.HttpApi(this, 'Api', {
@@ -473,9 +471,16 @@ export class Dashboard extends Construct {
     if (deployHandler) {
       acknowledge(deployHandler, {
         L1: 'aws-cdk-lib\'s BucketDeployment handler (Python with the AWS CLI layer): aws-cdk-lib chooses and updates its runtime',
-        IAM4: 'AWSLambdaBasicExecutionRole only lets the deployment handler write its own CloudWatch logs',
-        IAM5: 'aws-cdk-lib\'s grants: objects of the dashboard bucket and the CDK asset bucket, and CloudFront invalidations '
-          + '(CreateInvalidation has no resource-level permissions)',
+        IAM4: [LAMBDA_BASIC_EXECUTION],
+        IAM5: [
+          {
+            reason: 'aws-cdk-lib\'s grants: objects of the dashboard bucket and of the CDK asset bucket it copies from',
+            resources: [`${bucket.bucketArn}/*`],
+            resourcePatterns: [/^arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-[^/]+\/\*$/],
+            actions: ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'],
+          },
+          { reason: 'aws-cdk-lib grants CloudFront CreateInvalidation and GetInvalidation on * (not configurable); they only clear cached copies', resources: ['*'] },
+        ],
       });
     }
 
@@ -492,19 +497,27 @@ export class Dashboard extends Construct {
   /**
    * Environment secrets (`trellis/<installation>/<app>/<env>`: read, written, created on
    * first use) and the GitHub token (read). Not the webhook secret, nor anything else.
+   * Returns why the grant's wildcards are there, for cdk-nag.
    */
-  private grantSecrets(fn: lambda.IFunction, installationName: string): void {
+  private grantSecrets(fn: lambda.IFunction, installationName: string): FindingReason {
     const stack = Stack.of(this);
     const arn = (resourceName: string) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const environmentSecrets = arn(`${secretNames.prefix(installationName)}*/*`);
+    // Secrets Manager adds a 6-character suffix to the name.
+    const githubToken = arn(`${secretNames.githubToken(installationName)}-??????`);
     fn.addToRolePolicy(new iam.PolicyStatement({
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret'],
-      resources: [arn(`${secretNames.prefix(installationName)}*/*`)],
+      resources: [environmentSecrets],
     }));
     fn.addToRolePolicy(new iam.PolicyStatement({
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      // Secrets Manager adds a 6-character suffix to the name.
-      resources: [arn(`${secretNames.githubToken(installationName)}-??????`)],
+      resources: [githubToken],
     }));
+    return {
+      reason: 'the installation\'s environment secrets (trellis/<installation>/<app>/<env>, created on first use) and the GitHub token, '
+        + 'whose ARNs end in a random suffix; not the webhook secret',
+      resources: [environmentSecrets, githubToken],
+    };
   }
 
   private validate(props: DashboardProps): void {

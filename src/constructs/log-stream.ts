@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
-import { FUNCTION_REASONS, acknowledge } from './private/acknowledge';
+import { acknowledge, functionReasons } from './private/acknowledge';
 import { urlProblem } from './private/dashboard-web';
 import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
 import { LogIngestFunction } from '../runtime/handlers/log-ingest-function';
@@ -189,12 +189,13 @@ export class LogStream extends Construct {
       actions: ['execute-api:ManageConnections'],
       resources: [Stack.of(this).formatArn({ service: 'execute-api', resource: api.apiId, resourceName: `${STAGE}/POST/@connections/*` })],
     });
+    const reasons = functionReasons(props.table.table);
     for (const fn of [ingest, socket]) {
       props.table.grantReadWriteData(fn);
       fn.addToRolePolicy(manageConnections);
       acknowledge(fn, {
-        ...FUNCTION_REASONS,
-        IAM5: 'wildcards: the table\'s own indexes, and the connections of this API\'s live stage (connection ids are not known in advance)',
+        ...reasons,
+        IAM5: [...reasons.IAM5, { reason: 'the connections of this API\'s live stage (connection ids are not known in advance)', resources: manageConnections.resources }],
       });
     }
 

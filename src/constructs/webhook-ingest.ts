@@ -7,7 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
-import { FUNCTION_REASONS, acknowledge } from './private/acknowledge';
+import { acknowledge, functionReasons } from './private/acknowledge';
 import { WebhookFunction } from '../runtime/handlers/webhook-function';
 
 /** Properties of the GitHub webhook endpoint. */
@@ -96,7 +96,7 @@ export class WebhookIngest extends Construct {
     props.table.grantReadWriteData(handler);
     this.queue.grantSendMessages(handler);
     this.handler = handler;
-    acknowledge(handler, FUNCTION_REASONS);
+    acknowledge(handler, functionReasons(props.table.table));
     if (!props.webhookSecret) {
       acknowledge(this.webhookSecret, {
         SMG4: 'the webhook secret is also stored in GitHub\'s webhook settings; rotating it here alone would reject every delivery',

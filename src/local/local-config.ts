@@ -4,7 +4,7 @@ import { fileURLToPath } from 'url';
 import { Environment, defaultEnvironments } from '../constructs/environment';
 import { parseApplications } from '../runtime/core/config-parse';
 import { ValidationError, ValidationIssue } from '../runtime/core/errors';
-import { LOCAL_OWNER, repository as repositoryRule } from '../runtime/core/names';
+import { LOCAL_OWNER, hasLoneSurrogate, repository as repositoryRule } from '../runtime/core/names';
 import { ApplicationConfig } from '../runtime/core/types';
 
 /** What local mode runs: the applications (as the construct would write them) and where each one's git repository is. */
@@ -46,11 +46,11 @@ export function parseLocalConfig(raw: unknown, dirs: { configDir: string; dataDi
   const normalized = applications.map((app: Record<string, unknown>, index) => {
     const path = `applications[${index}]`;
     if (typeof app !== 'object' || app === null) return app;
-    const located = locate(app, path, dirs.configDir, issues);
-    if (located && typeof app.name === 'string') repositories[app.name] = located.location;
+    const found = locate(app, path, dirs.configDir, issues);
+    if (found && typeof app.name === 'string') repositories[app.name] = found.location;
     return {
       ...app,
-      repository: located?.repository ?? app.repository,
+      repository: found?.repository ?? app.repository,
       environments: Array.isArray(app.environments)
         ? app.environments.map(env => withKindDefaults(env, dirs))
         : app.environments ?? defaultEnvironments().map(env => env._toConfig()),
@@ -69,15 +69,41 @@ function locate(app: Record<string, unknown>, path: string, configDir: string, i
       issues.push({ path: `${path}.source`, message: 'must be the path or file:// URL of a local git repository' });
       return undefined;
     }
-    return { repository, location: absolute(source, configDir) };
+    return located(repository, source, `${path}.source`, configDir, issues);
   }
   if (repositoryRule(repository) === undefined && !repository.startsWith('.')) {
     issues.push({ path: `${path}.repository`, message: `local mode clones from this machine: make '${repository}' a path or file:// URL, or add "source" with the path of a clone` });
     return undefined;
   }
-  return { repository: `${LOCAL_OWNER}/${typeof name === 'string' ? name : 'app'}`, location: absolute(repository, configDir) };
+  return located(`${LOCAL_OWNER}/${typeof name === 'string' ? name : 'app'}`, repository, `${path}.repository`, configDir, issues);
 }
 
+/** Any path of this machine is the user's to choose; one git or the builder cannot use is named here, not at the first build. */
+function located(repository: string, location: string, path: string, configDir: string, issues: ValidationIssue[]) {
+  const problem = locationProblem(location);
+  if (problem) {
+    issues.push({ path, message: `must be the path or file:// URL of a local git repository: it ${problem}` });
+    return undefined;
+  }
+  try {
+    return { repository, location: absolute(location, configDir) };
+  } catch (error) {
+    issues.push({ path, message: `is not a usable file:// URL: ${(error as Error).message}` });
+    return undefined;
+  }
+}
+
+const MAX_PATH = 4096;
+
+function locationProblem(location: string): string | undefined {
+  if (location.trim() === '') return 'is empty';
+  if (location.length > MAX_PATH) return `is longer than ${MAX_PATH} characters`;
+  if (/[\x00-\x1f\x7f]/.test(location)) return 'contains a control character';
+  if (hasLoneSurrogate(location)) return 'is not valid Unicode text';
+  return undefined;
+}
+
+/** fileURLToPath throws for a URL with a host or an encoded '/': the caller reports it. */
 function absolute(location: string, configDir: string): string {
   if (location.startsWith('file://')) return fileURLToPath(location);
   return isAbsolute(location) ? location : resolve(configDir, location);

@@ -25,7 +25,11 @@ describe('BuildServer', () => {
     const secrets = statements.filter((s: any) => JSON.stringify(s.Action).includes('secretsmanager'));
     expect(secrets).toHaveLength(1);
     expect(secrets[0].Action).toBe('secretsmanager:GetSecretValue');
-    expect(JSON.stringify(secrets[0].Resource)).toContain(':secret:trellis/acme/*');
+    // Environment secrets (trellis/acme/<app>/<env>) and the GitHub token; not trellis/acme/* (the webhook secret).
+    expect(secrets[0].Resource.map((arn: unknown) => JSON.stringify(arn))).toEqual([
+      expect.stringMatching(/:secret:trellis\/acme\/\*\/\*"\]\]}$/),
+      expect.stringMatching(/:secret:trellis\/acme\/github-token-\?{6}"\]\]}$/),
+    ]);
 
     const assume = statements.find((s: any) => JSON.stringify(s.Action).includes('sts:AssumeRole'));
     const resources = JSON.stringify(assume.Resource);

@@ -1,23 +1,61 @@
-import { Validations } from 'aws-cdk-lib';
+import { Aspects, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { AcknowledgeFindings, FindingReason } from './iam-findings';
+
+export type { FindingReason } from './iam-findings';
+
+/**
+ * Reasons by AwsSolutions rule. IAM4 and IAM5 are reported once per managed policy or
+ * wildcard, so they take the findings each reason covers; a finding no reason covers is
+ * still reported. Every other rule is acknowledged whole.
+ */
+export type Reasons = {
+  readonly IAM4?: readonly FindingReason[];
+  readonly IAM5?: readonly FindingReason[];
+  readonly [rule: string]: string | readonly FindingReason[] | undefined;
+};
 
 /**
  * Acknowledge cdk-nag AwsSolutions findings on one construct (and its children), each with
  * the reason it is right here. Uses CDK's own Validations API, so the library does not
  * depend on cdk-nag; test/security runs the checks.
  */
-export function acknowledge(scope: IConstruct, reasons: Record<string, string>): void {
+export function acknowledge(scope: IConstruct, reasons: Reasons): void {
   for (const [rule, reason] of Object.entries(reasons)) {
-    Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${rule}`, reason });
+    if (reason === undefined) continue;
+    if (typeof reason === 'string') {
+      Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${rule}`, reason });
+    } else if (rule === 'IAM4' || rule === 'IAM5') {
+      Aspects.of(scope).add(new AcknowledgeFindings(rule, reason));
+    } else {
+      throw new Error(`acknowledge: only IAM4 and IAM5 are reported per finding, not ${rule}`);
+    }
   }
 }
 
-/** Shared reasons for what every Trellis function has. */
-export const FUNCTION_REASONS = {
-  IAM4: 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs',
-  L1: 'Node.js 22 is the runtime the handlers are bundled (esbuild target node22) and tested for',
-  IAM5: 'wildcards are the table\'s own index ARNs (<table>/index/*), granted by Table.grantReadWriteData',
+/** The table's own indexes (`<table>/index/*`), granted by Table.grantReadData and grantReadWriteData. */
+export function tableIndexes(table: { readonly tableArn: string }): FindingReason {
+  return { reason: 'the table\'s own indexes (<table>/index/*), granted by Table.grant*Data', resources: [`${table.tableArn}/index/*`] };
+}
+
+/** aws-cdk-lib's read-write grant on a table encrypted with a customer key (TableProps.encryptionKey): on that key only. */
+export const TABLE_KEY_ACTIONS: FindingReason = {
+  reason: 'the table\'s own KMS key: Table.grantReadWriteData grants kms:GenerateDataKey* and kms:ReEncrypt* on that key only',
+  actions: ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
 };
 
-/** Why granting build runs needs wildcards (BuildServer.grantRunBuilds), for the functions that get it. */
-export const RUN_BUILDS_WILDCARDS = 'tasks of this cluster only (task ids are not known in advance)';
+/** The managed policy every Lambda function's role gets from aws-cdk-lib. */
+export const LAMBDA_BASIC_EXECUTION: FindingReason = {
+  reason: 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs',
+  managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole').managedPolicyArn],
+};
+
+/** Shared reasons for what every Trellis function has (its role, its runtime, its read-write grant on the table). */
+export function functionReasons(table: { readonly tableArn: string }) {
+  return {
+    IAM4: [LAMBDA_BASIC_EXECUTION],
+    L1: 'Node.js 22 is the runtime the handlers are bundled (esbuild target node22) and tested for',
+    IAM5: [tableIndexes(table), TABLE_KEY_ACTIONS],
+  };
+}

@@ -109,8 +109,12 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
     if (name.startsWith('TRELLIS_') || name.startsWith('AWS_')) {
       add(`variables.${names.printable(name, 40)}`, 'names starting with TRELLIS_ or AWS_ are reserved for the builder');
     }
+    // Values are data, kept exactly; NUL cannot reach a process environment.
     if (typeof value !== 'string' || value.length > MAX_VARIABLE_VALUE || value.includes('\0')) {
       add(`variables.${names.printable(name, 40)}`, `value must be a string of at most ${MAX_VARIABLE_VALUE} characters without NUL`);
+    } else if (names.hasLoneSurrogate(value)) {
+      // Stored as UTF-8 it would silently become U+FFFD: refused rather than changed.
+      add(`variables.${names.printable(name, 40)}`, 'value is not valid Unicode text (it has a lone surrogate)');
     }
   }
   return issues;

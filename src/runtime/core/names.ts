@@ -12,6 +12,7 @@ const REGION = /^[a-z]{2,4}(?:-[a-z]+){1,3}-\d{1,2}$/;
 const ACCOUNT = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const RESERVED_OBJECT_KEYS: readonly string[] = ['__proto__', 'constructor'];
 
 export type Rule = (value: string) => string | undefined;
 
@@ -47,7 +48,11 @@ export const roleArn: Rule = value =>
   ROLE_ARN.test(value) ? undefined : `'${printable(value)}' must be an IAM role ARN such as 'arn:aws:iam::111122223333:role/deploy'`;
 
 export const variableName: Rule = value =>
-  VARIABLE_NAME.test(value) ? undefined : `'${printable(value)}' must be a variable name: letters, digits and underscores, not starting with a digit`;
+  !VARIABLE_NAME.test(value) ? `'${printable(value)}' must be a variable name: letters, digits and underscores, not starting with a digit`
+    // Variables travel as plain objects: `vars.__proto__ = v` sets a prototype (the variable vanishes), and an own
+    // `constructor` makes the DynamoDB marshaller take the object for a class instance (the write fails).
+    : RESERVED_OBJECT_KEYS.includes(value) ? `'${value}' cannot be a variable name: JavaScript objects give it a special meaning`
+      : undefined;
 
 /** git check-ref-format rules for a branch name, plus a length cap. */
 export const branchName: Rule = value => {
@@ -55,14 +60,27 @@ export const branchName: Rule = value => {
     value.length === 0 ? 'is empty'
       : value.length > 255 ? 'is longer than 255 characters'
         : /[\x00-\x20\x7f~^:?*[\\]/.test(value) ? 'contains a space, control character or one of ~ ^ : ? * [ \\'
-          : value.startsWith('-') ? 'starts with a hyphen'
-            : value.startsWith('/') || value.endsWith('/') || value.includes('//') ? 'has an empty path component'
-              : value.includes('..') || value.includes('@{') ? "contains '..' or '@{'"
-                : value.endsWith('.') || value.split('/').some(part => part.startsWith('.') || part.endsWith('.lock')) ? "has a component that starts with '.' or ends with '.' or '.lock'"
-                  : value === '@' || value === 'HEAD' ? `is '${value}', which git reserves`
-                    : undefined;
+          : hasLoneSurrogate(value) ? 'is not valid Unicode text (it has a lone surrogate)'
+            : value.startsWith('-') ? 'starts with a hyphen'
+              : value.startsWith('/') || value.endsWith('/') || value.includes('//') ? 'has an empty path component'
+                : value.includes('..') || value.includes('@{') ? "contains '..' or '@{'"
+                  : value.endsWith('.') || value.split('/').some(part => part.startsWith('.') || part.endsWith('.lock')) ? "has a component that starts with '.' or ends with '.' or '.lock'"
+                    : value === '@' || value === 'HEAD' ? `is '${value}', which git reserves`
+                      : undefined;
   return problem ? `branch '${printable(value)}' ${problem}` : undefined;
 };
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** JSON can carry lone surrogates, UTF-8 (git, GitHub, DynamoDB, Secrets Manager) cannot: stored, they would change. */
+export function hasLoneSurrogate(value: string): boolean {
+  return new RegExp(LONE_SURROGATE.source).test(value);
+}
+
+/** The text as UTF-8 can hold it: each lone surrogate becomes U+FFFD, as storing it would do anyway. */
+export function wellFormed(value: string): string {
+  return value.replace(LONE_SURROGATE, '\ufffd');
+}
 
 /** Echo user input in an error without letting control characters or huge values through. */
 export function printable(value: string, max = 80): string {

@@ -1,12 +1,19 @@
+import * as names from '../core/names';
 import { DeliverySummary } from '../core/ports';
 import { PushEvent } from '../core/push-routing';
 
 /**
  * The parts of GitHub's payloads Trellis uses, checked for shape: a payload that is
  * signed but not shaped like GitHub's is rejected, never half-used.
+ *
+ * Names (repository, ref) must be what GitHub can send: they are matched, echoed and stored,
+ * and a 1 MB "ref" would otherwise reach DynamoDB (400 KB items) as a 500. The commit message
+ * and author are free text, data for display: kept as sent, only bounded in length.
  */
 export interface PushDetails {
   readonly push: PushEvent;
+  /** The branch's commit before the push: with `after`, what makes one push distinct from another. */
+  readonly before?: string;
   readonly commitMessage?: string;
   readonly author?: string;
 }
@@ -14,21 +21,24 @@ export interface PushDetails {
 export class PayloadError extends Error {}
 
 const SHA = /^[0-9a-f]{40}$/;
+const ACTION = /^[a-z_]{1,64}$/;
 const MAX_MESSAGE = 500;
+const MAX_AUTHOR = 100;
 
 export function parsePush(payload: unknown): PushDetails {
   const body = object(payload, 'payload');
   const repository = object(body.repository, 'repository');
-  const fullName = string(repository.full_name, 'repository.full_name');
-  const ref = string(body.ref, 'ref');
-  const after = string(body.after, 'after');
-  if (!SHA.test(after)) throw new PayloadError("'after' is not a commit SHA");
+  const fullName = repositoryName(repository.full_name, 'repository.full_name');
+  const ref = gitRef(body.ref, 'ref');
+  const after = sha(body.after, 'after');
   const head = body.head_commit === null || body.head_commit === undefined ? undefined : object(body.head_commit, 'head_commit');
   const author = head?.author === undefined ? undefined : object(head.author, 'head_commit.author');
+  const authorName = typeof author?.username === 'string' ? author.username : typeof author?.name === 'string' ? author.name : undefined;
   return {
     push: { repository: fullName, ref, deleted: body.deleted === true, headCommit: after },
-    commitMessage: typeof head?.message === 'string' ? firstLine(head.message) : undefined,
-    author: typeof author?.username === 'string' ? author.username : typeof author?.name === 'string' ? author.name : undefined,
+    before: typeof body.before === 'string' ? body.before : undefined,
+    commitMessage: typeof head?.message === 'string' ? clip(head.message.split('\n', 1)[0], MAX_MESSAGE) : undefined,
+    author: authorName === undefined ? undefined : clip(authorName, MAX_AUTHOR),
   };
 }
 
@@ -38,19 +48,49 @@ export function summarizePullRequest(payload: unknown): DeliverySummary {
   const head = object(pr.head, 'pull_request.head');
   const number = body.number;
   if (typeof number !== 'number' || !Number.isInteger(number)) throw new PayloadError("'number' is not a pull request number");
+  const action = string(body.action, 'action');
+  if (!ACTION.test(action)) throw new PayloadError("'action' is not a pull request action");
+  const ref = string(head.ref, 'pull_request.head.ref');
+  const branchProblem = names.branchName(ref);
+  if (branchProblem) throw new PayloadError(`'pull_request.head.ref' is not a branch: ${branchProblem}`);
   return {
     event: 'pull_request',
-    action: string(body.action, 'action'),
-    repository: string(object(body.repository, 'repository').full_name, 'repository.full_name'),
-    ref: string(head.ref, 'pull_request.head.ref'),
-    commit: string(head.sha, 'pull_request.head.sha'),
+    action,
+    repository: repositoryName(object(body.repository, 'repository').full_name, 'repository.full_name'),
+    ref,
+    commit: sha(head.sha, 'pull_request.head.sha'),
     pullRequest: number,
   };
 }
 
-function firstLine(message: string): string {
-  const line = message.split('\n', 1)[0];
-  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE)}...` : line;
+/**
+ * At most `max` UTF-16 units plus '...', never cutting a surrogate pair; lone surrogates
+ * (JSON allows them, UTF-8 does not) become U+FFFD here, so what is stored is what was kept.
+ */
+function clip(text: string, max: number): string {
+  const end = text.length > max && /[\ud800-\udbff]/.test(text[max - 1]) ? max - 1 : max;
+  return names.wellFormed(text.length > max ? `${text.slice(0, end)}...` : text);
+}
+
+function repositoryName(value: unknown, path: string): string {
+  const name = string(value, path);
+  const problem = names.repository(name);
+  if (problem) throw new PayloadError(`'${path}' is not a GitHub repository name: ${problem}`);
+  return name;
+}
+
+/** `refs/<kind>/<name>` where the part after `refs/` passes git's check-ref-format rules. */
+function gitRef(value: unknown, path: string): string {
+  const ref = string(value, path);
+  const problem = ref.startsWith('refs/') ? names.branchName(ref.slice('refs/'.length)) : `'${names.printable(ref)}' does not start with refs/`;
+  if (problem) throw new PayloadError(`'${path}' is not a git ref: ${problem}`);
+  return ref;
+}
+
+function sha(value: unknown, path: string): string {
+  const text = string(value, path);
+  if (!SHA.test(text)) throw new PayloadError(`'${path}' is not a commit SHA`);
+  return text;
 }
 
 function object(value: unknown, path: string): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import type { verify as Verify } from '@octokit/webhooks-methods' with { 'resolution-mode': 'import' };
 import { PayloadError, parsePush, summarizePullRequest } from './github-payload';
+import { pushReplayKey } from './push-replay';
 import { DeploymentScheduler, UnsentDeploymentError } from '../core/deployment-scheduler';
 import { errorMessage } from '../core/errors';
 import { HttpResponse, errorResponse, json, rejection } from '../core/http';
@@ -39,7 +40,7 @@ const EVENT_NAME = /^[a-z_]{1,64}$/;
  * | 401 | X-Hub-Signature-256 missing or not the HMAC of the body |
  * | 415 | content type is not application/json |
  * | 400 | missing X-GitHub-Event / X-GitHub-Delivery, body not JSON, payload not shaped like GitHub's |
- * | 200 | ping; a delivery already processed (`duplicate: true`) |
+ * | 200 | ping; a delivery already processed, or the same push under another delivery id (`duplicate: true`) |
  * | 202 | push accepted (`deployments`, `ignored` reasons); pull request recorded; other events ignored |
  * | 500 | store or queue failed; the delivery is forgotten so GitHub's redelivery is processed |
  */
@@ -108,6 +109,27 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
   }
   if (!first) return json(200, { accepted: false, duplicate: true, delivery: deliveryId });
 
+  const replayKey = push ? pushReplayKey(push) : undefined;
+  const forget = async () => {
+    await deps.store.deliveries.forget(deliveryId).catch(() => undefined);
+    if (replayKey) await deps.store.deliveries.forget(replayKey).catch(() => undefined);
+  };
+  try {
+    if (replayKey && !await deps.store.deliveries.recordFirst(replayKey, expiresAt, summary)) {
+      log({ message: 'push already received under another delivery id', delivery: deliveryId, ...summary });
+      return json(200, {
+        accepted: false,
+        duplicate: true,
+        delivery: deliveryId,
+        ignored: ['this push (same repository, ref, before and after) was already received under another delivery id; deploy from the dashboard to run it again'],
+      });
+    }
+  } catch (error) {
+    await forget();
+    log({ message: 'webhook delivery could not be recorded', delivery: deliveryId, error: errorMessage(error) });
+    return errorResponse(error);
+  }
+
   try {
     if (!push) {
       log({ message: 'pull request recorded', delivery: deliveryId, ...summary });
@@ -134,7 +156,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
     return json(202, { accepted: deployments.length > 0, event, deployments, ignored: routing.ignored });
   } catch (error) {
     // Let GitHub's redelivery try again rather than drop the push.
-    await deps.store.deliveries.forget(deliveryId).catch(() => undefined);
+    await forget();
     // submit() has ended a deployment the queue refused as failed, so none is left queued forever.
     const unsent = error instanceof UnsentDeploymentError ? error : undefined;
     log({ message: 'webhook processing failed', delivery: deliveryId, deployment: unsent?.deploymentId, error: errorMessage(unsent?.cause ?? error) });

@@ -1,0 +1,476 @@
+import { execFileSync } from 'child_process';
+import { randomBytes } from 'crypto';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { dirname, join, relative } from 'path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ECSClient, RunTaskCommand, RunTaskCommandInput } from '@aws-sdk/client-ecs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { recordFinding } from './support/findings';
+import { Secret, SecretScanner } from './support/secret-scan';
+import { localClientConfig } from '../../src/local/dynamodb-local';
+import { FileSecretSource } from '../../src/local/file-secret-source';
+import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
+import { LOCAL_GIT_IDENTITY } from '../../src/local/local-mode';
+import { ROUTES } from '../../src/runtime/api/routes';
+import { EcsTaskRunner } from '../../src/runtime/aws/ecs-task-runner';
+import { taskRequest } from '../../src/runtime/build/launch';
+import { BUILD_PARAMETERS, BUILD_SETTINGS, secretNames } from '../../src/runtime/core/build-contract';
+import { Deployment } from '../../src/runtime/core/types';
+import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
+import { tableContext } from '../../src/runtime/store/table-context';
+import { processAlive, waitFor } from '../local/local-fixtures';
+import { TrellisProcess, bundleTrellis, descendantsOf } from '../local/support/trellis-process';
+import { TestClient } from '../logs/socket-client';
+
+/**
+ * Issue #10's secrets scan, end to end: `trellis local` for real, an app whose install
+ * script, tests, deploy and remove print every secret of its environment (and the GitHub
+ * token's base64 forms, and credentials it "fetched itself") in each form masking claims to
+ * handle. Then no secret value, in any encoding, may be found in: any stored item of the
+ * table (log records included) or the log read through the store, any body the API
+ * answered during the run (every GET route, settings writes, actions), the WebSocket's
+ * live-log messages, the server's files (server.log, builder output) and terminal, or the
+ * builder's own environment and argv. ECS's task overrides are checked on EcsTaskRunner.
+ *
+ * The tests share one server and run in order: the builds first, then one scan per place.
+ */
+
+const APP = 'leaky-app';
+const ENV = 'dev';
+const FIXTURE = join(__dirname, 'fixtures', 'leaky-app');
+const ITEM = 'secrets scan';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+/** `length` random letters and digits (the alphabet of GitHub's tokens). */
+const alphanumeric = (length: number) => {
+  let text = '';
+  while (text.length < length) text += randomBytes(length).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+  return text.slice(0, length);
+};
+
+/** Distinctive per run, so a hit can only be a leak of this run. */
+const GITHUB_TOKEN = `ghp_${alphanumeric(36)}`;
+const SECRETS: readonly Secret[] = [
+  { name: 'SNTL_PLAIN', value: `sntl-plain-${hex(12)}` },
+  // Its JSON-escaped and URL-encoded forms differ from the plain one.
+  { name: 'SNTL_QUOTED', value: `sntl"q\\${hex(6)} &=+/%${hex(6)}` },
+  // The same value as the installation's GitHub token (as users often do), so its base64 forms are masked too.
+  { name: 'GH_TOKEN', value: GITHUB_TOKEN },
+  // Shaped like an AWS secret access key: 40 characters of [A-Za-z0-9+/].
+  { name: 'DEPLOY_AWS_SECRET_KEY', value: randomBytes(30).toString('base64') },
+  { name: 'SNTL_MULTILINE', value: `-----BEGIN SNTL ${hex(4)}-----\n${hex(16)}\n  ${hex(16)}\n-----END SNTL ${hex(4)}-----` },
+];
+/** Credentials the builder never sees: the app reads them from a file of its repository; only the ingest patterns can mask them. */
+const UNREGISTERED = { githubToken: `ghp_${alphanumeric(36)}`, awsSecretAccessKey: randomBytes(30).toString('base64') };
+const EVERY_VALUE: readonly Secret[] = [
+  ...SECRETS,
+  { name: 'github-token', value: GITHUB_TOKEN },
+  { name: 'unregistered GitHub token', value: UNREGISTERED.githubToken },
+  { name: 'unregistered AWS secret key', value: UNREGISTERED.awsSecretAccessKey },
+];
+
+interface RecordedResponse {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly body: string;
+}
+
+/** The control API as the dashboard calls it, keeping every response body for the scan. */
+class RecordingApi {
+  readonly responses: RecordedResponse[] = [];
+  private token?: string;
+
+  constructor(private readonly trellis: TrellisProcess) {}
+
+  async signIn(): Promise<string> {
+    if (this.token) return this.token;
+    const { body } = await this.send('POST', '/auth/local/sign-in', { user: 'admin', password: this.trellis.adminPassword }, false);
+    this.token = (JSON.parse(body) as { token: string }).token;
+    return this.token;
+  }
+
+  /** Call and parse; throws unless the status is `expected`. */
+  async call(method: string, path: string, body?: unknown, expected = 200): Promise<any> {
+    const response = await this.send(method, path, body, true);
+    if (response.status !== expected) throw new Error(`${method} ${path} answered ${response.status}, not ${expected}: ${response.body}`);
+    return response.body ? JSON.parse(response.body) : undefined;
+  }
+
+  private async send(method: string, path: string, body: unknown, signedIn: boolean): Promise<RecordedResponse> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (signedIn) headers.authorization = `Bearer ${await this.signIn()}`;
+    const response = await fetch(`${this.trellis.info.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const recorded = { method, path, status: response.status, body: await response.text() };
+    this.responses.push(recorded);
+    return recorded;
+  }
+}
+
+let cli: string | undefined;
+let dataDir: string | undefined;
+let repoDir: string | undefined;
+let configDir: string | undefined;
+let trellis: TrellisProcess;
+let api: RecordingApi;
+let live: TestClient | undefined;
+/** What was read from the builder's process while it ran. */
+let builderEnviron: Record<string, string> = {};
+let builderArgv: string[] = [];
+const deploymentIds: string[] = [];
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+const releaseFile = () => join(dataDir!, 'release-deploy');
+const settings = (body: unknown, expected = 200) => api.call('PUT', `/api/apps/${APP}/environments/${ENV}/settings`, body, expected);
+
+/** The app's repository: the fixture, its unregistered credentials, one commit on main. */
+function makeRepository(): string {
+  const repo = mkdtempSync(join(tmpdir(), 'trellis-leaky-repo-'));
+  cpSync(FIXTURE, repo, { recursive: true });
+  writeFileSync(join(repo, 'unregistered.json'), JSON.stringify(UNREGISTERED));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe', env: { ...process.env, ...LOCAL_GIT_IDENTITY } });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'A leaky app');
+  return repo;
+}
+
+function writeConfig(repo: string): string {
+  configDir = mkdtempSync(join(tmpdir(), 'trellis-leaky-config-'));
+  const file = join(configDir, 'config.json');
+  writeFileSync(file, JSON.stringify({
+    applications: [{
+      name: APP,
+      repository: repo,
+      environments: [{
+        kind: 'development',
+        name: ENV,
+        branch: 'main',
+        testCommand: ['npm', 'run', 'test'],
+        variables: {
+          LEAKY_SECRET_NAMES: SECRETS.map(secret => secret.name).join(','),
+          LEAKY_TOKEN_NAMES: 'GH_TOKEN',
+          LEAKY_RELEASE_FILE: '{dataDir}/release-deploy',
+        },
+        framework: { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] },
+      }],
+    }],
+  }));
+  return file;
+}
+
+async function statusOf(id: string, status: string, timeoutMs = 120_000): Promise<any> {
+  return waitFor(`deployment ${id} to be ${status}`, async () => {
+    const current = await api.call('GET', `/api/deployments/${encodeURIComponent(id)}`);
+    if (current.status === status) return current;
+    if (['succeeded', 'failed', 'cancelled', 'superseded'].includes(current.status)) {
+      throw new Error(`deployment ${id} ended ${current.status}, not ${status}: ${JSON.stringify(current)}`);
+    }
+    await sleep(500);
+    return undefined;
+  }, timeoutMs);
+}
+
+/** Every record of a deployment's log through the API, page by page (small pages: the paging is exercised too). */
+async function apiLog(id: string): Promise<Array<{ seq: number; text: string }>> {
+  const records: Array<{ seq: number; text: string }> = [];
+  let from = 0;
+  for (let page = 0; page < 1000; page++) {
+    const body = await api.call('GET', `/api/deployments/${encodeURIComponent(id)}/logs?from=${from}&limit=200`);
+    records.push(...body.records);
+    if (body.end) return records;
+    from = body.next;
+  }
+  throw new Error(`the log of ${id} did not end`);
+}
+
+/** `{ NAME: value }` of a process's environment, from /proc (Linux; same user). */
+function environOf(pid: number): Record<string, string> {
+  return Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map(entry => {
+    const at = entry.indexOf('=');
+    return [entry.slice(0, at), entry.slice(at + 1)];
+  }));
+}
+
+/** A process's argv, from /proc; empty when it ended meanwhile. */
+function argvOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** DynamoDB Local's endpoint, from its Java command line (`-port N`). */
+function dynamoEndpoint(): string {
+  const argv = argvOf(trellis.info.dynamodbPid!);
+  return `http://127.0.0.1:${argv[argv.indexOf('-port') + 1]}`;
+}
+
+/** Files under `dir`, recursively, except the names in `skip` (relative paths). */
+function filesIn(dir: string, skip: readonly string[]): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter(entry => !skip.some(skipped => entry === skipped || entry.startsWith(`${skipped}/`)))
+    .map(entry => join(dir, entry))
+    .filter(file => statSync(file).isFile());
+}
+
+/** Assert no hit; hits also go to the summary, one finding per place (which values, which forms, the first one). */
+function expectNoSecrets(scanner: SecretScanner, place: string): void {
+  const report = scanner.report();
+  if (report.length > 0) {
+    const kinds = [...new Set(scanner.hits.map(hit => `${hit.secret} (${hit.form})`))].join(', ');
+    recordFinding(ITEM, `${place}: ${report.length} hits of ${kinds}; first: ${report[0]}`);
+  }
+  expect(report).toEqual([]);
+}
+
+beforeAll(async () => {
+  cli = bundleTrellis();
+  dataDir = mkdtempSync(join(tmpdir(), 'trellis-secrets-scan-'));
+  repoDir = makeRepository();
+  // The installation's GitHub token, as a user would store it (local mode's Secrets Manager).
+  await new FileSecretSource(join(dataDir, 'secrets.json')).put(secretNames.githubToken('local'), GITHUB_TOKEN);
+  trellis = await TrellisProcess.start(cli, { dataDir, config: writeConfig(repoDir) });
+  api = new RecordingApi(trellis);
+}, 150_000);
+
+afterAll(async () => {
+  await live?.close().catch(() => undefined);
+  if (trellis && trellis.child.exitCode === null && trellis.child.signalCode === null) {
+    const ours = [...new Set([...descendantsOf(trellis.child.pid!), ...trellis.seen])];
+    await trellis.stop('SIGINT', 30_000).catch(() => {
+      for (const pid of [trellis.child.pid!, ...ours]) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    });
+  }
+  for (const dir of [dataDir, repoDir, configDir, cli && dirname(dirname(cli))]) if (dir) rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe('secrets scan, end to end in local mode', () => {
+  test('a build prints its secrets in install, test and deploy; the builder runs without them', async () => {
+    // Settings writes: the secrets, and two refused changes that carry a secret value.
+    const view = await settings({ secrets: Object.fromEntries(SECRETS.map(secret => [secret.name, secret.value])) });
+    expect(view.secrets).toEqual(SECRETS.map(secret => ({ name: secret.name, set: true })).sort((a, b) => a.name.localeCompare(b.name)));
+    await settings({ secrets: { AWS_REFUSED: SECRETS[0].value } }, 400);
+    await settings({ variables: { SNTL_PLAIN: SECRETS[1].value } }, 400);
+
+    live = await TestClient.connect(`${trellis.info.webSocketUrl}?token=${encodeURIComponent(await api.signIn())}`);
+    const output = await trellis.push(APP, 'main', 'Print everything');
+    const id = decodeURIComponent([...output.matchAll(/queued (\S+)\s+\S+#\/deployments\/(\S+)/g)][0][2]);
+    deploymentIds.push(id);
+    live.subscribe(id, 0);
+    await live.until(() => live!.assembled.some(record => record.text.includes('holding until released')), 120_000);
+
+    // The deploy holds: the builder is running. Its environment and argv are the task's parameters.
+    const builder = descendantsOf(trellis.child.pid!).find(pid => argvOf(pid).some(arg => arg.endsWith('builder.js')));
+    expect(builder).toBeDefined();
+    builderEnviron = environOf(builder!);
+    builderArgv = argvOf(builder!);
+    writeFileSync(releaseFile(), '');
+
+    const done = await statusOf(id, 'succeeded');
+    const outcomes = Object.fromEntries(done.phases.map((phase: { phase: string; outcome: string }) => [phase.phase, phase.outcome]));
+    expect(outcomes).toMatchObject({ install: 'succeeded', test: 'succeeded', deploy: 'succeeded' });
+    // The app did print its secrets, and what arrived is masked (not an empty log that passes any scan).
+    const log = (await apiLog(id)).map(record => record.text);
+    for (const phase of ['install', 'test', 'deploy']) {
+      expect(log).toContain(`[${phase}] SNTL_PLAIN plain: ***`);
+      expect(log).toContain(`[${phase}] GH_TOKEN base64: ***`);
+    }
+    expect(log).toContain('[deploy] fetched token ***');
+  }, 240_000);
+
+  test('a failed deploy and a teardown print them too; actions answer', async () => {
+    await settings({ variables: { LEAKY_DEPLOY_EXIT: '1' } });
+    const failing = await api.call('POST', `/api/apps/${APP}/environments/${ENV}/deploy`, undefined, 202);
+    deploymentIds.push(failing.id);
+    const failed = await statusOf(failing.id, 'failed');
+    expect(failed.reason).toBe('deploy failed: npm run deploy exited with code 1');
+    // Cancelling what already ended changes nothing and answers the deployment (one more body to scan).
+    expect((await api.call('POST', `/api/deployments/${encodeURIComponent(failing.id)}/cancel`)).status).toBe('failed');
+    await settings({ variables: { LEAKY_DEPLOY_EXIT: null } });
+
+    const teardown = await api.call('POST', `/api/apps/${APP}/environments/${ENV}/teardown`, { confirm: ENV }, 202);
+    deploymentIds.push(teardown.id);
+    await statusOf(teardown.id, 'succeeded');
+    expect((await apiLog(teardown.id)).map(record => record.text)).toContain('[remove] SNTL_QUOTED plain: ***');
+  }, 240_000);
+
+  test('no secret in any API response of the run, every GET route included', async () => {
+    await api.call('GET', '/api/health');
+    await api.call('GET', '/api/me');
+    await api.call('GET', '/api/apps');
+    await api.call('GET', `/api/apps/${APP}`);
+    await api.call('GET', `/api/apps/${APP}/environments/${ENV}/deployments?limit=100`);
+    for (const id of deploymentIds) {
+      await api.call('GET', `/api/deployments/${encodeURIComponent(id)}`);
+      await apiLog(id);
+    }
+    await api.call('GET', '/config.json');
+    await api.call('GET', '/api/deployments/not-an-id', undefined, 400);
+
+    // Every GET route of the control API (and the settings write) answered 200 at least once.
+    const answered = (method: string, template: string) => {
+      const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+      return api.responses.some(response => response.method === method && response.status === 200 && pattern.test(response.path.split('?')[0]));
+    };
+    const routes = ROUTES.filter(route => route.method === 'GET' || route.method === 'PUT');
+    expect(routes.filter(route => !answered(route.method, route.path)).map(route => `${route.method} ${route.path}`)).toEqual([]);
+
+    const scanner = new SecretScanner(EVERY_VALUE);
+    api.responses.forEach((response, index) => scanner.scanMaybeJson(`api #${index} ${response.method} ${response.path} ${response.status}`, response.body));
+    // A secret cut across two records would hide from a per-record scan: each log read whole, too.
+    for (const id of deploymentIds) scanner.scanText(`api log of ${id}, joined`, (await apiLog(id)).map(record => record.text).join(''));
+    expect(scanner.scanned.size).toBeGreaterThan(20);
+    recordFinding(ITEM, `API: ${api.responses.length} responses of ${new Set(api.responses.map(r => `${r.method} ${r.path.split('?')[0]}`)).size} distinct calls scanned for ${EVERY_VALUE.length} values in every encoding`, 'info');
+    expectNoSecrets(scanner, 'API response');
+  }, 120_000);
+
+  test('no secret in any stored item of the table, nor in the log read through the store', async () => {
+    const config = localClientConfig(dynamoEndpoint());
+    const base = new DynamoDBClient(config);
+    const client = DynamoDBDocumentClient.from(base);
+    const scanner = new SecretScanner(EVERY_VALUE);
+    try {
+      const { TableNames = [] } = await base.send(new ListTablesCommand({}));
+      expect(TableNames.length).toBeGreaterThan(0);
+      let items = 0;
+      for (const table of TableNames) {
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+          for (const item of page.Items ?? []) scanner.scanValue(`table ${table} item ${items++}`, item);
+          start = page.LastEvaluatedKey;
+        } while (start);
+        const store = createDynamoStore(tableContext(table, config));
+        for (const id of deploymentIds) {
+          const records: string[] = [];
+          let from = 0;
+          for (;;) {
+            const page = await store.logs.read(id, { from, limit: 1000 });
+            records.push(...page.records.map(record => record.text));
+            if (page.end || page.records.length === 0) break;
+            from = page.next;
+          }
+          expect(records.length).toBeGreaterThan(50);
+          records.forEach((text, seq) => scanner.scanText(`store log ${id} #${seq}`, text));
+          scanner.scanText(`store log ${id}, joined`, records.join(''));
+        }
+      }
+      expect(items).toBeGreaterThan(10);
+      recordFinding(ITEM, `table: ${items} items scanned`, 'info');
+    } finally {
+      base.destroy();
+    }
+    expectNoSecrets(scanner, 'stored item');
+  }, 120_000);
+
+  test('no secret in the WebSocket live-log messages', async () => {
+    const scanner = new SecretScanner(EVERY_VALUE);
+    const logMessages = live!.messages.filter(message => message.type === 'log');
+    expect(logMessages.length).toBeGreaterThan(0);
+    expect(live!.assembled.some(record => record.text === '[deploy] SNTL_PLAIN plain: ***')).toBe(true);
+    live!.messages.forEach((message, index) => scanner.scanValue(`websocket message ${index}`, message));
+    scanner.scanText('websocket log, joined', live!.assembled.map(record => record.text).join(''));
+    expectNoSecrets(scanner, 'WebSocket message');
+  });
+
+  test('the builder got names and ids, never a secret value: its environment and argv', () => {
+    // The right process was read: it carries this deployment's parameters.
+    expect(builderEnviron[BUILD_PARAMETERS.deploymentId]).toBe(deploymentIds[0]);
+    expect(builderArgv.some(arg => arg.endsWith('builder.js'))).toBe(true);
+    const trellisNames = Object.keys(builderEnviron).filter(name => name.startsWith('TRELLIS_')).sort();
+    const allowed: string[] = [
+      ...Object.values(BUILD_PARAMETERS),
+      BUILD_SETTINGS.tableName, BUILD_SETTINGS.installation, BUILD_SETTINGS.gitUrl,
+      ...Object.values(LOCAL_BUILD_SETTINGS),
+    ];
+    expect(trellisNames.filter(name => !allowed.includes(name))).toEqual([]);
+    // No secret by name either (they are read from the secrets file at run time).
+    expect(Object.keys(builderEnviron).filter(name => SECRETS.some(secret => secret.name === name))).toEqual([]);
+
+    const scanner = new SecretScanner(EVERY_VALUE);
+    for (const [name, value] of Object.entries(builderEnviron)) scanner.scanText(`builder environment ${name}`, `${name}=${value}`);
+    builderArgv.forEach((arg, index) => scanner.scanText(`builder argv[${index}]`, arg));
+    expectNoSecrets(scanner, 'builder parameters');
+  });
+
+  test('no secret in the server\'s files (server.log, builder output, DynamoDB Local\'s files) or its terminal', async () => {
+    expect(await trellis.stop('SIGINT', 60_000)).toBe(0);
+    const scanner = new SecretScanner(EVERY_VALUE);
+    // secrets.json holds them by design (mode 0600); the rest must not.
+    const files = filesIn(dataDir!, ['secrets.json']);
+    expect(files.map(file => relative(dataDir!, file))).toEqual(expect.arrayContaining(['server.log']));
+    for (const file of files) {
+      const name = relative(dataDir!, file);
+      if (name.startsWith('dynamodb/')) scanner.scanText(name, readFileSync(file, 'latin1')); // binary: ASCII needles still match
+      else readFileSync(file, 'utf8').split('\n').forEach((line, index) => scanner.scanMaybeJson(`${name} line ${index + 1}`, line));
+    }
+    expect(scanner.sourcesStartingWith('dynamodb/').length).toBeGreaterThan(0);
+    scanner.scanText('terminal output', trellis.output);
+    // The file that must hold them does: the scan can see them where they are.
+    const store = new SecretScanner(SECRETS);
+    store.scanText('secrets.json', readFileSync(join(dataDir!, 'secrets.json'), 'utf8'));
+    expect(store.hits.length).toBeGreaterThan(0);
+    expectNoSecrets(scanner, 'server file');
+  }, 90_000);
+});
+
+describe('ECS task overrides', () => {
+  test('RunTask carries only deploymentId, action, application, environment, commit and stage', async () => {
+    const sent: RunTaskCommandInput[] = [];
+    const client = {
+      send: async (command: RunTaskCommand) => {
+        sent.push(command.input);
+        return { tasks: [{ taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/trellis/abc' }] };
+      },
+    } as unknown as ECSClient;
+    const runner = new EcsTaskRunner({
+      cluster: 'trellis',
+      taskDefinition: 'trellis-builder',
+      containerName: 'builder',
+      subnets: ['subnet-1'],
+      securityGroups: ['sg-1'],
+      assignPublicIp: false,
+    }, client);
+    const deployment: Deployment = {
+      id: 'dep-1',
+      application: APP,
+      environment: ENV,
+      action: 'deploy',
+      commit: 'a'.repeat(40),
+      status: 'queued',
+      commitMessage: SECRETS[0].value,
+      author: SECRETS[1].value,
+      trigger: { kind: 'manual', actor: 'admin' },
+      createdAt: '2024-01-01T00:00:00.000Z',
+      updatedAt: '2024-01-01T00:00:00.000Z',
+    };
+
+    await runner.run(taskRequest(deployment));
+
+    expect(sent).toHaveLength(1);
+    const overrides = sent[0].overrides;
+    expect(Object.keys(overrides ?? {})).toEqual(['containerOverrides']);
+    expect(overrides!.containerOverrides).toEqual([{
+      name: 'builder',
+      environment: [
+        { name: BUILD_PARAMETERS.deploymentId, value: 'dep-1' },
+        { name: BUILD_PARAMETERS.action, value: 'deploy' },
+        { name: BUILD_PARAMETERS.application, value: APP },
+        { name: BUILD_PARAMETERS.environment, value: ENV },
+        { name: BUILD_PARAMETERS.commit, value: 'a'.repeat(40) },
+        { name: BUILD_PARAMETERS.stage, value: ENV },
+      ],
+    }]);
+    // Free text of the deployment (commit message, author) is not a parameter either.
+    const scanner = new SecretScanner(SECRETS);
+    scanner.scanValue('RunTask input', sent[0]);
+    expect(scanner.report()).toEqual([]);
+  });
+});
