@@ -71,6 +71,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-ecs@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sts@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-lambda@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-s3@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-apigatewaymanagementapi@${AWS_SDK_VERSION}`,
     'ws@^8',
     '@types/ws@^8',

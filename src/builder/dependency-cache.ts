@@ -58,7 +58,12 @@ export type RestoreResult = { readonly hit: true; readonly bytes: number } | { r
  * unpacked is removed so the install starts clean.
  */
 export async function restoreDependencies(storage: CacheStorage, key: string, workspace: string, archive: string): Promise<RestoreResult> {
-  if (!await storage.fetch(key, archive)) return { hit: false };
+  try {
+    if (!await storage.fetch(key, archive)) return { hit: false };
+  } catch (error) {
+    // An unreachable cache costs an install, not the build.
+    return { hit: false, problem: `the cache could not be read (${firstLine(error)})` };
+  }
   const bytes = statSync(archive).size;
   try {
     await run('tar', ['-xzf', archive, '-C', workspace]);

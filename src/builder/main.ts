@@ -4,6 +4,7 @@ import { openBuildLog, runToExit } from './build-log';
 import { AssumeRole, AssumeRoleCredentialSource, sessionNameFor } from './credentials';
 import { lambdaIngest } from './lambda-ingest';
 import { runBuild } from './run-build';
+import { S3CacheStorage } from './s3-cache-storage';
 import { SecretsManagerSource } from '../runtime/aws/secrets-manager-source';
 import { BUILD_PARAMETERS, BUILD_SETTINGS, BUILDER_EXIT } from '../runtime/core/build-contract';
 import { systemClock } from '../runtime/core/ports';
@@ -44,6 +45,7 @@ async function main(): Promise<number> {
     output.write(`error: ${BUILD_SETTINGS.tableName} is not set on the task definition`, 'stderr');
     return BUILDER_EXIT.invalid;
   }
+  const cacheBucket = process.env[BUILD_SETTINGS.cacheBucket];
   // ECS stops the task with SIGTERM (cancelled or superseded): stop the running command too.
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
@@ -55,6 +57,7 @@ async function main(): Promise<number> {
     output,
     clock: systemClock,
     signal: stop.signal,
+    cache: cacheBucket ? new S3CacheStorage(cacheBucket) : undefined,
   });
 }
 

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { ArnFormat, Aws, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
@@ -48,6 +49,14 @@ export interface BuildSettings {
    * @default 30
    */
   readonly ephemeralStorageGiB?: number;
+
+  /**
+   * How long a dependency cache entry (`node_modules` of one lockfile, per application and
+   * environment) is kept after it was saved; a build after that installs and saves it again.
+   * Turn the cache off per environment with `dependencyCache: false`.
+   * @default Duration.days(14)
+   */
+  readonly dependencyCacheExpiration?: Duration;
 }
 
 /** Properties of the build server. */
@@ -80,6 +89,8 @@ export class BuildServer extends Construct {
   public readonly taskRole: iam.IRole;
   /** Build output (the durable archive). */
   public readonly logGroup: logs.ILogGroup;
+  /** The dependency cache: builds restore `node_modules` from here and save it after a fresh install. */
+  public readonly dependencyCache: s3.IBucket;
   /** Takes queued deployments and runs their tasks. */
   public readonly launcher: lambda.IFunction;
   /** Records finished builds and starts the next. */
@@ -123,6 +134,21 @@ export class BuildServer extends Construct {
     });
     this.cluster = cluster;
     this.logGroup = new logs.LogGroup(this, 'BuildLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const expiration = props.dependencyCacheExpiration ?? Duration.days(14);
+    if (expiration.toDays({ integral: false }) < 1) throw new Error(`dependencyCacheExpiration must be at least 1 day, got ${expiration.toHumanString()}`);
+    // Disposable: everything in it is rebuilt by the next install. Emptied with the stack.
+    const dependencyCache = new s3.Bucket(this, 'DependencyCache', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(Math.ceil(expiration.toDays({ integral: false }))), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    });
+    acknowledge(dependencyCache, {
+      S1: 'a cache of installed packages, rebuilt by any build; access logs would cost more than the objects are worth',
+    });
+    this.dependencyCache = dependencyCache;
 
     const taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
@@ -149,6 +175,10 @@ export class BuildServer extends Construct {
       resources: deployRoles,
     }));
     props.table.grantReadData(taskRole);
+    const cacheEntries = dependencyCache.arnForObjects('deps/*');
+    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [cacheEntries] }));
+    // Without it S3 answers a missing entry with 403 instead of 404, and a miss would look like an error.
+    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [dependencyCache.bucketArn] }));
 
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: props.cpu ?? 1024,
@@ -164,6 +194,7 @@ export class BuildServer extends Construct {
         AWS_REGION: stack.region, // SDK v3 in the builder needs it for STS and Secrets Manager
         [BUILD_SETTINGS.tableName]: props.table.tableName,
         [BUILD_SETTINGS.installation]: props.installationName,
+        [BUILD_SETTINGS.cacheBucket]: dependencyCache.bucketName,
       },
       readonlyRootFilesystem: false, // builds write node_modules and framework caches
     });
@@ -181,6 +212,7 @@ export class BuildServer extends Construct {
         },
         { reason: 'the CDK bootstrap roles (cdk-hnb659fds-*-role-<account>-<region>: deploy, publishing, lookup) of each environment', resources: deployRoles },
         tableIndexes(props.table.table),
+        { reason: 'the dependency cache\'s entries (deps/<app>/<env>/...), one per lockfile; the builder keys them, S3 expires them', resources: [cacheEntries] },
       ],
     });
 

@@ -44,6 +44,14 @@ export interface EnvironmentSettings {
   readonly testCommand?: TestCommand;
 
   /**
+   * Restore `node_modules` from the dependency cache when the lockfile is unchanged (the
+   * install is skipped), and save it after a fresh install. Per environment: production only
+   * ever restores what a production build saved.
+   * @default true
+   */
+  readonly dependencyCache?: boolean;
+
+  /**
    * AWS region the app is deployed to.
    * @default - the region of the stack that holds the TrellisPipeline
    */
@@ -133,6 +141,8 @@ export class Environment {
   public readonly runTests: boolean;
   /** The test command. */
   public readonly testCommand: TestCommand;
+  /** Whether builds use the dependency cache. */
+  public readonly dependencyCache: boolean;
   /** Target region, if set. */
   public readonly region?: string;
   /** Target account, if set. */
@@ -155,6 +165,7 @@ export class Environment {
     this.autoDeploy = settings.autoDeploy ?? (!production && settings.branch !== undefined);
     this.runTests = settings.runTests ?? !production;
     this.testCommand = settings.testCommand ?? TestCommand.npmScript('test');
+    this.dependencyCache = settings.dependencyCache ?? true;
     this.region = settings.region;
     this.account = settings.account;
     this.deployRoleArn = settings.deployRoleArn;
@@ -178,6 +189,8 @@ export class Environment {
       variables: { ...this.variables },
       protected: this.protected,
       framework: this.framework?._toConfig(),
+      // Only the exception is written, so configurations from before the cache read the same.
+      dependencyCache: this.dependencyCache ? undefined : false,
     };
   }
 }

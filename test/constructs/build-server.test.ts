@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { shop } from './stack-fixtures';
@@ -83,6 +83,35 @@ describe('BuildServer', () => {
       Description: Match.stringLikeRegexp('starts build tasks'),
       Environment: { Variables: Match.objectLike({ ASSIGN_PUBLIC_IP: 'false' }) },
     });
+  });
+
+  test('dependency cache: a private, encrypted, TLS-only bucket whose entries expire; builds read and write only deps/*', () => {
+    const { template, stack } = synth({ dependencyCacheExpiration: Duration.days(30) });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' })] },
+    });
+    const bucket = Object.keys(template.findResources('AWS::S3::Bucket')).find(id => id.startsWith('TrellisBuildDependencyCache'))!;
+    expect(bucket).toBeDefined();
+    const s3 = statementsOf(template, 'TrellisBuildTaskRole').filter((s: any) => JSON.stringify(s.Action).includes('s3:'));
+    expect(s3.map((s: any) => [s.Action, JSON.stringify(s.Resource)])).toEqual([
+      [['s3:GetObject', 's3:PutObject'], expect.stringMatching(new RegExp(`"${bucket}","Arn"\\]},"/deps/\\*"\\]\\]}$`))],
+      ['s3:ListBucket', JSON.stringify({ 'Fn::GetAtt': [bucket, 'Arn'] })],
+    ]);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'TRELLIS_CACHE_BUCKET', Value: { Ref: bucket } }]) })],
+    });
+    expect(() => new TrellisPipeline(stack, 'Short', { applications: [shop], installationName: 'short', buildSettings: { dependencyCacheExpiration: Duration.hours(2) } }))
+      .toThrow('dependencyCacheExpiration must be at least 1 day, got 2 hours');
+  });
+
+  test('dependency cache: 14 days by default; an environment can turn it off', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 14 })] } });
+    expect(Environment.development({ dependencyCache: false })._toConfig().dependencyCache).toBe(false);
+    expect(Environment.development()._toConfig().dependencyCache).toBeUndefined();
+    expect(Environment.development().dependencyCache).toBe(true);
   });
 
   test('cpu, memory and storage are configurable', () => {
