@@ -104,6 +104,12 @@ async function runLocal(options: { dataDir: string; config?: string; port?: stri
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    void local.failed.then(error => {
+      if (stopping) return;
+      process.stderr.write(`trellis: ${errorMessage(error)}.\nStopping; start \`trellis local\` again: deployments left unfinished are then marked failed and their environments freed.\n`);
+      stopping = true;
+      local.close().then(() => resolve(1), () => resolve(1));
+    });
   });
 }
 

@@ -25,7 +25,16 @@ export function localClientConfig(endpoint: string): DynamoDBClientConfig {
   return { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 }
 
-export async function startDynamoDbLocal(options: { port?: number; dbPath?: string } = {}): Promise<DynamoDbLocal> {
+export interface StartOptions {
+  /** @default a free port */
+  readonly port?: number;
+  /** @default in memory */
+  readonly dbPath?: string;
+  /** Told when the process ends after it was ready without stop() being called (killed, crashed). */
+  readonly onExit?: (detail: string) => void;
+}
+
+export async function startDynamoDbLocal(options: StartOptions = {}): Promise<DynamoDbLocal> {
   if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) throw new Error(JAVA_MISSING);
   const port = options.port ?? await freePort();
   let dynamoDbLocal: { spawn(options: object): ChildProcess };
@@ -44,7 +53,9 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
 
   const endpoint = `http://127.0.0.1:${port}`;
   const clientConfig = localClientConfig(endpoint);
+  let stopping = false;
   const stop = () => new Promise<void>(resolve => {
+    stopping = true;
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
@@ -55,7 +66,10 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
     await stop();
     throw error;
   }
-  exited.catch(() => undefined); // a later exit is the caller's concern (stop())
+  exited.catch(() => undefined); // a later exit is reported to onExit, unless stop() asked for it
+  child.once('exit', (code, signal) => {
+    if (!stopping) options.onExit?.(signal ? `killed by ${signal}` : `exit code ${code}`);
+  });
   return { endpoint, clientConfig, stop, pid: child.pid };
 }
 

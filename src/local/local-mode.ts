@@ -3,9 +3,10 @@ import { cpSync, createWriteStream, existsSync, realpathSync } from 'fs';
 import { join } from 'path';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DashboardServer, startDashboardServer } from './dashboard-server';
-import { DataDir } from './data-dir';
+import { DataDir, ServerInfo } from './data-dir';
 import { observeDeployments } from './deployment-events';
-import { createLocalTable, DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { createLocalTable, DynamoDbLocal } from './dynamodb-local';
+import { superviseDynamoDbLocal } from './dynamodb-supervisor';
 import { failInterrupted } from './interrupted';
 import { clearLeftovers } from './leftovers';
 import { LocalConfig, loadLocalConfig, parseLocalConfig } from './local-config';
@@ -52,6 +53,11 @@ export interface LocalMode {
   readonly webhookUrl: string;
   readonly webSocketUrl: string;
   readonly data: DataDir;
+  /**
+   * Settles only if local mode cannot go on (DynamoDB Local keeps dying): the caller should
+   * close() and exit; the next start fails what was left unfinished (failInterrupted).
+   */
+  readonly failed: Promise<Error>;
   /** Stop every build (recorded as failed), then the server and DynamoDB Local. */
   close(): Promise<void>;
 }
@@ -73,7 +79,17 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     : sampleConfig(options.assets.sampleApp, data);
   checkRepositories(config);
 
-  const dynamo = await startDynamoDbLocal({ dbPath: data.dynamodb });
+  let giveUp: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>(resolve => { giveUp = resolve; });
+  let info: ServerInfo | undefined;
+  const dynamo = await superviseDynamoDbLocal({
+    dbPath: data.dynamodb,
+    print: options.print,
+    log,
+    // `trellis push` and the next start's leftover check read the pid from server.json.
+    onRestarted: pid => { if (info) data.writeServerInfo(info = { ...info, dynamodbPid: pid }); },
+    onGiveUp: error => giveUp(error),
+  });
   let executor: LocalExecutor | undefined;
   let server: DashboardServer | undefined;
   const stopAll = async () => {
@@ -121,7 +137,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     });
     dashboardUrl = server.url;
     const webhookUrl = `${server.url}/webhook`;
-    data.writeServerInfo({
+    data.writeServerInfo(info = {
       pid: process.pid,
       url: server.url,
       webhookUrl,
@@ -142,7 +158,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       applications: config.applications.map(app => app.name),
       command: options.command ?? 'npx trellis',
     }));
-    return { url: server.url, webhookUrl, webSocketUrl: server.webSocketUrl, data, close: stopAll };
+    return { url: server.url, webhookUrl, webSocketUrl: server.webSocketUrl, data, failed, close: stopAll };
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;

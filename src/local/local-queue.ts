@@ -1,5 +1,5 @@
-import { BuildDependencies, LaunchOutcome, launchQueued } from '../runtime/build/launch';
-import { errorMessage } from '../runtime/core/errors';
+import { retryWithin } from './retry';
+import { BuildDependencies, launchQueued } from '../runtime/build/launch';
 import { LaunchMessage, LaunchQueue } from '../runtime/core/ports';
 
 /**
@@ -19,12 +19,14 @@ export class LocalLaunchQueue implements LaunchQueue {
       log({ message: 'launch dropped: the local queue is closed', deploymentId: message.deploymentId });
       return;
     }
+    // Retried like SQS redelivers (launchQueued is safe to repeat): the store may be briefly
+    // unreachable (DynamoDB Local restarting) after the lock was taken.
     const launch = new Promise<void>(resolve => setImmediate(resolve))
-      .then(() => launchQueued(message.deploymentId, this.deps))
-      .then(
-        (outcome: LaunchOutcome) => log({ message: 'launch requested', ...outcome }),
-        error => log({ message: 'launch failed', deploymentId: message.deploymentId, error: errorMessage(error) }),
-      );
+      .then(() => retryWithin(
+        async () => log({ message: 'launch requested', ...await launchQueued(message.deploymentId, this.deps) }),
+        ({ attempt, error, last }) => log({ message: last ? 'launch failed; given up' : 'launch failed; retrying', deploymentId: message.deploymentId, attempt, error }),
+      ))
+      .then(() => undefined);
     this.inFlight.add(launch);
     void launch.finally(() => this.inFlight.delete(launch));
   }

@@ -7,6 +7,7 @@ import { join } from 'path';
 import { createInterface } from 'readline';
 import { LOCAL_BUILD_SETTINGS } from './local-build-settings';
 import { localPath } from './local-commit-source';
+import { retryWithin } from './retry';
 import { TaskStopped } from '../runtime/build/finalize';
 import { buildEnvironment } from '../runtime/build/launch';
 import { BUILD_SETTINGS } from '../runtime/core/build-contract';
@@ -49,7 +50,7 @@ export interface LocalTaskRunnerProps {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The live path: a batch of records, in seq order, one batch at a time per task (ingestLogs in the local server). */
   readonly onRecords: (deploymentId: string, records: readonly LogRecord[]) => Promise<unknown>;
-  /** The task stopped, after all its records went to onRecords (finalizeTask in the local server). */
+  /** The task stopped, after all its records went to onRecords (finalizeTask in the local server). onRecords and onExit are retried (both are idempotent) for RETRY_WINDOW_MS. */
   readonly onExit: (event: TaskStopped) => Promise<unknown>;
   readonly log?: (entry: Record<string, unknown>) => void;
   /** SIGTERM, then SIGKILL after this long. @default 5000 */
@@ -75,8 +76,6 @@ const DEFAULT_GRACE_MS = 5000;
 const DEFAULT_FLUSH_MS = 100;
 const DEFAULT_MAX_BATCH = 500;
 const DEFAULT_MAX_PENDING = 20_000;
-/** onRecords and onExit are retried this often (both are idempotent) before giving up. */
-const ATTEMPTS = 5;
 /** Non-record lines logged per task; the rest are only in its output file. */
 const LOGGED_LINES = 20;
 /** After the builder exited, how long its pipes may stay open before they are cut. */
@@ -338,17 +337,8 @@ class LocalTask {
   }
 
   private async withRetries(what: string, action: () => Promise<unknown>, details: Record<string, unknown> = {}): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await action();
-        return;
-      } catch (error) {
-        const last = attempt >= ATTEMPTS;
-        this.log({ message: `${what} failed${last ? '; given up' : '; retrying'}`, task: this.taskId, deployment: this.deploymentId, attempt, error: errorMessage(error), ...details });
-        if (last) return;
-        await new Promise(resolve => setTimeout(resolve, 100 * 2 ** attempt));
-      }
-    }
+    await retryWithin(action, ({ attempt, error, last }) =>
+      this.log({ message: `${what} failed${last ? '; given up' : '; retrying'}`, task: this.taskId, deployment: this.deploymentId, attempt, error, ...details }));
   }
 
   private signalGroup(signal: NodeJS.Signals): void {

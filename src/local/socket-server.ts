@@ -66,6 +66,12 @@ export class LocalSocketServer implements LogSink {
           this.deps.log({ message: 'socket message failed', connection: connectionId, error: String(error) });
         });
       });
+      // A broken or oversized frame from one client is that client's problem: without a
+      // listener the 'error' event would be thrown and end the whole local server.
+      ws.on('error', error => {
+        this.deps.log({ message: 'socket dropped after a protocol error', connection: connectionId, error: String(error) });
+        ws.terminate();
+      });
       ws.on('close', () => {
         this.sockets.delete(connectionId);
         void queue.then(() => this.handle({ kind: 'disconnect', connectionId })).catch(() => undefined);

@@ -4,7 +4,7 @@ import { isDeploymentId } from '../core/deployment-ids';
 import { DeploymentScheduler } from '../core/deployment-scheduler';
 import { IllegalTransitionError } from '../core/errors';
 import { isTerminal } from '../core/state-machine';
-import { DeploymentStatus, PhaseRecord } from '../core/types';
+import { Deployment, DeploymentStatus, PhaseRecord } from '../core/types';
 
 /** What the executor reports when a build's task stopped (ECS "Task State Change" STOPPED). */
 export interface TaskStopped {
@@ -31,11 +31,13 @@ export async function finalizeTask(event: TaskStopped, deps: BuildDependencies):
   if (!isDeploymentId(event.deploymentId)) return { outcome: 'ignored' };
   const deployment = await deps.store.deployments.get(event.deploymentId);
   if (!deployment || (deployment.taskId !== undefined && deployment.taskId !== event.taskId)) return { outcome: 'ignored' };
+  // A queued deployment has no task yet (it is marked running before RunTask): the event is not about it.
+  if (deployment.status === 'queued') return { outcome: 'ignored' };
 
   const scheduler = new DeploymentScheduler(deps.store, deps.clock);
   let next: string | undefined;
   let outcome: Finalized['outcome'] = 'already-final';
-  let status = deployment.status;
+  let status: DeploymentStatus = deployment.status;
   if (!isTerminal(deployment.status)) {
     const verdict = verdictOf(event, deployment.phases);
     try {
@@ -44,12 +46,26 @@ export async function finalizeTask(event: TaskStopped, deps: BuildDependencies):
       status = verdict.status;
     } catch (error) {
       if (!(error instanceof IllegalTransitionError)) throw error;
-      next = await scheduler.release(deployment); // cancelled meanwhile
+      // Cancelled meanwhile, or a copy of this event won the race.
+      next = await scheduler.release(deployment) ?? await strandedHolder(deployment, deps);
     }
   } else {
-    next = await scheduler.release(deployment);
+    next = await scheduler.release(deployment) ?? await strandedHolder(deployment, deps);
   }
   return { outcome, status, next: next ? await startHolder(next, deps) : undefined };
+}
+
+/**
+ * A repeated event (EventBridge retries a finalizer that failed) may find the lock already
+ * handed over to a deployment that was never started: the first attempt failed between the
+ * hand-over and the launch, and no queue message will ever launch it. Returns that holder
+ * while it is still queued; starting it twice is safe, since only one `queued → running` wins.
+ */
+async function strandedHolder(deployment: Deployment, deps: BuildDependencies): Promise<string | undefined> {
+  const env = await deps.store.config.getEnvironment(deployment.application, deployment.environment);
+  if (!env?.lockHolder || env.lockHolder === deployment.id) return undefined;
+  const holder = await deps.store.deployments.get(env.lockHolder);
+  return holder?.status === 'queued' ? holder.id : undefined;
 }
 
 /**

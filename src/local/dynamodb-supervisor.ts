@@ -1,0 +1,75 @@
+import { DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { errorMessage } from '../runtime/core/errors';
+
+/** Restarts allowed within RESTART_PERIOD_MS before local mode gives up. */
+const MAX_RESTARTS = 3;
+const RESTART_PERIOD_MS = 5 * 60_000;
+/** Tries to start the replacement (the old port may take a moment to be free). */
+const START_ATTEMPTS = 3;
+
+export interface SupervisorOptions {
+  readonly dbPath: string;
+  /** Lines a person reads (the terminal). */
+  readonly print: (line: string) => void;
+  readonly log: (entry: Record<string, unknown>) => void;
+  /** A replacement runs (its Java process id), e.g. to update server.json. */
+  readonly onRestarted: (pid: number | undefined) => void;
+  /** DynamoDB Local could not be kept running: local mode must stop. */
+  readonly onGiveUp: (error: Error) => void;
+}
+
+/**
+ * DynamoDB Local that comes back when it dies (killed, out of memory): the replacement runs on
+ * the same port with the same database files, so clients keep their endpoint and nothing
+ * written before is lost. Writes that failed meanwhile are retried by their callers. After
+ * MAX_RESTARTS in RESTART_PERIOD_MS it gives up and says so.
+ */
+export async function superviseDynamoDbLocal(options: SupervisorOptions): Promise<DynamoDbLocal> {
+  let current = await startDynamoDbLocal({ dbPath: options.dbPath, onExit: exited });
+  const port = Number(new URL(current.endpoint).port);
+  let stopping = false;
+  let restarting: Promise<void> | undefined;
+  const restarts: number[] = [];
+
+  function exited(detail: string): void {
+    if (stopping) return;
+    restarting = restart(detail).finally(() => { restarting = undefined; });
+  }
+
+  async function restart(detail: string): Promise<void> {
+    const now = Date.now();
+    restarts.push(now);
+    while (restarts.length > 0 && restarts[0] < now - RESTART_PERIOD_MS) restarts.shift();
+    options.log({ message: 'DynamoDB Local stopped', detail, restarts: restarts.length });
+    if (restarts.length > MAX_RESTARTS) {
+      return options.onGiveUp(new Error(`DynamoDB Local stopped ${restarts.length} times within ${RESTART_PERIOD_MS / 60_000} minutes (last: ${detail})`));
+    }
+    options.print(`DynamoDB Local stopped (${detail}); restarting it on port ${port} with the same data...`);
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= START_ATTEMPTS && !stopping; attempt++) {
+      try {
+        current = await startDynamoDbLocal({ dbPath: options.dbPath, port, onExit: exited });
+        if (stopping) return void await current.stop();
+        options.print(`DynamoDB Local is running again (pid ${current.pid}); unfinished writes are retried.`);
+        options.log({ message: 'DynamoDB Local restarted', pid: current.pid, attempt });
+        return options.onRestarted(current.pid);
+      } catch (error) {
+        lastError = error;
+        options.log({ message: 'DynamoDB Local did not restart', attempt, error: errorMessage(error) });
+        await new Promise(resolve => setTimeout(resolve, 1000 * attempt));
+      }
+    }
+    if (!stopping) options.onGiveUp(new Error(`DynamoDB Local stopped (${detail}) and could not be restarted: ${errorMessage(lastError)}`));
+  }
+
+  return {
+    endpoint: current.endpoint,
+    clientConfig: current.clientConfig,
+    get pid() { return current.pid; },
+    stop: async () => {
+      stopping = true;
+      await restarting;
+      await current.stop();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { FaultyStore } from './support/faulty-store';
+import { GatedTaskRunner, gate } from './support/gated-task-runner';
+import { settled } from './support/settled';
+import { finalizeTask } from '../../src/runtime/build/finalize';
+import { launchQueued } from '../../src/runtime/build/launch';
+import { DeploymentScheduler, Store } from '../../src/runtime/core';
+import { taskArn } from '../build/fake-task-runner';
+import { appConfig, envConfig, steppingClock } from '../store/fixtures';
+import { freshStore } from '../support/test-table';
+
+/**
+ * Issue #10, faults on the AWS path: the launcher fails after it took the environment lock
+ * (RunTask refuses or throws once the deployment is marked running; the table is unreachable
+ * between two of its writes). Launcher and finalizer are the real ones, on DynamoDB Local;
+ * ECS is the recording fake. After each fault: every deployment ends terminal, the lock is
+ * free or held by the one deployment that runs, and every request is in the history.
+ */
+
+const COMMIT = (n: number) => n.toString(16).padStart(40, '0');
+
+describe('faults: the launcher fails after the lock was taken', () => {
+  let real: Store;
+  let faulty: FaultyStore;
+  let runner: GatedTaskRunner;
+  let clock: ReturnType<typeof steppingClock>;
+  const deps = () => ({ store: faulty.store, runner, clock });
+
+  beforeEach(async () => {
+    clock = steppingClock();
+    ({ store: real } = await freshStore(clock));
+    faulty = new FaultyStore(real);
+    runner = new GatedTaskRunner();
+    await real.config.syncApplications([appConfig('shop', [envConfig('dev')])]);
+  });
+
+  const queue = (n: number) => new DeploymentScheduler(real, clock).create({
+    application: 'shop', environment: 'dev', action: 'deploy', commit: COMMIT(n), branch: 'main', trigger: { kind: 'push' },
+  });
+  const stop = (deploymentId: string, exitCode?: number) => {
+    runner.stopped(deploymentId);
+    return finalizeTask({ deploymentId, taskId: taskArn(deploymentId), exitCode }, deps());
+  };
+
+  test('RunTask throws while a newer request waits: failed with the reason, the waiting one starts in the same invocation', async () => {
+    const a = await queue(1);
+    const held = gate();
+    runner.duringRun = request => (request.deploymentId === a.id ? held.promise : Promise.resolve());
+    const launching = launchQueued(a.id, deps());
+    // a holds the lock and is marked running while RunTask is in flight; b arrives meanwhile.
+    await waitUntil(async () => (await real.deployments.get(a.id))?.status === 'running');
+    const b = await queue(2);
+    expect(await launchQueued(b.id, deps())).toMatchObject({ outcome: 'waiting' });
+    held.fail(new Error('AccessDeniedException: not authorized to perform ecs:RunTask'));
+
+    expect(await launching).toMatchObject({ outcome: 'failed', deploymentId: a.id });
+    const failed = await real.deployments.get(a.id);
+    expect(failed).toMatchObject({ status: 'failed', reason: 'the build could not be started: AccessDeniedException: not authorized to perform ecs:RunTask' });
+    expect(failed!.startedAt).toBeDefined();
+    expect(failed!.finishedAt).toBeDefined();
+    expect(runner.runs.map(r => r.deploymentId)).toEqual([b.id]);
+    expect(await settled(real, 'shop', 'dev')).toMatchObject({ lockHolder: b.id, pending: undefined });
+
+    await stop(b.id, 0);
+    const after = await settled(real, 'shop', 'dev');
+    expect(after).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: b.id });
+    expect(after.deployments.map(d => [d.id, d.status])).toEqual([[a.id, 'failed'], [b.id, 'succeeded']]);
+  });
+
+  test('RunTask fails for a chain of waiting deployments: each ends failed and the lock ends free', async () => {
+    const a = await queue(1);
+    await launchQueued(a.id, deps());
+    const b = await queue(2);
+    await launchQueued(b.id, deps());
+    runner.duringRun = async () => { throw new Error('ThrottlingException: Rate exceeded'); };
+    const finalized = await stop(a.id, 0);
+    expect(finalized.next).toMatchObject({ outcome: 'failed', deploymentId: b.id });
+    runner.duringRun = undefined;
+
+    const after = await settled(real, 'shop', 'dev');
+    expect(after).toMatchObject({ unfinished: [], lockHolder: undefined, pending: undefined });
+    expect(after.deployments.map(d => d.status)).toEqual(['succeeded', 'failed']);
+    // The next request is not blocked by the failed ones.
+    const c = await queue(3);
+    expect(await launchQueued(c.id, deps())).toMatchObject({ outcome: 'started', deploymentId: c.id });
+  });
+
+  test('the table is unreachable right after the lock was taken: the message fails, and its redelivery starts the build once', async () => {
+    const a = await queue(1);
+    faulty.failNext('transition', ([id, to]) => id === a.id && to === 'running');
+    await expect(launchQueued(a.id, deps())).rejects.toThrow(/ECONNREFUSED/);
+    // The lock is held by a queued deployment no one is launching: only a redelivery (SQS) moves it.
+    expect(await settled(real, 'shop', 'dev')).toMatchObject({ lockHolder: a.id, unfinished: [`${a.id} queued`] });
+    expect(runner.runs).toEqual([]);
+
+    // SQS delivers the message again, twice at once.
+    const outcomes = await Promise.all([launchQueued(a.id, deps()), launchQueued(a.id, deps())]);
+    expect(outcomes.map(o => o.outcome).sort()).toEqual(['skipped', 'started']);
+    expect(runner.runs.map(r => r.deploymentId)).toEqual([a.id]);
+    await stop(a.id, 0);
+    expect(await settled(real, 'shop', 'dev')).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: a.id });
+  });
+
+  test('the table is unreachable when the finalizer launches the next one: its retry starts it', async () => {
+    const a = await queue(1);
+    await launchQueued(a.id, deps());
+    const b = await queue(2);
+    await launchQueued(b.id, deps());
+    // a's end and the hand-over are written; marking b running is not.
+    faulty.failNext('transition', ([id, to]) => id === b.id && to === 'running');
+    await expect(stop(a.id, 0)).rejects.toThrow(/ECONNREFUSED/);
+    expect(await settled(real, 'shop', 'dev')).toMatchObject({ lockHolder: b.id, unfinished: [`${b.id} queued`] });
+
+    // EventBridge retries the finalizer with the same event: a is final, b is started (once).
+    const retried = await stop(a.id, 0);
+    expect(retried).toMatchObject({ outcome: 'already-final', next: { outcome: 'started', deploymentId: b.id } });
+    expect(runner.runs.map(r => r.deploymentId)).toEqual([a.id, b.id]);
+    expect((await stop(a.id, 0)).next).toBeUndefined(); // a third copy starts nothing
+
+    await stop(b.id, 0);
+    const after = await settled(real, 'shop', 'dev');
+    expect(after).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: b.id });
+    expect(after.deployments.map(d => d.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  test('the table is unreachable when the finalizer releases the lock: its retry releases it', async () => {
+    const a = await queue(1);
+    await launchQueued(a.id, deps());
+    const b = await queue(2);
+    await launchQueued(b.id, deps());
+    faulty.failNext('releaseEnvironment');
+    await expect(stop(a.id, 0)).rejects.toThrow(/ECONNREFUSED/);
+    expect(await real.deployments.get(a.id)).toMatchObject({ status: 'succeeded' });
+    expect(await settled(real, 'shop', 'dev')).toMatchObject({ lockHolder: a.id, pending: b.id });
+
+    expect(await stop(a.id, 0)).toMatchObject({ outcome: 'already-final', next: { outcome: 'started', deploymentId: b.id } });
+    await stop(b.id, 0);
+    expect(await settled(real, 'shop', 'dev')).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: b.id });
+  });
+
+  // Known bug outside this suite's files (see faults-ecs-events): the retry releases through
+  // DeploymentScheduler.release(), which does not carry the succeeded version. Make it a plain
+  // test once release() passes versionAfter(deployment).
+  test.failing('the retry of a finalizer that failed after its terminal write records the deployed version', async () => {
+    const a = await queue(1);
+    await launchQueued(a.id, deps());
+    faulty.failNext('releaseEnvironment');
+    await expect(stop(a.id, 0)).rejects.toThrow(/ECONNREFUSED/);
+    await stop(a.id, 0);
+    expect(await settled(real, 'shop', 'dev')).toMatchObject({ lockHolder: undefined, currentDeploymentId: a.id });
+  });
+});
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,175 @@
+import { existsSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { basename, dirname, join } from 'path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { localClientConfig } from '../../../src/local/dynamodb-local';
+import { Store } from '../../../src/runtime/core';
+import { createDynamoStore } from '../../../src/runtime/store/dynamo-store';
+import { tableContext } from '../../../src/runtime/store/table-context';
+import { processAlive, waitFor } from '../../local/local-fixtures';
+import { TrellisProcess, descendantsOf } from '../../local/support/trellis-process';
+
+/** What the fault tests read from a running `trellis local` through its control API. */
+export interface LocalDeployment {
+  id: string;
+  application: string;
+  environment: string;
+  commit: string;
+  status: string;
+  reason?: string;
+  taskId?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface LocalLogRecord { seq: number; stream: string; text: string }
+
+export const TERMINAL = ['succeeded', 'failed', 'cancelled', 'superseded'];
+export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+export function cmdline(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The control API of one trellis process, as the dashboard calls it. */
+export class LocalApi {
+  constructor(private readonly trellis: () => TrellisProcess) {}
+
+  async call(method: string, path: string, body?: unknown, expected = 200): Promise<any> {
+    const response = await this.trellis().api(method, path, body);
+    if (response.status !== expected) throw new Error(`${method} ${path} answered ${response.status}, not ${expected}: ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+
+  deployment(id: string): Promise<LocalDeployment> {
+    return this.call('GET', `/api/deployments/${encodeURIComponent(id)}`);
+  }
+
+  async history(app: string, env: string): Promise<LocalDeployment[]> {
+    return (await this.call('GET', `/api/apps/${app}/environments/${env}/deployments?limit=100`)).items;
+  }
+
+  async log(id: string): Promise<LocalLogRecord[]> {
+    const records: LocalLogRecord[] = [];
+    let from = 0;
+    for (let page = 0; page < 100; page++) {
+      const body = await this.call('GET', `/api/deployments/${encodeURIComponent(id)}/logs?from=${from}&limit=5000`);
+      records.push(...body.records);
+      if (body.end) return records;
+      from = body.next;
+    }
+    throw new Error(`the log of ${id} did not end`);
+  }
+
+  /** Wait until the deployment is terminal (any terminal status) and return it. */
+  async terminal(id: string, timeoutMs = 90_000): Promise<LocalDeployment> {
+    return waitFor(`deployment ${id} to end (output:\n${this.trellis().output})`, async () => {
+      const { child } = this.trellis();
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`trellis local ended (${child.exitCode ?? child.signalCode}) while deployment ${id} ran:\n${this.trellis().output}`);
+      }
+      const current = await this.deployment(id).catch(() => undefined);
+      if (current && TERMINAL.includes(current.status)) return current;
+      await sleep(200);
+      return undefined;
+    }, timeoutMs);
+  }
+
+  async logLine(id: string, pattern: RegExp, timeoutMs = 60_000): Promise<LocalLogRecord> {
+    return waitFor(`a log line ${pattern} of ${id}`, async () => {
+      const found = (await this.log(id)).find(record => pattern.test(record.text));
+      if (!found) await sleep(150);
+      return found;
+    }, timeoutMs);
+  }
+}
+
+/** `trellis push <app> main`: the id of the deployment it queued for `env`. */
+export async function pushed(trellis: TrellisProcess, app: string, message: string, env = 'dev'): Promise<string> {
+  const output = await trellis.push(app, 'main', message);
+  const match = [...output.matchAll(/queued (\S+)\s+\S+#\/deployments\/(\S+)/g)].find(m => m[1] === `${app}/${env}`);
+  if (!match) throw new Error(`the push queued no ${app}/${env} deployment:\n${output}`);
+  return decodeURIComponent(match[2]);
+}
+
+/** The process's DynamoDB Local (its pid from server.json, its port from its command line). */
+export function dynamoOf(trellis: TrellisProcess): { pid: number; endpoint: string } {
+  const info = JSON.parse(readFileSync(join(trellis.dataDir, 'server.json'), 'utf8')) as { dynamodbPid: number };
+  const port = /-port (\d+)/.exec(cmdline(info.dynamodbPid) ?? '')?.[1];
+  if (!port) throw new Error(`pid ${info.dynamodbPid} is not a DynamoDB Local: ${cmdline(info.dynamodbPid)}`);
+  return { pid: info.dynamodbPid, endpoint: `http://127.0.0.1:${port}` };
+}
+
+/** The store local mode writes, read directly (the lock is not part of the API). */
+export function storeOf(trellis: TrellisProcess): Store {
+  return createDynamoStore(tableContext('trellis-local', localClientConfig(dynamoOf(trellis).endpoint)));
+}
+
+/** Every WebSocket connection item local mode's table holds (a test may scan; the code never does). */
+export async function storedConnections(trellis: TrellisProcess): Promise<string[]> {
+  const ctx = tableContext('trellis-local', localClientConfig(dynamoOf(trellis).endpoint));
+  const result = await ctx.doc.send(new ScanCommand({
+    TableName: ctx.tableName,
+    FilterExpression: 'begins_with(PK, :conn)',
+    ExpressionAttributeValues: { ':conn': 'CONN#' },
+    ConsistentRead: true,
+  }));
+  return (result.Items ?? []).map(item => String(item.PK));
+}
+
+/**
+ * After a test file: SIGKILL the servers still running and every process of theirs still alive
+ * (only those seen as descendants with the same command line: a reused pid is not ours), then
+ * remove the build workspaces their logs name and the data directories.
+ */
+export async function cleanUp(started: TrellisProcess[], commands: Map<number, string>, paths: string[]): Promise<void> {
+  for (const proc of started) {
+    const live = proc.child.exitCode === null && proc.child.signalCode === null;
+    const children = live ? descendantsOf(proc.child.pid!) : [];
+    if (live) proc.child.kill('SIGKILL');
+    for (const pid of new Set([...children, ...proc.seen])) {
+      if (!processAlive(pid)) continue;
+      const known = commands.get(pid);
+      if (!children.includes(pid) && (known === undefined || cmdline(pid) !== known)) continue;
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // not a group leader, or gone already
+        }
+      }
+    }
+  }
+  const ours = started.flatMap(proc => [...proc.seen]);
+  await waitFor('the killed processes to end', async () => ours.every(pid => !processAlive(pid)), 10_000).catch(() => undefined);
+  for (const proc of started) {
+    const serverLog = join(proc.dataDir, 'server.log');
+    if (!existsSync(serverLog)) continue;
+    for (const entry of readFileSync(serverLog, 'utf8').split('\n')) {
+      try {
+        const { message, workspace } = JSON.parse(entry);
+        if (message === 'build started' && typeof workspace === 'string' && dirname(workspace) === tmpdir() && basename(workspace).startsWith('trellis-build-')) {
+          rmSync(workspace, { recursive: true, force: true });
+        }
+      } catch {
+        // not a JSON line
+      }
+    }
+  }
+  for (const path of paths) rmSync(path, { recursive: true, force: true });
+}
+
+/** Note every descendant's command line (for cleanUp), and return the live ones. */
+export function noteDescendants(trellis: TrellisProcess, commands: Map<number, string>): number[] {
+  const pids = trellis.recordDescendants();
+  for (const pid of pids) {
+    if (commands.has(pid)) continue;
+    const line = cmdline(pid);
+    if (line) commands.set(pid, line);
+  }
+  return pids;
+}
