@@ -2,7 +2,7 @@ import { FakeTaskRunner, taskArn } from './fake-task-runner';
 import { cancelDeployment } from '../../src/runtime/build/cancel';
 import { finalizeTask } from '../../src/runtime/build/finalize';
 import { launchQueued } from '../../src/runtime/build/launch';
-import { DeploymentScheduler, Store } from '../../src/runtime/core';
+import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 
@@ -142,6 +142,20 @@ describe('launcher and finalizer (DynamoDB Local, fake ECS)', () => {
     expect((await store.config.getEnvironment('shop', 'dev'))!.lockHolder).toBe(b.id);
   });
 
+  test('a copy that read the deployment still running, then lost the race, records the deployed version as it releases', async () => {
+    const a = await queue(1);
+    await launchQueued(a.id, deps());
+    const stale = (await store.deployments.get(a.id))!;
+    // The first copy wrote the end and has not released yet; the second copy read before that write.
+    await store.deployments.transition(a.id, 'succeeded', { taskId: taskArn(a.id) });
+    runner.stopped(a.id);
+    const second = await finalizeTask({ deploymentId: a.id, taskId: taskArn(a.id), exitCode: 0 }, { ...deps(), store: readingOnce(store, stale) });
+    expect(second).toEqual({ outcome: 'already-final', status: 'succeeded', next: undefined });
+    const env = (await store.config.getEnvironment('shop', 'dev'))!;
+    expect(env.lockHolder).toBeUndefined();
+    expect(env).toMatchObject({ currentDeploymentId: a.id, currentCommit: COMMIT(1) });
+  });
+
   test('RunTask failure → failed with the reason, lock released, the waiting deployment starts', async () => {
     const a = await queue(1);
     runner.failNext = 'ECS RunTask started no task (RESOURCE:ENI: no free IPs)';
@@ -229,3 +243,22 @@ describe('launcher and finalizer (DynamoDB Local, fake ECS)', () => {
     expect((await store.deployments.get(a.id))!.status).toBe('running');
   });
 });
+
+/** The store, except that the first read of `stale`'s deployment answers with `stale`. */
+function readingOnce(inner: Store, stale: Deployment): Store {
+  let served = false;
+  const deployments = new Proxy(inner.deployments, {
+    get(target, property) {
+      if (property === 'get') {
+        return async (id: string) => {
+          if (served || id !== stale.id) return target.get(id);
+          served = true;
+          return stale;
+        };
+      }
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { ...inner, deployments };
+}

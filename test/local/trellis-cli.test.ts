@@ -115,7 +115,7 @@ describe('a data directory used by another run', () => {
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`already running from ${dataDir} (pid ${first.child.pid}`);
     expect(await first.stop()).toBe(0);
-  });
+  }, 240_000); // two `trellis local` starts: ~35 s each on a loaded 2-core CI machine
 
   test('a run that was killed leaves DynamoDB Local behind: the next start stops it and takes over the data', async () => {
     const dataDir = join(scratch, 'killed');
@@ -143,7 +143,7 @@ describe('a data directory used by another run', () => {
     expect(reset.adminPassword).not.toBe(password);
     expect(await history(reset)).toEqual([]);
     expect(await reset.stop()).toBe(0);
-  });
+  }, 240_000); // three `trellis local` starts: ~35 s each on a loaded 2-core CI machine
 
   test('--config: the user\'s own repository (owner/repo with a local source) deploys on push, variables from the file', async () => {
     const repo = join(scratch, 'clones', 'shop');

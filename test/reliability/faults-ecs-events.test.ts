@@ -100,12 +100,9 @@ describe('faults: duplicate, out-of-order and killed-builder task events', () =>
       expect(before).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: b.id });
     });
 
-    // Known bug outside this suite's files: a copy that loses the race (or the retry of a
-    // finalizer that failed after its terminal write) releases the lock through
-    // DeploymentScheduler.release(), which does not carry the succeeded version; when it releases
-    // first, the current version is never recorded. The fix is in core (release passes
-    // versionAfter(deployment) of the re-read deployment); this test then passes: make it a plain test.
-    test.failing('a copy that overtakes the first one\'s release keeps the deployed version current', async () => {
+    // A copy that loses the race (or the retry of a finalizer that failed after its terminal
+    // write) releases the lock itself: the release must carry the succeeded version.
+    test('a copy that overtakes the first one\'s release keeps the deployed version current', async () => {
       const a = await queue(1);
       await launchQueued(a.id, deps());
       runner.stopped(a.id);

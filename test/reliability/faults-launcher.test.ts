@@ -137,10 +137,8 @@ describe('faults: the launcher fails after the lock was taken', () => {
     expect(await settled(real, 'shop', 'dev')).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: b.id });
   });
 
-  // Known bug outside this suite's files (see faults-ecs-events): the retry releases through
-  // DeploymentScheduler.release(), which does not carry the succeeded version. Make it a plain
-  // test once release() passes versionAfter(deployment).
-  test.failing('the retry of a finalizer that failed after its terminal write records the deployed version', async () => {
+  // The retry releases the lock itself (see faults-ecs-events): the release carries the version.
+  test('the retry of a finalizer that failed after its terminal write records the deployed version', async () => {
     const a = await queue(1);
     await launchQueued(a.id, deps());
     faulty.failNext('releaseEnvironment');

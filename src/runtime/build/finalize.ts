@@ -35,24 +35,23 @@ export async function finalizeTask(event: TaskStopped, deps: BuildDependencies):
   if (deployment.status === 'queued') return { outcome: 'ignored' };
 
   const scheduler = new DeploymentScheduler(deps.store, deps.clock);
-  let next: string | undefined;
-  let outcome: Finalized['outcome'] = 'already-final';
-  let status: DeploymentStatus = deployment.status;
+  let ended = deployment;
   if (!isTerminal(deployment.status)) {
     const verdict = verdictOf(event, deployment.phases);
     try {
-      next = (await scheduler.complete(deployment.id, verdict.status, { reason: verdict.reason, taskId: deployment.taskId ?? event.taskId })).next;
-      outcome = 'finalized';
-      status = verdict.status;
+      const { next } = await scheduler.complete(deployment.id, verdict.status, { reason: verdict.reason, taskId: deployment.taskId ?? event.taskId });
+      return { outcome: 'finalized', status: verdict.status, next: next ? await startHolder(next, deps) : undefined };
     } catch (error) {
       if (!(error instanceof IllegalTransitionError)) throw error;
-      // Cancelled meanwhile, or a copy of this event won the race.
-      next = await scheduler.release(deployment) ?? await strandedHolder(deployment, deps);
+      // Cancelled meanwhile, or a copy of this event won the race: release as it ended, so a
+      // succeeded version still becomes current if this copy releases first.
+      ended = await deps.store.deployments.get(deployment.id) ?? deployment;
     }
-  } else {
-    next = await scheduler.release(deployment) ?? await strandedHolder(deployment, deps);
   }
-  return { outcome, status, next: next ? await startHolder(next, deps) : undefined };
+  // Already final (a repeated event, or the retry of a finalizer that failed after its
+  // terminal write): pass the lock on if it still holds it.
+  const next = await scheduler.release(ended) ?? await strandedHolder(ended, deps);
+  return { outcome: 'already-final', status: ended.status, next: next ? await startHolder(next, deps) : undefined };
 }
 
 /**

@@ -93,10 +93,12 @@ export class DeploymentScheduler {
 
   /**
    * Pass on the lock of a deployment that already ended (cancelled, or a repeated stop
-   * event); a no-op when it does not hold the lock.
+   * event); a no-op when it does not hold the lock. Give the deployment as stored after its
+   * end: a succeeded one's version becomes current in the releasing write, exactly as in
+   * `complete()`, so it does not matter which of two racing copies releases first.
    */
   async release(deployment: Deployment): Promise<string | undefined> {
-    return this.handOver(deployment.application, deployment.environment, deployment.id);
+    return this.handOver(deployment.application, deployment.environment, deployment.id, versionAfter(deployment));
   }
 
   private async handOver(application: string, environment: string, holder: string, version?: CurrentVersion | null): Promise<string | undefined> {
