@@ -16,7 +16,19 @@ export interface CommandPlan {
   readonly remove: readonly Argv[];
   /** CDK: the cloud assembly `cdk synth` writes, checked for Docker assets before deploying. */
   readonly cdkOut?: string;
+  /** What save-artifact keeps after a deploy, so a rollback can deploy it again without building. */
+  readonly artifact: ArtifactPlan;
 }
+
+/**
+ * Paths (relative to the checkout) a deploy of this plan needs and nothing else: the deploy
+ * command run in a directory holding only them deploys the same thing. Or why there are none.
+ */
+export type ArtifactPlan = { readonly paths: readonly string[] } | { readonly skip: string };
+
+/** Where Serverless `package` and `sam package` write what their deploy then uploads. */
+export const PACKAGE_DIR = '.trellis/package';
+export const PACKAGED_TEMPLATE = '.trellis/packaged.yaml';
 
 const INSTALL: Record<PackageManager, Argv> = {
   npm: ['npm', 'ci'],
@@ -33,19 +45,28 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
   const install = configured?.install ?? (!project.hasPackageJson ? undefined
     : project.packageManager === 'npm' && !project.lockfile ? ['npm', 'install'] : INSTALL[project.packageManager]);
 
-  // CDK synthesizes once in the build phase (to check for Docker assets), then deploys that assembly.
-  const cdkSynth = kind === 'cdk' && !configured?.build;
-  const build = configured?.build ?? (
-    kind === 'sam' ? ['sam', 'build']
-      : cdkSynth ? ['cdk', 'synth', '-c', `stage=${stage}`, '--quiet']
-        : undefined);
+  // CDK synthesizes once in the build phase (to check for Docker assets), then deploys that assembly;
+  // Serverless and SAM package in the build phase and deploy the package: what a rollback redeploys.
+  const ownBuild = !configured?.build;
+  const cdkSynth = kind === 'cdk' && ownBuild;
+  const packaged = (kind === 'serverless' || kind === 'sam') && ownBuild;
+  const frameworkBuild: Record<string, readonly Argv[]> = {
+    cdk: [['cdk', 'synth', '-c', `stage=${stage}`, '--quiet']],
+    serverless: [['serverless', 'package', '--stage', stage, '--package', PACKAGE_DIR]],
+    sam: [
+      ['sam', 'build'],
+      ['sam', 'package', '--config-env', stage, '--output-template-file', PACKAGED_TEMPLATE, '--resolve-s3'],
+    ],
+  };
+  const build = configured?.build ? [configured.build] : frameworkBuild[kind] ?? [];
 
   const frameworkDeploy: Record<string, Argv> = {
     sst: ['sst', 'deploy', '--stage', stage],
     cdk: ['cdk', 'deploy', '--all', '--require-approval', 'never', '-c', `stage=${stage}`,
       ...(cdkSynth ? ['--app', project.framework.cdkOut ?? 'cdk.out'] : [])],
-    serverless: ['serverless', 'deploy', '--stage', stage],
-    sam: ['sam', 'deploy', '--config-env', stage, '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
+    serverless: ['serverless', 'deploy', '--stage', stage, ...(packaged ? ['--package', PACKAGE_DIR] : [])],
+    sam: ['sam', 'deploy', ...(packaged ? ['--template-file', PACKAGED_TEMPLATE] : []),
+      '--config-env', stage, '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
   };
   const frameworkRemove: Record<string, Argv> = {
     sst: ['sst', 'remove', '--stage', stage],
@@ -62,11 +83,25 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
   return {
     install: ours(install),
     test: env.runTests ? [testCommand(env.testCommand, project.packageManager)] : [],
-    build: ours(build),
+    build,
     deploy: [deploy],
     remove: [remove],
     cdkOut: cdkSynth ? project.framework.cdkOut ?? 'cdk.out' : undefined,
+    artifact: planArtifact(project, configured),
   };
+}
+
+function planArtifact(project: Project, configured: EnvironmentConfig['framework']): ArtifactPlan {
+  const { kind, cdkOut, configFile } = project.framework;
+  if (kind === 'sst') return { skip: 'SST deploys only from source (sst deploy builds): a rollback rebuilds this commit' };
+  if (kind === 'custom') return { skip: 'custom commands have no artifact: a rollback rebuilds this commit' };
+  if (configured?.build || configured?.deploy) return { skip: 'configured build or deploy commands have no artifact: a rollback rebuilds this commit' };
+  if (kind === 'cdk') return { paths: [cdkOut ?? 'cdk.out'] };
+  if (!configFile) return { skip: `no ${kind} configuration file found: a rollback rebuilds this commit` };
+  if (kind === 'serverless' && !/\.ya?ml$/.test(configFile)) {
+    return { skip: `${configFile} needs the app's node_modules to load: a rollback rebuilds this commit` };
+  }
+  return { paths: kind === 'serverless' ? [configFile, PACKAGE_DIR] : [PACKAGED_TEMPLATE, configFile] };
 }
 
 /**

@@ -20,6 +20,8 @@ export interface Framework {
   readonly label: string;
   /** CDK only: where `cdk synth` writes the cloud assembly. */
   readonly cdkOut?: string;
+  /** Serverless and SAM: the configuration file a deploy from an artifact needs beside it (serverless.yml, samconfig.toml). */
+  readonly configFile?: string;
 }
 
 const LOCKFILES: ReadonlyArray<[string, PackageManager]> = [
@@ -46,7 +48,9 @@ export function detectProject(dir: string, configured?: FrameworkConfig): Projec
 }
 
 function configuredFramework(dir: string, configured: FrameworkConfig): Framework {
-  return { kind: configured.kind, label: `${configured.kind} (configured)`, cdkOut: configured.kind === 'cdk' ? cdkOutDir(dir) : undefined };
+  const has = (file: string) => existsSync(join(dir, file));
+  const configFile = configured.kind === 'serverless' ? SERVERLESS_FILES.find(has) : configured.kind === 'sam' ? SAM_CONFIGS.find(has) : undefined;
+  return { kind: configured.kind, label: `${configured.kind} (configured)`, cdkOut: configured.kind === 'cdk' ? cdkOutDir(dir) : undefined, configFile };
 }
 
 function detectFramework(dir: string, packageJson: PackageJson): Framework {
@@ -54,8 +58,9 @@ function detectFramework(dir: string, packageJson: PackageJson): Framework {
   const sstConfig = ['sst.config.ts', 'sst.config.js'].find(has);
   if (sstConfig) return { kind: 'sst', label: `sst${sstMajor(join(dir, sstConfig), packageJson)}` };
   if (has('cdk.json')) return { kind: 'cdk', label: 'cdk', cdkOut: cdkOutDir(dir) };
-  if (SERVERLESS_FILES.some(has)) return { kind: 'serverless', label: 'serverless' };
-  if (SAM_TEMPLATES.some(has) && SAM_CONFIGS.some(has)) return { kind: 'sam', label: 'sam' };
+  const serverlessConfig = SERVERLESS_FILES.find(has);
+  if (serverlessConfig) return { kind: 'serverless', label: 'serverless', configFile: serverlessConfig };
+  if (SAM_TEMPLATES.some(has) && SAM_CONFIGS.some(has)) return { kind: 'sam', label: 'sam', configFile: SAM_CONFIGS.find(has) };
   throw new BuildError(
     'no deploy framework found at the repository root: expected sst.config.ts/js (SST), cdk.json (CDK), '
     + 'serverless.yml/yaml/ts/js (Serverless Framework) or template.yaml/yml with samconfig.toml (SAM). '

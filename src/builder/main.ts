@@ -46,6 +46,7 @@ async function main(): Promise<number> {
     return BUILDER_EXIT.invalid;
   }
   const cacheBucket = process.env[BUILD_SETTINGS.cacheBucket];
+  const artifactBucket = process.env[BUILD_SETTINGS.artifactBucket];
   // ECS stops the task with SIGTERM (cancelled or superseded): stop the running command too.
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
@@ -58,6 +59,7 @@ async function main(): Promise<number> {
     clock: systemClock,
     signal: stop.signal,
     cache: cacheBucket ? new S3CacheStorage(cacheBucket) : undefined,
+    artifacts: artifactBucket ? new S3CacheStorage(artifactBucket) : undefined,
   });
 }
 

@@ -1,5 +1,7 @@
 import { mkdirSync, readdirSync } from 'fs';
 import { join } from 'path';
+import { deployFromArtifact, saveArtifactAfterDeploy } from './artifact-phases';
+import { ArtifactStorage } from './artifacts';
 import { BuildError } from './build-error';
 import { CacheStorage } from './cache-storage';
 import { installWithCache } from './cached-install';
@@ -33,6 +35,8 @@ export interface BuildDeps {
   readonly signal?: AbortSignal;
   /** Where `node_modules` is cached between builds; absent = every build installs from the registry. */
   readonly cache?: CacheStorage;
+  /** Where deploys keep what a rollback redeploys without building; absent = rollbacks rebuild, unlabelled. */
+  readonly artifacts?: ArtifactStorage;
 }
 
 /** Everything prepare found out; nothing of it is printed unmasked. */
@@ -78,21 +82,6 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     const appEnv = appEnvironment(base, env, prepared.secrets.variables, request.stage);
     const deployEnv = deployEnvironment(appEnv, processEnv, prepared.credentials);
     const teardown = request.action === 'teardown';
-
-    await phases.run('clone', async note => {
-      const url = repositoryUrl(prepared.app.repository, request.gitUrl);
-      await runAll(cloneCommands(url, request.commit), gitEnvironment(base, url, prepared.secrets.githubToken));
-      note.detail = `${request.commit.slice(0, 12)} from ${request.gitUrl ? url : prepared.app.repository}`;
-    });
-
-    const { plan, cache } = await phases.run('detect', async note => {
-      const project = detectProject(workspace, env.framework);
-      note.detail = project.hasPackageJson
-        ? `${project.framework.label} with ${project.packageManager}${project.lockfile ? '' : ' (no lockfile)'}`
-        : `${project.framework.label} (no package.json)`;
-      return { plan: planCommands(project, env, request.stage) as CommandPlan, cache: decideCache(request.application, env, project, workspace) };
-    });
-
     const step = async (phase: BuildPhase, commands: readonly Argv[], stepEnv: Record<string, string>, skipReason: string, check?: () => void) => {
       if (commands.length === 0) return phases.skip(phase, skipReason);
       return phases.run(phase, async note => {
@@ -101,6 +90,28 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
         check?.();
       });
     };
+
+    const artifact = await deployFromArtifact(phases, deps.artifacts, deps.store, request, env, workspace, deployEnv.PATH);
+    if (artifact) {
+      await step('deploy', artifact.deploy, deployEnv, '');
+      await phases.skip('save-artifact', `deployed from artifact ${artifact.sourceId}`);
+      return BUILDER_EXIT.succeeded;
+    }
+
+    await phases.run('clone', async note => {
+      const url = repositoryUrl(prepared.app.repository, request.gitUrl);
+      await runAll(cloneCommands(url, request.commit), gitEnvironment(base, url, prepared.secrets.githubToken));
+      note.detail = `${request.commit.slice(0, 12)} from ${request.gitUrl ? url : prepared.app.repository}`;
+    });
+
+    const { plan, cache, project: detected } = await phases.run('detect', async note => {
+      const project = detectProject(workspace, env.framework);
+      note.detail = project.hasPackageJson
+        ? `${project.framework.label} with ${project.packageManager}${project.lockfile ? '' : ' (no lockfile)'}`
+        : `${project.framework.label} (no package.json)`;
+      const planned: CommandPlan = planCommands(project, env, request.stage);
+      return { plan: planned, cache: decideCache(request.application, env, project, workspace), project };
+    });
 
     await installWithCache(phases, deps.cache, cache, workspace,
       () => step('install', plan.install, appEnv, 'no package.json and no install command'));
@@ -113,6 +124,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       const cdkOut = plan.cdkOut;
       await step('build', plan.build, deployEnv, 'the deploy command builds', cdkOut ? () => refuseDockerAssets(join(workspace, cdkOut)) : undefined);
       await step('deploy', plan.deploy, deployEnv, '');
+      await saveArtifactAfterDeploy(phases, deps.artifacts, plan, detected, request, env, workspace);
     }
     return BUILDER_EXIT.succeeded;
   } catch (error) {

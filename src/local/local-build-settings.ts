@@ -11,4 +11,6 @@ export const LOCAL_BUILD_SETTINGS = {
   secretsFile: 'TRELLIS_LOCAL_SECRETS_FILE',
   /** The dependency cache's folder (AWS keeps it in S3); absent = no cache. */
   cacheDir: 'TRELLIS_LOCAL_CACHE_DIR',
+  /** The deploy artifacts' folder (AWS keeps them in S3); absent = every rollback rebuilds. */
+  artifactDir: 'TRELLIS_LOCAL_ARTIFACT_DIR',
 } as const;

@@ -33,6 +33,7 @@ async function main(): Promise<number> {
   const endpoint = process.env[LOCAL_BUILD_SETTINGS.dynamodbEndpoint];
   const secretsFile = process.env[LOCAL_BUILD_SETTINGS.secretsFile];
   const cacheDir = process.env[LOCAL_BUILD_SETTINGS.cacheDir];
+  const artifactDir = process.env[LOCAL_BUILD_SETTINGS.artifactDir];
   const missing = [
     !tableName && BUILD_SETTINGS.tableName,
     !endpoint && LOCAL_BUILD_SETTINGS.dynamodbEndpoint,
@@ -54,6 +55,8 @@ async function main(): Promise<number> {
     clock: systemClock,
     signal: stop.signal,
     cache: cacheDir ? new FolderCacheStorage(cacheDir) : undefined,
+    // Artifacts are what rollbacks redeploy: nothing is evicted for size (the user deletes the folder).
+    artifacts: artifactDir ? new FolderCacheStorage(artifactDir, Number.POSITIVE_INFINITY) : undefined,
   });
 }
 

@@ -54,6 +54,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     dynamodbEndpoint: options.dynamodbEndpoint,
     secretsFile: secrets.file,
     cacheDir: join(options.dataDir, 'cache'),
+    artifactDir: join(options.dataDir, 'artifacts'),
     installation: options.installation,
     gitUrls: options.repositories,
     outputDir: join(options.dataDir, 'builds'),

@@ -31,6 +31,8 @@ export interface LocalTaskRunnerProps {
   readonly secretsFile: string;
   /** The dependency cache's folder. @default - no cache: every build installs */
   readonly cacheDir?: string;
+  /** The deploy artifacts' folder. @default - none: every rollback and promotion rebuilds */
+  readonly artifactDir?: string;
   /** @default 'local' */
   readonly installation?: string;
   /**
@@ -182,6 +184,7 @@ export class LocalTaskRunner implements TaskRunner {
     env[LOCAL_BUILD_SETTINGS.dynamodbEndpoint] = this.props.dynamodbEndpoint;
     env[LOCAL_BUILD_SETTINGS.secretsFile] = this.props.secretsFile;
     if (this.props.cacheDir) env[LOCAL_BUILD_SETTINGS.cacheDir] = this.props.cacheDir;
+    if (this.props.artifactDir) env[LOCAL_BUILD_SETTINGS.artifactDir] = this.props.artifactDir;
     const gitUrls = this.props.gitUrls ?? {};
     const gitUrl = Object.prototype.hasOwnProperty.call(gitUrls, request.application) ? gitUrls[request.application] : undefined;
     if (gitUrl !== undefined) env[BUILD_SETTINGS.gitUrl] = gitUrl.startsWith('file://') ? gitUrl : localPath(gitUrl);

@@ -38,6 +38,21 @@ describe('planCommands', () => {
     expect(plan.cdkOut).toBeUndefined();
   });
 
+  test('what a deploy stores for a rollback: the assembly, the package, the packaged template; or why nothing', () => {
+    const plan = (framework: Partial<Framework> & Pick<Framework, 'kind'>, env = envConfig('dev')) => planCommands(project(framework), env, 'dev').artifact;
+    expect(plan({ kind: 'cdk', cdkOut: 'build/assembly' })).toEqual({ paths: ['build/assembly'] });
+    expect(plan({ kind: 'serverless', configFile: 'serverless.yaml' })).toEqual({ paths: ['serverless.yaml', '.trellis/package'] });
+    expect(plan({ kind: 'sam', configFile: 'samconfig.toml' })).toEqual({ paths: ['.trellis/packaged.yaml', 'samconfig.toml'] });
+    expect(plan({ kind: 'serverless', configFile: 'serverless.ts' })).toEqual({ skip: "serverless.ts needs the app's node_modules to load: a rollback rebuilds this commit" });
+    expect(plan({ kind: 'sst' })).toEqual({ skip: expect.stringMatching(/^SST deploys only from source/) });
+    const custom = envConfig('dev', { framework: { kind: 'custom', deploy: ['make', 'ship'], remove: ['make', 'rm'] } });
+    expect(plan({ kind: 'custom' }, custom)).toEqual({ skip: 'custom commands have no artifact: a rollback rebuilds this commit' });
+    const ownBuild = envConfig('dev', { framework: { kind: 'serverless', build: ['make'] } });
+    expect(plan({ kind: 'serverless', configFile: 'serverless.yml' }, ownBuild)).toEqual({ skip: expect.stringMatching(/^configured build or deploy commands/) });
+    // A configured build packages nothing of ours, so the deploy is the plain one.
+    expect(planCommands(project({ kind: 'serverless' }), ownBuild, 'dev').deploy).toEqual([['serverless', 'deploy', '--stage', 'dev']]);
+  });
+
   test('a custom framework without commands is a configuration error', () => {
     expect(() => planCommands(project({ kind: 'custom' }), envConfig('dev', { framework: { kind: 'custom' } }), 'dev')).toThrow(/needs configured deploy and remove/);
   });

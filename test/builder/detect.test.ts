@@ -48,6 +48,13 @@ describe('detectProject', () => {
     expect(detectProject(files({ 'cdk.json': '{ "output": "../elsewhere" }' })).framework.cdkOut).toBe('cdk.out');
   });
 
+  test('Serverless and SAM: the configuration file a deploy from an artifact needs', () => {
+    expect(detectProject(files({ 'serverless.yaml': '' })).framework.configFile).toBe('serverless.yaml');
+    rmSync(join(dir, 'serverless.yaml'));
+    expect(detectProject(files({ 'template.yaml': '', 'samconfig.yaml': '' })).framework.configFile).toBe('samconfig.yaml');
+    expect(detectProject(dir, { kind: 'sam' }).framework.configFile).toBe('samconfig.yaml');
+  });
+
   test('a configured framework wins over the files', () => {
     const project = detectProject(files({ 'cdk.json': '{}' }), { kind: 'custom', deploy: ['make', 'deploy'], remove: ['make', 'remove'] });
     expect(project.framework).toMatchObject({ kind: 'custom', label: 'custom (configured)' });

@@ -35,10 +35,10 @@ describe('builder: failures and skips', () => {
     const result = await harness.run({ application: 'api', environment: 'prod', action: 'promote', commit: passing.commits[0], gitUrl: passing.url });
 
     expect(result.code).toBe(0);
-    expect(phaseOutcomes(result.markers).slice(-3)).toEqual(['test:skipped', 'build:skipped', 'deploy:succeeded']);
+    expect(phaseOutcomes(result.markers).slice(-3)).toEqual(['test:skipped', 'build:succeeded', 'deploy:succeeded']);
     expect(endOf(result.markers, 'test')?.detail).toBe('runTests is off for this environment');
     expect(result.records.some(record => record.tool === 'npm' && record.argv[0] === 'run')).toBe(false);
-    expect(frameworkRecords(result).map(record => record.argv)).toEqual([['deploy', '--stage', 'prod']]);
+    expect(frameworkRecords(result).map(record => record.argv.slice(0, 3))).toEqual([['package', '--stage', 'prod'], ['deploy', '--stage', 'prod']]);
   });
 
   test.each([

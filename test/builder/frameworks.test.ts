@@ -124,15 +124,18 @@ describe('builder: frameworks', () => {
     expect(frameworkRecords(result).map(record => record.argv[0])).toEqual(['synth']);
   });
 
-  test('Serverless Framework: serverless deploy with the stage', async () => {
+  test('Serverless Framework: serverless package with the stage, then deploy that package', async () => {
     const result = await run('api', 'dev');
 
     expect(result.code).toBe(0);
-    expect(phaseOutcomes(result.markers)).toEqual([...DEPLOYED, 'build:skipped', 'deploy:succeeded']);
-    expect(frameworkRecords(result)).toMatchObject([{ tool: 'serverless', argv: ['deploy', '--stage', 'dev'], cwd: result.workspace }]);
+    expect(phaseOutcomes(result.markers)).toEqual([...DEPLOYED, 'build:succeeded', 'deploy:succeeded']);
+    expect(frameworkRecords(result)).toMatchObject([
+      { tool: 'serverless', argv: ['package', '--stage', 'dev', '--package', '.trellis/package'], cwd: result.workspace },
+      { tool: 'serverless', argv: ['deploy', '--stage', 'dev', '--package', '.trellis/package'], cwd: result.workspace },
+    ]);
   });
 
-  test('SAM without package.json: install skipped, sam build, then sam deploy with the config env', async () => {
+  test('SAM without package.json: install skipped, sam build and package, then sam deploy of the packaged template with the config env', async () => {
     const result = await run('lambdas', 'dev');
 
     expect(result.code).toBe(0);
@@ -143,7 +146,8 @@ describe('builder: frameworks', () => {
     expect(endOf(result.markers, 'test')?.detail).toBe('runTests is off for this environment');
     expect(frameworkRecords(result).map(record => record.argv)).toEqual([
       ['build'],
-      ['deploy', '--config-env', 'dev', '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
+      ['package', '--config-env', 'dev', '--output-template-file', '.trellis/packaged.yaml', '--resolve-s3'],
+      ['deploy', '--template-file', '.trellis/packaged.yaml', '--config-env', 'dev', '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
     ]);
   });
 

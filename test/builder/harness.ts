@@ -4,7 +4,8 @@ import { tmpdir } from 'os';
 import { delimiter, dirname, join } from 'path';
 import { buildSync } from 'esbuild';
 import {
-  ApplicationConfig, BUILD_PARAMETERS, BUILD_SETTINGS, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker, parseBuildLogLine, parsePhaseMarker,
+  ApplicationConfig, BUILD_PARAMETERS, BUILD_SETTINGS, Deployment, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker,
+  parseBuildLogLine, parsePhaseMarker,
 } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';
@@ -26,6 +27,8 @@ export interface StubRecord {
 
 export interface BuildRun {
   readonly code: number | null;
+  /** The TRELLIS_DEPLOYMENT_ID it ran with. */
+  readonly deploymentId: string;
   /** What a person reads: the text of every log line, then the process's stderr. */
   readonly output: string;
   /** The text of each stdout line (its record's text; the raw line if it is not a record). */
@@ -70,12 +73,30 @@ fs.appendFileSync(${JSON.stringify(recordFile)}, JSON.stringify({ tool: ${JSON.s
 `;
 }
 
-/** A framework CLI stand-in: records, says what it did, and prints secrets it sees (to prove masking). */
+/**
+ * A framework CLI stand-in: records, says what it did, and prints secrets it sees (to prove
+ * masking). What the real CLI writes for a later deploy it writes too, naming the directory it
+ * ran in: `cdk synth` a cloud assembly in cdk.out (unless the repository has one), `serverless
+ * package --package <dir>` a package, `sam package --output-template-file <file>` a template.
+ */
 export function frameworkStubSource(recordFile: string, tool: string): string {
   return `${recorderSource(recordFile, tool)}
 console.log('${tool} stub: ' + process.argv.slice(2).join(' '));
 if (env.MY_SECRET) console.log('${tool} sees MY_SECRET=' + env.MY_SECRET);
 if (env.AWS_SECRET_ACCESS_KEY) console.log('${tool} sees AWS_SECRET_ACCESS_KEY=' + env.AWS_SECRET_ACCESS_KEY);
+const args = process.argv.slice(2);
+const option = name => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+const made = 'made by ${tool} ' + args[0] + ' in ' + process.cwd();
+const write = (file, text) => { fs.mkdirSync(require('path').dirname(file), { recursive: true }); fs.writeFileSync(file, text); };
+if (/cdk$/.test('${tool}') && args[0] === 'synth' && !fs.existsSync('cdk.out/manifest.json')) {
+  write('cdk.out/manifest.json', JSON.stringify({ version: '36.0.0', artifacts: {} }));
+  write('cdk.out/AppStack.template.json', JSON.stringify({ Description: made }));
+}
+if (/serverless$/.test('${tool}') && args[0] === 'package' && option('--package')) {
+  write(option('--package') + '/serverless-state.json', JSON.stringify({ made }));
+  write(option('--package') + '/cloudformation-template-update-stack.json', '{}');
+}
+if (/sam$/.test('${tool}') && args[0] === 'package' && option('--output-template-file')) write(option('--output-template-file'), '# ' + made + '\\n');
 `;
 }
 
@@ -149,6 +170,16 @@ export class BuilderHarness {
     await createDynamoStore(this.table).config.syncApplications(apps);
   }
 
+  /** Store a deployment record, as the API would have created it. */
+  async record(deployment: Deployment): Promise<void> {
+    await createDynamoStore(this.table).deployments.create(deployment);
+  }
+
+  /** Store the log `run` printed (its deployment must be recorded), so the record has that build's phases, as LogStream stores them. */
+  async storeLog(run: BuildRun): Promise<void> {
+    await createDynamoStore(this.table).logs.ingest(run.deploymentId, run.log.map(({ record }) => record));
+  }
+
   /** A git repository with one commit per version (files accumulate); returns its file:// URL and commits. */
   repo(name: string, ...versions: Array<Record<string, string>>): { url: string; commits: string[] } {
     const dir = join(this.root, 'repos', name);
@@ -212,6 +243,7 @@ export class BuilderHarness {
     const lines = printed.map(line => parseBuildLogLine(line)?.record.text ?? line);
     return {
       code,
+      deploymentId: env[BUILD_PARAMETERS.deploymentId]!,
       output: [...lines, stderr].join('\n'),
       lines,
       stdout,

@@ -49,7 +49,7 @@ describe('builder: log records', () => {
     expect(system.every(({ record }) => parsePhaseMarker(record.text) !== undefined)).toBe(true);
     expect(result.log.filter(({ record }) => parsePhaseMarker(record.text) !== undefined)).toEqual(system);
     expect(phaseOutcomes(result.markers)).toEqual([
-      'prepare:succeeded', 'clone:succeeded', 'detect:succeeded', 'install:succeeded', 'test:succeeded', 'build:skipped', 'deploy:succeeded',
+      'prepare:succeeded', 'clone:succeeded', 'detect:succeeded', 'install:succeeded', 'test:succeeded', 'build:succeeded', 'deploy:succeeded',
     ]);
 
     // The app's output keeps its stream; its forged marker is escaped ordinary output.

@@ -11,8 +11,8 @@ import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { tableContext } from '../../src/runtime/store/table-context';
 
 /**
- * The builder as the container runs it, with three fakes (and the dependency cache in the
- * folder TRELLIS_CACHE_DIR names, as local mode keeps it): secrets come from a JSON env var,
+ * The builder as the container runs it, with three fakes (and the dependency cache and deploy
+ * artifacts in the folders TRELLIS_LOCAL_CACHE_DIR and TRELLIS_LOCAL_ARTIFACT_DIR name, as local mode keeps them): secrets come from a JSON env var,
  * AssumeRole returns fixed credentials, and the live log path appends each batch to the file
  * named as the ingest function (failing every send when TRELLIS_TEST_LIVE_FAIL is set).
  * The store is real (DynamoDB Local). Bundled by harness.ts and run as its own process in
@@ -50,6 +50,8 @@ runBuild(process.env, {
   output: log.output,
   clock: systemClock,
   cache: process.env[LOCAL_BUILD_SETTINGS.cacheDir] ? new FolderCacheStorage(process.env[LOCAL_BUILD_SETTINGS.cacheDir]!) : undefined,
+  artifacts: process.env[LOCAL_BUILD_SETTINGS.artifactDir]
+    ? new FolderCacheStorage(process.env[LOCAL_BUILD_SETTINGS.artifactDir]!, Number.POSITIVE_INFINITY) : undefined,
 }).then(async code => {
   await log.finish();
   process.exit(code);

@@ -23,12 +23,15 @@ export const BUILD_SETTINGS = {
   logIngestFunction: 'TRELLIS_LOG_INGEST_FUNCTION',
   /** The S3 bucket of the dependency cache; absent = no cache. */
   cacheBucket: 'TRELLIS_CACHE_BUCKET',
+  /** The S3 bucket of deploy artifacts (what rollback and promotion redeploy); absent = every rollback rebuilds. */
+  artifactBucket: 'TRELLIS_ARTIFACT_BUCKET',
 } as const;
 
 export type BuildParameters = { readonly [K in keyof typeof BUILD_PARAMETERS]: string };
 
 export type BuildPhase =
-  'prepare' | 'clone' | 'detect' | 'restore-cache' | 'install' | 'save-cache' | 'test' | 'build' | 'deploy' | 'remove' | 'health';
+  'prepare' | 'fetch-artifact' | 'clone' | 'detect' | 'restore-cache' | 'install' | 'save-cache' | 'test' | 'build' | 'deploy'
+  | 'save-artifact' | 'remove' | 'health';
 
 export type PhaseOutcome = 'succeeded' | 'failed' | 'skipped';
 
@@ -53,7 +56,8 @@ export function formatPhaseMarker(marker: PhaseMarker): string {
 
 /** Phases in the order a build runs them. */
 export const BUILD_PHASES: readonly BuildPhase[] = [
-  'prepare', 'clone', 'detect', 'restore-cache', 'install', 'save-cache', 'test', 'build', 'deploy', 'remove', 'health',
+  'prepare', 'fetch-artifact', 'clone', 'detect', 'restore-cache', 'install', 'save-cache', 'test', 'build', 'deploy', 'save-artifact',
+  'remove', 'health',
 ];
 const OUTCOMES: readonly PhaseOutcome[] = ['succeeded', 'failed', 'skipped'];
 

@@ -1,0 +1,213 @@
+import { execFileSync } from 'child_process';
+import { existsSync, readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { BuildRun, BuilderHarness, endOf, frameworkRecords, npmPackage, phaseOutcomes } from './harness';
+import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
+import { BUILD_PARAMETERS, DeploymentAction } from '../../src/runtime/core';
+import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';
+
+/**
+ * Deploy artifacts end to end: the builder as a process, real git and tar, framework CLIs as
+ * stubs on PATH that record their argv and write what the real ones would, the artifacts in
+ * a folder (as local mode keeps them; S3 in AWS behind the same storage interface).
+ */
+describe('builder: deploy artifacts', () => {
+  let harness: BuilderHarness;
+  let artifactDir: string;
+  const repos: Record<string, { url: string; commits: string[] }> = {};
+  let ids = 1000;
+
+  beforeAll(async () => {
+    harness = await BuilderHarness.create();
+    artifactDir = harness.path('artifacts');
+    await harness.configure([
+      appConfig('infra', [envConfig('dev'), envConfig('staging')]),
+      appConfig('api', [envConfig('dev')]),
+      appConfig('shop', [envConfig('dev')]),
+    ]);
+    repos.infra = harness.repo('infra', { 'cdk.json': '{ "app": "node app.js" }', ...npmPackage('infra') });
+    repos.api = harness.repo('api', { 'serverless.yml': 'service: api\nprovider:\n  name: aws\n', ...npmPackage('api') });
+    repos.shop = harness.repo('shop', { 'sst.config.ts': 'export default $config({});\n', ...npmPackage('shop') });
+  });
+
+  afterAll(() => harness?.cleanup());
+
+  /** A deploy that built, recorded in the table with the phases its log reported. */
+  const deploy = async (application: string, environment = 'dev'): Promise<BuildRun> => {
+    const run = await harness.run({
+      application,
+      environment,
+      commit: repos[application].commits[0],
+      gitUrl: repos[application].url,
+      params: { [LOCAL_BUILD_SETTINGS.artifactDir]: artifactDir },
+    });
+    await harness.record(queuedDeployment(run.deploymentId, application, environment, { commit: repos[application].commits[0], status: 'succeeded' }));
+    await harness.storeLog(run);
+    return run;
+  };
+
+  /** A rollback or promotion of `source`, created as the API would, then built. */
+  const redeploy = async (action: DeploymentAction, source: BuildRun, application: string, environment = 'dev'): Promise<BuildRun> => {
+    const id = depId(++ids);
+    const commit = repos[application].commits[0];
+    await harness.record(queuedDeployment(id, application, environment, {
+      action, commit, trigger: { kind: action === 'rollback' ? 'rollback' : 'promotion', actor: 'octocat', sourceDeploymentId: source.deploymentId },
+    }));
+    const run = await harness.run({
+      application,
+      environment,
+      commit,
+      gitUrl: repos[application].url,
+      action,
+      params: { [LOCAL_BUILD_SETTINGS.artifactDir]: artifactDir, [BUILD_PARAMETERS.deploymentId]: id },
+    });
+    await harness.storeLog(run);
+    return run;
+  };
+
+  const entry = (application: string, environment: string, deploymentId: string) =>
+    join(artifactDir, 'artifacts', application, environment, `${deploymentId}.tar.gz`);
+  const manifestOf = (archive: string) => JSON.parse(execFileSync('tar', ['-xzOf', archive, 'trellis-artifact.json'], { encoding: 'utf8' }));
+  const filesOf = (archive: string) => execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  const toolsRun = (run: BuildRun) => run.records.map(record => `${record.tool} ${record.argv[0]}`);
+
+  describe('CDK', () => {
+    let first: BuildRun;
+
+    test('a deploy saves the synthesized cloud assembly with a manifest of its target', async () => {
+      first = await deploy('infra');
+
+      expect(first.code).toBe(0);
+      expect(phaseOutcomes(first.markers).slice(-3)).toEqual(['build:succeeded', 'deploy:succeeded', 'save-artifact:succeeded']);
+      expect(endOf(first.markers, 'save-artifact')?.detail).toMatch(/^saved cdk artifact, [\d.]+ MB to /);
+      const archive = entry('infra', 'dev', first.deploymentId);
+      expect(filesOf(archive)).toEqual(expect.arrayContaining(['trellis-artifact.json', 'cdk.out/manifest.json', 'cdk.out/AppStack.template.json']));
+      expect(filesOf(archive).filter(file => !file.startsWith('cdk.out/') && file !== 'cdk.out/')).toEqual(['trellis-artifact.json']);
+      expect(manifestOf(archive)).toEqual({
+        framework: 'cdk',
+        stage: 'dev',
+        environment: 'dev',
+        commit: repos.infra.commits[0],
+        deploymentId: first.deploymentId,
+        deployCommand: ['cdk', 'deploy', '--all', '--require-approval', 'never', '-c', 'stage=dev', '--app', 'cdk.out'],
+        paths: ['cdk.out'],
+      });
+    });
+
+    let rollback: BuildRun;
+    test('a rollback deploys the stored assembly with --app: no clone, install, synth or test', async () => {
+      rollback = await redeploy('rollback', first, 'infra');
+
+      expect(rollback.code).toBe(0);
+      expect(phaseOutcomes(rollback.markers)).toEqual(['prepare:succeeded', 'fetch-artifact:succeeded', 'deploy:succeeded', 'save-artifact:skipped']);
+      expect(endOf(rollback.markers, 'fetch-artifact')?.detail).toMatch(new RegExp(`^from artifact ${first.deploymentId} \\(cdk, [\\d.]+ MB from `));
+      expect(endOf(rollback.markers, 'save-artifact')?.detail).toBe(`deployed from artifact ${first.deploymentId}`);
+      expect(rollback.records).toEqual([expect.objectContaining({
+        tool: 'cdk',
+        argv: ['deploy', '--all', '--require-approval', 'never', '-c', 'stage=dev', '--app', 'cdk.out'],
+        cwd: rollback.workspace,
+        script: join(harness.bin, 'cdk'),
+      })]);
+      // The assembly the first build synthesized, unpacked where --app points; nothing of the repository.
+      expect(readFileSync(join(rollback.workspace, 'cdk.out', 'AppStack.template.json'), 'utf8')).toContain(`made by cdk synth in ${first.workspace}`);
+      expect(readdirSync(rollback.workspace)).toEqual(['cdk.out']);
+    });
+
+    test('a rollback to a deployment that was itself deployed from an artifact uses the original artifact', async () => {
+      const again = await redeploy('rollback', rollback, 'infra');
+
+      expect(again.code).toBe(0);
+      expect(endOf(again.markers, 'fetch-artifact')).toMatchObject({ outcome: 'succeeded', detail: expect.stringContaining(`from artifact ${first.deploymentId} `) });
+      expect(toolsRun(again)).toEqual(['cdk deploy']);
+    });
+
+    test('a promotion to another stage rebuilds, labelled: the assembly is made for its stage', async () => {
+      const promotion = await redeploy('promote', first, 'infra', 'staging');
+
+      expect(promotion.code).toBe(0);
+      expect(endOf(promotion.markers, 'fetch-artifact')).toMatchObject({
+        outcome: 'skipped',
+        detail: 'rebuild: target differs: built for stage dev in dev, this deploys stage staging in staging',
+      });
+      expect(phaseOutcomes(promotion.markers).map(outcome => outcome.split(':')[0])).toEqual([
+        'prepare', 'fetch-artifact', 'clone', 'detect', 'install', 'test', 'build', 'deploy', 'save-artifact',
+      ]);
+      expect(frameworkRecords(promotion).map(record => record.argv.slice(0, 3).join(' '))).toEqual(['synth -c stage=staging', 'deploy --all --require-approval']);
+      // The promotion built, so it stored its own artifact for staging.
+      expect(existsSync(entry('infra', 'staging', promotion.deploymentId))).toBe(true);
+    });
+  });
+
+  describe('Serverless Framework', () => {
+    let first: BuildRun;
+
+    test('the build runs serverless package, the deploy deploys that package, and the package is saved', async () => {
+      first = await deploy('api');
+
+      expect(first.code).toBe(0);
+      expect(frameworkRecords(first).map(record => record.argv)).toEqual([
+        ['package', '--stage', 'dev', '--package', '.trellis/package'],
+        ['deploy', '--stage', 'dev', '--package', '.trellis/package'],
+      ]);
+      expect(endOf(first.markers, 'save-artifact')?.outcome).toBe('succeeded');
+      const archive = entry('api', 'dev', first.deploymentId);
+      expect(filesOf(archive)).toEqual(expect.arrayContaining([
+        'trellis-artifact.json', 'serverless.yml', '.trellis/package/serverless-state.json', '.trellis/package/cloudformation-template-update-stack.json',
+      ]));
+      expect(manifestOf(archive)).toMatchObject({ framework: 'serverless', stage: 'dev', paths: ['serverless.yml', '.trellis/package'] });
+    });
+
+    test('a rollback runs serverless deploy --package on the stored package and nothing else', async () => {
+      const rollback = await redeploy('rollback', first, 'api');
+
+      expect(rollback.code).toBe(0);
+      expect(phaseOutcomes(rollback.markers)).toEqual(['prepare:succeeded', 'fetch-artifact:succeeded', 'deploy:succeeded', 'save-artifact:skipped']);
+      expect(rollback.records).toEqual([expect.objectContaining({
+        tool: 'serverless', argv: ['deploy', '--stage', 'dev', '--package', '.trellis/package'], cwd: rollback.workspace,
+      })]);
+      expect(readFileSync(join(rollback.workspace, '.trellis', 'package', 'serverless-state.json'), 'utf8'))
+        .toContain(`made by serverless package in ${first.workspace}`);
+      expect(readFileSync(join(rollback.workspace, 'serverless.yml'), 'utf8')).toContain('service: api');
+    });
+  });
+
+  describe('an app without artifact support (SST)', () => {
+    test('the deploy saves nothing and says why; a rollback rebuilds the commit, labelled', async () => {
+      const first = await deploy('shop');
+      expect(first.code).toBe(0);
+      expect(endOf(first.markers, 'save-artifact')).toMatchObject({
+        outcome: 'skipped', detail: 'SST deploys only from source (sst deploy builds): a rollback rebuilds this commit',
+      });
+      expect(existsSync(entry('shop', 'dev', first.deploymentId))).toBe(false);
+
+      const rollback = await redeploy('rollback', first, 'shop');
+
+      expect(rollback.code).toBe(0);
+      expect(endOf(rollback.markers, 'fetch-artifact')).toMatchObject({
+        outcome: 'skipped',
+        detail: `rebuild: no artifact stored for ${first.deploymentId}: SST deploys only from source (sst deploy builds): a rollback rebuilds this commit`,
+      });
+      expect(phaseOutcomes(rollback.markers)).toEqual([
+        'prepare:succeeded', 'fetch-artifact:skipped', 'clone:succeeded', 'detect:succeeded', 'install:succeeded', 'test:skipped',
+        'build:skipped', 'deploy:succeeded', 'save-artifact:skipped',
+      ]);
+      expect(toolsRun(rollback)).toEqual(expect.arrayContaining(['git fetch', 'npm ci', 'sst deploy']));
+    });
+  });
+
+  test('a rollback whose deployment names no source rebuilds, labelled', async () => {
+    const id = depId(++ids);
+    await harness.record(queuedDeployment(id, 'api', 'dev', { action: 'rollback', commit: repos.api.commits[0], trigger: { kind: 'rollback' } }));
+    const run = await harness.run({
+      application: 'api',
+      environment: 'dev',
+      commit: repos.api.commits[0],
+      gitUrl: repos.api.url,
+      action: 'rollback',
+      params: { [LOCAL_BUILD_SETTINGS.artifactDir]: artifactDir, [BUILD_PARAMETERS.deploymentId]: id },
+    });
+    expect(run.code).toBe(0);
+    expect(endOf(run.markers, 'fetch-artifact')).toMatchObject({ outcome: 'skipped', detail: 'rebuild: no source deployment is recorded' });
+    expect(toolsRun(run)).toContain('serverless package');
+  });
+});
