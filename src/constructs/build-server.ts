@@ -57,6 +57,14 @@ export interface BuildSettings {
    * @default Duration.days(14)
    */
   readonly dependencyCacheExpiration?: Duration;
+
+  /**
+   * How long a deploy artifact (what a rollback or promotion to the same target deploys without
+   * rebuilding: a CDK cloud assembly, a Serverless package, a packaged SAM template) is kept
+   * after its deploy. A rollback to an older version rebuilds that commit.
+   * @default Duration.days(90)
+   */
+  readonly artifactExpiration?: Duration;
 }
 
 /** Properties of the build server. */
@@ -91,6 +99,8 @@ export class BuildServer extends Construct {
   public readonly logGroup: logs.ILogGroup;
   /** The dependency cache: builds restore `node_modules` from here and save it after a fresh install. */
   public readonly dependencyCache: s3.IBucket;
+  /** Deploy artifacts: what a rollback or promotion redeploys without rebuilding. */
+  public readonly artifacts: s3.IBucket;
   /** Takes queued deployments and runs their tasks. */
   public readonly launcher: lambda.IFunction;
   /** Records finished builds and starts the next. */
@@ -134,21 +144,14 @@ export class BuildServer extends Construct {
     });
     this.cluster = cluster;
     this.logGroup = new logs.LogGroup(this, 'BuildLogs', { retention: logs.RetentionDays.THREE_MONTHS });
-    const expiration = props.dependencyCacheExpiration ?? Duration.days(14);
-    if (expiration.toDays({ integral: false }) < 1) throw new Error(`dependencyCacheExpiration must be at least 1 day, got ${expiration.toHumanString()}`);
     // Disposable: everything in it is rebuilt by the next install. Emptied with the stack.
-    const dependencyCache = new s3.Bucket(this, 'DependencyCache', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      lifecycleRules: [{ expiration: Duration.days(Math.ceil(expiration.toDays({ integral: false }))), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-      removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: true,
-    });
-    acknowledge(dependencyCache, {
-      S1: 'a cache of installed packages, rebuilt by any build; access logs would cost more than the objects are worth',
-    });
+    const dependencyCache = disposableBucket(this, 'DependencyCache', 'dependencyCacheExpiration', props.dependencyCacheExpiration ?? Duration.days(14),
+      'a cache of installed packages, rebuilt by any build; access logs would cost more than the objects are worth');
     this.dependencyCache = dependencyCache;
+    // Disposable too: without its artifact a rollback rebuilds the commit.
+    const artifacts = disposableBucket(this, 'Artifacts', 'artifactExpiration', props.artifactExpiration ?? Duration.days(90),
+      'deploy artifacts, each rebuildable from its commit; access logs would cost more than the objects are worth');
+    this.artifacts = artifacts;
 
     const taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
@@ -179,6 +182,9 @@ export class BuildServer extends Construct {
     taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [cacheEntries] }));
     // Without it S3 answers a missing entry with 403 instead of 404, and a miss would look like an error.
     taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [dependencyCache.bucketArn] }));
+    const artifactEntries = artifacts.arnForObjects('artifacts/*');
+    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [artifactEntries] }));
+    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [artifacts.bucketArn] }));
 
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: props.cpu ?? 1024,
@@ -195,12 +201,13 @@ export class BuildServer extends Construct {
         [BUILD_SETTINGS.tableName]: props.table.tableName,
         [BUILD_SETTINGS.installation]: props.installationName,
         [BUILD_SETTINGS.cacheBucket]: dependencyCache.bucketName,
+        [BUILD_SETTINGS.artifactBucket]: artifacts.bucketName,
       },
       readonlyRootFilesystem: false, // builds write node_modules and framework caches
     });
     this.taskDefinition = taskDefinition;
     acknowledge(taskDefinition, {
-      ECS2: 'the variables are names only (table, installation, region, log ingest function); secrets are read by the build at run time, never passed in',
+      ECS2: 'the variables are names only (table, installation, region, log ingest function, buckets); secrets are read by the build at run time, never passed in',
       IAM5: [{ reason: 'ecr:GetAuthorizationToken (execution role) has no resource-level permissions; it requires Resource *', resources: ['*'] }],
     });
     acknowledge(taskRole, {
@@ -213,6 +220,7 @@ export class BuildServer extends Construct {
         { reason: 'the CDK bootstrap roles (cdk-hnb659fds-*-role-<account>-<region>: deploy, publishing, lookup) of each environment', resources: deployRoles },
         tableIndexes(props.table.table),
         { reason: 'the dependency cache\'s entries (deps/<app>/<env>/...), one per lockfile; the builder keys them, S3 expires them', resources: [cacheEntries] },
+        { reason: 'deploy artifacts (artifacts/<app>/<env>/<deployment>.tar.gz), one per deploy; the builder keys them, S3 expires them', resources: [artifactEntries] },
       ],
     });
 
@@ -326,4 +334,22 @@ export class BuildServer extends Construct {
 /** The default CDK bootstrap roles (qualifier hnb659fds) of one account and region. */
 function bootstrapRoles(account: string, region: string): string {
   return `arn:${Aws.PARTITION}:iam::${account}:role/cdk-hnb659fds-*-role-${account}-${region}`;
+}
+
+/**
+ * A private, encrypted, TLS-only bucket whose objects expire `expiration` after they were
+ * written, emptied and deleted with the stack: for contents the builder can make again.
+ */
+function disposableBucket(scope: Construct, id: string, prop: string, expiration: Duration, accessLogsReason: string): s3.Bucket {
+  if (expiration.toDays({ integral: false }) < 1) throw new Error(`${prop} must be at least 1 day, got ${expiration.toHumanString()}`);
+  const bucket = new s3.Bucket(scope, id, {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    lifecycleRules: [{ expiration: Duration.days(Math.ceil(expiration.toDays({ integral: false }))), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    removalPolicy: RemovalPolicy.DESTROY,
+    autoDeleteObjects: true,
+  });
+  acknowledge(bucket, { S1: accessLogsReason });
+  return bucket;
 }

@@ -94,7 +94,7 @@ describe('BuildServer', () => {
     });
     const bucket = Object.keys(template.findResources('AWS::S3::Bucket')).find(id => id.startsWith('TrellisBuildDependencyCache'))!;
     expect(bucket).toBeDefined();
-    const s3 = statementsOf(template, 'TrellisBuildTaskRole').filter((s: any) => JSON.stringify(s.Action).includes('s3:'));
+    const s3 = statementsOf(template, 'TrellisBuildTaskRole').filter((s: any) => JSON.stringify(s.Resource).includes(`"${bucket}"`));
     expect(s3.map((s: any) => [s.Action, JSON.stringify(s.Resource)])).toEqual([
       [['s3:GetObject', 's3:PutObject'], expect.stringMatching(new RegExp(`"${bucket}","Arn"\\]},"/deps/\\*"\\]\\]}$`))],
       ['s3:ListBucket', JSON.stringify({ 'Fn::GetAtt': [bucket, 'Arn'] })],
@@ -104,6 +104,43 @@ describe('BuildServer', () => {
     });
     expect(() => new TrellisPipeline(stack, 'Short', { applications: [shop], installationName: 'short', buildSettings: { dependencyCacheExpiration: Duration.hours(2) } }))
       .toThrow('dependencyCacheExpiration must be at least 1 day, got 2 hours');
+  });
+
+  test('artifacts: a private, encrypted, TLS-only bucket emptied with the stack whose entries expire; builds read and write only artifacts/*', () => {
+    const { template, stack } = synth({ artifactExpiration: Duration.days(30) });
+    const buckets = template.findResources('AWS::S3::Bucket');
+    const bucket = Object.keys(buckets).find(id => id.startsWith('TrellisBuildArtifacts'))!;
+    expect(bucket).toBeDefined();
+    expect(buckets[bucket]).toMatchObject({
+      DeletionPolicy: 'Delete',
+      Properties: {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 30, Status: 'Enabled' })] },
+      },
+    });
+    // TLS only: the bucket policy denies every request without it.
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy')).filter((policy: any) => policy.Properties.Bucket.Ref === bucket);
+    expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
+    template.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: bucket } });
+
+    const s3 = statementsOf(template, 'TrellisBuildTaskRole').filter((s: any) => JSON.stringify(s.Resource).includes(`"${bucket}"`));
+    expect(s3.map((s: any) => [s.Action, JSON.stringify(s.Resource)])).toEqual([
+      [['s3:GetObject', 's3:PutObject'], expect.stringMatching(new RegExp(`"${bucket}","Arn"\\]},"/artifacts/\\*"\\]\\]}$`))],
+      ['s3:ListBucket', JSON.stringify({ 'Fn::GetAtt': [bucket, 'Arn'] })],
+    ]);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'TRELLIS_ARTIFACT_BUCKET', Value: { Ref: bucket } }]) })],
+    });
+    expect(() => new TrellisPipeline(stack, 'Short', { applications: [shop], installationName: 'short', buildSettings: { artifactExpiration: Duration.hours(12) } }))
+      .toThrow('artifactExpiration must be at least 1 day, got 12 hours');
+  });
+
+  test('artifacts: kept 90 days by default', () => {
+    const { template } = synth();
+    const buckets = template.findResources('AWS::S3::Bucket');
+    const bucket = Object.keys(buckets).find(id => id.startsWith('TrellisBuildArtifacts'))!;
+    expect(buckets[bucket].Properties.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ ExpirationInDays: 90 })]);
   });
 
   test('dependency cache: 14 days by default; an environment can turn it off', () => {

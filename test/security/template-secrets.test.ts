@@ -69,7 +69,7 @@ describe.each(synthesized)('$name installation', ({ stack, pipeline, template })
     // ECS `Secrets` would put values into the builder's environment, where app commands could read them.
     expect(containers[0].Secrets).toBeUndefined();
     const names = containers[0].Environment.map((variable: { Name: string }) => variable.Name).sort();
-    expect(names).toEqual(['AWS_REGION', BUILD_SETTINGS.cacheBucket, BUILD_SETTINGS.installation, BUILD_SETTINGS.logIngestFunction, BUILD_SETTINGS.tableName].sort());
+    expect(names).toEqual(['AWS_REGION', BUILD_SETTINGS.artifactBucket, BUILD_SETTINGS.cacheBucket, BUILD_SETTINGS.installation, BUILD_SETTINGS.logIngestFunction, BUILD_SETTINGS.tableName].sort());
   });
 });
 
