@@ -11,6 +11,20 @@ export function isActive(deployment: Deployment | undefined): boolean {
   return deployment !== undefined && !isTerminal(deployment.status);
 }
 
+/** How a rollback or promotion got what it deployed, from its fetch-artifact phase: the stored artifact, or a rebuild and why. */
+export interface DeploySource {
+  readonly label: 'from artifact' | 'rebuild';
+  readonly detail?: string;
+}
+
+export function deploySource(deployment: Deployment): DeploySource | undefined {
+  if (deployment.action !== 'rollback' && deployment.action !== 'promote') return undefined;
+  const phase = deployment.phases?.find(candidate => candidate.phase === 'fetch-artifact');
+  if (phase?.outcome === 'succeeded') return { label: 'from artifact', detail: phase.detail };
+  if (phase?.outcome === 'skipped') return { label: 'rebuild', detail: phase.detail };
+  return undefined;
+}
+
 export function shortSha(commit: string): string {
   return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : commit;
 }

@@ -182,6 +182,25 @@ describe('the acceptance flow', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'app.png'), fullPage: true });
   });
 
+  test('history and the deployment page say whether a rollback or promotion deployed its artifact or rebuilt', async () => {
+    await byTestId('history-staging').click();
+    await byTestId('history-row').first().waitFor();
+    const rows = await page.$$eval('[data-testid="history-row"]', items => items.map(item => {
+      const label = item.querySelector('[data-testid="deploy-source"]');
+      return [item.querySelector('[data-label="Action"] a')!.textContent, label?.textContent ?? null, label?.getAttribute('title') ?? null];
+    }));
+    expect(rows).toEqual([
+      ['rollback', 'from artifact', expect.stringMatching(/^from artifact \S+ \(cdk, /)],
+      ['promote', 'rebuild', 'rebuild: target differs: built for stage dev in dev, this deploys stage staging in staging'],
+      ['promote', 'rebuild', expect.stringMatching(/^rebuild: target differs/)],
+    ]);
+    await page.locator('[data-testid="history-row"] [data-label="Action"] a').first().click();
+    await byTestId('deployment-status').waitFor();
+    expect(await byTestId('deploy-source').textContent()).toBe('from artifact');
+    await page.goBack();
+    await page.goBack();
+  });
+
   test('tear down staging after typing its name', async () => {
     await byTestId('teardown-staging').click();
     await byTestId('teardown-dialog').waitFor();

@@ -1,7 +1,9 @@
-import { argvToText, commitUrl, duration, shortSha, textToArgv } from '../../src/dashboard/format';
+import { argvToText, commitUrl, deploySource, duration, shortSha, textToArgv } from '../../src/dashboard/format';
 import { toLogLine } from '../../src/dashboard/log-lines';
 import { href, parseRoute } from '../../src/dashboard/routes';
 import { formatPhaseMarker } from '../../src/runtime/core/build-contract';
+import { PhaseRecord } from '../../src/runtime/core/types';
+import { queuedDeployment } from '../store/fixtures';
 
 describe('dashboard formatting', () => {
   test('test commands edit as one line and come back as the same argument vector', () => {
@@ -20,6 +22,18 @@ describe('dashboard formatting', () => {
     expect(commitUrl('acme/shop', 'abc1234')).toBe('https://github.com/acme/shop/commit/abc1234');
     expect(commitUrl('/srv/git/shop', 'abc1234')).toBeUndefined();
     expect(commitUrl('local/sample-app', 'abc1234')).toBeUndefined(); // local mode's repositories have no GitHub page
+  });
+
+  test('a rollback or promotion is labelled from its fetch-artifact phase: from artifact, or rebuild with the reason', () => {
+    const fetch = (outcome: PhaseRecord['outcome'], detail: string): PhaseRecord[] => [{ phase: 'fetch-artifact', startedAt: '2026-01-01T00:00:00.000Z', outcome, detail }];
+    const rollback = (phases?: PhaseRecord[]) => queuedDeployment('d1', 'shop', 'dev', { action: 'rollback', phases });
+    expect(deploySource(rollback(fetch('succeeded', 'from artifact d0 (cdk, 1.0 MB)')))).toEqual({ label: 'from artifact', detail: 'from artifact d0 (cdk, 1.0 MB)' });
+    expect(deploySource({ ...rollback(fetch('skipped', 'rebuild: no artifact stored for d0')), action: 'promote' }))
+      .toEqual({ label: 'rebuild', detail: 'rebuild: no artifact stored for d0' });
+    // Not decided yet, or a build without artifact storage: no label.
+    expect(deploySource(rollback(fetch('running', '')))).toBeUndefined();
+    expect(deploySource(rollback())).toBeUndefined();
+    expect(deploySource({ ...rollback(fetch('succeeded', 'x')), action: 'deploy' })).toBeUndefined();
   });
 
   test('routes round-trip through their links, names with slashes and spaces included', () => {

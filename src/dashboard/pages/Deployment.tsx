@@ -4,6 +4,7 @@ import { Commit } from '../components/Commit';
 import { ErrorBox, Spinner } from '../components/ErrorBox';
 import { Layout } from '../components/Layout';
 import { LogView } from '../components/LogView';
+import { SourceLabel } from '../components/SourceLabel';
 import { StatusBadge } from '../components/StatusBadge';
 import { ago, between, dateTime, duration, isTerminal, queuedFor, ranFor, triggerText } from '../format';
 import { useNow, useResource } from '../hooks';
@@ -48,6 +49,7 @@ export function DeploymentPage({ id }: { id: string }) {
                 <span class="action">{d.action}</span> {d.environment}
               </h1>
               <StatusBadge status={d.status} testId="deployment-status" />
+              <SourceLabel deployment={d} />
               {running ? <button type="button" class="danger quiet" disabled={cancelling} onClick={cancel} data-testid="cancel">{cancelling ? 'Cancelling…' : 'Cancel'}</button> : null}
             </div>
             {cancelError ? <ErrorBox error={cancelError} testId="cancel-error" /> : null}

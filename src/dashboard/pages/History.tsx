@@ -2,6 +2,7 @@ import { Deployment } from '../../runtime/core/types';
 import { Commit } from '../components/Commit';
 import { Empty, ErrorBox, Spinner } from '../components/ErrorBox';
 import { Layout } from '../components/Layout';
+import { SourceLabel } from '../components/SourceLabel';
 import { StatusBadge } from '../components/StatusBadge';
 import { ago, dateTime, duration, queuedFor, ranFor, triggerText } from '../format';
 import { useNow, usePages, useResource } from '../hooks';
@@ -39,7 +40,7 @@ export function HistoryPage({ app, env }: { app: string; env: string }) {
                     if (!(event.target as HTMLElement).closest('a')) navigate(href.deployment(item.id));
                   }}>
                     <td data-label="Status"><StatusBadge status={item.status} /></td>
-                    <td data-label="Action"><a href={href.deployment(item.id)}>{item.action}</a></td>
+                    <td data-label="Action"><a href={href.deployment(item.id)}>{item.action}</a> <SourceLabel deployment={item} /></td>
                     <td data-label="Commit">
                       <Commit commit={item.commit} repository={item.repository ?? view.data?.repository} />
                       {item.commitMessage ? <span class="muted ellipsis"> {item.commitMessage}</span> : null}

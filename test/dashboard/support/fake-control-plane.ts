@@ -161,7 +161,13 @@ export async function startFakeControlPlane(options: FakeOptions): Promise<FakeC
     const deployment = deployments.get(id)!;
     if (deployment.status !== 'queued') return;
     update(id, { status: 'running', startedAt: new Date().toISOString() });
-    const phases: BuildPhase[] = deployment.action === 'teardown' ? ['prepare', 'remove'] : ['prepare', 'install', 'test', 'deploy'];
+    // A rollback deploys the stored artifact; a promotion to another stage rebuilds (as the builder decides).
+    const phases: BuildPhase[] = deployment.action === 'teardown' ? ['prepare', 'remove']
+      : deployment.action === 'rollback' ? ['prepare', 'fetch-artifact', 'deploy']
+        : deployment.action === 'promote' ? ['prepare', 'fetch-artifact', 'install', 'test', 'deploy'] : ['prepare', 'install', 'test', 'deploy'];
+    const fetched = deployment.action === 'rollback'
+      ? { outcome: 'succeeded' as const, detail: `from artifact ${deployment.trigger.sourceDeploymentId} (cdk, 0.2 MB from s3://artifacts)` }
+      : { outcome: 'skipped' as const, detail: 'rebuild: target differs: built for stage dev in dev, this deploys stage staging in staging' };
     const script: Array<{ stream: LogStream; text: () => string }> = [];
     const perPhase = Math.max(1, Math.floor(linesPerBuild / phases.length));
     let startedAt = 0;
@@ -171,7 +177,8 @@ export async function startFakeControlPlane(options: FakeOptions): Promise<FakeC
         const stream: LogStream = line % 9 === 4 ? 'stderr' : 'stdout';
         script.push({ stream, text: () => `${phase} step ${line + 1} of ${perPhase} for ${deployment.commit.slice(0, 7)}${stream === 'stderr' ? ' warning: something to look at' : ''}` });
       }
-      script.push({ stream: 'system', text: () => formatPhaseMarker({ phase, event: 'end', at: new Date().toISOString(), outcome: 'succeeded', durationMs: Date.now() - startedAt }) });
+      const end = phase === 'fetch-artifact' ? fetched : { outcome: 'succeeded' as const };
+      script.push({ stream: 'system', text: () => formatPhaseMarker({ phase, event: 'end', at: new Date().toISOString(), ...end, durationMs: Date.now() - startedAt }) });
     }
     let seq = 0;
     const step = () => {
