@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSyn
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { processAlive, waitFor } from './local-fixtures';
+import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
 import { LocalTaskRunner, LocalTaskRunnerProps } from '../../src/local/local-task-runner';
 import { TaskStopped } from '../../src/runtime/build/finalize';
 import { BUILD_PARAMETERS, BUILD_SETTINGS, LogRecord, TaskRequest } from '../../src/runtime/core';
@@ -95,6 +96,20 @@ describe('LocalTaskRunner', () => {
     expect(exits).toEqual([{ taskId, deploymentId: depId(1), exitCode: 0, stopReason: 'the builder exited with code 0' }]);
     expect(await tasks.describe(taskId)).toMatchObject({ taskId, running: false, exitCode: 0 });
     expect(await tasks.describe('local-1-unknown')).toBeUndefined();
+  });
+
+  test('the dependency cache and deploy artifact folders reach the builder when set', async () => {
+    const seen = join(root, 'seen-folders.json');
+    const tasks = runner(`require('fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify(process.env))`, {
+      cacheDir: join(root, 'cache'),
+      artifactDir: join(root, 'artifacts'),
+      env: { PATH: process.env.PATH },
+    });
+    await tasks.run(request(1));
+    await tasks.idle();
+    const env = JSON.parse(readFileSync(seen, 'utf8'));
+    expect(env[LOCAL_BUILD_SETTINGS.cacheDir]).toBe(join(root, 'cache'));
+    expect(env[LOCAL_BUILD_SETTINGS.artifactDir]).toBe(join(root, 'artifacts'));
   });
 
   test('records go out in seq order in batches of at most 500, all of them before the exit is reported', async () => {
