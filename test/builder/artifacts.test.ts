@@ -24,9 +24,11 @@ describe('builder: deploy artifacts', () => {
       appConfig('infra', [envConfig('dev'), envConfig('staging')]),
       appConfig('api', [envConfig('dev')]),
       appConfig('shop', [envConfig('dev')]),
+      appConfig('lambdas', [envConfig('dev', { region: 'eu-west-1', account: '111122223333' })]),
     ]);
     repos.infra = harness.repo('infra', { 'cdk.json': '{ "app": "node app.js" }', ...npmPackage('infra') });
     repos.api = harness.repo('api', { 'serverless.yml': 'service: api\nprovider:\n  name: aws\n', ...npmPackage('api') });
+    repos.lambdas = harness.repo('lambdas', { 'template.yaml': 'Resources: {}\n', 'samconfig.toml': 'version = 0.1\n' });
     repos.shop = harness.repo('shop', { 'sst.config.ts': 'export default $config({});\n', ...npmPackage('shop') });
   });
 
@@ -47,7 +49,8 @@ describe('builder: deploy artifacts', () => {
   };
 
   /** A rollback or promotion of `source`, created as the API would, then built. */
-  const redeploy = async (action: DeploymentAction, source: BuildRun, application: string, environment = 'dev'): Promise<BuildRun> => {
+  const redeploy = async (action: DeploymentAction, source: BuildRun, application: string, environment = 'dev',
+    params: Record<string, string | undefined> = {}): Promise<BuildRun> => {
     const id = depId(++ids);
     const commit = repos[application].commits[0];
     await harness.record(queuedDeployment(id, application, environment, {
@@ -59,7 +62,7 @@ describe('builder: deploy artifacts', () => {
       commit,
       gitUrl: repos[application].url,
       action,
-      params: { [LOCAL_BUILD_SETTINGS.artifactDir]: artifactDir, [BUILD_PARAMETERS.deploymentId]: id },
+      params: { [LOCAL_BUILD_SETTINGS.artifactDir]: artifactDir, [BUILD_PARAMETERS.deploymentId]: id, ...params },
     });
     await harness.storeLog(run);
     return run;
@@ -168,6 +171,37 @@ describe('builder: deploy artifacts', () => {
       expect(readFileSync(join(rollback.workspace, '.trellis', 'package', 'serverless-state.json'), 'utf8'))
         .toContain(`made by serverless package in ${first.workspace}`);
       expect(readFileSync(join(rollback.workspace, 'serverless.yml'), 'utf8')).toContain('service: api');
+    });
+  });
+
+  describe('SAM', () => {
+    test('the packaged template and samconfig are saved; a rollback runs sam deploy --template-file on them, without sam build', async () => {
+      const first = await deploy('lambdas');
+      expect(first.code).toBe(0);
+      expect(manifestOf(entry('lambdas', 'dev', first.deploymentId))).toMatchObject({
+        framework: 'sam', region: 'eu-west-1', account: '111122223333', paths: ['.trellis/packaged.yaml', 'samconfig.toml'],
+      });
+
+      const rollback = await redeploy('rollback', first, 'lambdas');
+
+      expect(phaseOutcomes(rollback.markers)).toEqual(['prepare:succeeded', 'fetch-artifact:succeeded', 'deploy:succeeded', 'save-artifact:skipped']);
+      expect(rollback.records.map(record => record.argv)).toEqual([
+        ['deploy', '--template-file', '.trellis/packaged.yaml', '--config-env', 'dev', '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
+      ]);
+      expect(readFileSync(join(rollback.workspace, '.trellis', 'packaged.yaml'), 'utf8')).toContain(`made by sam package in ${first.workspace}`);
+      expect(readdirSync(rollback.workspace).sort()).toEqual(['.trellis', 'samconfig.toml']);
+    });
+
+    test('without the framework CLI on PATH a rollback rebuilds, labelled (a deploy from an artifact has no node_modules)', async () => {
+      const first = await deploy('lambdas');
+      // PATH without the stubs' directory: no sam anywhere.
+      const rollback = await redeploy('rollback', first, 'lambdas', 'dev', { PATH: process.env.PATH });
+
+      expect(endOf(rollback.markers, 'fetch-artifact')).toMatchObject({
+        outcome: 'skipped', detail: 'rebuild: sam is not on PATH (a deploy from an artifact has no node_modules)',
+      });
+      // The rebuild cloned into the workspace, which the artifact had left untouched.
+      expect(endOf(rollback.markers, 'clone')?.outcome).toBe('succeeded');
     });
   });
 
