@@ -4,7 +4,7 @@ import { delimiter, join } from 'path';
 import { promisify } from 'util';
 import { CacheStorage } from './cache-storage';
 import { Argv, ArtifactPlan } from './commands';
-import { MAX_CACHE_ENTRY_BYTES, firstLine, megabytes } from './dependency-cache';
+import { MAX_CACHE_ENTRY_BYTES, SaveResult, firstLine, packAndStore } from './dependency-cache';
 import { FrameworkKind } from '../runtime/core/types';
 
 const run = promisify(execFile);
@@ -45,33 +45,26 @@ export function artifactKey(application: string, environment: string, deployment
   return `artifacts/${application}/${environment}/${deploymentId}.tar.gz`;
 }
 
-export type SaveArtifactResult = { readonly saved: true; readonly bytes: number } | { readonly saved: false; readonly reason: string };
-
 /**
  * Pack what the deploy used (the plan's paths) with a manifest and store it under `key`.
  * Never throws: a deploy that succeeded does not fail for its artifact.
  */
 export async function saveArtifact(storage: ArtifactStorage, key: string, plan: ArtifactPlan, manifest: Omit<ArtifactManifest, 'paths'>,
-  workspace: string, scratch: string, maxBytes = MAX_CACHE_ENTRY_BYTES): Promise<SaveArtifactResult> {
+  workspace: string, scratch: string, maxBytes = MAX_CACHE_ENTRY_BYTES): Promise<SaveResult> {
   if ('skip' in plan) return { saved: false, reason: plan.skip };
   const missing = plan.paths.filter(path => !existsSync(join(workspace, path)));
   if (missing.length > 0) return { saved: false, reason: `the build left no ${missing.join(', ')}: a rollback rebuilds this commit` };
   if (manifest.framework === 'serverless' && /^plugins\s*:/m.test(readFileSync(join(workspace, plan.paths[0]), 'utf8'))) {
     return { saved: false, reason: 'Serverless plugins load from node_modules at deploy: a rollback rebuilds this commit' };
   }
-  const archive = join(scratch, 'save.tar.gz');
+  const manifestFile = join(scratch, ARTIFACT_MANIFEST);
   try {
-    writeFileSync(join(scratch, ARTIFACT_MANIFEST), `${JSON.stringify({ ...manifest, paths: plan.paths }, null, 2)}\n`);
-    await run('tar', ['-czf', archive, '-C', scratch, ARTIFACT_MANIFEST, '-C', workspace, '--', ...plan.paths], { maxBuffer: 16 * 1024 * 1024 });
-    const bytes = statSync(archive).size;
-    if (bytes > maxBytes) return { saved: false, reason: `the artifact is ${megabytes(bytes)}, over the ${megabytes(maxBytes)} limit` };
-    await storage.store(key, archive);
-    return { saved: true, bytes };
+    writeFileSync(manifestFile, `${JSON.stringify({ ...manifest, paths: plan.paths }, null, 2)}\n`);
+    return await packAndStore(storage, key, join(scratch, 'save.tar.gz'), ['-C', scratch, ARTIFACT_MANIFEST, '-C', workspace, '--', ...plan.paths], maxBytes);
   } catch (error) {
     return { saved: false, reason: `could not save: ${firstLine(error)}` };
   } finally {
-    rmSync(archive, { force: true });
-    rmSync(join(scratch, ARTIFACT_MANIFEST), { force: true });
+    rmSync(manifestFile, { force: true });
   }
 }
 

@@ -83,8 +83,17 @@ export type SaveResult = { readonly saved: true; readonly bytes: number } | { re
 export async function saveDependencies(storage: CacheStorage, key: string, workspace: string, archive: string,
   maxBytes = MAX_CACHE_ENTRY_BYTES): Promise<SaveResult> {
   if (!existsSync(join(workspace, 'node_modules'))) return { saved: false, reason: 'the install made no node_modules (Yarn Plug\'n\'Play?)' };
+  return packAndStore(storage, key, archive, ['-C', workspace, 'node_modules'], maxBytes);
+}
+
+/**
+ * `tar -czf archive <tarArgs>`, then store the archive under `key` unless it is over `maxBytes`;
+ * never throws (the reason says what went wrong), and the archive is removed afterwards.
+ */
+export async function packAndStore(storage: CacheStorage, key: string, archive: string, tarArgs: readonly string[],
+  maxBytes = MAX_CACHE_ENTRY_BYTES): Promise<SaveResult> {
   try {
-    await run('tar', ['-czf', archive, '-C', workspace, 'node_modules'], { maxBuffer: 16 * 1024 * 1024 });
+    await run('tar', ['-czf', archive, ...tarArgs], { maxBuffer: 16 * 1024 * 1024 });
     const bytes = statSync(archive).size;
     if (bytes > maxBytes) return { saved: false, reason: `the archive is ${megabytes(bytes)}, over the ${megabytes(maxBytes)} limit` };
     await storage.store(key, archive);
