@@ -16,7 +16,16 @@ export interface CommandPlan {
   readonly remove: readonly Argv[];
   /** CDK: the cloud assembly `cdk synth` writes, checked for Docker assets before deploying. */
   readonly cdkOut?: string;
+  /** Where the deploy leaves its stack outputs, relative to the workspace (read by a `stackOutput` health check). */
+  readonly outputs: string;
 }
+
+/** The file `cdk deploy --outputs-file` writes, when a health check reads a stack output. */
+export const CDK_OUTPUTS_FILE = '.trellis/cdk-outputs.json';
+/** What SST v3 writes after a deploy: `{ name: value }` of what `run()` returned. */
+export const SST_OUTPUTS_FILE = '.sst/outputs.json';
+/** Other frameworks and custom commands: the app's deploy writes `{ name: value }` here itself. */
+export const APP_OUTPUTS_FILE = '.trellis/outputs.json';
 
 const INSTALL: Record<PackageManager, Argv> = {
   npm: ['npm', 'ci'],
@@ -40,10 +49,13 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
       : cdkSynth ? ['cdk', 'synth', '-c', `stage=${stage}`, '--quiet']
         : undefined);
 
+  // Only a health check on a stack output asks CDK for the outputs file; other deploys are unchanged.
+  const cdkOutputs = env.healthCheck?.stackOutput !== undefined;
   const frameworkDeploy: Record<string, Argv> = {
     sst: ['sst', 'deploy', '--stage', stage],
     cdk: ['cdk', 'deploy', '--all', '--require-approval', 'never', '-c', `stage=${stage}`,
-      ...(cdkSynth ? ['--app', project.framework.cdkOut ?? 'cdk.out'] : [])],
+      ...(cdkSynth ? ['--app', project.framework.cdkOut ?? 'cdk.out'] : []),
+      ...(cdkOutputs ? ['--outputs-file', CDK_OUTPUTS_FILE] : [])],
     serverless: ['serverless', 'deploy', '--stage', stage],
     sam: ['sam', 'deploy', '--config-env', stage, '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
   };
@@ -66,6 +78,7 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
     deploy: [deploy],
     remove: [remove],
     cdkOut: cdkSynth ? project.framework.cdkOut ?? 'cdk.out' : undefined,
+    outputs: configured?.deploy ? APP_OUTPUTS_FILE : kind === 'cdk' ? CDK_OUTPUTS_FILE : kind === 'sst' ? SST_OUTPUTS_FILE : APP_OUTPUTS_FILE,
   };
 }
 

@@ -10,6 +10,7 @@ import { decideCache } from './dependency-cache';
 import { detectProject } from './detect';
 import { dockerImageAssets } from './docker-assets';
 import { authorizationHeader, cloneCommands, gitEnvironment, repositoryUrl } from './git';
+import { checkHealth, forgetStackOutputs, healthCheckUrl } from './health-check';
 import { MIN_SECRET_LENGTH, Masker } from './masking';
 import { LineWriter, Reporter } from './output';
 import { BuildRequest, ParameterEnv, readBuildRequest } from './params';
@@ -45,7 +46,8 @@ interface Prepared {
 }
 
 /**
- * One build: prepare, clone, detect, install, test, build, then deploy or remove.
+ * One build: prepare, clone, detect, install, test, build, then deploy (and the health check,
+ * when configured) or remove.
  * Returns the exit code (BUILDER_EXIT); the finalizer decides the status from it.
  */
 export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promise<number> {
@@ -112,7 +114,16 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     } else {
       const cdkOut = plan.cdkOut;
       await step('build', plan.build, deployEnv, 'the deploy command builds', cdkOut ? () => refuseDockerAssets(join(workspace, cdkOut)) : undefined);
+      const check = env.healthCheck;
+      if (check?.stackOutput !== undefined) forgetStackOutputs(workspace, plan.outputs);
       await step('deploy', plan.deploy, deployEnv, '');
+      // No health check configured: no health phase at all.
+      if (check) {
+        await phases.run('health', async note => {
+          const url = healthCheckUrl(check, workspace, plan.outputs);
+          note.detail = await checkHealth(url, check, line => reporter.line(line), deps.signal);
+        });
+      }
     }
     return BUILDER_EXIT.succeeded;
   } catch (error) {

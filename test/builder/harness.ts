@@ -70,12 +70,24 @@ fs.appendFileSync(${JSON.stringify(recordFile)}, JSON.stringify({ tool: ${JSON.s
 `;
 }
 
-/** A framework CLI stand-in: records, says what it did, and prints secrets it sees (to prove masking). */
+/** A fixture file the framework stubs turn into the deploy's stack outputs. */
+export const STUB_OUTPUTS = 'stub-outputs.json';
+
+/** A framework CLI stand-in: records, says what it did, prints secrets it sees (to prove masking), writes stack outputs. */
 export function frameworkStubSource(recordFile: string, tool: string): string {
   return `${recorderSource(recordFile, tool)}
 console.log('${tool} stub: ' + process.argv.slice(2).join(' '));
 if (env.MY_SECRET) console.log('${tool} sees MY_SECRET=' + env.MY_SECRET);
 if (env.AWS_SECRET_ACCESS_KEY) console.log('${tool} sees AWS_SECRET_ACCESS_KEY=' + env.AWS_SECRET_ACCESS_KEY);
+// Stack outputs, like the real CLIs, from the fixture's ${STUB_OUTPUTS}: CDK where --outputs-file says, SST in .sst/.
+if (process.argv[2] === 'deploy' && fs.existsSync(${JSON.stringify(STUB_OUTPUTS)})) {
+  const at = process.argv.indexOf('--outputs-file');
+  const target = ${JSON.stringify(tool)}.endsWith('sst') ? '.sst/outputs.json' : at > 0 ? process.argv[at + 1] : undefined;
+  if (target) {
+    fs.mkdirSync(require('path').dirname(target), { recursive: true });
+    fs.copyFileSync(${JSON.stringify(STUB_OUTPUTS)}, target);
+  }
+}
 `;
 }
 

@@ -1,7 +1,8 @@
-import { argvToText, commitUrl, duration, shortSha, textToArgv } from '../../src/dashboard/format';
+import { argvToText, commitUrl, duration, shortSha, textToArgv, triggerText } from '../../src/dashboard/format';
 import { toLogLine } from '../../src/dashboard/log-lines';
 import { href, parseRoute } from '../../src/dashboard/routes';
 import { formatPhaseMarker } from '../../src/runtime/core/build-contract';
+import { Deployment, Trigger } from '../../src/runtime/core/types';
 
 describe('dashboard formatting', () => {
   test('test commands edit as one line and come back as the same argument vector', () => {
@@ -20,6 +21,15 @@ describe('dashboard formatting', () => {
     expect(commitUrl('acme/shop', 'abc1234')).toBe('https://github.com/acme/shop/commit/abc1234');
     expect(commitUrl('/srv/git/shop', 'abc1234')).toBeUndefined();
     expect(commitUrl('local/sample-app', 'abc1234')).toBeUndefined(); // local mode's repositories have no GitHub page
+  });
+
+  test('triggers read as who or what asked; the automatic rollback is Trellis\'s own', () => {
+    const of = (trigger: Trigger) => triggerText({ trigger } as Deployment);
+    expect(of({ kind: 'push', actor: 'octocat' })).toBe('push by octocat');
+    expect(of({ kind: 'rollback', actor: 'dora', sourceDeploymentId: 'x' })).toBe('rollback by dora');
+    expect(of({ kind: 'auto-rollback', actor: 'trellis', sourceDeploymentId: 'x' })).toBe('automatic rollback');
+    expect(of({ kind: 'pull_request' })).toBe('pull request');
+    expect(of({ kind: 'constructor' as Trigger['kind'], actor: 'eve' })).toBe('constructor by eve');
   });
 
   test('routes round-trip through their links, names with slashes and spaces included', () => {
