@@ -11,6 +11,8 @@ export const DEFAULT_FOLDER_CACHE_BYTES = 2 * 1024 ** 3;
  * touches the entry so eviction can keep the ones in use.
  */
 export class FolderCacheStorage implements CacheStorage {
+  readonly compress = false;
+
   constructor(private readonly root: string, private readonly maxBytes = DEFAULT_FOLDER_CACHE_BYTES) {}
 
   get location(): string {
