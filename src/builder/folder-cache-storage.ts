@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'fs';
 import { dirname, join, relative, sep } from 'path';
 import { CacheStorage } from './cache-storage';
 
@@ -22,7 +22,12 @@ export class FolderCacheStorage implements CacheStorage {
   async fetch(key: string, file: string): Promise<boolean> {
     const entry = this.pathOf(key);
     if (!existsSync(entry)) return false;
-    copyFileSync(entry, file);
+    // A hard link costs nothing (entries are replaced by rename, never written in place); a copy across file systems.
+    try {
+      linkSync(entry, file);
+    } catch {
+      copyFileSync(entry, file);
+    }
     const now = new Date();
     utimesSync(entry, now, now);
     return true;
