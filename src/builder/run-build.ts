@@ -104,7 +104,8 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       });
     };
 
-    await installWithCache(phases, deps.cache, cache, workspace,
+    // Nothing to install (no package.json, no install command): nothing to cache either.
+    await installWithCache(phases, plan.install.length > 0 ? deps.cache : undefined, cache, workspace,
       () => step('install', plan.install, appEnv, 'no package.json and no install command'));
     if (teardown) await phases.skip('test', 'teardown does not run tests');
     else await step('test', plan.test, appEnv, 'runTests is off for this environment');

@@ -141,7 +141,10 @@ export class BuildServer extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      lifecycleRules: [{ expiration: Duration.days(Math.ceil(expiration.toDays({ integral: false }))), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [{
+        expiration: Duration.days(Math.ceil(expiration.toDays({ integral: false }))),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      }],
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: true,
     });
