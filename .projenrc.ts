@@ -300,5 +300,10 @@ const localBench = project.addTask('bench:local', {
   exec: 'ts-node --project tsconfig.dev.json bench/local-latency.ts',
 });
 bench.spawn(localBench);
+const deployBench = project.addTask('bench:deploy', {
+  description: 'Issue #11 on the real `trellis local`: install with a cold vs a warm dependency cache (goal ≥ 5×), as a ratio',
+  exec: 'ts-node --project tsconfig.dev.json bench/deploy-speed.ts',
+});
+bench.spawn(deployBench);
 
 project.synth();

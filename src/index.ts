@@ -4,6 +4,7 @@ export * from './constructs/test-command';
 export * from './constructs/trellis-pipeline';
 export * from './constructs/webhook-ingest';
 export * from './constructs/deploy-framework';
+export * from './constructs/health-check';
 export * from './constructs/build-server';
 export * from './constructs/log-stream';
 export * from './constructs/dashboard';

@@ -15,6 +15,8 @@ export interface ArtifactDeploy {
   /** The deployment whose artifact is deployed (the one that built it). */
   readonly sourceId: string;
   readonly deploy: readonly Argv[];
+  /** Where that deploy leaves its stack outputs (for a `stackOutput` health check). */
+  readonly outputs: string;
 }
 
 /** How far a chain of deployments made from artifacts is followed back to the one that built. */
@@ -35,7 +37,7 @@ export async function deployFromArtifact(phases: Phases, storage: ArtifactStorag
       note.skipped = 'rebuild' in choice;
       note.detail = 'rebuild' in choice ? `rebuild: ${choice.rebuild}`
         : `from artifact ${choice.sourceId} (${choice.manifest.framework}, ${megabytes(choice.bytes)} from ${storage.location})`;
-      return 'rebuild' in choice ? undefined : { sourceId: choice.sourceId, deploy: choice.deploy };
+      return 'rebuild' in choice ? undefined : { sourceId: choice.sourceId, deploy: choice.deploy, outputs: choice.outputs };
     });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -55,10 +57,11 @@ async function chooseArtifact(storage: ArtifactStorage, store: Store, request: B
 
   const key = artifactKey(request.application, source.environment, source.id);
   let deploy: readonly Argv[] = [];
+  let outputs = '';
   const fetched = await fetchArtifact(storage, key, { stage: request.stage, environment: env.name, region: env.region, account: env.account },
     request.commit, workspace, scratch, manifest => {
       if (configured && configured.kind !== manifest.framework) return `the environment now deploys with ${configured.kind}, the artifact is ${manifest.framework}`;
-      deploy = planCommands(artifactProject(manifest), env, request.stage).deploy;
+      ({ deploy, outputs } = planCommands(artifactProject(manifest), env, request.stage));
       const cli = deploy[0][0];
       return onPath(cli, path) ? undefined : `${cli} is not on PATH (a deploy from an artifact has no node_modules)`;
     });
@@ -67,7 +70,7 @@ async function chooseArtifact(storage: ArtifactStorage, store: Store, request: B
     const why = savedNothingBecause(source);
     return { rebuild: `${NO_ARTIFACT} for ${source.id}${why ? `: ${why}` : ''}` };
   }
-  return { sourceId: source.id, deploy, manifest: fetched.manifest, bytes: fetched.bytes };
+  return { sourceId: source.id, deploy, outputs, manifest: fetched.manifest, bytes: fetched.bytes };
 }
 
 /**

@@ -22,7 +22,7 @@ export async function installWithCache(phases: Phases, storage: CacheStorage | u
   const archives = mkdtempSync(join(tmpdir(), 'trellis-cache-'));
   try {
     const restored = await phases.run('restore-cache', async note => {
-      const result = await restoreDependencies(storage, key, workspace, join(archives, 'restore.tar.gz'));
+      const result = await restoreDependencies(storage, key, workspace, join(archives, 'restore.tar'));
       note.detail = result.hit ? `hit: ${shortKey(key)}, ${megabytes(result.bytes)} from ${storage.location}`
         : `miss: ${shortKey(key)}${result.problem ? `; ${result.problem}` : ''}`;
       return result.hit;
@@ -30,7 +30,7 @@ export async function installWithCache(phases: Phases, storage: CacheStorage | u
     if (restored) return await phases.skip('install', 'node_modules restored from the dependency cache');
     await install();
     await phases.run('save-cache', async note => {
-      const result = await saveDependencies(storage, key, workspace, join(archives, 'save.tar.gz'));
+      const result = await saveDependencies(storage, key, workspace, join(archives, 'save.tar'));
       note.skipped = !result.saved;
       note.detail = result.saved ? `saved ${shortKey(key)}, ${megabytes(result.bytes)} to ${storage.location}` : result.reason;
     });

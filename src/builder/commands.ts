@@ -18,6 +18,8 @@ export interface CommandPlan {
   readonly cdkOut?: string;
   /** What save-artifact keeps after a deploy, so a rollback can deploy it again without building. */
   readonly artifact: ArtifactPlan;
+  /** Where the deploy leaves its stack outputs, relative to the workspace (read by a `stackOutput` health check). */
+  readonly outputs: string;
 }
 
 /**
@@ -29,6 +31,13 @@ export type ArtifactPlan = { readonly paths: readonly string[] } | { readonly sk
 /** Where Serverless `package` and `sam package` write what their deploy then uploads. */
 export const PACKAGE_DIR = '.trellis/package';
 export const PACKAGED_TEMPLATE = '.trellis/packaged.yaml';
+
+/** The file `cdk deploy --outputs-file` writes, when a health check reads a stack output. */
+export const CDK_OUTPUTS_FILE = '.trellis/cdk-outputs.json';
+/** What SST v3 writes after a deploy: `{ name: value }` of what `run()` returned. */
+export const SST_OUTPUTS_FILE = '.sst/outputs.json';
+/** Other frameworks and custom commands: the app's deploy writes `{ name: value }` here itself. */
+export const APP_OUTPUTS_FILE = '.trellis/outputs.json';
 
 const INSTALL: Record<PackageManager, Argv> = {
   npm: ['npm', 'ci'],
@@ -60,10 +69,13 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
   };
   const build = configured?.build ? [configured.build] : frameworkBuild[kind] ?? [];
 
+  // Only a health check on a stack output asks CDK for the outputs file; other deploys are unchanged.
+  const cdkOutputs = env.healthCheck?.stackOutput !== undefined;
   const frameworkDeploy: Record<string, Argv> = {
     sst: ['sst', 'deploy', '--stage', stage],
     cdk: ['cdk', 'deploy', '--all', '--require-approval', 'never', '-c', `stage=${stage}`,
-      ...(cdkSynth ? ['--app', project.framework.cdkOut ?? 'cdk.out'] : [])],
+      ...(cdkSynth ? ['--app', project.framework.cdkOut ?? 'cdk.out'] : []),
+      ...(cdkOutputs ? ['--outputs-file', CDK_OUTPUTS_FILE] : [])],
     serverless: ['serverless', 'deploy', '--stage', stage, ...(packaged ? ['--package', PACKAGE_DIR] : [])],
     sam: ['sam', 'deploy', ...(packaged ? ['--template-file', PACKAGED_TEMPLATE] : []),
       '--config-env', stage, '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
@@ -88,6 +100,7 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
     remove: [remove],
     cdkOut: cdkSynth ? project.framework.cdkOut ?? 'cdk.out' : undefined,
     artifact: planArtifact(project, configured),
+    outputs: configured?.deploy ? APP_OUTPUTS_FILE : kind === 'cdk' ? CDK_OUTPUTS_FILE : kind === 'sst' ? SST_OUTPUTS_FILE : APP_OUTPUTS_FILE,
   };
 }
 

@@ -42,7 +42,7 @@ export function decideCache(application: string, env: EnvironmentConfig, project
   if (!project.lockfile) return { skip: 'no lockfile to key the cache by' };
   const hash = createHash('sha256').update(readFileSync(join(workspace, project.lockfile))).digest('hex');
   const node = runtime.node.split('.')[0];
-  return { key: `deps/${application}/${env.name}/${project.packageManager}/node${node}-${runtime.platform}-${runtime.arch}/${hash}.tar.gz` };
+  return { key: `deps/${application}/${env.name}/${project.packageManager}/node${node}-${runtime.platform}-${runtime.arch}/${hash}` };
 }
 
 /** The key as the log shows it: the package manager, runtime and the lockfile hash's first 12 characters. */
@@ -66,7 +66,7 @@ export async function restoreDependencies(storage: CacheStorage, key: string, wo
   }
   const bytes = statSync(archive).size;
   try {
-    await run('tar', ['-xzf', archive, '-C', workspace]);
+    await run('tar', [storage.compress ? '-xzf' : '-xf', archive, '-C', workspace]);
     if (!existsSync(join(workspace, 'node_modules'))) throw new Error('the archive holds no node_modules');
     return { hit: true, bytes };
   } catch (error) {
@@ -93,7 +93,7 @@ export async function saveDependencies(storage: CacheStorage, key: string, works
 export async function packAndStore(storage: CacheStorage, key: string, archive: string, tarArgs: readonly string[],
   maxBytes = MAX_CACHE_ENTRY_BYTES): Promise<SaveResult> {
   try {
-    await run('tar', ['-czf', archive, ...tarArgs], { maxBuffer: 16 * 1024 * 1024 });
+    await run('tar', [storage.compress ? '-czf' : '-cf', archive, ...tarArgs], { maxBuffer: 16 * 1024 * 1024 });
     const bytes = statSync(archive).size;
     if (bytes > maxBytes) return { saved: false, reason: `the archive is ${megabytes(bytes)}, over the ${megabytes(maxBytes)} limit` };
     await storage.store(key, archive);

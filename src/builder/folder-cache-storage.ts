@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'fs';
 import { dirname, join, relative, sep } from 'path';
 import { CacheStorage } from './cache-storage';
 
@@ -11,6 +11,8 @@ export const DEFAULT_FOLDER_CACHE_BYTES = 2 * 1024 ** 3;
  * touches the entry so eviction can keep the ones in use.
  */
 export class FolderCacheStorage implements CacheStorage {
+  readonly compress = false;
+
   constructor(private readonly root: string, private readonly maxBytes = DEFAULT_FOLDER_CACHE_BYTES) {}
 
   get location(): string {
@@ -20,7 +22,12 @@ export class FolderCacheStorage implements CacheStorage {
   async fetch(key: string, file: string): Promise<boolean> {
     const entry = this.pathOf(key);
     if (!existsSync(entry)) return false;
-    copyFileSync(entry, file);
+    // A hard link costs nothing (entries are replaced by rename, never written in place); a copy across file systems.
+    try {
+      linkSync(entry, file);
+    } catch {
+      copyFileSync(entry, file);
+    }
     const now = new Date();
     utimesSync(entry, now, now);
     return true;

@@ -12,6 +12,7 @@ import { decideCache } from './dependency-cache';
 import { detectProject } from './detect';
 import { dockerImageAssets } from './docker-assets';
 import { authorizationHeader, cloneCommands, gitEnvironment, repositoryUrl } from './git';
+import { checkHealth, forgetStackOutputs, healthCheckUrl } from './health-check';
 import { MIN_SECRET_LENGTH, Masker } from './masking';
 import { LineWriter, Reporter } from './output';
 import { BuildRequest, ParameterEnv, readBuildRequest } from './params';
@@ -49,7 +50,8 @@ interface Prepared {
 }
 
 /**
- * One build: prepare, clone, detect, install, test, build, then deploy or remove.
+ * One build: prepare, clone, detect, install, test, build, then deploy (and the health check,
+ * when configured) or remove.
  * Returns the exit code (BUILDER_EXIT); the finalizer decides the status from it.
  */
 export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promise<number> {
@@ -90,10 +92,21 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
         check?.();
       });
     };
+    // Deploy, then the health phase when the environment has a health check (none at all otherwise).
+    const deployAndCheck = async (deploy: readonly Argv[], outputs: string) => {
+      const check = env.healthCheck;
+      if (check?.stackOutput !== undefined) forgetStackOutputs(workspace, outputs);
+      await step('deploy', deploy, deployEnv, '');
+      if (!check) return;
+      await phases.run('health', async note => {
+        const url = healthCheckUrl(check, workspace, outputs);
+        note.detail = await checkHealth(url, check, line => reporter.line(line), deps.signal);
+      });
+    };
 
     const artifact = await deployFromArtifact(phases, deps.artifacts, deps.store, request, env, workspace, deployEnv.PATH);
     if (artifact) {
-      await step('deploy', artifact.deploy, deployEnv, '');
+      await deployAndCheck(artifact.deploy, artifact.outputs);
       await phases.skip('save-artifact', `deployed from artifact ${artifact.sourceId}`);
       return BUILDER_EXIT.succeeded;
     }
@@ -113,7 +126,8 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       return { plan: planned, cache: decideCache(request.application, env, project, workspace), project };
     });
 
-    await installWithCache(phases, deps.cache, cache, workspace,
+    // Nothing to install (no package.json, no install command): nothing to cache either.
+    await installWithCache(phases, plan.install.length > 0 ? deps.cache : undefined, cache, workspace,
       () => step('install', plan.install, appEnv, 'no package.json and no install command'));
     if (teardown) await phases.skip('test', 'teardown does not run tests');
     else await step('test', plan.test, appEnv, 'runTests is off for this environment');
@@ -123,7 +137,8 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     } else {
       const cdkOut = plan.cdkOut;
       await step('build', plan.build, deployEnv, 'the deploy command builds', cdkOut ? () => refuseDockerAssets(join(workspace, cdkOut)) : undefined);
-      await step('deploy', plan.deploy, deployEnv, '');
+      await deployAndCheck(plan.deploy, plan.outputs);
+      // Only a healthy deploy is kept: a failed one is never a rollback target.
       await saveArtifactAfterDeploy(phases, deps.artifacts, plan, detected, request, env, workspace);
     }
     return BUILDER_EXIT.succeeded;

@@ -14,6 +14,8 @@ export interface S3Send {
  * object per key, streamed to and from disk, expired by the bucket's lifecycle rule.
  */
 export class S3CacheStorage implements CacheStorage {
+  readonly compress = true;
+
   constructor(private readonly bucket: string, private readonly s3: S3Send = new S3Client({})) {}
 
   get location(): string {

@@ -1,4 +1,5 @@
 import { DeployFramework } from './deploy-framework';
+import { HealthCheck } from './health-check';
 import { TestCommand } from './test-command';
 import { EnvironmentConfig } from '../runtime/core/types';
 
@@ -87,6 +88,14 @@ export interface EnvironmentSettings {
    * @default - detected from the repository at build time
    */
   readonly framework?: DeployFramework;
+
+  /**
+   * Called after every deploy, e.g. `HealthCheck.url('https://api.example.com/health')`.
+   * When it does not pass, the deployment fails and the environment is rolled back to
+   * the version it had before.
+   * @default - no health check: a deploy whose command succeeded is done
+   */
+  readonly healthCheck?: HealthCheck;
 }
 
 /** Options for the standard environments. */
@@ -155,6 +164,8 @@ export class Environment {
   public readonly protected: boolean;
   /** The deploy framework, if chosen in code. */
   public readonly framework?: DeployFramework;
+  /** The health check after each deploy, if any. */
+  public readonly healthCheck?: HealthCheck;
 
   private constructor(kind: EnvironmentKind, name: string, settings: EnvironmentSettings) {
     const production = kind === EnvironmentKind.PRODUCTION;
@@ -172,6 +183,7 @@ export class Environment {
     this.variables = { ...settings.variables };
     this.protected = settings.protected ?? production;
     this.framework = settings.framework;
+    this.healthCheck = settings.healthCheck;
   }
 
   /** @internal the plain configuration core and the runtime read */
@@ -191,6 +203,7 @@ export class Environment {
       framework: this.framework?._toConfig(),
       // Only the exception is written, so configurations from before the cache read the same.
       dependencyCache: this.dependencyCache ? undefined : false,
+      healthCheck: this.healthCheck?._toConfig(),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { LOCAL_OWNER } from '../runtime/core/names';
-import { Deployment, DeploymentStatus } from '../runtime/core/types';
+import { Deployment, DeploymentStatus, TriggerKind } from '../runtime/core/types';
 
 const TERMINAL: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled', 'superseded'];
 
@@ -80,11 +80,21 @@ export function dateTime(iso: string | undefined): string {
   return iso ? new Date(iso).toLocaleString() : '';
 }
 
-const TRIGGERS: Record<string, string> = { push: 'push', manual: 'manual', promotion: 'promotion', rollback: 'rollback', pull_request: 'pull request' };
+/** Every kind named (a new kind does not compile until it has a label); `by` = whether the actor is worth saying. */
+const TRIGGERS: Readonly<Record<TriggerKind, { readonly label: string; readonly by: boolean }>> = {
+  'push': { label: 'push', by: true },
+  'manual': { label: 'manual', by: true },
+  'promotion': { label: 'promotion', by: true },
+  'rollback': { label: 'rollback', by: true },
+  // After a failed health check, by Trellis itself.
+  'auto-rollback': { label: 'automatic rollback', by: false },
+  'pull_request': { label: 'pull request', by: true },
+};
 
 export function triggerText(deployment: Deployment): string {
-  const kind = TRIGGERS[deployment.trigger.kind] ?? deployment.trigger.kind;
-  return deployment.trigger.actor ? `${kind} by ${deployment.trigger.actor}` : kind;
+  const known = Object.prototype.hasOwnProperty.call(TRIGGERS, deployment.trigger.kind) ? TRIGGERS[deployment.trigger.kind] : undefined;
+  const kind = known?.label ?? deployment.trigger.kind;
+  return deployment.trigger.actor && known?.by !== false ? `${kind} by ${deployment.trigger.actor}` : kind;
 }
 
 /** Argument vector as one editable line: words split on spaces, quotes keep spaces inside one word. */

@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
+import { DeployedApps } from './deployed-apps';
 import { LocalIdentity } from './local-identity';
 import { LocalSocketServer } from './socket-server';
 import { serveStatic } from './static-files';
@@ -27,6 +28,8 @@ export interface DashboardServerOptions {
   readonly api: Omit<ApiDeps, 'store' | 'clock' | 'log'>;
   /** GitHub-shaped pushes on POST /webhook (the webhook function's handler). @default no webhook route */
   readonly webhook?: Pick<WebhookDependencies, 'secret' | 'queue'>;
+  /** Where the sample app's stages are deployed: served on `/apps/<stage>/...` (DeployedApps). @default no app route */
+  readonly deployedApps?: string;
   /** The built SPA (assets/dashboard). */
   readonly staticDir: string;
   /** @default 127.0.0.1 */
@@ -59,6 +62,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const live = new LocalSocketServer({ store, authenticator: identity.authenticator, clock, log });
   const apiDeps: ApiDeps = { ...options.api, store, clock, log } as ApiDeps;
   let config: DashboardConfig | undefined;
+  const apps = options.deployedApps === undefined ? undefined : new DeployedApps(options.deployedApps, log);
 
   const server = createServer((request, response) => {
     handle(request, response).catch(error => {
@@ -78,6 +82,18 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       if (body === undefined) return send(response, rejection(413, 'payload_too_large', `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`));
       const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
       return send(response, await handleWebhook({ headers, body }, { ...options.webhook, store, clock, log }));
+    }
+    const app = apps && /^\/apps\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    if (app) {
+      // No sign-in: it stands for a public API Gateway endpoint (and the health check calls it).
+      const body = await readBody(request);
+      if (body === undefined) return send(response, rejection(413, 'too_large', `bodies are limited to ${MAX_BODY_BYTES} bytes`));
+      const answer = await apps!.invoke(app[1], {
+        method, path: app[2] ?? '/', query: url.search.slice(1), headers: request.headers, body, sourceIp: request.socket.remoteAddress,
+      });
+      response.writeHead(answer.statusCode, answer.headers);
+      response.end(answer.body);
+      return;
     }
     if (url.pathname === '/auth/local/sign-in') {
       if (method !== 'POST') return send(response, rejection(405, 'method_not_allowed', 'use POST'));

@@ -26,19 +26,27 @@ const KIND_DEFAULTS: Readonly<Record<string, () => Environment>> = {
  * `applications` prop as JSON (test commands and framework commands as argument vectors).
  * Local additions: `repository` may be a path or file:// URL (the app is then `local/<name>`),
  * or `owner/repo` with `source` naming the local clone; relative paths are taken from the
- * file's folder; `{configDir}` and `{dataDir}` in variable values are replaced.
+ * file's folder; `{configDir}`, `{dataDir}` and `{serverUrl}` in variable values and in a
+ * health check's `url` are replaced.
  */
-export function loadLocalConfig(file: string, dataDir: string): LocalConfig {
+export function loadLocalConfig(file: string, dataDir: string, serverUrl?: string): LocalConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new Error(`cannot read the config file ${file}: ${(error as Error).message}`);
   }
-  return parseLocalConfig(raw, { configDir: dirname(resolve(file)), dataDir });
+  return parseLocalConfig(raw, { configDir: dirname(resolve(file)), dataDir, serverUrl });
 }
 
-export function parseLocalConfig(raw: unknown, dirs: { configDir: string; dataDir: string }): LocalConfig {
+/** What the placeholders stand for. `serverUrl` is the local server's (`http://127.0.0.1:4100`); unknown = left as written. */
+export interface Placeholders {
+  readonly configDir: string;
+  readonly dataDir: string;
+  readonly serverUrl?: string;
+}
+
+export function parseLocalConfig(raw: unknown, dirs: Placeholders): LocalConfig {
   const applications = (raw as { applications?: unknown } | null)?.applications;
   if (!Array.isArray(applications)) throw new ValidationError([{ path: 'applications', message: 'must be a list of applications' }]);
   const issues: ValidationIssue[] = [];
@@ -109,22 +117,31 @@ function absolute(location: string, configDir: string): string {
   return isAbsolute(location) ? location : resolve(configDir, location);
 }
 
-/** The construct's defaults for a kind's name and branch, and the directory placeholders in variables. */
-function withKindDefaults(env: unknown, dirs: { configDir: string; dataDir: string }): unknown {
+/** The construct's defaults for a kind's name and branch, and the placeholders in variables and the health check's URL. */
+function withKindDefaults(env: unknown, dirs: Placeholders): unknown {
   if (typeof env !== 'object' || env === null) return env;
   const given = env as Record<string, unknown>;
   const defaults = typeof given.kind === 'string' && Object.prototype.hasOwnProperty.call(KIND_DEFAULTS, given.kind)
     ? KIND_DEFAULTS[given.kind]()
     : undefined;
   const variables = typeof given.variables === 'object' && given.variables !== null
-    ? Object.fromEntries(Object.entries(given.variables).map(([name, value]) => [name, typeof value === 'string'
-      ? value.split('{configDir}').join(dirs.configDir).split('{dataDir}').join(dirs.dataDir)
-      : value]))
+    ? Object.fromEntries(Object.entries(given.variables).map(([name, value]) => [name, replacePlaceholders(value, dirs)]))
     : given.variables;
+  const check = given.healthCheck;
+  const healthCheck = typeof check === 'object' && check !== null && !Array.isArray(check) && 'url' in check
+    ? { ...check, url: replacePlaceholders((check as { url: unknown }).url, dirs) }
+    : check;
   return {
     ...given,
     name: given.name ?? defaults?.name,
     branch: given.branch ?? defaults?.branch,
     variables,
+    ...(check === undefined ? {} : { healthCheck }),
   };
+}
+
+function replacePlaceholders(value: unknown, dirs: Placeholders): unknown {
+  if (typeof value !== 'string') return value;
+  const replaced = value.split('{configDir}').join(dirs.configDir).split('{dataDir}').join(dirs.dataDir);
+  return dirs.serverUrl === undefined ? replaced : replaced.split('{serverUrl}').join(dirs.serverUrl);
 }

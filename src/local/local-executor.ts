@@ -67,8 +67,10 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     },
     log,
   });
-  build = { store, runner, clock: options.clock, log };
-  const queue = new LocalLaunchQueue(build);
+  const launchDeps = { store, runner, clock: options.clock, log };
+  const queue = new LocalLaunchQueue(launchDeps);
+  // The finalizer sends automatic rollbacks through the same queue as pushes and the API.
+  build = { ...launchDeps, queue };
   // An `owner/repo` lives where the first application of that repository with a local path is.
   const local = (app: string) => Object.prototype.hasOwnProperty.call(options.repositories, app);
   const commits = new LocalCommitSource(async repository => {

@@ -74,9 +74,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   data.prepare(options.reset === true);
   const serverLog = createWriteStream(data.serverLog, { flags: 'a', mode: 0o600 });
   const log = (entry: Record<string, unknown>) => serverLog.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
-  const config = options.configFile
-    ? loadLocalConfig(options.configFile, data.root)
-    : sampleConfig(options.assets.sampleApp, data);
+  // `{serverUrl}` is known once the server listens: read (and checked) now with the URL it will
+  // have on the port asked for, and again after listening if that was another (port 0).
+  const readConfig = (serverUrl: string) => (options.configFile
+    ? loadLocalConfig(options.configFile, data.root, serverUrl)
+    : sampleConfig(options.assets.sampleApp, data, serverUrl));
+  const expectedUrl = `http://127.0.0.1:${options.port ?? DEFAULT_PORT}`;
+  let config = readConfig(expectedUrl);
   checkRepositories(config);
 
   let giveUp: (error: Error) => void = () => undefined;
@@ -126,6 +130,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       identity: new LocalIdentity([{ name: ADMIN_USER, password, groups: ['admin'] }]),
       api: { queue: running.queue, commits: running.commits, secrets: running.secrets, runner: running.runner, installation: INSTALLATION },
       webhook: { secret: async () => data.webhookSecret(), queue: running.queue },
+      deployedApps: data.deployed,
       staticDir: options.assets.dashboard,
       port: options.port ?? DEFAULT_PORT,
       log,
@@ -136,6 +141,10 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       throw error;
     });
     dashboardUrl = server.url;
+    if (server.url !== expectedUrl) {
+      config = readConfig(server.url);
+      await store.config.syncApplications(config.applications);
+    }
     const webhookUrl = `${server.url}/webhook`;
     data.writeServerInfo(info = {
       pid: process.pid,
@@ -167,9 +176,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 
 /**
  * The sample app as a git repository of its own in the data directory (made once, then
- * kept: `trellis push` commits to it), with dev, staging and production deploying to a folder.
+ * kept: `trellis push` commits to it), with dev, staging and production deploying to a folder
+ * (`<data dir>/deployed`, which the server serves on /apps/<stage>/); dev's deploys are
+ * health-checked on GET /apps/dev/health.
  */
-function sampleConfig(sampleSource: string, data: DataDir): LocalConfig {
+function sampleConfig(sampleSource: string, data: DataDir, serverUrl: string): LocalConfig {
   const repo = join(data.repos, SAMPLE_APP);
   if (!existsSync(join(repo, '.git'))) {
     cpSync(sampleSource, repo, { recursive: true, filter: source => !source.includes('node_modules') });
@@ -184,9 +195,13 @@ function sampleConfig(sampleSource: string, data: DataDir): LocalConfig {
     applications: [{
       name: SAMPLE_APP,
       repository: repo,
-      environments: ['development', 'staging', 'production'].map(kind => ({ kind, framework, variables })),
+      environments: [
+        { kind: 'development', framework, variables, healthCheck: { url: '{serverUrl}/apps/dev/health' } },
+        { kind: 'staging', framework, variables },
+        { kind: 'production', framework, variables },
+      ],
     }],
-  }, { configDir: data.root, dataDir: data.root });
+  }, { configDir: data.root, dataDir: data.root, serverUrl });
 }
 
 /** Who commits when local mode writes to a repository and the machine has no git identity. */

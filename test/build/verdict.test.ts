@@ -17,6 +17,13 @@ describe('verdictOf', () => {
     expect(verdictOf({ ...event, exitCode: 1 }, [phase('install', 'failed')])).toEqual({ status: 'failed', reason: 'install failed' });
   });
 
+  test('exit 3: the health check failed, with its detail when the log has it', () => {
+    const detail = 'GET http://127.0.0.1:4100/apps/dev/health answered 500 on 4 attempts, expected 200–399';
+    const phases = [phase('deploy', 'succeeded'), phase('health', 'failed', detail)];
+    expect(verdictOf({ ...event, exitCode: 3 }, phases)).toEqual({ status: 'failed', reason: `health check failed: ${detail}` });
+    expect(verdictOf({ ...event, exitCode: 3 }, [phase('deploy', 'succeeded')])).toEqual({ status: 'failed', reason: 'health check failed: the builder exited with code 3' });
+  });
+
   test('no failed phase stored (killed, or the log lags): the exit code', () => {
     expect(verdictOf({ ...event, exitCode: 137 }, [phase('deploy', 'running')])).toEqual({ status: 'failed', reason: 'the builder exited with code 137' });
     expect(verdictOf({ ...event, exitCode: 2 })).toEqual({ status: 'failed', reason: 'the builder exited with code 2 (invalid parameters or configuration)' });

@@ -24,7 +24,7 @@ describe('dependency cache: keys, folder storage, archives', () => {
 
   test('the key names app, environment, package manager, Node major, platform and the lockfile hash', () => {
     const key = keyOf(decideCache('shop', envConfig('dev'), npmProject, workspaceWith('{"a":1}'), runtime));
-    expect(key).toMatch(/^deps\/shop\/dev\/npm\/node22-linux-x64\/[0-9a-f]{64}\.tar\.gz$/);
+    expect(key).toMatch(/^deps\/shop\/dev\/npm\/node22-linux-x64\/[0-9a-f]{64}$/);
     expect(shortKey(key)).toMatch(/^npm node22-linux-x64 [0-9a-f]{12}$/);
   });
 
@@ -98,6 +98,23 @@ describe('dependency cache: keys, folder storage, archives', () => {
     const result = await restoreDependencies(storage, 'damaged.tar.gz', third, join(root, 'restore.tgz'));
     expect(result).toMatchObject({ hit: false, problem: expect.stringMatching(/^the cached archive could not be unpacked/) });
     expect(existsSync(join(third, 'node_modules'))).toBe(false);
+  });
+
+  test('a local folder keeps plain tar archives; a storage that compresses (S3) gets gzip, and both restore', async () => {
+    const folder = new FolderCacheStorage(join(root, 'cache'));
+    const gzipped = Object.assign(Object.create(folder) as FolderCacheStorage, { compress: true });
+    const source = workspaceWith('{}');
+    mkdirSync(join(source, 'node_modules', 'dep'), { recursive: true });
+    writeFileSync(join(source, 'node_modules', 'dep', 'index.js'), 'module.exports = 7;');
+    await saveDependencies(folder, 'plain', source, join(root, 'plain.tar'));
+    await saveDependencies(gzipped, 'gzipped', source, join(root, 'gzipped.tar'));
+    expect(readFileSync(join(root, 'cache', 'plain')).subarray(257, 262).toString()).toBe('ustar');
+    expect([...readFileSync(join(root, 'cache', 'gzipped')).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    for (const [storage, key] of [[folder, 'plain'], [gzipped, 'gzipped']] as const) {
+      const target = workspaceWith('{}');
+      expect(await restoreDependencies(storage, key, target, join(root, 'restore'))).toMatchObject({ hit: true });
+      expect(readFileSync(join(target, 'node_modules', 'dep', 'index.js'), 'utf8')).toBe('module.exports = 7;');
+    }
   });
 
   test('save: no node_modules, or an archive over the limit, is not saved', async () => {

@@ -53,6 +53,22 @@ describe('planCommands', () => {
     expect(planCommands(project({ kind: 'serverless' }), ownBuild, 'dev').deploy).toEqual([['serverless', 'deploy', '--stage', 'dev']]);
   });
 
+  test('stack outputs: CDK writes them only for a stackOutput health check; each framework has its file', () => {
+    const check = { minStatus: 200, maxStatus: 399, timeoutSeconds: 10, retries: 3, intervalSeconds: 5 };
+    const cdk = project({ kind: 'cdk', cdkOut: 'cdk.out' });
+    const byOutput = planCommands(cdk, envConfig('dev', { healthCheck: { ...check, stackOutput: 'ApiUrl' } }), 'dev');
+    expect(byOutput.deploy[0].slice(-2)).toEqual(['--outputs-file', '.trellis/cdk-outputs.json']);
+    expect(byOutput.outputs).toBe('.trellis/cdk-outputs.json');
+    for (const env of [envConfig('dev'), envConfig('dev', { healthCheck: { ...check, url: 'https://x.example.com' } })]) {
+      expect(planCommands(cdk, env, 'dev').deploy[0]).not.toContain('--outputs-file');
+    }
+    expect(planCommands(project({ kind: 'sst' }), envConfig('dev'), 'dev').outputs).toBe('.sst/outputs.json');
+    expect(planCommands(project({ kind: 'serverless' }), envConfig('dev'), 'dev').outputs).toBe('.trellis/outputs.json');
+    expect(planCommands(project({ kind: 'sam' }), envConfig('dev'), 'dev').outputs).toBe('.trellis/outputs.json');
+    // A configured deploy command is the app's own: it writes .trellis/outputs.json itself.
+    expect(planCommands(cdk, envConfig('dev', { framework: { kind: 'cdk', deploy: ['make', 'ship'] } }), 'dev').outputs).toBe('.trellis/outputs.json');
+  });
+
   test('a custom framework without commands is a configuration error', () => {
     expect(() => planCommands(project({ kind: 'custom' }), envConfig('dev', { framework: { kind: 'custom' } }), 'dev')).toThrow(/needs configured deploy and remove/);
   });

@@ -73,11 +73,15 @@ fs.appendFileSync(${JSON.stringify(recordFile)}, JSON.stringify({ tool: ${JSON.s
 `;
 }
 
+/** A fixture file the framework stubs turn into the deploy's stack outputs. */
+export const STUB_OUTPUTS = 'stub-outputs.json';
+
 /**
  * A framework CLI stand-in: records, says what it did, and prints secrets it sees (to prove
  * masking). What the real CLI writes for a later deploy it writes too, naming the directory it
  * ran in: `cdk synth` a cloud assembly in cdk.out (unless the repository has one), `serverless
- * package --package <dir>` a package, `sam package --output-template-file <file>` a template.
+ * package --package <dir>` a package, `sam package --output-template-file <file>` a template,
+ * a deploy its stack outputs.
  */
 export function frameworkStubSource(recordFile: string, tool: string): string {
   return `${recorderSource(recordFile, tool)}
@@ -97,6 +101,11 @@ if (/serverless$/.test('${tool}') && args[0] === 'package' && option('--package'
   write(option('--package') + '/cloudformation-template-update-stack.json', '{}');
 }
 if (/sam$/.test('${tool}') && args[0] === 'package' && option('--output-template-file')) write(option('--output-template-file'), '# ' + made + '\\n');
+// Stack outputs, like the real CLIs, from the fixture's ${STUB_OUTPUTS}: CDK where --outputs-file says, SST in .sst/.
+if (args[0] === 'deploy' && fs.existsSync(${JSON.stringify(STUB_OUTPUTS)})) {
+  const target = ${JSON.stringify(tool)}.endsWith('sst') ? '.sst/outputs.json' : option('--outputs-file');
+  if (target) write(target, fs.readFileSync(${JSON.stringify(STUB_OUTPUTS)}, 'utf8'));
+}
 `;
 }
 

@@ -1,7 +1,7 @@
-import { Aws } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { billing, newStack, pipelineTemplate, shop, writtenConfiguration } from './stack-fixtures';
-import { DeployFramework, Environment, EnvironmentKind, TestCommand, TrellisPipeline } from '../../src';
+import { DeployFramework, Environment, EnvironmentKind, HealthCheck, TestCommand, TrellisPipeline } from '../../src';
 
 describe('TrellisPipeline', () => {
   test('writes the code-defined configuration into the table through a custom resource', () => {
@@ -52,6 +52,41 @@ describe('TrellisPipeline', () => {
     expect(app.environments[0].framework).toEqual({ kind: 'sst' });
     expect(app.environments[1].framework).toEqual({ kind: 'custom', deploy: ['make', 'deploy'], remove: ['make', 'remove'] });
     expect(DeployFramework.serverless().kind).toBe('serverless');
+  });
+
+  test('a health check is written with the configuration, defaults filled in', () => {
+    const { template } = pipelineTemplate({
+      applications: [{
+        name: 'shop',
+        repository: 'acme/shop',
+        environments: [
+          Environment.development({ healthCheck: HealthCheck.url('https://dev.shop.example.com/health') }),
+          Environment.staging({
+            healthCheck: HealthCheck.stackOutput('ApiUrl', {
+              minStatus: 200, maxStatus: 299, timeout: Duration.seconds(3), retries: 5, interval: Duration.millis(1500),
+            }),
+          }),
+          Environment.production(),
+        ],
+      }],
+    });
+    const [app] = writtenConfiguration(template);
+    expect(app.environments[0].healthCheck).toEqual({
+      url: 'https://dev.shop.example.com/health', minStatus: 200, maxStatus: 399, timeoutSeconds: 10, retries: 3, intervalSeconds: 5,
+    });
+    expect(app.environments[1].healthCheck).toEqual({
+      stackOutput: 'ApiUrl', minStatus: 200, maxStatus: 299, timeoutSeconds: 3, retries: 5, intervalSeconds: 1.5,
+    });
+    // Without one, nothing is written: the builder runs no health phase.
+    expect(app.environments[2]).not.toHaveProperty('healthCheck');
+  });
+
+  test('a health check URL known only at deploy time is accepted', () => {
+    const { template } = pipelineTemplate({
+      applications: [{ name: 'shop', repository: 'acme/shop', environments: [Environment.development({ healthCheck: HealthCheck.url(`https://${Aws.STACK_NAME}.example.com/`) })] }],
+    });
+    const resource = Object.values(template.findResources('Custom::TrellisConfiguration'))[0] as any;
+    expect(JSON.stringify(resource.Properties.Applications)).toContain('AWS::StackName');
   });
 
   test('environment factories', () => {
@@ -113,6 +148,21 @@ describe('TrellisPipeline', () => {
       }), /applications\[0\]\.environments\[0\]\.framework\.deploy: must have 1 to/],
       ['no environments', () => pipelineTemplate({ applications: [{ ...shop, environments: [] }] }),
         /applications\[0\]\.environments: an application needs at least one environment/],
+      ['health check status range upside down', () => pipelineTemplate({
+        applications: [{ ...shop, environments: [Environment.development(), Environment.staging({ healthCheck: HealthCheck.url('https://x.example.com', { minStatus: 300, maxStatus: 200 }) })] }],
+      }), /applications\[0\]\.environments\[1\]\.healthCheck\.maxStatus: 200 is below minStatus 300/],
+      ['health check URL that is not http(s)', () => pipelineTemplate({
+        applications: [{ ...shop, environments: [Environment.development({ healthCheck: HealthCheck.url('ftp://x.example.com') })] }],
+      }), /applications\[0\]\.environments\[0\]\.healthCheck\.url: 'ftp:\/\/x\.example\.com' must be an http:\/\/ or https:\/\/ URL/],
+      ['health check output name that CloudFormation refuses', () => pipelineTemplate({
+        applications: [{ ...shop, environments: [Environment.development({ healthCheck: HealthCheck.stackOutput('api_url') })] }],
+      }), /applications\[0\]\.environments\[0\]\.healthCheck\.stackOutput: 'api_url' must be a CloudFormation output name/],
+      ['health check timeout over two minutes', () => pipelineTemplate({
+        applications: [{ ...shop, environments: [Environment.development({ healthCheck: HealthCheck.url('https://x.example.com', { timeout: Duration.minutes(5) }) })] }],
+      }), /applications\[0\]\.environments\[0\]\.healthCheck\.timeoutSeconds: the timeout of one attempt must be 1 to 120 seconds, got 300/],
+      ['health check retries out of range', () => pipelineTemplate({
+        applications: [{ ...shop, environments: [Environment.development({ healthCheck: HealthCheck.url('https://x.example.com', { retries: 20 }) })] }],
+      }), /applications\[0\]\.environments\[0\]\.healthCheck\.retries: must be a whole number from 0 to 10, got 20/],
     ];
     test.each(cases)('%s', (_name, build, message) => {
       expect(build).toThrow(message);

@@ -1,7 +1,10 @@
 import { env } from './fixtures';
-import { ValidationContext, validateApplication, validateApplications, validateEnvironment } from '../../src/runtime/core/config-validation';
-import { ValidationIssue } from '../../src/runtime/core/errors';
-import { ApplicationConfig, EnvironmentConfig } from '../../src/runtime/core/types';
+import { parseApplications } from '../../src/runtime/core/config-parse';
+import {
+  ValidationContext, httpUrlProblem, validateApplication, validateApplications, validateEnvironment,
+} from '../../src/runtime/core/config-validation';
+import { ValidationError, ValidationIssue } from '../../src/runtime/core/errors';
+import { ApplicationConfig, EnvironmentConfig, HealthCheckConfig } from '../../src/runtime/core/types';
 
 function pipeline(): EnvironmentConfig[] {
   return [
@@ -297,6 +300,68 @@ describe('validateEnvironment', () => {
       expect(paths(issues)).toEqual([`${at}.variables.PORT`]);
     });
   });
+
+  describe('healthCheck', () => {
+    const check = (overrides: Partial<HealthCheckConfig> = {}): HealthCheckConfig => ({
+      url: 'https://api.example.com/health', minStatus: 200, maxStatus: 399, timeoutSeconds: 10, retries: 3, intervalSeconds: 5, ...overrides,
+    });
+    const issuesOf = (overrides: Partial<HealthCheckConfig>) => validateEnvironment(env({ healthCheck: check(overrides) }), {}, at);
+
+    test.each([
+      ['the defaults', {}],
+      ['a stack output instead of a URL', { url: undefined, stackOutput: 'ApiUrl' }],
+      ['http with a port, path and query', { url: 'http://127.0.0.1:8080/health?deep=1' }],
+      ['the widest limits', { minStatus: 100, maxStatus: 599, timeoutSeconds: 120, retries: 10, intervalSeconds: 300 }],
+      ['the narrowest limits', { minStatus: 204, maxStatus: 204, timeoutSeconds: 1, retries: 0, intervalSeconds: 0 }],
+      ['fractions of a second', { timeoutSeconds: 1.5, intervalSeconds: 0.25 }],
+    ])('accepts %s', (_, overrides) => {
+      expect(issuesOf(overrides)).toEqual([]);
+    });
+
+    test.each<[string, Partial<HealthCheckConfig>, string, string]>([
+      ['neither url nor stackOutput', { url: undefined }, 'healthCheck', 'exactly one of url and stackOutput'],
+      ['both url and stackOutput', { stackOutput: 'ApiUrl' }, 'healthCheck', 'exactly one of url and stackOutput'],
+      ['an ftp URL', { url: 'ftp://example.com/' }, 'healthCheck.url', 'must be an http:// or https:// URL'],
+      ['a host name without a scheme', { url: 'api.example.com/health' }, 'healthCheck.url', 'is not a URL'],
+      ['a URL with spaces', { url: 'https://example.com/a b' }, 'healthCheck.url', 'spaces or control characters'],
+      ['a URL with a password', { url: 'https://user:pw@example.com/' }, 'healthCheck.url', 'user name or password'],
+      ['an output name with a hyphen', { url: undefined, stackOutput: 'Api-Url' }, 'healthCheck.stackOutput', 'CloudFormation output name'],
+      ['an output name of 256 characters', { url: undefined, stackOutput: 'A'.repeat(256) }, 'healthCheck.stackOutput', 'CloudFormation output name'],
+      ['minStatus below 100', { minStatus: 99 }, 'healthCheck.minStatus', 'from 100 to 599'],
+      ['maxStatus above 599', { maxStatus: 600 }, 'healthCheck.maxStatus', 'from 100 to 599'],
+      ['a fractional status', { minStatus: 200.5 }, 'healthCheck.minStatus', 'whole number'],
+      ['maxStatus below minStatus', { minStatus: 300, maxStatus: 299 }, 'healthCheck.maxStatus', 'below minStatus 300'],
+      ['a timeout under a second', { timeoutSeconds: 0.5 }, 'healthCheck.timeoutSeconds', '1 to 120 seconds, got 0.5'],
+      ['a timeout over two minutes', { timeoutSeconds: 121 }, 'healthCheck.timeoutSeconds', '1 to 120 seconds'],
+      ['negative retries', { retries: -1 }, 'healthCheck.retries', 'from 0 to 10'],
+      ['eleven retries', { retries: 11 }, 'healthCheck.retries', 'from 0 to 10'],
+      ['fractional retries', { retries: 1.5 }, 'healthCheck.retries', 'whole number'],
+      ['a negative interval', { intervalSeconds: -1 }, 'healthCheck.intervalSeconds', '0 to 300 seconds'],
+      ['an interval over five minutes', { intervalSeconds: 301 }, 'healthCheck.intervalSeconds', '0 to 300 seconds'],
+      ['a timeout that is not a number', { timeoutSeconds: NaN }, 'healthCheck.timeoutSeconds', '1 to 120 seconds'],
+    ])('rejects %s, naming the prop', (_, overrides, field, message) => {
+      expect(issuesOf(overrides)).toEqual([{ path: `${at}.${field}`, message: expect.stringContaining(message) }]);
+    });
+
+    test('reports every bad field of the check at once', () => {
+      expect(paths(issuesOf({ url: 'nope', minStatus: 1, retries: 99, intervalSeconds: 999 })).sort()).toEqual([
+        `${at}.healthCheck.intervalSeconds`, `${at}.healthCheck.minStatus`, `${at}.healthCheck.retries`, `${at}.healthCheck.url`,
+      ]);
+    });
+
+    test('a URL or output name known only at deploy time (a token) is not checked', () => {
+      const context: ValidationContext = { isUnresolved: value => value.includes('${Token[') };
+      const tokenUrl = env({ healthCheck: check({ url: 'https://${Token[TOKEN.7]}.execute-api.eu-west-1.amazonaws.com/' }) });
+      expect(validateEnvironment(tokenUrl, context)).toEqual([]);
+      expect(paths(validateEnvironment(tokenUrl))).toEqual(['environment.healthCheck.url']);
+    });
+
+    test('httpUrlProblem: the same rule for a URL read from a stack output', () => {
+      expect(httpUrlProblem('https://d111.cloudfront.net')).toBeUndefined();
+      expect(httpUrlProblem(`https://example.com/${'a'.repeat(2048)}`)).toContain('at most 2048');
+      expect(httpUrlProblem('https://exa\nmple.com')).toContain('control characters');
+    });
+  });
 });
 
 describe('unresolved values (CDK tokens)', () => {
@@ -340,5 +405,49 @@ describe('default paths', () => {
   test('validateApplication and validateEnvironment name their root', () => {
     expect(paths(validateApplication(app({ name: 'X' })))).toEqual(['application.name']);
     expect(paths(validateEnvironment(env({ name: 'X' })))).toEqual(['environment.name']);
+  });
+});
+
+describe('parseApplications: healthCheck', () => {
+  const parse = (healthCheck: unknown) => parseApplications([{
+    name: 'shop', repository: 'acme/shop', environments: [{ name: 'dev', kind: 'development', branch: 'main', healthCheck }],
+  }]);
+  /** The issues of a rejected parse. */
+  const rejected = (healthCheck: unknown): ValidationIssue[] => {
+    try {
+      parse(healthCheck);
+    } catch (error) {
+      if (error instanceof ValidationError) return [...error.issues];
+      throw error;
+    }
+    throw new Error('parse accepted it');
+  };
+  const at = 'applications[0].environments[0].healthCheck';
+
+  test('fills in the defaults', () => {
+    expect(parse({ url: 'https://api.example.com/health' })[0].environments[0].healthCheck).toEqual({
+      url: 'https://api.example.com/health', stackOutput: undefined, minStatus: 200, maxStatus: 399, timeoutSeconds: 10, retries: 3, intervalSeconds: 5,
+    });
+  });
+
+  test('keeps what is given', () => {
+    const given = { stackOutput: 'ApiUrl', minStatus: 200, maxStatus: 299, timeoutSeconds: 3, retries: 0, intervalSeconds: 1 };
+    expect(parse(given)[0].environments[0].healthCheck).toEqual({ url: undefined, ...given });
+  });
+
+  test('absent or null: no health check', () => {
+    expect(parse(undefined)[0].environments[0].healthCheck).toBeUndefined();
+    expect(parse(null)[0].environments[0].healthCheck).toBeUndefined();
+  });
+
+  test.each<[string, unknown, string, string]>([
+    ['not an object', 'https://api.example.com', at, 'must be an object'],
+    ['a number given as a string', { url: 'https://a.example.com', retries: '3' }, `${at}.retries`, 'must be a number'],
+    ['a url that is not a string', { url: 42 }, `${at}.url`, 'must be a string'],
+    ['a misspelt field', { url: 'https://a.example.com', timeout: 5 }, `${at}.timeout`, 'expected url, stackOutput, minStatus'],
+    ['a rule broken after parsing', { url: 'https://a.example.com', maxStatus: 100 }, `${at}.maxStatus`, 'below minStatus 200'],
+    ['neither url nor stackOutput', {}, at, 'exactly one of url and stackOutput'],
+  ])('rejects %s, naming the field', (_, healthCheck, path, message) => {
+    expect(rejected(healthCheck)).toEqual([{ path, message: expect.stringContaining(message) }]);
   });
 });

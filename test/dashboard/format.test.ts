@@ -1,8 +1,8 @@
-import { argvToText, commitUrl, deploySource, duration, shortSha, textToArgv } from '../../src/dashboard/format';
+import { argvToText, commitUrl, deploySource, duration, shortSha, textToArgv, triggerText } from '../../src/dashboard/format';
 import { toLogLine } from '../../src/dashboard/log-lines';
 import { href, parseRoute } from '../../src/dashboard/routes';
 import { formatPhaseMarker } from '../../src/runtime/core/build-contract';
-import { PhaseRecord } from '../../src/runtime/core/types';
+import { Deployment, PhaseRecord, Trigger } from '../../src/runtime/core/types';
 import { queuedDeployment } from '../store/fixtures';
 
 describe('dashboard formatting', () => {
@@ -34,6 +34,15 @@ describe('dashboard formatting', () => {
     expect(deploySource(rollback(fetch('running', '')))).toBeUndefined();
     expect(deploySource(rollback())).toBeUndefined();
     expect(deploySource({ ...rollback(fetch('succeeded', 'x')), action: 'deploy' })).toBeUndefined();
+  });
+
+  test('triggers read as who or what asked; the automatic rollback is Trellis\'s own', () => {
+    const of = (trigger: Trigger) => triggerText({ trigger } as Deployment);
+    expect(of({ kind: 'push', actor: 'octocat' })).toBe('push by octocat');
+    expect(of({ kind: 'rollback', actor: 'dora', sourceDeploymentId: 'x' })).toBe('rollback by dora');
+    expect(of({ kind: 'auto-rollback', actor: 'trellis', sourceDeploymentId: 'x' })).toBe('automatic rollback');
+    expect(of({ kind: 'pull_request' })).toBe('pull request');
+    expect(of({ kind: 'constructor' as Trigger['kind'], actor: 'eve' })).toBe('constructor by eve');
   });
 
   test('routes round-trip through their links, names with slashes and spaces included', () => {

@@ -1,5 +1,5 @@
 import { createHmac } from 'crypto';
-import { mkdtempSync, writeFileSync } from 'fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { DashboardServer, startDashboardServer } from '../../src/local/dashboard-server';
@@ -158,5 +158,127 @@ describe('local dashboard server: the webhook route', () => {
     const tooLarge = await send(huge, signed(huge, 'delivery-4'));
     expect(tooLarge.status).toBe(413);
     expect(await tooLarge.json()).toMatchObject({ error: 'payload_too_large' });
+  });
+});
+
+/** /apps/<stage>/...: the deployed sample app behind the local server, as API Gateway would call it. */
+describe('local dashboard server: deployed apps', () => {
+  const SAMPLE_SRC = join(__dirname, '..', '..', 'examples', 'sample-app', 'src');
+  let server: DashboardServer;
+  let deployed: string;
+  const logged: Array<Record<string, unknown>> = [];
+
+  /** What the sample app's deploy script leaves: <deployed>/<stage>/src/ and version.json. */
+  function deploy(stage: string, files: Record<string, string> = {}, commit = 'c0ffee') {
+    const dir = join(deployed, stage);
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(SAMPLE_SRC, join(dir, 'src'), { recursive: true });
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'src', name), text);
+    writeFileSync(join(dir, 'version.json'), JSON.stringify({ commit, stage }));
+  }
+
+  beforeAll(async () => {
+    const { store } = await freshStore();
+    deployed = mkdtempSync(join(tmpdir(), 'trellis-deployed-'));
+    server = await startDashboardServer({
+      store,
+      identity: new LocalIdentity([]),
+      api: { queue: new FakeLaunchQueue(), commits: new FakeCommitSource(), secrets: new FakeSecretStore(), runner: new FakeTaskRunner(), installation: 'local' },
+      deployedApps: deployed,
+      staticDir: mkdtempSync(join(tmpdir(), 'trellis-static-')),
+      log: entry => logged.push(entry),
+    });
+  });
+
+  afterAll(async () => {
+    await server.close();
+    rmSync(deployed, { recursive: true, force: true });
+  });
+
+  test('GET /apps/dev/health runs the deployed handler: 200 with the deployed commit, on an origin of its own', async () => {
+    deploy('dev', {}, 'aaaa111');
+    const response = await fetch(`${server.url}/apps/dev/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', commit: 'aaaa111' });
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('content-security-policy')).toBe('sandbox');
+
+    const quote = await fetch(`${server.url}/apps/dev/quote`, { method: 'POST', body: JSON.stringify({ items: [{ sku: 'mug', unitPrice: 1200, quantity: 10 }] }), headers: { 'content-type': 'application/json' } });
+    expect(await quote.json()).toEqual({ currency: 'EUR', subtotal: 12000, discount: 1200, total: 10800 });
+    expect((await fetch(`${server.url}/apps/dev/nowhere`)).status).toBe(404);
+    expect(logged).toContainEqual(expect.objectContaining({ message: 'app request', stage: 'dev', method: 'GET', path: '/health', status: 200 }));
+  });
+
+  test('a new deploy is picked up by the next request (nothing cached)', async () => {
+    deploy('dev', {}, 'aaaa111');
+    expect(await (await fetch(`${server.url}/apps/dev/health`)).json()).toMatchObject({ commit: 'aaaa111' });
+    deploy('dev', {
+      'handler.js': "exports.handler = async () => ({ statusCode: 500, body: JSON.stringify({ status: 'broken', v: require('./pricing').v }) });",
+      'pricing.js': 'exports.v = 2;',
+    }, 'bbbb222');
+    const response = await fetch(`${server.url}/apps/dev/health`);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ status: 'broken', v: 2 });
+  });
+
+  test('the event is API Gateway\'s HTTP API v2 shape; the result is mapped as API Gateway does', async () => {
+    deploy('echo', {
+      'handler.js': `exports.handler = async (event, context) => ({
+        statusCode: 201,
+        headers: { 'x-echo': 'yes', 'content-length': '1', 'bad header': 'x' },
+        cookies: ['a=1'],
+        body: JSON.stringify({ event, requestId: context.awsRequestId, env: Object.keys(process.env).sort() }),
+      });`,
+    });
+    const response = await fetch(`${server.url}/apps/echo/items/a%20b?x=1&x=2&y=3`, { method: 'PUT', body: 'hello', headers: { 'content-type': 'text/plain', 'x-test': 'on' } });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-echo')).toBe('yes');
+    expect(response.headers.get('set-cookie')).toBe('a=1');
+    const { event, requestId, env } = await response.json() as { event: unknown; requestId: string; env: string[] };
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: '/items/a%20b',
+      rawQueryString: 'x=1&x=2&y=3',
+      queryStringParameters: { x: '1,2', y: '3' },
+      headers: { 'content-type': 'text/plain', 'x-test': 'on' },
+      requestContext: { http: { method: 'PUT', path: '/items/a%20b' }, stage: 'echo', requestId },
+      body: 'hello',
+      isBase64Encoded: false,
+    });
+    // Nothing of the server's environment reaches the app.
+    expect(env).toEqual(['NODE_ENV', 'PATH']);
+
+    const binary = await fetch(`${server.url}/apps/echo`, { method: 'POST', body: Buffer.from([0, 1, 2, 255]), headers: { 'content-type': 'application/octet-stream' } });
+    expect((await binary.json() as { event: unknown }).event).toMatchObject({ rawPath: '/', body: 'AAEC/w==', isBase64Encoded: true });
+  });
+
+  test('a handler that throws or exits answers 500; the server goes on', async () => {
+    deploy('throws', { 'handler.js': "exports.handler = async () => { throw new Error('boom'); };" });
+    deploy('exits', { 'handler.js': 'exports.handler = async () => process.exit(7);' });
+    for (const stage of ['throws', 'exits']) {
+      const response = await fetch(`${server.url}/apps/${stage}/`);
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ message: 'Internal Server Error' });
+    }
+    expect(logged).toContainEqual(expect.objectContaining({ message: 'app failed', stage: 'throws', error: expect.stringContaining('boom') }));
+    deploy('dev');
+    expect((await fetch(`${server.url}/apps/dev/health`)).status).toBe(200);
+  });
+
+  test('only complete deploys of valid stage names, inside the deployed folder, are run', async () => {
+    deploy('half');
+    rmSync(join(deployed, 'half', 'version.json')); // a deploy in progress (or removed)
+    const outside = mkdtempSync(join(tmpdir(), 'trellis-outside-'));
+    writeFileSync(join(outside, 'handler.js'), "exports.handler = async () => ({ statusCode: 200, body: 'outside' });");
+    deploy('linked');
+    rmSync(join(deployed, 'linked', 'src'), { recursive: true });
+    symlinkSync(outside, join(deployed, 'linked', 'src'));
+    for (const path of ['/apps/staging/health', '/apps/half/health', '/apps/linked/health', '/apps/Dev/health', '/apps/%2e%2e/health', '/apps/..%2fdev/health', '/apps/dev--x/health']) {
+      const response = await fetch(`${server.url}${path}`);
+      expect([path, response.status]).toEqual([path, 404]);
+      expect(await response.text()).not.toContain('outside');
+    }
+    rmSync(outside, { recursive: true, force: true });
   });
 });

@@ -19,8 +19,8 @@ function issuesOf(run: () => unknown): string[] {
 }
 
 describe('the local config file', () => {
-  test('examples/local-config.json: a path repository becomes local/<name>, kinds keep the construct\'s rules, {dataDir} is replaced', () => {
-    const config = loadLocalConfig(join(EXAMPLES, 'local-config.json'), '/data');
+  test('examples/local-config.json: a path repository becomes local/<name>, kinds keep the construct\'s rules, {dataDir} and {serverUrl} are replaced', () => {
+    const config = loadLocalConfig(join(EXAMPLES, 'local-config.json'), '/data', 'http://127.0.0.1:4100');
     expect(config.repositories).toEqual({ 'sample-app': resolve(EXAMPLES, '..', '..', 'my-app') });
     const [app] = config.applications;
     expect(app.repository).toBe('local/sample-app');
@@ -31,6 +31,23 @@ describe('the local config file', () => {
     ]);
     expect(app.environments[0].variables).toEqual({ SAMPLE_DEPLOY_DIR: '/data/deployed' });
     expect(app.environments[0].framework).toEqual({ kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] });
+    // dev's deploys are checked on the local server, which serves the deployed sample app.
+    expect(app.environments[0].healthCheck).toMatchObject({ url: 'http://127.0.0.1:4100/apps/dev/health', minStatus: 200, maxStatus: 399 });
+    expect(app.environments.slice(1).map(env => env.healthCheck)).toEqual([undefined, undefined]);
+  });
+
+  test('{serverUrl} in variables and a health check URL is the local server\'s; unknown, it stays and the URL is refused', () => {
+    const raw = {
+      applications: [{
+        name: 'shop',
+        repository: './shop',
+        environments: [{ kind: 'development', variables: { API: '{serverUrl}/apps/dev', DIR: '{dataDir}/x' }, healthCheck: { url: '{serverUrl}/apps/dev/health', retries: 1 } }],
+      }],
+    };
+    const [env] = parseLocalConfig(raw, { ...dirs, serverUrl: 'http://127.0.0.1:4321' }).applications[0].environments;
+    expect(env.variables).toEqual({ API: 'http://127.0.0.1:4321/apps/dev', DIR: '/home/ada/.trellis/local/x' });
+    expect(env.healthCheck).toMatchObject({ url: 'http://127.0.0.1:4321/apps/dev/health', retries: 1 });
+    expect(issuesOf(() => parseLocalConfig(raw, dirs))).toEqual(['applications[0].environments[0].healthCheck.url']);
   });
 
   test('no environments: the construct\'s defaults (dev tracks main, staging, production)', () => {

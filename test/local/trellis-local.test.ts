@@ -244,6 +244,8 @@ describe('trellis local as a real process', () => {
     expect(names).toEqual(expect.arrayContaining(['clone', 'install', 'test', 'deploy']));
     expect(phaseOutcomes(done)).toMatchObject({ clone: 'succeeded', install: 'succeeded', test: 'succeeded', deploy: 'succeeded' });
     expect(done.phases!.find(phase => phase.phase === 'test')!.detail).toContain('npm');
+    // The seeded sample config health-checks dev on the local server, which runs the deployed app.
+    expect(done.phases!.find(phase => phase.phase === 'health')).toMatchObject({ outcome: 'succeeded', detail: expect.stringContaining(`${trellis.info.url}/apps/dev/health answered 200`) });
     const log = (await logOf(first.id)).map(record => record.text).join('\n');
     expect(log).toContain('subtotal multiplies unit price by quantity'); // the sample app's own test ran
     expect(log).toContain(`Deployed ${short(first.commit)} to stage dev`);

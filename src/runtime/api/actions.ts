@@ -6,6 +6,7 @@ import { schedule } from './schedule';
 import { isDeploymentId } from '../core/deployment-ids';
 import { ConflictError, NotFoundError, ValidationError, ValidationIssue } from '../core/errors';
 import { HttpResponse, json } from '../core/http';
+import { rollbackProblem, rollbackRequest } from '../core/rollback';
 import { Deployment } from '../core/types';
 
 /**
@@ -73,28 +74,10 @@ export async function rollback({ principal, params, body, deps }: ApiCall): Prom
   requireAction(principal, app.name, env, 'rollback');
   const target = await deps.store.deployments.get(id);
   if (!target) throw new NotFoundError(`deployment ${id} does not exist`);
-  const problem = rollbackProblem(target, app.name, env.name, env.currentCommit);
+  const problem = rollbackProblem(target, app.name, env.name)
+    ?? (target.commit === env.currentCommit ? `deployed commit ${target.commit.slice(0, 12)}, which is the current version already` : undefined);
   if (problem) throw new ValidationError([{ path: 'deploymentId', message: problem }]);
-  return accepted(await schedule({
-    application: app.name,
-    environment: env.name,
-    action: 'rollback',
-    commit: target.commit,
-    branch: target.branch,
-    repository: app.repository,
-    commitMessage: target.commitMessage,
-    author: target.author,
-    trigger: { kind: 'rollback', actor: principal.name, sourceDeploymentId: target.id },
-  }, deps));
-}
-
-/** Why `target` is not a version this environment can roll back to, or undefined. */
-function rollbackProblem(target: Deployment, application: string, environment: string, currentCommit: string | undefined): string | undefined {
-  if (target.application !== application || target.environment !== environment) return `is not a deployment of ${application}/${environment}`;
-  if (target.action === 'teardown') return 'is a teardown, not a version to roll back to';
-  if (target.status !== 'succeeded') return `is ${target.status}; only a succeeded deployment can be rolled back to`;
-  if (target.commit === currentCommit) return `deployed commit ${target.commit.slice(0, 12)}, which is the current version already`;
-  return undefined;
+  return accepted(await schedule(rollbackRequest(target, { kind: 'rollback', actor: principal.name }, app.repository), deps));
 }
 
 /** Remove everything deployed to the environment; the body repeats its name. */

@@ -1,7 +1,7 @@
 import { BUILD_PARAMETERS } from '../core/build-contract';
 import { DeploymentScheduler } from '../core/deployment-scheduler';
 import { ConflictError, IllegalTransitionError, errorMessage } from '../core/errors';
-import { Clock, Store, TaskRequest, TaskRunner, systemClock } from '../core/ports';
+import { Clock, LaunchQueue, Store, TaskRequest, TaskRunner, systemClock } from '../core/ports';
 import { Deployment } from '../core/types';
 
 export interface BuildDependencies {
@@ -9,6 +9,11 @@ export interface BuildDependencies {
   readonly runner: TaskRunner;
   readonly clock?: Clock;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /**
+   * Where deployments the build server asks for itself (automatic rollbacks) are sent.
+   * @default launched in this process (`launchQueued`), as the finalizer starts a waiting one
+   */
+  readonly queue?: LaunchQueue;
 }
 
 export type LaunchOutcome =

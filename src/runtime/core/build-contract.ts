@@ -91,4 +91,6 @@ export const BUILDER_EXIT = {
   failed: 1,
   /** Parameters or configuration invalid: nothing was run. */
   invalid: 2,
+  /** Deployed, but the health check failed: the finalizer fails it and rolls the environment back. */
+  unhealthy: 3,
 } as const;

@@ -1,10 +1,12 @@
-import { ValidationContext, validateApplications } from './config-validation';
+import { HEALTH_CHECK_DEFAULTS, ValidationContext, validateApplications } from './config-validation';
 import { ValidationError, ValidationIssue } from './errors';
-import { ApplicationConfig, EnvironmentConfig, EnvironmentKind, FrameworkConfig, FrameworkKind } from './types';
+import { printable } from './names';
+import { ApplicationConfig, EnvironmentConfig, EnvironmentKind, FrameworkConfig, FrameworkKind, HealthCheckConfig } from './types';
 
 const KINDS: readonly EnvironmentKind[] = ['development', 'staging', 'production', 'custom'];
 const FRAMEWORKS: readonly FrameworkKind[] = ['sst', 'cdk', 'serverless', 'sam', 'custom'];
 const COMMANDS = ['install', 'build', 'deploy', 'remove'] as const;
+const HEALTH_CHECK_FIELDS: readonly string[] = ['url', 'stackOutput', ...Object.keys(HEALTH_CHECK_DEFAULTS)];
 
 /**
  * Turn untrusted JSON (custom resource properties, the local config file) into validated
@@ -59,6 +61,26 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
     protected: flag(env.protected, `${path}.protected`, issues) ?? production,
     dependencyCache: flag(env.dependencyCache, `${path}.dependencyCache`, issues),
     framework: env.framework === undefined || env.framework === null ? undefined : parseFramework(env.framework, `${path}.framework`, issues),
+    healthCheck: env.healthCheck === undefined || env.healthCheck === null ? undefined : parseHealthCheck(env.healthCheck, `${path}.healthCheck`, issues),
+  };
+}
+
+/** `{ url | stackOutput, minStatus?, maxStatus?, timeoutSeconds?, retries?, intervalSeconds? }`, defaults filled in. */
+function parseHealthCheck(raw: unknown, path: string, issues: ValidationIssue[]): HealthCheckConfig {
+  const check = record(raw, path, issues);
+  // A misspelt field (`timeout` for `timeoutSeconds`) would otherwise fall back to the default unnoticed.
+  for (const field of Object.keys(check).filter(name => !HEALTH_CHECK_FIELDS.includes(name))) {
+    issues.push({ path: `${path}.${printable(field, 40)}`, message: `is not a health check field; expected ${HEALTH_CHECK_FIELDS.join(', ')}` });
+  }
+  const value = (field: keyof typeof HEALTH_CHECK_DEFAULTS) => optionalNumber(check[field], `${path}.${field}`, issues) ?? HEALTH_CHECK_DEFAULTS[field];
+  return {
+    url: optionalText(check.url, `${path}.url`, issues),
+    stackOutput: optionalText(check.stackOutput, `${path}.stackOutput`, issues),
+    minStatus: value('minStatus'),
+    maxStatus: value('maxStatus'),
+    timeoutSeconds: value('timeoutSeconds'),
+    retries: value('retries'),
+    intervalSeconds: value('intervalSeconds'),
   };
 }
 
@@ -95,6 +117,13 @@ function text(value: unknown, path: string, issues: ValidationIssue[]): string |
 
 function optionalText(value: unknown, path: string, issues: ValidationIssue[]): string | undefined {
   return value === undefined || value === null ? undefined : text(value, path, issues);
+}
+
+function optionalNumber(value: unknown, path: string, issues: ValidationIssue[]): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  issues.push({ path, message: 'must be a number' });
+  return undefined;
 }
 
 function flag(value: unknown, path: string, issues: ValidationIssue[]): boolean | undefined {

@@ -1,6 +1,6 @@
 import { ValidationIssue } from './errors';
 import * as names from './names';
-import { ApplicationConfig, EnvironmentConfig } from './types';
+import { ApplicationConfig, EnvironmentConfig, HealthCheckConfig } from './types';
 
 export interface ValidationContext {
   /** Values not known until deploy (CDK tokens) are skipped by the format rules. */
@@ -10,6 +10,19 @@ export interface ValidationContext {
 const MAX_VARIABLE_VALUE = 4096;
 const MAX_TEST_ARGS = 64;
 const MAX_TEST_ARG = 1024;
+const MAX_URL = 2048;
+/** A CloudFormation output's logical id. */
+const OUTPUT_NAME = /^[A-Za-z0-9]{1,255}$/;
+
+/** Limits of the health check, with the defaults every reader applies to what is not given. */
+export const HEALTH_CHECK_LIMITS = {
+  status: { min: 100, max: 599 },
+  timeoutSeconds: { min: 1, max: 120 },
+  retries: { min: 0, max: 10 },
+  intervalSeconds: { min: 0, max: 300 },
+} as const;
+
+export const HEALTH_CHECK_DEFAULTS = { minStatus: 200, maxStatus: 399, timeoutSeconds: 10, retries: 3, intervalSeconds: 5 } as const;
 
 /**
  * Every rule of the code-defined configuration, in one place: synth-time validation,
@@ -104,6 +117,9 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
       if (problem) add(`framework.${name}`, problem);
     }
   }
+  if (env.healthCheck) {
+    for (const issue of validateHealthCheck(env.healthCheck, context)) add(`healthCheck${issue.path && `.${issue.path}`}`, issue.message);
+  }
   for (const [name, value] of Object.entries(env.variables)) {
     check(`variables.${names.printable(name, 40)}`, name, names.variableName);
     if (name.startsWith('TRELLIS_') || name.startsWith('AWS_')) {
@@ -126,5 +142,62 @@ function argvProblem(argv: readonly string[]): string | undefined {
   if (argv.some(arg => arg.length === 0 || arg.length > MAX_TEST_ARG || arg.includes('\0'))) {
     return `arguments must be non-empty, at most ${MAX_TEST_ARG} characters and contain no NUL`;
   }
+  return undefined;
+}
+
+/** Issues of a health check, with paths relative to it ('' = the check itself). */
+function validateHealthCheck(check: HealthCheckConfig, context: ValidationContext): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const add = (path: string, message: string) => issues.push({ path, message });
+  if ((check.url === undefined) === (check.stackOutput === undefined)) {
+    add('', 'give exactly one of url and stackOutput');
+  }
+  if (check.url !== undefined && !context.isUnresolved?.(check.url)) {
+    const problem = httpUrlProblem(check.url);
+    if (problem) add('url', problem);
+  }
+  if (check.stackOutput !== undefined && !context.isUnresolved?.(check.stackOutput) && !OUTPUT_NAME.test(check.stackOutput)) {
+    add('stackOutput', `'${names.printable(check.stackOutput)}' must be a CloudFormation output name: 1-255 letters and digits`);
+  }
+  const { status, timeoutSeconds, retries, intervalSeconds } = HEALTH_CHECK_LIMITS;
+  const statusOk = (value: number) => Number.isInteger(value) && value >= status.min && value <= status.max;
+  for (const field of ['minStatus', 'maxStatus'] as const) {
+    if (!statusOk(check[field])) add(field, `${check[field]} is not an HTTP status: must be a whole number from ${status.min} to ${status.max}`);
+  }
+  if (statusOk(check.minStatus) && statusOk(check.maxStatus) && check.minStatus > check.maxStatus) {
+    add('maxStatus', `${check.maxStatus} is below minStatus ${check.minStatus}; no status could pass`);
+  }
+  const seconds = (field: 'timeoutSeconds' | 'intervalSeconds', what: string, limits: { min: number; max: number }) => {
+    const value = check[field];
+    if (!(Number.isFinite(value) && value >= limits.min && value <= limits.max)) {
+      add(field, `${what} must be ${limits.min} to ${limits.max} seconds, got ${value}`);
+    }
+  };
+  seconds('timeoutSeconds', 'the timeout of one attempt', timeoutSeconds);
+  seconds('intervalSeconds', 'the wait between attempts', intervalSeconds);
+  if (!(Number.isInteger(check.retries) && check.retries >= retries.min && check.retries <= retries.max)) {
+    add('retries', `must be a whole number from ${retries.min} to ${retries.max}, got ${check.retries}`);
+  }
+  return issues;
+}
+
+/**
+ * Why `value` is not a URL the health check can call: http(s), parseable, no credentials.
+ * The builder applies it to a URL read from a stack output too.
+ */
+export function httpUrlProblem(value: string): string | undefined {
+  const shown = `'${names.printable(value, 120)}'`;
+  if (value.length > MAX_URL) return `must be at most ${MAX_URL} characters`;
+  if (/[\s\x00-\x1f\x7f]/.test(value)) return `${shown} must not contain spaces or control characters`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${shown} is not a URL`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${shown} must be an http:// or https:// URL`;
+  if (url.hostname === '') return `${shown} has no host`;
+  // The URL is written into the template and printed in the log.
+  if (url.username !== '' || url.password !== '') return 'must not contain a user name or password';
   return undefined;
 }

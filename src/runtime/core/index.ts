@@ -18,3 +18,4 @@ export * from './live-messages';
 export * from './log-assembler';
 export * from './api-types';
 export * from './effective-environment';
+export * from './rollback';

@@ -26,6 +26,30 @@ export interface EnvironmentConfig {
   readonly framework?: FrameworkConfig;
   /** Restore and save `node_modules` keyed by the lockfile; absent = on. */
   readonly dependencyCache?: boolean;
+  /** Called after every deploy; absent = no gate. */
+  readonly healthCheck?: HealthCheckConfig;
+}
+
+/**
+ * The health-check gate: after a deploy the builder GETs the URL (given, or the value of a
+ * stack output); a status outside [minStatus, maxStatus] on every attempt, or no answer,
+ * fails the deployment and the environment is rolled back to its previous version.
+ * Exactly one of `url` and `stackOutput`.
+ */
+export interface HealthCheckConfig {
+  readonly url?: string;
+  /** Name of a stack output (from the deploy's outputs) whose value is the URL. */
+  readonly stackOutput?: string;
+  /** Lowest passing status (default 200). */
+  readonly minStatus: number;
+  /** Highest passing status (default 399). */
+  readonly maxStatus: number;
+  /** Per attempt (default 10). */
+  readonly timeoutSeconds: number;
+  /** Attempts after the first (default 3). */
+  readonly retries: number;
+  /** Wait between attempts (default 5). */
+  readonly intervalSeconds: number;
 }
 
 export type FrameworkKind = 'sst' | 'cdk' | 'serverless' | 'sam' | 'custom';
@@ -85,7 +109,8 @@ export type DeploymentAction = 'deploy' | 'promote' | 'rollback' | 'teardown';
 
 export type DeploymentStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'superseded';
 
-export type TriggerKind = 'push' | 'manual' | 'promotion' | 'rollback' | 'pull_request';
+/** `auto-rollback`: made by the finalizer after a deployment failed its health check. */
+export type TriggerKind = 'push' | 'manual' | 'promotion' | 'rollback' | 'auto-rollback' | 'pull_request';
 
 /** Why a deployment exists and who or what asked for it. */
 export interface Trigger {

@@ -1,0 +1,129 @@
+/**
+ * Issue #11's figures, measured on the real `trellis local` process with a copy of the sample
+ * app that has real dependencies (installed from the npm registry). Printed, never asserted.
+ *
+ * 1. Dependency cache: the install of the first build (Trellis' cache and npm's own cache both
+ *    empty: every package comes from the registry) against the second build of the same
+ *    lockfile (node_modules restored from `<data dir>/cache`, the install skipped). Both are
+ *    the phases' own durations as the builder recorded them (goal: ≥ 5× faster).
+ *
+ *   npx projen bench:deploy      (BENCH_DEPENDENCIES="zod@3 ..." to choose the packages)
+ */
+import { execFile } from 'child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { cpus, loadavg, tmpdir } from 'os';
+import { join } from 'path';
+import { promisify } from 'util';
+import { Deployment, PhaseRecord } from '../src/runtime/core';
+import { TrellisProcess, bundleTrellis } from '../test/local/support/trellis-process';
+
+const run = promisify(execFile);
+const APP = 'bench-app';
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'superseded']);
+/** A realistic serverless app's runtime and tooling dependencies (a few hundred packages). */
+const DEPENDENCIES = (process.env.BENCH_DEPENDENCIES
+  ?? '@aws-sdk/client-dynamodb@3 @aws-sdk/lib-dynamodb@3 zod@3 date-fns@4 lodash@4 hono@4 esbuild@0.25 typescript@5').split(/\s+/).filter(Boolean);
+const CACHE_GOAL = 5;
+
+const sleep = (millis: number) => new Promise(resolve => setTimeout(resolve, millis));
+const seconds = (millis: number) => `${(millis / 1000).toFixed(2)} s`;
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'trellis-bench-deploy-'));
+  let trellis: TrellisProcess | undefined;
+  try {
+    const repo = await benchApp(join(root, 'bench-app'), join(root, 'npm-cache-lock'));
+    const dataDir = join(root, 'data');
+    const config = join(root, 'config.json');
+    writeFileSync(config, JSON.stringify({
+      applications: [{
+        name: APP,
+        repository: repo,
+        environments: [{
+          kind: 'development',
+          name: 'dev',
+          branch: 'main',
+          runTests: false,
+          variables: { SAMPLE_DEPLOY_DIR: '{dataDir}/deployed', npm_config_cache: '{dataDir}/npm-cache' },
+          framework: { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] },
+        }],
+      }],
+    }, null, 2));
+    console.log(`machine: ${cpus().length} cores, load ${loadavg().map(n => n.toFixed(2)).join(' / ')}; ${DEPENDENCIES.length} dependencies: ${DEPENDENCIES.join(' ')}`);
+    trellis = await TrellisProcess.start(bundleTrellis(), { dataDir, config });
+
+    const cold = await deployOnce(trellis, 'cold: empty caches');
+    const warm = await deployOnce(trellis, 'warm: same lockfile');
+    const coldInstall = phase(cold, 'restore-cache') + phase(cold, 'install');
+    const warmInstall = phase(warm, 'restore-cache') + phase(warm, 'install');
+    console.log('\nDependency cache (local mode, phase durations from the builder)');
+    console.log(`  cold: restore-cache ${detail(cold, 'restore-cache')}; install ${seconds(phase(cold, 'install'))}; save-cache ${seconds(phase(cold, 'save-cache'))} (${detail(cold, 'save-cache')})`);
+    console.log(`  warm: restore-cache ${seconds(phase(warm, 'restore-cache'))} (${detail(warm, 'restore-cache')}); install ${detail(warm, 'install')}`);
+    console.log(`  install, cold ${seconds(coldInstall)} vs warm ${seconds(warmInstall)}: ${(coldInstall / warmInstall).toFixed(1)}× faster (goal ≥ ${CACHE_GOAL}×)`);
+    console.log(`  whole build, cold ${seconds(total(cold))} vs warm ${seconds(total(warm))}: ${(total(cold) / total(warm)).toFixed(1)}×`);
+  } finally {
+    await trellis?.stop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The sample app with `DEPENDENCIES` added and locked against the real registry, committed on main. */
+async function benchApp(dir: string, npmCache: string): Promise<string> {
+  cpSync(join(__dirname, '..', 'examples', 'sample-app'), dir, { recursive: true });
+  await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', ...DEPENDENCIES], {
+    cwd: dir,
+    env: { ...process.env, npm_config_cache: npmCache },
+  });
+  const git = (...args: string[]) => run('git', args, {
+    cwd: dir,
+    env: { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.invalid' },
+  });
+  await git('init', '-q', '-b', 'main');
+  await git('add', '-A');
+  await git('commit', '-q', '-m', 'bench app');
+  return dir;
+}
+
+/** Push to main and wait for that deployment to end; it must succeed. */
+async function deployOnce(trellis: TrellisProcess, label: string): Promise<Deployment> {
+  const before = new Set((await history(trellis)).map(deployment => deployment.id));
+  await trellis.push(APP, 'main', label);
+  for (const started = Date.now(); Date.now() - started < 15 * 60_000; await sleep(500)) {
+    const fresh = (await history(trellis)).find(deployment => !before.has(deployment.id));
+    if (fresh && TERMINAL.has(fresh.status)) {
+      const { body } = await trellis.api('GET', `/api/deployments/${fresh.id}`);
+      if (fresh.status !== 'succeeded') throw new Error(`${label}: ${fresh.status}: ${fresh.reason ?? ''}`);
+      return body as Deployment;
+    }
+  }
+  throw new Error(`${label}: no finished deployment within 15 minutes`);
+}
+
+async function history(trellis: TrellisProcess): Promise<Deployment[]> {
+  const { status, body } = await trellis.api('GET', `/api/apps/${APP}/environments/dev/deployments`);
+  if (status !== 200) throw new Error(`history: ${status} ${JSON.stringify(body)}`);
+  return body.items as Deployment[];
+}
+
+function record(deployment: Deployment, name: string): PhaseRecord | undefined {
+  return deployment.phases?.find(candidate => candidate.phase === name);
+}
+
+/** A phase's duration in ms; 0 when it did not run. */
+function phase(deployment: Deployment, name: string): number {
+  return record(deployment, name)?.durationMs ?? 0;
+}
+
+function detail(deployment: Deployment, name: string): string {
+  const found = record(deployment, name);
+  return found ? `${found.outcome}${found.detail ? `: ${found.detail}` : ''}` : 'not run';
+}
+
+function total(deployment: Deployment): number {
+  return deployment.startedAt && deployment.finishedAt ? Date.parse(deployment.finishedAt) - Date.parse(deployment.startedAt) : NaN;
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
