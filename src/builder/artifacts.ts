@@ -40,9 +40,9 @@ export interface ArtifactManifest extends ArtifactTarget {
   readonly paths: readonly string[];
 }
 
-/** `artifacts/<app>/<env>/<deployment id>.tar.gz`: one archive per successful deploy. */
+/** `artifacts/<app>/<env>/<deployment id>`: one archive per successful deploy (gzip or not: the storage says). */
 export function artifactKey(application: string, environment: string, deploymentId: string): string {
-  return `artifacts/${application}/${environment}/${deploymentId}.tar.gz`;
+  return `artifacts/${application}/${environment}/${deploymentId}`;
 }
 
 /**
@@ -60,7 +60,7 @@ export async function saveArtifact(storage: ArtifactStorage, key: string, plan: 
   const manifestFile = join(scratch, ARTIFACT_MANIFEST);
   try {
     writeFileSync(manifestFile, `${JSON.stringify({ ...manifest, paths: plan.paths }, null, 2)}\n`);
-    return await packAndStore(storage, key, join(scratch, 'save.tar.gz'), ['-C', scratch, ARTIFACT_MANIFEST, '-C', workspace, '--', ...plan.paths], maxBytes);
+    return await packAndStore(storage, key, join(scratch, 'save.tar'), ['-C', scratch, ARTIFACT_MANIFEST, '-C', workspace, '--', ...plan.paths], maxBytes);
   } catch (error) {
     return { saved: false, reason: `could not save: ${firstLine(error)}` };
   } finally {
@@ -79,7 +79,7 @@ export type FetchArtifactResult =
  */
 export async function fetchArtifact(storage: ArtifactStorage, key: string, target: ArtifactTarget, commit: string,
   workspace: string, scratch: string, refuse: (manifest: ArtifactManifest) => string | undefined = () => undefined): Promise<FetchArtifactResult> {
-  const archive = join(scratch, 'fetch.tar.gz');
+  const archive = join(scratch, 'fetch.tar');
   try {
     if (!await storage.fetch(key, archive)) return { usable: false, reason: NO_ARTIFACT };
   } catch (error) {

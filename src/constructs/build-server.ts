@@ -220,7 +220,7 @@ export class BuildServer extends Construct {
         { reason: 'the CDK bootstrap roles (cdk-hnb659fds-*-role-<account>-<region>: deploy, publishing, lookup) of each environment', resources: deployRoles },
         tableIndexes(props.table.table),
         { reason: 'the dependency cache\'s entries (deps/<app>/<env>/...), one per lockfile; the builder keys them, S3 expires them', resources: [cacheEntries] },
-        { reason: 'deploy artifacts (artifacts/<app>/<env>/<deployment>.tar.gz), one per deploy; the builder keys them, S3 expires them', resources: [artifactEntries] },
+        { reason: 'deploy artifacts (artifacts/<app>/<env>/<deployment>), one per deploy; the builder keys them, S3 expires them', resources: [artifactEntries] },
       ],
     });
 

@@ -69,9 +69,9 @@ describe('builder: deploy artifacts', () => {
   };
 
   const entry = (application: string, environment: string, deploymentId: string) =>
-    join(artifactDir, 'artifacts', application, environment, `${deploymentId}.tar.gz`);
-  const manifestOf = (archive: string) => JSON.parse(execFileSync('tar', ['-xzOf', archive, 'trellis-artifact.json'], { encoding: 'utf8' }));
-  const filesOf = (archive: string) => execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+    join(artifactDir, 'artifacts', application, environment, deploymentId);
+  const manifestOf = (archive: string) => JSON.parse(execFileSync('tar', ['-xOf', archive, 'trellis-artifact.json'], { encoding: 'utf8' }));
+  const filesOf = (archive: string) => execFileSync('tar', ['-tf', archive], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
   const toolsRun = (run: BuildRun) => run.records.map(record => `${record.tool} ${record.argv[0]}`);
 
   describe('CDK', () => {
