@@ -6,6 +6,10 @@
  *    empty: every package comes from the registry) against the second build of the same
  *    lockfile (node_modules restored from `<data dir>/cache`, the install skipped). Both are
  *    the phases' own durations as the builder recorded them (goal: ≥ 5× faster).
+ * 2. Rollback: back to the first version from its stored artifact (`npm run deploy` on the
+ *    declared paths: no clone, restore, tests) against the same rollback once the artifacts
+ *    are deleted (a rebuild of that commit: clone, restore-cache, tests, deploy). Both are the
+ *    whole deployment, launch to finish, as recorded (goal: ≥ 10× faster).
  *
  *   npx projen bench:deploy      (BENCH_DEPENDENCIES="zod@3 ..." to choose the packages)
  */
@@ -24,6 +28,7 @@ const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'superseded']);
 const DEPENDENCIES = (process.env.BENCH_DEPENDENCIES
   ?? '@aws-sdk/client-dynamodb@3 @aws-sdk/lib-dynamodb@3 zod@3 date-fns@4 lodash@4 hono@4 esbuild@0.25 typescript@5').split(/\s+/).filter(Boolean);
 const CACHE_GOAL = 5;
+const ROLLBACK_GOAL = 10;
 
 const sleep = (millis: number) => new Promise(resolve => setTimeout(resolve, millis));
 const seconds = (millis: number) => `${(millis / 1000).toFixed(2)} s`;
@@ -43,9 +48,8 @@ async function main(): Promise<void> {
           kind: 'development',
           name: 'dev',
           branch: 'main',
-          runTests: false,
           variables: { SAMPLE_DEPLOY_DIR: '{dataDir}/deployed', npm_config_cache: '{dataDir}/npm-cache' },
-          framework: { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] },
+          framework: { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'], artifact: ['package.json', 'scripts', 'src'] },
         }],
       }],
     }, null, 2));
@@ -61,6 +65,18 @@ async function main(): Promise<void> {
     console.log(`  warm: restore-cache ${seconds(phase(warm, 'restore-cache'))} (${detail(warm, 'restore-cache')}); install ${detail(warm, 'install')}`);
     console.log(`  install, cold ${seconds(coldInstall)} vs warm ${seconds(warmInstall)}: ${(coldInstall / warmInstall).toFixed(1)}× faster (goal ≥ ${CACHE_GOAL}×)`);
     console.log(`  whole build, cold ${seconds(total(cold))} vs warm ${seconds(total(warm))}: ${(total(cold) / total(warm)).toFixed(1)}×`);
+
+    const fromArtifact = await rollBack(trellis, cold, 'rollback to the first version');
+    const back = await rollBack(trellis, warm, 'rollback to the second version');
+    rmSync(join(dataDir, 'artifacts'), { recursive: true, force: true });
+    const rebuilt = await rollBack(trellis, cold, 'rollback to the first version, artifacts deleted');
+    console.log('\nRollback (local mode, whole deployment from launch to finish)');
+    for (const [label, deployment] of [['from artifact', fromArtifact], ['from artifact', back], ['rebuild', rebuilt]] as const) {
+      console.log(`  ${label}: ${seconds(total(deployment))}; fetch-artifact ${detail(deployment, 'fetch-artifact')}; `
+        + `phases ${(deployment.phases ?? []).filter(item => item.outcome !== 'skipped').map(item => `${item.phase} ${seconds(item.durationMs ?? 0)}`).join(', ')}`);
+    }
+    console.log(`  rollback, rebuild ${seconds(total(rebuilt))} vs from artifact ${seconds(total(fromArtifact))}: `
+      + `${(total(rebuilt) / total(fromArtifact)).toFixed(1)}× faster (goal ≥ ${ROLLBACK_GOAL}×)`);
   } finally {
     await trellis?.stop().catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
@@ -86,8 +102,21 @@ async function benchApp(dir: string, npmCache: string): Promise<string> {
 
 /** Push to main and wait for that deployment to end; it must succeed. */
 async function deployOnce(trellis: TrellisProcess, label: string): Promise<Deployment> {
+  return settled(trellis, label, () => trellis.push(APP, 'main', label));
+}
+
+/** Roll dev back to `target`'s version through the API and wait for that deployment to end. */
+async function rollBack(trellis: TrellisProcess, target: Deployment, label: string): Promise<Deployment> {
+  return settled(trellis, label, async () => {
+    const { status, body } = await trellis.api('POST', `/api/apps/${APP}/environments/dev/rollback`, { deploymentId: target.id });
+    if (status !== 202) throw new Error(`${label}: ${status} ${JSON.stringify(body)}`);
+  });
+}
+
+/** Start a deployment and wait for it to end; it must succeed. */
+async function settled(trellis: TrellisProcess, label: string, start: () => Promise<unknown>): Promise<Deployment> {
   const before = new Set((await history(trellis)).map(deployment => deployment.id));
-  await trellis.push(APP, 'main', label);
+  await start();
   for (const started = Date.now(); Date.now() - started < 15 * 60_000; await sleep(500)) {
     const fresh = (await history(trellis)).find(deployment => !before.has(deployment.id));
     if (fresh && TERMINAL.has(fresh.status)) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ArtifactManifest, ArtifactStorage, NO_ARTIFACT, artifactKey, fetchArtifact, onPath, saveArtifact } from './artifacts';
@@ -49,8 +49,9 @@ type Choice = (ArtifactDeploy & { readonly manifest: ArtifactManifest; readonly 
 async function chooseArtifact(storage: ArtifactStorage, store: Store, request: BuildRequest, env: EnvironmentConfig,
   workspace: string, scratch: string, path: string | undefined): Promise<Choice> {
   const configured = env.framework;
-  if (configured && (configured.kind === 'custom' || configured.build || configured.deploy)) {
-    return { rebuild: 'the environment has configured commands, which have no artifact' };
+  const ownCommands = configured && (configured.kind === 'custom' || configured.build || configured.deploy);
+  if (ownCommands && !(configured.deploy && configured.artifact)) {
+    return { rebuild: 'the environment has configured commands and declares no artifact paths' };
   }
   const source = await builtBy(store, request.deploymentId);
   if (typeof source === 'string') return { rebuild: source };
@@ -62,7 +63,11 @@ async function chooseArtifact(storage: ArtifactStorage, store: Store, request: B
     request.commit, workspace, scratch, manifest => {
       if (configured && configured.kind !== manifest.framework) return `the environment now deploys with ${configured.kind}, the artifact is ${manifest.framework}`;
       ({ deploy, outputs } = planCommands(artifactProject(manifest), env, request.stage));
+      // Configured commands: the stored paths are what that deploy command needed.
+      if (configured?.deploy && !sameArgv(manifest.deployCommand, deploy[0])) return 'the deploy command changed since the artifact was made';
       const cli = deploy[0][0];
+      if (cli.startsWith('/')) return existsSync(cli) ? undefined : `${cli} does not exist here`;
+      if (cli.includes('/')) return inPaths(cli, manifest.paths) ? undefined : `${cli} is not among the artifact's paths`;
       return onPath(cli, path) ? undefined : `${cli} is not on PATH (a deploy from an artifact has no node_modules)`;
     });
   if (!fetched.usable) {
@@ -136,4 +141,14 @@ export async function saveArtifactAfterDeploy(phases: Phases, storage: ArtifactS
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((arg, i) => arg === b[i]);
+}
+
+/** Whether a program given as a relative path (`./deploy.sh`, `bin/ship`) is stored in the artifact. */
+function inPaths(program: string, paths: readonly string[]): boolean {
+  const relative = program.replace(/^(\.\/)+/, '');
+  return paths.some(path => relative === path || relative.startsWith(`${path.replace(/\/+$/, '')}/`));
 }

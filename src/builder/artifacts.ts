@@ -18,8 +18,8 @@ export type ArtifactStorage = CacheStorage;
 /** The file in every artifact archive that says what it is and where it may be deployed. */
 export const ARTIFACT_MANIFEST = 'trellis-artifact.json';
 
-/** Frameworks whose deploy can run from stored files alone. */
-const REDEPLOYABLE: readonly FrameworkKind[] = ['cdk', 'serverless', 'sam'];
+/** Frameworks whose deploy can run from stored files alone (custom commands: the paths they declare). */
+const REDEPLOYABLE: readonly FrameworkKind[] = ['cdk', 'serverless', 'sam', 'custom'];
 
 /** Where an artifact was deployed to; it may only be deployed to the same place again. */
 export interface ArtifactTarget {
@@ -127,7 +127,8 @@ function readManifest(file: string): ArtifactManifest | undefined {
     const strings = ['framework', 'stage', 'environment', 'commit', 'deploymentId'].every(field => typeof value?.[field] === 'string');
     const optional = ['region', 'account'].every(field => value[field] === undefined || typeof value[field] === 'string');
     const paths = Array.isArray(value.paths) && value.paths.length > 0 && value.paths.every(isInsidePath);
-    return strings && optional && paths && REDEPLOYABLE.includes(value.framework) ? value as ArtifactManifest : undefined;
+    const command = Array.isArray(value.deployCommand) && value.deployCommand.every((arg: unknown) => typeof arg === 'string');
+    return strings && optional && paths && command && REDEPLOYABLE.includes(value.framework) ? value as ArtifactManifest : undefined;
   } catch {
     return undefined;
   }

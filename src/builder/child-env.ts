@@ -39,15 +39,19 @@ export function baseEnvironment(processEnv: ParameterEnv): Record<string, string
   return result;
 }
 
-/** What the app's install, tests and deploy see: its variables, secrets and the stage. */
+/**
+ * What the app's install, tests and deploy see: its variables, secrets, the stage and the commit
+ * (a deploy from an artifact has no git checkout to ask).
+ */
 export function appEnvironment(
   base: Readonly<Record<string, string>>,
   env: EnvironmentConfig,
   secrets: Readonly<Record<string, string>>,
   stage: string,
+  commit: string,
 ): Record<string, string> {
   const region: Record<string, string> = env.region ? { AWS_REGION: env.region, AWS_DEFAULT_REGION: env.region } : {};
-  return { ...DEFAULTS, ...base, ...env.variables, ...secrets, ...region, STAGE: stage, TRELLIS_STAGE: stage };
+  return { ...DEFAULTS, ...base, ...env.variables, ...secrets, ...region, STAGE: stage, TRELLIS_STAGE: stage, TRELLIS_COMMIT: commit };
 }
 
 /**

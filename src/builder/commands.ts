@@ -106,9 +106,10 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
 
 function planArtifact(project: Project, configured: EnvironmentConfig['framework']): ArtifactPlan {
   const { kind, cdkOut, configFile } = project.framework;
+  if (configured?.deploy && configured.artifact) return { paths: [...configured.artifact] };
   if (kind === 'sst') return { skip: 'SST deploys only from source (sst deploy builds): a rollback rebuilds this commit' };
-  if (kind === 'custom') return { skip: 'custom commands have no artifact: a rollback rebuilds this commit' };
-  if (configured?.build || configured?.deploy) return { skip: 'configured build or deploy commands have no artifact: a rollback rebuilds this commit' };
+  if (kind === 'custom') return { skip: 'custom commands declare no artifact paths: a rollback rebuilds this commit' };
+  if (configured?.build || configured?.deploy) return { skip: 'configured build or deploy commands declare no artifact paths: a rollback rebuilds this commit' };
   if (kind === 'cdk') return { paths: [cdkOut ?? 'cdk.out'] };
   if (!configFile) return { skip: `no ${kind} configuration file found: a rollback rebuilds this commit` };
   if (kind === 'serverless' && !/\.ya?ml$/.test(configFile)) {

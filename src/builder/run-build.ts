@@ -81,7 +81,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     const prepared = await phases.run('prepare', note => prepare(processEnv, deps, reporter, note));
     const { request, env } = prepared;
     const base = baseEnvironment(processEnv);
-    const appEnv = appEnvironment(base, env, prepared.secrets.variables, request.stage);
+    const appEnv = appEnvironment(base, env, prepared.secrets.variables, request.stage, request.commit);
     const deployEnv = deployEnvironment(appEnv, processEnv, prepared.credentials);
     const teardown = request.action === 'teardown';
     const step = async (phase: BuildPhase, commands: readonly Argv[], stepEnv: Record<string, string>, skipReason: string, check?: () => void) => {

@@ -16,6 +16,14 @@ export interface CustomFrameworkCommands {
   readonly deployCommand: string[];
   /** Removes the stage (teardown). */
   readonly removeCommand: string[];
+  /**
+   * Paths (relative to the repository) the deploy command needs and nothing else, such as
+   * `['package.json', 'scripts', 'dist']`. They are stored after each healthy deploy, and a
+   * rollback to that version runs `deployCommand` on them alone: no clone, install, test or build.
+   * `node_modules` is never stored: a deploy command that needs it cannot use an artifact.
+   * @default - no artifact: a rollback rebuilds the commit (shown as "rebuild" in the dashboard)
+   */
+  readonly artifactPaths?: string[];
 }
 
 /**
@@ -51,6 +59,7 @@ export class DeployFramework {
       build: commands.buildCommand && [...commands.buildCommand],
       deploy: [...commands.deployCommand],
       remove: [...commands.removeCommand],
+      artifact: commands.artifactPaths && [...commands.artifactPaths],
     });
   }
 

@@ -189,7 +189,8 @@ function sampleConfig(sampleSource: string, data: DataDir, serverUrl: string): L
     git('add', '-A');
     git('commit', '-q', '-m', 'Sample app: price quotes');
   }
-  const framework = { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] };
+  // What `npm run deploy` reads: stored after each healthy deploy, so a rollback skips clone, install and tests.
+  const framework = { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'], artifact: ['package.json', 'scripts', 'src'] };
   const variables = { SAMPLE_DEPLOY_DIR: '{dataDir}/deployed' };
   return parseLocalConfig({
     applications: [{

@@ -17,19 +17,33 @@ describe('builder: deploy artifacts', () => {
   const repos: Record<string, { url: string; commits: string[] }> = {};
   let ids = 1000;
 
+  /** Custom commands: build writes dist/, the deploy script reports where it ran and what it saw. */
+  const custom = (deploy = ['node', 'ship.js']) => envConfig('dev', {
+    variables: { SHIP_LOG: harness.path('ship.log') },
+    framework: { kind: 'custom', build: ['node', 'build.js'], deploy, remove: ['node', 'ship.js'], artifact: ['ship.js', 'dist'] },
+  });
+  const apps = (toolDeploy?: string[]) => [
+    appConfig('infra', [envConfig('dev'), envConfig('staging')]),
+    appConfig('api', [envConfig('dev')]),
+    appConfig('shop', [envConfig('dev')]),
+    appConfig('lambdas', [envConfig('dev', { region: 'eu-west-1', account: '111122223333' })]),
+    appConfig('tool', [custom(toolDeploy)]),
+  ];
+
   beforeAll(async () => {
     harness = await BuilderHarness.create();
     artifactDir = harness.path('artifacts');
-    await harness.configure([
-      appConfig('infra', [envConfig('dev'), envConfig('staging')]),
-      appConfig('api', [envConfig('dev')]),
-      appConfig('shop', [envConfig('dev')]),
-      appConfig('lambdas', [envConfig('dev', { region: 'eu-west-1', account: '111122223333' })]),
-    ]);
+    await harness.configure(apps());
     repos.infra = harness.repo('infra', { 'cdk.json': '{ "app": "node app.js" }', ...npmPackage('infra') });
     repos.api = harness.repo('api', { 'serverless.yml': 'service: api\nprovider:\n  name: aws\n', ...npmPackage('api') });
     repos.lambdas = harness.repo('lambdas', { 'template.yaml': 'Resources: {}\n', 'samconfig.toml': 'version = 0.1\n' });
     repos.shop = harness.repo('shop', { 'sst.config.ts': 'export default $config({});\n', ...npmPackage('shop') });
+    repos.tool = harness.repo('tool', {
+      'build.js': "require('fs').mkdirSync('dist', { recursive: true }); require('fs').writeFileSync('dist/app.txt', 'built in ' + process.cwd());\n",
+      'ship.js': "const fs = require('fs'); fs.appendFileSync(process.env.SHIP_LOG, JSON.stringify({ cwd: process.cwd(), "
+        + "commit: process.env.TRELLIS_COMMIT, files: fs.readdirSync('.').sort(), app: fs.readFileSync('dist/app.txt', 'utf8') }) + '\\n');\n",
+      'README.md': 'not needed by the deploy\n',
+    });
   });
 
   afterAll(() => harness?.cleanup());
@@ -226,6 +240,47 @@ describe('builder: deploy artifacts', () => {
         'build:skipped', 'deploy:succeeded', 'save-artifact:skipped',
       ]);
       expect(toolsRun(rollback)).toEqual(expect.arrayContaining(['git fetch', 'npm ci', 'sst deploy']));
+    });
+  });
+
+  describe('custom commands with artifact paths', () => {
+    let first: BuildRun;
+    const shipped = () => readFileSync(harness.path('ship.log'), 'utf8').trim().split('\n').map(line => JSON.parse(line));
+
+    test('a deploy stores the declared paths, built output included, and nothing else of the checkout', async () => {
+      first = await deploy('tool');
+
+      expect(first.code).toBe(0);
+      expect(endOf(first.markers, 'save-artifact')?.outcome).toBe('succeeded');
+      const archive = entry('tool', 'dev', first.deploymentId);
+      expect(filesOf(archive).filter(file => !file.endsWith('/'))).toEqual(['dist/app.txt', 'ship.js', 'trellis-artifact.json']);
+      expect(manifestOf(archive)).toMatchObject({ framework: 'custom', deployCommand: ['node', 'ship.js'], paths: ['ship.js', 'dist'] });
+    });
+
+    test('a rollback runs the deploy command on the stored paths alone: no clone, install, test or build', async () => {
+      const rollback = await redeploy('rollback', first, 'tool');
+
+      expect(rollback.code).toBe(0);
+      expect(phaseOutcomes(rollback.markers)).toEqual(['prepare:succeeded', 'fetch-artifact:succeeded', 'deploy:succeeded', 'save-artifact:skipped']);
+      expect(toolsRun(rollback)).toEqual([]); // not even git
+      expect(shipped().pop()).toEqual({
+        cwd: rollback.workspace, commit: repos.tool.commits[0], files: ['dist', 'ship.js'], app: `built in ${first.workspace}`,
+      });
+    });
+
+    test('when the deploy command changed since, the artifact is not used: a rebuild, labelled', async () => {
+      await harness.configure(apps(['node', 'ship.js', '--changed']));
+      try {
+        const rollback = await redeploy('rollback', first, 'tool');
+        expect(rollback.code).toBe(0);
+        expect(endOf(rollback.markers, 'fetch-artifact')).toMatchObject({
+          outcome: 'skipped', detail: 'rebuild: the deploy command changed since the artifact was made',
+        });
+        expect(toolsRun(rollback)).toContain('git fetch');
+        expect(shipped().pop()).toMatchObject({ cwd: rollback.workspace, app: `built in ${rollback.workspace}` });
+      } finally {
+        await harness.configure(apps());
+      }
     });
   });
 

@@ -29,7 +29,7 @@ describe('child environments', () => {
   test("the builder's own AWS credentials reach no app command, only a deploy without a deploy role", () => {
     const base = baseEnvironment({ ...processEnv, ...ownCredentials });
     expect(base).toEqual({ PATH: '/usr/bin', AWS_REGION: 'us-east-1', npm_config_audit: 'true' });
-    const app = appEnvironment(base, envConfig('dev'), {}, 'dev');
+    const app = appEnvironment(base, envConfig('dev'), {}, 'dev', 'c0ffee');
     for (const name of Object.keys(ownCredentials)) expect(app[name]).toBeUndefined();
     expect(deployEnvironment(app, { ...processEnv, ...ownCredentials }, {})).toMatchObject(ownCredentials);
     // With a deploy role, only its credentials: none of the builder's.
@@ -41,9 +41,9 @@ describe('child environments', () => {
 
   test('the app sees its variables, secrets, region and stage over the defaults', () => {
     const env = envConfig('dev', { region: 'eu-west-1', variables: { LOG_LEVEL: 'debug' } });
-    const result = appEnvironment(baseEnvironment(processEnv), env, { API_KEY: 'k3y!' }, 'dev');
+    const result = appEnvironment(baseEnvironment(processEnv), env, { API_KEY: 'k3y!' }, 'dev', 'c0ffee');
     expect(result).toMatchObject({
-      LOG_LEVEL: 'debug', API_KEY: 'k3y!', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1', STAGE: 'dev', TRELLIS_STAGE: 'dev', CI: 'true',
+      LOG_LEVEL: 'debug', API_KEY: 'k3y!', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1', STAGE: 'dev', TRELLIS_STAGE: 'dev', TRELLIS_COMMIT: 'c0ffee', CI: 'true',
     });
     // The operator's setting beats the builder's default.
     expect(result.npm_config_audit).toBe('true');

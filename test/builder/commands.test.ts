@@ -46,7 +46,7 @@ describe('planCommands', () => {
     expect(plan({ kind: 'serverless', configFile: 'serverless.ts' })).toEqual({ skip: "serverless.ts needs the app's node_modules to load: a rollback rebuilds this commit" });
     expect(plan({ kind: 'sst' })).toEqual({ skip: expect.stringMatching(/^SST deploys only from source/) });
     const custom = envConfig('dev', { framework: { kind: 'custom', deploy: ['make', 'ship'], remove: ['make', 'rm'] } });
-    expect(plan({ kind: 'custom' }, custom)).toEqual({ skip: 'custom commands have no artifact: a rollback rebuilds this commit' });
+    expect(plan({ kind: 'custom' }, custom)).toEqual({ skip: 'custom commands declare no artifact paths: a rollback rebuilds this commit' });
     const ownBuild = envConfig('dev', { framework: { kind: 'serverless', build: ['make'] } });
     expect(plan({ kind: 'serverless', configFile: 'serverless.yml' }, ownBuild)).toEqual({ skip: expect.stringMatching(/^configured build or deploy commands/) });
     // A configured build packages nothing of ours, so the deploy is the plain one.

@@ -45,12 +45,17 @@ describe('TrellisPipeline', () => {
         environments: [
           Environment.development({ framework: DeployFramework.sst() }),
           Environment.custom({ name: 'qa', framework: DeployFramework.custom({ deployCommand: ['make', 'deploy'], removeCommand: ['make', 'remove'] }) }),
+          Environment.custom({
+            name: 'perf',
+            framework: DeployFramework.custom({ deployCommand: ['./ship.sh'], removeCommand: ['./unship.sh'], artifactPaths: ['ship.sh', 'dist'] }),
+          }),
         ],
       }],
     });
     const [app] = writtenConfiguration(template);
     expect(app.environments[0].framework).toEqual({ kind: 'sst' });
     expect(app.environments[1].framework).toEqual({ kind: 'custom', deploy: ['make', 'deploy'], remove: ['make', 'remove'] });
+    expect(app.environments[2].framework).toEqual({ kind: 'custom', deploy: ['./ship.sh'], remove: ['./unship.sh'], artifact: ['ship.sh', 'dist'] });
     expect(DeployFramework.serverless().kind).toBe('serverless');
   });
 
@@ -146,6 +151,14 @@ describe('TrellisPipeline', () => {
       ['custom framework with an empty deploy command', () => pipelineTemplate({
         applications: [{ ...shop, environments: [Environment.development({ framework: DeployFramework.custom({ deployCommand: [], removeCommand: ['make', 'down'] }) })] }],
       }), /applications\[0\]\.environments\[0\]\.framework\.deploy: must have 1 to/],
+      ['artifact path outside the repository', () => pipelineTemplate({
+        applications: [{
+          ...shop,
+          environments: [Environment.development({
+            framework: DeployFramework.custom({ deployCommand: ['make', 'up'], removeCommand: ['make', 'down'], artifactPaths: ['dist', '../secrets'] }),
+          })],
+        }],
+      }), /applications\[0\]\.environments\[0\]\.framework\.artifact: '\.\.\/secrets' leaves the repository/],
       ['no environments', () => pipelineTemplate({ applications: [{ ...shop, environments: [] }] }),
         /applications\[0\]\.environments: an application needs at least one environment/],
       ['health check status range upside down', () => pipelineTemplate({

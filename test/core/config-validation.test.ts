@@ -171,6 +171,29 @@ describe('validateEnvironment', () => {
     expect(paths(issues)).toEqual([`${at}.autoDeploy`]);
   });
 
+  test('artifact paths: relative, inside the repository, no node_modules or .git, with a deploy command of its own', () => {
+    const custom = { kind: 'custom' as const, deploy: ['make', 'up'], remove: ['make', 'down'] };
+    const artifactIssue = (artifact: string[], framework: object = custom) =>
+      validateEnvironment(env({ framework: { ...framework, artifact } as never }), {}, at).map(issue => issue.message);
+    expect(artifactIssue(['package.json', 'scripts/', './dist', 'a b/c.txt'])).toEqual([]);
+    expect(artifactIssue(['dist'], { kind: 'cdk' })).toEqual([expect.stringContaining('need a configured deploy command')]);
+    const refused: Array<[string[], string]> = [
+      [[], 'at least one path'],
+      [['/etc/passwd'], 'relative to the repository'],
+      [['--checkpoint-action=exec=sh'], 'relative to the repository'],
+      [['dist/../../x'], 'leaves the repository'],
+      [['.', './'], 'names the whole repository'],
+      [['node_modules/.bin'], 'node_modules is never stored'],
+      [['.git/config'], 'git directory'],
+      [['dist\\..\\x'], 'control characters or backslashes'],
+      [['dist\nx'], 'control characters or backslashes'],
+      [['x'.repeat(201)], '1 to 200 characters'],
+      [Array.from({ length: 21 }, (_, i) => `p${i}`), 'at most 20 paths'],
+    ];
+    for (const [given, message] of refused) expect(artifactIssue(given)).toEqual([expect.stringContaining(message)]);
+    expect(validateEnvironment(env({ framework: { ...custom, artifact: ['../x'] } }), {}, at)[0].path).toBe(`${at}.framework.artifact`);
+  });
+
   test('rejects autoDeploy without a branch', () => {
     const issues = validateEnvironment(env({ branch: undefined, autoDeploy: true }), {}, at);
     expect(issues).toEqual([{ path: `${at}.autoDeploy`, message: expect.stringContaining('needs a branch') }]);

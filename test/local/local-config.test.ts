@@ -30,7 +30,10 @@ describe('the local config file', () => {
       ['production', 'production', undefined, false, true, false],
     ]);
     expect(app.environments[0].variables).toEqual({ SAMPLE_DEPLOY_DIR: '/data/deployed' });
-    expect(app.environments[0].framework).toEqual({ kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] });
+    // What the deploy reads is stored, so a rollback redeploys it without a rebuild.
+    expect(app.environments[0].framework).toEqual({
+      kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'], artifact: ['package.json', 'scripts', 'src'],
+    });
     // dev's deploys are checked on the local server, which serves the deployed sample app.
     expect(app.environments[0].healthCheck).toMatchObject({ url: 'http://127.0.0.1:4100/apps/dev/health', minStatus: 200, maxStatus: 399 });
     expect(app.environments.slice(1).map(env => env.healthCheck)).toEqual([undefined, undefined]);
@@ -48,6 +51,15 @@ describe('the local config file', () => {
     expect(env.variables).toEqual({ API: 'http://127.0.0.1:4321/apps/dev', DIR: '/home/ada/.trellis/local/x' });
     expect(env.healthCheck).toMatchObject({ url: 'http://127.0.0.1:4321/apps/dev/health', retries: 1 });
     expect(issuesOf(() => parseLocalConfig(raw, dirs))).toEqual(['applications[0].environments[0].healthCheck.url']);
+  });
+
+  test('artifact paths must be a list of strings, and stay inside the repository', () => {
+    const withArtifact = (artifact: unknown) => ({
+      applications: [{ name: 'shop', repository: './shop', environments: [{ kind: 'development', framework: { kind: 'custom', deploy: ['up'], remove: ['down'], artifact } }] }],
+    });
+    expect(parseLocalConfig(withArtifact(['dist']), dirs).applications[0].environments[0].framework?.artifact).toEqual(['dist']);
+    expect(issuesOf(() => parseLocalConfig(withArtifact('dist'), dirs))).toEqual(['applications[0].environments[0].framework.artifact']);
+    expect(issuesOf(() => parseLocalConfig(withArtifact(['../..']), dirs))).toEqual(['applications[0].environments[0].framework.artifact']);
   });
 
   test('no environments: the construct\'s defaults (dev tracks main, staging, production)', () => {

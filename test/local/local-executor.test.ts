@@ -182,7 +182,7 @@ describe('local executor', () => {
     expect(text.join('\n')).not.toContain('tok-local-1234');
     // Sorted: skipped phases start in the same millisecond, and the store orders phases by start time only.
     expect(done.phases?.map(phase => `${phase.phase}:${phase.outcome}`).sort()).toEqual([
-      'build:skipped', 'clone:succeeded', 'deploy:succeeded', 'detect:succeeded', 'install:skipped', 'prepare:succeeded', 'restore-cache:skipped', 'test:skipped',
+      'build:skipped', 'clone:succeeded', 'deploy:succeeded', 'detect:succeeded', 'install:skipped', 'prepare:succeeded', 'save-artifact:skipped', 'test:skipped',
     ]);
 
     const task = (await executor.runner.describe(done.taskId!))!;

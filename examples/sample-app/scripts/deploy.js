@@ -16,11 +16,14 @@ const holdMs = count('SAMPLE_DEPLOY_HOLD_MS');
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const sleep = ms => { if (ms > 0) Atomics.wait(pause, 0, 0, ms); };
 
-let commit;
-try {
-  commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-} catch (error) {
-  fail(`cannot read the commit with 'git rev-parse HEAD': ${String(error.stderr || error.message).trim()}`);
+// Trellis says which commit this is (a deploy from a stored artifact has no git checkout).
+let commit = process.env.TRELLIS_COMMIT;
+if (!commit) {
+  try {
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (error) {
+    fail(`cannot read the commit with 'git rev-parse HEAD': ${String(error.stderr || error.message).trim()}`);
+  }
 }
 
 console.log(`Deploying ${commit.slice(0, 7)} to stage ${stage}`);

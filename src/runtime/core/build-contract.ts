@@ -56,8 +56,8 @@ export function formatPhaseMarker(marker: PhaseMarker): string {
 
 /** Phases in the order a build runs them. */
 export const BUILD_PHASES: readonly BuildPhase[] = [
-  'prepare', 'fetch-artifact', 'clone', 'detect', 'restore-cache', 'install', 'save-cache', 'test', 'build', 'deploy', 'save-artifact',
-  'remove', 'health',
+  'prepare', 'fetch-artifact', 'clone', 'detect', 'restore-cache', 'install', 'save-cache', 'test', 'build', 'deploy', 'health',
+  'save-artifact', 'remove',
 ];
 const OUTCOMES: readonly PhaseOutcome[] = ['succeeded', 'failed', 'skipped'];
 

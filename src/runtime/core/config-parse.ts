@@ -100,6 +100,9 @@ function parseFramework(raw: unknown, path: string, issues: ValidationIssue[]): 
       result[command] = argv;
     }
   }
+  const artifact = framework.artifact;
+  if (Array.isArray(artifact) && artifact.every(item => typeof item === 'string')) result.artifact = artifact;
+  else if (artifact !== undefined && artifact !== null) issues.push({ path: `${path}.artifact`, message: 'must be a list of strings (paths relative to the repository)' });
   return result as unknown as FrameworkConfig;
 }
 

@@ -116,6 +116,10 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
       const problem = argv && argvProblem(argv);
       if (problem) add(`framework.${name}`, problem);
     }
+    if (env.framework.artifact) {
+      const problem = artifactPathsProblem(env.framework.artifact, env.framework.deploy !== undefined);
+      if (problem) add('framework.artifact', problem);
+    }
   }
   if (env.healthCheck) {
     for (const issue of validateHealthCheck(env.healthCheck, context)) add(`healthCheck${issue.path && `.${issue.path}`}`, issue.message);
@@ -199,5 +203,30 @@ export function httpUrlProblem(value: string): string | undefined {
   if (url.hostname === '') return `${shown} has no host`;
   // The URL is written into the template and printed in the log.
   if (url.username !== '' || url.password !== '') return 'must not contain a user name or password';
+  return undefined;
+}
+
+const MAX_ARTIFACT_PATHS = 20;
+
+/**
+ * Artifact paths are unpacked into the build's workspace: relative, inside it, never a
+ * `node_modules` (the deploy from an artifact has none on purpose) and only with a deploy command
+ * of the environment's own (a framework's default deploy stores its own artifact).
+ */
+export function artifactPathsProblem(paths: readonly string[], hasDeployCommand: boolean): string | undefined {
+  if (!hasDeployCommand) return 'artifact paths need a configured deploy command (they are what that command deploys)';
+  if (paths.length === 0) return 'must name at least one path (or leave artifact out)';
+  if (paths.length > MAX_ARTIFACT_PATHS) return `at most ${MAX_ARTIFACT_PATHS} paths`;
+  for (const path of paths) {
+    const shown = names.printable(path, 60);
+    if (path === '' || path.length > 200) return `'${shown}' must be 1 to 200 characters`;
+    if (names.hasLoneSurrogate(path) || /[\u0000-\u001f\u007f\\]/.test(path)) return `'${shown}' has control characters or backslashes`;
+    if (path.startsWith('/') || path.startsWith('-')) return `'${shown}' must be relative to the repository (no leading / or -)`;
+    const segments = path.split('/').filter(segment => segment !== '' && segment !== '.');
+    if (segments.length === 0) return `'${shown}' names the whole repository: list what the deploy needs`;
+    if (segments.includes('..')) return `'${shown}' leaves the repository (..)`;
+    if (segments.includes('node_modules')) return `'${shown}': node_modules is never stored (a deploy from an artifact runs without it)`;
+    if (segments[0] === '.git') return `'${shown}': the git directory is not an artifact`;
+  }
   return undefined;
 }

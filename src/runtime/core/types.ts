@@ -62,6 +62,12 @@ export interface FrameworkConfig {
   readonly build?: readonly string[];
   readonly deploy?: readonly string[];
   readonly remove?: readonly string[];
+  /**
+   * With a configured deploy command: the paths (relative to the repository) that command needs.
+   * They are stored after a healthy deploy, and a rollback runs the deploy on them alone (no
+   * clone, install, test or build). Without it, a rollback of configured commands rebuilds.
+   */
+  readonly artifact?: readonly string[];
 }
 
 /** An application: one GitHub repository, environments in promotion order. */
