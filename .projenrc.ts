@@ -301,7 +301,7 @@ const localBench = project.addTask('bench:local', {
 });
 bench.spawn(localBench);
 const deployBench = project.addTask('bench:deploy', {
-  description: 'Issue #11 on the real `trellis local`: install with a cold vs a warm dependency cache (goal ≥ 5×), as a ratio',
+  description: 'Issue #11 on the real `trellis local`: install with a cold vs a warm dependency cache (goal ≥ 5×) and rollback from artifact vs rebuild (goal ≥ 10×), as ratios',
   exec: 'ts-node --project tsconfig.dev.json bench/deploy-speed.ts',
 });
 bench.spawn(deployBench);

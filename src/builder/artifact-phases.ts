@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { ArtifactManifest, ArtifactStorage, NO_ARTIFACT, artifactKey, fetchArtifact, onPath, saveArtifact } from './artifacts';
 import { Argv, CommandPlan, planCommands } from './commands';
-import { megabytes } from './dependency-cache';
+import { byteSize } from './dependency-cache';
 import { Project } from './detect';
 import { BuildRequest } from './params';
 import { Phases } from './phases';
@@ -36,7 +36,7 @@ export async function deployFromArtifact(phases: Phases, storage: ArtifactStorag
       const choice = await chooseArtifact(storage, store, request, env, workspace, scratch, path);
       note.skipped = 'rebuild' in choice;
       note.detail = 'rebuild' in choice ? `rebuild: ${choice.rebuild}`
-        : `from artifact ${choice.sourceId} (${choice.manifest.framework}, ${megabytes(choice.bytes)} from ${storage.location})`;
+        : `from artifact ${choice.sourceId} (${choice.manifest.framework}, ${byteSize(choice.bytes)} from ${storage.location})`;
       return 'rebuild' in choice ? undefined : { sourceId: choice.sourceId, deploy: choice.deploy, outputs: choice.outputs };
     });
   } finally {
@@ -136,7 +136,7 @@ export async function saveArtifactAfterDeploy(phases: Phases, storage: ArtifactS
         deployCommand: plan.deploy[0],
       }, workspace, scratch);
       note.skipped = !result.saved;
-      note.detail = result.saved ? `saved ${project.framework.kind} artifact, ${megabytes(result.bytes)} to ${storage.location}` : result.reason;
+      note.detail = result.saved ? `saved ${project.framework.kind} artifact, ${byteSize(result.bytes)} to ${storage.location}` : result.reason;
     });
   } finally {
     rmSync(scratch, { recursive: true, force: true });

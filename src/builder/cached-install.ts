@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { CacheStorage } from './cache-storage';
-import { CacheDecision, megabytes, restoreDependencies, saveDependencies, shortKey } from './dependency-cache';
+import { CacheDecision, byteSize, restoreDependencies, saveDependencies, shortKey } from './dependency-cache';
 import { Phases } from './phases';
 
 /**
@@ -23,7 +23,7 @@ export async function installWithCache(phases: Phases, storage: CacheStorage | u
   try {
     const restored = await phases.run('restore-cache', async note => {
       const result = await restoreDependencies(storage, key, workspace, join(archives, 'restore.tar'));
-      note.detail = result.hit ? `hit: ${shortKey(key)}, ${megabytes(result.bytes)} from ${storage.location}`
+      note.detail = result.hit ? `hit: ${shortKey(key)}, ${byteSize(result.bytes)} from ${storage.location}`
         : `miss: ${shortKey(key)}${result.problem ? `; ${result.problem}` : ''}`;
       return result.hit;
     });
@@ -32,7 +32,7 @@ export async function installWithCache(phases: Phases, storage: CacheStorage | u
     await phases.run('save-cache', async note => {
       const result = await saveDependencies(storage, key, workspace, join(archives, 'save.tar'));
       note.skipped = !result.saved;
-      note.detail = result.saved ? `saved ${shortKey(key)}, ${megabytes(result.bytes)} to ${storage.location}` : result.reason;
+      note.detail = result.saved ? `saved ${shortKey(key)}, ${byteSize(result.bytes)} to ${storage.location}` : result.reason;
     });
   } finally {
     rmSync(archives, { recursive: true, force: true });

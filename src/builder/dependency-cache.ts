@@ -95,7 +95,7 @@ export async function packAndStore(storage: CacheStorage, key: string, archive: 
   try {
     await run('tar', [storage.compress ? '-czf' : '-cf', archive, ...tarArgs], { maxBuffer: 16 * 1024 * 1024 });
     const bytes = statSync(archive).size;
-    if (bytes > maxBytes) return { saved: false, reason: `the archive is ${megabytes(bytes)}, over the ${megabytes(maxBytes)} limit` };
+    if (bytes > maxBytes) return { saved: false, reason: `the archive is ${byteSize(bytes)}, over the ${byteSize(maxBytes)} limit` };
     await storage.store(key, archive);
     return { saved: true, bytes };
   } catch (error) {
@@ -105,8 +105,9 @@ export async function packAndStore(storage: CacheStorage, key: string, archive: 
   }
 }
 
-export function megabytes(bytes: number): string {
-  return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+/** `65.7 MB`, or `12.3 kB` below a megabyte (a small artifact would read `0.0 MB`). */
+export function byteSize(bytes: number): string {
+  return bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 }
 
 export function firstLine(error: unknown): string {

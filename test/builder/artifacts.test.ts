@@ -96,7 +96,7 @@ describe('builder: deploy artifacts', () => {
 
       expect(first.code).toBe(0);
       expect(phaseOutcomes(first.markers).slice(-3)).toEqual(['build:succeeded', 'deploy:succeeded', 'save-artifact:succeeded']);
-      expect(endOf(first.markers, 'save-artifact')?.detail).toMatch(/^saved cdk artifact, [\d.]+ MB to /);
+      expect(endOf(first.markers, 'save-artifact')?.detail).toMatch(/^saved cdk artifact, [\d.]+ [kM]B to /);
       const archive = entry('infra', 'dev', first.deploymentId);
       expect(filesOf(archive)).toEqual(expect.arrayContaining(['trellis-artifact.json', 'cdk.out/manifest.json', 'cdk.out/AppStack.template.json']));
       expect(filesOf(archive).filter(file => !file.startsWith('cdk.out/') && file !== 'cdk.out/')).toEqual(['trellis-artifact.json']);
@@ -117,7 +117,7 @@ describe('builder: deploy artifacts', () => {
 
       expect(rollback.code).toBe(0);
       expect(phaseOutcomes(rollback.markers)).toEqual(['prepare:succeeded', 'fetch-artifact:succeeded', 'deploy:succeeded', 'save-artifact:skipped']);
-      expect(endOf(rollback.markers, 'fetch-artifact')?.detail).toMatch(new RegExp(`^from artifact ${first.deploymentId} \\(cdk, [\\d.]+ MB from `));
+      expect(endOf(rollback.markers, 'fetch-artifact')?.detail).toMatch(new RegExp(`^from artifact ${first.deploymentId} \\(cdk, [\\d.]+ [kM]B from `));
       expect(endOf(rollback.markers, 'save-artifact')?.detail).toBe(`deployed from artifact ${first.deploymentId}`);
       expect(rollback.records).toEqual([expect.objectContaining({
         tool: 'cdk',

@@ -125,7 +125,7 @@ describe('dependency cache: keys, folder storage, archives', () => {
     mkdirSync(join(big, 'node_modules'));
     writeFileSync(join(big, 'node_modules', 'blob'), randomBytes(100_000)); // does not compress
     const result = await saveDependencies(storage, 'b.tar.gz', big, join(root, 'b.tgz'), 1000);
-    expect(result).toEqual({ saved: false, reason: expect.stringMatching(/^the archive is [\d.]+ MB, over the [\d.]+ MB limit$/) });
+    expect(result).toEqual({ saved: false, reason: expect.stringMatching(/^the archive is [\d.]+ kB, over the 1.0 kB limit$/) });
     expect(existsSync(join(root, 'cache', 'b.tar.gz'))).toBe(false);
   });
 });

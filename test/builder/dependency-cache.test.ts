@@ -66,7 +66,7 @@ describe('builder: dependency cache', () => {
       'prepare:succeeded', 'clone:succeeded', 'detect:succeeded', 'restore-cache:succeeded', 'install:succeeded', 'save-cache:succeeded',
     ]);
     expect(endOf(first.markers, 'restore-cache')?.detail).toMatch(/^miss: npm node\d+-\w+-\w+ [0-9a-f]{12}$/);
-    expect(endOf(first.markers, 'save-cache')?.detail).toMatch(/^saved npm node\d+-\w+-\w+ [0-9a-f]{12}, [\d.]+ MB to /);
+    expect(endOf(first.markers, 'save-cache')?.detail).toMatch(/^saved npm node\d+-\w+-\w+ [0-9a-f]{12}, [\d.]+ [kM]B to /);
     expect(npmCalls(first)).toEqual(['ci', 'run test']);
     expect(registry.requests).toContain('/tiny-a/-/tiny-a-1.0.0.tgz');
     expect(first.output).toContain('deps: a11.0.0');
@@ -78,7 +78,7 @@ describe('builder: dependency cache', () => {
     try {
       const second = await build(repo.commits[1]);
       expect(second.code).toBe(0);
-      expect(endOf(second.markers, 'restore-cache')).toMatchObject({ outcome: 'succeeded', detail: expect.stringMatching(/^hit: npm .*, [\d.]+ MB from /) });
+      expect(endOf(second.markers, 'restore-cache')).toMatchObject({ outcome: 'succeeded', detail: expect.stringMatching(/^hit: npm .*, [\d.]+ [kM]B from /) });
       expect(endOf(second.markers, 'install')).toMatchObject({ outcome: 'skipped', detail: 'node_modules restored from the dependency cache' });
       expect(endOf(second.markers, 'save-cache')).toBeUndefined();
       expect(npmCalls(second)).toEqual(['run test']);
