@@ -12,7 +12,8 @@ import { LocalApi, LocalDeployment, cleanUp, noteDescendants, pushed } from '../
  * environment is health-checked on the local server's `/apps/dev/health` (the deployed sample
  * app). v1 deploys and passes; v2 answers 500 there, so its deployment fails with the health
  * check's reason and Trellis rolls dev back to v1 by itself: the automatic rollback deploys
- * v1's commit again, passes, and is in the history beside the failed one.
+ * v1's stored artifact (items 2 and 3 together), passes, and is in the history beside the
+ * failed one.
  */
 
 const APP = 'sample-app';
@@ -56,7 +57,7 @@ beforeAll(async () => {
   git(repo, 'init', '-q', '-b', 'main');
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'Sample app');
-  const framework = { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] };
+  const framework = { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'], artifact: ['package.json', 'scripts', 'src'] };
   const config = join(work, 'trellis.json');
   writeFileSync(config, JSON.stringify({
     applications: [{
@@ -118,6 +119,8 @@ describe('trellis local: a deployment that fails its health check is rolled back
     expect(v2.reason).toContain(`rolling back to ${v1.id}`);
     expect(v2.phases?.find(phase => phase.phase === 'deploy')).toMatchObject({ outcome: 'succeeded' });
     expect(v2.phases?.find(phase => phase.phase === 'health')).toMatchObject({ outcome: 'failed' });
+    // An unhealthy version is never stored as an artifact: nothing could roll back to it anyway.
+    expect(v2.phases?.find(phase => phase.phase === 'save-artifact')).toBeUndefined();
 
     // The automatic rollback: the newest deployment of dev, made by Trellis, of v1's commit.
     const rollback = await waitFor('the automatic rollback to appear', async () =>
@@ -129,6 +132,11 @@ describe('trellis local: a deployment that fails its health check is rolled back
     });
     const restored = await ended(rollback.id);
     expect(restored.status).toBe('succeeded');
+    // From v1's stored artifact: no clone, install or tests; then health-checked like any deploy.
+    expect(restored.phases?.find(phase => phase.phase === 'fetch-artifact')).toMatchObject({
+      outcome: 'succeeded', detail: expect.stringContaining(`from artifact ${v1.id}`),
+    });
+    expect(restored.phases?.map(phase => phase.phase)).toEqual(['prepare', 'fetch-artifact', 'deploy', 'health', 'save-artifact']);
     expect(restored.phases?.find(phase => phase.phase === 'health')).toMatchObject({ outcome: 'succeeded' });
 
     // v1 is what runs again, and the current version.
