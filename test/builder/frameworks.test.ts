@@ -95,7 +95,7 @@ describe('builder: frameworks', () => {
     expect(deploy.script).toBe(join(result.workspace, 'packages', 'sst', 'bin.js'));
     expect(deploy.env).toMatchObject({ STAGE: 'dev', TRELLIS_STAGE: 'dev', LOG_LEVEL: 'debug', CI: 'true' });
     // Builder internals (table name, the test's secrets) never reach the app.
-    expect(deploy.trellisKeys).toEqual(['TRELLIS_STAGE']);
+    expect(deploy.trellisKeys).toEqual(['TRELLIS_STAGE', 'TRELLIS_COMMIT']);
   });
 
   test('CDK: synth with the stage, then deploy that cloud assembly', async () => {

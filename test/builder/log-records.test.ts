@@ -73,7 +73,7 @@ describe('builder: log records', () => {
     expect(result.live.flatMap(batch => batch.records)).toEqual(result.log.map(({ record }) => record));
     // The ingest function's name is the builder's, not the app's.
     const [deploy] = frameworkRecords(result);
-    expect(deploy.trellisKeys).toEqual(['TRELLIS_STAGE']);
+    expect(deploy.trellisKeys).toEqual(['TRELLIS_STAGE', 'TRELLIS_COMMIT']);
   });
 
   test('a live path that fails does not fail the build; the archive still has every line', async () => {

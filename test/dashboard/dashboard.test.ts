@@ -307,7 +307,8 @@ describe('the live log', () => {
     await page.hover('[data-testid="log-scroller"]');
     await page.mouse.wheel(0, -3000);
     await byTestId('log-follow').waitFor();
-    const top = await logScrollTop();
+    // The wheel may arrive as several scroll steps (seen on a loaded CI machine): wait for it to settle.
+    const top = await settledScrollTop();
     fake.appendLines(deployment.id, 50);
     await page.waitForFunction(() => document.querySelector('[data-testid="log-count"]')?.getAttribute('data-count') === '2100');
     expect(await logScrollTop()).toBe(top);
@@ -433,6 +434,16 @@ async function scrollLogTo(top: number) {
 
 async function logScrollTop(): Promise<number> {
   return page.$eval('[data-testid="log-scroller"]', element => element.scrollTop);
+}
+
+/** The log's scrollTop once it reads the same three times 100 ms apart. */
+async function settledScrollTop(): Promise<number> {
+  const reads = [await logScrollTop()];
+  while (reads.length < 3 || new Set(reads.slice(-3)).size > 1) {
+    await new Promise(resolve => setTimeout(resolve, 100));
+    reads.push(await logScrollTop());
+  }
+  return reads[reads.length - 1];
 }
 
 async function currentDeploymentId(): Promise<string> {
