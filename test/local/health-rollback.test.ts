@@ -3,9 +3,10 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { waitFor } from './local-fixtures';
+import { cleanUp, noteDescendants } from './support/process-cleanup';
 import { TrellisProcess, bundleTrellis } from './support/trellis-process';
 import { LOCAL_GIT_IDENTITY } from '../../src/local/local-mode';
-import { LocalApi, LocalDeployment, cleanUp, noteDescendants, pushed } from '../reliability/support/local-trellis';
+import { LocalApi, LocalDeployment, pushed } from '../reliability/support/local-trellis';
 
 /**
  * Issue #11 item 3 end to end: `trellis local` as a real process, with a config file whose dev

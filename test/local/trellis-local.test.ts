@@ -1,8 +1,9 @@
 import { execFileSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { basename, dirname, join } from 'path';
+import { dirname, join } from 'path';
 import { processAlive, waitFor } from './local-fixtures';
+import { cleanUp, cmdline, noteDescendants } from './support/process-cleanup';
 import { TrellisProcess, bundleTrellis, descendantsOf } from './support/trellis-process';
 import { BUILD_PHASES } from '../../src/runtime/core/build-contract';
 
@@ -51,14 +52,6 @@ const repo = () => trellis.info.applications[APP].path;
 const pricingFile = () => join(repo(), 'src', 'pricing.js');
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-function cmdline(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-  } catch {
-    return undefined;
-  }
-}
-
 /** The process group of `pid` (from /proc). */
 function processGroup(pid: number): number | undefined {
   try {
@@ -69,34 +62,13 @@ function processGroup(pid: number): number | undefined {
   }
 }
 
-/** The build workspaces a server log names (`build started` entries), within the temp directory only. */
-function workspacesIn(serverLog: string): string[] {
-  if (!existsSync(serverLog)) return [];
-  return readFileSync(serverLog, 'utf8').split('\n').flatMap(entry => {
-    try {
-      const { message, workspace } = JSON.parse(entry);
-      return message === 'build started' && typeof workspace === 'string' && dirname(workspace) === tmpdir() && basename(workspace).startsWith('trellis-build-') ? [workspace] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
 /** Note the running trellis's descendants and their command lines. */
-function noteDescendants(): number[] {
-  const pids = trellis.recordDescendants();
-  for (const pid of pids) {
-    if (commands.has(pid)) continue;
-    const line = cmdline(pid);
-    if (line) commands.set(pid, line);
-  }
-  return pids;
-}
+const noteOurs = (): number[] => noteDescendants(trellis, commands);
 
 /** Poll `probe` (noting descendants each time) until it answers something truthy. */
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   return waitFor(what, async () => {
-    noteDescendants();
+    noteOurs();
     const value = await probe();
     if (!value) await sleep(150);
     return value;
@@ -181,37 +153,14 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'trellis-local-e2e-'));
   trellis = await TrellisProcess.start(cli, { dataDir, env: PROCESS_ENV });
   started.push(trellis);
-  noteDescendants();
+  noteOurs();
 }, 150_000);
 
 afterAll(async () => {
   // For a failed run: TRELLIS_E2E_OUTPUT=<file> keeps what each trellis process printed.
   if (process.env.TRELLIS_E2E_OUTPUT) writeFileSync(process.env.TRELLIS_E2E_OUTPUT, started.map(proc => proc.output).join('\n=====\n'));
-  // Whatever a failed test left: the servers, then any process of theirs still alive (only
-  // those seen as their descendants with the same command line: a reused pid is not ours).
-  for (const proc of started) {
-    const live = proc.child.exitCode === null && proc.child.signalCode === null;
-    const children = live ? descendantsOf(proc.child.pid!) : [];
-    if (live) proc.child.kill('SIGKILL');
-    for (const pid of new Set([...children, ...proc.seen])) {
-      if (!processAlive(pid)) continue;
-      const known = commands.get(pid);
-      if (!children.includes(pid) && (known === undefined || cmdline(pid) !== known)) continue;
-      for (const target of [-pid, pid]) {
-        try {
-          process.kill(target, 'SIGKILL');
-        } catch {
-          // not a group leader, or gone already
-        }
-      }
-    }
-  }
-  const ours = started.flatMap(proc => [...proc.seen]);
-  await waitFor('the killed processes to end', async () => ours.every(pid => !processAlive(pid)), 10_000).catch(() => undefined);
-  // A killed server leaves its builds' workspaces (server.log names them).
-  for (const workspace of dataDir ? workspacesIn(join(dataDir, 'server.log')) : []) rmSync(workspace, { recursive: true, force: true });
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  if (cli) rmSync(dirname(dirname(cli)), { recursive: true, force: true });
+  // Whatever a failed test left: the servers, their processes, build workspaces, the data directory.
+  await cleanUp(started, commands, [dataDir, cli && dirname(dirname(cli))].filter((path): path is string => path !== undefined));
 }, 60_000);
 
 describe('trellis local as a real process', () => {
@@ -391,7 +340,7 @@ describe('trellis local as a real process', () => {
     expect(running.status).toBe('running');
 
     // The builder: trellis's descendant running builder.js, in a process group of its own with the commands it runs.
-    const builders = noteDescendants().filter(pid => /\bbuilder\.js\b/.test(cmdline(pid) ?? ''));
+    const builders = noteOurs().filter(pid => /\bbuilder\.js\b/.test(cmdline(pid) ?? ''));
     expect(builders).toHaveLength(1);
     const builder = builders[0];
     expect(running.taskId).toMatch(new RegExp(`^local-${builder}-`));
@@ -438,7 +387,7 @@ describe('trellis local as a real process', () => {
 
     trellis = await TrellisProcess.start(cli!, { dataDir: dataDir!, env: PROCESS_ENV });
     started.push(trellis);
-    noteDescendants();
+    noteOurs();
     expect(trellis.info.pid).not.toBe(pid);
     expect(trellis.adminPassword).toBe(password);
 
@@ -455,7 +404,7 @@ describe('trellis local as a real process', () => {
   }, 150_000);
 
   test('after the last stop no process of it is left, and no server.json', async () => {
-    noteDescendants();
+    noteOurs();
     // The check covers what it must: DynamoDB Local's Java, builders, npm and the deploy commands.
     const seenCommands = [...new Set(started.flatMap(proc => [...proc.seen]))].map(pid => commands.get(pid) ?? '');
     for (const what of [/java/, /builder\.js/, /\bnpm\b|npm-cli/, /scripts\/deploy\.js/]) {

@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { LocalApi, cleanUp, cmdline, dynamoOf, noteDescendants, pushed, storeOf } from './support/local-trellis';
+import { LocalApi, dynamoOf, pushed, storeOf } from './support/local-trellis';
 import { settled } from './support/settled';
 import { INTERRUPTED_REASON } from '../../src/local/interrupted';
 import { processAlive, waitFor } from '../local/local-fixtures';
+import { cleanUp, cmdline, noteDescendants } from '../local/support/process-cleanup';
 import { TrellisProcess, bundleTrellis } from '../local/support/trellis-process';
 
 /**

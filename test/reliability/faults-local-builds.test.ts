@@ -1,9 +1,10 @@
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { LocalApi, cleanUp, cmdline, noteDescendants, pushed, storeOf, storedConnections } from './support/local-trellis';
+import { LocalApi, pushed, storeOf, storedConnections } from './support/local-trellis';
 import { settled } from './support/settled';
 import { waitFor } from '../local/local-fixtures';
+import { cleanUp, cmdline, noteDescendants } from '../local/support/process-cleanup';
 import { TrellisProcess, bundleTrellis, descendantsOf } from '../local/support/trellis-process';
 import { TestClient } from '../logs/socket-client';
 

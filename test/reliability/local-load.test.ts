@@ -2,10 +2,11 @@ import { execFileSync } from 'child_process';
 import { createHmac, randomUUID } from 'crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { basename, dirname, join } from 'path';
+import { dirname, join } from 'path';
 import { DataDir } from '../../src/local/data-dir';
 import { gitRepo, processAlive, waitFor } from '../local/local-fixtures';
-import { TrellisProcess, bundleTrellis, descendantsOf } from '../local/support/trellis-process';
+import { cleanUp, noteDescendants } from '../local/support/process-cleanup';
+import { TrellisProcess, bundleTrellis } from '../local/support/trellis-process';
 
 /**
  * Issue #10, load in local mode: 50 concurrent pushes on one branch of one app while 9 other
@@ -93,22 +94,8 @@ function addCommits(dir: string, count: number): string[] {
   return execFileSync('git', ['-C', dir, 'rev-list', '--reverse', 'main'], { encoding: 'utf8' }).trim().split('\n');
 }
 
-function cmdline(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-function noteDescendants(): void {
-  if (!trellis) return;
-  for (const pid of trellis.recordDescendants()) {
-    if (!commands.has(pid)) {
-      const line = cmdline(pid);
-      if (line) commands.set(pid, line);
-    }
-  }
+function noteOurs(): void {
+  if (trellis) noteDescendants(trellis, commands);
 }
 
 async function api(path: string): Promise<any> {
@@ -195,7 +182,7 @@ async function watch(pushed: () => Accepted[], work: Promise<unknown>, timeoutMs
   void work.then(() => { done = true; }, error => { done = true; failure = error; });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    noteDescendants();
+    noteOurs();
     const open: string[] = [];
     const started = Date.now();
     // One page per app, all apps at once (a round's deployments and any running one are among the newest 100).
@@ -319,42 +306,11 @@ beforeAll(async () => {
   trellis = await TrellisProcess.start(cli, { dataDir: join(root, 'data'), config });
   console.log(`local-load: ${APPS} repos in ${repos} ms, trellis started in ${Date.now() - started - repos} ms`);
   webhookSecret = new DataDir(trellis.dataDir).webhookSecret();
-  noteDescendants();
+  noteOurs();
 }, 150_000);
 
 afterAll(async () => {
-  if (trellis) {
-    const proc = trellis;
-    const live = proc.child.exitCode === null && proc.child.signalCode === null;
-    const children = live ? descendantsOf(proc.child.pid!) : [];
-    if (live) proc.child.kill('SIGKILL');
-    for (const pid of new Set([...children, ...proc.seen])) {
-      if (!processAlive(pid)) continue;
-      const known = commands.get(pid);
-      if (!children.includes(pid) && (known === undefined || cmdline(pid) !== known)) continue;
-      for (const target of [-pid, pid]) {
-        try {
-          process.kill(target, 'SIGKILL');
-        } catch {
-          // not a group leader, or gone already
-        }
-      }
-    }
-    await waitFor('the killed processes to end', async () => [...proc.seen].every(pid => !processAlive(pid)), 10_000).catch(() => undefined);
-    const serverLog = join(proc.dataDir, 'server.log');
-    if (existsSync(serverLog)) {
-      for (const entry of readFileSync(serverLog, 'utf8').split('\n')) {
-        try {
-          const { message, workspace } = JSON.parse(entry);
-          if (message === 'build started' && typeof workspace === 'string' && dirname(workspace) === tmpdir() && basename(workspace).startsWith('trellis-build-')) {
-            rmSync(workspace, { recursive: true, force: true });
-          }
-        } catch {
-          // not a JSON line
-        }
-      }
-    }
-  }
+  if (trellis) await cleanUp([trellis], commands, []);
   if (root) rmSync(root, { recursive: true, force: true });
   if (cli) rmSync(dirname(dirname(cli)), { recursive: true, force: true });
 }, 60_000);
@@ -408,7 +364,7 @@ test(`${BURST - 1} concurrent pushes, then one more after they were answered: th
 }, 120_000);
 
 test('stopping leaves no process behind', async () => {
-  noteDescendants();
+  noteOurs();
   const seen = [...trellis!.seen];
   expect(seen.length).toBeGreaterThan(0);
   expect(await trellis!.stop()).toBe(0);

@@ -1,13 +1,13 @@
-import { existsSync, readFileSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { basename, dirname, join } from 'path';
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { localClientConfig } from '../../../src/local/dynamodb-local';
 import { Store } from '../../../src/runtime/core';
 import { createDynamoStore } from '../../../src/runtime/store/dynamo-store';
 import { tableContext } from '../../../src/runtime/store/table-context';
-import { processAlive, waitFor } from '../../local/local-fixtures';
-import { TrellisProcess, descendantsOf } from '../../local/support/trellis-process';
+import { waitFor } from '../../local/local-fixtures';
+import { cmdline } from '../../local/support/process-cleanup';
+import { TrellisProcess } from '../../local/support/trellis-process';
 
 /** What the fault tests read from a running `trellis local` through its control API. */
 export interface LocalDeployment {
@@ -27,13 +27,6 @@ export interface LocalLogRecord { seq: number; stream: string; text: string }
 export const TERMINAL = ['succeeded', 'failed', 'cancelled', 'superseded'];
 export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
-export function cmdline(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-  } catch {
-    return undefined;
-  }
-}
 
 /** The control API of one trellis process, as the dashboard calls it. */
 export class LocalApi {
@@ -121,55 +114,4 @@ export async function storedConnections(trellis: TrellisProcess): Promise<string
   return (result.Items ?? []).map(item => String(item.PK));
 }
 
-/**
- * After a test file: SIGKILL the servers still running and every process of theirs still alive
- * (only those seen as descendants with the same command line: a reused pid is not ours), then
- * remove the build workspaces their logs name and the data directories.
- */
-export async function cleanUp(started: TrellisProcess[], commands: Map<number, string>, paths: string[]): Promise<void> {
-  for (const proc of started) {
-    const live = proc.child.exitCode === null && proc.child.signalCode === null;
-    const children = live ? descendantsOf(proc.child.pid!) : [];
-    if (live) proc.child.kill('SIGKILL');
-    for (const pid of new Set([...children, ...proc.seen])) {
-      if (!processAlive(pid)) continue;
-      const known = commands.get(pid);
-      if (!children.includes(pid) && (known === undefined || cmdline(pid) !== known)) continue;
-      for (const target of [-pid, pid]) {
-        try {
-          process.kill(target, 'SIGKILL');
-        } catch {
-          // not a group leader, or gone already
-        }
-      }
-    }
-  }
-  const ours = started.flatMap(proc => [...proc.seen]);
-  await waitFor('the killed processes to end', async () => ours.every(pid => !processAlive(pid)), 10_000).catch(() => undefined);
-  for (const proc of started) {
-    const serverLog = join(proc.dataDir, 'server.log');
-    if (!existsSync(serverLog)) continue;
-    for (const entry of readFileSync(serverLog, 'utf8').split('\n')) {
-      try {
-        const { message, workspace } = JSON.parse(entry);
-        if (message === 'build started' && typeof workspace === 'string' && dirname(workspace) === tmpdir() && basename(workspace).startsWith('trellis-build-')) {
-          rmSync(workspace, { recursive: true, force: true });
-        }
-      } catch {
-        // not a JSON line
-      }
-    }
-  }
-  for (const path of paths) rmSync(path, { recursive: true, force: true });
-}
 
-/** Note every descendant's command line (for cleanUp), and return the live ones. */
-export function noteDescendants(trellis: TrellisProcess, commands: Map<number, string>): number[] {
-  const pids = trellis.recordDescendants();
-  for (const pid of pids) {
-    if (commands.has(pid)) continue;
-    const line = cmdline(pid);
-    if (line) commands.set(pid, line);
-  }
-  return pids;
-}
