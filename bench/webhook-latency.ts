@@ -41,11 +41,11 @@ function count(): number {
   return n;
 }
 
-/** GitHub's push example to refs/heads/master of Codertocat/Hello-World. */
+/** GitHub's push example to refs/heads/master of Codertocat/Hello-World, pushed now (the 2019 time would be refused as a replay). */
 function realPush(): Record<string, unknown> {
   const push = examples.find(d => d.name === 'push')?.examples[4] as Record<string, unknown> | undefined;
   if (!push || push.ref !== 'refs/heads/master') throw new Error('@octokit/webhooks-examples: push example 4 is not a push to master');
-  return push;
+  return { ...push, repository: { ...(push.repository as Record<string, unknown>), pushed_at: Math.floor(Date.now() / 1000) } };
 }
 
 /** A push GitHub could have sent: distinct delivery id and head commit, signed over the raw bytes. */

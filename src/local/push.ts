@@ -80,6 +80,7 @@ export async function pushCommit(options: PushOptions): Promise<PushResult> {
       html_url: `file://${app.path}`,
       clone_url: `file://${app.path}`,
       default_branch: 'main',
+      pushed_at: Math.floor(Date.now() / 1000), // Unix seconds, as GitHub sends it in push events
     },
     pusher: { name, email },
     sender: { login: name },

@@ -6,7 +6,7 @@ import { Deployment, LaunchMessage, LaunchQueue, Store } from '../../src/runtime
 import { TableContext } from '../../src/runtime/store/table-context';
 import { keys } from '../../src/runtime/store/table-schema';
 import { WebhookRequest, handleWebhook } from '../../src/runtime/webhook/webhook-handler';
-import { appConfig, envConfig, steppingClock } from '../store/fixtures';
+import { T0, appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 
 /**
@@ -31,11 +31,15 @@ const ENVIRONMENTS: ReadonlyArray<[string, string]> = [['hello-world', 'dev'], [
 
 type Json = Record<string, any>;
 
-/** GitHub's push example 4: refs/heads/master of Codertocat/Hello-World. */
-function push(): Json {
+/** GitHub's push example 4: refs/heads/master of Codertocat/Hello-World, pushed when the test clock starts. */
+function push(pushedAt = T0): Json {
   const found = examples.find(d => d.name === 'push');
-  return structuredClone(found!.examples[4]) as Json;
+  const payload = structuredClone(found!.examples[4]) as Json;
+  payload.repository.pushed_at = Math.floor(pushedAt / 1000); // Unix seconds, as in push events
+  return payload;
 }
+
+const DAY = 24 * 3600 * 1000;
 
 let nextSha = 0;
 /** A commit no other test used: each accepted push is a new push, not a replay. */
@@ -328,6 +332,33 @@ describe('webhook: hostile input', () => {
       expect(await deploymentsOf(a)).toHaveLength(2);
       expect(await deploymentsOf(b)).toHaveLength(1);
       expect(queue.messages).toHaveLength(3);
+    });
+
+    test('a push older than its replay record lives (7 days) deploys nothing, whatever its delivery id', async () => {
+      // A body captured 8 days ago: its replay record may have expired, its signed pushed_at has not changed.
+      const old = { ...push(T0 - 8 * DAY), after: freshSha() };
+      const recent = { ...push(T0 - 6 * DAY), after: freshSha() };
+
+      const refused = await send(request(old));
+      const accepted = await send(request(recent));
+
+      expect(refused.status).toBe(200);
+      expect(refused.body).toMatchObject({ accepted: false, ignored: [expect.stringMatching(/^this push was made at 2026-02-21T.*more than 167 hours ago/)] });
+      expect(await deploymentsOf(old.after)).toEqual([]);
+      expect(accepted.status).toBe(202);
+      expect(await deploymentsOf(recent.after)).toHaveLength(1);
+      expect(queue.messages).toHaveLength(1);
+    });
+
+    test('a pushed_at that is not a time is refused with the field named', async () => {
+      for (const value of ['yesterday', -1, 1.5, { $gt: 0 }, '2026-03-01T12:00:00Z'.repeat(3)]) {
+        const payload: Json = { ...push(), after: freshSha() };
+        payload.repository = { ...payload.repository, pushed_at: value };
+        const response = await send(request(payload));
+        expect(response.status).toBe(400);
+        expect(response.body.reason).toContain("'repository.pushed_at' is not a time");
+      }
+      expect(queue.messages).toEqual([]);
     });
 
     test('a push whose processing failed can be delivered again (its replay record is forgotten)', async () => {

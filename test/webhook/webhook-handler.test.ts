@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fromHttpApiEvent } from '../../src/runtime/aws/api-gateway';
 import { Clock, Deployment, LaunchMessage, LaunchQueue, Store } from '../../src/runtime/core';
 import { MAX_BODY_BYTES, WebhookDependencies, WebhookRequest, handleWebhook } from '../../src/runtime/webhook/webhook-handler';
-import { appConfig, envConfig, steppingClock } from '../store/fixtures';
+import { T0, appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 
 /**
@@ -40,9 +40,14 @@ function example(name: string, index = 0): Json {
   return structuredClone(definition(name).examples[index]) as Json;
 }
 
-/** examples[4] and [5] are pushes to refs/heads/master of Codertocat/Hello-World. */
+/**
+ * examples[4] and [5] are pushes to refs/heads/master of Codertocat/Hello-World, made in 2019:
+ * received now (the test clock's start), as GitHub would send them today.
+ */
 function realPush(index = 4): PushPayload {
-  return example('push', index) as PushPayload;
+  const payload = example('push', index) as PushPayload;
+  payload.repository.pushed_at = Math.floor(T0 / 1000);
+  return payload;
 }
 
 function sha(seed: string): string {
@@ -208,6 +213,7 @@ describe('handleWebhook', () => {
     test('a tag push starts nothing and says it was a tag', async () => {
       const payload = example('push', 0);
       expect(payload.ref).toBe('refs/tags/simple-tag');
+      payload.repository.pushed_at = Math.floor(T0 / 1000);
 
       await expectIgnoredPush(payload, /tag/);
     });

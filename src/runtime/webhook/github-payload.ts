@@ -16,6 +16,11 @@ export interface PushDetails {
   readonly before?: string;
   readonly commitMessage?: string;
   readonly author?: string;
+  /**
+   * When GitHub received the push (`repository.pushed_at`: Unix seconds in push events), covered by
+   * the signature like the rest of the body; absent in payloads that do not carry it.
+   */
+  readonly pushedAt?: Date;
 }
 
 export class PayloadError extends Error {}
@@ -39,7 +44,18 @@ export function parsePush(payload: unknown): PushDetails {
     before: typeof body.before === 'string' ? body.before : undefined,
     commitMessage: typeof head?.message === 'string' ? clip(head.message.split('\n', 1)[0], MAX_MESSAGE) : undefined,
     author: authorName === undefined ? undefined : clip(authorName, MAX_AUTHOR),
+    pushedAt: pushTime(repository.pushed_at),
   };
+}
+
+/** GitHub sends Unix seconds in push events (ISO text elsewhere): either is accepted, anything else refused. */
+function pushTime(value: unknown): Date | undefined {
+  if (value === undefined || value === null) return undefined;
+  const time = typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? new Date(value * 1000)
+    : typeof value === 'string' && value.length <= 40 && /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value)
+      : undefined;
+  if (!time || Number.isNaN(time.getTime())) throw new PayloadError("'repository.pushed_at' is not a time");
+  return time;
 }
 
 export function summarizePullRequest(payload: unknown): DeliverySummary {

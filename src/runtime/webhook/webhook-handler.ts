@@ -27,6 +27,12 @@ export interface WebhookDependencies {
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** Redeliveries come within hours (manual redelivery: up to 3 days back); keep ids a week. */
 export const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
+/**
+ * A push older than this deploys nothing: its replay record (kept DELIVERY_TTL_SECONDS from when
+ * it was first received) may be gone, so a replay of a captured body could not be told apart. An
+ * hour short of the TTL, for clock skew between GitHub and AWS.
+ */
+export const MAX_PUSH_AGE_SECONDS = DELIVERY_TTL_SECONDS - 3600;
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
 const EVENT_NAME = /^[a-z_]{1,64}$/;
 
@@ -97,6 +103,17 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
   } catch (error) {
     if (error instanceof PayloadError) return rejection(400, 'invalid_input', `not a GitHub ${event} payload: ${error.message}`);
     throw error;
+  }
+
+  const age = push?.pushedAt ? (clock.now().getTime() - push.pushedAt.getTime()) / 1000 : 0;
+  if (age > MAX_PUSH_AGE_SECONDS) {
+    log({ message: 'push too old to deploy', delivery: deliveryId, pushedAt: push!.pushedAt!.toISOString(), ...summary });
+    return json(200, {
+      accepted: false,
+      event,
+      ignored: [`this push was made at ${push!.pushedAt!.toISOString()}, more than ${MAX_PUSH_AGE_SECONDS / 3600} hours ago; `
+        + 'a redelivered or replayed old push deploys nothing: deploy from the dashboard instead'],
+    });
   }
 
   const expiresAt = Math.floor(clock.now().getTime() / 1000) + DELIVERY_TTL_SECONDS;
