@@ -2,7 +2,7 @@ import { execFile } from 'child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { delimiter, join } from 'path';
 import { promisify } from 'util';
-import { CacheStorage } from './cache-storage';
+import { CacheStorage, tarOption } from './cache-storage';
 import { Argv, ArtifactPlan } from './commands';
 import { MAX_CACHE_ENTRY_BYTES, SaveResult, firstLine, packAndStore } from './dependency-cache';
 import { FrameworkKind } from '../runtime/core/types';
@@ -86,7 +86,7 @@ export async function fetchArtifact(storage: ArtifactStorage, key: string, targe
     return { usable: false, reason: `the artifact could not be read (${firstLine(error)})` };
   }
   try {
-    await run('tar', [storage.compress ? '-xzf' : '-xf', archive, '-C', scratch, ARTIFACT_MANIFEST]);
+    await run('tar', [tarOption(storage, 'extract'), archive, '-C', scratch, ARTIFACT_MANIFEST]);
     const manifest = readManifest(join(scratch, ARTIFACT_MANIFEST));
     if (!manifest) return { usable: false, reason: 'the artifact\'s manifest is not valid' };
     const differs = targetDifference(manifest, target);
@@ -94,7 +94,7 @@ export async function fetchArtifact(storage: ArtifactStorage, key: string, targe
     if (manifest.commit !== commit) return { usable: false, reason: `the artifact is of commit ${manifest.commit.slice(0, 12)}, not ${commit.slice(0, 12)}` };
     const refused = refuse(manifest);
     if (refused) return { usable: false, reason: refused };
-    await run('tar', [storage.compress ? '-xzf' : '-xf', archive, '-C', workspace, `--exclude=${ARTIFACT_MANIFEST}`]);
+    await run('tar', [tarOption(storage, 'extract'), archive, '-C', workspace, `--exclude=${ARTIFACT_MANIFEST}`]);
     const missing = manifest.paths.filter(path => !existsSync(join(workspace, path)));
     if (missing.length > 0) throw new Error(`the archive holds no ${missing.join(', ')}`);
     return { usable: true, manifest, bytes: statSync(archive).size };

@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'fs';
 import { join } from 'path';
 import { promisify } from 'util';
-import { CacheStorage } from './cache-storage';
+import { CacheStorage, tarOption } from './cache-storage';
 import { Project } from './detect';
 import { EnvironmentConfig } from '../runtime/core/types';
 
@@ -66,7 +66,7 @@ export async function restoreDependencies(storage: CacheStorage, key: string, wo
   }
   const bytes = statSync(archive).size;
   try {
-    await run('tar', [storage.compress ? '-xzf' : '-xf', archive, '-C', workspace]);
+    await run('tar', [tarOption(storage, 'extract'), archive, '-C', workspace]);
     if (!existsSync(join(workspace, 'node_modules'))) throw new Error('the archive holds no node_modules');
     return { hit: true, bytes };
   } catch (error) {
@@ -93,7 +93,7 @@ export async function saveDependencies(storage: CacheStorage, key: string, works
 export async function packAndStore(storage: CacheStorage, key: string, archive: string, tarArgs: readonly string[],
   maxBytes = MAX_CACHE_ENTRY_BYTES): Promise<SaveResult> {
   try {
-    await run('tar', [storage.compress ? '-czf' : '-cf', archive, ...tarArgs], { maxBuffer: 16 * 1024 * 1024 });
+    await run('tar', [tarOption(storage, 'create'), archive, ...tarArgs], { maxBuffer: 16 * 1024 * 1024 });
     const bytes = statSync(archive).size;
     if (bytes > maxBytes) return { saved: false, reason: `the archive is ${byteSize(bytes)}, over the ${byteSize(maxBytes)} limit` };
     await storage.store(key, archive);
