@@ -22,6 +22,7 @@ import { BuildSecrets, loadSecrets } from './secrets';
 import { BUILDER_EXIT, BuildPhase } from '../runtime/core/build-contract';
 import * as names from '../runtime/core/names';
 import { Clock, SecretSource, Store } from '../runtime/core/ports';
+import { isTerminal } from '../runtime/core/state-machine';
 import { ApplicationConfig, EnvironmentConfig } from '../runtime/core/types';
 
 export interface BuildDeps {
@@ -151,6 +152,11 @@ async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Repo
   const read = readBuildRequest(processEnv);
   if (!read.ok) throw invalid(`invalid build parameters: ${read.problems.join('; ')}`);
   const request = read.request;
+
+  // A task started for a deployment that has already ended (cancelled while a repeated launch
+  // started it again) must deploy nothing.
+  const deployment = await deps.store.deployments.get(request.deploymentId);
+  if (deployment && isTerminal(deployment.status)) throw invalid(`deployment ${request.deploymentId} is already ${deployment.status}: nothing is built`);
 
   const app = await deps.store.config.getApplication(request.application);
   if (!app) throw invalid(`application '${request.application}' is not configured`);

@@ -94,6 +94,8 @@ const REMEMBERED = 500;
  */
 export class LocalTaskRunner implements TaskRunner {
   private readonly tasks = new Map<string, LocalTask>();
+  /** Deployment id → its task's start, so a repeated run() gets the same task. */
+  private readonly byDeployment = new Map<string, Promise<{ taskId: string }>>();
   /** run() calls between their start and the task being known: close() waits for them. */
   private readonly starting = new Set<Promise<unknown>>();
   private closed = false;
@@ -101,11 +103,18 @@ export class LocalTaskRunner implements TaskRunner {
   constructor(private readonly props: LocalTaskRunnerProps) {}
 
   async run(request: TaskRequest): Promise<{ taskId: string }> {
+    // Idempotent per deployment, like RunTask with its client token.
+    const started = this.byDeployment.get(request.deploymentId);
+    if (started) return started;
     if (this.closed) throw new Error('the local runner is shutting down');
     const start = this.start(request);
+    this.byDeployment.set(request.deploymentId, start);
     this.starting.add(start);
     try {
       return await start;
+    } catch (error) {
+      this.byDeployment.delete(request.deploymentId);
+      throw error;
     } finally {
       this.starting.delete(start);
     }
@@ -194,7 +203,10 @@ export class LocalTaskRunner implements TaskRunner {
 
   private forgetOldTasks(): void {
     const finished = [...this.tasks.values()].filter(task => task.finished);
-    for (const task of finished.slice(0, Math.max(0, finished.length - REMEMBERED))) this.tasks.delete(task.taskId);
+    for (const task of finished.slice(0, Math.max(0, finished.length - REMEMBERED))) {
+      this.tasks.delete(task.taskId);
+      this.byDeployment.delete(task.deploymentId);
+    }
   }
 
   private log(entry: Record<string, unknown>): void {

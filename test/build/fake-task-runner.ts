@@ -3,6 +3,8 @@ import { TaskRequest, TaskRunner, TaskState } from '../../src/runtime/core';
 /** ECS cannot run here: a TaskRunner that records what it was asked and can refuse. */
 export class FakeTaskRunner implements TaskRunner {
   readonly runs: TaskRequest[] = [];
+  /** Deployment ids whose run() came again and got the task already started. */
+  readonly repeatedRuns: string[] = [];
   readonly stops: Array<{ taskId: string; reason: string }> = [];
   /** Deployment ids whose task is running right now (started, not yet reported stopped). */
   readonly active = new Set<string>();
@@ -10,6 +12,11 @@ export class FakeTaskRunner implements TaskRunner {
   failNext?: string;
 
   async run(request: TaskRequest): Promise<{ taskId: string }> {
+    // RunTask with the deployment id as client token: a repeat answers with the first task.
+    if (this.runs.some(r => r.deploymentId === request.deploymentId)) {
+      this.repeatedRuns.push(request.deploymentId);
+      return { taskId: taskArn(request.deploymentId) };
+    }
     if (this.failNext) {
       const reason = this.failNext;
       this.failNext = undefined;

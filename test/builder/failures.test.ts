@@ -1,6 +1,6 @@
 import { BuilderHarness, FAILING_TEST, PASSING_TEST, endOf, frameworkRecords, npmPackage, phaseOutcomes, workspaceIsEmpty } from './harness';
 import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../../src/runtime/core';
-import { appConfig, envConfig } from '../store/fixtures';
+import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';
 
 /** Builds that must stop: failing tests, tests switched off, parameters and config that are wrong. */
 describe('builder: failures and skips', () => {
@@ -57,6 +57,17 @@ describe('builder: failures and skips', () => {
     expect(phaseOutcomes(result.markers)).toEqual(['prepare:failed']);
     expect(endOf(result.markers, 'prepare')?.detail).toContain(reason);
     expect(result.output).toContain('error: prepare failed: ');
+    expect(result.records).toEqual([]);
+    expect(workspaceIsEmpty(result)).toBe(true);
+  });
+
+  test('a task for a deployment that already ended (cancelled while a repeated launch started it): exit code 2, nothing cloned or deployed', async () => {
+    const id = depId(77);
+    await harness.record(queuedDeployment(id, 'api', 'dev', { status: 'cancelled', commit: passing.commits[0] }));
+    const result = await harness.run({ application: 'api', environment: 'dev', commit: passing.commits[0], gitUrl: passing.url, params: { [BUILD_PARAMETERS.deploymentId]: id } });
+
+    expect(result.code).toBe(2);
+    expect(endOf(result.markers, 'prepare')?.detail).toBe(`deployment ${id} is already cancelled: nothing is built`);
     expect(result.records).toEqual([]);
     expect(workspaceIsEmpty(result)).toBe(true);
   });

@@ -180,6 +180,19 @@ process.exit(1);`);
     const tasks = runner('', { builder: { command: join(root, 'no-such-builder'), args: [] } });
     await expect(tasks.run(request(6))).rejects.toThrow(/the builder program did not start: .*ENOENT/);
     expect(readdirSync(root).filter(name => name.startsWith('trellis-build-'))).toEqual([]);
+    // A failed start is not remembered: a repeated launch tries again.
+    await expect(tasks.run(request(6))).rejects.toThrow(/the builder program did not start/);
+  });
+
+  test('run() repeated for one deployment (a retried launch), at once or later, gets the same task: one builder, one workspace', async () => {
+    const tasks = runner('setInterval(() => {}, 1000)');
+    const [first, second] = await Promise.all([tasks.run(request(13)), tasks.run(request(13))]);
+    const later = await tasks.run(request(13));
+    expect([second.taskId, later.taskId]).toEqual([first.taskId, first.taskId]);
+    expect(tasks.running().map(task => task.deploymentId)).toEqual([depId(13)]);
+    expect(readdirSync(root).filter(name => name.startsWith('trellis-build-'))).toHaveLength(1);
+    const other = await tasks.run(request(14));
+    expect(other.taskId).not.toBe(first.taskId);
   });
 
   test('stop: SIGTERM to the group, SIGKILL after the grace period for a builder that ignores it', async () => {

@@ -1,6 +1,7 @@
 import { FaultyStore } from './support/faulty-store';
 import { GatedTaskRunner, gate } from './support/gated-task-runner';
 import { settled } from './support/settled';
+import { cancelDeployment } from '../../src/runtime/build/cancel';
 import { finalizeTask } from '../../src/runtime/build/finalize';
 import { launchQueued } from '../../src/runtime/build/launch';
 import { DeploymentScheduler, Store } from '../../src/runtime/core';
@@ -36,6 +37,10 @@ describe('faults: the launcher fails after the lock was taken', () => {
   const queue = (n: number) => new DeploymentScheduler(real, clock).create({
     application: 'shop', environment: 'dev', action: 'deploy', commit: COMMIT(n), branch: 'main', trigger: { kind: 'push' },
   });
+  const taskOf = async (id: string) => {
+    const deployment = await real.deployments.get(id);
+    return { status: deployment?.status, taskId: deployment?.taskId };
+  };
   const stop = (deploymentId: string, exitCode?: number) => {
     runner.stopped(deploymentId);
     return finalizeTask({ deploymentId, taskId: taskArn(deploymentId), exitCode }, deps());
@@ -92,12 +97,79 @@ describe('faults: the launcher fails after the lock was taken', () => {
     expect(await settled(real, 'shop', 'dev')).toMatchObject({ lockHolder: a.id, unfinished: [`${a.id} queued`] });
     expect(runner.runs).toEqual([]);
 
-    // SQS delivers the message again, twice at once.
+    // SQS delivers the message again, twice at once: one marks it running; the other either
+    // finds its task attached (skipped) or finishes the start itself with the same task.
     const outcomes = await Promise.all([launchQueued(a.id, deps()), launchQueued(a.id, deps())]);
-    expect(outcomes.map(o => o.outcome).sort()).toEqual(['skipped', 'started']);
+    expect(outcomes.map(o => o.outcome)).toContain('started');
+    expect(outcomes.filter(o => o.outcome !== 'started' && o.outcome !== 'skipped')).toEqual([]);
     expect(runner.runs.map(r => r.deploymentId)).toEqual([a.id]);
+    expect(runner.stops).toEqual([]);
+    expect(await real.deployments.get(a.id)).toMatchObject({ status: 'running', taskId: taskArn(a.id) });
     await stop(a.id, 0);
     expect(await settled(real, 'shop', 'dev')).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: a.id });
+  });
+
+  test('the launcher dies inside RunTask (a Lambda timeout): the redelivery starts the build, and the late first copy changes nothing', async () => {
+    const a = await queue(1);
+    const b = await queue(2);
+    const hung = gate();
+    runner.duringRun = () => hung.promise;
+    const first = launchQueued(a.id, deps());
+    await waitUntil(async () => (await real.deployments.get(a.id))?.status === 'running');
+    // Marked running with no task, and nothing else will move it: stranded until the message comes back.
+    expect(await taskOf(a.id)).toEqual({ status: 'running', taskId: undefined });
+    expect(await launchQueued(b.id, deps())).toMatchObject({ outcome: 'waiting' });
+
+    runner.duringRun = undefined;
+    expect(await launchQueued(a.id, deps())).toMatchObject({ outcome: 'started', deploymentId: a.id, taskId: taskArn(a.id) });
+    expect(await real.deployments.get(a.id)).toMatchObject({ status: 'running', taskId: taskArn(a.id) });
+    // Were the first invocation alive after all, RunTask answers it with the same task (idempotency token).
+    hung.open();
+    expect(await first).toMatchObject({ outcome: 'started', taskId: taskArn(a.id) });
+    expect(runner.runs.map(r => r.deploymentId)).toEqual([a.id]);
+    expect(runner.repeatedRuns).toEqual([a.id]);
+    expect(runner.stops).toEqual([]);
+
+    expect((await stop(a.id, 0)).next).toMatchObject({ outcome: 'started', deploymentId: b.id });
+    await stop(b.id, 0);
+    const after = await settled(real, 'shop', 'dev');
+    expect(after).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: b.id });
+    expect(after.deployments.map(d => d.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  test('the table is unreachable when the task is recorded: the redelivery attaches the task already started, not a second one', async () => {
+    const a = await queue(1);
+    faulty.failNext('attachTask');
+    await expect(launchQueued(a.id, deps())).rejects.toThrow(/ECONNREFUSED/);
+    expect(await taskOf(a.id)).toEqual({ status: 'running', taskId: undefined });
+
+    expect(await launchQueued(a.id, deps())).toMatchObject({ outcome: 'started', taskId: taskArn(a.id) });
+    expect(runner.runs.map(r => r.deploymentId)).toEqual([a.id]);
+    expect(runner.repeatedRuns).toEqual([a.id]);
+    expect(await real.deployments.get(a.id)).toMatchObject({ status: 'running', taskId: taskArn(a.id) });
+    // Once the task is recorded, a further copy of the message starts nothing.
+    expect(await launchQueued(a.id, deps())).toMatchObject({ outcome: 'skipped', reason: 'already running' });
+    await stop(a.id, 0);
+    expect(await settled(real, 'shop', 'dev')).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: a.id });
+  });
+
+  test('a stranded deployment cancelled before the redelivery: its task is stopped, the stop releases the lock, the waiting one starts', async () => {
+    const a = await queue(1);
+    faulty.failNext('attachTask');
+    await expect(launchQueued(a.id, deps())).rejects.toThrow(/ECONNREFUSED/);
+    const b = await queue(2);
+    expect(await launchQueued(b.id, deps())).toMatchObject({ outcome: 'waiting' });
+    await cancelDeployment(a.id, 'ada', deps());
+    // No task was recorded, so cancel could stop nothing: the lock is still a's.
+    expect(await settled(real, 'shop', 'dev')).toMatchObject({ lockHolder: a.id, pending: b.id });
+
+    expect(await launchQueued(a.id, deps())).toMatchObject({ outcome: 'skipped', reason: 'cancelled while starting' });
+    expect(runner.stops).toEqual([{ taskId: taskArn(a.id), reason: 'the deployment was cancelled while its build started' }]);
+    expect((await stop(a.id, 137)).next).toMatchObject({ outcome: 'started', deploymentId: b.id });
+    await stop(b.id, 0);
+    const after = await settled(real, 'shop', 'dev');
+    expect(after).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: b.id });
+    expect(after.deployments.map(d => [d.id, d.status])).toEqual([[a.id, 'cancelled'], [b.id, 'succeeded']]);
   });
 
   test('the table is unreachable when the finalizer launches the next one: its retry starts it', async () => {

@@ -455,6 +455,8 @@ describe('ECS task overrides', () => {
     await runner.run(taskRequest(deployment));
 
     expect(sent).toHaveLength(1);
+    // The deployment id is RunTask's idempotency token and startedBy: a retried launch gets the same task.
+    expect(sent[0]).toMatchObject({ clientToken: 'dep-1', startedBy: 'dep-1' });
     const overrides = sent[0].overrides;
     expect(Object.keys(overrides ?? {})).toEqual(['containerOverrides']);
     expect(overrides!.containerOverrides).toEqual([{

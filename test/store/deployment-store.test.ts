@@ -228,4 +228,24 @@ describe('DynamoDeploymentStore', () => {
       expect((await store.deployments.get(id))?.taskId).toBe(won[0].value.taskId);
     });
   });
+
+  describe('attachTask', () => {
+    test('records the task once; the same task again (a repeated launch) is accepted, another is a ConflictError', async () => {
+      const id = depId(1);
+      await createIn(id, ['running']);
+      await store.deployments.attachTask(id, 'task-a');
+      await store.deployments.attachTask(id, 'task-a');
+      await expect(store.deployments.attachTask(id, 'task-b')).rejects.toThrow(ConflictError);
+      expect(await store.deployments.get(id)).toMatchObject({ status: 'running', taskId: 'task-a' });
+    });
+
+    test('a deployment that is not running (queued, or cancelled while its task started) takes no task', async () => {
+      await createIn(depId(1));
+      await createIn(depId(2), ['running', 'cancelled']);
+      for (const id of [depId(1), depId(2)]) {
+        await expect(store.deployments.attachTask(id, 'task-a')).rejects.toThrow(ConflictError);
+        expect((await store.deployments.get(id))?.taskId).toBeUndefined();
+      }
+    });
+  });
 });

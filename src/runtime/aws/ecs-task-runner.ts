@@ -12,7 +12,11 @@ export interface EcsRunnerConfig {
   readonly assignPublicIp: boolean;
 }
 
-/** Fargate behind core's TaskRunner: one task per deployment, `startedBy` = deployment id. */
+/**
+ * Fargate behind core's TaskRunner: one task per deployment, `startedBy` = deployment id. The
+ * deployment id is also RunTask's idempotency token, so a launch repeated after a launcher died
+ * mid-RunTask gets the task the first request started instead of a second one (tokens live 24 h).
+ */
 export class EcsTaskRunner implements TaskRunner {
   constructor(private readonly config: EcsRunnerConfig, private readonly client = new ECSClient({})) {}
 
@@ -23,6 +27,7 @@ export class EcsTaskRunner implements TaskRunner {
       launchType: 'FARGATE',
       count: 1,
       startedBy: request.deploymentId,
+      clientToken: request.deploymentId,
       propagateTags: 'TASK_DEFINITION',
       networkConfiguration: {
         awsvpcConfiguration: {

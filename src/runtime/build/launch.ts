@@ -25,11 +25,13 @@ const MAX_CHAIN = 20;
 
 /**
  * A queued deployment arrives from the launch queue: apply the lock rule and, when it holds
- * the lock, start its build. Safe to call twice for one deployment (SQS is at-least-once).
+ * the lock, start its build. Safe to call twice for one deployment (SQS is at-least-once),
+ * and a repeat is how a launch cut short is finished (see `stranded`).
  */
 export async function launchQueued(deploymentId: string, deps: BuildDependencies): Promise<LaunchOutcome> {
   const deployment = await deps.store.deployments.get(deploymentId);
   if (!deployment) return { outcome: 'missing', deploymentId };
+  if (stranded(deployment)) return startHolder(deploymentId, deps);
   if (deployment.status !== 'queued') return { outcome: 'skipped', deploymentId, reason: `already ${deployment.status}` };
   const scheduled = await new DeploymentScheduler(deps.store, deps.clock).claim(deployment);
   if (!scheduled.launch) {
@@ -65,15 +67,21 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
   } catch (error) {
     if (!(error instanceof IllegalTransitionError)) throw error;
     const current = await deps.store.deployments.get(id);
-    // Cancelled while it waited: pass the lock on. Already running: someone else launched it.
-    const next = current && current.status !== 'running' ? await scheduler.release(current) : undefined;
-    return { result: { outcome: 'skipped', deploymentId: id, reason: `already ${error.from}` }, next };
+    if (current && stranded(current)) {
+      deployment = current;
+    } else {
+      // Cancelled while it waited: pass the lock on. Already running: someone else launched it.
+      const next = current && current.status !== 'running' ? await scheduler.release(current) : undefined;
+      return { result: { outcome: 'skipped', deploymentId: id, reason: `already ${error.from}` }, next };
+    }
   }
   let taskId: string;
   try {
     ({ taskId } = await deps.runner.run(taskRequest(deployment)));
   } catch (error) {
     const reason = `the build could not be started: ${errorMessage(error)}`;
+    // A stranded one that was cancelled meanwhile has its end already: only the lock is left.
+    if (deployment.status !== 'running') return { result: { outcome: 'skipped', deploymentId: id, reason }, next: await scheduler.release(deployment) };
     const { next } = await scheduler.complete(id, 'failed', { reason });
     return { result: { outcome: 'failed', deploymentId: id, reason }, next };
   }
@@ -86,6 +94,19 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
     return { result: { outcome: 'skipped', deploymentId: id, reason: 'cancelled while starting' } };
   }
   return { result: { outcome: 'started', deploymentId: id, taskId } };
+}
+
+/**
+ * Marked running, or cancelled after that, with no task recorded: the launch that took it
+ * there stopped before it recorded the task (a launcher that timed out, or lost the store,
+ * between queued → running and attachTask), and nothing else will move it on. A repeated
+ * launch finishes the job: the runner's start is idempotent per deployment, so it gets the
+ * task the first launch may already have started, and attaches it; one cancelled meanwhile
+ * has that task stopped (attachTask refuses it), whose stop event releases the lock.
+ */
+export function stranded(deployment: Deployment): boolean {
+  const startedToRun = deployment.status === 'running' || (deployment.status === 'cancelled' && deployment.startedAt !== undefined);
+  return startedToRun && deployment.taskId === undefined;
 }
 
 /** Only non-secret parameters; the build reads configuration and secrets itself. */

@@ -54,7 +54,7 @@ export interface DeploymentStore {
    * in the write, not a read-then-write). Throws IllegalTransitionError otherwise.
    */
   transition(id: string, to: DeploymentStatus, details?: TransitionDetails): Promise<Deployment>;
-  /** Record the executor's handle on a running deployment (once). */
+  /** Record the executor's handle on a running deployment: once, or the same handle again (a repeated launch). */
   attachTask(id: string, taskId: string): Promise<void>;
   /**
    * Take the environment lock for `deploymentId`, or queue it as the one pending request.
@@ -172,6 +172,10 @@ export interface TaskState {
 
 /** An executor: Fargate in AWS, a child process locally. */
 export interface TaskRunner {
+  /**
+   * Start the deployment's build. Idempotent per deployment: a repeated request (a launch
+   * retried after its launcher died) returns the task the first one started.
+   */
   run(request: TaskRequest): Promise<{ taskId: string }>;
   stop(taskId: string, reason: string): Promise<void>;
   describe(taskId: string): Promise<TaskState | undefined>;

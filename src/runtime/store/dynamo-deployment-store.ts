@@ -99,11 +99,12 @@ export class DynamoDeploymentStore implements DeploymentStore {
     const attached = await this.conditionalUpdate({
       Key: keys.deployment(id),
       UpdateExpression: 'SET taskId = :task, updatedAt = :now',
-      ConditionExpression: '#status = :running AND attribute_not_exists(taskId)',
+      // The same task again is a repeated launch (the runner's start is idempotent), not a conflict.
+      ConditionExpression: '#status = :running AND (attribute_not_exists(taskId) OR taskId = :task)',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':task': taskId, ':running': 'running', ':now': this.clock.now().toISOString() },
     });
-    if (!attached) throw new ConflictError(`deployment ${id} is not a running deployment without a task`);
+    if (!attached) throw new ConflictError(`deployment ${id} is not a running deployment without a task (or with ${taskId})`);
   }
 
   async claimEnvironment(application: string, environment: string, deploymentId: string): Promise<Claim> {
