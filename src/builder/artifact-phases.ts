@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ArtifactManifest, ArtifactStorage, NO_ARTIFACT, artifactKey, fetchArtifact, onPath, saveArtifact } from './artifacts';
-import { Argv, CommandPlan, planCommands } from './commands';
+import { Argv, CommandPlan, declaredArtifact, planCommands } from './commands';
 import { byteSize } from './dependency-cache';
 import { Project } from './detect';
 import { BuildRequest } from './params';
@@ -49,10 +49,8 @@ type Choice = (ArtifactDeploy & { readonly manifest: ArtifactManifest; readonly 
 async function chooseArtifact(storage: ArtifactStorage, store: Store, request: BuildRequest, env: EnvironmentConfig,
   workspace: string, scratch: string, path: string | undefined): Promise<Choice> {
   const configured = env.framework;
-  const ownCommands = configured && (configured.kind === 'custom' || configured.build || configured.deploy);
-  if (ownCommands && !(configured.deploy && configured.artifact)) {
-    return { rebuild: 'the environment has configured commands and declares no artifact paths' };
-  }
+  const declared = declaredArtifact(configured);
+  if (declared && 'none' in declared) return { rebuild: declared.none };
   const source = await builtBy(store, request.deploymentId);
   if (typeof source === 'string') return { rebuild: source };
 

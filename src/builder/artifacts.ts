@@ -5,6 +5,7 @@ import { promisify } from 'util';
 import { CacheStorage, tarOption } from './cache-storage';
 import { Argv, ArtifactPlan } from './commands';
 import { MAX_CACHE_ENTRY_BYTES, SaveResult, firstLine, packAndStore } from './dependency-cache';
+import { artifactPathProblem } from '../runtime/core/config-validation';
 import { FrameworkKind } from '../runtime/core/types';
 
 const run = promisify(execFile);
@@ -126,17 +127,13 @@ function readManifest(file: string): ArtifactManifest | undefined {
     const value = JSON.parse(readFileSync(file, 'utf8'));
     const strings = ['framework', 'stage', 'environment', 'commit', 'deploymentId'].every(field => typeof value?.[field] === 'string');
     const optional = ['region', 'account'].every(field => value[field] === undefined || typeof value[field] === 'string');
-    const paths = Array.isArray(value.paths) && value.paths.length > 0 && value.paths.every(isInsidePath);
+    const paths = Array.isArray(value.paths) && value.paths.length > 0
+      && value.paths.every((path: unknown) => typeof path === 'string' && artifactPathProblem(path) === undefined);
     const command = Array.isArray(value.deployCommand) && value.deployCommand.every((arg: unknown) => typeof arg === 'string');
     return strings && optional && paths && command && REDEPLOYABLE.includes(value.framework) ? value as ArtifactManifest : undefined;
   } catch {
     return undefined;
   }
-}
-
-/** A relative path that stays inside the directory it is unpacked into. */
-function isInsidePath(path: unknown): boolean {
-  return typeof path === 'string' && path !== '' && !path.startsWith('/') && !path.split(/[\\/]/).includes('..');
 }
 
 /** Whether `program` is an existing file in one of PATH's directories. */

@@ -104,12 +104,26 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
   };
 }
 
+/**
+ * What an environment's own commands say about artifacts: the paths their deploy command
+ * deploys from, or why there is none (own commands without artifact paths). Undefined when the
+ * framework's default build and deploy run, which store their own artifact. Decides both what a
+ * deploy stores and whether a rollback may use what is stored (the configuration may have
+ * changed in between).
+ */
+export function declaredArtifact(configured: EnvironmentConfig['framework']): { readonly paths: readonly string[] } | { readonly none: string } | undefined {
+  if (!configured) return undefined;
+  if (configured.deploy && configured.artifact) return { paths: configured.artifact };
+  if (configured.kind === 'custom') return { none: 'custom commands declare no artifact paths' };
+  if (configured.build || configured.deploy) return { none: 'configured build or deploy commands declare no artifact paths' };
+  return undefined;
+}
+
 function planArtifact(project: Project, configured: EnvironmentConfig['framework']): ArtifactPlan {
   const { kind, cdkOut, configFile } = project.framework;
-  if (configured?.deploy && configured.artifact) return { paths: [...configured.artifact] };
+  const declared = declaredArtifact(configured);
+  if (declared) return 'paths' in declared ? { paths: [...declared.paths] } : { skip: `${declared.none}: a rollback rebuilds this commit` };
   if (kind === 'sst') return { skip: 'SST deploys only from source (sst deploy builds): a rollback rebuilds this commit' };
-  if (kind === 'custom') return { skip: 'custom commands declare no artifact paths: a rollback rebuilds this commit' };
-  if (configured?.build || configured?.deploy) return { skip: 'configured build or deploy commands declare no artifact paths: a rollback rebuilds this commit' };
   if (kind === 'cdk') return { paths: [cdkOut ?? 'cdk.out'] };
   if (!configFile) return { skip: `no ${kind} configuration file found: a rollback rebuilds this commit` };
   if (kind === 'serverless' && !/\.ya?ml$/.test(configFile)) {

@@ -73,10 +73,13 @@ describe('deploy artifact archives', () => {
     expect(await fetchArtifact(storage, 'k', target, manifest.commit, workspace, join(root, 'scratch')))
       .toMatchObject({ usable: false, reason: expect.stringMatching(/^the artifact could not be unpacked/) });
 
-    await storeRaw({ [ARTIFACT_MANIFEST]: JSON.stringify({ ...manifest, paths: ['../elsewhere'] }) });
-    expect(await fetchArtifact(storage, 'k', target, manifest.commit, workspace, join(root, 'scratch')))
-      .toEqual({ usable: false, reason: 'the artifact\'s manifest is not valid' });
-    expect(readdirSync(workspace)).toEqual([]);
+    // The manifest's paths obey the rule configured artifact paths do (artifactPathProblem).
+    for (const path of ['../elsewhere', '/etc', 'node_modules/.bin', '.git/hooks', 'a\\..\\..\\b']) {
+      await storeRaw({ [ARTIFACT_MANIFEST]: JSON.stringify({ ...manifest, paths: [path] }) });
+      expect(await fetchArtifact(storage, 'k', target, manifest.commit, workspace, join(root, 'scratch')))
+        .toEqual({ usable: false, reason: 'the artifact\'s manifest is not valid' });
+      expect(readdirSync(workspace)).toEqual([]);
+    }
   });
 
   test('a save without the planned files, or with a Serverless plugin, says why and stores nothing', async () => {

@@ -282,6 +282,24 @@ describe('builder: deploy artifacts', () => {
         await harness.configure(apps());
       }
     });
+
+    test('when the artifact paths were taken out of the configuration since, the stored artifact is not used: a rebuild, labelled', async () => {
+      const { artifact: _dropped, ...withoutArtifact } = custom().framework!;
+      await harness.configure([...apps().slice(0, -1), appConfig('tool', [{ ...custom(), framework: withoutArtifact }])]);
+      try {
+        const rollback = await redeploy('rollback', first, 'tool');
+        expect(rollback.code).toBe(0);
+        expect(endOf(rollback.markers, 'fetch-artifact')).toMatchObject({
+          outcome: 'skipped', detail: 'rebuild: custom commands declare no artifact paths',
+        });
+        expect(endOf(rollback.markers, 'save-artifact')).toMatchObject({
+          outcome: 'skipped', detail: 'custom commands declare no artifact paths: a rollback rebuilds this commit',
+        });
+        expect(toolsRun(rollback)).toContain('git fetch');
+      } finally {
+        await harness.configure(apps());
+      }
+    });
   });
 
   test('a rollback whose deployment names no source rebuilds, labelled', async () => {

@@ -218,15 +218,22 @@ export function artifactPathsProblem(paths: readonly string[], hasDeployCommand:
   if (paths.length === 0) return 'must name at least one path (or leave artifact out)';
   if (paths.length > MAX_ARTIFACT_PATHS) return `at most ${MAX_ARTIFACT_PATHS} paths`;
   for (const path of paths) {
-    const shown = names.printable(path, 60);
-    if (path === '' || path.length > 200) return `'${shown}' must be 1 to 200 characters`;
-    if (names.hasLoneSurrogate(path) || /[\u0000-\u001f\u007f\\]/.test(path)) return `'${shown}' has control characters or backslashes`;
-    if (path.startsWith('/') || path.startsWith('-')) return `'${shown}' must be relative to the repository (no leading / or -)`;
-    const segments = path.split('/').filter(segment => segment !== '' && segment !== '.');
-    if (segments.length === 0) return `'${shown}' names the whole repository: list what the deploy needs`;
-    if (segments.includes('..')) return `'${shown}' leaves the repository (..)`;
-    if (segments.includes('node_modules')) return `'${shown}': node_modules is never stored (a deploy from an artifact runs without it)`;
-    if (segments[0] === '.git') return `'${shown}': the git directory is not an artifact`;
+    const problem = artifactPathProblem(path);
+    if (problem) return problem;
   }
+  return undefined;
+}
+
+/** One artifact path: the rule for configured paths and for the paths a stored artifact's manifest lists. */
+export function artifactPathProblem(path: string): string | undefined {
+  const shown = names.printable(path, 60);
+  if (path === '' || path.length > 200) return `'${shown}' must be 1 to 200 characters`;
+  if (names.hasLoneSurrogate(path) || /[\u0000-\u001f\u007f\\]/.test(path)) return `'${shown}' has control characters or backslashes`;
+  if (path.startsWith('/') || path.startsWith('-')) return `'${shown}' must be relative to the repository (no leading / or -)`;
+  const segments = path.split('/').filter(segment => segment !== '' && segment !== '.');
+  if (segments.length === 0) return `'${shown}' names the whole repository: list what the deploy needs`;
+  if (segments.includes('..')) return `'${shown}' leaves the repository (..)`;
+  if (segments.includes('node_modules')) return `'${shown}': node_modules is never stored (a deploy from an artifact runs without it)`;
+  if (segments[0] === '.git') return `'${shown}': the git directory is not an artifact`;
   return undefined;
 }
