@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
 import { FindingReason, acknowledge, functionReasons, tableIndexes } from './private/acknowledge';
 import { RUNNER_SETTINGS } from '../runtime/aws/runner-settings';
-import { BUILD_SETTINGS, secretNames } from '../runtime/core/build-contract';
+import { BUILD_SETTINGS, LAUNCH_TIMEOUT_SECONDS, secretNames } from '../runtime/core/build-contract';
 import { FinalizerFunction } from '../runtime/handlers/finalizer-function';
 import { LauncherFunction } from '../runtime/handlers/launcher-function';
 
@@ -237,7 +237,7 @@ export class BuildServer extends Construct {
     // Launcher and finalizer both start builds (the finalizer starts the next waiting one).
     const runnerProps = (name: string, description: string) => ({
       description,
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(LAUNCH_TIMEOUT_SECONDS),
       memorySize: 512,
       environment: runnerEnvironment,
       logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH }),

@@ -67,7 +67,9 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     },
     log,
   });
-  const launchDeps = { store, runner, clock: options.clock, log };
+  // One process: a launch is tried again only after its previous try threw, so a deployment
+  // left running without a task is stranded at once (no other launch of it can be under way).
+  const launchDeps = { store, runner, clock: options.clock, log, strandedAfterSeconds: 0 };
   const queue = new LocalLaunchQueue(launchDeps);
   // The finalizer sends automatic rollbacks through the same queue as pushes and the API.
   build = { ...launchDeps, queue };

@@ -11,6 +11,7 @@ import {
 import { ingestLogs } from '../../src/runtime/logs/ingest-logs';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';
+import { FaultyStore } from '../reliability/support/faulty-store';
 import { appConfig, envConfig } from '../store/fixtures';
 import { dynamoEndpoint, freshTable } from '../support/test-table';
 
@@ -65,9 +66,9 @@ describe('local executor', () => {
 
   /** Slow store: each batch takes this long (the runner then pauses the builder's output). */
   let ingestDelayMs = 0;
-  const makeExecutor = (builder: BuilderCommand = { args: [join(root, 'builder.js')] }) => {
+  const makeExecutor = (builder: BuilderCommand = { args: [join(root, 'builder.js')] }, executorStore = store) => {
     const created = createLocalExecutor({
-      store,
+      store: executorStore,
       tableName: table.tableName,
       dynamodbEndpoint: dynamoEndpoint(),
       dataDir: join(root, 'data'),
@@ -134,6 +135,7 @@ describe('local executor', () => {
       env('sandbox', { GATE_DIR: gate('sandbox') }),
       env('preview', { GATE_DIR: gate('preview') }),
       env('demo', { GATE_DIR: gate('demo') }),
+      env('retry'),
     ])]);
     commits = gitRepo(join(root, 'repos', 'site'),
       { 'deploy.js': DEPLOY_JS, 'test.js': TEST_JS, 'health.txt': 'ok' },
@@ -288,6 +290,20 @@ describe('local executor', () => {
     expect(failed.status).toBe('failed');
     expect(failed.reason).toMatch(/^the build could not be started: the builder program did not start: .*ENOENT/);
     await released('qa');
+  });
+
+  test('the table refuses the task record once: the queue\'s retry finds the builder already started (one process), and it deploys', async () => {
+    const faulty = new FaultyStore(store);
+    faulty.failNext('attachTask');
+    const { id } = await deploy('retry', commits[0], makeExecutor(undefined, faulty.store));
+    const done = await until(id, 'succeeded', 'failed');
+
+    expect(done).toMatchObject({ status: 'succeeded', taskId: expect.stringMatching(/^local-\d+-[0-9a-f]{8}$/) });
+    expect(faulty.injected).toEqual([expect.stringMatching(/^attachTask\(/)]);
+    expect(logs).toContainEqual(expect.objectContaining({ message: 'launch failed; retrying', deploymentId: id }));
+    expect(logs.filter(entry => entry.message === 'build started' && entry.deployment === id)).toHaveLength(1);
+    expect(deployed('retry')).toBe(commits[0]);
+    await released('retry');
   });
 
   test('the commit source reads branch heads of the configured repositories', async () => {

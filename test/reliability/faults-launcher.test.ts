@@ -3,7 +3,7 @@ import { GatedTaskRunner, gate } from './support/gated-task-runner';
 import { settled } from './support/settled';
 import { cancelDeployment } from '../../src/runtime/build/cancel';
 import { finalizeTask } from '../../src/runtime/build/finalize';
-import { launchQueued } from '../../src/runtime/build/launch';
+import { LaunchInProgressError, launchQueued } from '../../src/runtime/build/launch';
 import { DeploymentScheduler, Store } from '../../src/runtime/core';
 import { taskArn } from '../build/fake-task-runner';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
@@ -25,6 +25,8 @@ describe('faults: the launcher fails after the lock was taken', () => {
   let runner: GatedTaskRunner;
   let clock: ReturnType<typeof steppingClock>;
   const deps = () => ({ store: faulty.store, runner, clock });
+  /** A launch as SQS redelivers it: 2 minutes (the visibility timeout) after the first. */
+  const redelivered = () => ({ ...deps(), clock: { now: () => new Date(clock.now().getTime() + 120_000) } });
 
   beforeEach(async () => {
     clock = steppingClock();
@@ -121,7 +123,10 @@ describe('faults: the launcher fails after the lock was taken', () => {
     expect(await launchQueued(b.id, deps())).toMatchObject({ outcome: 'waiting' });
 
     runner.duringRun = undefined;
-    expect(await launchQueued(a.id, deps())).toMatchObject({ outcome: 'started', deploymentId: a.id, taskId: taskArn(a.id) });
+    // A copy delivered meanwhile leaves it alone (the first launch may still be starting it) and is retried.
+    await expect(launchQueued(a.id, deps())).rejects.toThrow(LaunchInProgressError);
+    expect(runner.runs).toEqual([]);
+    expect(await launchQueued(a.id, redelivered())).toMatchObject({ outcome: 'started', deploymentId: a.id, taskId: taskArn(a.id) });
     expect(await real.deployments.get(a.id)).toMatchObject({ status: 'running', taskId: taskArn(a.id) });
     // Were the first invocation alive after all, RunTask answers it with the same task (idempotency token).
     hung.open();
@@ -143,12 +148,12 @@ describe('faults: the launcher fails after the lock was taken', () => {
     await expect(launchQueued(a.id, deps())).rejects.toThrow(/ECONNREFUSED/);
     expect(await taskOf(a.id)).toEqual({ status: 'running', taskId: undefined });
 
-    expect(await launchQueued(a.id, deps())).toMatchObject({ outcome: 'started', taskId: taskArn(a.id) });
+    expect(await launchQueued(a.id, redelivered())).toMatchObject({ outcome: 'started', taskId: taskArn(a.id) });
     expect(runner.runs.map(r => r.deploymentId)).toEqual([a.id]);
     expect(runner.repeatedRuns).toEqual([a.id]);
     expect(await real.deployments.get(a.id)).toMatchObject({ status: 'running', taskId: taskArn(a.id) });
     // Once the task is recorded, a further copy of the message starts nothing.
-    expect(await launchQueued(a.id, deps())).toMatchObject({ outcome: 'skipped', reason: 'already running' });
+    expect(await launchQueued(a.id, redelivered())).toMatchObject({ outcome: 'skipped', reason: 'already running' });
     await stop(a.id, 0);
     expect(await settled(real, 'shop', 'dev')).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: a.id });
   });
@@ -163,7 +168,7 @@ describe('faults: the launcher fails after the lock was taken', () => {
     // No task was recorded, so cancel could stop nothing: the lock is still a's.
     expect(await settled(real, 'shop', 'dev')).toMatchObject({ lockHolder: a.id, pending: b.id });
 
-    expect(await launchQueued(a.id, deps())).toMatchObject({ outcome: 'skipped', reason: 'cancelled while starting' });
+    expect(await launchQueued(a.id, redelivered())).toMatchObject({ outcome: 'skipped', reason: 'cancelled while starting' });
     expect(runner.stops).toEqual([{ taskId: taskArn(a.id), reason: 'the deployment was cancelled while its build started' }]);
     expect((await stop(a.id, 137)).next).toMatchObject({ outcome: 'started', deploymentId: b.id });
     await stop(b.id, 0);
@@ -192,6 +197,28 @@ describe('faults: the launcher fails after the lock was taken', () => {
     const after = await settled(real, 'shop', 'dev');
     expect(after).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: b.id });
     expect(after.deployments.map(d => d.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  test('the finalizer dies while it starts the next one: its retry, once that one is stranded, finishes the start with the same task', async () => {
+    const a = await queue(1);
+    await launchQueued(a.id, deps());
+    const b = await queue(2);
+    await launchQueued(b.id, deps());
+    // a's end and the hand-over are written, b is marked running; recording b's task is not.
+    faulty.failNext('attachTask', ([id]) => id === b.id);
+    await expect(stop(a.id, 0)).rejects.toThrow(/ECONNREFUSED/);
+    expect(await taskOf(b.id)).toEqual({ status: 'running', taskId: undefined });
+
+    // A retry right away leaves b alone (its launch might still be going on) ...
+    expect((await finalizeTask({ deploymentId: a.id, taskId: taskArn(a.id), exitCode: 0 }, deps())).next).toBeUndefined();
+    // ... Lambda's retry of the event, minutes later, attaches the task b already has.
+    const retried = await finalizeTask({ deploymentId: a.id, taskId: taskArn(a.id), exitCode: 0 }, redelivered());
+    expect(retried).toMatchObject({ outcome: 'already-final', next: { outcome: 'started', deploymentId: b.id, taskId: taskArn(b.id) } });
+    expect(runner.runs.map(r => r.deploymentId)).toEqual([a.id, b.id]);
+    expect(runner.repeatedRuns).toEqual([b.id]);
+
+    await stop(b.id, 0);
+    expect(await settled(real, 'shop', 'dev')).toMatchObject({ unfinished: [], lockHolder: undefined, currentDeploymentId: b.id });
   });
 
   test('the table is unreachable when the finalizer releases the lock: its retry releases it', async () => {

@@ -1,4 +1,4 @@
-import { BuildDependencies, LaunchOutcome, launchQueued, startHolder } from './launch';
+import { BuildDependencies, LaunchOutcome, launchQueued, startHolder, stranded } from './launch';
 import { BUILDER_EXIT } from '../core/build-contract';
 import { isDeploymentId } from '../core/deployment-ids';
 import { DeploymentScheduler } from '../core/deployment-scheduler';
@@ -119,13 +119,14 @@ function launchInProcess(deps: BuildDependencies): LaunchQueue {
  * A repeated event (EventBridge retries a finalizer that failed) may find the lock already
  * handed over to a deployment that was never started: the first attempt failed between the
  * hand-over and the launch, and no queue message will ever launch it. Returns that holder
- * while it is still queued; starting it twice is safe, since only one `queued → running` wins.
+ * while it is still queued, or stranded (marked running, the task never recorded); starting
+ * it twice is safe, since only one `queued → running` wins and the task start is idempotent.
  */
 async function strandedHolder(deployment: Deployment, deps: BuildDependencies): Promise<string | undefined> {
   const env = await deps.store.config.getEnvironment(deployment.application, deployment.environment);
   if (!env?.lockHolder || env.lockHolder === deployment.id) return undefined;
   const holder = await deps.store.deployments.get(env.lockHolder);
-  return holder?.status === 'queued' ? holder.id : undefined;
+  return holder && (holder.status === 'queued' || stranded(holder, deps)) ? holder.id : undefined;
 }
 
 /** How a phase is named in a reason, where its name alone reads badly. */

@@ -1,4 +1,4 @@
-import { BUILD_PARAMETERS } from '../core/build-contract';
+import { BUILD_PARAMETERS, LAUNCH_TIMEOUT_SECONDS } from '../core/build-contract';
 import { DeploymentScheduler } from '../core/deployment-scheduler';
 import { ConflictError, IllegalTransitionError, errorMessage } from '../core/errors';
 import { Clock, LaunchQueue, Store, TaskRequest, TaskRunner, systemClock } from '../core/ports';
@@ -14,7 +14,16 @@ export interface BuildDependencies {
    * @default launched in this process (`launchQueued`), as the finalizer starts a waiting one
    */
   readonly queue?: LaunchQueue;
+  /**
+   * How long after `queued → running` a deployment still without a task counts as stranded
+   * (its launch cannot still be in progress, see `stranded`).
+   * @default STRANDED_AFTER_SECONDS
+   */
+  readonly strandedAfterSeconds?: number;
 }
+
+/** The launch functions' timeout and a margin: by then the launch that marked it running is over. */
+export const STRANDED_AFTER_SECONDS = LAUNCH_TIMEOUT_SECONDS + 30;
 
 export type LaunchOutcome =
   | { readonly outcome: 'started'; readonly deploymentId: string; readonly taskId: string }
@@ -31,7 +40,10 @@ const MAX_CHAIN = 20;
 export async function launchQueued(deploymentId: string, deps: BuildDependencies): Promise<LaunchOutcome> {
   const deployment = await deps.store.deployments.get(deploymentId);
   if (!deployment) return { outcome: 'missing', deploymentId };
-  if (stranded(deployment)) return startHolder(deploymentId, deps);
+  if (stranded(deployment, deps)) return startHolder(deploymentId, deps);
+  // Running without a task, but recently: its launch may still be under way. Ask again later
+  // (SQS redelivers the message), when it either has its task or is stranded.
+  if (startedWithoutTask(deployment)) throw new LaunchInProgressError(deployment);
   if (deployment.status !== 'queued') return { outcome: 'skipped', deploymentId, reason: `already ${deployment.status}` };
   const scheduled = await new DeploymentScheduler(deps.store, deps.clock).claim(deployment);
   if (!scheduled.launch) {
@@ -67,7 +79,7 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
   } catch (error) {
     if (!(error instanceof IllegalTransitionError)) throw error;
     const current = await deps.store.deployments.get(id);
-    if (current && stranded(current)) {
+    if (current && stranded(current, deps)) {
       deployment = current;
     } else {
       // Cancelled while it waited: pass the lock on. Already running: someone else launched it.
@@ -97,16 +109,30 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
 }
 
 /**
- * Marked running, or cancelled after that, with no task recorded: the launch that took it
- * there stopped before it recorded the task (a launcher that timed out, or lost the store,
- * between queued → running and attachTask), and nothing else will move it on. A repeated
- * launch finishes the job: the runner's start is idempotent per deployment, so it gets the
- * task the first launch may already have started, and attaches it; one cancelled meanwhile
- * has that task stopped (attachTask refuses it), whose stop event releases the lock.
+ * Marked running (or cancelled after that) long enough ago, with no task recorded: the launch
+ * that took it there stopped before it recorded the task (a launcher that timed out, or lost
+ * the store, between queued → running and attachTask), and nothing else will move it on. A
+ * repeated launch finishes the job: the runner's start is idempotent per deployment, so it
+ * gets the task the first launch may already have started, and attaches it; one cancelled
+ * meanwhile has that task stopped (attachTask refuses it), whose stop event releases the lock.
+ * Before that long the first launch may still be running, and is left alone.
  */
-export function stranded(deployment: Deployment): boolean {
-  const startedToRun = deployment.status === 'running' || (deployment.status === 'cancelled' && deployment.startedAt !== undefined);
-  return startedToRun && deployment.taskId === undefined;
+export function stranded(deployment: Deployment, deps: Pick<BuildDependencies, 'clock' | 'strandedAfterSeconds'>): boolean {
+  if (!startedWithoutTask(deployment)) return false;
+  const since = (deps.clock ?? systemClock).now().getTime() - Date.parse(deployment.startedAt!);
+  return since >= (deps.strandedAfterSeconds ?? STRANDED_AFTER_SECONDS) * 1000;
+}
+
+function startedWithoutTask(deployment: Deployment): boolean {
+  const marked = deployment.status === 'running' || deployment.status === 'cancelled';
+  return marked && deployment.startedAt !== undefined && deployment.taskId === undefined;
+}
+
+/** A repeated launch of a deployment whose first launch may still be starting its task. */
+export class LaunchInProgressError extends Error {
+  constructor(readonly deployment: Deployment) {
+    super(`deployment ${deployment.id} was marked ${deployment.status} at ${deployment.startedAt} and has no task yet: its launch may still be under way`);
+  }
 }
 
 /** Only non-secret parameters; the build reads configuration and secrets itself. */

@@ -94,3 +94,10 @@ export const BUILDER_EXIT = {
   /** Deployed, but the health check failed: the finalizer fails it and rolls the environment back. */
   unhealthy: 3,
 } as const;
+
+/**
+ * The launcher's and the finalizer's timeout (both start builds). A launch marks its
+ * deployment running before RunTask, so one marked longer ago than this plus a margin
+ * without a task cannot still be in progress (STRANDED_AFTER_SECONDS in build/launch.ts).
+ */
+export const LAUNCH_TIMEOUT_SECONDS = 60;
