@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { BuildError } from './build-error';
+import { isPlainObject } from '../runtime/core/plain-object';
 import { FrameworkConfig, FrameworkKind } from '../runtime/core/types';
 
 export type PackageManager = 'npm' | 'pnpm' | 'yarn';
@@ -78,7 +79,7 @@ function readPackageJson(dir: string): PackageJson | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const value = JSON.parse(readFileSync(file, 'utf8'));
-    return typeof value === 'object' && value !== null ? value : {};
+    return isPlainObject(value) ? value : {};
   } catch {
     throw new BuildError('package.json is not valid JSON');
   }

@@ -6,6 +6,7 @@ import { performance } from 'perf_hooks';
 import { BuildError } from './build-error';
 import { BUILDER_EXIT } from '../runtime/core/build-contract';
 import { httpUrlProblem } from '../runtime/core/config-validation';
+import { isPlainObject } from '../runtime/core/plain-object';
 import { HealthCheckConfig } from '../runtime/core/types';
 
 /**
@@ -53,10 +54,10 @@ function readStackOutput(path: string, shown: string, name: string): string {
   }
   const found = new Map<string, string>();
   const look = (object: unknown, where: string) => {
-    if (isRecord(object) && Object.prototype.hasOwnProperty.call(object, name) && typeof object[name] === 'string') found.set(where, object[name] as string);
+    if (isPlainObject(object) && Object.prototype.hasOwnProperty.call(object, name) && typeof object[name] === 'string') found.set(where, object[name] as string);
   };
   look(outputs, '');
-  if (isRecord(outputs)) for (const [stack, values] of Object.entries(outputs)) look(values, stack);
+  if (isPlainObject(outputs)) for (const [stack, values] of Object.entries(outputs)) look(values, stack);
   const values = [...new Set(found.values())];
   if (values.length === 1) return values[0];
   if (values.length > 1) throw unhealthy(`stack output '${name}' has different values in ${[...found.keys()].join(', ')} (${shown})`);
@@ -143,10 +144,6 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function unhealthy(message: string): BuildError {

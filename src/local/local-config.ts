@@ -5,6 +5,7 @@ import { Environment, defaultEnvironments } from '../constructs/environment';
 import { parseApplications } from '../runtime/core/config-parse';
 import { ValidationError, ValidationIssue } from '../runtime/core/errors';
 import { LOCAL_OWNER, hasLoneSurrogate, repository as repositoryRule } from '../runtime/core/names';
+import { isPlainObject } from '../runtime/core/plain-object';
 import { ApplicationConfig } from '../runtime/core/types';
 
 /** What local mode runs: the applications (as the construct would write them) and where each one's git repository is. */
@@ -124,12 +125,12 @@ function withKindDefaults(env: unknown, dirs: Placeholders): unknown {
   const defaults = typeof given.kind === 'string' && Object.prototype.hasOwnProperty.call(KIND_DEFAULTS, given.kind)
     ? KIND_DEFAULTS[given.kind]()
     : undefined;
-  const variables = typeof given.variables === 'object' && given.variables !== null
+  const variables = isPlainObject(given.variables)
     ? Object.fromEntries(Object.entries(given.variables).map(([name, value]) => [name, replacePlaceholders(value, dirs)]))
     : given.variables;
   const check = given.healthCheck;
-  const healthCheck = typeof check === 'object' && check !== null && !Array.isArray(check) && 'url' in check
-    ? { ...check, url: replacePlaceholders((check as { url: unknown }).url, dirs) }
+  const healthCheck = isPlainObject(check) && 'url' in check
+    ? { ...check, url: replacePlaceholders(check.url, dirs) }
     : check;
   return {
     ...given,

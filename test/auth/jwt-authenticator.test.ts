@@ -121,6 +121,7 @@ describe('JwtAuthenticator refuses', () => {
     ['four parts', 'a.b.c.d', /not a JWT/],
     ['a header that is not JSON', 'bm90IGpzb24.eyJzdWIiOiJ1In0.c2ln', /malformed/],
     ['a header that is a JSON string', `${encodePart('RS256')}.${encodePart({ sub: 'u' })}.c2ln`, /malformed/],
+    ['a header that is a JSON array', `${encodePart(['RS256'])}.${encodePart({ sub: 'u' })}.c2ln`, /malformed/],
   ])('%s', async (_label, token, reason) => {
     await expectRefused(authenticator(), token, reason);
   });

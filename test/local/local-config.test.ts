@@ -53,6 +53,11 @@ describe('the local config file', () => {
     expect(issuesOf(() => parseLocalConfig(raw, dirs))).toEqual(['applications[0].environments[0].healthCheck.url']);
   });
 
+  test('variables that are a list, not names to values, are refused as they are (not turned into names 0, 1, ...)', () => {
+    const raw = { applications: [{ name: 'shop', repository: './shop', environments: [{ kind: 'development', variables: ['{dataDir}/x'] }] }] };
+    expect(issuesOf(() => parseLocalConfig(raw, dirs))).toEqual(['applications[0].environments[0].variables']);
+  });
+
   test('artifact paths must be a list of strings, and stay inside the repository', () => {
     const withArtifact = (artifact: unknown) => ({
       applications: [{ name: 'shop', repository: './shop', environments: [{ kind: 'development', framework: { kind: 'custom', deploy: ['up'], remove: ['down'], artifact } }] }],

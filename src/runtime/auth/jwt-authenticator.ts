@@ -1,6 +1,7 @@
 import { KeyObject, createPublicKey, verify } from 'crypto';
 import { Authenticator, Principal, grantsFromGroups } from '../core/access';
 import { UnauthorizedError } from '../core/errors';
+import { isPlainObject } from '../core/plain-object';
 import { Clock, systemClock } from '../core/ports';
 
 /** Which tokens are accepted: a Cognito user pool's or any OIDC issuer's (RS256). */
@@ -105,7 +106,7 @@ export class JwtAuthenticator implements Authenticator {
 function decodeJson(part: string): Record<string, unknown> {
   try {
     const value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null) return value;
+    if (isPlainObject(value)) return value;
   } catch {
     // falls through
   }

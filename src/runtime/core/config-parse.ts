@@ -1,6 +1,7 @@
 import { HEALTH_CHECK_DEFAULTS, ValidationContext, validateApplications } from './config-validation';
 import { ValidationError, ValidationIssue } from './errors';
 import { printable } from './names';
+import { isPlainObject } from './plain-object';
 import { ApplicationConfig, EnvironmentConfig, EnvironmentKind, FrameworkConfig, FrameworkKind, HealthCheckConfig } from './types';
 
 const KINDS: readonly EnvironmentKind[] = ['development', 'staging', 'production', 'custom'];
@@ -44,8 +45,7 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
     issues.push({ path: `${path}.testCommand`, message: 'must be a list of strings (an argument vector)' });
   }
   const variables = env.variables ?? {};
-  const variablesOk = typeof variables === 'object' && variables !== null && !Array.isArray(variables)
-    && Object.values(variables).every(value => typeof value === 'string');
+  const variablesOk = isPlainObject(variables) && Object.values(variables).every(value => typeof value === 'string');
   if (!variablesOk) issues.push({ path: `${path}.variables`, message: 'must map names to string values' });
   return {
     name: text(env.name, `${path}.name`, issues) ?? '',
@@ -107,7 +107,7 @@ function parseFramework(raw: unknown, path: string, issues: ValidationIssue[]): 
 }
 
 function record(raw: unknown, path: string, issues: ValidationIssue[]): Record<string, unknown> {
-  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) return raw as Record<string, unknown>;
+  if (isPlainObject(raw)) return raw;
   issues.push({ path, message: 'must be an object' });
   return {};
 }

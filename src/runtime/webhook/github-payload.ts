@@ -1,4 +1,5 @@
 import * as names from '../core/names';
+import { isPlainObject } from '../core/plain-object';
 import { DeliverySummary } from '../core/ports';
 import { PushEvent } from '../core/push-routing';
 
@@ -110,7 +111,7 @@ function sha(value: unknown, path: string): string {
 }
 
 function object(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  if (isPlainObject(value)) return value;
   throw new PayloadError(`'${path}' is missing or not an object`);
 }
 
