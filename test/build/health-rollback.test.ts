@@ -3,6 +3,7 @@ import { finalizeTask } from '../../src/runtime/build/finalize';
 import { BuildDependencies, launchQueued } from '../../src/runtime/build/launch';
 import { BUILDER_EXIT, Deployment, DeploymentScheduler, LogRecord, Store, TRELLIS_ACTOR, formatPhaseMarker } from '../../src/runtime/core';
 import { FakeLaunchQueue } from '../api/fakes';
+import { FaultyStore } from '../reliability/support/faulty-store';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 
@@ -14,6 +15,14 @@ import { freshStore } from '../support/test-table';
  */
 
 const COMMIT = (n: number) => n.toString(16).padStart(40, '0');
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}
 const DETAIL = 'GET https://dev.example.com/health answered 500 on 4 attempts, expected 200–399';
 
 describe('a failed health check rolls the environment back', () => {
@@ -158,6 +167,59 @@ describe('a failed health check rolls the environment back', () => {
     expect(await finalizeTask({ deploymentId: bad.id, taskId: taskArn(bad.id), exitCode: BUILDER_EXIT.unhealthy }, deps()))
       .toEqual({ outcome: 'already-final', status: 'failed', next: undefined });
     expect(await all()).toHaveLength(3);
+  });
+
+  describe('the finalizer dies between the terminal write and asking for the rollback', () => {
+    let faulty: FaultyStore;
+    let good: Deployment;
+    let bad: Deployment;
+    const event = () => ({ deploymentId: bad.id, taskId: taskArn(bad.id), exitCode: BUILDER_EXIT.unhealthy });
+    /** Lambda retries a failed event a minute or more after the failure. */
+    const aMinuteLater = () => ({ ...deps(), clock: { now: () => new Date(clock.now().getTime() + 60_000) } });
+
+    beforeEach(async () => {
+      good = await deploy(1, 0);
+      bad = await queue(2);
+      await launchQueued(bad.id, deps());
+      await healthFailed(bad.id);
+      runner.stopped(bad.id);
+      // The first copy writes `failed`, then hangs where it would record the rollback: the invocation dies there.
+      faulty = new FaultyStore(store);
+      faulty.holdNext('create', () => true, new Promise<void>(() => undefined));
+      void finalizeTask(event(), { ...deps(), store: faulty.store });
+      await waitFor(async () => faulty.injected.length === 1);
+      expect(await store.deployments.get(bad.id)).toMatchObject({ status: 'failed', reason: `health check failed: ${DETAIL}; rolling back to ${good.id}` });
+      expect(await autoRollbacks()).toEqual([]);
+    });
+
+    test('the retry asks for it, once, and starts it on the lock', async () => {
+      const retried = await finalizeTask(event(), aMinuteLater());
+      const rollbacks = await autoRollbacks();
+      expect(rollbacks).toHaveLength(1);
+      expect(rollbacks[0]).toMatchObject({ commit: COMMIT(1), trigger: { kind: 'auto-rollback', sourceDeploymentId: good.id } });
+      expect(retried).toEqual({
+        outcome: 'already-final',
+        status: 'failed',
+        rollback: rollbacks[0].id,
+        next: { outcome: 'started', deploymentId: rollbacks[0].id, taskId: taskArn(rollbacks[0].id) },
+      });
+      // A further retry: the failed deployment is no longer the newest, nothing is asked again.
+      expect((await finalizeTask(event(), aMinuteLater())).rollback).toBeUndefined();
+      expect(await autoRollbacks()).toHaveLength(1);
+    });
+
+    test('a copy sooner than a minute after the end leaves it to the first copy, which may be about to ask', async () => {
+      expect(await finalizeTask(event(), deps())).toMatchObject({ outcome: 'already-final', rollback: undefined });
+      expect(await autoRollbacks()).toEqual([]);
+    });
+
+    test('a push that arrived meanwhile replaces the bad version: the retry asks for no rollback, the push starts', async () => {
+      const newer = await queue(3);
+      expect(await launchQueued(newer.id, deps())).toMatchObject({ outcome: 'waiting' });
+      const retried = await finalizeTask(event(), aMinuteLater());
+      expect(retried).toMatchObject({ outcome: 'already-final', rollback: undefined, next: { outcome: 'started', deploymentId: newer.id } });
+      expect(await autoRollbacks()).toEqual([]);
+    });
   });
 
   test('a newer deployment already waiting replaces the bad version: no rollback, it starts', async () => {

@@ -1,4 +1,4 @@
-import { BuildDependencies, LaunchOutcome, launchQueued, startHolder, stranded } from './launch';
+import { BuildDependencies, LaunchOutcome, launchQueued, pastInvocation, startHolder, stranded } from './launch';
 import { BUILDER_EXIT } from '../core/build-contract';
 import { isDeploymentId } from '../core/deployment-ids';
 import { DeploymentScheduler } from '../core/deployment-scheduler';
@@ -63,9 +63,28 @@ export async function finalizeTask(event: TaskStopped, deps: BuildDependencies):
     }
   }
   // Already final (a repeated event, or the retry of a finalizer that failed after its
-  // terminal write): pass the lock on if it still holds it.
+  // terminal write): ask for the rollback that copy may have died before asking for (only
+  // when this copy found it final; one that lost the race to a live copy leaves it to that
+  // one), then pass the lock on if it still holds it.
+  const rollback = isTerminal(deployment.status) ? await unrequestedRollback(event, deployment, deps) : undefined;
   const next = await scheduler.release(ended) ?? await strandedHolder(ended, deps);
-  return { outcome: 'already-final', status: ended.status, next: next ? await startHolder(next, deps) : undefined };
+  return { outcome: 'already-final', status: ended.status, rollback, next: next ? await startHolder(next, deps) : undefined };
+}
+
+/**
+ * The copy of an unhealthy deployment's stop event that made the terminal write asks for the
+ * rollback, and nothing else would; if it died in between, a retry of the event asks instead:
+ * when the failed deployment is still its environment's newest (no rollback was recorded, and
+ * nothing newer replaces it) and it ended long enough ago that the first copy is over (the
+ * same bound as a stranded launch; Lambda retries a failed event a minute or more later).
+ */
+async function unrequestedRollback(event: TaskStopped, failed: Deployment, deps: BuildDependencies): Promise<string | undefined> {
+  if (event.exitCode !== BUILDER_EXIT.unhealthy || failed.status !== 'failed' || failed.taskId !== event.taskId) return undefined;
+  if (!pastInvocation(failed.finishedAt, deps)) return undefined;
+  const { items } = await deps.store.deployments.listByEnvironment(failed.application, failed.environment, { limit: 1 });
+  if (items[0]?.id !== failed.id) return undefined;
+  const plan = await rollbackPlan(failed, deps.store);
+  return plan.target ? requestRollback(plan.target, failed, deps) : undefined;
 }
 
 /** What follows a failed health check: a rollback to `target`, or why not; `note` ends the failed deployment's reason. */

@@ -15,15 +15,16 @@ export interface BuildDependencies {
    */
   readonly queue?: LaunchQueue;
   /**
-   * How long after `queued → running` a deployment still without a task counts as stranded
-   * (its launch cannot still be in progress, see `stranded`).
+   * How long after a launch or finalize invocation wrote something its work counts as left
+   * half done (the invocation is over): a deployment marked running without a task
+   * (`stranded`), an unhealthy deployment's rollback not asked for.
    * @default STRANDED_AFTER_SECONDS
    */
   readonly strandedAfterSeconds?: number;
 }
 
-/** The launch functions' timeout and a margin: by then the launch that marked it running is over. */
-export const STRANDED_AFTER_SECONDS = LAUNCH_TIMEOUT_SECONDS + 30;
+/** The launch functions' timeout: an invocation that wrote at T (after it started) is over by T + this. */
+export const STRANDED_AFTER_SECONDS = LAUNCH_TIMEOUT_SECONDS;
 
 export type LaunchOutcome =
   | { readonly outcome: 'started'; readonly deploymentId: string; readonly taskId: string }
@@ -118,8 +119,13 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
  * Before that long the first launch may still be running, and is left alone.
  */
 export function stranded(deployment: Deployment, deps: Pick<BuildDependencies, 'clock' | 'strandedAfterSeconds'>): boolean {
-  if (!startedWithoutTask(deployment)) return false;
-  const since = (deps.clock ?? systemClock).now().getTime() - Date.parse(deployment.startedAt!);
+  return startedWithoutTask(deployment) && pastInvocation(deployment.startedAt, deps);
+}
+
+/** Whether `at` (written by a launch or finalize invocation) is long enough ago that the invocation is over. */
+export function pastInvocation(at: string | undefined, deps: Pick<BuildDependencies, 'clock' | 'strandedAfterSeconds'>): boolean {
+  if (at === undefined) return false;
+  const since = (deps.clock ?? systemClock).now().getTime() - Date.parse(at);
   return since >= (deps.strandedAfterSeconds ?? STRANDED_AFTER_SECONDS) * 1000;
 }
 
