@@ -18,13 +18,10 @@ export interface BuildDependencies {
    * How long after a launch or finalize invocation wrote something its work counts as left
    * half done (the invocation is over): a deployment marked running without a task
    * (`stranded`), an unhealthy deployment's rollback not asked for.
-   * @default STRANDED_AFTER_SECONDS
+   * @default LAUNCH_TIMEOUT_SECONDS
    */
   readonly strandedAfterSeconds?: number;
 }
-
-/** The launch functions' timeout: an invocation that wrote at T (after it started) is over by T + this. */
-export const STRANDED_AFTER_SECONDS = LAUNCH_TIMEOUT_SECONDS;
 
 export type LaunchOutcome =
   | { readonly outcome: 'started'; readonly deploymentId: string; readonly taskId: string }
@@ -126,7 +123,7 @@ export function stranded(deployment: Deployment, deps: Pick<BuildDependencies, '
 export function pastInvocation(at: string | undefined, deps: Pick<BuildDependencies, 'clock' | 'strandedAfterSeconds'>): boolean {
   if (at === undefined) return false;
   const since = (deps.clock ?? systemClock).now().getTime() - Date.parse(at);
-  return since >= (deps.strandedAfterSeconds ?? STRANDED_AFTER_SECONDS) * 1000;
+  return since >= (deps.strandedAfterSeconds ?? LAUNCH_TIMEOUT_SECONDS) * 1000;
 }
 
 function startedWithoutTask(deployment: Deployment): boolean {

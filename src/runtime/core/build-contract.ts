@@ -96,8 +96,8 @@ export const BUILDER_EXIT = {
 } as const;
 
 /**
- * The launcher's and the finalizer's timeout (both start builds). A launch marks its
- * deployment running before RunTask, so one marked longer ago than this plus a margin
- * without a task cannot still be in progress (STRANDED_AFTER_SECONDS in build/launch.ts).
+ * The launcher's and the finalizer's timeout (both start builds). An invocation that wrote
+ * something at T started before T, so it is over by T + this: a deployment it marked running
+ * this long ago without a task is stranded (`stranded` in build/launch.ts).
  */
 export const LAUNCH_TIMEOUT_SECONDS = 60;
