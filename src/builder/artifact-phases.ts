@@ -28,12 +28,12 @@ const MAX_HOPS = 20;
  * into the workspace (the build then only deploys it), skipped with `rebuild: <why>` otherwise.
  */
 export async function deployFromArtifact(phases: Phases, storage: ArtifactStorage | undefined, store: Store, request: BuildRequest,
-  env: EnvironmentConfig, workspace: string, path: string | undefined): Promise<ArtifactDeploy | undefined> {
+  self: Deployment | undefined, env: EnvironmentConfig, workspace: string, path: string | undefined): Promise<ArtifactDeploy | undefined> {
   if (!storage || (request.action !== 'rollback' && request.action !== 'promote')) return undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'trellis-artifact-'));
   try {
     return await phases.run('fetch-artifact', async note => {
-      const choice = await chooseArtifact(storage, store, request, env, workspace, scratch, path);
+      const choice = await chooseArtifact(storage, store, request, self, env, workspace, scratch, path);
       note.skipped = 'rebuild' in choice;
       note.detail = 'rebuild' in choice ? `rebuild: ${choice.rebuild}`
         : `from artifact ${choice.sourceId} (${choice.manifest.framework}, ${byteSize(choice.bytes)} from ${storage.location})`;
@@ -46,12 +46,12 @@ export async function deployFromArtifact(phases: Phases, storage: ArtifactStorag
 
 type Choice = (ArtifactDeploy & { readonly manifest: ArtifactManifest; readonly bytes: number }) | { readonly rebuild: string };
 
-async function chooseArtifact(storage: ArtifactStorage, store: Store, request: BuildRequest, env: EnvironmentConfig,
-  workspace: string, scratch: string, path: string | undefined): Promise<Choice> {
+async function chooseArtifact(storage: ArtifactStorage, store: Store, request: BuildRequest, self: Deployment | undefined,
+  env: EnvironmentConfig, workspace: string, scratch: string, path: string | undefined): Promise<Choice> {
   const configured = env.framework;
   const declared = declaredArtifact(configured);
   if (declared && 'none' in declared) return { rebuild: declared.none };
-  const source = await builtBy(store, request.deploymentId);
+  const source = await builtBy(store, self);
   if (typeof source === 'string') return { rebuild: source };
 
   const key = artifactKey(request.application, source.environment, source.id);
@@ -77,12 +77,11 @@ async function chooseArtifact(storage: ArtifactStorage, store: Store, request: B
 }
 
 /**
- * The deployment whose build made the version this one redeploys: the trigger's source,
+ * The deployment whose build made the version `self` redeploys: its trigger's source,
  * followed back through deployments that were themselves deployed from an artifact.
  * A string says why there is none.
  */
-async function builtBy(store: Store, deploymentId: string): Promise<Deployment | string> {
-  const self = await store.deployments.get(deploymentId);
+async function builtBy(store: Store, self: Deployment | undefined): Promise<Deployment | string> {
   let sourceId = self?.trigger.sourceDeploymentId;
   if (!sourceId) return 'no source deployment is recorded';
   for (let hop = 0; hop < MAX_HOPS; hop++) {

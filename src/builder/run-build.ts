@@ -23,7 +23,7 @@ import { BUILDER_EXIT, BuildPhase } from '../runtime/core/build-contract';
 import * as names from '../runtime/core/names';
 import { Clock, SecretSource, Store } from '../runtime/core/ports';
 import { isTerminal } from '../runtime/core/state-machine';
-import { ApplicationConfig, EnvironmentConfig } from '../runtime/core/types';
+import { ApplicationConfig, Deployment, EnvironmentConfig } from '../runtime/core/types';
 
 export interface BuildDeps {
   readonly store: Store;
@@ -44,6 +44,8 @@ export interface BuildDeps {
 /** Everything prepare found out; nothing of it is printed unmasked. */
 interface Prepared {
   readonly request: BuildRequest;
+  /** This build's deployment as recorded (undefined only where none was recorded, as in builder tests). */
+  readonly deployment?: Deployment;
   readonly app: ApplicationConfig;
   readonly env: EnvironmentConfig;
   readonly secrets: BuildSecrets;
@@ -105,7 +107,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       });
     };
 
-    const artifact = await deployFromArtifact(phases, deps.artifacts, deps.store, request, env, workspace, deployEnv.PATH);
+    const artifact = await deployFromArtifact(phases, deps.artifacts, deps.store, request, prepared.deployment, env, workspace, deployEnv.PATH);
     if (artifact) {
       await deployAndCheck(artifact.deploy, artifact.outputs);
       await phases.skip('save-artifact', `deployed from artifact ${artifact.sourceId}`);
@@ -187,7 +189,7 @@ async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Repo
   if (readdirSync(deps.workspace).length > 0) throw new BuildError(`workspace ${deps.workspace} is not empty`);
 
   note.detail = `${request.action} ${app.name}/${env.name} at ${request.commit.slice(0, 12)} to stage ${request.stage}`;
-  return { request, app, env, secrets, credentials };
+  return { request, deployment, app, env, secrets, credentials };
 }
 
 function refuseDockerAssets(assemblyDir: string): void {
