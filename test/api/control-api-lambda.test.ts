@@ -1,7 +1,11 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { WEB } from './harness';
+import { JwtAuthenticator } from '../../src/runtime/auth/jwt-authenticator';
+import { systemClock } from '../../src/runtime/core/ports';
+import { handleSocketEvent } from '../../src/runtime/logs/socket-handler';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { queuedDeployment } from '../store/fixtures';
+import { JwksServer, TestIssuer, createTestIssuer, serveJwks } from '../support/jwt';
 import { freshTable } from '../support/test-table';
 
 const ENV = ['TABLE_NAME', 'QUEUE_URL', 'TRELLIS_INSTALLATION', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
@@ -10,10 +14,17 @@ const DEPLOYMENT = '20260301T120000000Z-0000abcd';
 /** The handler's event mapping, with the DynamoDB store on DynamoDB Local (these routes need no other AWS service). */
 describe('control-api.lambda', () => {
   let handler: (event: APIGatewayProxyEventV2WithJWTAuthorizer) => Promise<{ statusCode?: number; body?: string; headers?: unknown }>;
+  let idp: TestIssuer;
+  let jwks: JwksServer;
+  let store: ReturnType<typeof createDynamoStore>;
+  const logged: string[] = [];
+  let consoleLog: jest.SpyInstance;
 
   beforeAll(async () => {
+    idp = createTestIssuer();
+    jwks = await serveJwks(idp.jwks);
     const ctx = await freshTable('control-api');
-    const store = createDynamoStore(ctx);
+    store = createDynamoStore(ctx);
     await store.config.syncApplications([WEB]);
     await store.deployments.create(queuedDeployment(DEPLOYMENT, 'web', 'dev'));
     Object.assign(process.env, {
@@ -29,30 +40,69 @@ describe('control-api.lambda', () => {
     handler = require('../../src/runtime/handlers/control-api.lambda').handler;
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     for (const name of ENV) delete process.env[name];
+    await jwks.close();
   });
 
+  beforeEach(() => {
+    logged.splice(0);
+    // The handler logs JSON lines on stdout (CloudWatch Logs): keep them to read.
+    consoleLog = jest.spyOn(console, 'log').mockImplementation((line: string) => void logged.push(line));
+  });
+
+  afterEach(() => consoleLog.mockRestore());
+
   interface EventOptions {
+    /** A signed token: sent in the Authorization header, its claims as the authorizer passes them. */
+    readonly token?: string;
+    /** The authorizer's claims, when they are not the token's. */
     readonly claims?: Record<string, string>;
+    /** The Authorization header, when it is not `Bearer <token>`. */
+    readonly authorization?: string;
     readonly body?: string;
     readonly base64?: boolean;
   }
 
+  /** A token from the test issuer with these groups (and claims). */
+  function token(groups: readonly string[], claims: Record<string, unknown> = {}): string {
+    return idp.sign({ 'email': 'ada@example.com', 'cognito:groups': groups, ...claims });
+  }
+
+  /**
+   * The event API Gateway (payload 2.0) sends after its JWT authorizer verified the Authorization
+   * header: header names in lower case, the token's claims flattened to strings, arrays as "[a b]".
+   */
   function event(method: string, rawPath: string, options: EventOptions = {}): APIGatewayProxyEventV2WithJWTAuthorizer {
+    const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
+    const claims = options.claims ?? (options.token ? flattenedClaims(options.token) : undefined);
     return {
       version: '2.0',
       routeKey: `${method} ${rawPath}`,
       rawPath,
       rawQueryString: '',
-      headers: {},
+      headers: { 'host': 'abc123.execute-api.eu-west-1.amazonaws.com', 'user-agent': 'jest', ...authorization !== undefined && { authorization } },
       isBase64Encoded: options.base64 ?? false,
       body: options.body,
       requestContext: {
+        accountId: '111122223333',
+        apiId: 'abc123',
+        domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+        domainPrefix: 'abc123',
+        requestId: 'req-1',
+        routeKey: 'ANY /api/{proxy+}',
+        stage: '$default',
+        time: '01/Mar/2026:12:00:00 +0000',
+        timeEpoch: 1772366400000,
         http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'jest' },
-        ...options.claims && { authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: options.claims, scopes: null } } },
+        ...claims && { authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: null } } },
       } as APIGatewayProxyEventV2WithJWTAuthorizer['requestContext'],
     } as APIGatewayProxyEventV2WithJWTAuthorizer;
+  }
+
+  function flattenedClaims(jwt: string): Record<string, string> {
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(claims).map(([name, value]) => [name, Array.isArray(value) ? `[${value.join(' ')}]` : String(value)]));
   }
 
   test('health without a token; everything else needs the authorizer claims', async () => {
@@ -60,22 +110,73 @@ describe('control-api.lambda', () => {
     expect((await handler(event('GET', '/api/me'))).statusCode).toBe(401);
   });
 
-  test('claims become the principal, HTTP API group strings included', async () => {
-    const response = await handler(event('GET', '/api/me', { claims: { 'sub': 'u-1', 'email': 'ada@example.com', 'cognito:groups': '[admin viewer:web]' } }));
+  test("the verified token's claims become the principal", async () => {
+    const response = await handler(event('GET', '/api/me', { token: token(['admin', 'viewer:web'], { sub: 'u-1' }) }));
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body!)).toEqual({ subject: 'u-1', name: 'ada@example.com', grants: [{ role: 'admin', application: '*' }, { role: 'viewer', application: 'web' }] });
   });
 
+  test('a group named "release admin", flattened by API Gateway to "[release admin]", is not admin; the WebSocket path agrees', async () => {
+    const jwt = token(['release admin'], { sub: 'u-7' });
+    const sent = event('GET', '/api/me', { token: jwt });
+    expect(sent.requestContext.authorizer.jwt.claims['cognito:groups']).toBe('[release admin]');
+    const response = await handler(sent);
+    expect(response.statusCode).toBe(200);
+    const http = JSON.parse(response.body!);
+    expect(http).toEqual({ subject: 'u-7', name: 'ada@example.com', grants: [] });
+    expect(logged.map(line => JSON.parse(line))).toContainEqual(expect.objectContaining({ message: 'group refused', subject: 'u-7', group: 'release admin' }));
+    // Admin-only: refused.
+    const settings = await handler(event('PUT', '/api/apps/web/environments/dev/settings', { token: jwt, body: '{}' }));
+    expect(settings.statusCode).toBe(403);
+
+    // The same token on the WebSocket path: the connection's stored principal is the same.
+    const authenticator = new JwtAuthenticator({ issuer: idp.issuer, audiences: [idp.audience], jwksUrl: jwks.url });
+    const connected = await handleSocketEvent({ kind: 'connect', connectionId: 'conn-release-admin', token: jwt }, {
+      store, sink: { send: async () => 'sent' }, authenticator, clock: systemClock, log: () => undefined,
+    });
+    expect(connected.statusCode).toBe(200);
+    expect((await store.connections.get('conn-release-admin'))?.principal).toEqual(http);
+  });
+
+  test('the same principal on both paths for a token with real grants', async () => {
+    const jwt = token(['deployer:web', 'viewer', 'admin:*'], { sub: 'u-8', name: 'Grace' });
+    const http = JSON.parse((await handler(event('GET', '/api/me', { token: jwt }))).body!);
+    expect(http).toEqual({ subject: 'u-8', name: 'Grace', grants: [{ role: 'deployer', application: 'web' }, { role: 'viewer', application: '*' }] });
+    const authenticator = new JwtAuthenticator({ issuer: idp.issuer, audiences: [idp.audience], jwksUrl: jwks.url });
+    await expect(authenticator.authenticate(jwt)).resolves.toEqual(http);
+  });
+
+  test('"admin:*" grants nothing', async () => {
+    const jwt = token(['admin:*'], { sub: 'u-9' });
+    const me = JSON.parse((await handler(event('GET', '/api/me', { token: jwt }))).body!);
+    expect(me.grants).toEqual([]);
+    expect((await handler(event('GET', `/api/deployments/${DEPLOYMENT}`, { token: jwt }))).statusCode).toBe(403);
+  });
+
+  test("a header token that is not the one the authorizer verified: 401", async () => {
+    const verified = token(['viewer'], { sub: 'u-1' });
+    const other = token(['admin'], { sub: 'root' });
+    const swapped = await handler(event('GET', '/api/me', { claims: flattenedClaims(verified), authorization: `Bearer ${other}` }));
+    expect(swapped.statusCode).toBe(401);
+    // Same subject, another token (a later exp): refused too.
+    const later = idp.sign({ 'sub': 'u-1', 'cognito:groups': ['admin'], 'exp': Math.floor(Date.now() / 1000) + 7200 });
+    expect((await handler(event('GET', '/api/me', { claims: flattenedClaims(verified), authorization: `Bearer ${later}` }))).statusCode).toBe(401);
+    // Claims but no header, or a header that is no JWT.
+    expect((await handler(event('GET', '/api/me', { claims: flattenedClaims(verified) }))).statusCode).toBe(401);
+    expect((await handler(event('GET', '/api/me', { claims: flattenedClaims(verified), authorization: 'Bearer not-a-jwt' }))).statusCode).toBe(401);
+    expect(logged.map(line => JSON.parse(line).message)).toEqual(['request refused', 'request refused', 'request refused', 'request refused']);
+  });
+
   test('the store is the table named in TABLE_NAME', async () => {
-    const response = await handler(event('GET', '/api/apps/web/environments/dev/deployments', { claims: { 'sub': 'u', 'cognito:groups': '[viewer]' } }));
+    const response = await handler(event('GET', '/api/apps/web/environments/dev/deployments', { token: token(['viewer']) }));
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body!).items.map((d: { id: string }) => d.id)).toEqual([DEPLOYMENT]);
-    const forbidden = await handler(event('GET', `/api/deployments/${DEPLOYMENT}`, { claims: { 'sub': 'u', 'cognito:groups': '[viewer:api]' } }));
+    const forbidden = await handler(event('GET', `/api/deployments/${DEPLOYMENT}`, { token: token(['viewer:api']) }));
     expect(forbidden.statusCode).toBe(403);
   });
 
   test('a base64 body is decoded before parsing', async () => {
-    const response = await handler(event('POST', '/api/deployments/latest/cancel', { claims: { sub: 'u' }, body: Buffer.from('{"x":1}').toString('base64'), base64: true }));
+    const response = await handler(event('POST', '/api/deployments/latest/cancel', { token: token([]), body: Buffer.from('{"x":1}').toString('base64'), base64: true }));
     // Parsed (a body that is not JSON would say so); the id is checked first.
     expect(JSON.parse(response.body!)).toEqual({ error: 'invalid_input', reason: "id: 'latest' is not a deployment id" });
   });

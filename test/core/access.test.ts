@@ -31,8 +31,26 @@ describe('grantsFromGroups', () => {
     ['Admin'],
     [' admin'],
     ['us-east-1_AbCdEf_Google'],
+    ['admin:*'],
+    ['viewer:*'],
+    ['deployer:shop*'],
+    ['admin:Shop'],
+    ['release admin'],
+    ['admin,viewer'],
+    ['admin\tviewer'],
+    ['[admin]'],
   ])('ignores the group %p', group => {
     expect(grantsFromGroups([group])).toEqual([]);
+  });
+
+  test('refused groups are reported with the reason; groups that name no role are not', () => {
+    const refused: string[] = [];
+    grantsFromGroups(['staff', 'release admin', 'admin:*', 'viewer:a:b', 'viewer:blog'], (group, reason) => refused.push(`${group}: ${reason}`));
+    expect(refused).toEqual([
+      'release admin: a group name with whitespace or a comma grants nothing',
+      expect.stringMatching(/^admin:\*: the application '\*' must be 1-40 lowercase/),
+      "viewer:a:b: '<role>:<application>' has one colon",
+    ]);
   });
 
   test('keeps the grants of the valid groups among junk, in order', () => {

@@ -94,6 +94,10 @@ describe('validateApplications', () => {
 });
 
 describe('validateApplication', () => {
+  test.each(['*', 'shop*'])('an application cannot be named %p (grants never treat * as a wildcard)', name => {
+    expect(issueAt(validateApplication(app({ name })), 'application.name').message).toContain(`'${name}'`);
+  });
+
   test('rejects a bad application name', () => {
     const issues = validateApplication(app({ name: 'My_Shop' }));
     expect(issueAt(issues, 'application.name').message).toContain("'My_Shop'");

@@ -71,6 +71,10 @@ describe('applicationName', () => {
     'web_api',
     'web/api',
     'a'.repeat(41),
+    // Never a name: grants do not treat it as a wildcard, and no application can be called that.
+    '*',
+    'shop*',
+    '*-all',
   ])('rejects %p', value => {
     const reason = expectRejected(applicationName, value);
     expect(reason).toContain('lowercase');

@@ -1,5 +1,5 @@
 import { KeyObject, createPublicKey, verify } from 'crypto';
-import { Authenticator, Principal, grantsFromGroups } from '../core/access';
+import { Authenticator, Principal, principalFromClaims } from '../core/access';
 import { UnauthorizedError } from '../core/errors';
 import { isPlainObject } from '../core/plain-object';
 import { Clock, systemClock } from '../core/ports';
@@ -39,7 +39,8 @@ const LEEWAY_SECONDS = 30;
 
 /**
  * Verifies RS256 JWTs with node's crypto (no library): signature against the issuer's JWKS,
- * then `iss`, `exp`, `nbf`, audience. Groups (`cognito:groups` or `groups`) become grants.
+ * then `iss`, `exp`, `nbf`, audience. The claims become the caller through principalFromClaims,
+ * the function the control API uses too.
  */
 export class JwtAuthenticator implements Authenticator {
   private keys = new Map<string, KeyObject>();
@@ -51,6 +52,8 @@ export class JwtAuthenticator implements Authenticator {
     private readonly settings: JwtSettings,
     private readonly fetcher: JwksFetcher = fetchJwks,
     private readonly clock: Clock = systemClock,
+    /** Hears about groups that grant nothing because their name is refused. */
+    private readonly log: (entry: Record<string, unknown>) => void = () => undefined,
   ) {}
 
   async authenticate(token: string | undefined): Promise<Principal> {
@@ -72,10 +75,9 @@ export class JwtAuthenticator implements Authenticator {
     if (typeof claims.nbf === 'number' && claims.nbf - LEEWAY_SECONDS > now) throw new UnauthorizedError('the token is not valid yet');
     const audiences = [claims.aud, claims.client_id].flat().filter((value): value is string => typeof value === 'string');
     if (!audiences.some(audience => this.settings.audiences.includes(audience))) throw new UnauthorizedError('the token is for another audience');
-    if (typeof claims.sub !== 'string' || claims.sub === '') throw new UnauthorizedError('the token has no subject');
-    const groups = [claims['cognito:groups'], claims.groups].flat().filter((value): value is string => typeof value === 'string');
-    const name = [claims.name, claims.email, claims['cognito:username'], claims.username].find(value => typeof value === 'string') as string | undefined;
-    return { subject: claims.sub, name: name ?? claims.sub, grants: grantsFromGroups(groups) };
+    const principal = principalFromClaims(claims, this.log);
+    if (!principal) throw new UnauthorizedError('the token has no subject');
+    return principal;
   }
 
   private async key(kid: string): Promise<KeyObject> {

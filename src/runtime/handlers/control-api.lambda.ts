@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logJson } from './json-log';
-import { handleApiRequest, principalFromClaims } from '../api/control-api';
+import { handleApiRequest, principalFromHttpApi } from '../api/control-api';
+import { CorsPolicy } from '../api/cors';
 import { toHttpApiResult } from '../aws/api-gateway';
 import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
 import { GitHubCommitSource } from '../aws/github-commit-source';
@@ -24,17 +25,26 @@ const deps = {
   clock: systemClock,
   log: logJson,
 };
+// The dashboard's origins (its CloudFront URL and extra callback URLs), space-separated.
+const cors = CorsPolicy.fromList(process.env.DASHBOARD_ORIGINS);
 
-/** Every route of the control HTTP API (payload v2); API Gateway's JWT authorizer has verified the token. */
+/**
+ * Every route of the control HTTP API (payload v2). API Gateway's JWT authorizer has verified the
+ * token in the Authorization header; the principal comes from that token's own claims.
+ */
 export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
+  const origin = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'origin')?.[1];
+  // OPTIONS /api/{proxy+} has no authorizer: it is the browsers' preflight, answered here.
+  if (event.requestContext.http.method === 'OPTIONS') return toHttpApiResult(cors.preflight(origin));
   const claims = event.requestContext.authorizer?.jwt?.claims;
+  const authorization = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
   const raw = event.body ?? '';
   const response = await handleApiRequest({
     method: event.requestContext.http.method,
     path: event.rawPath,
     query: event.queryStringParameters ?? {},
     body: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
-    principal: claims ? principalFromClaims(claims) : undefined,
+    principal: principalFromHttpApi(authorization, claims, logJson),
   }, deps);
-  return toHttpApiResult(response);
+  return toHttpApiResult(cors.apply(response, origin));
 }
