@@ -3,7 +3,7 @@ import examples, { WebhookDefinition } from '@octokit/webhooks-examples';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fromHttpApiEvent } from '../../src/runtime/aws/api-gateway';
 import { Clock, Deployment, LaunchMessage, LaunchQueue, Store } from '../../src/runtime/core';
-import { MAX_BODY_BYTES, WebhookDependencies, WebhookRequest, handleWebhook } from '../../src/runtime/webhook/webhook-handler';
+import { MAX_BODY_BYTES, WebhookDependencies, WebhookRequest, handleWebhook, signatureMatches } from '../../src/runtime/webhook/webhook-handler';
 import { T0, appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 
@@ -11,8 +11,8 @@ import { freshStore } from '../support/test-table';
  * The GitHub webhook end to end through handleWebhook: GitHub's own example payloads,
  * signed like GitHub signs them, against the DynamoDB store on DynamoDB Local.
  *
- * Signatures are computed here from GitHub's documented scheme (node crypto), not with
- * @octokit/webhooks-methods, which the handler uses: the test does not grade a library with itself.
+ * Signatures are computed here from GitHub's documented scheme (node crypto), independently of
+ * the handler's own check.
  */
 
 const SECRET = 'test-webhook-secret-3f9c';
@@ -475,6 +475,69 @@ describe('handleWebhook', () => {
       expect(failed.body.error).toBe('internal_error');
       expect(failed.raw).not.toMatch(/trellis\/webhook/);
       expect(await allDeployments()).toEqual([]);
+    });
+  });
+
+  describe('the signature covers the raw bytes', () => {
+    /** A real push whose commit message holds `bytes` (not valid UTF-8) where `MARK` stands. */
+    function pushWithBytes(bytes: Buffer): Buffer {
+      const payload = realPush();
+      payload.head_commit!.message = 'fix MARK here';
+      const [before, after] = JSON.stringify(payload).split('MARK');
+      return Buffer.concat([Buffer.from(before), bytes, Buffer.from(after)]);
+    }
+
+    test('a body with invalid UTF-8, signed over its bytes, verifies and deploys', async () => {
+      const body = pushWithBytes(Buffer.from([0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80]));
+      expect(Buffer.from(body.toString('utf8'), 'utf8').equals(body)).toBe(false); // decoding loses bytes
+      const response = await send(await request(body));
+      expect(response.status).toBe(202);
+      expect((await deploymentsIn('dev')).map(d => d.commitMessage)).toEqual([expect.stringMatching(/^fix .+ here$/)]);
+    });
+
+    test('the same text signed over its decoded-then-re-encoded form does not verify', async () => {
+      const body = pushWithBytes(Buffer.from([0xff, 0xfe]));
+      const lossy = Buffer.from(body.toString('utf8'), 'utf8');
+      const response = await send(await request(body, { signature: sign(SECRET, lossy) }));
+      expect(response.status).toBe(401);
+      expect(await allDeployments()).toEqual([]);
+    });
+
+    test('two byte sequences that decode to the same text do not share a signature', async () => {
+      const first = pushWithBytes(Buffer.from([0xff]));
+      const second = pushWithBytes(Buffer.from([0xfe]));
+      expect(first.toString('utf8')).toBe(second.toString('utf8'));
+      expect((await send(await request(second, { signature: sign(SECRET, first) }))).status).toBe(401);
+      expect(signatureMatches(SECRET, first, sign(SECRET, first))).toBe(true);
+      expect(signatureMatches(SECRET, second, sign(SECRET, first))).toBe(false);
+    });
+
+    test("every one of GitHub's example payloads verifies against its bytes, and not with another secret", () => {
+      let count = 0;
+      for (const { examples: payloads } of examples) {
+        for (const payload of payloads) {
+          const body = Buffer.from(JSON.stringify(payload, null, 2));
+          expect(signatureMatches(SECRET, body, sign(SECRET, body))).toBe(true);
+          expect(signatureMatches('another-secret', body, sign(SECRET, body))).toBe(false);
+          count++;
+        }
+      }
+      expect(count).toBeGreaterThan(100);
+    });
+
+    test.each([
+      ['no prefix', (hex: string) => hex],
+      ['sha1 prefix', (hex: string) => `sha1=${hex}`],
+      ['a digest one byte short', (hex: string) => `sha256=${hex.slice(0, -2)}`],
+      ['a digest one byte long', (hex: string) => `sha256=${hex}00`],
+      ['non-hex characters', (hex: string) => `sha256=${hex.slice(0, -1)}g`],
+      ['the digest in base64', (hex: string) => `sha256=${Buffer.from(hex, 'hex').toString('base64')}`],
+      ['two signatures', (hex: string) => `sha256=${hex},sha256=${hex}`],
+    ])('a malformed header (%s) is a mismatch, never a throw', (_label, header) => {
+      const body = Buffer.from('{"zen":"Keep it logically awesome."}');
+      const hex = createHmac('sha256', SECRET).update(body).digest('hex');
+      expect(signatureMatches(SECRET, body, `sha256=${hex}`)).toBe(true);
+      expect(signatureMatches(SECRET, body, header(hex))).toBe(false);
     });
   });
 

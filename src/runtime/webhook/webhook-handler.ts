@@ -1,4 +1,4 @@
-import type { verify as Verify } from '@octokit/webhooks-methods' with { 'resolution-mode': 'import' };
+import { createHmac, timingSafeEqual } from 'crypto';
 import { PayloadError, parsePush, summarizePullRequest } from './github-payload';
 import { pushReplayKey } from './push-replay';
 import { DeploymentScheduler, UnsentDeploymentError } from '../core/deployment-scheduler';
@@ -67,7 +67,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
     log({ message: 'webhook secret unavailable', error: errorMessage(error) });
     return errorResponse(error);
   }
-  if (!await signatureMatches(secret, body, signature)) {
+  if (!signatureMatches(secret, body, signature)) {
     return rejection(401, 'unauthorized', 'X-Hub-Signature-256 does not match the body; check the webhook secret');
   }
   const contentType = headers['content-type'] ?? '';
@@ -181,15 +181,17 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
   }
 }
 
-/** HMAC-SHA256 over the raw body, compared in constant time by @octokit/webhooks-methods. */
-async function signatureMatches(secret: string, body: Buffer, signature: string): Promise<boolean> {
-  // ESM-only package: esbuild inlines it into the handler bundle, jest transforms it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { verify } = require('@octokit/webhooks-methods') as { verify: typeof Verify };
-  try {
-    return await verify(secret, body.toString('utf8'), signature);
-  } catch {
-    return false; // malformed signature header
-  }
-}
+const SIGNATURE = /^sha256=([0-9a-f]{64})$/;
 
+/**
+ * HMAC-SHA256 over the body's bytes exactly as received (never a decoded text: two byte sequences
+ * that decode to the same text must not share a signature), compared in constant time with the
+ * hex digest of `X-Hub-Signature-256`. A header of any other shape is a mismatch.
+ */
+export function signatureMatches(secret: string, body: Buffer, signature: string): boolean {
+  const given = SIGNATURE.exec(signature.trim().toLowerCase())?.[1];
+  if (!given) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  const received = Buffer.from(given, 'hex');
+  return received.length === expected.length && timingSafeEqual(received, expected);
+}
