@@ -1,3 +1,4 @@
+import { SESSION_TAGS } from '../runtime/core/build-contract';
 import { EnvironmentConfig } from '../runtime/core/types';
 
 /** Deploy credentials for an environment, as environment variables for the deploy command. */
@@ -11,19 +12,30 @@ export interface RoleCredentials {
   readonly sessionToken: string;
 }
 
-/** STS AssumeRole in the container, a fake in tests. */
-export type AssumeRole = (roleArn: string, sessionName: string) => Promise<RoleCredentials>;
+/** STS AssumeRole in the container (with session tags), a fake in tests. */
+export type AssumeRole = (roleArn: string, sessionName: string, tags: Readonly<Record<string, string>>) => Promise<RoleCredentials>;
+
+/** Who is asking: the session's name and what its tags say. */
+export interface BuildSession {
+  /** sessionNameFor(deployment id). */
+  readonly name: string;
+  readonly application: string;
+  readonly installation: string;
+}
 
 /**
- * Credentials from assuming the environment's deploy role. Without one, none: the deploy
- * runs with the task role (CDK assumes its bootstrap roles from it) or, locally, the user's.
+ * Credentials from assuming the environment's deploy role, its session tagged with the
+ * application, environment and installation (SESSION_TAGS), which the environment's build role
+ * may set to these values only: a trust policy that requires them admits only this
+ * environment's builds. Without a deploy role, none: the deploy runs with the environment's
+ * build role (CDK assumes its bootstrap roles from it) or, locally, the user's.
  */
 export class AssumeRoleCredentialSource implements CredentialSource {
-  constructor(private readonly assumeRole: AssumeRole, private readonly sessionName: string) {}
+  constructor(private readonly assumeRole: AssumeRole, private readonly session: BuildSession) {}
 
   async credentialsFor(env: EnvironmentConfig): Promise<Record<string, string>> {
     if (!env.deployRoleArn) return {};
-    const credentials = await this.assumeRole(env.deployRoleArn, this.sessionName);
+    const credentials = await this.assumeRole(env.deployRoleArn, this.session.name, sessionTags(this.session, env));
     return {
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -36,4 +48,13 @@ export class AssumeRoleCredentialSource implements CredentialSource {
 export function sessionNameFor(deploymentId: string | undefined): string {
   const id = (deploymentId ?? '').replace(/[^\w+=,.@-]/g, '').slice(0, 48);
   return `trellis-${id || 'build'}`;
+}
+
+/** The deploy role session's tags: what a production deploy role's trust policy can require. */
+export function sessionTags(session: BuildSession, env: EnvironmentConfig): Record<string, string> {
+  return {
+    [SESSION_TAGS.application]: session.application,
+    [SESSION_TAGS.environment]: env.name,
+    [SESSION_TAGS.installation]: session.installation,
+  };
 }

@@ -30,8 +30,13 @@ const log = openBuildLog(process.env, {
 const output = log.output;
 
 const sts = new STSClient({});
-const assumeRole: AssumeRole = async (roleArn, sessionName) => {
-  const request = new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 3600 });
+const assumeRole: AssumeRole = async (roleArn, sessionName, tags) => {
+  const request = new AssumeRoleCommand({
+    RoleArn: roleArn,
+    RoleSessionName: sessionName,
+    DurationSeconds: 3600,
+    Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+  });
   const { Credentials: credentials } = await sts.send(request);
   if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken) {
     throw new Error(`assuming ${roleArn} returned no credentials`);
@@ -53,7 +58,11 @@ async function main(): Promise<number> {
   return runBuild(process.env, {
     store: createDynamoStore(tableContext(tableName)),
     secrets: new SecretsManagerSource(),
-    credentials: new AssumeRoleCredentialSource(assumeRole, sessionNameFor(process.env[BUILD_PARAMETERS.deploymentId])),
+    credentials: new AssumeRoleCredentialSource(assumeRole, {
+      name: sessionNameFor(process.env[BUILD_PARAMETERS.deploymentId]),
+      application: process.env[BUILD_PARAMETERS.application] ?? '',
+      installation: process.env[BUILD_SETTINGS.installation] ?? '',
+    }),
     workspace: process.cwd(),
     output,
     clock: systemClock,

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { ArnFormat, Aws, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -12,9 +12,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
-import { FindingReason, acknowledge, functionReasons, tableIndexes } from './private/acknowledge';
+import { FindingReason, acknowledge, functionReasons } from './private/acknowledge';
+import { BuildIdentityShared, buildRoleFor } from './private/build-identity';
 import { RUNNER_SETTINGS } from '../runtime/aws/runner-settings';
-import { BUILD_SETTINGS, LAUNCH_TIMEOUT_SECONDS, secretNames } from '../runtime/core/build-contract';
+import { BUILD_SETTINGS, LAUNCH_TIMEOUT_SECONDS } from '../runtime/core/build-contract';
+import { EnvironmentConfig } from '../runtime/core/types';
 import { FinalizerFunction } from '../runtime/handlers/finalizer-function';
 import { LauncherFunction } from '../runtime/handlers/launcher-function';
 
@@ -77,6 +79,9 @@ export interface BuildServerProps extends BuildSettings {
   readonly installationName: string;
 }
 
+/** How long an overwritten (or expired) artifact's earlier version is kept, to be recovered. */
+const NONCURRENT_ARTIFACT_DAYS = 30;
+
 /** Name of the builder container in the task definition. */
 const CONTAINER = 'builder';
 
@@ -93,7 +98,10 @@ export class BuildServer extends Construct {
   public readonly cluster: ecs.ICluster;
   /** The build task definition. */
   public readonly taskDefinition: ecs.FargateTaskDefinition;
-  /** Role of the build tasks. */
+  /**
+   * The task definition's own role, with no permissions: each environment's builds run with
+   * their own role instead (`buildRole(application, environment)`).
+   */
   public readonly taskRole: iam.IRole;
   /** Build output (the durable archive). */
   public readonly logGroup: logs.ILogGroup;
@@ -106,7 +114,10 @@ export class BuildServer extends Construct {
   /** Records finished builds and starts the next. */
   public readonly finalizer: lambda.IFunction;
 
-  private readonly deployRoleArns: string[] = [];
+  /** `<application>/<environment>` → the role its builds run with. */
+  private readonly buildRoles = new Map<string, iam.Role>();
+  private readonly environmentRoles: Construct;
+  private readonly identity: BuildIdentityShared;
   private readonly runnerEnvironment: Record<string, string>;
   private readonly runnerStatements: iam.PolicyStatement[];
   private readonly tasksOfCluster: FindingReason;
@@ -149,42 +160,28 @@ export class BuildServer extends Construct {
       'a cache of installed packages, rebuilt by any build; access logs would cost more than the objects are worth');
     this.dependencyCache = dependencyCache;
     // Disposable too: without its artifact a rollback rebuilds the commit.
+    // Versioned: an overwritten artifact is kept as a noncurrent version (for NONCURRENT_ARTIFACT_DAYS)
+    // and the builder deploys only the version it recorded.
     const artifacts = disposableBucket(this, 'Artifacts', 'artifactExpiration', props.artifactExpiration ?? Duration.days(90),
-      'deploy artifacts, each rebuildable from its commit; access logs would cost more than the objects are worth');
+      'deploy artifacts, each rebuildable from its commit; access logs would cost more than the objects are worth', { versioned: true });
     this.artifacts = artifacts;
 
+    // The task definition's own role has no permissions: every build runs with its
+    // environment's role (buildRole), which the launcher passes as RunTask's override.
     const taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Trellis build tasks: read this installation\'s secrets and configuration, assume deploy roles',
+      description: 'Trellis build tasks without an environment: no permissions (each environment\'s builds run with its own role)',
     });
     this.taskRole = taskRole;
-    // The environments' secrets (trellis/<installation>/<app>/<env>) and the GitHub token; not
-    // the webhook secret (trellis/<installation>/github-webhook-secret), which has no second slash.
-    const secretArn = (resourceName: string) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const buildSecrets = [
-      secretArn(`${secretNames.prefix(props.installationName)}*/*`),
-      // Secrets Manager adds a 6-character suffix to the name.
-      secretArn(`${secretNames.githubToken(props.installationName)}-??????`),
-    ];
-    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: buildSecrets,
-    }));
-    const deployRoles = Lazy.list({
-      produce: () => (this.deployRoleArns.length ? [...new Set(this.deployRoleArns)] : [bootstrapRoles(Aws.ACCOUNT_ID, Aws.REGION)]),
-    });
-    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['sts:AssumeRole', 'sts:TagSession'],
-      resources: deployRoles,
-    }));
-    props.table.grantReadData(taskRole);
-    const cacheEntries = dependencyCache.arnForObjects('deps/*');
-    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [cacheEntries] }));
-    // Without it S3 answers a missing entry with 403 instead of 404, and a miss would look like an error.
-    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [dependencyCache.bucketArn] }));
-    const artifactEntries = artifacts.arnForObjects('artifacts/*');
-    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [artifactEntries] }));
-    taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [artifacts.bucketArn] }));
+    this.identity = {
+      installationName: props.installationName,
+      table: props.table,
+      dependencyCache,
+      artifacts,
+      defaultAccount: stack.account,
+      defaultRegion: stack.region,
+    };
+    this.environmentRoles = new Construct(this, 'EnvironmentRoles');
 
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: props.cpu ?? 1024,
@@ -210,20 +207,6 @@ export class BuildServer extends Construct {
       ECS2: 'the variables are names only (table, installation, region, log ingest function, buckets); secrets are read by the build at run time, never passed in',
       IAM5: [{ reason: 'ecr:GetAuthorizationToken (execution role) has no resource-level permissions; it requires Resource *', resources: ['*'] }],
     });
-    acknowledge(taskRole, {
-      IAM5: [
-        {
-          reason: 'the environments\' secrets of this installation (trellis/<installation>/<app>/<env>, one per app and environment, created later '
-            + 'by the dashboard) and the GitHub token, whose ARNs end in a random suffix; not the webhook secret',
-          resources: buildSecrets,
-        },
-        { reason: 'the CDK bootstrap roles (cdk-hnb659fds-*-role-<account>-<region>: deploy, publishing, lookup) of each environment', resources: deployRoles },
-        tableIndexes(props.table.table),
-        { reason: 'the dependency cache\'s entries (deps/<app>/<env>/...), one per lockfile; the builder keys them, S3 expires them', resources: [cacheEntries] },
-        { reason: 'deploy artifacts (artifacts/<app>/<env>/<deployment>), one per deploy; the builder keys them, S3 expires them', resources: [artifactEntries] },
-      ],
-    });
-
     const runnerEnvironment = {
       TABLE_NAME: props.table.tableName,
       [RUNNER_SETTINGS.cluster]: cluster.clusterArn,
@@ -270,7 +253,7 @@ export class BuildServer extends Construct {
       }),
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: [taskRole.roleArn, taskDefinition.obtainExecutionRole().roleArn],
+        resources: Lazy.list({ produce: () => [taskRole.roleArn, taskDefinition.obtainExecutionRole().roleArn, ...[...this.buildRoles.values()].map(role => role.roleArn)] }),
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
     ];
@@ -300,11 +283,30 @@ export class BuildServer extends Construct {
   }
 
   /**
-   * Let builds assume this role to deploy. Without any, builds may assume the CDK
-   * bootstrap roles of the stack's account and region.
+   * The role the builds of one environment run with: that environment's secret and the
+   * GitHub token, its deploy role (or the CDK bootstrap roles of its account and region), its
+   * own dependency cache and artifact prefixes, read access to the table. Add to it what the
+   * environment's builds need besides (a parameter, a private registry's token).
    */
-  public addDeployRole(roleArn: string): void {
-    this.deployRoleArns.push(roleArn);
+  public buildRole(application: string, environment: string): iam.IRole {
+    const role = this.buildRoles.get(`${application}/${environment}`);
+    if (!role) throw new Error(`BuildServer ${this.node.path}: no environment ${application}/${environment}; add the application to the TrellisPipeline first`);
+    return role;
+  }
+
+  /**
+   * Make the build role of an environment (TrellisPipeline.addApplication calls it) and
+   * return its ARN, which the environment's configuration carries to the launcher.
+   * @internal
+   */
+  public _addEnvironment(application: string, env: EnvironmentConfig): string {
+    const key = `${application}/${env.name}`;
+    if (this.buildRoles.has(key)) throw new Error(`BuildServer ${this.node.path}: environment ${key} already has a build role`);
+    const scope = this.environmentRoles.node.tryFindChild(application) as Construct | undefined ?? new Construct(this.environmentRoles, application);
+    const role = buildRoleFor(scope, env.name, application, env, this.identity);
+    if (this.liveLogFunction) grantInvokeIngest(role, this.liveLogFunction);
+    this.buildRoles.set(key, role);
+    return role.roleArn;
   }
 
   /**
@@ -318,37 +320,31 @@ export class BuildServer extends Construct {
     }
     this.liveLogFunction = ingestFunction;
     this.container.addEnvironment(BUILD_SETTINGS.logIngestFunction, ingestFunction.functionName);
-    // The unqualified ARN only: builds invoke the function by name, never a version or alias.
-    this.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['lambda:InvokeFunction'],
-      resources: [ingestFunction.functionArn],
-    }));
-  }
-
-  /** Let builds assume the CDK bootstrap roles (deploy, publishing, lookup) of an account and region. */
-  public addBootstrapRoles(account: string, region: string): void {
-    this.deployRoleArns.push(bootstrapRoles(account, region));
+    for (const role of this.buildRoles.values()) grantInvokeIngest(role, ingestFunction);
   }
 }
 
-/** The default CDK bootstrap roles (qualifier hnb659fds) of one account and region. */
-function bootstrapRoles(account: string, region: string): string {
-  return `arn:${Aws.PARTITION}:iam::${account}:role/cdk-hnb659fds-*-role-${account}-${region}`;
+/** The unqualified ARN only: builds invoke the function by name, never a version or alias. */
+function grantInvokeIngest(role: iam.IRole, ingestFunction: lambda.IFunction): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [ingestFunction.functionArn] }));
 }
 
 /**
  * A private, encrypted, TLS-only bucket whose objects expire `expiration` after they were
  * written, emptied and deleted with the stack: for contents the builder can make again.
  */
-function disposableBucket(scope: Construct, id: string, prop: string, expiration: Duration, accessLogsReason: string): s3.Bucket {
+function disposableBucket(scope: Construct, id: string, prop: string, expiration: Duration, accessLogsReason: string,
+  options: { readonly versioned?: boolean } = {}): s3.Bucket {
   if (expiration.toDays({ integral: false }) < 1) throw new Error(`${prop} must be at least 1 day, got ${expiration.toHumanString()}`);
   const bucket = new s3.Bucket(scope, id, {
     encryption: s3.BucketEncryption.S3_MANAGED,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,
+    versioned: options.versioned,
     lifecycleRules: [{
       expiration: Duration.days(Math.ceil(expiration.toDays({ integral: false }))),
       abortIncompleteMultipartUploadAfter: Duration.days(1),
+      noncurrentVersionExpiration: options.versioned ? Duration.days(NONCURRENT_ARTIFACT_DAYS) : undefined,
     }],
     removalPolicy: RemovalPolicy.DESTROY,
     autoDeleteObjects: true,

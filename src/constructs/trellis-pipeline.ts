@@ -1,4 +1,4 @@
-import { Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BuildServer, BuildSettings } from './build-server';
@@ -158,11 +158,11 @@ export class TrellisPipeline extends Construct {
       issues.push({ path: `${path}.name`, message: `'${config.name}' is already used by applications[${existing}]; application names must be unique` });
     }
     if (issues.length > 0) this.fail(issues);
-    this.applications.push(config);
-    for (const env of config.environments) {
-      if (env.deployRoleArn) this.buildServer.addDeployRole(env.deployRoleArn);
-      else this.buildServer.addBootstrapRoles(env.account ?? Stack.of(this).account, env.region ?? Stack.of(this).region);
-    }
+    // Each environment's builds run with a role of their own; the launcher finds it in the configuration.
+    this.applications.push({
+      ...config,
+      environments: config.environments.map(env => ({ ...env, buildRoleArn: this.buildServer._addEnvironment(config.name, env) })),
+    });
   }
 
   private fail(issues: ValidationIssue[]): never {

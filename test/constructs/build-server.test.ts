@@ -19,25 +19,25 @@ const statementsOf = (template: Template, roleLogicalIdPrefix: string) =>
     .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
 
 describe('BuildServer', () => {
-  test('the task role reads only this installation\'s secrets and assumes only the deploy roles', () => {
+  test('each environment\'s build role reads only its own secret and assumes only its own deploy role; the task definition\'s role holds nothing', () => {
     const { template } = synth();
-    const statements = statementsOf(template, 'TrellisBuildTaskRole');
+    expect(statementsOf(template, 'TrellisBuildTaskRole')).toEqual([]);
+    const statements = statementsOf(template, 'TrellisBuildEnvironmentRolesshopproduction');
     const secrets = statements.filter((s: any) => JSON.stringify(s.Action).includes('secretsmanager'));
     expect(secrets).toHaveLength(1);
     expect(secrets[0].Action).toBe('secretsmanager:GetSecretValue');
-    // Environment secrets (trellis/acme/<app>/<env>) and the GitHub token; not trellis/acme/* (the webhook secret).
+    // Its environment's secret (trellis/acme/shop/production) and the GitHub token; nothing with a wildcard name.
     expect(secrets[0].Resource.map((arn: unknown) => JSON.stringify(arn))).toEqual([
-      expect.stringMatching(/:secret:trellis\/acme\/\*\/\*"\]\]}$/),
+      expect.stringMatching(/:secret:trellis\/acme\/shop\/production-\?{6}"\]\]}$/),
       expect.stringMatching(/:secret:trellis\/acme\/github-token-\?{6}"\]\]}$/),
     ]);
 
     const assume = statements.find((s: any) => JSON.stringify(s.Action).includes('sts:AssumeRole'));
-    const resources = JSON.stringify(assume.Resource);
     // shop's production gives its own role; dev and staging use the bootstrap roles of the stack account/region.
-    expect(resources).toContain('arn:aws:iam::444455556666:role/deploy');
-    expect(resources).toContain(':role/cdk-hnb659fds-*-role-');
-    expect(resources).toContain('eu-west-1');
-    expect(resources).not.toContain('"*"');
+    expect(assume.Resource).toEqual('arn:aws:iam::444455556666:role/deploy');
+    const dev = statementsOf(template, 'TrellisBuildEnvironmentRolesshopdev').find((s: any) => JSON.stringify(s.Action).includes('sts:AssumeRole'));
+    expect(JSON.stringify(dev.Resource)).toContain(':role/cdk-hnb659fds-*-role-111122223333-eu-west-1');
+    expect(JSON.stringify(dev.Resource)).not.toContain('444455556666');
 
     // Nothing else may be written by the task: table access is read-only.
     const dynamo = statements.filter((s: any) => JSON.stringify(s.Action).includes('dynamodb:')).flatMap((s: any) => [].concat(s.Action));
@@ -47,13 +47,13 @@ describe('BuildServer', () => {
     template.resourceCountIs('AWS::IAM::AccessKey', 0);
   });
 
-  test('a custom environment with its own account and region adds that account\'s bootstrap roles', () => {
+  test('a custom environment with its own account and region assumes that account\'s bootstrap roles', () => {
     const stack = new Stack(new App(), 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
     new TrellisPipeline(stack, 'Trellis', {
       installationName: 'acme',
       applications: [{ name: 'api', repository: 'acme/api', environments: [Environment.custom({ name: 'qa', account: '999988887777', region: 'us-east-2', framework: DeployFramework.cdk() })] }],
     });
-    const assume = statementsOf(Template.fromStack(stack), 'TrellisBuildTaskRole').find((s: any) => JSON.stringify(s.Action).includes('sts:AssumeRole'));
+    const assume = statementsOf(Template.fromStack(stack), 'TrellisBuildEnvironmentRolesapiqa').find((s: any) => JSON.stringify(s.Action).includes('sts:AssumeRole'));
     expect(JSON.stringify(assume.Resource)).toContain('role/cdk-hnb659fds-*-role-999988887777-us-east-2');
   });
 
@@ -94,10 +94,10 @@ describe('BuildServer', () => {
     });
     const bucket = Object.keys(template.findResources('AWS::S3::Bucket')).find(id => id.startsWith('TrellisBuildDependencyCache'))!;
     expect(bucket).toBeDefined();
-    const s3 = statementsOf(template, 'TrellisBuildTaskRole').filter((s: any) => JSON.stringify(s.Resource).includes(`"${bucket}"`));
+    const s3 = statementsOf(template, 'TrellisBuildEnvironmentRolesshopdev').filter((s: any) => JSON.stringify(s.Resource).includes(`"${bucket}"`));
     expect(s3.map((s: any) => [s.Action, JSON.stringify(s.Resource)])).toEqual([
-      [['s3:GetObject', 's3:PutObject'], expect.stringMatching(new RegExp(`"${bucket}","Arn"\\]},"/deps/\\*"\\]\\]}$`))],
-      ['s3:ListBucket', JSON.stringify({ 'Fn::GetAtt': [bucket, 'Arn'] })],
+      [['s3:GetObject', 's3:PutObject'], expect.stringMatching(new RegExp(`"${bucket}","Arn"\\]},"/deps/shop/dev/\\*"\\]\\]}`))],
+      ['s3:ListBucket', expect.stringContaining(JSON.stringify({ 'Fn::GetAtt': [bucket, 'Arn'] }))],
     ]);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'TRELLIS_CACHE_BUCKET', Value: { Ref: bucket } }]) })],
@@ -124,10 +124,13 @@ describe('BuildServer', () => {
     expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
     template.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: bucket } });
 
-    const s3 = statementsOf(template, 'TrellisBuildTaskRole').filter((s: any) => JSON.stringify(s.Resource).includes(`"${bucket}"`));
+    // Versioned: an overwritten artifact stays recoverable for 30 days.
+    expect(buckets[bucket].Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(buckets[bucket].Properties.LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 30 });
+    const s3 = statementsOf(template, 'TrellisBuildEnvironmentRolesshopdev').filter((s: any) => JSON.stringify(s.Resource).includes(`"${bucket}"`));
     expect(s3.map((s: any) => [s.Action, JSON.stringify(s.Resource)])).toEqual([
-      [['s3:GetObject', 's3:PutObject'], expect.stringMatching(new RegExp(`"${bucket}","Arn"\\]},"/artifacts/\\*"\\]\\]}$`))],
-      ['s3:ListBucket', JSON.stringify({ 'Fn::GetAtt': [bucket, 'Arn'] })],
+      [['s3:GetObject', 's3:PutObject'], expect.stringMatching(new RegExp(`"${bucket}","Arn"\\]},"/artifacts/shop/dev/\\*"\\]\\]}`))],
+      ['s3:ListBucket', expect.stringContaining(JSON.stringify({ 'Fn::GetAtt': [bucket, 'Arn'] }))],
     ]);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'TRELLIS_ARTIFACT_BUCKET', Value: { Ref: bucket } }]) })],

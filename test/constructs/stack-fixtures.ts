@@ -48,9 +48,22 @@ export const billing: ApplicationOptions = {
   ],
 };
 
-/** The JSON the configuration custom resource carries, parsed. */
+/**
+ * The JSON the configuration custom resource carries, parsed. Each environment's build role
+ * ARN is a reference to a role of the stack: it is checked here and left out of what is returned.
+ */
 export function writtenConfiguration(template: Template): any[] {
   const resources = template.findResources('Custom::TrellisConfiguration');
   const [resource] = Object.values(resources) as any[];
-  return JSON.parse(resource.Properties.Applications);
+  const written = resource.Properties.Applications;
+  const text = typeof written === 'string' ? written
+    : (written['Fn::Join'][1] as unknown[]).map(part => (typeof part === 'string' ? part : `<${(part as any)['Fn::GetAtt'].join('.')}>`)).join('');
+  const applications = JSON.parse(text);
+  for (const app of applications) {
+    for (const env of app.environments) {
+      if (!/^<TrellisBuildEnvironmentRoles\w+\.Arn>$/.test(env.buildRoleArn)) throw new Error(`${app.name}/${env.name} has no build role: ${env.buildRoleArn}`);
+      delete env.buildRoleArn;
+    }
+  }
+  return applications;
 }

@@ -88,15 +88,18 @@ describe('the build task reads only its own installation\'s secrets', () => {
     webhook: secretArn(`trellis/${installation}/github-webhook-secret${SUFFIX}`),
   });
 
+  const buildRoles = (pipeline: TrellisPipeline) => ['dev', 'staging', 'production'].map(env => pipeline.buildServer.buildRole('shop', env));
+  const buildStatements = (pipeline: TrellisPipeline) => buildRoles(pipeline).flatMap(role => statementsOfRole(template, role));
+
   test.each(pipelines)('%s: every secret it may read lies under trellis/<installation>/', (installation, pipeline) => {
-    const reads = statementsOfRole(template, pipeline.buildServer.taskRole).filter(isSecretRead);
+    const reads = buildStatements(pipeline).filter(isSecretRead);
     const resources = reads.flatMap(statement => statement.resources);
     expect(resources.length).toBeGreaterThan(0);
     expect(resources.filter(resource => !resource.startsWith(secretArn(secretNames.prefix(installation))))).toEqual([]);
   });
 
   test.each(pipelines)('%s: reads its environment secrets and GitHub token, not its webhook secret', (installation, pipeline) => {
-    const statements = statementsOfRole(template, pipeline.buildServer.taskRole);
+    const statements = statementsOfRole(template, pipeline.buildServer.buildRole('shop', 'production'));
     const own = secretsOf(installation);
     expect(grantsArn(statements, own.environment)).toBe(true);
     expect(grantsArn(statements, own.githubToken)).toBe(true);
@@ -104,7 +107,7 @@ describe('the build task reads only its own installation\'s secrets', () => {
   });
 
   test.each(pipelines)('%s: reads no secret of another installation', (installation, pipeline) => {
-    const statements = statementsOfRole(template, pipeline.buildServer.taskRole);
+    const statements = buildStatements(pipeline);
     const readable = INSTALLATION_NAMES.filter(other => other !== installation)
       .flatMap(other => Object.values(secretsOf(other)))
       .filter(arn => grantsArn(statements, arn));

@@ -27,6 +27,12 @@ export const BUILD_SETTINGS = {
   artifactBucket: 'TRELLIS_ARTIFACT_BUCKET',
 } as const;
 
+/**
+ * The one secret the launcher passes to a build, beside BUILD_PARAMETERS: the deployment's
+ * ingest token, which the builder sends with its live log batches (see core/ingest-token.ts).
+ */
+export const BUILD_INGEST_TOKEN = 'TRELLIS_INGEST_TOKEN';
+
 export type BuildParameters = { readonly [K in keyof typeof BUILD_PARAMETERS]: string };
 
 export type BuildPhase =
@@ -77,6 +83,17 @@ export function parsePhaseMarker(line: string): PhaseMarker | undefined {
     return undefined;
   }
 }
+
+/**
+ * Session tags the builder puts on its environment's deploy role session. Each environment's
+ * build role may set them to its own values only, so a deploy role's trust policy that
+ * requires them admits that environment's builds alone.
+ */
+export const SESSION_TAGS = {
+  application: 'trellis:application',
+  environment: 'trellis:environment',
+  installation: 'trellis:installation',
+} as const;
 
 /** Secrets Manager names of an installation; the build task may read only under its prefix. */
 export const secretNames = {

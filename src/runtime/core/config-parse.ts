@@ -57,6 +57,7 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
     region: optionalText(env.region, `${path}.region`, issues),
     account: optionalText(env.account, `${path}.account`, issues),
     deployRoleArn: optionalText(env.deployRoleArn, `${path}.deployRoleArn`, issues),
+    buildRoleArn: optionalText(env.buildRoleArn, `${path}.buildRoleArn`, issues),
     variables: variablesOk ? variables as Record<string, string> : {},
     protected: flag(env.protected, `${path}.protected`, issues) ?? production,
     dependencyCache: flag(env.dependencyCache, `${path}.dependencyCache`, issues),

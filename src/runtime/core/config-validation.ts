@@ -98,6 +98,7 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
   check('region', env.region, names.region);
   check('account', env.account, names.account);
   check('deployRoleArn', env.deployRoleArn, names.roleArn);
+  check('buildRoleArn', env.buildRoleArn, names.roleArn);
 
   if (env.kind === 'production' && env.autoDeploy) {
     add('autoDeploy', 'production never deploys on push; it is reached only by promotion (remove autoDeploy or use Environment.custom)');

@@ -18,6 +18,11 @@ export interface EnvironmentConfig {
   readonly region?: string;
   readonly account?: string;
   readonly deployRoleArn?: string;
+  /**
+   * The role this environment's builds run with (in AWS: made by the construct, passed to
+   * RunTask by the launcher); absent locally, where builds run as the user.
+   */
+  readonly buildRoleArn?: string;
   /** Non-secret variables; secrets live in Secrets Manager and never here. */
   readonly variables: Readonly<Record<string, string>>;
   /** Protected environments need the admin role for every action. */

@@ -14,7 +14,7 @@ const ENV_ENTITY = 'environment';
  * dashboard's `overrides`, which sync never writes. Items hold the code's values; every
  * read returns the effective ones (overrides applied) with the raw `overrides` alongside.
  */
-const OPTIONAL_ENV_FIELDS = ['branch', 'region', 'account', 'deployRoleArn', 'framework', 'dependencyCache', 'healthCheck'] as const;
+const OPTIONAL_ENV_FIELDS = ['branch', 'region', 'account', 'deployRoleArn', 'buildRoleArn', 'framework', 'dependencyCache', 'healthCheck'] as const;
 
 export class DynamoConfigStore implements ConfigStore {
   constructor(private readonly ctx: TableContext) {}

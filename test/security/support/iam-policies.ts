@@ -13,6 +13,8 @@ export interface FoundStatement {
   readonly effect: string;
   readonly actions: readonly string[];
   readonly resources: readonly string[];
+  /** The Condition block as written (values resolved to text by arnText). */
+  readonly conditions: Record<string, Record<string, unknown>>;
 }
 
 /** Every IAM statement of a template: policies, managed policies and roles' inline policies. */
@@ -44,6 +46,9 @@ function statementsOf(holder: string, roles: string[], document: any): FoundStat
     effect: statement.Effect,
     actions: [].concat(statement.Action ?? []),
     resources: [].concat(statement.Resource ?? []).map(arnText),
+    conditions: Object.fromEntries(Object.entries(statement.Condition ?? {}).map(([operator, values]) =>
+      [operator, Object.fromEntries(Object.entries(values as Record<string, unknown>).map(([key, value]) =>
+        [key, Array.isArray(value) ? value.map(arnText) : arnText(value)]))])),
   }));
 }
 
