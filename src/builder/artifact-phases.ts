@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { AppUser } from './app-user';
 import { ArtifactManifest, ArtifactStorage, NO_ARTIFACT, artifactKey, fetchArtifact, onPath, saveArtifact } from './artifacts';
 import { Argv, CommandPlan, declaredArtifact, planCommands } from './commands';
 import { byteSize } from './dependency-cache';
@@ -28,12 +29,12 @@ const MAX_HOPS = 20;
  * into the workspace (the build then only deploys it), skipped with `rebuild: <why>` otherwise.
  */
 export async function deployFromArtifact(phases: Phases, storage: ArtifactStorage | undefined, store: Store, request: BuildRequest,
-  self: Deployment | undefined, env: EnvironmentConfig, workspace: string, path: string | undefined): Promise<ArtifactDeploy | undefined> {
+  self: Deployment | undefined, env: EnvironmentConfig, workspace: string, path: string | undefined, user?: AppUser): Promise<ArtifactDeploy | undefined> {
   if (!storage || (request.action !== 'rollback' && request.action !== 'promote')) return undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'trellis-artifact-'));
   try {
     return await phases.run('fetch-artifact', async note => {
-      const choice = await chooseArtifact(storage, store, request, self, env, workspace, scratch, path);
+      const choice = await chooseArtifact(storage, store, request, self, env, workspace, scratch, path, user);
       note.skipped = 'rebuild' in choice;
       note.detail = 'rebuild' in choice ? `rebuild: ${choice.rebuild}`
         : `from artifact ${choice.sourceId} (${choice.manifest.framework}, ${byteSize(choice.bytes)} from ${storage.location})`;
@@ -47,12 +48,14 @@ export async function deployFromArtifact(phases: Phases, storage: ArtifactStorag
 type Choice = (ArtifactDeploy & { readonly manifest: ArtifactManifest; readonly bytes: number }) | { readonly rebuild: string };
 
 async function chooseArtifact(storage: ArtifactStorage, store: Store, request: BuildRequest, self: Deployment | undefined,
-  env: EnvironmentConfig, workspace: string, scratch: string, path: string | undefined): Promise<Choice> {
+  env: EnvironmentConfig, workspace: string, scratch: string, path: string | undefined, user: AppUser | undefined): Promise<Choice> {
   const configured = env.framework;
   const declared = declaredArtifact(configured);
   if (declared && 'none' in declared) return { rebuild: declared.none };
   const source = await builtBy(store, self);
   if (typeof source === 'string') return { rebuild: source };
+  // An artifact is made for one environment, and each environment's builds may read only their own.
+  if (source.environment !== env.name) return { rebuild: `target differs: built in ${source.environment}, this deploys ${env.name} (an artifact deploys only where it was built)` };
 
   const key = artifactKey(request.application, source.environment, source.id);
   let deploy: readonly Argv[] = [];
@@ -67,7 +70,7 @@ async function chooseArtifact(storage: ArtifactStorage, store: Store, request: B
       if (cli.startsWith('/')) return existsSync(cli) ? undefined : `${cli} does not exist here`;
       if (cli.includes('/')) return inPaths(cli, manifest.paths) ? undefined : `${cli} is not among the artifact's paths`;
       return onPath(cli, path) ? undefined : `${cli} is not on PATH (a deploy from an artifact has no node_modules)`;
-    });
+    }, user);
   if (!fetched.usable) {
     if (fetched.reason !== NO_ARTIFACT) return { rebuild: fetched.reason };
     const why = savedNothingBecause(source);
@@ -116,7 +119,7 @@ function artifactProject(manifest: ArtifactManifest): Project {
 
 /** Phase `save-artifact` after a deploy that built (with artifact storage): what the deploy used, under this deployment's key. */
 export async function saveArtifactAfterDeploy(phases: Phases, storage: ArtifactStorage | undefined, plan: CommandPlan, project: Project,
-  request: BuildRequest, env: EnvironmentConfig, workspace: string): Promise<void> {
+  request: BuildRequest, env: EnvironmentConfig, workspace: string, user?: AppUser): Promise<void> {
   if (!storage) return;
   const key = artifactKey(request.application, env.name, request.deploymentId);
   const scratch = mkdtempSync(join(tmpdir(), 'trellis-artifact-'));
@@ -131,7 +134,7 @@ export async function saveArtifactAfterDeploy(phases: Phases, storage: ArtifactS
         commit: request.commit,
         deploymentId: request.deploymentId,
         deployCommand: plan.deploy[0],
-      }, workspace, scratch);
+      }, workspace, scratch, undefined, user);
       note.skipped = !result.saved;
       note.detail = result.saved ? `saved ${project.framework.kind} artifact, ${byteSize(result.bytes)} to ${storage.location}` : result.reason;
     });

@@ -1,14 +1,12 @@
-import { execFile } from 'child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { delimiter, join } from 'path';
-import { promisify } from 'util';
-import { CacheStorage, tarOption } from './cache-storage';
+import { AppUser } from './app-user';
+import { CacheStorage } from './cache-storage';
 import { Argv, ArtifactPlan } from './commands';
 import { MAX_CACHE_ENTRY_BYTES, SaveResult, firstLine, packAndStore } from './dependency-cache';
+import { extractArchive } from './tar';
 import { artifactPathProblem } from '../runtime/core/config-validation';
 import { FrameworkKind } from '../runtime/core/types';
-
-const run = promisify(execFile);
 
 /** The reason fetchArtifact gives when nothing is stored under the key. */
 export const NO_ARTIFACT = 'no artifact stored';
@@ -47,25 +45,29 @@ export function artifactKey(application: string, environment: string, deployment
 }
 
 /**
- * Pack what the deploy used (the plan's paths) with a manifest and store it under `key`.
- * Never throws: a deploy that succeeded does not fail for its artifact.
+ * Pack what the deploy used (the plan's paths) with a manifest and store it under `key`
+ * (tar runs as `user` when given). Never throws: a deploy that succeeded does not fail for its artifact.
  */
 export async function saveArtifact(storage: ArtifactStorage, key: string, plan: ArtifactPlan, manifest: Omit<ArtifactManifest, 'paths'>,
-  workspace: string, scratch: string, maxBytes = MAX_CACHE_ENTRY_BYTES): Promise<SaveResult> {
+  workspace: string, scratch: string, maxBytes = MAX_CACHE_ENTRY_BYTES, user?: AppUser): Promise<SaveResult> {
   if ('skip' in plan) return { saved: false, reason: plan.skip };
   const missing = plan.paths.filter(path => !existsSync(join(workspace, path)));
   if (missing.length > 0) return { saved: false, reason: `the build left no ${missing.join(', ')}: a rollback rebuilds this commit` };
   if (manifest.framework === 'serverless' && /^plugins\s*:/m.test(readFileSync(join(workspace, plan.paths[0]), 'utf8'))) {
     return { saved: false, reason: 'Serverless plugins load from node_modules at deploy: a rollback rebuilds this commit' };
   }
-  const manifestFile = join(scratch, ARTIFACT_MANIFEST);
+  // tar running as the app's user reads the manifest (nothing secret) from a directory of its own,
+  // inside a scratch directory it may pass through but not list.
+  const manifestDir = join(scratch, 'manifest');
   try {
-    writeFileSync(manifestFile, `${JSON.stringify({ ...manifest, paths: plan.paths }, null, 2)}\n`);
-    return await packAndStore(storage, key, join(scratch, 'save.tar'), ['-C', scratch, ARTIFACT_MANIFEST, '-C', workspace, '--', ...plan.paths], maxBytes);
+    mkdirSync(manifestDir, { mode: 0o755 });
+    writeFileSync(join(manifestDir, ARTIFACT_MANIFEST), `${JSON.stringify({ ...manifest, paths: plan.paths }, null, 2)}\n`, { mode: 0o644 });
+    if (user) chmodSync(scratch, 0o711);
+    return await packAndStore(storage, key, join(scratch, 'save.tar'), ['-C', manifestDir, ARTIFACT_MANIFEST, '-C', workspace, '--', ...plan.paths], maxBytes, user);
   } catch (error) {
     return { saved: false, reason: `could not save: ${firstLine(error)}` };
   } finally {
-    rmSync(manifestFile, { force: true });
+    rmSync(manifestDir, { recursive: true, force: true });
   }
 }
 
@@ -76,10 +78,12 @@ export type FetchArtifactResult =
 /**
  * Fetch the artifact under `key` and, when it was made for `target` (same stage, environment,
  * region and account) and `commit` and `refuse` has no objection, unpack it into the empty
- * `workspace`. Anything else is a reason to rebuild, never an error.
+ * `workspace` (as `user` when given: the files are the app's). Anything else is a reason to
+ * rebuild, never an error.
  */
 export async function fetchArtifact(storage: ArtifactStorage, key: string, target: ArtifactTarget, commit: string,
-  workspace: string, scratch: string, refuse: (manifest: ArtifactManifest) => string | undefined = () => undefined): Promise<FetchArtifactResult> {
+  workspace: string, scratch: string, refuse: (manifest: ArtifactManifest) => string | undefined = () => undefined,
+  user?: AppUser): Promise<FetchArtifactResult> {
   const archive = join(scratch, 'fetch.tar');
   try {
     if (!await storage.fetch(key, archive)) return { usable: false, reason: NO_ARTIFACT };
@@ -87,7 +91,8 @@ export async function fetchArtifact(storage: ArtifactStorage, key: string, targe
     return { usable: false, reason: `the artifact could not be read (${firstLine(error)})` };
   }
   try {
-    await run('tar', [tarOption(storage, 'extract'), archive, '-C', scratch, ARTIFACT_MANIFEST]);
+    // Only the manifest, into the builder's own scratch directory.
+    await extractArchive(archive, ['-C', scratch, ARTIFACT_MANIFEST]);
     const manifest = readManifest(join(scratch, ARTIFACT_MANIFEST));
     if (!manifest) return { usable: false, reason: 'the artifact\'s manifest is not valid' };
     const differs = targetDifference(manifest, target);
@@ -95,7 +100,7 @@ export async function fetchArtifact(storage: ArtifactStorage, key: string, targe
     if (manifest.commit !== commit) return { usable: false, reason: `the artifact is of commit ${manifest.commit.slice(0, 12)}, not ${commit.slice(0, 12)}` };
     const refused = refuse(manifest);
     if (refused) return { usable: false, reason: refused };
-    await run('tar', [tarOption(storage, 'extract'), archive, '-C', workspace, `--exclude=${ARTIFACT_MANIFEST}`]);
+    await extractArchive(archive, ['-C', workspace, `--exclude=${ARTIFACT_MANIFEST}`], user);
     const missing = manifest.paths.filter(path => !existsSync(join(workspace, path)));
     if (missing.length > 0) throw new Error(`the archive holds no ${missing.join(', ')}`);
     return { usable: true, manifest, bytes: statSync(archive).size };

@@ -12,8 +12,3 @@ export interface CacheStorage {
   /** Keep `file` under `key` (it may replace an entry of the same key). */
   store(key: string, file: string): Promise<void>;
 }
-
-/** tar's option to create or extract an archive kept in `storage`: gzipped when the storage says so. */
-export function tarOption(storage: CacheStorage, mode: 'create' | 'extract'): string {
-  return `-${mode === 'create' ? 'c' : 'x'}${storage.compress ? 'z' : ''}f`;
-}

@@ -29,13 +29,17 @@ const DEFAULTS: Record<string, string> = {
   npm_config_audit: 'false',
 };
 
-/** The builder's environment without its internals (TRELLIS_*) and its own credentials. */
-export function baseEnvironment(processEnv: ParameterEnv): Record<string, string> {
+/**
+ * The builder's environment without its internals (TRELLIS_*) and its own credentials; with
+ * `home`, the app user's HOME instead of the builder's (root's, which the app cannot write).
+ */
+export function baseEnvironment(processEnv: ParameterEnv, home?: string): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(processEnv)) {
     if (value === undefined || name.startsWith('TRELLIS_') || BUILDER_CREDENTIALS.includes(name)) continue;
     result[name] = value;
   }
+  if (home !== undefined) result.HOME = home;
   return result;
 }
 

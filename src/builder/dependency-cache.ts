@@ -1,13 +1,11 @@
-import { execFile } from 'child_process';
 import { createHash } from 'crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'fs';
 import { join } from 'path';
-import { promisify } from 'util';
-import { CacheStorage, tarOption } from './cache-storage';
+import { AppUser } from './app-user';
+import { CacheStorage } from './cache-storage';
 import { Project } from './detect';
+import { createArchive, extractArchive } from './tar';
 import { EnvironmentConfig } from '../runtime/core/types';
-
-const run = promisify(execFile);
 
 /** An archive larger than this is not saved: restoring it would not pay off, and S3 bills it. */
 export const MAX_CACHE_ENTRY_BYTES = 2 * 1024 ** 3;
@@ -54,10 +52,12 @@ export function shortKey(key: string): string {
 export type RestoreResult = { readonly hit: true; readonly bytes: number } | { readonly hit: false; readonly problem?: string };
 
 /**
- * Unpack the entry into `workspace/node_modules`. A damaged entry is a miss: what it
+ * Unpack the entry into `workspace/node_modules`, as `user` when given (the files are then the
+ * app's, and the archive can do no more than the app could). A damaged entry is a miss: what it
  * unpacked is removed so the install starts clean.
  */
-export async function restoreDependencies(storage: CacheStorage, key: string, workspace: string, archive: string): Promise<RestoreResult> {
+export async function restoreDependencies(storage: CacheStorage, key: string, workspace: string, archive: string,
+  user?: AppUser): Promise<RestoreResult> {
   try {
     if (!await storage.fetch(key, archive)) return { hit: false };
   } catch (error) {
@@ -66,7 +66,7 @@ export async function restoreDependencies(storage: CacheStorage, key: string, wo
   }
   const bytes = statSync(archive).size;
   try {
-    await run('tar', [tarOption(storage, 'extract'), archive, '-C', workspace]);
+    await extractArchive(archive, ['-C', workspace], user);
     if (!existsSync(join(workspace, 'node_modules'))) throw new Error('the archive holds no node_modules');
     return { hit: true, bytes };
   } catch (error) {
@@ -79,21 +79,25 @@ export async function restoreDependencies(storage: CacheStorage, key: string, wo
 
 export type SaveResult = { readonly saved: true; readonly bytes: number } | { readonly saved: false; readonly reason: string };
 
-/** Pack `workspace/node_modules` and store it under `key`; never throws, a build does not fail for its cache. */
+/**
+ * Pack `workspace/node_modules` (tar running as `user` when given) and store it under `key`;
+ * never throws, a build does not fail for its cache.
+ */
 export async function saveDependencies(storage: CacheStorage, key: string, workspace: string, archive: string,
-  maxBytes = MAX_CACHE_ENTRY_BYTES): Promise<SaveResult> {
+  maxBytes = MAX_CACHE_ENTRY_BYTES, user?: AppUser): Promise<SaveResult> {
   if (!existsSync(join(workspace, 'node_modules'))) return { saved: false, reason: 'the install made no node_modules (Yarn Plug\'n\'Play?)' };
-  return packAndStore(storage, key, archive, ['-C', workspace, 'node_modules'], maxBytes);
+  return packAndStore(storage, key, archive, ['-C', workspace, 'node_modules'], maxBytes, user);
 }
 
 /**
- * `tar -czf archive <tarArgs>`, then store the archive under `key` unless it is over `maxBytes`;
- * never throws (the reason says what went wrong), and the archive is removed afterwards.
+ * `tar -czf - <tarArgs> > archive` (tar as `user` when given: it reads only what the app may
+ * read; the archive is the builder's), then store the archive under `key` unless it is over
+ * `maxBytes`; never throws (the reason says what went wrong), and the archive is removed afterwards.
  */
 export async function packAndStore(storage: CacheStorage, key: string, archive: string, tarArgs: readonly string[],
-  maxBytes = MAX_CACHE_ENTRY_BYTES): Promise<SaveResult> {
+  maxBytes = MAX_CACHE_ENTRY_BYTES, user?: AppUser): Promise<SaveResult> {
   try {
-    await run('tar', [tarOption(storage, 'create'), archive, ...tarArgs], { maxBuffer: 16 * 1024 * 1024 });
+    await createArchive(archive, storage.compress, tarArgs, user);
     const bytes = statSync(archive).size;
     if (bytes > maxBytes) return { saved: false, reason: `the archive is ${byteSize(bytes)}, over the ${byteSize(maxBytes)} limit` };
     await storage.store(key, archive);

@@ -1,4 +1,5 @@
 import { spawn } from 'child_process';
+import { AppUser } from './app-user';
 import { LineSplitter } from './lines';
 import { Masker } from './masking';
 import { OutputStream } from './output';
@@ -12,6 +13,11 @@ export interface RunOptions {
   readonly masker: Masker;
   /** Aborting kills the child (SIGTERM from ECS when a deployment is cancelled). */
   readonly signal?: AbortSignal;
+  /**
+   * Run as this uid and gid (the builder is root): libuv also drops every supplementary group
+   * and the child keeps no capability. Absent: the builder's own user.
+   */
+  readonly user?: AppUser;
 }
 
 export interface CommandResult {
@@ -34,6 +40,7 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: options.signal,
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     });
     let error: string | undefined;
     const splitters = (['stdout', 'stderr'] as const).map(stream => {
@@ -54,6 +61,29 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
       // After a spawn error, code is a negative errno, not an exit code.
       resolve(error ? { error } : { code: code ?? undefined, signal: signal ?? undefined });
     });
+  });
+}
+
+/** kill(-1): every process this uid may signal but itself; ESRCH means there was none. */
+const STOP_ALL = 'try { process.kill(-1, "SIGKILL") } catch (error) { if (error.code !== "ESRCH") throw error }';
+
+/**
+ * SIGKILL every process of `user` (kill(-1) as that user reaches exactly its own processes):
+ * nothing an install script or test left running in the background outlives its command, so
+ * none reads a later command's environment (the deploy's credentials) or changes the workspace
+ * while the builder reads it.
+ */
+export function stopStrayProcesses(user: AppUser): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const killer = spawn(process.execPath, ['-e', STOP_ALL], {
+      shell: false,
+      uid: user.uid,
+      gid: user.gid,
+      env: {},
+      stdio: 'ignore',
+    });
+    killer.on('error', reject);
+    killer.on('close', code => (code === 0 ? resolve() : reject(new Error(`stopping uid ${user.uid}'s processes failed with code ${code}`))));
   });
 }
 

@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync } from 'fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync } from 'fs';
 import { join } from 'path';
+import { AppUser, chooseAppUser } from './app-user';
 import { deployFromArtifact, saveArtifactAfterDeploy } from './artifact-phases';
 import { ArtifactStorage } from './artifacts';
 import { BuildError } from './build-error';
@@ -17,7 +18,7 @@ import { MIN_SECRET_LENGTH, Masker } from './masking';
 import { LineWriter, Reporter } from './output';
 import { BuildRequest, ParameterEnv, readBuildRequest } from './params';
 import { PhaseNote, Phases } from './phases';
-import { displayCommand, runCommand } from './process-runner';
+import { displayCommand, runCommand, stopStrayProcesses } from './process-runner';
 import { BuildSecrets, loadSecrets } from './secrets';
 import { BUILDER_EXIT, BuildPhase } from '../runtime/core/build-contract';
 import * as names from '../runtime/core/names';
@@ -50,6 +51,8 @@ interface Prepared {
   readonly env: EnvironmentConfig;
   readonly secrets: BuildSecrets;
   readonly credentials: Readonly<Record<string, string>>;
+  /** Who the app's commands run as; undefined: the builder's own user. */
+  readonly user?: AppUser;
 }
 
 /**
@@ -61,6 +64,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
   const reporter = new Reporter(deps.output, new Masker());
   const phases = new Phases(reporter, deps.clock);
   const workspace = deps.workspace;
+  let user: AppUser | undefined;
   const exec = async (argv: Argv, env: Record<string, string>) => {
     const resolved = resolveCommand(workspace, argv);
     reporter.line(`$ ${displayCommand(argv)}`);
@@ -70,7 +74,10 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       masker: reporter.masker,
       signal: deps.signal,
       onLine: (line, stream) => reporter.line(line, stream),
+      user,
     });
+    // Nothing the command left behind runs on while the builder reads the workspace or the next command runs.
+    if (user) await stopStrayProcesses(user);
     if (result.error) throw new BuildError(`${displayCommand(argv)}: ${result.error}`);
     if (result.code !== 0) {
       throw new BuildError(`${displayCommand(argv)} ${result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`}`);
@@ -83,7 +90,8 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
   try {
     const prepared = await phases.run('prepare', note => prepare(processEnv, deps, reporter, note));
     const { request, env } = prepared;
-    const base = baseEnvironment(processEnv);
+    user = prepared.user;
+    const base = baseEnvironment(processEnv, user?.home);
     const appEnv = appEnvironment(base, env, prepared.secrets.variables, request.stage, request.commit);
     const deployEnv = deployEnvironment(appEnv, processEnv, prepared.credentials);
     const teardown = request.action === 'teardown';
@@ -107,7 +115,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       });
     };
 
-    const artifact = await deployFromArtifact(phases, deps.artifacts, deps.store, request, prepared.deployment, env, workspace, deployEnv.PATH);
+    const artifact = await deployFromArtifact(phases, deps.artifacts, deps.store, request, prepared.deployment, env, workspace, deployEnv.PATH, user);
     if (artifact) {
       await deployAndCheck(artifact.deploy, artifact.outputs);
       await phases.skip('save-artifact', `deployed from artifact ${artifact.sourceId}`);
@@ -131,7 +139,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
 
     // Nothing to install (no package.json, no install command): nothing to cache either.
     await installWithCache(phases, plan.install.length > 0 ? deps.cache : undefined, cache, workspace,
-      () => step('install', plan.install, appEnv, 'no package.json and no install command'));
+      () => step('install', plan.install, appEnv, 'no package.json and no install command'), user);
     if (teardown) await phases.skip('test', 'teardown does not run tests');
     else await step('test', plan.test, appEnv, 'runTests is off for this environment');
     if (teardown) {
@@ -142,7 +150,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       await step('build', plan.build, deployEnv, 'the deploy command builds', cdkOut ? () => refuseDockerAssets(join(workspace, cdkOut)) : undefined);
       await deployAndCheck(plan.deploy, plan.outputs);
       // Only a healthy deploy is kept: a failed one is never a rollback target.
-      await saveArtifactAfterDeploy(phases, deps.artifacts, plan, detected, request, env, workspace);
+      await saveArtifactAfterDeploy(phases, deps.artifacts, plan, detected, request, env, workspace, user);
     }
     return BUILDER_EXIT.succeeded;
   } catch (error) {
@@ -154,6 +162,11 @@ async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Repo
   const read = readBuildRequest(processEnv);
   if (!read.ok) throw invalid(`invalid build parameters: ${read.problems.join('; ')}`);
   const request = read.request;
+  // Who the app's commands run as, said once; a wrong setting in the image runs nothing.
+  const chosen = chooseAppUser(processEnv);
+  if ('problem' in chosen) throw invalid(`the app user: ${chosen.problem}`);
+  reporter.line(chosen.description);
+  const user = chosen.user;
 
   // A task started for a deployment that has already ended (cancelled while a repeated launch
   // started it again) must deploy nothing.
@@ -187,9 +200,14 @@ async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Repo
 
   mkdirSync(deps.workspace, { recursive: true });
   if (readdirSync(deps.workspace).length > 0) throw new BuildError(`workspace ${deps.workspace} is not empty`);
+  // The empty checkout directory becomes the app user's: git, the install and every command write there.
+  if (user) {
+    chownSync(deps.workspace, user.uid, user.gid);
+    chmodSync(deps.workspace, 0o700);
+  }
 
   note.detail = `${request.action} ${app.name}/${env.name} at ${request.commit.slice(0, 12)} to stage ${request.stage}`;
-  return { request, deployment, app, env, secrets, credentials };
+  return { request, deployment, app, env, secrets, credentials, user };
 }
 
 function refuseDockerAssets(assemblyDir: string): void {
