@@ -1,7 +1,7 @@
 import { LiveLogSender, SendLiveBatch } from './live-log';
 import { LogRecorder, UNKNOWN_DEPLOYMENT, logDeploymentId } from './log-recorder';
 import { ParameterEnv } from './params';
-import { BUILDER_EXIT, BUILD_SETTINGS } from '../runtime/core/build-contract';
+import { BUILDER_EXIT, BUILD_INGEST_TOKEN, BUILD_SETTINGS } from '../runtime/core/build-contract';
 import { maskCredentials } from '../runtime/core/credential-patterns';
 import { errorMessage } from '../runtime/core/errors';
 import { Clock } from '../runtime/core/ports';
@@ -27,13 +27,14 @@ export interface BuildLog {
 /**
  * Records for the deployment in the build parameters ('unknown' before they are known to be
  * valid), on the archive path always and on the live path when the task definition names
- * an ingest function and the deployment id is valid.
+ * an ingest function, the deployment id is valid and the launcher gave the ingest token.
  */
 export function openBuildLog(env: ParameterEnv, options: BuildLogOptions): BuildLog {
   const deploymentId = logDeploymentId(env);
   const functionName = env[BUILD_SETTINGS.logIngestFunction];
-  const live = functionName && deploymentId !== UNKNOWN_DEPLOYMENT
-    ? new LiveLogSender({ deploymentId, send: options.sendTo(functionName) })
+  const ingestToken = env[BUILD_INGEST_TOKEN];
+  const live = functionName && ingestToken && deploymentId !== UNKNOWN_DEPLOYMENT
+    ? new LiveLogSender({ deploymentId, ingestToken, send: options.sendTo(functionName) })
     : undefined;
   const output = new LogRecorder(deploymentId, options.sink, options.clock, live);
   return {

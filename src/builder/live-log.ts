@@ -5,6 +5,15 @@ import { LogRecord } from '../runtime/core/types';
 /** Delivers one batch (invokes the ingest function); rejects when it was not stored. */
 export type SendLiveBatch = (batch: LiveLogBatch) => Promise<void>;
 
+/**
+ * A send the ingest function asked to repeat: the deployment has no task recorded yet (the
+ * build's first lines raced the launcher), so it could neither store nor refuse the batch.
+ */
+export class SendAgainError extends Error {}
+
+/** Waits before sending a batch again after a SendAgainError; then it counts as failed. */
+export const SEND_AGAIN_DELAYS_MS: readonly number[] = [250, 500, 1000, 2000, 4000];
+
 /** What the live path did; failed and dropped records reach the store through the archive path. */
 export interface LiveLogStats {
   readonly sentBatches: number;
@@ -21,6 +30,8 @@ export interface LiveLogStats {
 
 export interface LiveLogSenderOptions {
   readonly deploymentId: string;
+  /** The deployment's ingest token (from the launcher), sent with every batch. */
+  readonly ingestToken: string;
   readonly send: SendLiveBatch;
   /** @default LIVE_FLUSH_MS */
   readonly flushMs?: number;
@@ -32,13 +43,15 @@ export interface LiveLogSenderOptions {
    * @default 20 batches
    */
   readonly maxPending?: number;
+  /** @default SEND_AGAIN_DELAYS_MS */
+  readonly sendAgainDelaysMs?: readonly number[];
 }
 
 /**
  * The live path of a build's log: records are collected and sent in batches, at most one
  * batch in flight, each record within about `flushMs` of arriving unless a send is still
- * running. Best effort by design: a failed send is counted, not retried, because the
- * archive path (stdout → log group → subscription) delivers every record anyway and the
+ * running. Best effort by design: a failed send is counted, not retried (only one the ingest
+ * function asks to repeat is sent again, a few times), because the archive path (stdout → log group → subscription) delivers every record anyway and the
  * store keeps each seq once. Nothing here throws into the build or waits on the network.
  */
 export class LiveLogSender {
@@ -138,14 +151,24 @@ export class LiveLogSender {
   }
 
   private async deliver(records: readonly LogRecord[]): Promise<void> {
-    try {
-      await this.send(liveLogBatch(this.options.deploymentId, records));
-      this.stats.sentBatches += 1;
-      this.stats.sentRecords += records.length;
-    } catch (error) {
-      this.stats.failedBatches += 1;
-      this.stats.failedRecords += records.length;
-      this.stats.firstError ??= errorMessage(error);
+    const batch = liveLogBatch(this.options.deploymentId, this.options.ingestToken, records);
+    const delays = this.options.sendAgainDelaysMs ?? SEND_AGAIN_DELAYS_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.send(batch);
+        this.stats.sentBatches += 1;
+        this.stats.sentRecords += records.length;
+        return;
+      } catch (error) {
+        if (error instanceof SendAgainError && attempt < delays.length && !this.closed) {
+          await new Promise<void>(resolve => setTimeout(resolve, delays[attempt]).unref());
+          if (!this.closed) continue;
+        }
+        this.stats.failedBatches += 1;
+        this.stats.failedRecords += records.length;
+        this.stats.firstError ??= errorMessage(error);
+        return;
+      }
     }
   }
 

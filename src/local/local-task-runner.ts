@@ -13,7 +13,7 @@ import { buildEnvironment } from '../runtime/build/launch';
 import { BUILD_SETTINGS } from '../runtime/core/build-contract';
 import { errorMessage } from '../runtime/core/errors';
 import { parseBuildLogLine } from '../runtime/core/log-lines';
-import { TaskRequest, TaskRunner, TaskState } from '../runtime/core/ports';
+import { StartedTask, TaskRequest, TaskRunner, TaskState } from '../runtime/core/ports';
 import { LogRecord } from '../runtime/core/types';
 
 /** How the builder program is started: `command args...` (the deployment's workspace is its cwd). */
@@ -95,14 +95,14 @@ const REMEMBERED = 500;
 export class LocalTaskRunner implements TaskRunner {
   private readonly tasks = new Map<string, LocalTask>();
   /** Deployment id → its task's start, so a repeated run() gets the same task. */
-  private readonly byDeployment = new Map<string, Promise<{ taskId: string }>>();
+  private readonly byDeployment = new Map<string, Promise<StartedTask>>();
   /** run() calls between their start and the task being known: close() waits for them. */
   private readonly starting = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(private readonly props: LocalTaskRunnerProps) {}
 
-  async run(request: TaskRequest): Promise<{ taskId: string }> {
+  async run(request: TaskRequest): Promise<StartedTask> {
     // Idempotent per deployment, like RunTask with its client token.
     const started = this.byDeployment.get(request.deploymentId);
     if (started) return started;
@@ -120,7 +120,7 @@ export class LocalTaskRunner implements TaskRunner {
     }
   }
 
-  private async start(request: TaskRequest): Promise<{ taskId: string }> {
+  private async start(request: TaskRequest): Promise<StartedTask> {
     const builder = this.props.builder ?? { args: [defaultBuilderScript()] };
     mkdirSync(this.props.outputDir, { recursive: true });
     const workspace = await mkdtemp(join(this.props.workRoot ?? tmpdir(), 'trellis-build-'));
@@ -146,7 +146,9 @@ export class LocalTaskRunner implements TaskRunner {
     this.tasks.set(taskId, task);
     this.forgetOldTasks();
     this.log({ message: 'build started', task: taskId, deployment: request.deploymentId, pid: child.pid, workspace });
-    return { taskId };
+    // A repeated run() gets this start, with this request's token. (Records need no token here:
+    // this runner reads them from the child it started and hands them on for its deployment.)
+    return { taskId, ingestToken: request.ingestToken };
   }
 
   async stop(taskId: string, reason: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { TaskRequest, TaskRunner, TaskState } from '../../src/runtime/core';
+import { StartedTask, TaskRequest, TaskRunner, TaskState } from '../../src/runtime/core';
 
 /** ECS cannot run here: a TaskRunner that records what it was asked and can refuse. */
 export class FakeTaskRunner implements TaskRunner {
@@ -11,11 +11,13 @@ export class FakeTaskRunner implements TaskRunner {
   maxActivePerEnvironment = 0;
   failNext?: string;
 
-  async run(request: TaskRequest): Promise<{ taskId: string }> {
-    // RunTask with the deployment id as client token: a repeat answers with the first task.
-    if (this.runs.some(r => r.deploymentId === request.deploymentId)) {
+  async run(request: TaskRequest): Promise<StartedTask> {
+    // RunTask with the deployment id as client token: a repeat answers with the first task,
+    // which has the first request's overrides (its ingest token).
+    const first = this.runs.find(r => r.deploymentId === request.deploymentId);
+    if (first) {
       this.repeatedRuns.push(request.deploymentId);
-      return { taskId: taskArn(request.deploymentId) };
+      return { taskId: taskArn(request.deploymentId), ingestToken: first.ingestToken };
     }
     if (this.failNext) {
       const reason = this.failNext;
@@ -26,7 +28,7 @@ export class FakeTaskRunner implements TaskRunner {
     this.active.add(request.deploymentId);
     const sameEnv = [...this.active].filter(id => this.runs.find(r => r.deploymentId === id)?.environment === request.environment);
     this.maxActivePerEnvironment = Math.max(this.maxActivePerEnvironment, sameEnv.length);
-    return { taskId: taskArn(request.deploymentId) };
+    return { taskId: taskArn(request.deploymentId), ingestToken: request.ingestToken };
   }
 
   async stop(taskId: string, reason: string): Promise<void> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'os';
 import { delimiter, dirname, join } from 'path';
 import { buildSync } from 'esbuild';
 import {
-  ApplicationConfig, BUILD_PARAMETERS, BUILD_SETTINGS, Deployment, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker,
+  ApplicationConfig, BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS, Deployment, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker,
   parseBuildLogLine, parsePhaseMarker,
 } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
@@ -234,6 +234,7 @@ export class BuilderHarness {
       [BUILD_SETTINGS.gitUrl]: options.gitUrl,
       [BUILD_SETTINGS.logIngestFunction]: this.liveFile,
       [BUILD_PARAMETERS.deploymentId]: depId(++this.deploymentCounter),
+      [BUILD_INGEST_TOKEN]: `ingest-token-${this.deploymentCounter}`,
       [BUILD_PARAMETERS.action]: options.action ?? 'deploy',
       [BUILD_PARAMETERS.application]: options.application,
       [BUILD_PARAMETERS.environment]: options.environment,

@@ -1,8 +1,9 @@
-import { LiveLogSender } from '../../src/builder/live-log';
+import { LiveLogSender, SEND_AGAIN_DELAYS_MS, SendAgainError } from '../../src/builder/live-log';
 import { LIVE_FLUSH_MS, LiveLogBatch, LogRecord, MAX_LIVE_BATCH } from '../../src/runtime/core';
 import { depId } from '../store/fixtures';
 
 const DEPLOYMENT = depId(1);
+const TOKEN = 'the-ingest-token-of-deployment-1';
 
 function record(seq: number): LogRecord {
   return { seq, at: '2026-03-01T12:00:00.000Z', stream: 'stdout', text: `line ${seq}` };
@@ -45,17 +46,17 @@ describe('LiveLogSender with fake timers', () => {
 
   test(`a lone record is sent ${LIVE_FLUSH_MS} ms after it arrived, not before`, async () => {
     const ingest = new FakeIngest();
-    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, send: ingest.send });
+    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send });
     sender.add(record(0));
     await jest.advanceTimersByTimeAsync(LIVE_FLUSH_MS - 1);
     expect(ingest.startedAt).toHaveLength(0);
     await jest.advanceTimersByTimeAsync(1);
-    expect(ingest.batches).toEqual([{ kind: 'trellis-log-batch', deploymentId: DEPLOYMENT, records: [record(0)] }]);
+    expect(ingest.batches).toEqual([{ kind: 'trellis-log-batch', deploymentId: DEPLOYMENT, ingestToken: TOKEN, records: [record(0)] }]);
   });
 
   test('while records trickle in, every record is sent within the flush interval', async () => {
     const ingest = new FakeIngest();
-    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, send: ingest.send });
+    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send });
     const addedAt: number[] = [];
     for (const seq of range(100)) {
       addedAt.push(Date.now());
@@ -74,7 +75,7 @@ describe('LiveLogSender with fake timers', () => {
 
   test('a send that takes 1 s while 5000 records arrive: one in flight, each record once, in order, batches capped', async () => {
     const ingest = new FakeIngest(() => sleep(1000));
-    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, send: ingest.send });
+    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send });
     for (const step of range(100)) {
       for (const seq of range(50)) sender.add(record(step * 50 + seq));
       await jest.advanceTimersByTimeAsync(10);
@@ -93,7 +94,7 @@ describe('LiveLogSender with fake timers', () => {
 
   test('a full batch goes at once; the rest when the oldest of it is due', async () => {
     const ingest = new FakeIngest();
-    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, send: ingest.send });
+    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send });
     for (const seq of range(MAX_LIVE_BATCH + 10)) sender.add(record(seq));
     await jest.advanceTimersByTimeAsync(0);
     expect(ingest.batches.map(batch => batch.records.length)).toEqual([MAX_LIVE_BATCH]);
@@ -105,7 +106,7 @@ describe('LiveLogSender with fake timers', () => {
     const ingest = new FakeIngest(async call => {
       if (call === 0) throw new Error('ingest is down');
     });
-    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, send: ingest.send });
+    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send });
     sender.add(record(0));
     sender.add(record(1));
     await jest.advanceTimersByTimeAsync(LIVE_FLUSH_MS);
@@ -119,7 +120,7 @@ describe('LiveLogSender with fake timers', () => {
 
   test('when sends fall far behind, the oldest pending records are dropped and counted', async () => {
     const ingest = new FakeIngest(() => sleep(10_000));
-    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, send: ingest.send, maxBatch: 10, maxPending: 50 });
+    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send, maxBatch: 10, maxPending: 50 });
     for (const seq of range(10 + 60)) sender.add(record(seq)); // the first 10 go at once; 60 wait, 50 fit
     const closing = sender.close(120_000);
     await jest.advanceTimersByTimeAsync(120_000);
@@ -133,7 +134,7 @@ describe('LiveLogSender with fake timers', () => {
 describe('LiveLogSender with real timers', () => {
   test('close() sends what is left at once and waits for it', async () => {
     const ingest = new FakeIngest(() => sleep(50));
-    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, send: ingest.send, flushMs: 10_000 });
+    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send, flushMs: 10_000 });
     range(5).forEach(seq => sender.add(record(seq)));
     const started = Date.now();
     const stats = await sender.close(5000);
@@ -145,7 +146,7 @@ describe('LiveLogSender with real timers', () => {
 
   test('close() returns after its timeout when a send hangs, and counts what never went', async () => {
     const ingest = new FakeIngest(() => new Promise<void>(() => undefined));
-    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, send: ingest.send, maxBatch: 3 });
+    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send, maxBatch: 3 });
     range(5).forEach(seq => sender.add(record(seq))); // 3 in flight (forever), 2 waiting
     const started = Date.now();
     const stats = await sender.close(300);
@@ -161,7 +162,7 @@ describe('LiveLogSender with real timers', () => {
 
   test('a flush happens within about the flush interval of a record arriving', async () => {
     const ingest = new FakeIngest();
-    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, send: ingest.send });
+    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send });
     const added = Date.now();
     sender.add(record(0));
     while (ingest.batches.length === 0 && Date.now() - added < 5000) await sleep(10);
@@ -174,6 +175,7 @@ describe('LiveLogSender with real timers', () => {
   test('a send that throws synchronously never reaches the build', async () => {
     const sender = new LiveLogSender({
       deploymentId: DEPLOYMENT,
+      ingestToken: TOKEN,
       send: () => {
         throw new Error('no payload for you');
       },
@@ -182,5 +184,40 @@ describe('LiveLogSender with real timers', () => {
     expect(() => sender.add(record(0))).not.toThrow();
     const stats = await sender.close(1000);
     expect(stats).toMatchObject({ failedBatches: 1, failedRecords: 1, firstError: 'no payload for you' });
+  });
+});
+
+describe('LiveLogSender and a batch the ingest function asks for again', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  test('a SendAgainError (no task recorded yet) sends the same batch again after a pause; other errors do not', async () => {
+    const ingest = new FakeIngest(async call => {
+      if (call < 2) throw new SendAgainError('deployment has no task recorded yet');
+    });
+    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send });
+    sender.add(record(0));
+    await jest.advanceTimersByTimeAsync(LIVE_FLUSH_MS);
+    expect(ingest.startedAt).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(SEND_AGAIN_DELAYS_MS[0] + SEND_AGAIN_DELAYS_MS[1]);
+    expect(ingest.startedAt).toHaveLength(3);
+    expect(ingest.batches).toEqual([{ kind: 'trellis-log-batch', deploymentId: DEPLOYMENT, ingestToken: TOKEN, records: [record(0)] }]);
+    expect(await sender.close(1000)).toMatchObject({ sentBatches: 1, failedBatches: 0 });
+
+    const failing = new FakeIngest(async () => { throw new Error('throttled'); });
+    const once = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: failing.send });
+    once.add(record(0));
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(failing.startedAt).toHaveLength(1);
+    expect(await once.close(1000)).toMatchObject({ failedBatches: 1, failedRecords: 1 });
+  });
+
+  test('it gives up after the last pause and counts the batch failed (the archive path has it)', async () => {
+    const ingest = new FakeIngest(async () => { throw new SendAgainError('still no task'); });
+    const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send });
+    sender.add(record(0));
+    await jest.advanceTimersByTimeAsync(LIVE_FLUSH_MS + SEND_AGAIN_DELAYS_MS.reduce((a, b) => a + b, 0));
+    expect(ingest.startedAt).toHaveLength(SEND_AGAIN_DELAYS_MS.length + 1);
+    expect(await sender.close(1000)).toMatchObject({ sentBatches: 0, failedBatches: 1, failedRecords: 1, firstError: 'still no task' });
   });
 });

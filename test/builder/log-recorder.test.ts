@@ -1,15 +1,17 @@
 import { InvokeCommand, InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { openBuildLog } from '../../src/builder/build-log';
 import { lambdaIngest } from '../../src/builder/lambda-ingest';
+import { SendAgainError } from '../../src/builder/live-log';
 import { LogRecorder, logDeploymentId } from '../../src/builder/log-recorder';
 import { Masker } from '../../src/builder/masking';
 import { Reporter } from '../../src/builder/output';
 import {
-  BUILD_PARAMETERS, BUILD_SETTINGS, LiveLogBatch, LogRecord, MAX_LOG_TEXT, formatPhaseMarker, isRecord, liveLogBatch, parseBuildLogLine,
+  BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS, LOG_BINDING_PENDING, LiveLogBatch, LogRecord, MAX_LOG_TEXT, formatPhaseMarker, isRecord, liveLogBatch, parseBuildLogLine,
 } from '../../src/runtime/core';
 import { depId, steppingClock } from '../store/fixtures';
 
 const DEPLOYMENT = depId(7);
+const TOKEN = 'the-ingest-token-of-deployment-7';
 
 function recorder(live?: { add(record: LogRecord): void }) {
   const printed: string[] = [];
@@ -80,7 +82,7 @@ describe('LogRecorder', () => {
 });
 
 describe('openBuildLog', () => {
-  const env = { [BUILD_PARAMETERS.deploymentId]: DEPLOYMENT, [BUILD_SETTINGS.logIngestFunction]: 'trellis-log-ingest' };
+  const env = { [BUILD_PARAMETERS.deploymentId]: DEPLOYMENT, [BUILD_INGEST_TOKEN]: TOKEN, [BUILD_SETTINGS.logIngestFunction]: 'trellis-log-ingest' };
 
   function open(processEnv: Record<string, string>, send: (batch: LiveLogBatch) => Promise<void>) {
     const printed: string[] = [];
@@ -106,21 +108,23 @@ describe('openBuildLog', () => {
     await log.finish(1000);
 
     expect(functions).toEqual(['trellis-log-ingest']);
-    expect(batches).toEqual([liveLogBatch(DEPLOYMENT, printed.map(line => parseBuildLogLine(line)!.record))]);
+    expect(batches).toEqual([liveLogBatch(DEPLOYMENT, TOKEN, printed.map(line => parseBuildLogLine(line)!.record))]);
     expect(printed).toHaveLength(2);
   });
 
-  test('without an ingest function, or without a valid deployment id, there is no live path', async () => {
+  test('without an ingest function, an ingest token or a valid deployment id, there is no live path', async () => {
     const send = jest.fn(async () => undefined);
-    const none = open({ [BUILD_PARAMETERS.deploymentId]: DEPLOYMENT }, send);
-    const unknown = open({ [BUILD_SETTINGS.logIngestFunction]: 'trellis-log-ingest' }, send);
-    for (const { log } of [none, unknown]) {
+    const none = open({ [BUILD_PARAMETERS.deploymentId]: DEPLOYMENT, [BUILD_INGEST_TOKEN]: TOKEN }, send);
+    const unknown = open({ [BUILD_SETTINGS.logIngestFunction]: 'trellis-log-ingest', [BUILD_INGEST_TOKEN]: TOKEN }, send);
+    const tokenless = open({ [BUILD_PARAMETERS.deploymentId]: DEPLOYMENT, [BUILD_SETTINGS.logIngestFunction]: 'trellis-log-ingest' }, send);
+    for (const { log } of [none, unknown, tokenless]) {
       log.output.write('error: TRELLIS_TABLE_NAME is not set on the task definition', 'stderr');
       await log.finish(1000);
     }
     expect(send).not.toHaveBeenCalled();
     expect(none.functions).toEqual([]);
     expect(unknown.functions).toEqual([]);
+    expect(tokenless.functions).toEqual([]);
     // An error before the deployment id is known is still a record.
     expect(parseBuildLogLine(unknown.printed[0])).toEqual({
       deploymentId: 'unknown',
@@ -145,7 +149,7 @@ describe('openBuildLog', () => {
 });
 
 describe('lambdaIngest', () => {
-  const batch = liveLogBatch(DEPLOYMENT, [{ seq: 0, at: '2026-03-01T12:00:00.000Z', stream: 'stdout', text: 'hi' }]);
+  const batch = liveLogBatch(DEPLOYMENT, TOKEN, [{ seq: 0, at: '2026-03-01T12:00:00.000Z', stream: 'stdout', text: 'hi' }]);
 
   function fakeLambda(output: Partial<InvokeCommandOutput>) {
     const commands: InvokeCommand[] = [];
@@ -171,5 +175,12 @@ describe('lambdaIngest', () => {
     const payload = Buffer.from(JSON.stringify({ errorType: 'NotFoundError', errorMessage: 'no such deployment' }));
     const lambda = fakeLambda({ FunctionError: 'Unhandled', Payload: payload as unknown as InvokeCommandOutput['Payload'] });
     await expect(lambdaIngest(lambda, 'trellis-log-ingest')(batch)).rejects.toThrow(/trellis-log-ingest failed \(Unhandled\): .*no such deployment/);
+    await expect(lambdaIngest(lambda, 'trellis-log-ingest')(batch)).rejects.not.toThrow(SendAgainError);
+  });
+
+  test('the error that asks for the batch again (no task recorded yet) is a SendAgainError', async () => {
+    const payload = Buffer.from(JSON.stringify({ errorType: LOG_BINDING_PENDING, errorMessage: 'no task recorded yet' }));
+    const lambda = fakeLambda({ FunctionError: 'Unhandled', Payload: payload as unknown as InvokeCommandOutput['Payload'] });
+    await expect(lambdaIngest(lambda, 'trellis-log-ingest')(batch)).rejects.toThrow(SendAgainError);
   });
 });

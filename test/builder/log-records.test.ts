@@ -66,12 +66,14 @@ describe('builder: log records', () => {
     const deploymentId = result.log[0].deploymentId;
     expect(result.live.length).toBeGreaterThan(1);
     for (const batch of result.live) {
-      expect(batch).toMatchObject({ kind: 'trellis-log-batch', deploymentId });
+      // With the token the launcher gave this build, and only this build.
+      expect(batch).toMatchObject({ kind: 'trellis-log-batch', deploymentId, ingestToken: expect.stringMatching(/^ingest-token-\d+$/) });
       expect(batch.records.length).toBeGreaterThan(0);
       expect(batch.records.length).toBeLessThanOrEqual(MAX_LIVE_BATCH);
     }
     expect(result.live.flatMap(batch => batch.records)).toEqual(result.log.map(({ record }) => record));
-    // The ingest function's name is the builder's, not the app's.
+    // The ingest function's name and the ingest token are the builder's, not the app's.
+    expect(JSON.stringify(frameworkRecords(result))).not.toContain(result.live[0].ingestToken!);
     const [deploy] = frameworkRecords(result);
     expect(deploy.trellisKeys).toEqual(['TRELLIS_STAGE', 'TRELLIS_COMMIT']);
   });

@@ -71,12 +71,13 @@ describe('formatBuildLogLine / parseBuildLogLine', () => {
 
 describe('isLiveLogBatch', () => {
   test('accepts what liveLogBatch builds', () => {
-    const batch = liveLogBatch(DEPLOYMENT, [record()]);
-    expect(batch).toEqual({ kind: 'trellis-log-batch', deploymentId: DEPLOYMENT, records: [record()] });
+    const batch = liveLogBatch(DEPLOYMENT, 'token', [record()]);
+    expect(batch).toEqual({ kind: 'trellis-log-batch', deploymentId: DEPLOYMENT, ingestToken: 'token', records: [record()] });
     expect(isLiveLogBatch(batch)).toBe(true);
   });
 
-  test('accepts an empty batch', () => {
+  test('accepts an empty batch, and one without a token (the ingest function drops it as forged)', () => {
+    expect(isLiveLogBatch({ kind: 'trellis-log-batch', deploymentId: DEPLOYMENT, ingestToken: 'token', records: [] })).toBe(true);
     expect(isLiveLogBatch({ kind: 'trellis-log-batch', deploymentId: DEPLOYMENT, records: [] })).toBe(true);
   });
 
@@ -89,6 +90,7 @@ describe('isLiveLogBatch', () => {
     ['a missing deploymentId', { kind: 'trellis-log-batch', records: [] }],
     ['a numeric deploymentId', { kind: 'trellis-log-batch', deploymentId: 1, records: [] }],
     ['records that are not an array', { kind: 'trellis-log-batch', deploymentId: DEPLOYMENT, records: { 0: record() } }],
+    ['a token that is not a string', { kind: 'trellis-log-batch', deploymentId: DEPLOYMENT, ingestToken: 7, records: [] }],
   ])('refuses %s', (_label, value) => {
     expect(isLiveLogBatch(value)).toBe(false);
   });

@@ -16,6 +16,7 @@ import { depId } from '../store/fixtures';
 
 const request = (n: number): TaskRequest => ({
   deploymentId: depId(n), action: 'deploy', application: 'site', environment: 'dev', commit: 'c'.repeat(40), stage: 'dev',
+  ingestToken: `token-${n}`,
 });
 
 /** A builder stand-in that prints `count` records of its deployment (as the builder does), then runs `then`. */

@@ -15,7 +15,7 @@ import { LOCAL_GIT_IDENTITY } from '../../src/local/local-mode';
 import { ROUTES } from '../../src/runtime/api/routes';
 import { EcsTaskRunner } from '../../src/runtime/aws/ecs-task-runner';
 import { taskRequest } from '../../src/runtime/build/launch';
-import { BUILD_PARAMETERS, BUILD_SETTINGS, secretNames } from '../../src/runtime/core/build-contract';
+import { BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS, secretNames } from '../../src/runtime/core/build-contract';
 import { Deployment } from '../../src/runtime/core/types';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { tableContext } from '../../src/runtime/store/table-context';
@@ -452,7 +452,7 @@ describe('ECS task overrides', () => {
       updatedAt: '2024-01-01T00:00:00.000Z',
     };
 
-    await runner.run(taskRequest(deployment));
+    await runner.run(taskRequest(deployment, 'the-ingest-token'));
 
     expect(sent).toHaveLength(1);
     // The deployment id is RunTask's idempotency token and startedBy: a retried launch gets the same task.
@@ -468,6 +468,8 @@ describe('ECS task overrides', () => {
         { name: BUILD_PARAMETERS.environment, value: ENV },
         { name: BUILD_PARAMETERS.commit, value: 'a'.repeat(40) },
         { name: BUILD_PARAMETERS.stage, value: ENV },
+        // The one secret, for this task only: it binds the task's live log batches to its deployment.
+        { name: BUILD_INGEST_TOKEN, value: 'the-ingest-token' },
       ],
     }]);
     // Free text of the deployment (commit message, author) is not a parameter either.

@@ -1,6 +1,10 @@
 import { ManualClock, depId, queuedDeployment } from './fixtures';
 import { ConflictError, Deployment, DeploymentStatus, IllegalTransitionError, NotFoundError, Store, ValidationError } from '../../src/runtime/core';
+import { ingestTokenHash } from '../../src/runtime/core/ingest-token';
 import { freshStore } from '../support/test-table';
+
+const HASH_A = ingestTokenHash('token-a');
+const HASH_B = ingestTokenHash('token-b');
 
 function cursorOf(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -230,20 +234,36 @@ describe('DynamoDeploymentStore', () => {
   });
 
   describe('attachTask', () => {
-    test('records the task once; the same task again (a repeated launch) is accepted, another is a ConflictError', async () => {
+    test('records the task once; the same task and token again (a repeated launch) is accepted, another is a ConflictError', async () => {
       const id = depId(1);
       await createIn(id, ['running']);
-      await store.deployments.attachTask(id, 'task-a');
-      await store.deployments.attachTask(id, 'task-a');
-      await expect(store.deployments.attachTask(id, 'task-b')).rejects.toThrow(ConflictError);
+      await store.deployments.attachTask(id, 'task-a', HASH_A);
+      await store.deployments.attachTask(id, 'task-a', HASH_A);
+      await expect(store.deployments.attachTask(id, 'task-b', HASH_A)).rejects.toThrow(ConflictError);
+      await expect(store.deployments.attachTask(id, 'task-a', HASH_B)).rejects.toThrow(ConflictError);
       expect(await store.deployments.get(id)).toMatchObject({ status: 'running', taskId: 'task-a' });
+      expect(await store.deployments.logBinding(id)).toEqual({ status: 'running', taskId: 'task-a', ingestTokenHash: HASH_A });
+    });
+
+    test('the token hash is never part of a Deployment (get, list, transition), only of logBinding', async () => {
+      const id = depId(1);
+      await createIn(id, ['running']);
+      expect(await store.deployments.logBinding(id)).toEqual({ status: 'running' });
+      await store.deployments.attachTask(id, 'task-a', HASH_A);
+      const moved = await store.deployments.transition(id, 'succeeded');
+      const listed = (await store.deployments.listByEnvironment('web', 'prod')).items;
+      for (const deployment of [await store.deployments.get(id), moved, ...listed]) {
+        expect(JSON.stringify(deployment)).not.toContain(HASH_A);
+      }
+      expect(await store.deployments.logBinding(id)).toEqual({ status: 'succeeded', taskId: 'task-a', ingestTokenHash: HASH_A });
+      expect(await store.deployments.logBinding(depId(404))).toBeUndefined();
     });
 
     test('a deployment that is not running (queued, or cancelled while its task started) takes no task', async () => {
       await createIn(depId(1));
       await createIn(depId(2), ['running', 'cancelled']);
       for (const id of [depId(1), depId(2)]) {
-        await expect(store.deployments.attachTask(id, 'task-a')).rejects.toThrow(ConflictError);
+        await expect(store.deployments.attachTask(id, 'task-a', HASH_A)).rejects.toThrow(ConflictError);
         expect((await store.deployments.get(id))?.taskId).toBeUndefined();
       }
     });

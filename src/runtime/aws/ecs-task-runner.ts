@@ -1,7 +1,8 @@
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { RUNNER_SETTINGS } from './runner-settings';
 import { buildEnvironment } from '../build/launch';
-import { TaskRequest, TaskRunner, TaskState } from '../core/ports';
+import { BUILD_INGEST_TOKEN } from '../core/build-contract';
+import { StartedTask, TaskRequest, TaskRunner, TaskState } from '../core/ports';
 
 export interface EcsRunnerConfig {
   readonly cluster: string;
@@ -20,7 +21,7 @@ export interface EcsRunnerConfig {
 export class EcsTaskRunner implements TaskRunner {
   constructor(private readonly config: EcsRunnerConfig, private readonly client = new ECSClient({})) {}
 
-  async run(request: TaskRequest): Promise<{ taskId: string }> {
+  async run(request: TaskRequest): Promise<StartedTask> {
     const result = await this.client.send(new RunTaskCommand({
       cluster: this.config.cluster,
       taskDefinition: this.config.taskDefinition,
@@ -36,14 +37,24 @@ export class EcsTaskRunner implements TaskRunner {
           assignPublicIp: this.config.assignPublicIp ? 'ENABLED' : 'DISABLED',
         },
       },
-      overrides: { containerOverrides: [{ name: this.config.containerName, environment: buildEnvironment(request) }] },
+      overrides: {
+        containerOverrides: [{
+          name: this.config.containerName,
+          environment: [...buildEnvironment(request), { name: BUILD_INGEST_TOKEN, value: request.ingestToken }],
+        }],
+      },
     }));
-    const taskArn = result.tasks?.[0]?.taskArn;
+    const task = result.tasks?.[0];
+    const taskArn = task?.taskArn;
     if (!taskArn) {
       const reasons = (result.failures ?? []).map(failure => [failure.reason, failure.detail].filter(Boolean).join(': '));
       throw new Error(`ECS RunTask started no task${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
     }
-    return { taskId: taskArn };
+    // A repeated RunTask answers with the first request's task: its token is the one that counts.
+    const override = task?.overrides?.containerOverrides?.find(c => c.name === this.config.containerName);
+    // (ECS always answers with the overrides; without them, this request's token is the best guess.)
+    const ingestToken = override?.environment?.find(variable => variable.name === BUILD_INGEST_TOKEN)?.value ?? request.ingestToken;
+    return { taskId: taskArn, ingestToken };
   }
 
   async stop(taskId: string, reason: string): Promise<void> {

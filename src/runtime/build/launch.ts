@@ -1,6 +1,7 @@
 import { BUILD_PARAMETERS, LAUNCH_TIMEOUT_SECONDS } from '../core/build-contract';
 import { DeploymentScheduler } from '../core/deployment-scheduler';
 import { ConflictError, IllegalTransitionError, errorMessage } from '../core/errors';
+import { ingestTokenHash, newIngestToken } from '../core/ingest-token';
 import { Clock, LaunchQueue, Store, TaskRequest, TaskRunner, systemClock } from '../core/ports';
 import { Deployment } from '../core/types';
 
@@ -86,8 +87,10 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
     }
   }
   let taskId: string;
+  let ingestToken: string;
   try {
-    ({ taskId } = await deps.runner.run(taskRequest(deployment)));
+    // A fresh token each time; a repeated run answers with the one its task was started with.
+    ({ taskId, ingestToken } = await deps.runner.run(taskRequest(deployment, newIngestToken())));
   } catch (error) {
     const reason = `the build could not be started: ${errorMessage(error)}`;
     // A stranded one that was cancelled meanwhile has its end already: only the lock is left.
@@ -96,7 +99,7 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
     return { result: { outcome: 'failed', deploymentId: id, reason }, next };
   }
   try {
-    await deps.store.deployments.attachTask(id, taskId);
+    await deps.store.deployments.attachTask(id, taskId, ingestTokenHash(ingestToken));
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     // Cancelled while the task was starting: stop it; its stop event releases the lock.
@@ -138,8 +141,8 @@ export class LaunchInProgressError extends Error {
   }
 }
 
-/** Only non-secret parameters; the build reads configuration and secrets itself. */
-export function taskRequest(deployment: Deployment): TaskRequest {
+/** Non-secret parameters and the ingest token; the build reads configuration and secrets itself. */
+export function taskRequest(deployment: Deployment, ingestToken: string): TaskRequest {
   return {
     deploymentId: deployment.id,
     action: deployment.action,
@@ -147,10 +150,11 @@ export function taskRequest(deployment: Deployment): TaskRequest {
     environment: deployment.environment,
     commit: deployment.commit,
     stage: deployment.environment,
+    ingestToken,
   };
 }
 
-/** The task request as the builder's environment variables. */
+/** The task request's parameters as the builder's environment variables (the ingest token is the executor's to pass, if its builds send live batches). */
 export function buildEnvironment(request: TaskRequest): Array<{ name: string; value: string }> {
   return (Object.keys(BUILD_PARAMETERS) as Array<keyof typeof BUILD_PARAMETERS>)
     .map(key => ({ name: BUILD_PARAMETERS[key], value: request[key] }));

@@ -42,21 +42,34 @@ export function parseBuildLogLine(message: string): { deploymentId: string; reco
   }
 }
 
-/** The live path's payload: the builder invokes the ingest function with this. */
+/**
+ * The live path's payload: the builder invokes the ingest function with this. The records are
+ * stored only when `ingestToken` is the deployment's (the one its task was started with).
+ */
 export interface LiveLogBatch {
   readonly kind: 'trellis-log-batch';
   readonly deploymentId: string;
+  /** Missing or wrong in a forged batch, which is then dropped (and counted). */
+  readonly ingestToken?: string;
   readonly records: readonly LogRecord[];
 }
 
-export function liveLogBatch(deploymentId: string, records: readonly LogRecord[]): LiveLogBatch {
-  return { kind: 'trellis-log-batch', deploymentId, records };
+export function liveLogBatch(deploymentId: string, ingestToken: string, records: readonly LogRecord[]): LiveLogBatch {
+  return { kind: 'trellis-log-batch', deploymentId, ingestToken, records };
 }
 
+/** A batch's shape; whether its token is the deployment's is the ingest function's check. */
 export function isLiveLogBatch(value: unknown): value is LiveLogBatch {
   const batch = value as Partial<LiveLogBatch> | undefined;
-  return batch?.kind === 'trellis-log-batch' && typeof batch.deploymentId === 'string' && Array.isArray(batch.records);
+  return batch?.kind === 'trellis-log-batch' && typeof batch.deploymentId === 'string' && Array.isArray(batch.records)
+    && (batch.ingestToken === undefined || typeof batch.ingestToken === 'string');
 }
+
+/**
+ * The error type the ingest function fails a live batch with when the deployment has no task
+ * recorded yet (the batch raced the launcher's attachTask): the builder sends it again.
+ */
+export const LOG_BINDING_PENDING = 'LogBindingPendingError';
 
 /** A well-formed record: anything else is dropped before it reaches the store. */
 export function isRecord(value: unknown): value is LogRecord {

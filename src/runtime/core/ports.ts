@@ -54,8 +54,13 @@ export interface DeploymentStore {
    * in the write, not a read-then-write). Throws IllegalTransitionError otherwise.
    */
   transition(id: string, to: DeploymentStatus, details?: TransitionDetails): Promise<Deployment>;
-  /** Record the executor's handle on a running deployment: once, or the same handle again (a repeated launch). */
-  attachTask(id: string, taskId: string): Promise<void>;
+  /**
+   * Record the executor's handle on a running deployment, with the SHA-256 of the ingest token
+   * its task was started with: once, or the same handle and hash again (a repeated launch).
+   */
+  attachTask(id: string, taskId: string, ingestTokenHash: string): Promise<void>;
+  /** What binds log records to the deployment (never part of the Deployment itself); undefined for an unknown id. */
+  logBinding(id: string): Promise<LogBinding | undefined>;
   /**
    * Take the environment lock for `deploymentId`, or queue it as the one pending request.
    * Idempotent: claiming again answers where the first claim left it.
@@ -68,6 +73,15 @@ export interface DeploymentStore {
    * the lock releases nothing.
    */
   releaseEnvironment(application: string, environment: string, holder: string, version?: CurrentVersion | null): Promise<{ next?: string }>;
+}
+
+/** What the log-ingest function checks a deployment's records against. */
+export interface LogBinding {
+  readonly status: DeploymentStatus;
+  /** The executor's handle, once attached. */
+  readonly taskId?: string;
+  /** SHA-256 (hex) of the task's ingest token, attached with the task. */
+  readonly ingestTokenHash?: string;
 }
 
 /** What one ingest call achieved. */
@@ -153,7 +167,7 @@ export interface LaunchMessage {
   readonly deploymentId: string;
 }
 
-/** Only non-secret parameters: secrets are fetched by the task itself at run time. */
+/** Non-secret parameters and the ingest token: the app's secrets are fetched by the task itself at run time. */
 export interface TaskRequest {
   readonly deploymentId: string;
   readonly action: string;
@@ -161,6 +175,14 @@ export interface TaskRequest {
   readonly environment: string;
   readonly commit: string;
   readonly stage: string;
+  /** Secret: the deployment's ingest token (core/ingest-token.ts), for its task only. */
+  readonly ingestToken: string;
+}
+
+/** A started task, with the ingest token it really has (a repeated request gets the first one's). */
+export interface StartedTask {
+  readonly taskId: string;
+  readonly ingestToken: string;
 }
 
 export interface TaskState {
@@ -174,9 +196,10 @@ export interface TaskState {
 export interface TaskRunner {
   /**
    * Start the deployment's build. Idempotent per deployment: a repeated request (a launch
-   * retried after its launcher died) returns the task the first one started.
+   * retried after its launcher died) returns the task the first one started, and that
+   * request's ingest token.
    */
-  run(request: TaskRequest): Promise<{ taskId: string }>;
+  run(request: TaskRequest): Promise<StartedTask>;
   stop(taskId: string, reason: string): Promise<void>;
   describe(taskId: string): Promise<TaskState | undefined>;
 }

@@ -5,11 +5,13 @@ import { GSI1, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, keys 
 import { BUILD_PHASES, BuildPhase } from '../core/build-contract';
 import { isNewer } from '../core/deployment-ids';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
-import { Claim, Clock, CurrentVersion, DeploymentStore, systemClock } from '../core/ports';
+import { Claim, Clock, CurrentVersion, DeploymentStore, LogBinding, systemClock } from '../core/ports';
 import { allowedSources, isTerminal } from '../core/state-machine';
 import { Deployment, DeploymentStatus, Page, PhaseRecord, TransitionDetails } from '../core/types';
 
 const ENTITY = 'deployment';
+/** The item attribute with the task's ingest token hash: read by logBinding only, never part of a Deployment. */
+const INGEST_TOKEN_HASH = 'ingestTokenHash';
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
 /** A LastEvaluatedKey of a GSI1 query: the index key and the table key. */
@@ -95,16 +97,29 @@ export class DynamoDeploymentStore implements DeploymentStore {
     return current ? new IllegalTransitionError(id, current.status, to) : new NotFoundError(`deployment ${id} does not exist`);
   }
 
-  async attachTask(id: string, taskId: string): Promise<void> {
+  async attachTask(id: string, taskId: string, ingestTokenHash: string): Promise<void> {
     const attached = await this.conditionalUpdate({
       Key: keys.deployment(id),
-      UpdateExpression: 'SET taskId = :task, updatedAt = :now',
-      // The same task again is a repeated launch (the runner's start is idempotent), not a conflict.
-      ConditionExpression: '#status = :running AND (attribute_not_exists(taskId) OR taskId = :task)',
+      UpdateExpression: `SET taskId = :task, ${INGEST_TOKEN_HASH} = :hash, updatedAt = :now`,
+      // The same task and token again is a repeated launch (the runner's start is idempotent), not a conflict.
+      ConditionExpression: `#status = :running AND (attribute_not_exists(taskId) OR (taskId = :task AND ${INGEST_TOKEN_HASH} = :hash))`,
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':task': taskId, ':running': 'running', ':now': this.clock.now().toISOString() },
+      ExpressionAttributeValues: { ':task': taskId, ':hash': ingestTokenHash, ':running': 'running', ':now': this.clock.now().toISOString() },
     });
-    if (!attached) throw new ConflictError(`deployment ${id} is not a running deployment without a task (or with ${taskId})`);
+    if (!attached) throw new ConflictError(`deployment ${id} is not a running deployment without a task (or with ${taskId} and the same ingest token)`);
+  }
+
+  async logBinding(id: string): Promise<LogBinding | undefined> {
+    const result = await this.ctx.doc.send(new GetCommand({
+      TableName: this.ctx.tableName,
+      Key: keys.deployment(id),
+      ProjectionExpression: `#status, taskId, ${INGEST_TOKEN_HASH}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ConsistentRead: true,
+    }));
+    if (!result.Item) return undefined;
+    const item = result.Item as { status: LogBinding['status']; taskId?: string; ingestTokenHash?: string };
+    return { status: item.status, taskId: item.taskId, ingestTokenHash: item.ingestTokenHash };
   }
 
   async claimEnvironment(application: string, environment: string, deploymentId: string): Promise<Claim> {
@@ -207,7 +222,7 @@ function deploymentFromItem(item: Record<string, unknown>): Deployment {
   const phases: PhaseRecord[] = [];
   for (const [name, value] of Object.entries(withoutKeys<Record<string, unknown>>(item))) {
     if (name.startsWith(PHASE_PREFIX)) phases.push(value as PhaseRecord);
-    else fields[name] = value;
+    else if (name !== INGEST_TOKEN_HASH) fields[name] = value;
   }
   // Skipped phases start in the same millisecond: the build's own order breaks ties.
   const rank = (phase: PhaseRecord) => BUILD_PHASES.indexOf(phase.phase as BuildPhase);

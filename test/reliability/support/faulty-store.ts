@@ -43,6 +43,7 @@ export class FaultyStore {
         listByEnvironment: wrap('listByEnvironment'),
         transition: wrap('transition'),
         attachTask: wrap('attachTask'),
+        logBinding: wrap('logBinding'),
         claimEnvironment: wrap('claimEnvironment'),
         releaseEnvironment: wrap('releaseEnvironment'),
       },

@@ -1,4 +1,4 @@
-import { TaskRequest } from '../../../src/runtime/core';
+import { StartedTask, TaskRequest } from '../../../src/runtime/core';
 import { FakeTaskRunner } from '../../build/fake-task-runner';
 
 /**
@@ -9,7 +9,7 @@ export class GatedTaskRunner extends FakeTaskRunner {
   /** Called with each request while RunTask is in flight; may throw (RunTask fails) or wait. */
   duringRun?: (request: TaskRequest) => Promise<void>;
 
-  async run(request: TaskRequest): Promise<{ taskId: string }> {
+  async run(request: TaskRequest): Promise<StartedTask> {
     const hook = this.duringRun;
     if (hook) await hook(request);
     return super.run(request);
