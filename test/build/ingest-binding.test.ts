@@ -96,7 +96,7 @@ describe('the ingest token bound at launch', () => {
         return { tasks: [byClientToken.get(token)], failures: [] };
       },
     } as unknown as ECSClient;
-    const runner = new EcsTaskRunner({
+    const ecs = new EcsTaskRunner({
       cluster: 'trellis', taskDefinition: 'trellis-builder', containerName: 'builder', subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: false,
     }, client);
     const a = await queue(1);
@@ -105,8 +105,8 @@ describe('the ingest token bound at launch', () => {
     // (Through a variable: the request as the launcher makes it, with the environment's build role.)
     const firstRequest = { ...taskRequest(a, 'first-token'), taskRoleArn: role };
     const againRequest = { ...taskRequest(a, 'second-token'), taskRoleArn: role };
-    const first = await runner.run(firstRequest);
-    const again = await runner.run(againRequest);
+    const first = await ecs.run(firstRequest);
+    const again = await ecs.run(againRequest);
     expect(first).toEqual({ taskId: 'arn:aws:ecs:eu-west-1:111122223333:task/trellis/task0', ingestToken: 'first-token' });
     expect(again).toEqual(first);
     // Each request carried its own token to the container as TRELLIS_INGEST_TOKEN.
