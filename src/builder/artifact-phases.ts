@@ -29,7 +29,8 @@ const MAX_HOPS = 20;
  * into the workspace (the build then only deploys it), skipped with `rebuild: <why>` otherwise.
  */
 export async function deployFromArtifact(phases: Phases, storage: ArtifactStorage | undefined, store: Store, request: BuildRequest,
-  self: Deployment | undefined, env: EnvironmentConfig, workspace: string, path: string | undefined, user?: AppUser): Promise<ArtifactDeploy | undefined> {
+  self: Deployment | undefined, env: EnvironmentConfig, workspace: string, path: string | undefined,
+  user?: AppUser): Promise<ArtifactDeploy | undefined> {
   if (!storage || (request.action !== 'rollback' && request.action !== 'promote')) return undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'trellis-artifact-'));
   try {

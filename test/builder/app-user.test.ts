@@ -172,7 +172,7 @@ console.log('attack ' + phase + ' ran as uid ' + process.getuid() + ' with group
         expect({ path, uid: lstatSync(join(first.workspace, path)).uid }).toEqual({ path, uid });
       }
       expect(readFileSync(join(first.workspace, 'deployed.txt'), 'utf8')).toBe(`deployed by uid ${uid}`);
-      expect(statSync(first.workspace).mode & 0o777).toBe(0o700);
+      expect((statSync(first.workspace).mode % 0o1000).toString(8)).toBe('700');
       expect(existsSync(join(appHome, '.npm'))).toBe(true);
     });
 
@@ -240,7 +240,7 @@ console.log('attack ' + phase + ' ran as uid ' + process.getuid() + ' with group
         if (user) chownSync(workspace, user.uid, user.gid);
         expect(await restoreDependencies(storage, 'deps/evil', workspace, harness.path(`${name}.tar`), user)).toMatchObject({ hit: true });
         const stat = statSync(join(workspace, 'node_modules/su-me'));
-        return { uid: stat.uid, setuid: (stat.mode & 0o4000) !== 0 };
+        return { uid: stat.uid, setuid: Math.floor(stat.mode / 0o4000) % 2 === 1 };
       };
 
       expect(await unpack('evil-app', { uid, gid: uid, home: appHome })).toEqual({ uid, setuid: false });
