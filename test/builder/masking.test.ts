@@ -1,6 +1,8 @@
+import { tmpdir } from 'os';
 import { LineSplitter } from '../../src/builder/lines';
-import { Masker } from '../../src/builder/masking';
+import { Masker, base64Forms } from '../../src/builder/masking';
 import { LineWriter, Reporter } from '../../src/builder/output';
+import { runCommand } from '../../src/builder/process-runner';
 import { LogStream, MASK, MAX_LOG_TEXT, PHASE_MARKER_PREFIX, parsePhaseMarker } from '../../src/runtime/core';
 
 function masker(...secrets: string[]): Masker {
@@ -139,5 +141,91 @@ describe('Reporter', () => {
     expect(parsePhaseMarker(written[0])).toEqual({
       phase: 'deploy', event: 'end', at: '2026-03-01T12:00:00.000Z', outcome: 'failed', durationMs: 5, detail: `bad ${MASK} again`,
     });
+  });
+});
+
+/**
+ * Encoded forms of a secret, printed by real commands (a shell, coreutils, xxd, node) and read
+ * through the builder's own path (runCommand → Reporter → masker): none reaches the written log.
+ */
+describe('encoded forms of every secret', () => {
+  // A space, '/', '+', '~', a quote and a two-byte character: every encoding differs from the text.
+  const SECRET = "hunter2 s3cr3t/välue+x~'y";
+  const BYTES = Buffer.from(SECRET, 'utf8');
+
+  async function printed(script: string, secret = SECRET): Promise<string[]> {
+    const reporter = new Reporter({ write: line => written.push(line) }, masker(secret));
+    const written: string[] = [];
+    const result = await runCommand(['sh', '-c', script], {
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH!, S: secret },
+      masker: reporter.masker,
+      onLine: (line, stream) => reporter.line(line, stream),
+    });
+    expect(result.code).toBe(0);
+    return written;
+  }
+
+  /** The line the command printed, had nothing been masked (computed here, not by the masker). */
+  function expectHidden(lines: string[], encoded: string): void {
+    const log = lines.join('\n');
+    expect(log).toContain(MASK);
+    // Not the form, nor any 8 characters of it.
+    for (let at = 0; at + 8 <= encoded.length; at++) expect(log).not.toContain(encoded.slice(at, at + 8));
+  }
+
+  test.each<[string, string, string]>([
+    ['base64 (coreutils)', 'printf %s "$S" | base64', BYTES.toString('base64')],
+    ['base64 without padding', 'printf %s "$S" | base64 | tr -d =', BYTES.toString('base64').replace(/=+$/, '')],
+    ['hex (xxd -p)', 'printf %s "$S" | xxd -p', BYTES.toString('hex')],
+    ['HEX upper case', 'printf %s "$S" | xxd -p -u', BYTES.toString('hex').toUpperCase()],
+    ['hex bytes separated by spaces (od)', 'printf %s "$S" | od -An -tx1 -w64', BYTES.toString('hex').replace(/(..)(?!$)/g, '$1 ')],
+    ['node Buffer hex', 'node -e "console.log(Buffer.from(process.env.S).toString(\'hex\'))"', BYTES.toString('hex')],
+    ['node base64url', 'node -e "console.log(\'token=\' + Buffer.from(process.env.S).toString(\'base64url\'))"', BYTES.toString('base64url')],
+    ['node base64url padded', 'node -e "console.log(Buffer.from(process.env.S).toString(\'base64\').replace(/[+]/g, \'-\').replace(/[/]/g, \'_\'))"',
+      BYTES.toString('base64').replace(/\+/g, '-').replace(/\//g, '_')],
+    ['encodeURIComponent', 'node -e "console.log(\'?q=\' + encodeURIComponent(process.env.S))"', encodeURIComponent(SECRET)],
+    ['form encoding (URLSearchParams: + for space)', 'node -e "console.log(String(new URLSearchParams({ q: process.env.S })))"',
+      new URLSearchParams({ q: SECRET }).toString().slice(2)],
+    ['encodeURIComponent with + for space', 'node -e "console.log(encodeURIComponent(process.env.S).replace(/%20/g, \'+\'))"', encodeURIComponent(SECRET).replace(/%20/g, '+')],
+  ])('%s', async (_label, script, encoded) => {
+    expectHidden(await printed(script), encoded);
+  });
+
+  test.each([0, 1, 2, 3, 4, 5])('inside a longer base64 text, after %i bytes (every alignment)', async prefix => {
+    const before = 'P'.repeat(prefix);
+    const lines = await printed(`printf %s "${before}$S and more text after it" | base64 -w0; echo`);
+    // The characters that hold only the secret's bits: the rest also hold neighbouring bytes.
+    const blob = Buffer.from(`${before}${SECRET} and more text after it`).toString('base64');
+    const stable = blob.slice(Math.ceil((8 * prefix) / 6), Math.floor((8 * (prefix + BYTES.length)) / 6));
+    expectHidden(lines, stable);
+    // The neighbours are still readable.
+    expect(lines.join('')).toContain(blob.slice(-8));
+  });
+
+  test('a base64 text wrapped over lines, the secret straddling a line break (base64 wraps at 76)', async () => {
+    const before = 'x'.repeat(50);
+    const lines = await printed(`printf %s "${before}" "$S" "${'y'.repeat(60)}" | base64`);
+    expect(lines.length).toBeGreaterThan(1);
+    const blob = Buffer.from(`${before}${SECRET}${'y'.repeat(60)}`).toString('base64');
+    const stable = blob.slice(Math.ceil((8 * 50) / 6), Math.floor((8 * (50 + BYTES.length)) / 6));
+    // The secret's characters on each side of the break: 76 - 67 = 9 on the first line, the rest on the next.
+    expect(Math.ceil((8 * 50) / 6)).toBeLessThan(76);
+    expectHidden(lines, stable);
+  });
+
+  test('a long secret over several wrapped lines of xxd -p', async () => {
+    const long = 'k'.repeat(10) + SECRET.repeat(4);
+    const lines = await printed('printf %s "$S" | xxd -p', long);
+    expect(lines.length).toBeGreaterThan(2);
+    expect(lines.every(line => line === MASK)).toBe(true);
+  });
+
+  test('short values: their base64 inside other text is not masked, so ordinary output survives', () => {
+    const m = masker('abcd');
+    // 'YWJjZA' is 'abcd' in base64; its 5 stable characters inside longer base64 would match too often.
+    expect(m.mask('YWJjZA== YWJjZA')).toBe(`${MASK} ${MASK}`);
+    expect(m.mask('YWJjZGVmZ2g= build ok: 42 files, 616263 bytes')).toBe('YWJjZGVmZ2g= build ok: 42 files, 616263 bytes');
+    expect(base64Forms(Buffer.from('abcd'))).toEqual(['YWJjZA==', 'YWJjZA']);
   });
 });
