@@ -153,7 +153,7 @@ describe('control-api.lambda', () => {
     expect((await handler(event('GET', `/api/deployments/${DEPLOYMENT}`, { token: jwt }))).statusCode).toBe(403);
   });
 
-  test("a header token that is not the one the authorizer verified: 401", async () => {
+  test('a header token that is not the one the authorizer verified: 401', async () => {
     const verified = token(['viewer'], { sub: 'u-1' });
     const other = token(['admin'], { sub: 'root' });
     const swapped = await handler(event('GET', '/api/me', { claims: flattenedClaims(verified), authorization: `Bearer ${other}` }));

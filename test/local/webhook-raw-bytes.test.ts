@@ -1,6 +1,6 @@
 import { createHmac } from 'crypto';
-import { request as httpRequest } from 'http';
 import { mkdtempSync } from 'fs';
+import { request as httpRequest } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { DashboardServer, startDashboardServer } from '../../src/local/dashboard-server';

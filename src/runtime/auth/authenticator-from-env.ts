@@ -15,7 +15,10 @@ function logJsonLine(entry: Record<string, unknown>): void {
   console.log(JSON.stringify(entry));
 }
 
-export function authenticatorFromEnvironment(env: NodeJS.ProcessEnv = process.env, log: (entry: Record<string, unknown>) => void = logJsonLine): Authenticator {
+export function authenticatorFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  log: (entry: Record<string, unknown>) => void = logJsonLine,
+): Authenticator {
   const issuer = env[LOG_SETTINGS.authIssuer];
   const audiences = (env[LOG_SETTINGS.authAudience] ?? '').split(',').map(value => value.trim()).filter(Boolean);
   if (!issuer || audiences.length === 0) return refuseEveryone;

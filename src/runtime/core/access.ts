@@ -31,7 +31,7 @@ export function refusedGroup(group: string): string | undefined {
   if (/[\s,]/.test(group)) return 'a group name with whitespace or a comma grants nothing';
   const [role, application, ...rest] = group.split(':');
   if (!ROLES.includes(role as Role) || application === undefined) return undefined;
-  if (rest.length > 0) return `'<role>:<application>' has one colon`;
+  if (rest.length > 0) return "'<role>:<application>' has one colon";
   // Also refuses `*`: no configured application can have that name, and it is no wildcard here.
   const problem = applicationName(application);
   return problem ? `the application ${problem}` : undefined;
@@ -56,6 +56,9 @@ export function grantsFromGroups(groups: readonly string[], onRefused: (group: s
   return grants;
 }
 
+/** Where a refused group is reported. */
+type LogEntry = (entry: Record<string, unknown>) => void;
+
 /** The application of a grant given by a role-only group (`admin`): every application. */
 export const ALL_APPLICATIONS = '*';
 
@@ -64,7 +67,7 @@ export const ALL_APPLICATIONS = '*';
  * mode). Groups are `cognito:groups` and `groups`, each a JSON array of names as the token carries
  * them, or one name; a string is never split into several groups. Undefined without a subject.
  */
-export function principalFromClaims(claims: Readonly<Record<string, unknown>>, log: (entry: Record<string, unknown>) => void = () => undefined): Principal | undefined {
+export function principalFromClaims(claims: Readonly<Record<string, unknown>>, log: LogEntry = () => undefined): Principal | undefined {
   const subject = claims.sub;
   if (typeof subject !== 'string' || subject === '') return undefined;
   const name = [claims.name, claims.email, claims['cognito:username'], claims.username]
@@ -78,7 +81,7 @@ const RANK: Record<Role, number> = { viewer: 0, deployer: 1, admin: 2 };
 
 /** True when the principal holds `role` (or a higher one) on `application`. */
 export function hasRole(principal: Principal, application: string, role: Role): boolean {
-  return principal.grants.some(grant => (grant.application === ALL_APPLICATIONS || grant.application === application) && RANK[grant.role] >= RANK[role]);
+  return principal.grants.some(grant => [ALL_APPLICATIONS, application].includes(grant.application) && RANK[grant.role] >= RANK[role]);
 }
 
 /** Answers the question asked by a client on a live connection. */
