@@ -16,9 +16,10 @@ import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
 import { WebSocketAuthentication } from './log-stream';
 import { FindingReason, LAMBDA_BASIC_EXECUTION, acknowledge, functionReasons } from './private/acknowledge';
-import { callbackUrlProblem, cognitoDomainPrefixProblem, contentSecurityPolicy, originOf, urlProblem } from './private/dashboard-web';
+import { callbackUrlProblem, cognitoDomainPrefixProblem, originOf, urlProblem } from './private/dashboard-web';
 import { DashboardConfig } from '../runtime/core/api-types';
 import { secretNames } from '../runtime/core/build-contract';
+import { contentSecurityPolicy } from '../runtime/core/content-security-policy';
 import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
 import { installationName as installationNameRule } from '../runtime/core/names';
 import { ControlApiFunction } from '../runtime/handlers/control-api-function';
@@ -293,7 +294,6 @@ export class Dashboard extends Construct {
   constructor(scope: Construct, id: string, props: DashboardProps) {
     super(scope, id);
     this.validate(props);
-    const region = Stack.of(this).region;
 
     const bucket = new s3.Bucket(this, 'Site', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -318,17 +318,19 @@ export class Dashboard extends Construct {
       fail: issues => this.fail(issues),
     });
 
-    const connect = [
-      // The control API: its exact origin would make the API (CORS) and the distribution
-      // (this header) depend on each other, so any execute-api endpoint of the region.
-      `https://*.execute-api.${region}.${Aws.URL_SUFFIX}`,
-      props.webSocketUrl,
-      identity.tokenUrl,
-    ];
+    // No CORS configuration on the API: it would name the distribution, whose security headers
+    // name the API. The API function answers the preflight and adds the CORS headers itself.
+    const api = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Trellis control API',
+      createDefaultStage: false,
+    });
+
+    // This installation's control API, live log socket and token endpoint: exact origins.
+    const connect = [api.apiEndpoint, props.webSocketUrl, identity.tokenUrl];
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Trellis dashboard: security headers',
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: contentSecurityPolicy(connect), override: true },
+        contentSecurityPolicy: { contentSecurityPolicy: contentSecurityPolicy({ connect }), override: true },
         strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, override: true },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
@@ -386,6 +388,8 @@ export class Dashboard extends Construct {
         TABLE_NAME: props.table.tableName,
         QUEUE_URL: props.queue.queueUrl,
         TRELLIS_INSTALLATION: props.installationName,
+        // The origins whose pages may call the API (CORS), space-separated.
+        DASHBOARD_ORIGINS: this.corsOrigins(props.callbackUrls ?? []).join(' '),
       },
       logGroup: new logs.LogGroup(this, 'ApiHandlerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
     });
@@ -397,17 +401,6 @@ export class Dashboard extends Construct {
     acknowledge(fn, { ...reasons, IAM5: [...reasons.IAM5, secrets] });
     this.apiFunction = fn;
 
-    const api = new apigwv2.HttpApi(this, 'Api', {
-      description: 'Trellis control API',
-      createDefaultStage: false,
-      corsPreflight: {
-        allowOrigins: [this.url, ...(props.callbackUrls ?? []).filter(value => !Token.isUnresolved(value)).map(originOf)]
-          .filter((value, index, all) => all.indexOf(value) === index),
-        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.PUT],
-        allowHeaders: ['authorization', 'content-type'],
-        maxAge: Duration.hours(1),
-      },
-    });
     new apigwv2.HttpStage(this, 'Stage', {
       httpApi: api,
       stageName: '$default',
@@ -427,6 +420,12 @@ export class Dashboard extends Construct {
     const [health] = api.addRoutes({ path: '/api/health', methods: [apigwv2.HttpMethod.GET], integration });
     acknowledge(health, {
       APIG4: 'GET /api/health is public by design: it answers { ok: true } for monitoring and reads nothing; every other route needs a JWT',
+    });
+    // Browsers send the preflight without the Authorization header; the function answers it
+    // from DASHBOARD_ORIGINS and reads nothing.
+    const [preflight] = api.addRoutes({ path: '/api/{proxy+}', methods: [apigwv2.HttpMethod.OPTIONS], integration });
+    acknowledge(preflight, {
+      APIG4: 'OPTIONS /api/{proxy+} is the CORS preflight, which browsers send without a token: the function answers it for the dashboard\'s origins and reads nothing',
     });
     this.api = api;
     this.apiUrl = api.apiEndpoint;
@@ -492,6 +491,15 @@ export class Dashboard extends Construct {
         description: 'Trellis users: aws cognito-idp admin-create-user --user-pool-id <id> --username <email>, then admin-add-user-to-group (admin, deployer, viewer)',
       });
     }
+  }
+
+  /**
+   * The origins whose pages may call the control API: the dashboard's and those of the extra
+   * callback URLs (a callback URL given as a token cannot be reduced to its origin: skipped).
+   */
+  private corsOrigins(callbackUrls: string[]): string[] {
+    const origins = [this.url, ...callbackUrls.filter(value => !Token.isUnresolved(value)).map(originOf)];
+    return origins.filter((value, index) => origins.indexOf(value) === index);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { expiresWithin } from './token';
 import {
   ApplicationView, DashboardConfig, EnvironmentView, LogPageView, Me, RollbackBody, SettingsBody, TeardownBody,
 } from '../runtime/core/api-types';
@@ -12,6 +13,14 @@ export class ApiError extends Error {
 
 /** Called once when the API says the token is no longer good (401). */
 export type Unauthorized = () => void;
+
+/**
+ * A network error with a token this close to its expiry counts as a 401: in AWS, API Gateway's
+ * JWT authorizer refuses an expired token before the API function (which adds the CORS headers)
+ * runs, so the browser cannot read that 401 and reports a network error. The margin covers a
+ * clock a few minutes off.
+ */
+export const EXPIRY_MARGIN_MS = 5 * 60_000;
 
 /**
  * The typed client of the control API (routes and shapes from core/api-types). One
@@ -73,7 +82,13 @@ export class Api {
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await request(joinUrl(this.baseUrl, path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    let response: Response;
+    try {
+      response = await request(joinUrl(this.baseUrl, path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (error) {
+      if (expiresWithin(this.token, EXPIRY_MARGIN_MS)) this.onUnauthorized();
+      throw error;
+    }
     if (response.status === 401) this.onUnauthorized();
     return readJson<T>(response);
   }

@@ -1,4 +1,5 @@
 import { ApiError, readJson } from './api';
+import { expiresWithin } from './token';
 import { DashboardAuth } from '../runtime/core/api-types';
 
 type OidcAuth = Extract<DashboardAuth, { kind: 'oidc' }>;
@@ -9,7 +10,7 @@ const PKCE_KEY = 'trellis.pkce';
 /** The session's JWT: sessionStorage, so it dies with the tab and is not shared between tabs. */
 export function storedToken(): string | undefined {
   const token = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
-  if (token && isExpired(token)) {
+  if (token && expiresWithin(token, 0)) {
     sessionStorage.removeItem(TOKEN_KEY);
     return undefined;
   }
@@ -22,16 +23,6 @@ export function storeToken(token: string): void {
 
 export function forgetToken(): void {
   sessionStorage.removeItem(TOKEN_KEY);
-}
-
-/** True when the JWT's `exp` has passed (a token that is not a JWT is left to the server to judge). */
-function isExpired(token: string): boolean {
-  try {
-    const claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
-    return typeof claims.exp === 'number' && claims.exp * 1000 < Date.now();
-  } catch {
-    return false;
-  }
 }
 
 /** Where the identity provider sends the browser back: this page, without query or hash. */

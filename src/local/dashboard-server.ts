@@ -7,6 +7,7 @@ import { serveStatic } from './static-files';
 import { ApiDeps, handleApiRequest } from '../runtime/api/control-api';
 import { Principal } from '../runtime/core/access';
 import { DashboardConfig } from '../runtime/core/api-types';
+import { contentSecurityPolicy } from '../runtime/core/content-security-policy';
 import { errorMessage } from '../runtime/core/errors';
 import { HttpResponse, errorResponse, json, rejection } from '../runtime/core/http';
 import { Clock, LogIngestResult, Store, systemClock } from '../runtime/core/ports';
@@ -62,6 +63,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const live = new LocalSocketServer({ store, authenticator: identity.authenticator, clock, log });
   const apiDeps: ApiDeps = { ...options.api, store, clock, log } as ApiDeps;
   let config: DashboardConfig | undefined;
+  /** The pages' CSP (the one CloudFront sends, for this server's origins), known once the port is. */
+  let pagePolicy = '';
   const apps = options.deployedApps === undefined ? undefined : new DeployedApps(options.deployedApps, log);
 
   const server = createServer((request, response) => {
@@ -121,6 +124,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     }
     if (method !== 'GET' && method !== 'HEAD') return send(response, rejection(405, 'method_not_allowed', 'the dashboard is read with GET'));
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    response.setHeader('content-security-policy', pagePolicy);
     return serveStatic(options.staticDir, url.pathname, response);
   }
 
@@ -145,6 +149,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
   const webSocketUrl = `ws://${options.host ?? '127.0.0.1'}:${address.port}/live`;
   config = { apiUrl: url, webSocketUrl, auth: { kind: 'local' } };
+  // The API and the socket by their exact origins too, as config.json names them: 'self' matches
+  // ws: only in CSP Level 3 browsers. No upgrade-insecure-requests: the page is http.
+  pagePolicy = contentSecurityPolicy({ connect: [url, new URL(webSocketUrl).origin], upgradeInsecureRequests: false });
   const ingestDeps = { store, sink: live, clock, retentionDays: options.logRetentionDays ?? 30, log };
 
   return {

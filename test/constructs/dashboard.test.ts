@@ -50,6 +50,25 @@ function readable(value: any): string {
 }
 
 /**
+ * Whether a CSP source list lets the page connect to `target` (CSP Level 3 matching, enough
+ * for these sources: scheme, `*.` host wildcards, default ports, exact or `/`-ended paths).
+ */
+function cspAllows(sources: string[], target: string): boolean {
+  const url = new URL(target);
+  return sources.some(source => {
+    if (source.startsWith("'")) return false; // 'self' is the dashboard's own origin, never execute-api
+    const match = /^([a-z][a-z0-9+.-]*):\/\/([^/:]+)(?::(\d+))?(\/.*)?$/.exec(source);
+    if (!match) throw new Error(`unexpected CSP source ${source}`);
+    const [, scheme, host, port, sourcePath] = match;
+    if (`${scheme}:` !== url.protocol) return false;
+    const hostMatches = host.startsWith('*.') ? url.hostname.endsWith(host.slice(1)) : url.hostname === host;
+    if (!hostMatches || (port ?? '') !== url.port) return false;
+    if (!sourcePath) return true;
+    return sourcePath.endsWith('/') ? url.pathname.startsWith(sourcePath) : url.pathname === sourcePath;
+  });
+}
+
+/**
  * config.json as the deployment writes it: the staged asset's file, with the deploy-time
  * markers replaced by their values (as readable text).
  */
@@ -137,7 +156,7 @@ describe('Dashboard', () => {
     template.resourceCountIs('AWS::CloudFront::CloudFrontOriginAccessIdentity', 0);
   });
 
-  test('every response carries security headers; the CSP lets the page reach only the API, the live logs and the token endpoint', () => {
+  test('every response carries security headers; the CSP lets the page reach only this installation\'s API, live logs and token endpoint', () => {
     const { template } = synth();
     const policyId = idOf(template, 'AWS::CloudFront::ResponseHeadersPolicy', 'TrellisDashboardSecurityHeaders');
     const config = resourceOf(template, 'AWS::CloudFront::Distribution', 'TrellisDashboardDistribution').Properties.DistributionConfig;
@@ -156,24 +175,50 @@ describe('Dashboard', () => {
     expect(directives['script-src']).toEqual(["'self'"]);
     expect(directives['frame-ancestors']).toEqual(["'none'"]);
     expect(directives['object-src']).toEqual(["'none'"]);
+    const controlApi = idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisDashboardApi');
     const logsApi = idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisLogsApi');
     const domain = idOf(template, 'AWS::Cognito::UserPoolDomain', 'TrellisDashboard');
     expect(directives['connect-src']).toEqual([
       "'self'",
-      'https://*.execute-api.eu-west-1.${AWS::URLSuffix}',
+      // The API's own endpoint attribute: https://<its id>.execute-api.<region>.<suffix>
+      `\${${controlApi}.ApiEndpoint}`,
       `wss://\${${logsApi}}.execute-api.eu-west-1.\${AWS::URLSuffix}/live`,
       `https://\${${domain}}.auth.eu-west-1.amazoncognito.com/oauth2/token`,
     ]);
+    expect(csp).not.toContain('*');
+    expect(directives['upgrade-insecure-requests']).toEqual([]);
   });
 
-  test('every control API route needs the JWT authorizer, except GET /api/health', () => {
+  test('connect-src admits this installation\'s API and socket, and no other execute-api endpoint', () => {
+    const { template } = synth();
+    const headers = resourceOf(template, 'AWS::CloudFront::ResponseHeadersPolicy', 'TrellisDashboardSecurityHeaders').Properties.ResponseHeadersPolicyConfig;
+    // The template's ids as CloudFormation resolves them: this installation's APIs are ctrl000001 and logs000001.
+    const ids: Record<string, string> = {
+      [`${idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisDashboardApi')}.ApiEndpoint`]: 'https://ctrl000001.execute-api.eu-west-1.amazonaws.com',
+      [idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisLogsApi')]: 'logs000001',
+      [idOf(template, 'AWS::Cognito::UserPoolDomain', 'TrellisDashboard')]: 'trellis-acme-1234abcd',
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
+    const csp = readable(headers.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy).replace(/\$\{([^}]+)\}/g, (_, id) => ids[id]);
+    const connect = csp.split('; ').find(directive => directive.startsWith('connect-src '))!.split(' ').slice(1);
+    expect(cspAllows(connect, 'https://ctrl000001.execute-api.eu-west-1.amazonaws.com/api/me')).toBe(true);
+    expect(cspAllows(connect, 'wss://logs000001.execute-api.eu-west-1.amazonaws.com/live?token=x')).toBe(true);
+    // An attacker's API in the same region (where an injected script would send what it read), or the
+    // control API's host over wss, or the socket's host on another stage: not reachable.
+    expect(cspAllows(connect, 'https://attacker99.execute-api.eu-west-1.amazonaws.com/collect')).toBe(false);
+    expect(cspAllows(connect, 'wss://attacker99.execute-api.eu-west-1.amazonaws.com/live')).toBe(false);
+    expect(cspAllows(connect, 'https://logs000001.execute-api.eu-west-1.amazonaws.com/live')).toBe(false);
+    expect(cspAllows(connect, 'https://ctrl000001.execute-api.eu-west-1.amazonaws.com.evil.example/api')).toBe(false);
+  });
+
+  test('every control API route needs the JWT authorizer, except GET /api/health and the CORS preflight', () => {
     const { template } = synth();
     const api = idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisDashboardApi');
     const authorizerId = idOf(template, 'AWS::ApiGatewayV2::Authorizer', 'TrellisDashboardApi');
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter((route: any) => route.Properties.ApiId.Ref === api) as any[];
-    expect(routes.map(route => route.Properties.RouteKey).sort()).toEqual(['ANY /api/{proxy+}', 'GET /api/health']);
+    expect(routes.map(route => route.Properties.RouteKey).sort()).toEqual(['ANY /api/{proxy+}', 'GET /api/health', 'OPTIONS /api/{proxy+}']);
     for (const route of routes) {
-      const expected = route.Properties.RouteKey === 'GET /api/health'
+      const expected = ['GET /api/health', 'OPTIONS /api/{proxy+}'].includes(route.Properties.RouteKey)
         ? { AuthorizationType: 'NONE', AuthorizerId: undefined }
         : { AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } };
       expect({ key: route.Properties.RouteKey, AuthorizationType: route.Properties.AuthorizationType, AuthorizerId: route.Properties.AuthorizerId })
@@ -190,17 +235,13 @@ describe('Dashboard', () => {
     });
   });
 
-  test('CORS lets only the dashboard (and the origins of callbackUrls) call the API', () => {
+  test('CORS lets only the dashboard (and the origins of callbackUrls) call the API: the function answers it, the API has no CORS configuration', () => {
     const { template } = synth({ dashboard: { callbackUrls: ['http://localhost:5173/', 'http://localhost:5173/other', 'https://dev.example.com/trellis/'] } });
-    const cors = resourceOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisDashboardApi').Properties.CorsConfiguration;
+    // A CORS configuration on the API would name the distribution, whose CSP names the API: a cycle.
+    expect(resourceOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisDashboardApi').Properties.CorsConfiguration).toBeUndefined();
     const distribution = idOf(template, 'AWS::CloudFront::Distribution', 'TrellisDashboardDistribution');
-    expect(cors.AllowOrigins).toEqual([
-      { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution, 'DomainName'] }]] },
-      'http://localhost:5173',
-      'https://dev.example.com',
-    ]);
-    expect(cors.AllowHeaders).toEqual(['authorization', 'content-type']);
-    expect(cors.AllowCredentials).toBeUndefined();
+    const origins = resourceOf(template, 'AWS::Lambda::Function', API_FUNCTION).Properties.Environment.Variables.DASHBOARD_ORIGINS;
+    expect(readable(origins).split(' ')).toEqual([`https://\${${distribution}.DomainName}`, 'http://localhost:5173', 'https://dev.example.com']);
   });
 
   test('the API stage is throttled and writes access logs to a log group with a retention', () => {
@@ -224,6 +265,7 @@ describe('Dashboard', () => {
       TABLE_NAME: { Ref: idOf(template, 'AWS::DynamoDB::Table', 'TrellisTable') },
       QUEUE_URL: { Ref: idOf(template, 'AWS::SQS::Queue', 'TrellisWebhookLaunchQueue') },
       TRELLIS_INSTALLATION: 'acme',
+      DASHBOARD_ORIGINS: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [idOf(template, 'AWS::CloudFront::Distribution', 'TrellisDashboardDistribution'), 'DomainName'] }]] },
       CLUSTER_ARN: expect.anything(),
       TASK_DEFINITION_ARN: expect.anything(),
       CONTAINER_NAME: 'builder',

@@ -64,6 +64,10 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.context.newPage();
   page.on('pageerror', error => pageErrors.push(error.message));
+  // The server sends the dashboard's CSP: anything it blocks is reported on the console.
+  page.on('console', message => {
+    if (/Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+  });
   page.on('websocket', socket => {
     const entry: { url: string; opened: number; error?: string } = { url: socket.url(), opened: Date.now() };
     sockets.push(entry);

@@ -1,27 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 
 /**
- * What the dashboard's page may load and talk to. Everything comes from its own origin;
- * `connect` adds the API, the live log socket and the identity provider's token endpoint
- * (fetch and WebSocket). No inline script or style elements, no plugins, no framing.
- */
-export function contentSecurityPolicy(connect: string[]): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src 'self' ${connect.join(' ')}`,
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    'upgrade-insecure-requests',
-  ].join('; ');
-}
-
-/**
  * Why `value` is not a URL of one of `protocols` without query or fragment (tokens are not
  * checked). Characters that would end a CSP source (`;`, `,`, space) are refused too.
  */
