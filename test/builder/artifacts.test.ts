@@ -144,7 +144,7 @@ describe('builder: deploy artifacts', () => {
       expect(promotion.code).toBe(0);
       expect(endOf(promotion.markers, 'fetch-artifact')).toMatchObject({
         outcome: 'skipped',
-        detail: 'rebuild: target differs: built for stage dev in dev, this deploys stage staging in staging',
+        detail: 'rebuild: target differs: built in dev, this deploys staging (an artifact deploys only where it was built)',
       });
       expect(phaseOutcomes(promotion.markers).map(outcome => outcome.split(':')[0])).toEqual([
         'prepare', 'fetch-artifact', 'clone', 'detect', 'install', 'test', 'build', 'deploy', 'save-artifact',

@@ -97,6 +97,16 @@ describe.each(PAIRS)('the build role of %s/%s', (app, env) => {
   });
 });
 
+test.each(PAIRS)('the build role of %s/%s reads the table\'s configuration and deployment records by key, nothing else', (app, env) => {
+  const statements = statementsOfRole(template, pipeline.buildServer.buildRole(app, env));
+  const table = statements.filter(statement => statement.actions.some(action => action.startsWith('dynamodb:')));
+  expect(table).toHaveLength(1);
+  expect(table[0].actions).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+  expect(table[0].resources).toHaveLength(1);
+  expect(table[0].resources[0]).toMatch(/^<TrellisTable\w+\.Arn>$/); // the table, not its indexes
+  expect(table[0].conditions).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CONFIG', 'DEP#*'] } });
+});
+
 test('the task definition\'s own role may do nothing: a build without its environment\'s role holds no keys', () => {
   expect(statementsOfRole(template, pipeline.buildServer.taskRole)).toEqual([]);
 });

@@ -452,13 +452,15 @@ describe('ECS task overrides', () => {
       updatedAt: '2024-01-01T00:00:00.000Z',
     };
 
-    await runner.run(taskRequest(deployment, 'the-ingest-token'));
+    await runner.run(taskRequest(deployment, 'the-ingest-token', 'arn:aws:iam::123456789012:role/shop-dev-build'));
 
     expect(sent).toHaveLength(1);
     // The deployment id is RunTask's idempotency token and startedBy: a retried launch gets the same task.
     expect(sent[0]).toMatchObject({ clientToken: 'dep-1', startedBy: 'dep-1' });
     const overrides = sent[0].overrides;
-    expect(Object.keys(overrides ?? {})).toEqual(['containerOverrides']);
+    // The environment's build role (an ARN, no secret) and the container's variables.
+    expect(Object.keys(overrides ?? {}).sort()).toEqual(['containerOverrides', 'taskRoleArn']);
+    expect(overrides!.taskRoleArn).toBe('arn:aws:iam::123456789012:role/shop-dev-build');
     expect(overrides!.containerOverrides).toEqual([{
       name: 'builder',
       environment: [

@@ -2,9 +2,10 @@ import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge, tableIndexes } from './acknowledge';
+import { acknowledge } from './acknowledge';
 import { SESSION_TAGS, secretNames } from '../../runtime/core/build-contract';
 import { EnvironmentConfig } from '../../runtime/core/types';
+import { keys } from '../../runtime/store/table-schema';
 import { EnvironmentTable } from '../environment-table';
 
 /** What every environment's build role is given access to. */
@@ -69,13 +70,19 @@ export function buildRoleFor(scope: Construct, id: string, application: string, 
   // Without it S3 answers a missing entry with 403 instead of 404, and a miss would look like
   // an error. It lists key names (deployment ids, lockfile hashes), never contents.
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [shared.dependencyCache.bucketArn, shared.artifacts.bucketArn] }));
-  shared.table.grantReadData(role);
+  // Configuration and deployment records only (what the builder reads, by key): not the logs,
+  // live connections or webhook deliveries of the installation's other builds.
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    resources: [shared.table.table.tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.configuration().PK, keys.deployment('*').PK] } },
+  }));
+  shared.table.table.encryptionKey?.grantDecrypt(role);
 
   acknowledge(role, {
     IAM5: [
       { reason: `the secret of ${application}/${env.name} and the GitHub token, whose ARNs end in a random suffix`, resources: secrets },
       { reason: 'the CDK bootstrap roles (cdk-hnb659fds-*-role-<account>-<region>: deploy, publishing, lookup) of the environment\'s account and region', resources: deployRoles },
-      tableIndexes(shared.table.table),
       { reason: `the dependency cache entries and deploy artifacts of ${application}/${env.name}, keyed by the builder and expired by S3`, resources: [cacheEntries, ownArtifacts] },
     ],
   });

@@ -22,6 +22,8 @@ export class EcsTaskRunner implements TaskRunner {
   constructor(private readonly config: EcsRunnerConfig, private readonly client = new ECSClient({})) {}
 
   async run(request: TaskRequest): Promise<StartedTask> {
+    // Never the task definition's own role: a build holds its environment's keys or none.
+    if (!request.taskRoleArn) throw new Error(`no build role for ${request.application}/${request.environment}: its configuration has no buildRoleArn (deploy the TrellisPipeline stack again)`);
     const result = await this.client.send(new RunTaskCommand({
       cluster: this.config.cluster,
       taskDefinition: this.config.taskDefinition,
@@ -38,6 +40,7 @@ export class EcsTaskRunner implements TaskRunner {
         },
       },
       overrides: {
+        taskRoleArn: request.taskRoleArn,
         containerOverrides: [{
           name: this.config.containerName,
           environment: [...buildEnvironment(request), { name: BUILD_INGEST_TOKEN, value: request.ingestToken }],

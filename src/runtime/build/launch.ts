@@ -86,11 +86,13 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
       return { result: { outcome: 'skipped', deploymentId: id, reason: `already ${error.from}` }, next };
     }
   }
+  // Outside the try: a store that does not answer is retried (the message comes back), not a failed build.
+  const env = await deps.store.config.getEnvironment(deployment.application, deployment.environment);
   let taskId: string;
   let ingestToken: string;
   try {
     // A fresh token each time; a repeated run answers with the one its task was started with.
-    ({ taskId, ingestToken } = await deps.runner.run(taskRequest(deployment, newIngestToken())));
+    ({ taskId, ingestToken } = await deps.runner.run(taskRequest(deployment, newIngestToken(), env?.buildRoleArn)));
   } catch (error) {
     const reason = `the build could not be started: ${errorMessage(error)}`;
     // A stranded one that was cancelled meanwhile has its end already: only the lock is left.
@@ -142,8 +144,9 @@ export class LaunchInProgressError extends Error {
 }
 
 /** Non-secret parameters and the ingest token; the build reads configuration and secrets itself. */
-export function taskRequest(deployment: Deployment, ingestToken: string): TaskRequest {
+export function taskRequest(deployment: Deployment, ingestToken: string, taskRoleArn?: string): TaskRequest {
   return {
+    taskRoleArn,
     deploymentId: deployment.id,
     action: deployment.action,
     application: deployment.application,

@@ -177,6 +177,11 @@ export interface TaskRequest {
   readonly stage: string;
   /** Secret: the deployment's ingest token (core/ingest-token.ts), for its task only. */
   readonly ingestToken: string;
+  /**
+   * The role the build runs with: its environment's (EnvironmentConfig.buildRoleArn). An
+   * executor that gives builds AWS credentials refuses a request without one.
+   */
+  readonly taskRoleArn?: string;
 }
 
 /** A started task, with the ingest token it really has (a repeated request gets the first one's). */
