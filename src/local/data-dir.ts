@@ -42,12 +42,21 @@ export class DataDir {
 
   /** The webhook secret, made on the first start and kept (0600), like the one in Secrets Manager. */
   webhookSecret(): string {
-    return this.keptSecret('webhook-secret');
+    return this.keptSecret('webhook-secret', () => randomBytes(32).toString('hex'));
   }
 
   /** The local admin's password, made on the first start and kept. */
   adminPassword(): string {
-    return this.keptSecret('admin-password');
+    return this.keptSecret('admin-password', () => randomBytes(9).toString('base64url'));
+  }
+
+  /**
+   * DynamoDB Local's access key id for this installation, made on the first start and kept:
+   * DynamoDB Local (without -sharedDb) keeps one database per key id, so a client that finds
+   * its port but not this key sees no table. Letters and digits, as DynamoDB Local requires.
+   */
+  dynamodbAccessKeyId(): string {
+    return this.keptSecret('dynamodb-access-key-id', () => `T${randomBytes(20).toString('hex')}`);
   }
 
   writeServerInfo(info: ServerInfo): void {
@@ -75,10 +84,10 @@ export class DataDir {
     rmSync(this.serverFile, { force: true });
   }
 
-  private keptSecret(name: string): string {
+  private keptSecret(name: string, make: () => string): string {
     const file = join(this.root, name);
     if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-    const value = randomBytes(name === 'admin-password' ? 9 : 32).toString(name === 'admin-password' ? 'base64url' : 'hex');
+    const value = make();
     writeFileSync(file, `${value}\n`, { mode: 0o600 });
     return value;
   }

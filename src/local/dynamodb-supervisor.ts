@@ -9,6 +9,8 @@ const START_ATTEMPTS = 3;
 
 export interface SupervisorOptions {
   readonly dbPath: string;
+  /** The installation's database among those in dbPath (startDynamoDbLocal's accessKeyId). */
+  readonly accessKeyId: string;
   /** Lines a person reads (the terminal). */
   readonly print: (line: string) => void;
   readonly log: (entry: Record<string, unknown>) => void;
@@ -25,8 +27,10 @@ export interface SupervisorOptions {
  * MAX_RESTARTS in RESTART_PERIOD_MS it gives up and says so.
  */
 export async function superviseDynamoDbLocal(options: SupervisorOptions): Promise<DynamoDbLocal> {
-  let current = await startDynamoDbLocal({ dbPath: options.dbPath, onExit: exited });
+  const start = (port?: number) => startDynamoDbLocal({ dbPath: options.dbPath, accessKeyId: options.accessKeyId, port, onExit: exited });
+  let current = await start();
   const port = Number(new URL(current.endpoint).port);
+  options.log({ message: 'DynamoDB Local started on 127.0.0.1 only', pid: current.pid, port, notAnsweringOn: current.refusedOn });
   let stopping = false;
   let restarting: Promise<void> | undefined;
   const restarts: number[] = [];
@@ -48,10 +52,10 @@ export async function superviseDynamoDbLocal(options: SupervisorOptions): Promis
     let lastError: unknown;
     for (let attempt = 1; attempt <= START_ATTEMPTS && !stopping; attempt++) {
       try {
-        current = await startDynamoDbLocal({ dbPath: options.dbPath, port, onExit: exited });
+        current = await start(port);
         if (stopping) return void await current.stop();
         options.print(`DynamoDB Local is running again (pid ${current.pid}); unfinished writes are retried.`);
-        options.log({ message: 'DynamoDB Local restarted', pid: current.pid, attempt });
+        options.log({ message: 'DynamoDB Local restarted on 127.0.0.1 only', pid: current.pid, attempt, notAnsweringOn: current.refusedOn });
         return options.onRestarted(current.pid);
       } catch (error) {
         lastError = error;
@@ -66,6 +70,7 @@ export async function superviseDynamoDbLocal(options: SupervisorOptions): Promis
     endpoint: current.endpoint,
     clientConfig: current.clientConfig,
     get pid() { return current.pid; },
+    get refusedOn() { return current.refusedOn; },
     stop: async () => {
       stopping = true;
       await restarting;

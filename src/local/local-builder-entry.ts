@@ -1,22 +1,27 @@
 import { localClientConfig } from './dynamodb-local';
-import { FileSecretSource } from './file-secret-source';
-import { LOCAL_BUILD_SETTINGS } from './local-build-settings';
+import { GivenSecrets, LOCAL_BUILD_SETTINGS, LocalBuildInput, parseLocalBuildInput } from './local-build-settings';
 import { openBuildLog, runToExit } from '../builder/build-log';
 import { CredentialSource } from '../builder/credentials';
 import { FolderCacheStorage } from '../builder/folder-cache-storage';
 import { runBuild } from '../builder/run-build';
 import { BUILD_SETTINGS, BUILDER_EXIT } from '../runtime/core/build-contract';
+import { errorMessage } from '../runtime/core/errors';
 import { systemClock } from '../runtime/core/ports';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
 import { tableContext } from '../runtime/store/table-context';
 
 /**
  * The builder's entry in local mode (bundled to assets/local/builder.js, started by
- * LocalTaskRunner as a child process): src/builder/main.ts with local parts. The table is in
- * DynamoDB Local, secrets come from the data directory's file, deploy commands run with the
- * user's own AWS credentials (no STS), and there is no live path of its own: the runner reads
- * the numbered records on stdout and ingests them.
+ * LocalTaskRunner as a child process): src/builder/main.ts with local parts. The build
+ * parameters are in its environment; what the app's commands (run as the same OS user) must
+ * not find in /proc/<pid>/environ comes on stdin (LocalBuildInput): DynamoDB Local's endpoint
+ * and key id, the build's own secrets, and the folders in the data directory. Deploy commands
+ * run with the user's own AWS credentials (no STS), and there is no live path of its own: the
+ * runner reads the numbered records on stdout and ingests them.
  */
+
+/** More than any build's secrets; a runner that sends more is not this one. */
+const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
 const log = openBuildLog({ ...process.env, [BUILD_SETTINGS.logIngestFunction]: undefined }, {
   sink: line => process.stdout.write(`${line}\n`),
@@ -29,26 +34,27 @@ const output = log.output;
 const userCredentials: CredentialSource = { credentialsFor: async () => ({}) };
 
 async function main(): Promise<number> {
-  const tableName = process.env[BUILD_SETTINGS.tableName];
-  const endpoint = process.env[LOCAL_BUILD_SETTINGS.dynamodbEndpoint];
-  const secretsFile = process.env[LOCAL_BUILD_SETTINGS.secretsFile];
-  const cacheDir = process.env[LOCAL_BUILD_SETTINGS.cacheDir];
-  const artifactDir = process.env[LOCAL_BUILD_SETTINGS.artifactDir];
-  const missing = [
-    !tableName && BUILD_SETTINGS.tableName,
-    !endpoint && LOCAL_BUILD_SETTINGS.dynamodbEndpoint,
-    !secretsFile && LOCAL_BUILD_SETTINGS.secretsFile,
-  ].filter(Boolean);
-  if (missing.length > 0) {
-    output.write(`error: ${missing.join(', ')} not set by the local runner`, 'stderr');
+  let input: LocalBuildInput;
+  try {
+    input = parseLocalBuildInput(await readInput());
+  } catch (error) {
+    output.write(`error: ${errorMessage(error)}`, 'stderr');
     return BUILDER_EXIT.invalid;
   }
+  const tableName = process.env[BUILD_SETTINGS.tableName];
+  if (!tableName) {
+    output.write(`error: ${BUILD_SETTINGS.tableName} not set by the local runner`, 'stderr');
+    return BUILDER_EXIT.invalid;
+  }
+  const parameters = { ...process.env, ...input.settings };
+  const cacheDir = input.settings[LOCAL_BUILD_SETTINGS.cacheDir];
+  const artifactDir = input.settings[LOCAL_BUILD_SETTINGS.artifactDir];
   // The runner stops a build with SIGTERM (cancelled, or the local server stops): stop the running command too.
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
-  return runBuild(process.env, {
-    store: createDynamoStore(tableContext(tableName!, localClientConfig(endpoint!))),
-    secrets: new FileSecretSource(secretsFile!),
+  return runBuild(parameters, {
+    store: createDynamoStore(tableContext(tableName, localClientConfig(input.dynamodb.endpoint, input.dynamodb.accessKeyId))),
+    secrets: new GivenSecrets(input.secrets, input.secretsError),
     credentials: userCredentials,
     workspace: process.cwd(),
     output,
@@ -58,6 +64,22 @@ async function main(): Promise<number> {
     // Artifacts are what rollbacks redeploy: nothing is evicted for size (the user deletes the folder).
     artifacts: artifactDir ? new FolderCacheStorage(artifactDir, Number.POSITIVE_INFINITY) : undefined,
   });
+}
+
+/** All of stdin (the runner writes one JSON document and closes it), then stdin is closed here too. */
+async function readInput(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of process.stdin) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_INPUT_BYTES) throw new Error(`the local runner's input is larger than ${MAX_INPUT_BYTES} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } finally {
+    process.stdin.destroy();
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 runToExit(log, main);

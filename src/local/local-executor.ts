@@ -1,5 +1,6 @@
 import { join } from 'path';
 import { FileSecretSource } from './file-secret-source';
+import { LocalDynamoDb } from './local-build-settings';
 import { LocalCommitSource } from './local-commit-source';
 import { LocalLaunchQueue } from './local-queue';
 import { BuilderCommand, LocalTaskRunner, LocalTaskRunnerProps } from './local-task-runner';
@@ -12,7 +13,8 @@ export interface LocalExecutorOptions {
   readonly store: Store;
   /** The table's name in DynamoDB Local (the builder reads configuration from it). */
   readonly tableName: string;
-  readonly dynamodbEndpoint: string;
+  /** DynamoDB Local's endpoint and this installation's key id, for the builder. */
+  readonly dynamodb: LocalDynamoDb;
   /** Local mode's data directory: `secrets.json` and `builds/` (builder output that is not a log record) go here. */
   readonly dataDir: string;
   /** Application name → its local git repository (a path or a file:// URL). */
@@ -51,8 +53,8 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
   let build: BuildDependencies | undefined;
   const runner = new LocalTaskRunner({
     tableName: options.tableName,
-    dynamodbEndpoint: options.dynamodbEndpoint,
-    secretsFile: secrets.file,
+    dynamodb: options.dynamodb,
+    secrets,
     cacheDir: join(options.dataDir, 'cache'),
     artifactDir: join(options.dataDir, 'artifacts'),
     installation: options.installation,

@@ -88,6 +88,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   let info: ServerInfo | undefined;
   const dynamo = await superviseDynamoDbLocal({
     dbPath: data.dynamodb,
+    accessKeyId: data.dynamodbAccessKeyId(),
     print: options.print,
     log,
     // `trellis push` and the next start's leftover check read the pid from server.json.
@@ -116,7 +117,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const running = executor = createLocalExecutor({
       store,
       tableName: TABLE_NAME,
-      dynamodbEndpoint: dynamo.endpoint,
+      dynamodb: { endpoint: dynamo.endpoint, accessKeyId: data.dynamodbAccessKeyId() },
       dataDir: data.root,
       installation: INSTALLATION,
       repositories: config.repositories,

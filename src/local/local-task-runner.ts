@@ -5,15 +5,15 @@ import { mkdtemp, rm } from 'fs/promises';
 import { constants, tmpdir } from 'os';
 import { join } from 'path';
 import { createInterface } from 'readline';
-import { LOCAL_BUILD_SETTINGS } from './local-build-settings';
+import { LOCAL_BUILD_SETTINGS, LocalBuildInput, LocalDynamoDb } from './local-build-settings';
 import { localPath } from './local-commit-source';
 import { retryWithin } from './retry';
 import { TaskStopped } from '../runtime/build/finalize';
 import { buildEnvironment } from '../runtime/build/launch';
-import { BUILD_SETTINGS } from '../runtime/core/build-contract';
-import { errorMessage } from '../runtime/core/errors';
+import { BUILD_PARAMETERS, BUILD_SETTINGS, secretNames } from '../runtime/core/build-contract';
+import { NotFoundError, errorMessage } from '../runtime/core/errors';
 import { parseBuildLogLine } from '../runtime/core/log-lines';
-import { StartedTask, TaskRequest, TaskRunner, TaskState } from '../runtime/core/ports';
+import { SecretSource, StartedTask, TaskRequest, TaskRunner, TaskState } from '../runtime/core/ports';
 import { LogRecord } from '../runtime/core/types';
 
 /** How the builder program is started: `command args...` (the deployment's workspace is its cwd). */
@@ -26,9 +26,13 @@ export interface BuilderCommand {
 export interface LocalTaskRunnerProps {
   /** The table the builder reads configuration from, in DynamoDB Local. */
   readonly tableName: string;
-  readonly dynamodbEndpoint: string;
-  /** FileSecretSource's file. */
-  readonly secretsFile: string;
+  /** Where the table is; handed to the builder on its stdin, never in its environment. */
+  readonly dynamodb: LocalDynamoDb;
+  /**
+   * Where secrets are kept (FileSecretSource): the runner reads a build's own (its
+   * environment's, the GitHub token) and hands only those to the builder on its stdin.
+   */
+  readonly secrets: SecretSource;
   /** The dependency cache's folder. @default - no cache: every build installs */
   readonly cacheDir?: string;
   /** The deploy artifacts' folder. @default - none: every rollback and promotion rebuilds */
@@ -44,7 +48,11 @@ export interface LocalTaskRunnerProps {
   readonly outputDir: string;
   /** @default node on the bundled assets/local/builder.js */
   readonly builder?: BuilderCommand;
-  /** Workspaces are made here (one fresh directory per build). @default os.tmpdir() */
+  /**
+   * Workspaces are made here (one fresh directory per build). Keep it outside the data
+   * directory: a build could reach its files by relative paths from its workspace.
+   * @default os.tmpdir()
+   */
   readonly workRoot?: string;
   /** Keep each build's workspace after it ended (for debugging). @default false */
   readonly keepWorkspaces?: boolean;
@@ -123,15 +131,20 @@ export class LocalTaskRunner implements TaskRunner {
   private async start(request: TaskRequest): Promise<StartedTask> {
     const builder = this.props.builder ?? { args: [defaultBuilderScript()] };
     mkdirSync(this.props.outputDir, { recursive: true });
+    const input = await this.input(request);
     const workspace = await mkdtemp(join(this.props.workRoot ?? tmpdir(), 'trellis-build-'));
     const child = spawn(builder.command ?? process.execPath, [...builder.args], {
       cwd: workspace,
       env: this.environment(request),
       // A process group of its own: stop() and close() signal the builder and every command it runs.
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin: LocalBuildInput, once; the builder gives its commands no stdin.
+      stdio: ['pipe', 'pipe', 'pipe'],
       shell: false,
     });
+    // A builder that exits without reading its input (a stand-in, a crash) makes the write fail: nothing to do.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(JSON.stringify(input));
     try {
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
@@ -184,23 +197,55 @@ export class LocalTaskRunner implements TaskRunner {
     await this.idle();
   }
 
+  /**
+   * The builder's environment: the user's (without TRELLIS_*), the build parameters, the table's
+   * name and the installation. Nothing an app command must not learn from /proc/<pid>/environ:
+   * no store endpoint, no secrets or where they are kept, no data directory path (input() has those).
+   */
   private environment(request: TaskRequest): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.props.env ?? process.env)) {
       if (value !== undefined && !name.startsWith('TRELLIS_')) env[name] = value;
     }
-    for (const { name, value } of buildEnvironment(request)) env[name] = value;
+    // Only the build parameters: no ingest token (this runner is the live path and reads the records itself).
+    const parameters: readonly string[] = Object.values(BUILD_PARAMETERS);
+    for (const { name, value } of buildEnvironment(request)) if (parameters.includes(name)) env[name] = value;
     env[BUILD_SETTINGS.tableName] = this.props.tableName;
-    env[BUILD_SETTINGS.installation] = this.props.installation ?? 'local';
-    env[LOCAL_BUILD_SETTINGS.dynamodbEndpoint] = this.props.dynamodbEndpoint;
-    env[LOCAL_BUILD_SETTINGS.secretsFile] = this.props.secretsFile;
-    if (this.props.cacheDir) env[LOCAL_BUILD_SETTINGS.cacheDir] = this.props.cacheDir;
-    if (this.props.artifactDir) env[LOCAL_BUILD_SETTINGS.artifactDir] = this.props.artifactDir;
-    const gitUrls = this.props.gitUrls ?? {};
-    const gitUrl = Object.prototype.hasOwnProperty.call(gitUrls, request.application) ? gitUrls[request.application] : undefined;
-    if (gitUrl !== undefined) env[BUILD_SETTINGS.gitUrl] = gitUrl.startsWith('file://') ? gitUrl : localPath(gitUrl);
+    env[BUILD_SETTINGS.installation] = this.installation;
     // No TRELLIS_LOG_INGEST_FUNCTION: this runner is the live path.
     return env;
+  }
+
+  /** What the builder reads on its stdin: the store, the build's own secrets, and paths in the data directory. */
+  private async input(request: TaskRequest): Promise<LocalBuildInput> {
+    const settings: Record<string, string> = {};
+    if (this.props.cacheDir) settings[LOCAL_BUILD_SETTINGS.cacheDir] = this.props.cacheDir;
+    if (this.props.artifactDir) settings[LOCAL_BUILD_SETTINGS.artifactDir] = this.props.artifactDir;
+    const gitUrls = this.props.gitUrls ?? {};
+    const gitUrl = Object.prototype.hasOwnProperty.call(gitUrls, request.application) ? gitUrls[request.application] : undefined;
+    if (gitUrl !== undefined) settings[BUILD_SETTINGS.gitUrl] = gitUrl.startsWith('file://') ? gitUrl : localPath(gitUrl);
+    const names = [
+      secretNames.githubToken(this.installation),
+      secretNames.environment(this.installation, request.application, request.environment),
+    ];
+    const secrets: Record<string, string> = {};
+    try {
+      for (const name of names) {
+        try {
+          secrets[name] = await this.props.secrets.get(name);
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error;
+        }
+      }
+    } catch (error) {
+      // The build fails in prepare with this reason, in its own log (as a builder that read the file would).
+      return { dynamodb: this.props.dynamodb, secrets: {}, secretsError: `the secrets could not be read: ${errorMessage(error)}`, settings };
+    }
+    return { dynamodb: this.props.dynamodb, secrets, settings };
+  }
+
+  private get installation(): string {
+    return this.props.installation ?? 'local';
   }
 
   private forgetOldTasks(): void {

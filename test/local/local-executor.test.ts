@@ -70,7 +70,7 @@ describe('local executor', () => {
     const created = createLocalExecutor({
       store: executorStore,
       tableName: table.tableName,
-      dynamodbEndpoint: dynamoEndpoint(),
+      dynamodb: { endpoint: dynamoEndpoint(), accessKeyId: 'local' },
       dataDir: join(root, 'data'),
       repositories: { site: join(root, 'repos', 'site') },
       builder,

@@ -45,6 +45,12 @@ export function bundleLocalBuilder(outfile: string): string {
   return outfile;
 }
 
+/** The launcher that keeps DynamoDB Local on 127.0.0.1, compiled the way bundle:local-cli does into assets/local/dynamodb. */
+export function compileDynamoDbLauncher(outDir: string): string {
+  execFileSync('javac', ['--release', '17', '-d', outDir, join(__dirname, '..', '..', 'src', 'local', 'java', 'TrellisDynamoDbLocal.java')], { stdio: 'pipe' });
+  return outDir;
+}
+
 /** A git repository at `dir` with one commit per version (files accumulate) on `main`; returns the commits. */
 export function gitRepo(dir: string, ...versions: Array<Record<string, string>>): string[] {
   mkdirSync(dir, { recursive: true });

@@ -5,7 +5,7 @@ import { processAlive, waitFor } from './local-fixtures';
 import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
 import { LocalTaskRunner, LocalTaskRunnerProps } from '../../src/local/local-task-runner';
 import { TaskStopped } from '../../src/runtime/build/finalize';
-import { BUILD_PARAMETERS, BUILD_SETTINGS, LogRecord, TaskRequest } from '../../src/runtime/core';
+import { BUILD_PARAMETERS, BUILD_SETTINGS, LogRecord, NotFoundError, SecretSource, TaskRequest, secretNames } from '../../src/runtime/core';
 import { depId } from '../store/fixtures';
 
 /**
@@ -15,8 +15,22 @@ import { depId } from '../store/fixtures';
  */
 
 const request = (n: number): TaskRequest => ({
-  deploymentId: depId(n), action: 'deploy', application: 'site', environment: 'dev', commit: 'c'.repeat(40), stage: 'dev',
-  ingestToken: `token-${n}`,
+  deploymentId: depId(n), action: 'deploy', application: 'site', environment: 'dev', commit: 'c'.repeat(40), stage: 'dev', ingestToken: `token-${n}`,
+});
+
+/** A stand-in builder that writes its environment, cwd, workspace files and stdin (LocalBuildInput) to `file`. */
+const recorder = (file: string) => `
+let input = '';
+process.stdin.on('data', chunk => { input += chunk; });
+process.stdin.on('end', () => require('fs').writeFileSync(${JSON.stringify(file)},
+  JSON.stringify({ env: process.env, cwd: process.cwd(), files: require('fs').readdirSync('.'), input: JSON.parse(input) })));`;
+
+/** Secrets as FileSecretSource holds them. */
+const secretsOf = (secrets: Record<string, string>): SecretSource => ({
+  get: async name => {
+    if (!Object.prototype.hasOwnProperty.call(secrets, name)) throw new NotFoundError(`secret ${name} does not exist`);
+    return secrets[name];
+  },
 });
 
 /** A builder stand-in that prints `count` records of its deployment (as the builder does), then runs `then`. */
@@ -39,8 +53,8 @@ describe('LocalTaskRunner', () => {
   const runner = (script: string, overrides: Partial<LocalTaskRunnerProps> = {}) => {
     const created = new LocalTaskRunner({
       tableName: 'table-1',
-      dynamodbEndpoint: 'http://127.0.0.1:1',
-      secretsFile: join(root, 'secrets.json'),
+      dynamodb: { endpoint: 'http://127.0.0.1:1', accessKeyId: 'Key1' },
+      secrets: secretsOf({}),
       outputDir: join(root, 'builds'),
       workRoot: root,
       builder: { args: ['-e', script] },
@@ -65,19 +79,26 @@ describe('LocalTaskRunner', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  test('the builder gets the build parameters and local settings, in an empty workspace, without an ingest function or stray TRELLIS_ variables', async () => {
+  test('the builder gets the build parameters in its environment and the store, its own secrets and local settings on stdin, in an empty workspace', async () => {
     const seen = join(root, 'seen.json');
-    const tasks = runner(`require('fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ env: process.env, cwd: process.cwd(), files: require('fs').readdirSync('.') }))`, {
+    const tasks = runner(recorder(seen), {
       gitUrls: { site: 'repos/site', other: 'file:///srv/other' },
       env: { PATH: process.env.PATH, HOME: '/home/someone', AWS_PROFILE: 'mine', TRELLIS_LOG_INGEST_FUNCTION: 'arn:aws:lambda:x', TRELLIS_TEST_SECRETS: '{}' },
+      secrets: secretsOf({
+        [secretNames.githubToken('local')]: 'ghp_token',
+        [secretNames.environment('local', 'site', 'dev')]: '{"API_TOKEN":"dev-value"}',
+        [secretNames.environment('local', 'site', 'production')]: '{"API_TOKEN":"production-value"}',
+        [secretNames.environment('local', 'other', 'dev')]: '{"API_TOKEN":"other-value"}',
+      }),
     });
     const { taskId } = await tasks.run(request(1));
     await tasks.idle();
 
-    const { env, cwd, files } = JSON.parse(readFileSync(seen, 'utf8'));
+    const { env, cwd, files, input } = JSON.parse(readFileSync(seen, 'utf8'));
     expect(files).toEqual([]);
     expect(cwd.startsWith(join(root, 'trellis-build-'))).toBe(true);
     expect(existsSync(cwd)).toBe(false); // removed after the build
+    // Nothing an app command could read from /proc/<builder>/environ and use: no endpoint, secrets, paths or ingest token.
     expect(env).toEqual({
       PATH: process.env.PATH,
       HOME: '/home/someone',
@@ -90,27 +111,44 @@ describe('LocalTaskRunner', () => {
       [BUILD_PARAMETERS.stage]: 'dev',
       [BUILD_SETTINGS.tableName]: 'table-1',
       [BUILD_SETTINGS.installation]: 'local',
-      [BUILD_SETTINGS.gitUrl]: join(process.cwd(), 'repos/site'),
-      TRELLIS_LOCAL_DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
-      TRELLIS_LOCAL_SECRETS_FILE: join(root, 'secrets.json'),
+    });
+    // Only this build's environment's secret and the token: not production's, not another app's.
+    expect(input).toEqual({
+      dynamodb: { endpoint: 'http://127.0.0.1:1', accessKeyId: 'Key1' },
+      secrets: {
+        [secretNames.githubToken('local')]: 'ghp_token',
+        [secretNames.environment('local', 'site', 'dev')]: '{"API_TOKEN":"dev-value"}',
+      },
+      settings: { [BUILD_SETTINGS.gitUrl]: join(process.cwd(), 'repos/site') },
     });
     expect(exits).toEqual([{ taskId, deploymentId: depId(1), exitCode: 0, stopReason: 'the builder exited with code 0' }]);
     expect(await tasks.describe(taskId)).toMatchObject({ taskId, running: false, exitCode: 0 });
     expect(await tasks.describe('local-1-unknown')).toBeUndefined();
   });
 
-  test('the dependency cache and deploy artifact folders reach the builder when set', async () => {
+  test('secrets that cannot be read reach the builder as the reason, without values', async () => {
+    const seen = join(root, 'seen-error.json');
+    const tasks = runner(recorder(seen), {
+      secrets: { get: async () => { throw new Error('secrets.json is not JSON'); } },
+    });
+    await tasks.run(request(1));
+    await tasks.idle();
+    const { input } = JSON.parse(readFileSync(seen, 'utf8'));
+    expect(input).toMatchObject({ secrets: {}, secretsError: 'the secrets could not be read: secrets.json is not JSON' });
+  });
+
+  test('the dependency cache and deploy artifact folders reach the builder on stdin when set, not in its environment', async () => {
     const seen = join(root, 'seen-folders.json');
-    const tasks = runner(`require('fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify(process.env))`, {
+    const tasks = runner(recorder(seen), {
       cacheDir: join(root, 'cache'),
       artifactDir: join(root, 'artifacts'),
       env: { PATH: process.env.PATH },
     });
     await tasks.run(request(1));
     await tasks.idle();
-    const env = JSON.parse(readFileSync(seen, 'utf8'));
-    expect(env[LOCAL_BUILD_SETTINGS.cacheDir]).toBe(join(root, 'cache'));
-    expect(env[LOCAL_BUILD_SETTINGS.artifactDir]).toBe(join(root, 'artifacts'));
+    const { env, input } = JSON.parse(readFileSync(seen, 'utf8'));
+    expect(input.settings).toEqual({ [LOCAL_BUILD_SETTINGS.cacheDir]: join(root, 'cache'), [LOCAL_BUILD_SETTINGS.artifactDir]: join(root, 'artifacts') });
+    expect(JSON.stringify(env)).not.toContain(root);
   });
 
   test('records go out in seq order in batches of at most 500, all of them before the exit is reported', async () => {

@@ -24,6 +24,7 @@ describe('faults: the DynamoDB Local supervisor', () => {
     dir = mkdtempSync(join(tmpdir(), 'trellis-supervisor-'));
     dynamo = await superviseDynamoDbLocal({
       dbPath: dir,
+      accessKeyId: 'SupervisorTest',
       print: line => printed.push(line),
       log: () => undefined,
       onRestarted: pid => restartedPids.push(pid),

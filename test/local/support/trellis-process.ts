@@ -5,7 +5,7 @@ import { delimiter, join } from 'path';
 import { buildSync } from 'esbuild';
 import { ServerInfo } from '../../../src/local/data-dir';
 import { buildDashboard } from '../../dashboard/support/build-dashboard';
-import { bundleLocalBuilder, waitFor } from '../local-fixtures';
+import { bundleLocalBuilder, compileDynamoDbLauncher, waitFor } from '../local-fixtures';
 
 /**
  * `trellis local` as a user runs it: the command bundled the way `bundle:local-cli` does,
@@ -33,6 +33,7 @@ export function bundleTrellis(): string {
     logLevel: 'warning',
   });
   bundleLocalBuilder(join(root, 'local', 'builder.js'));
+  compileDynamoDbLauncher(join(root, 'local', 'dynamodb'));
   cpSync(join(ROOT, 'examples', 'sample-app'), join(root, 'local', 'sample-app'), { recursive: true });
   renameSync(buildDashboard(), join(root, 'dashboard'));
   return cli;

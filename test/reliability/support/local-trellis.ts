@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DataDir } from '../../../src/local/data-dir';
 import { localClientConfig } from '../../../src/local/dynamodb-local';
 import { Store } from '../../../src/runtime/core';
 import { createDynamoStore } from '../../../src/runtime/store/dynamo-store';
@@ -97,14 +98,19 @@ export function dynamoOf(trellis: TrellisProcess): { pid: number; endpoint: stri
   return { pid: info.dynamodbPid, endpoint: `http://127.0.0.1:${port}` };
 }
 
+/** The installation's DynamoDB Local key id (its database), kept in the data directory. */
+function accessKeyIdOf(trellis: TrellisProcess): string {
+  return new DataDir(trellis.dataDir).dynamodbAccessKeyId();
+}
+
 /** The store local mode writes, read directly (the lock is not part of the API). */
 export function storeOf(trellis: TrellisProcess): Store {
-  return createDynamoStore(tableContext('trellis-local', localClientConfig(dynamoOf(trellis).endpoint)));
+  return createDynamoStore(tableContext('trellis-local', localClientConfig(dynamoOf(trellis).endpoint, accessKeyIdOf(trellis))));
 }
 
 /** Every WebSocket connection item local mode's table holds (a test may scan; the code never does). */
 export async function storedConnections(trellis: TrellisProcess): Promise<string[]> {
-  const ctx = tableContext('trellis-local', localClientConfig(dynamoOf(trellis).endpoint));
+  const ctx = tableContext('trellis-local', localClientConfig(dynamoOf(trellis).endpoint, accessKeyIdOf(trellis)));
   const result = await ctx.doc.send(new ScanCommand({
     TableName: ctx.tableName,
     FilterExpression: 'begins_with(PK, :conn)',
