@@ -1,5 +1,7 @@
 import { createHmac, sign as signWith } from 'crypto';
+import { LocalIdentity } from '../../src/local/local-identity';
 import { JwtAuthenticator, JwtSettings } from '../../src/runtime/auth/jwt-authenticator';
+import { principalFromClaims } from '../../src/runtime/core/access';
 import { UnauthorizedError } from '../../src/runtime/core/errors';
 import { Clock } from '../../src/runtime/core/ports';
 import { JwksServer, TestIssuer, createTestIssuer, encodePart, serveJwks } from '../support/jwt';
@@ -340,5 +342,29 @@ describe('JwtAuthenticator key set fetching', () => {
     const principals = await Promise.all(Array.from({ length: 10 }, (_, i) => auth.authenticate(idp.sign({ sub: `user-${i}` }))));
     expect(principals.map(principal => principal.subject)).toEqual(Array.from({ length: 10 }, (_, i) => `user-${i}`));
     expect(rotating.requests).toBe(1);
+  });
+});
+
+/** The WebSocket path and local mode turn verified claims into a principal with the control API's function. */
+describe('one principal from claims on every path', () => {
+  test('the WebSocket authenticator refuses a group named "release admin" and "admin:*", and logs both', async () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const settings = { issuer: idp.issuer, audiences: [idp.audience], jwksUrl: server.url };
+    const auth = new JwtAuthenticator(settings, undefined, clock, entry => logged.push(entry));
+    const claims = { 'sub': 'user-9', 'cognito:groups': ['release admin', 'admin:*', 'viewer:shop'] };
+    const principal = await auth.authenticate(idp.sign(claims));
+    expect(principal).toEqual(principalFromClaims({ ...claims, iss: idp.issuer }));
+    expect(principal.grants).toEqual([{ role: 'viewer', application: 'shop' }]);
+    expect(logged.map(entry => [entry.message, entry.group])).toEqual([['group refused', 'release admin'], ['group refused', 'admin:*']]);
+  });
+
+  test("local mode's tokens (LocalIdentity, as the local server and its WebSocket use them) give the same principal", async () => {
+    const identity = new LocalIdentity([]);
+    const user = { name: 'ada', password: 'pw', groups: ['release admin', 'admin:*', 'deployer:shop'] };
+    const token = identity.token(user);
+    const principal = await identity.authenticator.authenticate(token);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(principal).toEqual(principalFromClaims(claims));
+    expect(principal).toEqual({ subject: 'local:ada', name: 'ada', grants: [{ role: 'deployer', application: 'shop' }] });
   });
 });
