@@ -1,10 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'fs';
 import { delimiter, join } from 'path';
 import { AppUser } from './app-user';
 import { CacheStorage } from './cache-storage';
 import { Argv, ArtifactPlan } from './commands';
 import { MAX_CACHE_ENTRY_BYTES, SaveResult, firstLine, packAndStore } from './dependency-cache';
 import { extractArchive } from './tar';
+import { WorkspaceFileError, listWorkspaceDir, readWorkspaceText, removeWorkspacePath, workspaceEntry } from './workspace-files';
 import { artifactPathProblem } from '../runtime/core/config-validation';
 import { FrameworkKind } from '../runtime/core/types';
 
@@ -51,10 +52,17 @@ export function artifactKey(application: string, environment: string, deployment
 export async function saveArtifact(storage: ArtifactStorage, key: string, plan: ArtifactPlan, manifest: Omit<ArtifactManifest, 'paths'>,
   workspace: string, scratch: string, maxBytes = MAX_CACHE_ENTRY_BYTES, user?: AppUser): Promise<SaveResult> {
   if ('skip' in plan) return { saved: false, reason: plan.skip };
-  const missing = plan.paths.filter(path => !existsSync(join(workspace, path)));
+  const missing = plan.paths.filter(path => !workspaceEntry(workspace, path));
   if (missing.length > 0) return { saved: false, reason: `the build left no ${missing.join(', ')}: a rollback rebuilds this commit` };
-  if (manifest.framework === 'serverless' && /^plugins\s*:/m.test(readFileSync(join(workspace, plan.paths[0]), 'utf8'))) {
-    return { saved: false, reason: 'Serverless plugins load from node_modules at deploy: a rollback rebuilds this commit' };
+  if (manifest.framework === 'serverless') {
+    let config: string;
+    try {
+      config = readWorkspaceText(workspace, plan.paths[0]);
+    } catch (error) {
+      if (error instanceof WorkspaceFileError) return { saved: false, reason: `${error.message}: a rollback rebuilds this commit` };
+      throw error;
+    }
+    if (/^plugins\s*:/m.test(config)) return { saved: false, reason: 'Serverless plugins load from node_modules at deploy: a rollback rebuilds this commit' };
   }
   // tar running as the app's user reads the manifest (nothing secret) from a directory of its own,
   // inside a scratch directory it may pass through but not list.
@@ -93,7 +101,7 @@ export async function fetchArtifact(storage: ArtifactStorage, key: string, targe
   try {
     // Only the manifest, into the builder's own scratch directory.
     await extractArchive(archive, ['-C', scratch, ARTIFACT_MANIFEST]);
-    const manifest = readManifest(join(scratch, ARTIFACT_MANIFEST));
+    const manifest = readManifest(scratch);
     if (!manifest) return { usable: false, reason: 'the artifact\'s manifest is not valid' };
     const differs = targetDifference(manifest, target);
     if (differs) return { usable: false, reason: `target differs: ${differs}` };
@@ -101,12 +109,12 @@ export async function fetchArtifact(storage: ArtifactStorage, key: string, targe
     const refused = refuse(manifest);
     if (refused) return { usable: false, reason: refused };
     await extractArchive(archive, ['-C', workspace, `--exclude=${ARTIFACT_MANIFEST}`], user);
-    const missing = manifest.paths.filter(path => !existsSync(join(workspace, path)));
+    const missing = manifest.paths.filter(path => !workspaceEntry(workspace, path));
     if (missing.length > 0) throw new Error(`the archive holds no ${missing.join(', ')}`);
     return { usable: true, manifest, bytes: statSync(archive).size };
   } catch (error) {
     // The rebuild clones into the workspace: nothing half-unpacked may stay.
-    for (const entry of readdirSync(workspace)) rmSync(join(workspace, entry), { recursive: true, force: true });
+    for (const entry of listWorkspaceDir(workspace, '.') ?? []) removeWorkspacePath(workspace, entry.name);
     return { usable: false, reason: `the artifact could not be unpacked (${firstLine(error)})` };
   } finally {
     rmSync(archive, { force: true });
@@ -127,9 +135,10 @@ export function targetDifference(built: ArtifactTarget, wanted: ArtifactTarget):
   return same ? undefined : `built for ${describeTarget(built)}, this deploys ${describeTarget(wanted)}`;
 }
 
-function readManifest(file: string): ArtifactManifest | undefined {
+/** The manifest tar unpacked into `scratch`: from an archive, so read like a workspace file (no link, no FIFO, 1 MiB). */
+function readManifest(scratch: string): ArtifactManifest | undefined {
   try {
-    const value = JSON.parse(readFileSync(file, 'utf8'));
+    const value = JSON.parse(readWorkspaceText(scratch, ARTIFACT_MANIFEST, 1024 ** 2));
     const strings = ['framework', 'stage', 'environment', 'commit', 'deploymentId'].every(field => typeof value?.[field] === 'string');
     const optional = ['region', 'account'].every(field => value[field] === undefined || typeof value[field] === 'string');
     const paths = Array.isArray(value.paths) && value.paths.length > 0

@@ -1,7 +1,7 @@
-import { existsSync } from 'fs';
 import { join } from 'path';
 import { BuildError } from './build-error';
 import { PackageManager, Project } from './detect';
+import { workspaceEntry } from './workspace-files';
 import { BUILDER_EXIT } from '../runtime/core/build-contract';
 import { EnvironmentConfig } from '../runtime/core/types';
 
@@ -146,10 +146,11 @@ const FRAMEWORK_BINARIES = new Set(['sst', 'cdk', 'serverless', 'sam']);
 
 /**
  * A framework CLI runs as the app's own installed copy when there is one, else from PATH
- * (never `npx`, which would download it). Looked up when the command runs, after install.
+ * (never `npx`, which would download it). Looked up when the command runs, after install,
+ * without following the link npm puts there (the app's uid runs it; the builder only looks).
  */
 export function resolveCommand(dir: string, argv: Argv): Argv {
   if (!FRAMEWORK_BINARIES.has(argv[0])) return argv;
-  const local = join(dir, 'node_modules', '.bin', argv[0]);
-  return existsSync(local) ? [local, ...argv.slice(1)] : argv;
+  const local = join('node_modules', '.bin', argv[0]);
+  return workspaceEntry(dir, local) ? [join(dir, local), ...argv.slice(1)] : argv;
 }

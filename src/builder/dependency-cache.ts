@@ -1,14 +1,17 @@
 import { createHash } from 'crypto';
-import { existsSync, readFileSync, rmSync, statSync } from 'fs';
-import { join } from 'path';
+import { rmSync, statSync } from 'fs';
 import { AppUser } from './app-user';
 import { CacheStorage } from './cache-storage';
 import { Project } from './detect';
 import { createArchive, extractArchive } from './tar';
+import { WorkspaceFileError, readWorkspaceFile, removeWorkspacePath, workspaceEntry } from './workspace-files';
 import { EnvironmentConfig } from '../runtime/core/types';
 
 /** An archive larger than this is not saved: restoring it would not pay off, and S3 bills it. */
 export const MAX_CACHE_ENTRY_BYTES = 2 * 1024 ** 3;
+
+/** A lockfile is hashed up to this size; a larger one keys no cache. */
+export const MAX_LOCKFILE_BYTES = 64 * 1024 ** 2;
 
 /** What `node_modules` was built by and for: the same key means the same tree would be installed. */
 export interface CacheRuntime {
@@ -38,7 +41,15 @@ export function decideCache(application: string, env: EnvironmentConfig, project
   // A configured install command may do anything; only the package manager's own install is keyed by its lockfile.
   if (env.framework?.install) return { skip: 'a configured install command is not cached' };
   if (!project.lockfile) return { skip: 'no lockfile to key the cache by' };
-  const hash = createHash('sha256').update(readFileSync(join(workspace, project.lockfile))).digest('hex');
+  let lockfile: Buffer;
+  try {
+    // Read before any install, but the checkout is the app's (a link, a FIFO): through workspace-files.ts.
+    lockfile = readWorkspaceFile(workspace, project.lockfile, MAX_LOCKFILE_BYTES);
+  } catch (error) {
+    if (error instanceof WorkspaceFileError) return { skip: `the lockfile is not read: ${error.message}` };
+    throw error;
+  }
+  const hash = createHash('sha256').update(lockfile).digest('hex');
   const node = runtime.node.split('.')[0];
   return { key: `deps/${application}/${env.name}/${project.packageManager}/node${node}-${runtime.platform}-${runtime.arch}/${hash}` };
 }
@@ -67,10 +78,10 @@ export async function restoreDependencies(storage: CacheStorage, key: string, wo
   const bytes = statSync(archive).size;
   try {
     await extractArchive(archive, ['-C', workspace], user);
-    if (!existsSync(join(workspace, 'node_modules'))) throw new Error('the archive holds no node_modules');
+    if (!workspaceEntry(workspace, 'node_modules')) throw new Error('the archive holds no node_modules');
     return { hit: true, bytes };
   } catch (error) {
-    rmSync(join(workspace, 'node_modules'), { recursive: true, force: true });
+    removeWorkspacePath(workspace, 'node_modules');
     return { hit: false, problem: `the cached archive could not be unpacked (${firstLine(error)})` };
   } finally {
     rmSync(archive, { force: true });
@@ -85,7 +96,7 @@ export type SaveResult = { readonly saved: true; readonly bytes: number } | { re
  */
 export async function saveDependencies(storage: CacheStorage, key: string, workspace: string, archive: string,
   maxBytes = MAX_CACHE_ENTRY_BYTES, user?: AppUser): Promise<SaveResult> {
-  if (!existsSync(join(workspace, 'node_modules'))) return { saved: false, reason: 'the install made no node_modules (Yarn Plug\'n\'Play?)' };
+  if (!workspaceEntry(workspace, 'node_modules')) return { saved: false, reason: 'the install made no node_modules (Yarn Plug\'n\'Play?)' };
   return packAndStore(storage, key, archive, ['-C', workspace, 'node_modules'], maxBytes, user);
 }
 

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'fs';
-import { join } from 'path';
 import { BuildError } from './build-error';
+import { WorkspaceFileError, readWorkspaceText, workspaceEntry } from './workspace-files';
 import { isPlainObject } from '../runtime/core/plain-object';
 import { FrameworkConfig, FrameworkKind } from '../runtime/core/types';
 
@@ -36,10 +35,13 @@ const SERVERLESS_FILES = ['serverless.yml', 'serverless.yaml', 'serverless.ts', 
 const SAM_TEMPLATES = ['template.yaml', 'template.yml'];
 const SAM_CONFIGS = ['samconfig.toml', 'samconfig.yaml', 'samconfig.yml'];
 
-/** Detect from the files at the repository root; a configured framework wins over detection. */
+/**
+ * Detect from the files at the repository root; a configured framework wins over detection.
+ * The checkout is the app's: what is read of it is read through workspace-files.ts.
+ */
 export function detectProject(dir: string, configured?: FrameworkConfig): Project {
   const packageJson = readPackageJson(dir);
-  const lock = LOCKFILES.find(([file]) => existsSync(join(dir, file)));
+  const lock = LOCKFILES.find(([file]) => present(dir, file));
   return {
     packageManager: lock?.[1] ?? 'npm',
     lockfile: lock?.[0],
@@ -49,15 +51,15 @@ export function detectProject(dir: string, configured?: FrameworkConfig): Projec
 }
 
 function configuredFramework(dir: string, configured: FrameworkConfig): Framework {
-  const has = (file: string) => existsSync(join(dir, file));
+  const has = (file: string) => present(dir, file);
   const configFile = configured.kind === 'serverless' ? SERVERLESS_FILES.find(has) : configured.kind === 'sam' ? SAM_CONFIGS.find(has) : undefined;
   return { kind: configured.kind, label: `${configured.kind} (configured)`, cdkOut: configured.kind === 'cdk' ? cdkOutDir(dir) : undefined, configFile };
 }
 
 function detectFramework(dir: string, packageJson: PackageJson): Framework {
-  const has = (file: string) => existsSync(join(dir, file));
+  const has = (file: string) => present(dir, file);
   const sstConfig = ['sst.config.ts', 'sst.config.js'].find(has);
-  if (sstConfig) return { kind: 'sst', label: `sst${sstMajor(join(dir, sstConfig), packageJson)}` };
+  if (sstConfig) return { kind: 'sst', label: `sst${sstMajor(dir, sstConfig, packageJson)}` };
   if (has('cdk.json')) return { kind: 'cdk', label: 'cdk', cdkOut: cdkOutDir(dir) };
   const serverlessConfig = SERVERLESS_FILES.find(has);
   if (serverlessConfig) return { kind: 'serverless', label: 'serverless', configFile: serverlessConfig };
@@ -74,11 +76,22 @@ interface PackageJson {
   readonly devDependencies?: Record<string, unknown>;
 }
 
+/** Whether the repository has `file` (a link counts, wherever it points: reading it is refused). */
+function present(dir: string, file: string): boolean {
+  return workspaceEntry(dir, file) !== undefined;
+}
+
 function readPackageJson(dir: string): PackageJson | undefined {
-  const file = join(dir, 'package.json');
-  if (!existsSync(file)) return undefined;
+  if (!present(dir, 'package.json')) return undefined;
+  let text: string;
   try {
-    const value = JSON.parse(readFileSync(file, 'utf8'));
+    text = readWorkspaceText(dir, 'package.json');
+  } catch (error) {
+    if (error instanceof WorkspaceFileError) throw new BuildError(`${error.message}: it is not read`);
+    throw error;
+  }
+  try {
+    const value = JSON.parse(text);
     return isPlainObject(value) ? value : {};
   } catch {
     throw new BuildError('package.json is not valid JSON');
@@ -86,19 +99,24 @@ function readPackageJson(dir: string): PackageJson | undefined {
 }
 
 /** ' v2' / ' v3' from the sst dependency's range, else from the config's shape, else ''. */
-function sstMajor(configFile: string, packageJson: PackageJson): string {
+function sstMajor(dir: string, configFile: string, packageJson: PackageJson): string {
   const range = packageJson.dependencies?.sst ?? packageJson.devDependencies?.sst;
   const major = typeof range === 'string' ? /^[\^~>=v\s]*(\d+)/.exec(range)?.[1] : undefined;
   if (major) return ` v${major}`;
   // v3 (Ion) configs call the global $config(); v2 configs import SSTConfig.
-  const source = readFileSync(configFile, 'utf8');
+  let source: string;
+  try {
+    source = readWorkspaceText(dir, configFile);
+  } catch {
+    return ''; // a config the builder does not read: sst itself reports it
+  }
   return source.includes('$config(') ? ' v3' : source.includes('SSTConfig') ? ' v2' : '';
 }
 
 /** cdk.json may move the cloud assembly with `output`; it must stay inside the checkout. */
 function cdkOutDir(dir: string): string {
   try {
-    const output = JSON.parse(readFileSync(join(dir, 'cdk.json'), 'utf8'))?.output;
+    const output = JSON.parse(readWorkspaceText(dir, 'cdk.json'))?.output;
     if (typeof output === 'string' && output !== '' && !output.startsWith('/') && !output.split(/[\\/]/).includes('..')) return output;
   } catch {
     // an unreadable cdk.json is cdk's to report

@@ -1,9 +1,8 @@
-import { readFileSync, rmSync } from 'fs';
 import * as http from 'http';
 import * as https from 'https';
-import { join } from 'path';
 import { performance } from 'perf_hooks';
 import { BuildError } from './build-error';
+import { WorkspaceFileError, readWorkspaceText, removeWorkspacePath } from './workspace-files';
 import { BUILDER_EXIT } from '../runtime/core/build-contract';
 import { httpUrlProblem } from '../runtime/core/config-validation';
 import { isPlainObject } from '../runtime/core/plain-object';
@@ -23,16 +22,19 @@ interface Attempt {
 
 const USER_AGENT = 'trellis-health-check';
 
-/** Before the deploy: an outputs file in the workspace must be the deploy's, not a committed one. */
+/**
+ * Before the deploy: an outputs file in the workspace must be the deploy's, not a committed one.
+ * Under a directory that leads out of the workspace nothing is removed (see workspace-files.ts).
+ */
 export function forgetStackOutputs(workspace: string, outputsFile: string): void {
-  rmSync(join(workspace, outputsFile), { force: true, recursive: true });
+  removeWorkspacePath(workspace, outputsFile);
 }
 
 /** The URL to call: as configured, or the value of the stack output in the file the deploy wrote. */
 export function healthCheckUrl(check: HealthCheckConfig, workspace: string, outputsFile: string): string {
   if (check.url !== undefined) return check.url;
   const name = check.stackOutput ?? '';
-  const value = readStackOutput(join(workspace, outputsFile), outputsFile, name);
+  const value = readStackOutput(workspace, outputsFile, name);
   const problem = httpUrlProblem(value);
   if (problem) throw unhealthy(`stack output '${name}' in ${outputsFile} is not a URL to call: ${problem}`);
   return value;
@@ -40,17 +42,18 @@ export function healthCheckUrl(check: HealthCheckConfig, workspace: string, outp
 
 /**
  * `{ name: value }` (SST v3, `.trellis/outputs.json`) or `{ stack: { name: value } }` (CDK).
- * An output in several stacks must have one value.
+ * An output in several stacks must have one value. The file is the app's: read only as a
+ * regular file inside the workspace, through no link (workspace-files.ts).
  */
-function readStackOutput(path: string, shown: string, name: string): string {
+function readStackOutput(workspace: string, shown: string, name: string): string {
   let outputs: unknown;
   try {
-    outputs = JSON.parse(readFileSync(path, 'utf8'));
+    outputs = JSON.parse(readWorkspaceText(workspace, shown));
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw unhealthy(missing
-      ? `stack output '${name}' not found: the deploy wrote no ${shown}`
-      : `stack output '${name}' not found: ${shown} is not JSON`);
+    const why = error instanceof SyntaxError ? `${shown} is not JSON`
+      : !(error instanceof WorkspaceFileError) ? `${shown} could not be read (${(error as Error).message})`
+        : error.missing ? `the deploy wrote no ${shown}` : error.message;
+    throw unhealthy(`stack output '${name}' not found: ${why}`);
   }
   const found = new Map<string, string>();
   const look = (object: unknown, where: string) => {

@@ -1,5 +1,4 @@
 import { chmodSync, chownSync, mkdirSync, readdirSync } from 'fs';
-import { join } from 'path';
 import { AppUser, chooseAppUser } from './app-user';
 import { deployFromArtifact, saveArtifactAfterDeploy } from './artifact-phases';
 import { ArtifactStorage } from './artifacts';
@@ -20,6 +19,7 @@ import { BuildRequest, ParameterEnv, readBuildRequest } from './params';
 import { PhaseNote, Phases } from './phases';
 import { displayCommand, runCommand, stopStrayProcesses } from './process-runner';
 import { BuildSecrets, loadSecrets } from './secrets';
+import { WorkspaceFileError } from './workspace-files';
 import { BUILDER_EXIT, BuildPhase } from '../runtime/core/build-contract';
 import * as names from '../runtime/core/names';
 import { Clock, SecretSource, Store } from '../runtime/core/ports';
@@ -147,7 +147,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       await step('remove', plan.remove, deployEnv, '');
     } else {
       const cdkOut = plan.cdkOut;
-      await step('build', plan.build, deployEnv, 'the deploy command builds', cdkOut ? () => refuseDockerAssets(join(workspace, cdkOut)) : undefined);
+      await step('build', plan.build, deployEnv, 'the deploy command builds', cdkOut ? () => refuseDockerAssets(workspace, cdkOut) : undefined);
       await deployAndCheck(plan.deploy, plan.outputs);
       // Only a healthy deploy is kept: a failed one is never a rollback target.
       await saveArtifactAfterDeploy(phases, deps.artifacts, plan, detected, request, env, workspace, user);
@@ -210,8 +210,14 @@ async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Repo
   return { request, deployment, app, env, secrets, credentials, user };
 }
 
-function refuseDockerAssets(assemblyDir: string): void {
-  const images = dockerImageAssets(assemblyDir);
+function refuseDockerAssets(workspace: string, assembly: string): void {
+  let images: string[];
+  try {
+    images = dockerImageAssets(workspace, assembly);
+  } catch (error) {
+    if (error instanceof WorkspaceFileError) throw new BuildError(`${error.message}: the cloud assembly is not read and not deployed`);
+    throw error;
+  }
   if (images.length === 0) return;
   throw new BuildError(
     `this CDK app has Docker image assets (${images.slice(0, 5).join(', ')}${images.length > 5 ? ', ...' : ''}) `
