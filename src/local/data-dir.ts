@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 
 /** Where `trellis local` keeps everything between runs, unless told otherwise. */
@@ -59,8 +59,11 @@ export class DataDir {
     return this.keptSecret('dynamodb-access-key-id', () => `T${randomBytes(20).toString('hex')}`);
   }
 
+  /** Replaced whole (temp file + rename): `trellis push` or the next start never reads half of it. */
   writeServerInfo(info: ServerInfo): void {
-    writeFileSync(this.serverFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+    const temp = `${this.serverFile}.${randomBytes(6).toString('hex')}.tmp`;
+    writeFileSync(temp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temp, this.serverFile);
   }
 
   /** The running server's details; a clear error when none is running from this directory. */

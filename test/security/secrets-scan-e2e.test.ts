@@ -8,6 +8,7 @@ import { ECSClient, RunTaskCommand, RunTaskCommandInput } from '@aws-sdk/client-
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { recordFinding } from './support/findings';
 import { Secret, SecretScanner } from './support/secret-scan';
+import { DataDir } from '../../src/local/data-dir';
 import { localClientConfig } from '../../src/local/dynamodb-local';
 import { FileSecretSource } from '../../src/local/file-secret-source';
 import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
@@ -332,7 +333,8 @@ describe('secrets scan, end to end in local mode', () => {
   }, 120_000);
 
   test('no secret in any stored item of the table, nor in the log read through the store', async () => {
-    const config = localClientConfig(dynamoEndpoint());
+    // Local mode's database is its data directory's key id's (DynamoDB Local without -sharedDb).
+    const config = localClientConfig(dynamoEndpoint(), new DataDir(dataDir!).dynamodbAccessKeyId());
     const base = new DynamoDBClient(config);
     const client = DynamoDBDocumentClient.from(base);
     const scanner = new SecretScanner(EVERY_VALUE);
