@@ -9,6 +9,7 @@ import { FakeCommitSource, FakeLaunchQueue, FakeSecretStore } from '../api/fakes
 import { FakeTaskRunner } from '../build/fake-task-runner';
 import { appConfig, envConfig } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
+import { startWebhookServer } from './support/webhook-server';
 
 /** The local server over real HTTP: routing, sign-in, static files; the API itself is tested in test/api. */
 describe('local dashboard server', () => {
@@ -98,19 +99,10 @@ describe('local dashboard server: the webhook route', () => {
   const secret = 'local webhook secret';
   let store: Store;
   let server: DashboardServer;
-  const queue = new FakeLaunchQueue();
+  let queue: FakeLaunchQueue;
 
   beforeAll(async () => {
-    ({ store } = await freshStore());
-    await store.config.syncApplications([appConfig('shop', [envConfig('dev', { branch: 'main', autoDeploy: true })], 'local/shop')]);
-    server = await startDashboardServer({
-      store,
-      identity: new LocalIdentity([]),
-      api: { queue, commits: new FakeCommitSource(), secrets: new FakeSecretStore(), runner: new FakeTaskRunner(), installation: 'local' },
-      webhook: { secret: async () => secret, queue },
-      staticDir: mkdtempSync(join(tmpdir(), 'trellis-static-')),
-      log: () => undefined,
-    });
+    ({ store, server, queue } = await startWebhookServer(secret));
   });
 
   afterAll(() => server.close());

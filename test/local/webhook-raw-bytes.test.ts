@@ -1,34 +1,17 @@
 import { createHmac } from 'crypto';
-import { mkdtempSync } from 'fs';
 import { request as httpRequest } from 'http';
-import { tmpdir } from 'os';
-import { join } from 'path';
-import { DashboardServer, startDashboardServer } from '../../src/local/dashboard-server';
-import { LocalIdentity } from '../../src/local/local-identity';
-import { Store } from '../../src/runtime/core';
-import { FakeCommitSource, FakeLaunchQueue, FakeSecretStore } from '../api/fakes';
-import { FakeTaskRunner } from '../build/fake-task-runner';
-import { appConfig, envConfig } from '../store/fixtures';
-import { freshStore } from '../support/test-table';
+import { DashboardServer } from '../../src/local/dashboard-server';
+import { FakeLaunchQueue } from '../api/fakes';
+import { startWebhookServer } from './support/webhook-server';
 
 /** POST /webhook on the local server over real HTTP: the signature is checked over the bytes on the wire. */
 describe('local dashboard server: webhook signatures cover the raw bytes', () => {
   const secret = 'local webhook secret';
-  let store: Store;
   let server: DashboardServer;
-  const queue = new FakeLaunchQueue();
+  let queue: FakeLaunchQueue;
 
   beforeAll(async () => {
-    ({ store } = await freshStore());
-    await store.config.syncApplications([appConfig('shop', [envConfig('dev', { branch: 'main', autoDeploy: true })], 'local/shop')]);
-    server = await startDashboardServer({
-      store,
-      identity: new LocalIdentity([]),
-      api: { queue, commits: new FakeCommitSource(), secrets: new FakeSecretStore(), runner: new FakeTaskRunner(), installation: 'local' },
-      webhook: { secret: async () => secret, queue },
-      staticDir: mkdtempSync(join(tmpdir(), 'trellis-static-')),
-      log: () => undefined,
-    });
+    ({ server, queue } = await startWebhookServer(secret));
   });
 
   afterAll(() => server.close());
