@@ -1,7 +1,7 @@
 import { join } from 'path';
 import { parseArgs } from 'util';
 import { DEFAULT_DATA_DIR, DataDir } from './data-dir';
-import { DEFAULT_PORT, LocalAssets, startLocalMode } from './local-mode';
+import { DEFAULT_PORT, LocalAssets, LocalMode, startLocalMode } from './local-mode';
 import { pushCommit } from './push';
 import { errorMessage } from '../runtime/core/errors';
 
@@ -80,37 +80,75 @@ async function main(argv: string[]): Promise<number> {
 async function runLocal(options: { dataDir: string; config?: string; port?: string; reset: boolean }): Promise<number> {
   const port = options.port === undefined ? DEFAULT_PORT : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got '${options.port}'`);
+  // Signals are handled from the first moment: one that arrives while local mode starts stops
+  // what was started so far (DynamoDB Local before it is ready, the table, the server).
+  const starting = new AbortController();
+  let local: LocalMode | undefined;
+  let stopping: Promise<number> | undefined;
+  const stop = (signal: string): Promise<number> => {
+    if (stopping) return stopping; // a second Ctrl-C while stopping: the first one finishes the job
+    process.stdout.write(`\n${signal}: stopping builds, the server and DynamoDB Local...\n`);
+    starting.abort(new StartAborted(signal));
+    stopping = (async () => {
+      try {
+        await local?.close();
+        return 0;
+      } catch (error) {
+        process.stderr.write(`error while stopping: ${errorMessage(error)}\n`);
+        return 1;
+      }
+    })();
+    return stopping;
+  };
+  const signalled = new Promise<number>(resolve => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal).then(resolve));
+  });
   process.stdout.write('Starting Trellis locally (DynamoDB Local, builder, dashboard)...\n');
-  const local = await startLocalMode({
-    dataDir: options.dataDir,
-    configFile: options.config,
-    port,
-    reset: options.reset,
-    assets: bundledAssets(),
-    // `npm run local` in this repository: the bin is not linked, the npm script is the way in.
-    command: process.env.npm_lifecycle_event === 'local' ? 'npm run trellis --' : 'npx trellis',
-    print: line => process.stdout.write(`${line}\n`),
-  });
-  return new Promise<number>(resolve => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return; // a second Ctrl-C while stopping: the first one finishes the job
-      stopping = true;
-      process.stdout.write(`\n${signal}: stopping builds, the server and DynamoDB Local...\n`);
-      local.close().then(
-        () => { process.stdout.write('Stopped.\n'); resolve(0); },
-        error => { process.stderr.write(`error while stopping: ${errorMessage(error)}\n`); resolve(1); },
-      );
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    void local.failed.then(error => {
-      if (stopping) return;
-      process.stderr.write(`trellis: ${errorMessage(error)}.\nStopping; start \`trellis local\` again: deployments left unfinished are then marked failed and their environments freed.\n`);
-      stopping = true;
-      local.close().then(() => resolve(1), () => resolve(1));
+  try {
+    local = await startLocalMode({
+      dataDir: options.dataDir,
+      configFile: options.config,
+      port,
+      reset: options.reset,
+      assets: bundledAssets(),
+      // `npm run local` in this repository: the bin is not linked, the npm script is the way in.
+      command: process.env.npm_lifecycle_event === 'local' ? 'npm run trellis --' : 'npx trellis',
+      print: line => process.stdout.write(`${line}\n`),
+      signal: starting.signal,
     });
+  } catch (error) {
+    // Stopped while starting: startLocalMode stopped what it had started before it threw.
+    if (!stopping) throw error;
+    const code = await stopping;
+    if (!(error instanceof StartAborted)) process.stderr.write(`while stopping: ${errorMessage(error)}\n`);
+    if (code === 0) process.stdout.write('Stopped.\n');
+    return code;
+  }
+  if (stopping) {
+    // The signal came after startLocalMode's last check: it had nothing to close then.
+    await stopping;
+    await local.close();
+    process.stdout.write('Stopped.\n');
+    return 0;
+  }
+  const started = local;
+  const gaveUp = started.failed.then(error => {
+    if (stopping) return new Promise<number>(() => undefined); // a signal's stop ends the run
+    process.stderr.write(`trellis: ${errorMessage(error)}.\nStopping; start \`trellis local\` again: deployments left unfinished are then marked failed and their environments freed.\n`);
+    stopping = started.close().then(() => 1, () => 1);
+    return stopping;
   });
+  return Promise.race([gaveUp, signalled.then(code => {
+    if (code === 0) process.stdout.write('Stopped.\n');
+    return code;
+  })]);
+}
+
+/** Why startLocalMode stopped early: a signal while it started. */
+class StartAborted extends Error {
+  constructor(signal: string) {
+    super(`stopped by ${signal} while starting`);
+  }
 }
 
 class UsageError extends Error {}

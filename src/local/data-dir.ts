@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
+import { ProcessRecords, processStartTime, writeAtomically } from './process-records';
 
 /** Where `trellis local` keeps everything between runs, unless told otherwise. */
 export const DEFAULT_DATA_DIR = '.trellis/local';
@@ -33,6 +34,9 @@ export class DataDir {
   get deployed(): string { return join(this.root, 'deployed'); }
   get serverLog(): string { return join(this.root, 'server.log'); }
   private get serverFile(): string { return join(this.root, 'server.json'); }
+  private get runFile(): string { return join(this.root, 'run.json'); }
+  /** What the running (or a killed) run started: DynamoDB Local, builds (see ProcessRecords). */
+  get processes(): ProcessRecords { return new ProcessRecords(join(this.root, 'processes')); }
 
   /** Create it (removing what was there first when `reset`). */
   prepare(reset: boolean): void {
@@ -61,9 +65,29 @@ export class DataDir {
 
   /** Replaced whole (temp file + rename): `trellis push` or the next start never reads half of it. */
   writeServerInfo(info: ServerInfo): void {
-    const temp = `${this.serverFile}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temp, this.serverFile);
+    writeAtomically(this.serverFile, `${JSON.stringify(info, null, 2)}\n`);
+  }
+
+  /**
+   * This process as the run using the directory (written first thing, before anything is
+   * started, so a second start is refused even before server.json exists), with its start time.
+   */
+  writeRunRecord(): void {
+    writeAtomically(this.runFile, `${JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid) ?? '' })}\n`);
+  }
+
+  /** The run that last used the directory (it runs, or it was killed), if it left its record. */
+  runRecord(): { pid: number; startTime: string } | undefined {
+    try {
+      const record = JSON.parse(readFileSync(this.runFile, 'utf8'));
+      return Number.isSafeInteger(record.pid) && typeof record.startTime === 'string' && record.startTime !== '' ? record : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  removeRunRecord(): void {
+    rmSync(this.runFile, { force: true });
   }
 
   /** The running server's details; a clear error when none is running from this directory. */
@@ -90,8 +114,19 @@ export class DataDir {
   private keptSecret(name: string, make: () => string): string {
     const file = join(this.root, name);
     if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    // Whole or absent for a reader (`trellis push`, a test): written to a temp file, then linked
+    // into place, which fails if another process made it first (then that one's value is kept).
     const value = make();
-    writeFileSync(file, `${value}\n`, { mode: 0o600 });
+    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      writeFileSync(temp, `${value}\n`, { mode: 0o600 });
+      linkSync(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return readFileSync(file, 'utf8').trim();
+    } finally {
+      rmSync(temp, { force: true });
+    }
     return value;
   }
 }

@@ -18,6 +18,7 @@ export interface DynamoDbLocal {
 }
 
 const START_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 5000;
 
 export const JAVA_MISSING = 'DynamoDB Local needs Java 17 or newer and `java` was not found on PATH. '
   + 'Install it (Debian/Ubuntu: `apt-get install -y openjdk-17-jre-headless`; macOS: `brew install openjdk@17`) and try again.';
@@ -65,6 +66,10 @@ export interface StartOptions {
   readonly sharedDb?: boolean;
   /** Told when the process ends after it was ready without stop() being called (killed, crashed). */
   readonly onExit?: (detail: string) => void;
+  /** Told the Java process's pid as soon as it was spawned (before it is ready), e.g. to record it. */
+  readonly onSpawned?: (pid: number) => void;
+  /** Stop waiting, stop the process and throw (a Ctrl-C while local mode starts). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -90,7 +95,13 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
     ...(options.sharedDb ? ['-sharedDb'] : []),
     '-disableTelemetry',
   ];
+  options.signal?.throwIfAborted();
   const child = spawn('java', args, { cwd: dirname(jar), stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+  // However this process ends (an uncaught error, process.exit), the Java process does not outlive it.
+  const killOnExit = () => { child.kill('SIGKILL'); };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
+  if (child.pid !== undefined) options.onSpawned?.(child.pid);
   let output = '';
   child.stdout?.on('data', data => { output += data; });
   child.stderr?.on('data', data => { output += data; });
@@ -104,13 +115,22 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
   const stop = () => new Promise<void>(resolve => {
     stopping = true;
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
-    child.once('exit', () => resolve());
+    // SIGKILL when SIGTERM was not enough (a JVM still starting may not act on it at once).
+    const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => { clearTimeout(kill); resolve(); });
     child.kill('SIGTERM');
   });
   let refusedOn: string[];
+  const aborted = new Promise<never>((_, reject) => {
+    if (options.signal?.aborted) reject(options.signal.reason);
+    options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
-    await Promise.race([waitUntilServing(clientConfig), exited, spawnFailed]);
+    await Promise.race([waitUntilServing(clientConfig, options.signal), exited, spawnFailed, aborted]);
+    options.signal?.throwIfAborted();
     refusedOn = await checkLoopbackOnly(port);
+    options.signal?.throwIfAborted();
   } catch (error) {
     await stop();
     throw error;
@@ -216,11 +236,11 @@ export async function createLocalTable(clientConfig: DynamoDBClientConfig, table
   }
 }
 
-async function waitUntilServing(clientConfig: DynamoDBClientConfig): Promise<void> {
+async function waitUntilServing(clientConfig: DynamoDBClientConfig, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   const client = new DynamoDBClient({ ...clientConfig, maxAttempts: 1 });
   try {
-    for (;;) {
+    while (!signal?.aborted) {
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;

@@ -18,6 +18,10 @@ export interface SupervisorOptions {
   readonly onRestarted: (pid: number | undefined) => void;
   /** DynamoDB Local could not be kept running: local mode must stop. */
   readonly onGiveUp: (error: Error) => void;
+  /** Each Java process started (the first and replacements), as soon as it was spawned. */
+  readonly onSpawned?: (pid: number) => void;
+  /** Stop the first start (a Ctrl-C while local mode starts): it stops the process and throws. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -27,8 +31,10 @@ export interface SupervisorOptions {
  * MAX_RESTARTS in RESTART_PERIOD_MS it gives up and says so.
  */
 export async function superviseDynamoDbLocal(options: SupervisorOptions): Promise<DynamoDbLocal> {
-  const start = (port?: number) => startDynamoDbLocal({ dbPath: options.dbPath, accessKeyId: options.accessKeyId, port, onExit: exited });
-  let current = await start();
+  const start = (port?: number, signal?: AbortSignal) => startDynamoDbLocal({
+    dbPath: options.dbPath, accessKeyId: options.accessKeyId, port, onExit: exited, onSpawned: options.onSpawned, signal,
+  });
+  let current = await start(undefined, options.signal);
   const port = Number(new URL(current.endpoint).port);
   options.log({ message: 'DynamoDB Local started on 127.0.0.1 only', pid: current.pid, port, notAnsweringOn: current.refusedOn });
   let stopping = false;

@@ -22,6 +22,8 @@ import { tableContext } from '../runtime/store/table-context';
 
 /** More than any build's secrets; a runner that sends more is not this one. */
 const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+/** How often the builder checks that the server that started it still runs. */
+const PARENT_CHECK_MS = 500;
 
 const log = openBuildLog({ ...process.env, [BUILD_SETTINGS.logIngestFunction]: undefined }, {
   sink: line => process.stdout.write(`${line}\n`),
@@ -81,5 +83,20 @@ async function readInput(): Promise<string> {
   }
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/**
+ * The runner's server was killed (`kill -9`, a crash): nobody reads this build's records or
+ * reports its end, and the next start marks it failed. Stop it and every command it runs now
+ * (the builder leads its own process group), rather than deploy on unseen.
+ */
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid === parent) return;
+  try {
+    process.kill(0, 'SIGKILL');
+  } catch {
+    process.exit(BUILDER_EXIT.invalid);
+  }
+}, PARENT_CHECK_MS).unref();
 
 runToExit(log, main);

@@ -2,6 +2,7 @@ import { join } from 'path';
 import { FileSecretSource } from './file-secret-source';
 import { LocalDynamoDb } from './local-build-settings';
 import { LocalCommitSource } from './local-commit-source';
+import { ProcessRecords } from './process-records';
 import { LocalLaunchQueue } from './local-queue';
 import { BuilderCommand, LocalTaskRunner, LocalTaskRunnerProps } from './local-task-runner';
 import { finalizeTask } from '../runtime/build/finalize';
@@ -27,6 +28,8 @@ export interface LocalExecutorOptions {
   /** @default node on the bundled assets/local/builder.js */
   readonly builder?: BuilderCommand;
   readonly clock?: Clock;
+  /** Where running builds are recorded for the next start (LocalTaskRunnerProps.processRecords). @default - not recorded */
+  readonly processRecords?: ProcessRecords;
   /** The runner's timings and batch sizes (LocalTaskRunnerProps). */
   readonly tuning?: Pick<LocalTaskRunnerProps, 'stopGraceMs' | 'flushMs' | 'maxBatch' | 'maxPending'>;
 }
@@ -61,6 +64,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     gitUrls: options.repositories,
     outputDir: join(options.dataDir, 'builds'),
     builder: options.builder,
+    processRecords: options.processRecords,
     ...options.tuning,
     onRecords: options.onRecords,
     onExit: async event => {

@@ -7,11 +7,12 @@ import { DataDir, ServerInfo } from './data-dir';
 import { observeDeployments } from './deployment-events';
 import { createLocalTable, DynamoDbLocal } from './dynamodb-local';
 import { superviseDynamoDbLocal } from './dynamodb-supervisor';
-import { failInterrupted } from './interrupted';
+import { resumeInterrupted } from './interrupted';
 import { clearLeftovers } from './leftovers';
 import { LocalConfig, loadLocalConfig, parseLocalConfig } from './local-config';
 import { LocalExecutor, createLocalExecutor } from './local-executor';
 import { LocalIdentity } from './local-identity';
+import { processStartTime } from './process-records';
 import { deploymentLine, startBanner } from './terminal-lines';
 import { errorMessage } from '../runtime/core/errors';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
@@ -46,6 +47,11 @@ export interface LocalModeOptions {
   readonly command?: string;
   /** Where the lines a person reads go (the terminal). */
   readonly print: (line: string) => void;
+  /**
+   * Stop starting (a Ctrl-C while it starts): what was started so far is stopped, and
+   * startLocalMode rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface LocalMode {
@@ -70,8 +76,13 @@ export interface LocalMode {
  */
 export async function startLocalMode(options: LocalModeOptions): Promise<LocalMode> {
   const data = new DataDir(options.dataDir);
-  for (const stopped of clearLeftovers(data)) options.print(`Stopped ${stopped}.`);
+  const { signal } = options;
+  for (const stopped of await clearLeftovers(data)) options.print(`Stopped ${stopped}.`);
+  signal?.throwIfAborted();
   data.prepare(options.reset === true);
+  // This run uses the directory from now on; what it starts is recorded as it starts it.
+  data.writeRunRecord();
+  const processes = data.processes;
   const serverLog = createWriteStream(data.serverLog, { flags: 'a', mode: 0o600 });
   const log = (entry: Record<string, unknown>) => serverLog.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
   // `{serverUrl}` is known once the server listens: read (and checked) now with the URL it will
@@ -86,33 +97,45 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   let giveUp: (error: Error) => void = () => undefined;
   const failed = new Promise<Error>(resolve => { giveUp = resolve; });
   let info: ServerInfo | undefined;
-  const dynamo = await superviseDynamoDbLocal({
-    dbPath: data.dynamodb,
-    accessKeyId: data.dynamodbAccessKeyId(),
-    print: options.print,
-    log,
-    // `trellis push` and the next start's leftover check read the pid from server.json.
-    onRestarted: pid => { if (info) data.writeServerInfo(info = { ...info, dynamodbPid: pid }); },
-    onGiveUp: error => giveUp(error),
-  });
+  let dynamo: DynamoDbLocal | undefined;
   let executor: LocalExecutor | undefined;
   let server: DashboardServer | undefined;
   const stopAll = async () => {
     await executor?.close();
     await server?.close();
-    await dynamo.stop();
+    await dynamo?.stop();
+    processes.remove('dynamodb');
     data.removeServerInfo();
+    data.removeRunRecord();
     await new Promise(resolve => serverLog.end(resolve));
   };
   try {
+    dynamo = await superviseDynamoDbLocal({
+      dbPath: data.dynamodb,
+      accessKeyId: data.dynamodbAccessKeyId(),
+      print: options.print,
+      log,
+      // Recorded before it is ready: a run killed while it starts leaves the next start its pid.
+      onSpawned: pid => {
+        const startTime = processStartTime(pid);
+        if (startTime !== undefined) processes.add('dynamodb', { kind: 'dynamodb', pid, startTime });
+      },
+      // `trellis push` reads the pid from server.json.
+      onRestarted: pid => { if (info) data.writeServerInfo(info = { ...info, dynamodbPid: pid }); },
+      onGiveUp: error => giveUp(error),
+      signal,
+    });
+    signal?.throwIfAborted();
     await ensureTable(dynamo);
+    signal?.throwIfAborted();
     let dashboardUrl = '';
     const store = observeDeployments(
       createDynamoStore(tableContext(TABLE_NAME, dynamo.clientConfig)),
       deployment => options.print(deploymentLine(deployment, dashboardUrl)),
     );
     await store.config.syncApplications(config.applications);
-    await failInterrupted(store);
+    const resumed = await resumeInterrupted(store);
+    signal?.throwIfAborted();
 
     const running = executor = createLocalExecutor({
       store,
@@ -123,6 +146,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       repositories: config.repositories,
       builder: { args: [options.assets.builder] },
       onRecords: (deploymentId, records) => server!.ingest(deploymentId, records),
+      processRecords: processes,
       log,
     });
     const password = data.adminPassword();
@@ -141,11 +165,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       }
       throw error;
     });
+    signal?.throwIfAborted();
     dashboardUrl = server.url;
     if (server.url !== expectedUrl) {
       config = readConfig(server.url);
       await store.config.syncApplications(config.applications);
     }
+    signal?.throwIfAborted();
     const webhookUrl = `${server.url}/webhook`;
     data.writeServerInfo(info = {
       pid: process.pid,
@@ -168,6 +194,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       applications: config.applications.map(app => app.name),
       command: options.command ?? 'npx trellis',
     }));
+    // What waited when the last run was killed deploys now, without a new push.
+    for (const id of resumed.requeue) {
+      options.print(`Re-queued ${id}: it was waiting when the last run stopped.`);
+      await running.queue.send({ deploymentId: id });
+    }
     return { url: server.url, webhookUrl, webSocketUrl: server.webSocketUrl, data, failed, close: stopAll };
   } catch (error) {
     await stopAll().catch(() => undefined);

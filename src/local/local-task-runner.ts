@@ -7,6 +7,7 @@ import { join } from 'path';
 import { createInterface } from 'readline';
 import { LOCAL_BUILD_SETTINGS, LocalBuildInput, LocalDynamoDb } from './local-build-settings';
 import { localPath } from './local-commit-source';
+import { ProcessRecords, processStartTime } from './process-records';
 import { retryWithin } from './retry';
 import { TaskStopped } from '../runtime/build/finalize';
 import { buildEnvironment } from '../runtime/build/launch';
@@ -71,6 +72,12 @@ export interface LocalTaskRunnerProps {
   readonly maxBatch?: number;
   /** Records waiting for onRecords beyond which the builder's stdout is paused (the builder then waits on its writes). @default 20000 */
   readonly maxPending?: number;
+  /**
+   * Where each running build's process group, start time and workspace are recorded while it
+   * runs, so the next start of a server that was killed can stop it and remove its workspace.
+   * @default - not recorded
+   */
+  readonly processRecords?: ProcessRecords;
 }
 
 /** A local task as `describe` reports it, with the builder's process id. */
@@ -155,6 +162,10 @@ export class LocalTaskRunner implements TaskRunner {
       throw new Error(`the builder program did not start: ${errorMessage(error)}`);
     }
     const taskId = `local-${child.pid}-${randomBytes(4).toString('hex')}`;
+    const startTime = processStartTime(child.pid!);
+    if (startTime !== undefined) {
+      this.props.processRecords?.add(taskId, { kind: 'build', pid: child.pid!, pgid: child.pid!, startTime, deploymentId: request.deploymentId, taskId, workspace });
+    }
     const task = new LocalTask(taskId, request.deploymentId, child, workspace, join(this.props.outputDir, `${taskId}.log`), this.props);
     this.tasks.set(taskId, task);
     this.forgetOldTasks();
@@ -290,6 +301,10 @@ class LocalTask {
     private readonly props: LocalTaskRunnerProps,
   ) {
     this.pid = child.pid!;
+    // However the server's process ends (an uncaught error, process.exit), the build's group goes with it.
+    const killOnExit = () => this.signalGroup('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     this.closed = new Promise(resolve => child.once('close', () => resolve()));
     const stdout = child.stdout!;
     this.batcher = new RecordBatcher({
@@ -346,6 +361,8 @@ class LocalTask {
       await rm(this.workspace, { recursive: true, force: true }).catch(error =>
         this.log({ message: 'workspace not removed', task: this.taskId, workspace: this.workspace, error: errorMessage(error) }));
     }
+    // Its processes are gone and its workspace removed: nothing for a next start to clean up.
+    this.props.processRecords?.remove(this.taskId);
     this.log({ message: 'build stopped', task: this.taskId, deployment: this.deploymentId, exitCode: this.exitCode, stopReason: this.stopReason });
     const event: TaskStopped = { taskId: this.taskId, deploymentId: this.deploymentId, exitCode: this.exitCode, stopReason: this.stopReason };
     await this.withRetries('exit report', () => this.props.onExit(event));

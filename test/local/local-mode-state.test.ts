@@ -1,7 +1,8 @@
 import { observeDeployments } from '../../src/local/deployment-events';
-import { INTERRUPTED_REASON, failInterrupted } from '../../src/local/interrupted';
+import { INTERRUPTED_REASON, resumeInterrupted } from '../../src/local/interrupted';
 import { deploymentLine } from '../../src/local/terminal-lines';
 import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
+import { formatPhaseMarker } from '../../src/runtime/core/build-contract';
 import { IllegalTransitionError } from '../../src/runtime/core/errors';
 import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
@@ -33,26 +34,49 @@ describe('local mode state', () => {
     expect((await store.deployments.get(depId(1)))?.status).toBe('queued');
   });
 
-  test('at start, the running holder, the waiting and the never-launched deployments are failed with the reason; the lock is free again', async () => {
+  test('at start: the running holder failed with the reason and its open phases ended failed; the newest waiting one re-queued, an older one superseded', async () => {
     const running = queuedDeployment(depId(1), 'shop', 'dev');
-    const waiting = queuedDeployment(depId(2), 'shop', 'dev');
-    const lost = queuedDeployment(depId(3), 'shop', 'staging'); // recorded, but the in-process queue died with the run
-    for (const deployment of [running, waiting, lost]) await store.deployments.create(deployment);
+    const older = queuedDeployment(depId(2), 'shop', 'dev'); // recorded, but the in-process queue died with the run
+    const waiting = queuedDeployment(depId(3), 'shop', 'dev');
+    const lost = queuedDeployment(depId(4), 'shop', 'staging');
+    for (const deployment of [running, older, waiting, lost]) await store.deployments.create(deployment);
     expect((await store.deployments.claimEnvironment('shop', 'dev', running.id)).outcome).toBe('acquired');
     expect((await store.deployments.claimEnvironment('shop', 'dev', waiting.id)).outcome).toBe('waiting');
     await store.deployments.transition(running.id, 'running');
+    const at = '2026-01-01T00:00:00.000Z';
+    await store.logs.ingest(running.id, [
+      { seq: 0, at, stream: 'system', text: formatPhaseMarker({ phase: 'prepare', event: 'end', at, outcome: 'succeeded', durationMs: 5 }) },
+      { seq: 1, at, stream: 'system', text: formatPhaseMarker({ phase: 'deploy', event: 'start', at }) },
+      { seq: 2, at, stream: 'stdout', text: 'Deploying...' },
+    ]);
+    expect((await store.deployments.get(running.id))?.phases?.map(phase => phase.outcome)).toEqual(['succeeded', 'running']);
     const { deployment: finished } = await new DeploymentScheduler(store).request({ application: 'shop', environment: 'staging', action: 'deploy', commit: 'c'.repeat(40), trigger: { kind: 'manual' } });
     await new DeploymentScheduler(store).complete(finished.id, 'cancelled');
 
-    const failed = await failInterrupted(store);
-    expect(failed.map(deployment => deployment.id).sort()).toEqual([running.id, waiting.id, lost.id]);
-    for (const id of [running.id, waiting.id, lost.id]) {
-      expect(await store.deployments.get(id)).toMatchObject({ status: 'failed', reason: INTERRUPTED_REASON });
-    }
+    const resumed = await resumeInterrupted(store);
+    expect(resumed.failed.map(deployment => deployment.id)).toEqual([running.id]);
+    expect(await store.deployments.get(running.id)).toMatchObject({ status: 'failed', reason: INTERRUPTED_REASON });
+    const phases = (await store.deployments.get(running.id))!.phases!;
+    expect(phases.find(phase => phase.phase === 'deploy')).toMatchObject({ outcome: 'failed', detail: INTERRUPTED_REASON });
+    expect(phases.filter(phase => phase.outcome === 'running')).toEqual([]);
+    expect((await store.logs.read(running.id)).records.map(record => record.seq)).toEqual([0, 1, 2, 3]);
+    expect(await store.deployments.get(older.id)).toMatchObject({ status: 'superseded', reason: `superseded by ${waiting.id}` });
+    expect(resumed.requeue.sort()).toEqual([waiting.id, lost.id].sort());
+    for (const id of [waiting.id, lost.id]) expect((await store.deployments.get(id))?.status).toBe('queued');
     expect((await store.deployments.get(finished.id))?.status).toBe('cancelled');
-    const fresh = queuedDeployment(depId(4), 'shop', 'dev');
-    await store.deployments.create(fresh);
-    expect((await store.deployments.claimEnvironment('shop', 'dev', fresh.id)).outcome).toBe('acquired');
+    // The lock passed to the waiting one (its re-queued launch finds itself the holder); staging is free.
+    expect((await store.deployments.claimEnvironment('shop', 'dev', waiting.id)).outcome).toBe('acquired');
+    expect((await store.deployments.claimEnvironment('shop', 'staging', lost.id)).outcome).toBe('acquired');
+  });
+
+  test('at start, a lock still held by a deployment that already ended (cancelled, its build died with the run) is released', async () => {
+    const cancelled = queuedDeployment(depId(1), 'shop', 'dev');
+    await store.deployments.create(cancelled);
+    expect((await store.deployments.claimEnvironment('shop', 'dev', cancelled.id)).outcome).toBe('acquired');
+    await store.deployments.transition(cancelled.id, 'running');
+    await store.deployments.transition(cancelled.id, 'cancelled', { reason: 'cancelled by ada' });
+    expect(await resumeInterrupted(store)).toEqual({ failed: [], superseded: [], requeue: [] });
+    expect((await store.config.getEnvironment('shop', 'dev'))?.lockHolder).toBeUndefined();
   });
 });
 
