@@ -24,7 +24,8 @@ const MAX_HANDOVERS = 10;
 /**
  * The per-environment lock rule: at most one deployment of an environment holds the lock
  * (is being launched or running); of the requests that arrive meanwhile only the newest
- * waits, the older ones end as `superseded`.
+ * waits, the older ones end as `superseded`. "Newest" is `compareRequests` (push-order.ts):
+ * pushes of one branch by the order of the pushes, everything else by request order.
  */
 export class DeploymentScheduler {
   constructor(private readonly store: Store, private readonly clock: Clock = systemClock) {}
@@ -71,15 +72,15 @@ export class DeploymentScheduler {
 
   /** Apply the lock rule to a queued deployment: launch it, let it wait, or supersede it. */
   async claim(deployment: Deployment): Promise<Scheduled> {
-    const claim = await this.store.deployments.claimEnvironment(deployment.application, deployment.environment, deployment.id);
+    const claim = await this.store.deployments.claimEnvironment(deployment.application, deployment.environment, deployment);
     switch (claim.outcome) {
       case 'acquired':
         return { deployment, launch: true };
       case 'waiting':
-        if (claim.displaced) await this.supersede(claim.displaced, deployment.id);
+        if (claim.displaced) await this.supersede(claim.displaced, deployment.id, claim.why);
         return { deployment, launch: false };
       case 'outdated':
-        return { deployment: await this.store.deployments.transition(deployment.id, 'superseded', { reason: `superseded by ${claim.newer}` }), launch: false };
+        return { deployment: await this.store.deployments.transition(deployment.id, 'superseded', { reason: supersededBy(claim.newer, claim.why) }), launch: false };
     }
   }
 
@@ -113,9 +114,9 @@ export class DeploymentScheduler {
     return undefined;
   }
 
-  private async supersede(id: string, by: string): Promise<void> {
+  private async supersede(id: string, by: string, why?: string): Promise<void> {
     try {
-      await this.store.deployments.transition(id, 'superseded', { reason: `superseded by ${by}` });
+      await this.store.deployments.transition(id, 'superseded', { reason: supersededBy(by, why) });
     } catch (error) {
       // Already cancelled or moved on: nothing to supersede.
       if (!(error instanceof IllegalTransitionError)) throw error;
@@ -128,6 +129,11 @@ export class UnsentDeploymentError extends Error {
   constructor(readonly deploymentId: string, readonly cause: unknown) {
     super(`deployment ${deploymentId} could not be handed to the launcher: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
+}
+
+/** `superseded by <id>`, and the push rule that decided when it was not the request order. */
+function supersededBy(newer: string, why?: string): string {
+  return why ? `superseded by ${newer}: ${why}` : `superseded by ${newer}`;
 }
 
 /** What a finished deployment leaves running: its commit if it deployed, nothing after a teardown. */

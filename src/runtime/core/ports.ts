@@ -1,4 +1,5 @@
 import { Principal } from './access';
+import { Ordered } from './push-order';
 import {
   ApplicationConfig, Deployment, DeploymentStatus, EnvironmentOverrides, EnvironmentRecord, LogRecord, Page, TransitionDetails,
 } from './types';
@@ -39,9 +40,12 @@ export type Claim =
   /** The deployment holds the lock and may be launched. */
   | { readonly outcome: 'acquired' }
   /** The environment is busy; the deployment waits, replacing `displaced` if there was one. */
-  | { readonly outcome: 'waiting'; readonly displaced?: string }
-  /** A newer deployment already waits or holds the lock; this one is superseded by it. */
-  | { readonly outcome: 'outdated'; readonly newer: string };
+  | { readonly outcome: 'waiting'; readonly displaced?: string; readonly why?: string }
+  /**
+   * A newer deployment already waits or holds the lock (or, for a push, a newer push of its
+   * branch is deployed); this one is superseded by it. `why`: the push rule that decided.
+   */
+  | { readonly outcome: 'outdated'; readonly newer: string; readonly why?: string };
 
 export interface DeploymentStore {
   /** Insert a new deployment; fails if the id exists. */
@@ -62,10 +66,19 @@ export interface DeploymentStore {
   /** What binds log records to the deployment (never part of the Deployment itself); undefined for an unknown id. */
   logBinding(id: string): Promise<LogBinding | undefined>;
   /**
-   * Take the environment lock for `deploymentId`, or queue it as the one pending request.
+   * The deployment's ingest token: `candidate`, kept if the deployment has none yet (a
+   * conditional write), else the one kept before. Every launch of one deployment gives its task
+   * the same token, so a repeated RunTask has the same parameters (ECS answers a repeat with
+   * other parameters with a conflict). Kept apart from the deployment's item, under a key no
+   * build role may read.
+   */
+  ingestToken(id: string, candidate: string): Promise<string>;
+  /**
+   * Take the environment lock for `deployment`, or queue it as the one pending request, by the
+   * lock rule (`compareRequests` in push-order.ts; an id alone is ordered by id).
    * Idempotent: claiming again answers where the first claim left it.
    */
-  claimEnvironment(application: string, environment: string, deploymentId: string): Promise<Claim>;
+  claimEnvironment(application: string, environment: string, deployment: string | Ordered): Promise<Claim>;
   /**
    * Release the lock held by `holder`. If a request is pending it takes the lock in the
    * same write and is returned, to be launched. `version` (when given) becomes the

@@ -148,6 +148,8 @@ export interface Deployment {
   /** Commit author (GitHub login or name). */
   readonly author?: string;
   readonly trigger: Trigger;
+  /** Push-triggered deployments: where the push stands in its branch's history (the lock rule orders by it). */
+  readonly push?: PushPosition;
   readonly status: DeploymentStatus;
   /** Why the deployment ended as it did (failure cause, superseding deployment, ...). */
   readonly reason?: string;
@@ -159,6 +161,21 @@ export interface Deployment {
   readonly finishedAt?: string;
   /** Phases in the order they started, as far as the log has been stored. */
   readonly phases?: readonly PhaseRecord[];
+}
+
+/**
+ * What GitHub's signed push event says about when the push was made, kept with the deployment
+ * it started: `push-order.ts` orders two pushes of one branch by it, not by when their webhooks arrived.
+ */
+export interface PushPosition {
+  /** The branch's head before the push (`before`); all zeros when the push created the branch. */
+  readonly before: string;
+  /** When GitHub received the push (`repository.pushed_at`, whole seconds), ISO. */
+  readonly pushedAt?: string;
+  /** The head commit's timestamp (`head_commit.timestamp`), ISO. */
+  readonly committedAt?: string;
+  /** GitHub's `forced`: the push rewrote the branch, and may have moved it back to an older commit. */
+  readonly forced?: boolean;
 }
 
 /** Fields a status transition may set alongside the status. */

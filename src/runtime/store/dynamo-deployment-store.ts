@@ -1,15 +1,18 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor } from './cursor';
 import { TableContext, backOff, isConditionFailed, pageLimit, withoutKeys } from './table-context';
-import { GSI1, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, keys } from './table-schema';
+import { GSI1, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, keys } from './table-schema';
 import { BUILD_PHASES, BuildPhase } from '../core/build-contract';
-import { isNewer } from '../core/deployment-ids';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
 import { Claim, Clock, CurrentVersion, DeploymentStore, LogBinding, systemClock } from '../core/ports';
+import { Ordered, compareRequests, pushOrder } from '../core/push-order';
 import { allowedSources, isTerminal } from '../core/state-machine';
 import { Deployment, DeploymentStatus, Page, PhaseRecord, TransitionDetails } from '../core/types';
 
 const ENTITY = 'deployment';
+/** An ingest token outlives every launch of its deployment (RunTask's client tokens live 24 hours). */
+const INGEST_TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60;
+
 /** The item attribute with the task's ingest token hash: read by logBinding only, never part of a Deployment. */
 const INGEST_TOKEN_HASH = 'ingestTokenHash';
 const DEFAULT_PAGE = 20;
@@ -122,26 +125,62 @@ export class DynamoDeploymentStore implements DeploymentStore {
     return { status: item.status, taskId: item.taskId, ingestTokenHash: item.ingestTokenHash };
   }
 
-  async claimEnvironment(application: string, environment: string, deploymentId: string): Promise<Claim> {
+  async ingestToken(id: string, candidate: string): Promise<string> {
+    const Key = keys.ingestToken(id);
+    try {
+      await this.ctx.doc.send(new PutCommand({
+        TableName: this.ctx.tableName,
+        Item: { ...Key, token: candidate, [TTL_ATTRIBUTE]: Math.floor(this.clock.now().getTime() / 1000) + INGEST_TOKEN_TTL_SECONDS },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }));
+      return candidate;
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    const kept = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.tableName, Key, ConsistentRead: true }));
+    if (typeof kept.Item?.token !== 'string') throw new ConflictError(`deployment ${id}'s ingest token expired while it was being read`);
+    return kept.Item.token;
+  }
+
+  async claimEnvironment(application: string, environment: string, deployment: string | Ordered): Promise<Claim> {
     const Key = keys.environment(application, environment);
+    const self: Ordered = typeof deployment === 'string' ? { id: deployment } : deployment;
+    const id = self.id;
+    // Only a push is ordered by more than its id: only then are the others' pushes read (once each).
+    const known = new Map<string, Promise<Ordered>>();
+    const order = (other: string) => {
+      if (!known.has(other)) known.set(other, this.ordered(other));
+      return known.get(other)!;
+    };
+    const versus = async (other: string) => (self.push ? compareRequests(self, await order(other)) : compareRequests(self, { id: other }));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      // Free environment: take the lock.
-      if (await this.conditionalUpdate({
-        Key,
-        UpdateExpression: 'SET lockHolder = :d',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(lockHolder)',
-        ExpressionAttributeValues: { ':d': deploymentId },
-      })) {
-        return { outcome: 'acquired' };
-      }
       const env = await this.environmentState(application, environment);
-      if (!env.lockHolder) continue; // released in between: try to take it again
       // A repeated claim (SQS delivers at least once) finds itself where the first one left it.
-      if (env.lockHolder === deploymentId) return { outcome: 'acquired' };
-      if (env.pending === deploymentId) return { outcome: 'waiting' };
-      if (env.pending !== undefined && !isNewer(deploymentId, env.pending)) return { outcome: 'outdated', newer: env.pending };
-      // Newer means a greater id for the holder too: an older request queued behind it would run last.
-      if (isNewer(env.lockHolder, deploymentId)) return { outcome: 'outdated', newer: env.lockHolder };
+      if (env.lockHolder === id) return { outcome: 'acquired' };
+      if (env.pending === id) return { outcome: 'waiting' };
+      // A push never replaces a newer push of its branch that is already deployed.
+      const seen = self.push ? env.currentDeploymentId : undefined;
+      const current = seen !== id ? seen : undefined;
+      const deployed = current ? pushOrder(self, await order(current)) : undefined;
+      if (current && deployed?.newer === 'other') return { outcome: 'outdated', newer: current, why: deployed.why };
+      if (!env.lockHolder) {
+        // Free environment: take the lock, over the deployed version just compared with.
+        if (await this.conditionalUpdate({
+          Key,
+          UpdateExpression: 'SET lockHolder = :d',
+          ConditionExpression: `attribute_exists(PK) AND attribute_not_exists(lockHolder)${!self.push ? '' : seen ? ' AND currentDeploymentId = :seen' : ' AND attribute_not_exists(currentDeploymentId)'}`,
+          ExpressionAttributeValues: { ':d': id, ...seen && { ':seen': seen } },
+        })) {
+          return { outcome: 'acquired' };
+        }
+        await backOff(attempt);
+        continue;
+      }
+      const overPending = env.pending !== undefined ? await versus(env.pending) : undefined;
+      if (overPending?.newer === 'other') return { outcome: 'outdated', newer: env.pending!, ...overPending.why && { why: overPending.why } };
+      // Newer for the holder too: an older request queued behind it would run last.
+      const holder = await versus(env.lockHolder);
+      if (holder.newer === 'other') return { outcome: 'outdated', newer: env.lockHolder, ...holder.why && { why: holder.why } };
       // Busy: become the one pending request, but only over the exact state just read.
       const replaced = await this.conditionalUpdate({
         Key,
@@ -149,12 +188,24 @@ export class DynamoDeploymentStore implements DeploymentStore {
         ConditionExpression: env.pending === undefined
           ? 'lockHolder = :holder AND attribute_not_exists(pending)'
           : 'lockHolder = :holder AND pending = :pending',
-        ExpressionAttributeValues: { ':d': deploymentId, ':holder': env.lockHolder, ...env.pending !== undefined && { ':pending': env.pending } },
+        ExpressionAttributeValues: { ':d': id, ':holder': env.lockHolder, ...env.pending !== undefined && { ':pending': env.pending } },
       });
-      if (replaced) return { outcome: 'waiting', displaced: env.pending };
+      if (replaced) return { outcome: 'waiting', displaced: env.pending, ...overPending?.why && { why: overPending.why } };
       await backOff(attempt);
     }
-    throw new ConflictError(`environment ${application}/${environment} is changing too fast to queue ${deploymentId}; try again`);
+    throw new ConflictError(`environment ${application}/${environment} is changing too fast to queue ${id}; try again`);
+  }
+
+  /** What the lock rule orders a deployment by (its push); just the id for one that is gone. */
+  private async ordered(id: string): Promise<Ordered> {
+    const result = await this.ctx.doc.send(new GetCommand({
+      TableName: this.ctx.tableName,
+      Key: keys.deployment(id),
+      ProjectionExpression: '#id, #commit, #branch, #repository, #trigger, #push',
+      ExpressionAttributeNames: { '#id': 'id', '#commit': 'commit', '#branch': 'branch', '#repository': 'repository', '#trigger': 'trigger', '#push': 'push' },
+      ConsistentRead: true,
+    }));
+    return (result.Item as Ordered | undefined) ?? { id };
   }
 
   async releaseEnvironment(application: string, environment: string, holder: string, version?: CurrentVersion | null): Promise<{ next?: string }> {
@@ -185,15 +236,15 @@ export class DynamoDeploymentStore implements DeploymentStore {
     throw new ConflictError(`environment ${application}/${environment} is changing too fast to release ${holder}; try again`);
   }
 
-  private async environmentState(application: string, environment: string, allowMissing = false): Promise<{ lockHolder?: string; pending?: string }> {
+  private async environmentState(application: string, environment: string, allowMissing = false): Promise<{ lockHolder?: string; pending?: string; currentDeploymentId?: string }> {
     const result = await this.ctx.doc.send(new GetCommand({
       TableName: this.ctx.tableName,
       Key: keys.environment(application, environment),
-      ProjectionExpression: 'lockHolder, pending',
+      ProjectionExpression: 'lockHolder, pending, currentDeploymentId',
       ConsistentRead: true,
     }));
     if (!result.Item && !allowMissing) throw new NotFoundError(`environment ${application}/${environment} does not exist`);
-    return (result.Item ?? {}) as { lockHolder?: string; pending?: string };
+    return (result.Item ?? {}) as { lockHolder?: string; pending?: string; currentDeploymentId?: string };
   }
 
   /** True when the write happened, false when its condition did not hold. */

@@ -22,6 +22,10 @@ export interface PushDetails {
    * the signature like the rest of the body; absent in payloads that do not carry it.
    */
   readonly pushedAt?: Date;
+  /** The head commit's own time (`head_commit.timestamp`); absent when the push has no head commit. */
+  readonly committedAt?: Date;
+  /** GitHub's `forced`: the push rewrote the branch (it may move it back to an older commit). */
+  readonly forced: boolean;
 }
 
 export class PayloadError extends Error {}
@@ -42,11 +46,20 @@ export function parsePush(payload: unknown): PushDetails {
   const authorName = typeof author?.username === 'string' ? author.username : typeof author?.name === 'string' ? author.name : undefined;
   return {
     push: { repository: fullName, ref, deleted: body.deleted === true, headCommit: after },
-    before: typeof body.before === 'string' ? body.before : undefined,
+    before: body.before === undefined || body.before === null ? undefined : sha(body.before, 'before'),
     commitMessage: typeof head?.message === 'string' ? clip(head.message.split('\n', 1)[0], MAX_MESSAGE) : undefined,
     author: authorName === undefined ? undefined : clip(authorName, MAX_AUTHOR),
     pushedAt: pushTime(repository.pushed_at),
+    committedAt: head?.timestamp === undefined || head.timestamp === null ? undefined : commitTime(head.timestamp),
+    forced: body.forced === true,
   };
+}
+
+/** `head_commit.timestamp`: ISO 8601 with its offset, as GitHub sends it. */
+function commitTime(value: unknown): Date {
+  const time = typeof value === 'string' && value.length <= 40 && /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : undefined;
+  if (!time || Number.isNaN(time.getTime())) throw new PayloadError("'head_commit.timestamp' is not a time");
+  return time;
 }
 
 /** GitHub sends Unix seconds in push events (ISO text elsewhere): either is accepted, anything else refused. */

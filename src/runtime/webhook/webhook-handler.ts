@@ -1,11 +1,12 @@
 import { createHmac, timingSafeEqual } from 'crypto';
-import { PayloadError, parsePush, summarizePullRequest } from './github-payload';
+import { PayloadError, PushDetails, parsePush, summarizePullRequest } from './github-payload';
 import { pushReplayKey } from './push-replay';
 import { DeploymentScheduler, UnsentDeploymentError } from '../core/deployment-scheduler';
 import { errorMessage } from '../core/errors';
 import { HttpResponse, errorResponse, json, rejection } from '../core/http';
 import { Clock, LaunchQueue, Store, systemClock } from '../core/ports';
 import { routePush } from '../core/push-routing';
+import { PushPosition } from '../core/types';
 
 export interface WebhookRequest {
   /** Header names in lower case. */
@@ -166,6 +167,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
         commitMessage: push.commitMessage,
         author: push.author,
         trigger: { kind: 'push', actor: push.author, deliveryId },
+        push: pushPosition(push),
       }, deps.queue, 'could not be handed to the launcher; redeliver the webhook to retry');
       deployments.push({ id: deployment.id, application: target.application, environment: target.environment, commit: target.commit });
     }
@@ -179,6 +181,17 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
     log({ message: 'webhook processing failed', delivery: deliveryId, deployment: unsent?.deploymentId, error: errorMessage(unsent?.cause ?? error) });
     return errorResponse(unsent?.cause ?? error);
   }
+}
+
+/** Where the push stands in its branch's history, as GitHub signed it: what the lock rule orders pushes by. */
+function pushPosition(details: PushDetails): PushPosition | undefined {
+  if (details.before === undefined) return undefined;
+  return {
+    before: details.before,
+    ...details.pushedAt && { pushedAt: details.pushedAt.toISOString() },
+    ...details.committedAt && { committedAt: details.committedAt.toISOString() },
+    ...details.forced && { forced: true },
+  };
 }
 
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/;
