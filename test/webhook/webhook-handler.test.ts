@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'crypto';
 import examples, { WebhookDefinition } from '@octokit/webhooks-examples';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fromHttpApiEvent } from '../../src/runtime/aws/api-gateway';
-import { Clock, Deployment, LaunchMessage, LaunchQueue, Store } from '../../src/runtime/core';
+import { Clock, Deployment, DeploymentScheduler, LaunchMessage, LaunchQueue, Store } from '../../src/runtime/core';
 import { MAX_BODY_BYTES, WebhookDependencies, WebhookRequest, handleWebhook, signatureMatches } from '../../src/runtime/webhook/webhook-handler';
 import { T0, appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
@@ -598,6 +598,66 @@ describe('handleWebhook', () => {
       expect(response.status).toBe(202);
       const [deployment] = await deploymentsIn('dev');
       expect(deployment.commitMessage).toBe('Überarbeitung: café ✓ 🚀');
+    });
+  });
+
+  describe('push order', () => {
+    /** Example [4] as the push of `after` on top of `before`, its head commit made at `committedAt`. */
+    function pushOf(before: string, after: string, committedAt: string, forced = false): PushPayload {
+      const payload = realPush();
+      payload.before = before;
+      payload.after = after;
+      payload.forced = forced;
+      payload.head_commit = { ...payload.head_commit!, id: after, tree_id: after, timestamp: committedAt };
+      payload.commits = [payload.head_commit as any];
+      return payload;
+    }
+
+    test("a push deployment keeps where GitHub says the push stands: before, pushed_at, head_commit.timestamp", async () => {
+      expect((await send(await request(realPush()))).status).toBe(202);
+      const [deployment] = await deploymentsIn('dev');
+      expect(deployment.push).toEqual({
+        before: '0'.repeat(40),
+        pushedAt: new Date(Math.floor(T0 / 1000) * 1000).toISOString(),
+        committedAt: '2019-05-15T15:19:25.000Z',
+      });
+      const forced = pushOf(sha('a'), sha('b'), '2019-05-15T15:19:25-04:00', true);
+      expect((await send(await request(forced))).status).toBe(202);
+      expect((await deploymentsIn('dev')).find(d => d.commit === sha('b'))?.push).toEqual({
+        before: sha('a'), pushedAt: expect.any(String), committedAt: '2019-05-15T19:19:25.000Z', forced: true,
+      });
+    });
+
+    test('two pushes delivered in the opposite order: the later push is what waits, the earlier one is superseded by it', async () => {
+      const scheduler = new DeploymentScheduler(store, clock);
+      const claimNewest = async () => scheduler.claim((await deploymentsIn('dev'))[0]);
+      expect((await send(await request(pushOf(sha('0'), sha('1'), '2019-05-15T15:19:01Z')))).status).toBe(202);
+      expect((await claimNewest()).launch).toBe(true);
+      // Push 2 (1 → 2) and push 3 (2 → 3) were made in that order, but 3 is delivered first.
+      expect((await send(await request(pushOf(sha('2'), sha('3'), '2019-05-15T15:19:03Z')))).status).toBe(202);
+      expect((await claimNewest()).launch).toBe(false);
+      expect((await send(await request(pushOf(sha('1'), sha('2'), '2019-05-15T15:19:02Z')))).status).toBe(202);
+      const late = await claimNewest();
+      const three = (await deploymentsIn('dev')).find(d => d.commit === sha('3'))!;
+      expect(late.deployment).toMatchObject({
+        commit: sha('2'),
+        status: 'superseded',
+        reason: `superseded by ${three.id}: its push moved the branch on from ${sha('2').slice(0, 12)} to ${sha('3').slice(0, 12)}`,
+      });
+      expect((await store.config.getEnvironment('hello-world', 'dev'))?.pending).toBe(three.id);
+    });
+
+    test.each([
+      ['head_commit.timestamp', (p: Json) => { p.head_commit.timestamp = 'yesterday'; }],
+      ['head_commit.timestamp', (p: Json) => { p.head_commit.timestamp = 1557933565; }],
+      ['before', (p: Json) => { p.before = 'HEAD~1'; }],
+    ])("a push whose '%s' is not GitHub's shape is refused, naming the field", async (field, spoil) => {
+      const payload = realPush() as Json;
+      spoil(payload);
+      const response = await send(await request(payload));
+      expect(response.status).toBe(400);
+      expect(response.body.reason).toContain(`'${field}'`);
+      expect(await allDeployments()).toEqual([]);
     });
   });
 });
