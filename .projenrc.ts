@@ -104,6 +104,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
       moduleNameMapper: { '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js' },
       // After default and jest-junit: the security and reliability suite's summary (issue #10).
       reporters: [new javascript.JestReporter('<rootDir>/test/support/security-summary-reporter.js')],
+      // The run ends with its result: the global teardown kills what tests left running (and names
+      // it), and jest exits after its report even if a handle stays open (a leaked server, timer).
+      additionalOptions: { forceExit: true },
     },
   },
 

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { delimiter, dirname, join } from 'path';
-import { buildSync } from 'esbuild';
+import { buildSync, stop as stopEsbuild } from 'esbuild';
 import {
   ApplicationConfig, BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS, Deployment, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker,
   parseBuildLogLine, parsePhaseMarker,
@@ -167,6 +167,7 @@ export class BuilderHarness {
       outfile: this.entry,
       logLevel: 'warning',
     });
+    void stopEsbuild(); // buildSync keeps a service process for a next build that may never come
     for (const tool of ['sst', 'cdk', 'serverless', 'sam']) {
       writeExecutable(join(this.bin, tool), frameworkStubSource(this.recordFile, tool));
     }

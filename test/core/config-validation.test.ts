@@ -261,7 +261,7 @@ describe('validateEnvironment', () => {
       [['']],
       [['npm', 'a'.repeat(1025)]],
       [['npm', 'te\0st']],
-    ])('rejects arguments %p', testCommand => {
+    ])('rejects arguments %j', testCommand => { // %j: JSON, so a NUL is \u0000 in the title (and the JUnit XML)
       const issues = validateEnvironment(env({ testCommand }), {}, at);
       expect(issues).toEqual([{ path: `${at}.testCommand`, message: expect.stringContaining('non-empty') }]);
     });

@@ -271,7 +271,7 @@ describe('branchName', () => {
     ['feature/.hidden', "starts with '.'"],
     ['@', "is '@'"],
     ['HEAD', "is 'HEAD', which git reserves"],
-  ])('rejects %p (%s)', (value, problem) => {
+  ])('rejects %j (%s)', (value, problem) => { // %j: JSON, so control characters are escapes in the title
     const reason = expectRejected(branchName, value);
     expect(reason).toContain(`branch '${printable(value)}'`);
     expect(reason).toContain(problem);

@@ -1,18 +1,10 @@
 import { execFileSync } from 'child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { buildSync } from 'esbuild';
+import { buildSync, stop as stopEsbuild } from 'esbuild';
 
 /** Poll `probe` until it answers something truthy; fail naming `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 25));
-  }
-}
+export { eventually as waitFor } from '../support/eventually';
 
 /**
  * Whether a process exists: `kill(pid, 0)` throws ESRCH once it is gone. An orphan that
@@ -42,6 +34,7 @@ export function bundleLocalBuilder(outfile: string): string {
     outfile,
     logLevel: 'warning',
   });
+  void stopEsbuild(); // buildSync keeps a service process for a next build that may never come
   return outfile;
 }
 

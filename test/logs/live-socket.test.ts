@@ -7,6 +7,7 @@ import { LogSink, ServerMessage, Store, systemClock } from '../../src/runtime/co
 import { ingestLogs } from '../../src/runtime/logs/ingest-logs';
 import { depId, queuedDeployment } from '../store/fixtures';
 import { records } from '../store/log-records';
+import { eventually } from '../support/eventually';
 import { createTestIssuer } from '../support/jwt';
 import { freshStore } from '../support/test-table';
 
@@ -192,7 +193,6 @@ describe('live logs over a real WebSocket (local server, DynamoDB Local)', () =>
     await client.until(() => client.messages.filter((m: ServerMessage) => m.type === 'subscribed').length === 2);
     expect(client.next).toBe(5);
     await client.close();
-    for (let i = 0; i < 50 && (await store.connections.subscribers(SHOP)).length > 0; i++) await new Promise(r => setTimeout(r, 50));
-    expect(await store.connections.subscribers(SHOP)).toEqual([]);
+    await eventually('the closed connection to be unsubscribed', async () => (await store.connections.subscribers(SHOP)).length === 0, 20_000);
   });
 });

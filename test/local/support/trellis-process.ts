@@ -2,10 +2,10 @@ import { ChildProcess, execFile, spawn } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, cpSync } from 'fs';
 import { tmpdir } from 'os';
 import { delimiter, join } from 'path';
-import { buildSync } from 'esbuild';
+import { buildSync, stop as stopEsbuild } from 'esbuild';
 import { ServerInfo } from '../../../src/local/data-dir';
 import { buildDashboard } from '../../dashboard/support/build-dashboard';
-import { bundleLocalBuilder, compileDynamoDbLauncher, waitFor } from '../local-fixtures';
+import { bundleLocalBuilder, compileDynamoDbLauncher, processAlive, waitFor } from '../local-fixtures';
 
 /**
  * `trellis local` as a user runs it: the command bundled the way `bundle:local-cli` does,
@@ -36,6 +36,7 @@ export function bundleTrellis(): string {
   compileDynamoDbLauncher(join(root, 'local', 'dynamodb'));
   cpSync(join(ROOT, 'examples', 'sample-app'), join(root, 'local', 'sample-app'), { recursive: true });
   renameSync(buildDashboard(), join(root, 'dashboard'));
+  void stopEsbuild(); // buildSync keeps a service process (and a thread) for a next build: none comes
   return cli;
 }
 
@@ -62,12 +63,19 @@ export class TrellisProcess {
     const child = spawn(process.execPath, args, { env: cliEnvironment(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     const started = new TrellisProcess(cli, child, options.dataDir);
     const serverFile = join(options.dataDir, 'server.json');
-    await waitFor(`trellis local to start (output so far:\n${started.output})`, async () => {
-      if (child.exitCode !== null) throw new Error(`trellis local exited with ${child.exitCode}:\n${started.output}`);
-      if (!existsSync(serverFile)) return undefined;
-      const info = JSON.parse(readFileSync(serverFile, 'utf8')) as ServerInfo;
-      return info.pid === child.pid && started.output.includes('Trellis is running locally') ? info : undefined;
-    }, 90_000).then(info => { started.info = info; });
+    try {
+      started.info = await waitFor(`trellis local to start (output so far:\n${started.output})`, async () => {
+        started.recordDescendants();
+        if (child.exitCode !== null) throw new Error(`trellis local exited with ${child.exitCode}:\n${started.output}`);
+        if (!existsSync(serverFile)) return undefined;
+        const info = JSON.parse(readFileSync(serverFile, 'utf8')) as ServerInfo;
+        return info.pid === child.pid && started.output.includes('Trellis is running locally') ? info : undefined;
+      }, 90_000);
+    } catch (error) {
+      // No caller holds this process to stop it: stop it here, with everything it started.
+      await started.kill();
+      throw error;
+    }
     return started;
   }
 
@@ -135,6 +143,25 @@ export class TrellisProcess {
     const found = descendantsOf(this.child.pid!);
     for (const pid of found) this.seen.add(pid);
     return found;
+  }
+
+  /**
+   * SIGKILL this process and its live descendants (and their process groups, when they lead
+   * one), then wait until they are gone: for a start or test that failed half-way.
+   */
+  async kill(): Promise<void> {
+    const ours = this.recordDescendants();
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    for (const pid of ours) {
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // not a group leader, or gone already
+        }
+      }
+    }
+    await waitFor('the killed processes to end', async () => ours.every(pid => !processAlive(pid)), 10_000).catch(() => undefined);
   }
 
   /** Send `signal` (Ctrl-C by default) and wait for the exit code. */
