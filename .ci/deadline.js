@@ -29,7 +29,7 @@ child.on('error', error => {
 
 /** Everything the command started: its group, the marked processes, their descendants. */
 function tree() {
-  const found = findRunProcesses(MARKER, runId);
+  const found = findRunProcesses(MARKER, runId, [child.pid]);
   if (child.exitCode === null && child.signalCode === null && !found.some(entry => entry.pid === child.pid)) {
     found.unshift({ pid: child.pid, ppid: process.pid, pgid: child.pid, command: [command, ...args].join(' ') });
   }
@@ -61,7 +61,7 @@ child.on('exit', (code, signal) => {
   clearTimeout(timer);
   if (stopping) return;
   // The command ended: whatever it left behind (a daemon, an orphaned build) goes too.
-  const left = findRunProcesses(MARKER, runId);
+  const left = findRunProcesses(MARKER, runId, [child.pid]);
   if (left.length > 0) {
     console.error(`deadline: '${command}' ended (${code ?? signal}) and left these running; stopped (${left.length}):\n${describe(left)}`);
     signalAll(left, 'SIGKILL');

@@ -53,11 +53,11 @@ function selfAndAncestors(table) {
 }
 
 /**
- * The live processes of the run marked `name=value`: those whose environment carries the marker,
- * their descendants, and the other members of their process groups (except this process's own
+ * The live processes of the run marked `name=value`: those whose environment carries the marker
+ * and this process's children (and the members of `groups`), their descendants, and the other members of their process groups (except this process's own
  * group, which holds this process and its parents). This process and its ancestors excluded.
  */
-function findRunProcesses(name, value) {
+function findRunProcesses(name, value, groups = []) {
   const table = processTable();
   const spared = selfAndAncestors(table);
   const ownGroup = table.get(process.pid)?.pgid;
@@ -66,7 +66,8 @@ function findRunProcesses(name, value) {
   for (const [pid, info] of table) {
     if (spared.has(pid) || info.state === 'Z') continue;
     const environ = readProc(pid, 'environ');
-    if (environ && environ.split('\0').includes(marker)) found.add(pid);
+    // Marked, or a child of this process (spawned with an environment of its own).
+    if ((environ && environ.split('\0').includes(marker)) || info.ppid === process.pid || groups.includes(info.pgid)) found.add(pid);
   }
   // Descendants, and the members of their groups, until nothing new is found.
   for (let grew = true; grew;) {
