@@ -14,6 +14,17 @@ export function cloneCommands(url: string, commit: string): Argv[] {
   ];
 }
 
+/**
+ * The history needed to tell whether `commit` (checked out) is an ancestor of `deployed`: the
+ * deployed commit and up to `depth` of its ancestors, no tags, no branch names.
+ */
+export function ancestryCommands(url: string, commit: string, deployed: string, depth = 200): { fetch: Argv; isAncestor: Argv } {
+  return {
+    fetch: ['git', 'fetch', '-q', '--depth', String(depth), '--no-tags', '--', url, deployed],
+    isAncestor: ['git', 'merge-base', '--is-ancestor', commit, deployed],
+  };
+}
+
 /** The value git sends to GitHub for a token (the same header actions/checkout uses). */
 export function authorizationHeader(token: string): string {
   return `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;

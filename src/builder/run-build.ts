@@ -11,7 +11,7 @@ import { CredentialSource } from './credentials';
 import { decideCache } from './dependency-cache';
 import { detectProject } from './detect';
 import { dockerImageAssets } from './docker-assets';
-import { authorizationHeader, cloneCommands, gitEnvironment, repositoryUrl } from './git';
+import { ancestryCommands, authorizationHeader, cloneCommands, gitEnvironment, repositoryUrl } from './git';
 import { checkHealth, forgetStackOutputs, healthCheckUrl } from './health-check';
 import { MIN_SECRET_LENGTH, Masker } from './masking';
 import { LineWriter, Reporter } from './output';
@@ -24,7 +24,7 @@ import { BUILDER_EXIT, BuildPhase } from '../runtime/core/build-contract';
 import * as names from '../runtime/core/names';
 import { Clock, SecretSource, Store } from '../runtime/core/ports';
 import { isTerminal } from '../runtime/core/state-machine';
-import { ApplicationConfig, Deployment, EnvironmentConfig } from '../runtime/core/types';
+import { ApplicationConfig, Deployment, EnvironmentConfig, EnvironmentState } from '../runtime/core/types';
 
 export interface BuildDeps {
   readonly store: Store;
@@ -65,7 +65,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
   const phases = new Phases(reporter, deps.clock);
   const workspace = deps.workspace;
   let user: AppUser | undefined;
-  const exec = async (argv: Argv, env: Record<string, string>) => {
+  const attempt = async (argv: Argv, env: Record<string, string>) => {
     const resolved = resolveCommand(workspace, argv);
     reporter.line(`$ ${displayCommand(argv)}`);
     const result = await runCommand(resolved, {
@@ -78,6 +78,10 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     });
     // Nothing the command left behind runs on while the builder reads the workspace or the next command runs.
     if (user) await stopStrayProcesses(user);
+    return result;
+  };
+  const exec = async (argv: Argv, env: Record<string, string>) => {
+    const result = await attempt(argv, env);
     if (result.error) throw new BuildError(`${displayCommand(argv)}: ${result.error}`);
     if (result.code !== 0) {
       throw new BuildError(`${displayCommand(argv)} ${result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`}`);
@@ -122,11 +126,23 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       return BUILDER_EXIT.succeeded;
     }
 
-    await phases.run('clone', async note => {
+    const outdated = await phases.run('clone', async note => {
       const url = repositoryUrl(prepared.app.repository, request.gitUrl);
-      await runAll(cloneCommands(url, request.commit), gitEnvironment(base, url, prepared.secrets.githubToken));
+      const gitEnv = gitEnvironment(base, url, prepared.secrets.githubToken);
+      await runAll(cloneCommands(url, request.commit), gitEnv);
       note.detail = `${request.commit.slice(0, 12)} from ${request.gitUrl ? url : prepared.app.repository}`;
+      const newer = await deployedNewer(deps.store, prepared, request.commit, async deployed => {
+        const { fetch, isAncestor } = ancestryCommands(url, request.commit, deployed);
+        if ((await attempt(fetch, gitEnv)).code !== 0) return false;
+        return (await attempt(isAncestor, gitEnv)).code === 0;
+      });
+      if (newer) note.detail = newer;
+      return newer;
     });
+    if (outdated) {
+      reporter.line(outdated);
+      return BUILDER_EXIT.outdated;
+    }
 
     const { plan, cache, project: detected } = await phases.run('detect', async note => {
       const project = detectProject(workspace, env.framework);
@@ -156,6 +172,26 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
   } catch (error) {
     return error instanceof BuildError ? error.exitCode : BUILDER_EXIT.failed;
   }
+}
+
+/**
+ * A push older than the deployed push of its branch deploys nothing: after the clone, when the
+ * environment's deployed version came from a push of the same branch and this push neither was
+ * forced nor follows it directly (its `before`), `git merge-base --is-ancestor <commit> <deployed>`
+ * decides. Returns the reason (`superseded by <id>: ...`) or undefined to deploy. A history that
+ * cannot be fetched (a rewritten branch) deploys: only a proven ancestor is outdated.
+ */
+async function deployedNewer(store: Store, prepared: Prepared, commit: string, isAncestorOf: (deployed: string) => Promise<boolean>): Promise<string | undefined> {
+  const { deployment, request } = prepared;
+  const position = deployment?.push;
+  if (!deployment || !position || position.forced || request.action !== 'deploy' || deployment.trigger.kind !== 'push') return undefined;
+  const state = prepared.env as Partial<EnvironmentState>;
+  const deployed = state.currentCommit;
+  if (!deployed || !state.currentDeploymentId || deployed === commit || position.before === deployed) return undefined;
+  const current = await store.deployments.get(state.currentDeploymentId);
+  if (current?.trigger.kind !== 'push' || current.branch !== deployment.branch || current.commit !== deployed) return undefined;
+  if (!await isAncestorOf(deployed)) return undefined;
+  return `superseded by ${current.id}: commit ${commit.slice(0, 12)} is an ancestor of the deployed ${deployed.slice(0, 12)}, pushed later to ${deployment.branch}`;
 }
 
 async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Reporter, note: PhaseNote): Promise<Prepared> {

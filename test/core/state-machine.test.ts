@@ -3,7 +3,7 @@ import { DEPLOYMENT_STATUSES, TRANSITIONS, allowedSources, canTransition, isDepl
 describe('deployment state machine', () => {
   const legal: Array<[string, string]> = [
     ['queued', 'running'], ['queued', 'failed'], ['queued', 'cancelled'], ['queued', 'superseded'],
-    ['running', 'succeeded'], ['running', 'failed'], ['running', 'cancelled'],
+    ['running', 'succeeded'], ['running', 'failed'], ['running', 'cancelled'], ['running', 'superseded'],
   ];
 
   test('the table allows exactly the documented transitions', () => {

@@ -161,6 +161,10 @@ export function verdictOf(event: TaskStopped, phases: readonly PhaseRecord[] = [
     return { status: 'failed', reason: `the build task stopped before the builder ran: ${event.stopReason ?? 'no reason given'}` };
   }
   if (event.exitCode === BUILDER_EXIT.succeeded) return { status: 'succeeded' };
+  if (event.exitCode === BUILDER_EXIT.outdated) {
+    const clone = phases.find(phase => phase.phase === 'clone')?.detail;
+    return { status: 'superseded', reason: clone?.startsWith('superseded by ') ? clone : 'superseded: a newer push of its branch is deployed' };
+  }
   // Exit 3 is the health phase failing, whether or not its end is stored yet.
   const failed = phases.find(phase => phase.outcome === 'failed')
     ?? (event.exitCode === BUILDER_EXIT.unhealthy ? { phase: 'health', detail: `the builder exited with code ${event.exitCode}` } : undefined);

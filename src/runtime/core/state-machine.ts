@@ -7,7 +7,8 @@ import { DeploymentStatus } from './types';
 export const TRANSITIONS: Readonly<Record<DeploymentStatus, readonly DeploymentStatus[]>> = {
   // failed: the executor refused to start it (RunTask failure, launcher error).
   queued: ['running', 'failed', 'cancelled', 'superseded'],
-  running: ['succeeded', 'failed', 'cancelled'],
+  // superseded: the builder found, after the clone, that a newer push of its branch is deployed.
+  running: ['succeeded', 'failed', 'cancelled', 'superseded'],
   succeeded: [],
   failed: [],
   cancelled: [],
