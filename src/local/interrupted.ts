@@ -1,5 +1,5 @@
-import { DeploymentScheduler } from '../runtime/core/deployment-scheduler';
 import { formatPhaseMarker, BuildPhase } from '../runtime/core/build-contract';
+import { DeploymentScheduler } from '../runtime/core/deployment-scheduler';
 import { IllegalTransitionError } from '../runtime/core/errors';
 import { Clock, Store, systemClock } from '../runtime/core/ports';
 import { isTerminal } from '../runtime/core/state-machine';

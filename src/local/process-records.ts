@@ -95,10 +95,15 @@ export function isRecordedProcess(record: Pick<ProcessRecord, 'pid' | 'startTime
 /**
  * The processes of a recorded group still running (Linux: by /proc). The group's number
  * stays taken while any member lives, so a process in it that started no earlier than the
- * recorded leader is one of its members, even after the leader itself ended.
+ * recorded leader is one of its members, even after the leader itself ended; when a process
+ * with the group's number runs that is not the recorded leader, the number was reused.
  */
 export function groupMembers(record: Pick<ProcessRecord, 'pgid' | 'startTime'>): number[] {
   if (record.pgid === undefined) return [];
+  // The group's number names a live process that is not the recorded leader: the old group
+  // ended and the number was reused (it is not while any member of the old group lives).
+  const holder = procStat(record.pgid);
+  if (holder && holder.startTime !== record.startTime) return [];
   const since = Number(record.startTime);
   const members: number[] = [];
   let entries: string[];
