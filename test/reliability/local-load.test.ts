@@ -17,8 +17,9 @@ import { TrellisProcess, bundleTrellis } from '../local/support/trellis-process'
  * deploy command's own start/end log, the deployments' startedAt/finishedAt, and the API
  * polled while the load runs), every deployment ends terminal (succeeded or superseded, none
  * left queued/running, none failed), a superseded deployment never ran, and what is finally
- * deployed is the newest request (the greatest deployment id; in the second test, the push
- * sent after all the others were answered).
+ * deployed is the newest push (the last commit pushed: the lock rule orders pushes of a branch by
+ * their before → after chain, not by arrival; in the second test, the push sent after all the
+ * others were answered).
  */
 
 const APPS = 10;
@@ -265,9 +266,9 @@ async function checkRound(pushed: Accepted[], expected: Map<string, string>, { m
       expect({ next: ran[i].id, startedAt: ran[i].startedAt! >= ran[i - 1].finishedAt! }).toEqual({ next: ran[i].id, startedAt: true });
     }
 
-    // The final deployed commit is the expected one: the newest deployment ran last and is current.
+    // The final deployed commit is the expected one: the newest push's deployment ran last and is current.
     const want = expected.get(app)!;
-    const newest = [...round].sort((a, b) => b.id.localeCompare(a.id))[0];
+    const newest = round.find(d => d.commit === want);
     expect(newest).toMatchObject({ commit: want, status: 'succeeded' });
     expect(pairs[pairs.length - 1]).toBe(want);
     expect(readFileSync(join(deployDir(), app), 'utf8')).toBe(want);
@@ -329,11 +330,9 @@ test(`${BURST} concurrent pushes on main of one app, and pushes to ${APPS} apps 
   const watched = await watch(() => pushed, work);
   expect(pushed).toHaveLength(BURST + OTHERS_PUSHES * (APPS - 1));
 
-  // With requests concurrent, "last" is the newest request the server recorded: the greatest id.
-  const expected = new Map(apps.map(app => {
-    const mine = pushed.filter(p => p.app === app).sort((a, b) => b.id.localeCompare(a.id));
-    return [app, mine[0].commit];
-  }));
+  // The newest push of each branch wins, whatever order the server recorded them in: the last
+  // commit pushed (each push's before is the previous push's after).
+  const expected = new Map(apps.map(app => [app, commits.get(app)![nextCommit.get(app)! - 1]]));
   const summary = await checkRound(pushed, expected, watched, logFrom);
   console.log(`local-load round 1 (${pushed.length} pushes at once) settled in ${Date.now() - started} ms (${watched.polls.count} polls of the API, the slowest ${watched.polls.slowestMs} ms)\n${summary.join('\n')}`);
 }, 120_000);
