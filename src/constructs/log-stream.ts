@@ -120,15 +120,17 @@ export interface LogStreamProps {
 const STAGE = 'live';
 
 /**
- * Ordered, lossless build logs, live. Build output reaches one ingest function by two paths:
- * the builder invokes it with batches as it runs (live), and a subscription filter on the
- * build log group delivers every line again (the archive path). The function stores lines as
- * immutable chunks keyed by sequence, so the second copy is a no-op, and pushes new lines to
- * the browsers subscribed to the deployment over a WebSocket API.
+ * Ordered, lossless build logs, live. Build output reaches the store by two paths: the builder
+ * invokes the ingest function with batches as it runs (live), and a subscription filter on the
+ * build log group delivers every line again to the archive function (the archive path). Both
+ * store lines as immutable chunks keyed by sequence, so the second copy is a no-op, and push
+ * new lines to the browsers subscribed to the deployment over a WebSocket API.
  */
 export class LogStream extends Construct {
   /** Stores log lines and pushes them to subscribers; builds invoke it with live batches. */
   public readonly ingestFunction: lambda.IFunction;
+  /** Stores the build log group's lines (the archive path); only its subscription filter invokes it. */
+  public readonly archiveFunction: lambda.IFunction;
   /** Handles WebSocket connections: authentication, subscriptions and the backlog. */
   public readonly socketFunction: lambda.IFunction;
   /** The WebSocket API browsers connect to. */
@@ -168,12 +170,21 @@ export class LogStream extends Construct {
       [LOG_SETTINGS.connectionsEndpoint]: stage.callbackUrl,
       [LOG_SETTINGS.retentionDays]: retentionDays,
     };
+    // One function per path: builds may invoke the live one only, CloudWatch Logs the archive
+    // one only, so no build can hand in lines under another task's log stream name.
     const ingest = new LogIngestFunction(this, 'Ingest', {
-      description: 'Trellis: stores build output as ordered log chunks and pushes new lines to live viewers',
+      description: 'Trellis: stores builds\' live output as ordered log chunks and pushes new lines to live viewers',
       timeout: Duration.seconds(30),
       memorySize: 512,
-      environment,
+      environment: { ...environment, [LOG_SETTINGS.ingestPath]: 'live' },
       logGroup: new logs.LogGroup(this, 'IngestLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+    });
+    const archive = new LogIngestFunction(this, 'Archive', {
+      description: 'Trellis: stores the build log group\'s lines (the archive path) as ordered log chunks',
+      timeout: Duration.seconds(30),
+      memorySize: 512,
+      environment: { ...environment, [LOG_SETTINGS.ingestPath]: 'archive' },
+      logGroup: new logs.LogGroup(this, 'ArchiveLogs', { retention: logs.RetentionDays.ONE_MONTH }),
     });
     const socket = new LogSocketFunction(this, 'Socket', {
       description: 'Trellis: live log connections: authenticates, subscribes, sends the backlog',
@@ -190,7 +201,7 @@ export class LogStream extends Construct {
       resources: [Stack.of(this).formatArn({ service: 'execute-api', resource: api.apiId, resourceName: `${STAGE}/POST/@connections/*` })],
     });
     const reasons = functionReasons(props.table.table);
-    for (const fn of [ingest, socket]) {
+    for (const fn of [ingest, archive, socket]) {
       props.table.grantReadWriteData(fn);
       fn.addToRolePolicy(manageConnections);
       acknowledge(fn, {
@@ -213,12 +224,13 @@ export class LogStream extends Construct {
 
     new logs.SubscriptionFilter(this, 'BuildLogSubscription', {
       logGroup: props.logGroup,
-      destination: new LambdaDestination(ingest),
+      destination: new LambdaDestination(archive),
       // Every event: lines that are not log records are dropped by the parser.
       filterPattern: logs.FilterPattern.allEvents(),
     });
 
     this.ingestFunction = ingest;
+    this.archiveFunction = archive;
     this.socketFunction = socket;
     this.webSocketApi = api;
     this.webSocketUrl = stage.url;

@@ -34,6 +34,7 @@ export function observeDeployments(store: Store, listener: DeploymentListener): 
       listByEnvironment: (application, environment, options) => deployments.listByEnvironment(application, environment, options),
       attachTask: (id, taskId, ingestTokenHash) => deployments.attachTask(id, taskId, ingestTokenHash),
       logBinding: id => deployments.logBinding(id),
+      ingestToken: (id, candidate) => deployments.ingestToken(id, candidate),
       claimEnvironment: (application, environment, id) => deployments.claimEnvironment(application, environment, id),
       releaseEnvironment: (application, environment, holder, version) => deployments.releaseEnvironment(application, environment, holder, version),
     },

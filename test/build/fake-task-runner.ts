@@ -15,6 +15,10 @@ export class FakeTaskRunner implements TaskRunner {
     // RunTask with the deployment id as client token: a repeat answers with the first task,
     // which has the first request's overrides (its ingest token).
     const first = this.runs.find(r => r.deploymentId === request.deploymentId);
+    // As ECS does: the same client token with other parameters is a conflict, not the first task.
+    if (first && JSON.stringify(first) !== JSON.stringify(request)) {
+      throw Object.assign(new Error(`RunTask for ${request.deploymentId} repeated with different parameters`), { name: 'ConflictException' });
+    }
     if (first) {
       this.repeatedRuns.push(request.deploymentId);
       return { taskId: taskArn(request.deploymentId), ingestToken: first.ingestToken };

@@ -61,7 +61,7 @@ describe('the ingest token bound at launch', () => {
     expect(seen).not.toContain(ingestTokenHash(tokenA));
   });
 
-  test('RunTask started the task but the launcher died before recording it: the redelivery binds the token the task has, not its own', async () => {
+  test('RunTask started the task but the launcher died before recording it: the redelivery asks with the same token (ECS refuses a repeat with other parameters) and binds it', async () => {
     const a = await queue(1);
     faulty.failNext('attachTask');
     await expect(launchQueued(a.id, deps())).rejects.toThrow(/ECONNREFUSED/);
@@ -71,29 +71,39 @@ describe('the ingest token bound at launch', () => {
 
     expect(await launchQueued(a.id, redelivered())).toMatchObject({ outcome: 'started', taskId: taskArn(a.id) });
     expect(runner.repeatedRuns).toEqual([a.id]);
-    // The redelivery asked with a token of its own; ECS answered with the first task, which has the first.
-    expect(repeatedWith).toBeDefined();
-    expect(repeatedWith).not.toBe(started);
+    expect(repeatedWith).toBe(started);
     expect(await real.deployments.logBinding(a.id)).toMatchObject({ taskId: taskArn(a.id), ingestTokenHash: ingestTokenHash(started) });
 
-    // So the build's live batches (sent with the token it was started with) are stored, and the other token's are not.
+    // So the build's live batches (sent with the token it was started with) are stored, and another token's are not.
     expect(await ingestLive({ kind: 'trellis-log-batch', deploymentId: a.id, ingestToken: started, records: [record(0)] }, ingestDeps()))
       .toEqual({ stored: 1, next: 1 });
-    expect(await ingestLive({ kind: 'trellis-log-batch', deploymentId: a.id, ingestToken: repeatedWith, records: [record(1)] }, ingestDeps()))
+    expect(await ingestLive({ kind: 'trellis-log-batch', deploymentId: a.id, ingestToken: 'another-token', records: [record(1)] }, ingestDeps()))
       .toEqual({ stored: 0, rejected: true });
     expect((await real.logs.read(a.id)).records).toEqual([record(0)]);
   });
 
-  test('EcsTaskRunner: a repeated RunTask (same client token) answers with the first task, and run() returns its token', async () => {
+  test('the ingest token is kept once per deployment, apart from its item: a second candidate gets the first token', async () => {
+    const a = await queue(1);
+    expect(await real.deployments.ingestToken(a.id, 'first')).toBe('first');
+    expect(await real.deployments.ingestToken(a.id, 'second')).toBe('first');
+    expect(JSON.stringify(await real.deployments.get(a.id))).not.toContain('first');
+  });
+
+  test('EcsTaskRunner: a repeated RunTask (same client token, same parameters) answers with the first task; other parameters are a conflict', async () => {
     const sent: RunTaskCommandInput[] = [];
-    const byClientToken = new Map<string, { taskArn: string; overrides: RunTaskCommandInput['overrides'] }>();
-    // ECS's idempotency: the same clientToken gets the first request's task back, overrides and all.
+    const byClientToken = new Map<string, { taskArn: string; input: string; overrides: RunTaskCommandInput['overrides'] }>();
+    // ECS's idempotency: the same clientToken with the same parameters gets the first task back;
+    // with other parameters, a ConflictException.
     const client = {
       send: async (command: RunTaskCommand) => {
         sent.push(command.input);
         const token = command.input.clientToken!;
-        if (!byClientToken.has(token)) byClientToken.set(token, { taskArn: `arn:aws:ecs:eu-west-1:111122223333:task/trellis/task${byClientToken.size}`, overrides: command.input.overrides });
-        return { tasks: [byClientToken.get(token)], failures: [] };
+        const input = JSON.stringify(command.input);
+        const first = byClientToken.get(token);
+        if (first && first.input !== input) throw Object.assign(new Error('The client token was reused with different parameters'), { name: 'ConflictException' });
+        if (!first) byClientToken.set(token, { taskArn: `arn:aws:ecs:eu-west-1:111122223333:task/trellis/task${byClientToken.size}`, input, overrides: command.input.overrides });
+        const task = byClientToken.get(token)!;
+        return { tasks: [{ taskArn: task.taskArn, overrides: task.overrides }], failures: [] };
       },
     } as unknown as ECSClient;
     const ecs = new EcsTaskRunner({
@@ -102,15 +112,13 @@ describe('the ingest token bound at launch', () => {
     const a = await queue(1);
     const role = 'arn:aws:iam::111122223333:role/trellis-build-shop-dev';
 
-    // (Through a variable: the request as the launcher makes it, with the environment's build role.)
-    const firstRequest = { ...taskRequest(a, 'first-token'), taskRoleArn: role };
-    const againRequest = { ...taskRequest(a, 'second-token'), taskRoleArn: role };
-    const first = await ecs.run(firstRequest);
-    const again = await ecs.run(againRequest);
-    expect(first).toEqual({ taskId: 'arn:aws:ecs:eu-west-1:111122223333:task/trellis/task0', ingestToken: 'first-token' });
+    const request = { ...taskRequest(a, 'the-token'), taskRoleArn: role };
+    const first = await ecs.run(request);
+    const again = await ecs.run({ ...request });
+    expect(first).toEqual({ taskId: 'arn:aws:ecs:eu-west-1:111122223333:task/trellis/task0', ingestToken: 'the-token' });
     expect(again).toEqual(first);
-    // Each request carried its own token to the container as TRELLIS_INGEST_TOKEN.
+    await expect(ecs.run({ ...request, ingestToken: 'another-token' })).rejects.toThrow('different parameters');
     expect(sent.map(input => input.overrides?.containerOverrides?.[0].environment?.find(v => v.name === BUILD_INGEST_TOKEN)?.value))
-      .toEqual(['first-token', 'second-token']);
+      .toEqual(['the-token', 'the-token', 'another-token']);
   });
 });

@@ -33,31 +33,37 @@ function statementsOfFunction(template: Template, prefix: string): any[] {
 }
 
 const INGEST = 'TrellisLogsIngest';
+const ARCHIVE = 'TrellisLogsArchive';
 const SOCKET = 'TrellisLogsSocket';
 const actionsOf = (statement: any): string[] => [].concat(statement.Action);
 const resourcesOf = (statement: any): any[] => [].concat(statement.Resource);
 const uniqueJson = (values: any[]): any[] => [...new Set(values.map(value => JSON.stringify(value)))].map(value => JSON.parse(value));
 
 describe('LogStream', () => {
-  test('one subscription filter on the build log group, to the ingest function, which CloudWatch Logs may invoke for that group only', () => {
+  test('one subscription filter on the build log group, to the archive function, which CloudWatch Logs alone may invoke, for that group only', () => {
     const { template } = synth();
     const buildLogs = idOf(template, 'AWS::Logs::LogGroup', 'TrellisBuildBuildLogs');
-    const ingest = idOf(template, 'AWS::Lambda::Function', INGEST);
+    const archive = idOf(template, 'AWS::Lambda::Function', ARCHIVE);
     const filters = Object.values(template.findResources('AWS::Logs::SubscriptionFilter')) as any[];
     expect(filters).toHaveLength(1);
     expect(filters[0].Properties).toEqual({
       LogGroupName: { Ref: buildLogs },
-      DestinationArn: { 'Fn::GetAtt': [ingest, 'Arn'] },
+      DestinationArn: { 'Fn::GetAtt': [archive, 'Arn'] },
       FilterPattern: '',
     });
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      FunctionName: { 'Fn::GetAtt': [ingest, 'Arn'] },
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')) as any[];
+    expect(permissions.filter(permission => JSON.stringify(permission.Properties.FunctionName).includes(archive)).map(permission => permission.Properties)).toEqual([{
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [archive, 'Arn'] },
       Principal: 'logs.amazonaws.com',
       SourceArn: { 'Fn::GetAtt': [buildLogs, 'Arn'] },
-    });
+    }]);
+    // Each function serves one path and refuses the other's events.
+    expect(functionOf(template, INGEST).Properties.Environment.Variables.TRELLIS_INGEST_PATH).toBe('live');
+    expect(functionOf(template, ARCHIVE).Properties.Environment.Variables.TRELLIS_INGEST_PATH).toBe('archive');
   });
 
-  test.each([INGEST, SOCKET])('%s may use the table and post to this API\'s live connections, nothing else', prefix => {
+  test.each([INGEST, ARCHIVE, SOCKET])('%s may use the table and post to this API\'s live connections, nothing else', prefix => {
     const { template } = synth();
     const table = idOf(template, 'AWS::DynamoDB::Table', 'TrellisTable');
     const api = idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisLogsApi');
@@ -86,7 +92,7 @@ describe('LogStream', () => {
     });
   });
 
-  test('both functions know the table, the stage\'s callback URL and the retention; only the socket function gets auth settings', () => {
+  test('every function knows the table, the stage\'s callback URL and the retention; only the socket function gets auth settings', () => {
     const auth = WebSocketAuthentication.jwt({
       issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc',
       audiences: ['client-a', 'client-b'],
@@ -100,7 +106,8 @@ describe('LogStream', () => {
       CONNECTIONS_ENDPOINT: { 'Fn::Join': ['', ['https://', { Ref: api }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/live']] },
       LOG_RETENTION_DAYS: '30',
     };
-    expect(functionOf(template, INGEST).Properties.Environment.Variables).toEqual(common);
+    expect(functionOf(template, INGEST).Properties.Environment.Variables).toEqual({ ...common, TRELLIS_INGEST_PATH: 'live' });
+    expect(functionOf(template, ARCHIVE).Properties.Environment.Variables).toEqual({ ...common, TRELLIS_INGEST_PATH: 'archive' });
     expect(functionOf(template, SOCKET).Properties.Environment.Variables).toEqual({
       ...common,
       AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc',
@@ -114,9 +121,9 @@ describe('LogStream', () => {
     const stack = newStack();
     new LogStream(stack, 'Logs', { table: new EnvironmentTable(stack, 'Table'), logGroup: new logs.LogGroup(stack, 'BuildLogs') });
     const template = Template.fromStack(stack);
-    for (const prefix of ['LogsIngest', 'LogsSocket']) {
+    for (const prefix of ['LogsIngest', 'LogsArchive', 'LogsSocket']) {
       const variables = functionOf(template, prefix).Properties.Environment.Variables;
-      expect(Object.keys(variables).sort()).toEqual(['CONNECTIONS_ENDPOINT', 'LOG_RETENTION_DAYS', 'TABLE_NAME']);
+      expect(Object.keys(variables).filter(name => name !== 'TRELLIS_INGEST_PATH').sort()).toEqual(['CONNECTIONS_ENDPOINT', 'LOG_RETENTION_DAYS', 'TABLE_NAME']);
       expect(variables.LOG_RETENTION_DAYS).toBe('90');
     }
     expect(WebSocketAuthentication.jwt({ issuer: 'https://issuer.example.com', audiences: ['x'] })._environment()).toEqual({
@@ -128,7 +135,7 @@ describe('LogStream', () => {
   test('every LogStream function logs to its own log group with a retention; the build log group has one too', () => {
     const { template } = synth();
     const groups = template.findResources('AWS::Logs::LogGroup');
-    for (const prefix of [INGEST, SOCKET]) {
+    for (const prefix of [INGEST, ARCHIVE, SOCKET]) {
       const groupId = functionOf(template, prefix).Properties.LoggingConfig.LogGroup.Ref;
       expect(groupId).toMatch(new RegExp(`^${prefix}Logs`));
       expect(groups[groupId].Properties.RetentionInDays).toBe(30);
@@ -165,7 +172,7 @@ describe('LogStream', () => {
       .toContain(idOf(template, 'AWS::Lambda::Function', SOCKET));
   });
 
-  test('the builder gets the ingest function\'s name, and its task role may invoke that function only', () => {
+  test('the builder gets the ingest function\'s name, and each build role may invoke that function only (never the archive one)', () => {
     const { template } = synth();
     const ingest = idOf(template, 'AWS::Lambda::Function', INGEST);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
@@ -174,9 +181,13 @@ describe('LogStream', () => {
         Environment: Match.arrayWith([{ Name: 'TRELLIS_LOG_INGEST_FUNCTION', Value: { Ref: ingest } }]),
       })],
     });
-    const statements = statementsOfRole(template, idOf(template, 'AWS::IAM::Role', 'TrellisBuildTaskRole'));
-    const invokes = statements.filter(s => JSON.stringify(s.Action).includes('lambda:'));
-    expect(invokes).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [ingest, 'Arn'] } }]);
+    const buildRoles = Object.keys(template.findResources('AWS::IAM::Role')).filter(id => id.startsWith('TrellisBuildEnvironmentRoles'));
+    expect(buildRoles.length).toBeGreaterThan(0);
+    for (const role of buildRoles) {
+      const invokes = statementsOfRole(template, role).filter(s => JSON.stringify(s.Action).includes('lambda:'));
+      expect(invokes).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [ingest, 'Arn'] } }]);
+    }
+    expect(statementsOfRole(template, idOf(template, 'AWS::IAM::Role', 'TrellisBuildTaskRole'))).toEqual([]);
   });
 
   test('sendLiveLogsTo is one target only', () => {

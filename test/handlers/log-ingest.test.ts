@@ -21,7 +21,7 @@ const TOKEN = newIngestToken();
 const taskArn = (id: string) => `arn:aws:ecs:eu-west-1:111122223333:task/trellis-cluster/${id}`;
 /** The awslogs driver's stream name for a build task (streamPrefix 'build', container 'builder'). */
 const streamOf = (id: string) => `build/builder/${id}`;
-const ENV = ['TABLE_NAME', 'CONNECTIONS_ENDPOINT', 'LOG_RETENTION_DAYS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+const ENV = ['TRELLIS_INGEST_PATH', 'TABLE_NAME', 'CONNECTIONS_ENDPOINT', 'LOG_RETENTION_DAYS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 
 /** A CloudWatch Logs subscription delivery, as Lambda receives it: base64 of gzip of JSON. */
 function subscriptionEvent(messages: string[], messageType = 'DATA_MESSAGE', logStream = streamOf(TASK_ID)) {
@@ -36,8 +36,13 @@ function subscriptionEvent(messages: string[], messageType = 'DATA_MESSAGE', log
   return { awslogs: { data: gzipSync(JSON.stringify(data)).toString('base64') } };
 }
 
+/** The path the function under test serves (the construct makes one function per path). */
+const servingPath = (path: 'live' | 'archive') => { process.env.TRELLIS_INGEST_PATH = path; };
+
 describe('log-ingest handler bundle', () => {
-  let handler: (event: unknown) => Promise<{ stored: number; next?: number; rejected?: true }>;
+  type Handler = (event: unknown) => Promise<{ stored: number; next?: number; rejected?: true }>;
+  let bundled: Handler;
+  let handler: Handler;
   let store: Store;
   let management: Server;
   const posted: Array<{ connectionId: string; message: { type: string; records?: LogRecord[] } }> = [];
@@ -75,7 +80,12 @@ describe('log-ingest handler bundle', () => {
       AWS_SECRET_ACCESS_KEY: 'local',
     });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    handler = require(BUNDLE).handler;
+    bundled = require(BUNDLE).handler;
+    // Each event goes to the function of its path, as the construct routes them.
+    handler = event => {
+      servingPath(typeof event === 'object' && event !== null && 'awslogs' in event ? 'archive' : 'live');
+      return bundled(event);
+    };
   });
 
   afterAll(async () => {
@@ -197,6 +207,19 @@ describe('log-ingest handler bundle', () => {
       expect(forgedCounts()).toEqual([expect.objectContaining({ path: 'archive', deployment: OTHER, dropped: 2, logStream: streamOf(TASK_ID), ForgedLogRecords: 2 })]);
       // A stream that names no task is no deployment's either.
       expect(await handler(subscriptionEvent(lines.slice(0, 2), 'DATA_MESSAGE', 'agent'))).toEqual({ stored: 0 });
+      await untouched();
+    });
+
+    test('a build invoking the live function with an archive-shaped event naming the blog task\'s stream is refused and counted', async () => {
+      // What a build role may invoke: the live function. It names the victim's own stream.
+      servingPath('live');
+      expect(await bundled(subscriptionEvent(forged.map(r => formatBuildLogLine(OTHER, r)), 'DATA_MESSAGE', streamOf(OTHER_TASK))))
+        .toEqual({ stored: 0, rejected: true });
+      await untouched();
+      expect(forgedCounts()).toEqual([expect.objectContaining({ path: 'archive', ForgedLogRecords: 1 })]);
+      // And the archive function takes no live batch, even one with the right token.
+      servingPath('archive');
+      expect(await bundled(liveLogBatch(OTHER, OTHER_TOKEN, forged))).toEqual({ stored: 0, rejected: true });
       await untouched();
     });
 

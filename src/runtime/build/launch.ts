@@ -88,11 +88,12 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
   }
   // Outside the try: a store that does not answer is retried (the message comes back), not a failed build.
   const env = await deps.store.config.getEnvironment(deployment.application, deployment.environment);
+  // One token per deployment, kept before the first RunTask: a repeat sends the same parameters.
+  const token = await deps.store.deployments.ingestToken(id, newIngestToken());
   let taskId: string;
   let ingestToken: string;
   try {
-    // A fresh token each time; a repeated run answers with the one its task was started with.
-    ({ taskId, ingestToken } = await deps.runner.run(taskRequest(deployment, newIngestToken(), env?.buildRoleArn)));
+    ({ taskId, ingestToken } = await deps.runner.run(taskRequest(deployment, token, env?.buildRoleArn)));
   } catch (error) {
     const reason = `the build could not be started: ${errorMessage(error)}`;
     // A stranded one that was cancelled meanwhile has its end already: only the lock is left.

@@ -3,7 +3,7 @@ import { ApiGatewaySink } from '../aws/api-gateway-sink';
 import { decodeSubscriptionEvent, isSubscriptionEvent } from '../aws/cloudwatch-logs';
 import { isLiveLogBatch } from '../core/log-lines';
 import { systemClock } from '../core/ports';
-import { ingestArchived, ingestLive } from '../logs/ingest-bound';
+import { ingestArchived, ingestLive, refuseOtherPath } from '../logs/ingest-bound';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_SETTINGS } from '../logs/settings';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
@@ -17,13 +17,16 @@ const deps = {
 };
 
 /**
- * Two callers, one store: the builder's live batches (invoked directly, every 200 ms) and
- * the build log group's subscription filter (the archive path, complete but seconds late).
- * Either path stores a deployment's records only when they come from its own build.
+ * Two functions of this code, one store: the live one takes the builder's batches (invoked
+ * directly by builds, every 200 ms), the archive one the build log group's subscription
+ * deliveries (complete but seconds late); each refuses the other's events. Either path stores a
+ * deployment's records only when they come from its own build.
  */
 export async function handler(event: unknown): Promise<{ stored: number; next?: number; rejected?: true }> {
-  if (isLiveLogBatch(event)) return ingestLive(event, deps);
+  const path = process.env[LOG_SETTINGS.ingestPath];
+  if (isLiveLogBatch(event)) return path === 'live' ? ingestLive(event, deps) : refuseOtherPath(deps, 'live', path);
   if (isSubscriptionEvent(event)) {
+    if (path !== 'archive') return refuseOtherPath(deps, 'archive', path);
     const { records, skipped, logStream } = decodeSubscriptionEvent(event);
     const result = await ingestArchived(records, logStream, deps);
     if (skipped > 0) logJson({ message: 'log group lines that are not build records', logStream, skipped });

@@ -102,6 +102,16 @@ export async function ingestArchived(
   return { deployments: byDeployment.size, stored, dropped };
 }
 
+/**
+ * An event of one path sent to the function of the other. Each path has its own function: builds
+ * may invoke only the live one, and only CloudWatch Logs the archive one, so an archive-shaped
+ * event at the live function is a build naming any log stream it likes. Dropped and counted.
+ */
+export function refuseOtherPath(deps: Pick<LogIngestDeps, 'log' | 'clock'>, sent: 'live' | 'archive', accepted: string | undefined): LiveIngestResult {
+  forgedRecords(deps, { path: sent, deployment: `(a ${sent} event at the ${accepted ?? 'unconfigured'} ingest function)`, dropped: 1 });
+  return { stored: 0, rejected: true };
+}
+
 /** One log line that is also an Embedded Metric Format record: CloudWatch counts it as ForgedLogRecords. */
 function forgedRecords(
   deps: Pick<LogIngestDeps, 'log' | 'clock'>,

@@ -3,6 +3,11 @@ export const LOG_SETTINGS = {
   tableName: 'TABLE_NAME',
   /** https://<api>.execute-api.<region>.amazonaws.com/<stage>: where fan-out posts. */
   connectionsEndpoint: 'CONNECTIONS_ENDPOINT',
+  /**
+   * Which path an ingest function serves, `live` (builds invoke it) or `archive` (the build log
+   * group's subscription): it refuses events of the other.
+   */
+  ingestPath: 'TRELLIS_INGEST_PATH',
   /** Log chunks expire this many days after they are written. */
   retentionDays: 'LOG_RETENTION_DAYS',
   /** JWT issuer (a Cognito user pool URL or any OIDC issuer); absent = every connection refused. */

@@ -41,6 +41,8 @@ export const keys = {
   logHeadKey: 'HEAD',
   heldStartingFrom: (firstSeq: number) => `HELD#${padSeq(firstSeq)}#`,
   heldStartingUpTo: (firstSeq: number) => `HELD#${padSeq(firstSeq)}#~`,
+  // Outside DEP#: build roles may read deployment items (dynamodb:LeadingKeys), never this.
+  ingestToken: (deploymentId: string) => ({ PK: `INGEST#${deploymentId}`, SK: 'INGEST' }),
   delivery: (id: string) => ({ PK: `DELIVERY#${id}`, SK: 'DELIVERY' }),
   connection: (id: string) => ({ PK: `CONN#${id}`, SK: 'CONN' }),
   subscription: (connectionId: string, deploymentId: string) => ({

@@ -44,6 +44,7 @@ export class FaultyStore {
         transition: wrap('transition'),
         attachTask: wrap('attachTask'),
         logBinding: wrap('logBinding'),
+        ingestToken: wrap('ingestToken'),
         claimEnvironment: wrap('claimEnvironment'),
         releaseEnvironment: wrap('releaseEnvironment'),
       },
