@@ -99,8 +99,9 @@ export async function fetchArtifact(storage: ArtifactStorage, key: string, targe
     return { usable: false, reason: `the artifact could not be read (${firstLine(error)})` };
   }
   try {
-    // Only the manifest, into the builder's own scratch directory.
-    await extractArchive(archive, ['-C', scratch, ARTIFACT_MANIFEST]);
+    // Only the manifest, into the builder's own scratch directory: as the builder (root), but
+    // as a plain file of its own, whatever owner and mode the archive claims.
+    await extractArchive(archive, ['--no-same-owner', '--no-same-permissions', '-C', scratch, ARTIFACT_MANIFEST]);
     const manifest = readManifest(scratch);
     if (!manifest) return { usable: false, reason: 'the artifact\'s manifest is not valid' };
     const differs = targetDifference(manifest, target);

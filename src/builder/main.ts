@@ -69,6 +69,8 @@ async function main(): Promise<number> {
     signal: stop.signal,
     cache: cacheBucket ? new S3CacheStorage(cacheBucket) : undefined,
     artifacts: artifactBucket ? new S3CacheStorage(artifactBucket) : undefined,
+    // The image's builder is root: the app's code runs as the image's app user or not at all.
+    appUserRequired: true,
   });
 }
 

@@ -40,6 +40,11 @@ export interface BuildDeps {
   readonly cache?: CacheStorage;
   /** Where deploys keep what a rollback redeploys without building; absent = rollbacks rebuild, unlabelled. */
   readonly artifacts?: ArtifactStorage;
+  /**
+   * Refuse to run the app's commands as the builder's own user (the image's builder, which is
+   * root): without an app user nothing runs. Local mode and builder tests run as the user.
+   */
+  readonly appUserRequired?: boolean;
 }
 
 /** Everything prepare found out; nothing of it is printed unmasked. */
@@ -201,6 +206,7 @@ async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Repo
   // Who the app's commands run as, said once; a wrong setting in the image runs nothing.
   const chosen = chooseAppUser(processEnv);
   if ('problem' in chosen) throw invalid(`the app user: ${chosen.problem}`);
+  if (deps.appUserRequired && !chosen.user) throw invalid(`the app user: none, and this builder may not run app code as itself (${chosen.description})`);
   reporter.line(chosen.description);
   const user = chosen.user;
 

@@ -160,8 +160,8 @@ export class BuildServer extends Construct {
       'a cache of installed packages, rebuilt by any build; access logs would cost more than the objects are worth');
     this.dependencyCache = dependencyCache;
     // Disposable too: without its artifact a rollback rebuilds the commit.
-    // Versioned: an overwritten artifact is kept as a noncurrent version (for NONCURRENT_ARTIFACT_DAYS)
-    // and the builder deploys only the version it recorded.
+    // Versioned: an overwritten artifact is kept as a noncurrent version for NONCURRENT_ARTIFACT_DAYS,
+    // to be recovered by hand.
     const artifacts = disposableBucket(this, 'Artifacts', 'artifactExpiration', props.artifactExpiration ?? Duration.days(90),
       'deploy artifacts, each rebuildable from its commit; access logs would cost more than the objects are worth', { versioned: true });
     this.artifacts = artifacts;

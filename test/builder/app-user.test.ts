@@ -255,6 +255,8 @@ console.log('attack ' + phase + ' ran as uid ' + process.getuid() + ' with group
         [{ [APP_USER_SETTINGS.uid]: `${uid}; id`, [APP_USER_SETTINGS.home]: appHome }, `${APP_USER_SETTINGS.uid}: '${uid}; id' is not a uid`],
         [{ [APP_USER_SETTINGS.uid]: String(uid) }, `${APP_USER_SETTINGS.home}: is not set`],
         [{ [APP_USER_SETTINGS.uid]: String(uid), [APP_USER_SETTINGS.home]: wrongHome }, `${APP_USER_SETTINGS.home}: ${wrongHome} is owned by uid 0, not by ${uid}`],
+        // The image's builder (root) without an app user runs nothing rather than the app as root.
+        [{ TRELLIS_TEST_APP_USER_REQUIRED: '1' }, 'the app user: none, and this builder may not run app code as itself'],
       ] as const) {
         const run = await harness.run({ application: 'attacked', environment: 'dev', commit: repo.commits[0], gitUrl: repo.url, params });
         expect(run.code).toBe(2);

@@ -52,6 +52,8 @@ runBuild(process.env, {
   cache: process.env[LOCAL_BUILD_SETTINGS.cacheDir] ? new FolderCacheStorage(process.env[LOCAL_BUILD_SETTINGS.cacheDir]!) : undefined,
   artifacts: process.env[LOCAL_BUILD_SETTINGS.artifactDir]
     ? new FolderCacheStorage(process.env[LOCAL_BUILD_SETTINGS.artifactDir]!, Number.POSITIVE_INFINITY) : undefined,
+  // As the image's builder (main.ts) sets it.
+  appUserRequired: process.env.TRELLIS_TEST_APP_USER_REQUIRED === '1',
 }).then(async code => {
   await log.finish();
   process.exit(code);
