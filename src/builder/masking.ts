@@ -18,8 +18,10 @@ export const MIN_EDGE_LENGTH = 8;
 /**
  * Replaces every known secret value in a line of output. Each secret is also masked in the forms
  * a program is likely to print it in: JSON-escaped, URL-encoded (`encodeURIComponent`, form
- * encoding with `+` for space, lower-case escapes), line by line, hex (lower and upper case,
- * bytes run together or separated by spaces) and base64 / base64url with and without padding,
+ * encoding with `+` for space, RFC 3986's strict escaping with and without '/', lower-case
+ * escapes), line by line, hex (lower and upper case; bytes run together, separated by spaces
+ * or colons, `\x`-escaped, or in pairs as xxd prints them) and base64 / base64url with and
+ * without padding,
  * including inside a longer base64 text (see base64Forms). An encoding cut by a wrapped line is
  * masked at the edges of each line it spans.
  */
@@ -41,22 +43,25 @@ export class Masker {
     if (secret.length < MIN_SECRET_LENGTH) return false;
     const uri = encodeURIComponent(secret);
     const form = new URLSearchParams({ v: secret }).toString().slice(2);
+    // RFC 3986's unreserved set only (curl --data-urlencode, Python's quote(s, safe='')), and
+    // Python's quote() default, which keeps '/'.
+    const strict = uri.replace(/[!'()*]/g, char => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+    const keepSlash = strict.replace(/%2F/g, '/');
+    const escaped = [uri, form, strict, keepSlash];
     const forms = [
       secret,
       JSON.stringify(secret).slice(1, -1),
-      uri,
+      ...escaped,
       uri.replace(/%20/g, '+'),
-      form,
-      ...[uri, form].map(encoded => encoded.replace(/%[0-9A-F]{2}/g, escape => escape.toLowerCase())),
+      strict.replace(/%20/g, '+'),
+      ...escaped.map(encoded => encoded.replace(/%[0-9A-F]{2}/g, escape => escape.toLowerCase())),
       ...secret.split(/\r?\n/).map(line => line.trim()),
     ];
     for (const text of forms) {
       if (text.length >= MIN_SECRET_LENGTH) this.values.add(text);
     }
     const bytes = Buffer.from(secret, 'utf8');
-    const hex = bytes.toString('hex');
-    const spacedHex = hex.replace(/(..)(?!$)/g, '$1 ');
-    for (const text of [hex, hex.toUpperCase(), spacedHex, spacedHex.toUpperCase(), ...base64Forms(bytes)]) {
+    for (const text of [...hexForms(bytes.toString('hex')), ...base64Forms(bytes)]) {
       this.values.add(text);
       this.addWrappable(text);
     }
@@ -130,6 +135,17 @@ export class Masker {
     if (cut > 0 && cut < text.length && isHighSurrogate(text.charCodeAt(cut - 1))) cut -= 1;
     return Math.max(cut, 0);
   }
+}
+
+/**
+ * A value's hex in lower and upper case: bytes run together, separated by spaces or colons,
+ * `\x`-escaped, and in xxd's default groups of two bytes.
+ */
+function hexForms(hex: string): string[] {
+  const bytes = hex.match(/../g) ?? [];
+  const pairs = hex.match(/.{1,4}/g) ?? [];
+  const lower = [hex, bytes.join(' '), bytes.join(':'), bytes.map(byte => `\\x${byte}`).join(''), pairs.join(' ')];
+  return [...new Set([...lower, ...lower.map(text => text.replace(/[0-9a-f]/g, digit => digit.toUpperCase()))])];
 }
 
 /**

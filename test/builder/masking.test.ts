@@ -192,6 +192,25 @@ describe('encoded forms of every secret', () => {
     expectHidden(await printed(script), encoded);
   });
 
+  /** RFC 3986's strict escaping: encodeURIComponent plus !'()*. */
+  const strict = encodeURIComponent(SECRET).replace(/[!'()*]/g, char => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  const python = (expression: string) => `python3 -c 'import os, urllib.parse; S = os.environ["S"]; print(${expression})'`;
+  test.each<[string, string, string]>([
+    ['Python urllib.parse.quote (keeps /)', python('urllib.parse.quote(S)'), strict.replace(/%2F/g, '/')],
+    ['Python quote(s, safe="") (RFC 3986 strict, as curl --data-urlencode)', python('urllib.parse.quote(S, safe="")'), strict],
+    ['Python quote_plus', python('urllib.parse.quote_plus(S)'), strict.replace(/%20/g, '+')],
+    ['hex separated by colons', python('S.encode().hex(":")'), BYTES.toString('hex').replace(/(..)(?!$)/g, '$1:')],
+    ['\\x-escaped hex', python('"".join("\\\\x%02x" % b for b in S.encode())'), BYTES.toString('hex').replace(/(..)/g, '\\x$1')],
+  ])('%s', async (_label, script, encoded) => {
+    expectHidden(await printed(script), encoded);
+  });
+
+  test('xxd\'s default dump (bytes in pairs) of a secret that fits its line', async () => {
+    const short = 'p4ss-w0rd-xyz';
+    const hex = Buffer.from(short).toString('hex');
+    expectHidden(await printed('printf %s "$S" | xxd', short), hex.replace(/(.{4})(?!$)/g, '$1 '));
+  });
+
   test.each([0, 1, 2, 3, 4, 5])('inside a longer base64 text, after %i bytes (every alignment)', async prefix => {
     const before = 'P'.repeat(prefix);
     const lines = await printed(`printf %s "${before}$S and more text after it" | base64 -w0; echo`);
