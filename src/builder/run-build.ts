@@ -186,7 +186,8 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
  * decides. Returns the reason (`superseded by <id>: ...`) or undefined to deploy. A history that
  * cannot be fetched (a rewritten branch) deploys: only a proven ancestor is outdated.
  */
-async function deployedNewer(store: Store, prepared: Prepared, commit: string, isAncestorOf: (deployed: string) => Promise<boolean>): Promise<string | undefined> {
+async function deployedNewer(store: Store, prepared: Prepared, commit: string,
+  isAncestorOf: (deployed: string) => Promise<boolean>): Promise<string | undefined> {
   const { deployment, request } = prepared;
   const position = deployment?.push;
   if (!deployment || !position || position.forced || request.action !== 'deploy' || deployment.trigger.kind !== 'push') return undefined;
@@ -206,7 +207,9 @@ async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Repo
   // Who the app's commands run as, said once; a wrong setting in the image runs nothing.
   const chosen = chooseAppUser(processEnv);
   if ('problem' in chosen) throw invalid(`the app user: ${chosen.problem}`);
-  if (deps.appUserRequired && !chosen.user) throw invalid(`the app user: none, and this builder may not run app code as itself (${chosen.description})`);
+  if (deps.appUserRequired && !chosen.user) {
+    throw invalid(`the app user: none, and this builder may not run app code as itself (${chosen.description})`);
+  }
   reporter.line(chosen.description);
   const user = chosen.user;
 

@@ -52,7 +52,8 @@ describe('LogStream', () => {
       FilterPattern: '',
     });
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission')) as any[];
-    expect(permissions.filter(permission => JSON.stringify(permission.Properties.FunctionName).includes(archive)).map(permission => permission.Properties)).toEqual([{
+    const archivePermissions = permissions.filter(permission => JSON.stringify(permission.Properties.FunctionName).includes(archive));
+    expect(archivePermissions.map(permission => permission.Properties)).toEqual([{
       Action: 'lambda:InvokeFunction',
       FunctionName: { 'Fn::GetAtt': [archive, 'Arn'] },
       Principal: 'logs.amazonaws.com',

@@ -37,7 +37,7 @@ function subscriptionEvent(messages: string[], messageType = 'DATA_MESSAGE', log
 }
 
 /** The path the function under test serves (the construct makes one function per path). */
-const servingPath = (path: 'live' | 'archive') => { process.env.TRELLIS_INGEST_PATH = path; };
+const servingPath = (served: 'live' | 'archive') => { process.env.TRELLIS_INGEST_PATH = served; };
 
 describe('log-ingest handler bundle', () => {
   type Handler = (event: unknown) => Promise<{ stored: number; next?: number; rejected?: true }>;
