@@ -120,6 +120,7 @@ export class BuildServer extends Construct {
   private readonly identity: BuildIdentityShared;
   private readonly runnerEnvironment: Record<string, string>;
   private readonly runnerStatements: iam.PolicyStatement[];
+  private readonly stopStatement: iam.PolicyStatement;
   private readonly tasksOfCluster: FindingReason;
   private readonly container: ecs.ContainerDefinition;
   private liveLogFunction?: lambda.IFunction;
@@ -241,19 +242,19 @@ export class BuildServer extends Construct {
 
     this.runnerEnvironment = runnerEnvironment;
     const tasksOfCluster = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
+    this.stopStatement = new iam.PolicyStatement({ actions: ['ecs:StopTask', 'ecs:DescribeTasks'], resources: [tasksOfCluster] });
     this.runnerStatements = [
       new iam.PolicyStatement({
         actions: ['ecs:RunTask'],
         resources: [taskDefinition.taskDefinitionArn],
         conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
       }),
-      new iam.PolicyStatement({
-        actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
-        resources: [tasksOfCluster],
-      }),
+      this.stopStatement,
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: Lazy.list({ produce: () => [taskRole.roleArn, taskDefinition.obtainExecutionRole().roleArn, ...[...this.buildRoles.values()].map(role => role.roleArn)] }),
+        resources: Lazy.list({
+          produce: () => [taskRole.roleArn, taskDefinition.obtainExecutionRole().roleArn, ...[...this.buildRoles.values()].map(role => role.roleArn)],
+        }),
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
     ];
@@ -279,6 +280,17 @@ export class BuildServer extends Construct {
   public grantRunBuilds(fn: lambda.Function): void {
     for (const [name, value] of Object.entries(this.runnerEnvironment)) fn.addEnvironment(name, value);
     for (const statement of this.runnerStatements) fn.addToRolePolicy(statement);
+    acknowledge(fn, { IAM5: [this.tasksOfCluster] });
+  }
+
+  /**
+   * Let a function stop and describe build tasks (the dashboard's API, for cancel): the
+   * runner's settings and Stop/Describe of this cluster's tasks; no RunTask, no PassRole.
+   * @internal
+   */
+  public _grantStopBuilds(fn: lambda.Function): void {
+    for (const [name, value] of Object.entries(this.runnerEnvironment)) fn.addEnvironment(name, value);
+    fn.addToRolePolicy(this.stopStatement);
     acknowledge(fn, { IAM5: [this.tasksOfCluster] });
   }
 

@@ -127,8 +127,8 @@ export class TrellisPipeline extends Construct {
       webSocketUrl: this.logs.webSocketUrl,
     });
     this.dashboard = dashboard;
-    // Cancel stops a running build and may start the next waiting one.
-    this.buildServer.grantRunBuilds(dashboard.apiFunction);
+    // Cancel stops a running build; the next waiting one goes to the launch queue.
+    this.buildServer._grantStopBuilds(dashboard.apiFunction);
     for (const app of props.applications ?? []) this.addApplication(app);
     new ConfigurationWriter(this, 'Configuration', {
       table: this.table,

@@ -200,14 +200,18 @@ describe('control API actions', () => {
       expect(h.runner.stops).toEqual([{ taskId: taskArn(queued.id), reason: 'cancelled by dora' }]);
     });
 
-    test('the lock holder cancelled while queued passes the lock to the waiting deployment, which starts', async () => {
+    test('the lock holder cancelled while queued passes the lock to the waiting deployment, which goes to the launcher', async () => {
       const { json: first } = await post('dev/deploy', {});
       const { json: second } = await post('dev/deploy', {});
       // Claimed in order, but neither started yet: the first holds the lock, the second waits.
       await h.store.deployments.claimEnvironment('web', 'dev', first.id);
       await h.store.deployments.claimEnvironment('web', 'dev', second.id);
+      const sentBefore = h.queue.sent.length;
       await h.call('POST', `/api/deployments/${first.id}/cancel`, { principal: deployer });
-      expect((await h.store.deployments.get(second.id))?.status).toBe('running');
+      // The API starts no build (it may not RunTask): the launch queue gets the new holder.
+      expect(h.runner.runs).toEqual([]);
+      expect(h.queue.sent.slice(sentBefore)).toEqual([{ deploymentId: second.id }]);
+      expect(await launchQueued(second.id, { store: h.store, runner: h.runner, clock: h.deps.clock })).toMatchObject({ outcome: 'started' });
       expect(h.runner.runs.map(run => run.deploymentId)).toEqual([second.id]);
     });
 

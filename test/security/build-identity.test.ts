@@ -6,6 +6,7 @@ import { FoundStatement, TemplateJson, iamStatements, statementsOfRole } from '.
 import { SECURITY_ENV, securityStack } from './support/stacks';
 import { Environment, TrellisPipeline } from '../../src';
 import { SESSION_TAGS, secretNames } from '../../src/runtime/core/build-contract';
+import { keys } from '../../src/runtime/store/table-schema';
 
 /**
  * Each environment's builds hold only their own keys, read from the synthesized template of an
@@ -105,6 +106,9 @@ test.each(PAIRS)('the build role of %s/%s reads the table\'s configuration and d
   expect(table[0].resources).toHaveLength(1);
   expect(table[0].resources[0]).toMatch(/^<TrellisTable\w+\.Arn>$/); // the table, not its indexes
   expect(table[0].conditions).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CONFIG', 'DEP#*'] } });
+  // Not the deployments' ingest tokens, nor their logs.
+  const readable = (key: string) => ['CONFIG', 'DEP#*'].some(pattern => iamGlobMatches(pattern, key));
+  expect([keys.ingestToken('20260301T120000000Z-0000000a').PK, keys.logHead('20260301T120000000Z-0000000a').PK].filter(readable)).toEqual([]);
 });
 
 test('the task definition\'s own role may do nothing: a build without its environment\'s role holds no keys', () => {
@@ -121,6 +125,13 @@ test('the launcher may pass each environment\'s build role to ECS, and only to E
     const role = pipeline.buildServer.buildRole(app, env).node.defaultChild as iam.CfnRole;
     expect(passable).toContain(`<${Stack.of(stack).resolve(role.logicalId)}.Arn>`);
   }
+});
+
+test('the control API (cancel) may stop and describe build tasks, never start one or pass a role', () => {
+  const api = `<${Stack.of(stack).resolve((pipeline.dashboard.apiFunction.role!.node.defaultChild as iam.CfnRole).logicalId)}>`;
+  const actions = iamStatements(template).filter(statement => statement.roles.includes(api)).flatMap(statement => statement.actions);
+  expect(actions).toEqual(expect.arrayContaining(['ecs:StopTask', 'ecs:DescribeTasks']));
+  expect(actions.filter(action => /^(ecs:RunTask|iam:PassRole|ecs:\*|iam:\*|\*)$/.test(action))).toEqual([]);
 });
 
 test('each environment\'s configuration carries its build role to the launcher', () => {

@@ -19,7 +19,7 @@ export interface ApiDeps {
   readonly queue: LaunchQueue;
   readonly commits: CommitSource;
   readonly secrets: SecretStore;
-  /** Stops the task of a running deployment that is cancelled. */
+  /** Stops the task of a running deployment that is cancelled (it starts none). */
   readonly runner: TaskRunner;
   /** Secret names are `trellis/<installation>/...`. */
   readonly installation: string;

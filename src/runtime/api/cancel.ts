@@ -17,8 +17,9 @@ export async function cancel({ principal, params, body, deps }: ApiCall): Promis
   emptyBody(body);
   const env = await deps.store.config.getEnvironment(deployment.application, deployment.environment);
   requireAction(principal, deployment.application, { name: deployment.environment, protected: env?.protected ?? true }, 'cancel');
-  const { store, runner, clock, log } = deps;
-  const cancelled = await cancelDeployment(deployment.id, principal.name, { store, runner, clock, log });
+  const { store, runner, clock, log, queue } = deps;
+  // The next waiting deployment goes to the launcher: this function may stop builds, not start them.
+  const cancelled = await cancelDeployment(deployment.id, principal.name, { store, runner, clock, log, queue });
   deps.log({ message: 'deployment cancel requested', deployment: deployment.id, status: cancelled.status, actor: principal.name });
   return json(200, cancelled);
 }

@@ -5,9 +5,10 @@ import { isTerminal } from '../core/state-machine';
 import { Deployment } from '../core/types';
 
 /**
- * Cancel a deployment. A queued one ends at once (and passes the lock on if it held it);
- * a running one ends as `cancelled` and its task is stopped — the task's stop event then
- * releases the lock. Cancelling a finished deployment changes nothing.
+ * Cancel a deployment. A queued one ends at once (and passes the lock on if it held it: the
+ * next holder goes to `deps.queue` when there is one, else it is started here); a running one
+ * ends as `cancelled` and its task is stopped — the task's stop event then releases the lock.
+ * Cancelling a finished deployment changes nothing.
  */
 export async function cancelDeployment(id: string, actor: string, deps: BuildDependencies): Promise<Deployment> {
   const deployment = await deps.store.deployments.get(id);
@@ -20,7 +21,9 @@ export async function cancelDeployment(id: string, actor: string, deps: BuildDep
     await deps.runner.stop(cancelled.taskId, reason);
   } else if (deployment.status === 'queued') {
     const next = await new DeploymentScheduler(deps.store, deps.clock).release(cancelled);
-    if (next) await startHolder(next, deps);
+    // Through the launch queue where there is one: the caller (the control API) starts no builds itself.
+    if (next && deps.queue) await deps.queue.send({ deploymentId: next });
+    else if (next) await startHolder(next, deps);
   }
   return cancelled;
 }

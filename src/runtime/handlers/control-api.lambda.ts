@@ -19,7 +19,7 @@ const deps = {
   queue: new SqsLaunchQueue(process.env.QUEUE_URL!),
   commits: new GitHubCommitSource(installation, new SecretsManagerSource()),
   secrets: new SecretsManagerStore(),
-  // Cancel stops a running build's task (and may start the next waiting one): the BuildServer's RUNNER_SETTINGS.
+  // Cancel stops a running build's task (the next waiting one goes to the launch queue): the BuildServer's RUNNER_SETTINGS.
   runner: ecsRunnerFromEnvironment(),
   installation,
   clock: systemClock,
