@@ -176,7 +176,7 @@ describe('DynamoDeploymentStore', () => {
       ['succeeded -> running', ['running', 'succeeded'], 'running'],
       ['queued -> succeeded', [], 'succeeded'],
       ['running -> running', ['running'], 'running'],
-      ['running -> superseded', ['running'], 'superseded'],
+      ['superseded -> running', ['superseded'], 'running'],
       ['failed -> cancelled', ['failed'], 'cancelled'],
       ['cancelled -> failed', ['cancelled'], 'failed'],
       ['queued -> queued', [], 'queued'],
