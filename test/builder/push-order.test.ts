@@ -1,6 +1,6 @@
 import { BuilderHarness, endOf, frameworkRecords, phaseOutcomes } from './harness';
-import { BUILD_PARAMETERS, Deployment } from '../../src/runtime/core';
 import { verdictOf } from '../../src/runtime/build/finalize';
+import { BUILD_PARAMETERS, Deployment } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';
 import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';

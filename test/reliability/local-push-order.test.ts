@@ -85,7 +85,9 @@ async function push(index: number, pushedAt: number): Promise<{ index: number; i
     url: `https://github.com/${repository}/commit/${after}`,
     author: { name: 'Test', email: 'test@example.invalid', username: 'test' },
     committer: { name: 'Test', email: 'test@example.invalid', username: 'test' },
-    added: [], removed: [], modified: [],
+    added: [],
+    removed: [],
+    modified: [],
   };
   const body = JSON.stringify({
     ref: 'refs/heads/main',

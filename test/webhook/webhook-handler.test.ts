@@ -613,7 +613,7 @@ describe('handleWebhook', () => {
       return payload;
     }
 
-    test("a push deployment keeps where GitHub says the push stands: before, pushed_at, head_commit.timestamp", async () => {
+    test('a push deployment keeps where GitHub says the push stands: before, pushed_at, head_commit.timestamp', async () => {
       expect((await send(await request(realPush()))).status).toBe(202);
       const [deployment] = await deploymentsIn('dev');
       expect(deployment.push).toEqual({

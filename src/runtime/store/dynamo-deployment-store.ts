@@ -22,6 +22,13 @@ const INDEX_KEY_NAMES = [PARTITION_KEY, SORT_KEY, GSI1_PARTITION_KEY, GSI1_SORT_
 /** Claim and release retry when the lock changes hands between their two writes. */
 const MAX_ATTEMPTS = 32;
 
+/** The lock attributes of an environment item, and its deployed version (a push is compared with it). */
+interface LockState {
+  readonly lockHolder?: string;
+  readonly pending?: string;
+  readonly currentDeploymentId?: string;
+}
+
 export class DynamoDeploymentStore implements DeploymentStore {
   constructor(private readonly ctx: TableContext, private readonly clock: Clock = systemClock) {}
 
@@ -236,7 +243,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
     throw new ConflictError(`environment ${application}/${environment} is changing too fast to release ${holder}; try again`);
   }
 
-  private async environmentState(application: string, environment: string, allowMissing = false): Promise<{ lockHolder?: string; pending?: string; currentDeploymentId?: string }> {
+  private async environmentState(application: string, environment: string, allowMissing = false): Promise<LockState> {
     const result = await this.ctx.doc.send(new GetCommand({
       TableName: this.ctx.tableName,
       Key: keys.environment(application, environment),
@@ -244,7 +251,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
       ConsistentRead: true,
     }));
     if (!result.Item && !allowMissing) throw new NotFoundError(`environment ${application}/${environment} does not exist`);
-    return (result.Item ?? {}) as { lockHolder?: string; pending?: string; currentDeploymentId?: string };
+    return (result.Item ?? {}) as LockState;
   }
 
   /** True when the write happened, false when its condition did not hold. */
