@@ -25,7 +25,11 @@ beforeEach(async () => {
 });
 
 const queue = (environment: string, action: 'deploy' | 'promote' | 'rollback', n: number) => new DeploymentScheduler(store, clock).create({
-  application: 'shop', environment, action, commit: COMMIT(n), branch: 'main',
+  application: 'shop',
+  environment,
+  action,
+  commit: COMMIT(n),
+  branch: 'main',
   trigger: action === 'deploy' ? { kind: 'push' } : { kind: action === 'promote' ? 'promotion' : 'rollback', actor: 'admin' },
 });
 
