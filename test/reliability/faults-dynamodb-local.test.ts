@@ -90,7 +90,7 @@ test('DynamoDB Local killed while a build streams its log and another waits: res
   console.log(`faults-dynamodb-local: DynamoDB Local back ${backAfterMs} ms after the kill; scenario took ${Date.now() - t0} ms`);
 }, 240_000);
 
-test('the server and DynamoDB Local killed together mid-deploy: the next start fails it with the reason, frees the lock, keeps the history', async () => {
+test('the server and DynamoDB Local killed together mid-deploy: the next start fails it with the reason, deploys the waiting push, keeps the history', async () => {
   await setVariables({ SAMPLE_DEPLOY_HOLD_MS: '60000' });
   const held = await pushed(trellis, APP, 'Held when the machine dies');
   await api.logLine(held, /^Holding 60000 ms before writing/);
@@ -107,11 +107,11 @@ test('the server and DynamoDB Local killed together mid-deploy: the next start f
   trellis = await TrellisProcess.start(cli!, { dataDir: dataDir!, env: { SAMPLE_DEPLOY_LINES: '3' } });
   started.push(trellis);
   noteDescendants(trellis, commands);
-  for (const id of [held, waiting]) {
-    expect(await api.deployment(id)).toMatchObject({ status: 'failed', reason: INTERRUPTED_REASON });
-  }
+  // The running one failed with the reason; the waiting one was put back on the queue and deploys by itself.
+  expect(await api.deployment(held)).toMatchObject({ status: 'failed', reason: INTERRUPTED_REASON });
+  expect(await api.terminal(waiting)).toMatchObject({ status: 'succeeded' });
   expect((await api.history(APP, 'dev')).map(d => d.id)).toEqual(historyBefore);
-  expect(await settled(storeOf(trellis), APP, 'dev')).toMatchObject({ unfinished: [], lockHolder: undefined, pending: undefined });
+  expect(await settled(storeOf(trellis), APP, 'dev')).toMatchObject({ unfinished: [], lockHolder: undefined, pending: undefined, currentDeploymentId: waiting });
   const next = await pushed(trellis, APP, 'After the restart');
   expect(await api.terminal(next)).toMatchObject({ status: 'succeeded' });
   // The old server's files are not reused by accident: the new DynamoDB Local is a new process.
