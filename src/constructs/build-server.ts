@@ -273,9 +273,9 @@ export class BuildServer extends Construct {
 
   /**
    * Let a function start, stop and describe build tasks through core's TaskRunner (the
-   * launcher, the finalizer, and the dashboard's API for cancel): the runner's settings in its
-   * environment, RunTask of this task definition on this cluster, Stop/Describe of this
-   * cluster's tasks, and passing the task's roles to ECS. Nothing else.
+   * launcher and the finalizer): the runner's settings in its environment, RunTask of this task
+   * definition on this cluster, Stop/Describe of this cluster's tasks, and passing the build
+   * roles (and the task definition's roles) to ECS. Nothing else.
    */
   public grantRunBuilds(fn: lambda.Function): void {
     for (const [name, value] of Object.entries(this.runnerEnvironment)) fn.addEnvironment(name, value);
@@ -323,7 +323,8 @@ export class BuildServer extends Construct {
 
   /**
    * Let builds send their output, as it happens, to a log ingest function (LogStream's): the
-   * container learns its name and the task role may invoke that function and no other.
+   * container learns its name and every environment's build role may invoke that function and
+   * no other.
    * Without it, build output reaches Trellis only through the build log group.
    */
   public sendLiveLogsTo(ingestFunction: lambda.IFunction): void {
