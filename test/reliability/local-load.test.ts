@@ -127,6 +127,9 @@ async function history(app: string): Promise<Deployment[]> {
   throw new Error(`the history of ${app} did not end`);
 }
 
+/** When the first pushed commit of every app was made (whole seconds). */
+const COMMITS_FROM = Math.floor(Date.now() / 1000) * 1000;
+
 /** A GitHub-shaped push of `app`'s next commit, signed with the local webhook secret, sent with fetch. */
 async function push(app: string): Promise<Accepted> {
   const index = nextCommit.get(app)!;
@@ -135,7 +138,11 @@ async function push(app: string): Promise<Accepted> {
   if (index >= list.length) throw new Error(`${app} has no commit left to push`);
   const [before, after] = [list[index - 1], list[index]];
   const { repository } = trellis!.info.applications[app];
-  const commit = { id: after, message: `load commit ${index}`, timestamp: new Date().toISOString(), author: { name: 'Test', email: 'test@example.invalid' } };
+  // Successive commits a second apart, as GitHub states them (whole seconds): pushes sent at once
+  // with equal commit times and no before → after link between them are ordered by arrival, a
+  // documented limit of the lock rule, not what this test measures.
+  const timestamp = new Date(COMMITS_FROM + index * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const commit = { id: after, message: `load commit ${index}`, timestamp, author: { name: 'Test', email: 'test@example.invalid' } };
   const body = JSON.stringify({
     ref: 'refs/heads/main',
     before,
