@@ -228,6 +228,9 @@ export class BuildServer extends Construct {
     });
     const launcher = new LauncherFunction(this, 'Launcher', runnerProps('Launcher', 'Trellis: applies the environment lock and starts build tasks'));
     launcher.addEventSource(new SqsEventSource(props.queue, { batchSize: 5, reportBatchItemFailures: true }));
+    // A push whose order is not known yet goes back to the queue, delayed (ORDER_RECHECK).
+    launcher.addEnvironment('QUEUE_URL', props.queue.queueUrl);
+    props.queue.grantSendMessages(launcher);
 
     const finalizer = new FinalizerFunction(this, 'Finalizer', runnerProps('Finalizer', 'Trellis: records finished builds from their exit code and starts the next'));
     new events.Rule(this, 'TaskStopped', {

@@ -35,7 +35,7 @@ export function observeDeployments(store: Store, listener: DeploymentListener): 
       attachTask: (id, taskId, ingestTokenHash) => deployments.attachTask(id, taskId, ingestTokenHash),
       logBinding: id => deployments.logBinding(id),
       ingestToken: (id, candidate) => deployments.ingestToken(id, candidate),
-      claimEnvironment: (application, environment, id) => deployments.claimEnvironment(application, environment, id),
+      claimEnvironment: (application, environment, deployment, options) => deployments.claimEnvironment(application, environment, deployment, options),
       releaseEnvironment: (application, environment, holder, version) => deployments.releaseEnvironment(application, environment, holder, version),
     },
   };

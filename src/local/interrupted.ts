@@ -2,6 +2,7 @@ import { formatPhaseMarker, BuildPhase } from '../runtime/core/build-contract';
 import { DeploymentScheduler } from '../runtime/core/deployment-scheduler';
 import { IllegalTransitionError } from '../runtime/core/errors';
 import { Clock, Store, systemClock } from '../runtime/core/ports';
+import { compareRequests } from '../runtime/core/push-order';
 import { isTerminal } from '../runtime/core/state-machine';
 import { Deployment } from '../runtime/core/types';
 
@@ -26,7 +27,7 @@ export interface Resumed {
  * - a running deployment becomes failed with the reason, its phases still open (a start
  *   marker stored without an end) are ended `failed` with the reason in its log, and its lock
  *   passes on as at any end;
- * - of the waiting (queued) deployments of an environment the newest is to be sent to the
+ * - of the waiting (queued) deployments of an environment the newest (`compareRequests`) is to be sent to the
  *   launch queue again (returned in `requeue`), so it deploys without a new push; older ones
  *   are superseded by it, as the lock rule would have done;
  * - a lock still held by a deployment that already ended is released.
@@ -46,11 +47,13 @@ export async function resumeInterrupted(store: Store, clock: Clock = systemClock
           if (!(error instanceof IllegalTransitionError)) throw error;
         }
       }
-      // Newest first (ids are time-ordered, as the list is).
-      const [newest, ...older] = unfinished.filter(item => item.status === 'queued').sort((a, b) => b.id.localeCompare(a.id));
+      // The newest by the lock rule's order (pushes of a branch by their pushes, through each other).
+      const queued = unfinished.filter(item => item.status === 'queued');
+      const newest = queued.reduce<Deployment | undefined>((best, item) => (!best || compareRequests(item, best, queued).newer === 'candidate' ? item : best), undefined);
+      const older = newest ? queued.filter(item => item !== newest) : [];
       for (const deployment of older) {
         try {
-          result.superseded.push(await store.deployments.transition(deployment.id, 'superseded', { reason: `superseded by ${newest.id}` }));
+          result.superseded.push(await store.deployments.transition(deployment.id, 'superseded', { reason: `superseded by ${newest!.id}` }));
         } catch (error) {
           if (!(error instanceof IllegalTransitionError)) throw error;
         }

@@ -9,6 +9,8 @@ import { LaunchMessage, LaunchQueue } from '../runtime/core/ports';
  */
 export class LocalLaunchQueue implements LaunchQueue {
   private readonly inFlight = new Set<Promise<void>>();
+  /** Messages sent with a delay, until it passes: cleared by close (a restart re-queues what waited). */
+  private readonly delayed = new Map<NodeJS.Timeout, () => void>();
   private closed = false;
 
   constructor(private readonly deps: BuildDependencies) {}
@@ -19,16 +21,31 @@ export class LocalLaunchQueue implements LaunchQueue {
       log({ message: 'launch dropped: the local queue is closed', deploymentId: message.deploymentId });
       return;
     }
+    if (message.delaySeconds) {
+      const waited = new Promise<void>(resolve => {
+        const timer = setTimeout(() => {
+          this.delayed.delete(timer);
+          void this.send({ ...message, delaySeconds: 0 }).then(resolve);
+        }, message.delaySeconds! * 1000);
+        this.delayed.set(timer, resolve);
+      });
+      this.track(waited);
+      return;
+    }
     // Retried like SQS redelivers (launchQueued is safe to repeat): the store may be briefly
     // unreachable (DynamoDB Local restarting) after the lock was taken.
     const launch = new Promise<void>(resolve => setImmediate(resolve))
       .then(() => retryWithin(
-        async () => log({ message: 'launch requested', ...await launchQueued(message.deploymentId, this.deps) }),
+        async () => log({ message: 'launch requested', ...await launchQueued(message.deploymentId, this.deps, { queue: this, deferrals: message.deferrals ?? 0 }) }),
         ({ attempt, error, last }) => log({ message: last ? 'launch failed; given up' : 'launch failed; retrying', deploymentId: message.deploymentId, attempt, error }),
       ))
       .then(() => undefined);
-    this.inFlight.add(launch);
-    void launch.finally(() => this.inFlight.delete(launch));
+    this.track(launch);
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   /** Resolves when every launch sent so far has been handled. */
@@ -39,6 +56,11 @@ export class LocalLaunchQueue implements LaunchQueue {
   /** Take no more launches and wait for those under way. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const [timer, resolve] of this.delayed) {
+      clearTimeout(timer);
+      resolve();
+    }
+    this.delayed.clear();
     await this.idle();
   }
 }

@@ -12,9 +12,10 @@ import { TrellisProcess, bundleTrellis } from '../local/support/trellis-process'
  * Pushes are ordered by the push, not by when their webhook reaches the server: 30 signed
  * pushes of successive commits to one branch, 15 ms apart, against the real `trellis local`
  * (DynamoDB Local, the server, builds as child processes). First sent in push order, then a
- * second series sent in a shuffled arrival order. Each time the environment ends on the newest
- * commit, every deployment that did not run is `superseded`, and the ones that ran started in
- * push order (none started after a newer one had started).
+ * second series sent in a shuffled arrival order, then a third one of commits made and pushed
+ * within one second (so only the before → after chain orders them) in a shuffled order. Each
+ * time the environment ends on the newest commit, every deployment that did not run is
+ * `superseded`, and the ones that ran started in push order (none started after a newer one had started).
  */
 
 const PUSHES = 30;
@@ -52,12 +53,12 @@ appendFileSync(log, sha + ' start ' + Date.now() + '\\n');
 setTimeout(() => appendFileSync(log, sha + ' end ' + Date.now() + '\\n'), Number(hold));
 `;
 
-/** `count` empty commits on main, one second apart (a team's successive commits), in one fast-import. */
-function addCommits(dir: string, count: number, firstTime: number): string[] {
+/** `count` empty commits on main, `spacing` seconds apart (1: a team's successive commits; 0: a script's), in one fast-import. */
+function addCommits(dir: string, count: number, firstTime: number, spacing: number): string[] {
   let stream = '';
   for (let i = 1; i <= count; i++) {
     const message = `order commit ${i}`;
-    const who = `Test <test@example.invalid> ${firstTime + i} +0000`;
+    const who = `Test <test@example.invalid> ${firstTime + i * spacing} +0000`;
     stream += `commit refs/heads/main\nauthor ${who}\ncommitter ${who}\ndata ${Buffer.byteLength(message)}\n${message}\n`;
     if (i === 1) stream += 'from refs/heads/main^0\n';
     stream += '\n';
@@ -65,7 +66,7 @@ function addCommits(dir: string, count: number, firstTime: number): string[] {
   execFileSync('git', ['-C', dir, 'fast-import', '--quiet'], { input: stream });
   execFileSync('git', ['-C', dir, 'reset', '-q', '--hard', 'main']);
   const all = execFileSync('git', ['-C', dir, 'rev-list', '--reverse', 'main'], { encoding: 'utf8' }).trim().split('\n');
-  all.slice(1).forEach((sha, i) => commitTimes.set(sha, firstTime + i + 1));
+  all.slice(-count).forEach((sha, i) => commitTimes.set(sha, firstTime + (i + 1) * spacing));
   return all;
 }
 
@@ -123,11 +124,12 @@ async function push(index: number, pushedAt: number): Promise<{ index: number; i
 
 /**
  * Pushes `first..first+PUSHES-1`, made in that order 15 ms apart (their pushed_at from that
- * time), delivered in `arrival` order 15 ms apart without waiting for answers.
+ * time, or all in one second when `oneSecond`), delivered in `arrival` order 15 ms apart
+ * without waiting for answers.
  */
-async function sendRound(first: number, arrival: number[]): Promise<Map<string, number>> {
+async function sendRound(first: number, arrival: number[], oneSecond = false): Promise<Map<string, number>> {
   const madeAt = Date.now();
-  const pushedAt = (index: number) => Math.floor((madeAt + (index - first) * SPACING_MS) / 1000);
+  const pushedAt = (index: number) => Math.floor((oneSecond ? madeAt : madeAt + (index - first) * SPACING_MS) / 1000);
   const sends = arrival.map((index, slot) => new Promise<{ index: number; id: string }>((resolve, reject) => {
     setTimeout(() => push(index, pushedAt(index)).then(resolve, reject), slot * SPACING_MS);
   }));
@@ -167,9 +169,10 @@ async function checkRound(round: Map<string, number>, newest: number): Promise<s
   expect({ current: commits.indexOf(view.currentCommit), newest: describe(byIndex[byIndex.length - 1]) })
     .toEqual({ current: newest, newest: `commit ${newest} succeeded` });
 
-  // Every deployment either ran to success or was superseded; a superseded one never started.
+  // Every deployment either ran to success or was superseded; a superseded one never started,
+  // and was superseded by a rule about the pushes (`superseded by <id>: <why>`), never by arrival.
   expect(byIndex.filter(d => d.status !== 'succeeded' && d.status !== 'superseded').map(describe)).toEqual([]);
-  expect(byIndex.filter(d => d.status === 'superseded' && (d.startedAt !== undefined || !d.reason?.startsWith('superseded by '))).map(describe)).toEqual([]);
+  expect(byIndex.filter(d => d.status === 'superseded' && (d.startedAt !== undefined || !/^superseded by \S+: ./.test(d.reason ?? ''))).map(describe)).toEqual([]);
 
   // The ones that ran started in push order: none started after a newer one had started.
   const ran = byIndex.filter(d => d.status === 'succeeded').sort((a, b) => a.startedAt!.localeCompare(b.startedAt!));
@@ -182,8 +185,7 @@ async function checkRound(round: Map<string, number>, newest: number): Promise<s
 }
 
 /** A fixed shuffle (so a failure can be replayed), with the newest push never last to arrive. */
-function shuffled(indexes: number[]): number[] {
-  let seed = 20261205;
+function shuffled(indexes: number[], seed = 20261205): number[] {
   const random = () => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
     return seed / 2147483648;
@@ -202,7 +204,9 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'trellis-order-'));
   const dir = join(root, 'repo');
   gitRepo(dir, { 'deploy.js': DEPLOY_JS });
-  commits = addCommits(dir, 2 * PUSHES, Math.floor(Date.now() / 1000) - 3 * PUSHES);
+  const now = Math.floor(Date.now() / 1000);
+  addCommits(dir, 2 * PUSHES, now - 3 * PUSHES, 1);
+  commits = addCommits(dir, PUSHES, now - PUSHES / 2, 0);
   const config = join(root, 'config.json');
   writeFileSync(config, JSON.stringify({
     applications: [{
@@ -239,4 +243,11 @@ test(`the next ${PUSHES} pushes delivered in a shuffled order: the newest commit
   const arrival = shuffled(indexes);
   const round = await sendRound(PUSHES + 1, arrival);
   console.log(`push order, arrival ${arrival.join(' ')}: ${await checkRound(round, 2 * PUSHES)}`);
+}, 150_000);
+
+test(`the next ${PUSHES} pushes, commits made and pushed within one second, delivered in a shuffled order: the chain alone orders them`, async () => {
+  const indexes = Array.from({ length: PUSHES }, (_, i) => 2 * PUSHES + i + 1);
+  const arrival = shuffled(indexes, 1205);
+  const round = await sendRound(2 * PUSHES + 1, arrival, true);
+  console.log(`push order, one second, arrival ${arrival.join(' ')}: ${await checkRound(round, 3 * PUSHES)}`);
 }, 150_000);

@@ -13,8 +13,8 @@ const config = [appConfig(APP, [envConfig(ENV)])];
 const sha = (n: number) => n.toString(16).padStart(40, '0');
 const short = (n: number) => sha(n).slice(0, 12);
 
-/** The push of commit n (n-1 → n), its commit made n seconds after a fixed time, all pushed in one second. */
-function pushOf(n: number, extra: { forced?: boolean; before?: number } = {}) {
+/** The push of commit n (n-1 → n), its commit made n seconds after a fixed time (or at it: `sameTime`), all pushed in one second. */
+function pushOf(n: number, extra: { forced?: boolean; before?: number; sameTime?: boolean } = {}) {
   return {
     application: APP,
     environment: ENV,
@@ -26,7 +26,7 @@ function pushOf(n: number, extra: { forced?: boolean; before?: number } = {}) {
     push: {
       before: sha(extra.before ?? n - 1),
       pushedAt: '2026-12-05T10:00:00.000Z',
-      committedAt: new Date(Date.parse('2026-12-05T09:00:00.000Z') + n * 1000).toISOString(),
+      committedAt: new Date(Date.parse('2026-12-05T09:00:00.000Z') + (extra.sameTime ? 0 : n * 1000)).toISOString(),
       ...extra.forced && { forced: true },
     },
   };
@@ -84,6 +84,42 @@ describe('push order (DeploymentScheduler over DynamoDB)', () => {
     }
     const { next } = await scheduler.complete(first.deployment.id, 'succeeded');
     expect(next).toBe(newest);
+  });
+
+  test('commits made and pushed in one second, recorded shuffled: a claim that may wait puts off what only arrival would order, never superseding on a guess', async () => {
+    const first = await scheduler.request(pushOf(1, { sameTime: true }));
+    await store.deployments.transition(first.deployment.id, 'running');
+    const order = [9, 4, 12, 2, 7, 11, 3, 10, 5, 8, 6];
+    const newestCommit = sha(12);
+    const putOff: Deployment[] = [];
+    for (const n of order) {
+      const deployment = await scheduler.create(pushOf(n, { sameTime: true }));
+      const scheduled = await scheduler.claim(deployment, { mayWait: true });
+      if (scheduled.undecidedAgainst) putOff.push(deployment);
+      // Whatever arrived so far, the newest commit is never superseded.
+      const newest = (await store.deployments.listByEnvironment(APP, ENV, { limit: 100 })).items.find(d => d.commit === newestCommit);
+      expect(newest?.status ?? 'not yet').not.toBe('superseded');
+    }
+    // Something was put off (9 arrived with nothing between it and 1), and nothing is superseded without a reason from the chain.
+    expect(putOff.length).toBeGreaterThan(0);
+    const all = (await store.deployments.listByEnvironment(APP, ENV, { limit: 100 })).items;
+    for (const d of all.filter(item => item.status === 'superseded')) expect(d.reason).toMatch(/: (its push moved the branch on|the branch's pushes lead) from /);
+    // Claimed again once every push has arrived: each is decided, and the newest waits.
+    for (const deployment of putOff) expect((await scheduler.claim(deployment, { mayWait: true })).undecidedAgainst).toBeUndefined();
+    const twelve = all.find(d => d.commit === newestCommit)!;
+    expect(await lockState()).toMatchObject({ lockHolder: first.deployment.id, pending: twelve.id });
+    const after = (await store.deployments.listByEnvironment(APP, ENV, { limit: 100 })).items;
+    expect(after.filter(d => d.status === 'queued').map(d => d.commit)).toEqual([newestCommit]);
+  });
+
+  test('a claim that may not wait orders two unordered pushes by arrival (the builder checks ancestry after the clone)', async () => {
+    const first = await scheduler.request(pushOf(1, { sameTime: true }));
+    await store.deployments.transition(first.deployment.id, 'running');
+    const five = await scheduler.request(pushOf(5, { sameTime: true }));
+    const three = await scheduler.request(pushOf(3, { sameTime: true }));
+    expect(five.deployment.status).toBe('queued');
+    expect(await store.deployments.get(five.deployment.id)).toMatchObject({ status: 'superseded', reason: `superseded by ${three.deployment.id}` });
+    expect(await lockState()).toMatchObject({ pending: three.deployment.id });
   });
 
   test('a push older than the deployed push of its branch is superseded by it when the environment is free; a rollback is not', async () => {

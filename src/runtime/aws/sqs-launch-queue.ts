@@ -6,6 +6,11 @@ export class SqsLaunchQueue implements LaunchQueue {
   constructor(private readonly queueUrl: string, private readonly client = new SQSClient({})) {}
 
   async send(message: LaunchMessage): Promise<void> {
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }));
+    const { delaySeconds, ...body } = message;
+    await this.client.send(new SendMessageCommand({
+      QueueUrl: this.queueUrl,
+      MessageBody: JSON.stringify(body),
+      ...delaySeconds && { DelaySeconds: delaySeconds },
+    }));
   }
 }

@@ -26,17 +26,31 @@ export interface BuildDependencies {
 
 export type LaunchOutcome =
   | { readonly outcome: 'started'; readonly deploymentId: string; readonly taskId: string }
-  | { readonly outcome: 'waiting' | 'superseded' | 'skipped' | 'failed' | 'missing'; readonly deploymentId: string; readonly reason?: string };
+  | { readonly outcome: 'waiting' | 'superseded' | 'skipped' | 'failed' | 'missing' | 'deferred'; readonly deploymentId: string; readonly reason?: string };
 
 /** Bounded so a chain of failing launches cannot spin forever. */
 const MAX_CHAIN = 20;
+
+/**
+ * A push whose order against a waiting or running push of its branch nothing GitHub signed
+ * tells (no chain of recorded pushes between them, the same seconds) is claimed again this
+ * much later, when the pushes in between have usually arrived, up to `times` times; then the
+ * request order decides (and the builder's ancestry check still keeps an older commit from deploying).
+ */
+export const ORDER_RECHECK = { delaySeconds: 2, times: 5 };
+
+/** Where a claim put off is sent again, and how often it was put off already. */
+export interface Recheck {
+  readonly queue: LaunchQueue;
+  readonly deferrals: number;
+}
 
 /**
  * A queued deployment arrives from the launch queue: apply the lock rule and, when it holds
  * the lock, start its build. Safe to call twice for one deployment (SQS is at-least-once),
  * and a repeat is how a launch cut short is finished (see `stranded`).
  */
-export async function launchQueued(deploymentId: string, deps: BuildDependencies): Promise<LaunchOutcome> {
+export async function launchQueued(deploymentId: string, deps: BuildDependencies, recheck?: Recheck): Promise<LaunchOutcome> {
   const deployment = await deps.store.deployments.get(deploymentId);
   if (!deployment) return { outcome: 'missing', deploymentId };
   if (stranded(deployment, deps)) return startHolder(deploymentId, deps);
@@ -44,7 +58,13 @@ export async function launchQueued(deploymentId: string, deps: BuildDependencies
   // (SQS redelivers the message), when it either has its task or is stranded.
   if (startedWithoutTask(deployment)) throw new LaunchInProgressError(deployment);
   if (deployment.status !== 'queued') return { outcome: 'skipped', deploymentId, reason: `already ${deployment.status}` };
-  const scheduled = await new DeploymentScheduler(deps.store, deps.clock).claim(deployment);
+  const mayWait = recheck !== undefined && recheck.deferrals < ORDER_RECHECK.times;
+  const scheduled = await new DeploymentScheduler(deps.store, deps.clock).claim(deployment, { mayWait });
+  if (scheduled.undecidedAgainst) {
+    const { delaySeconds } = ORDER_RECHECK;
+    await recheck!.queue.send({ deploymentId, deferrals: recheck!.deferrals + 1, delaySeconds });
+    return { outcome: 'deferred', deploymentId, reason: `its order against ${scheduled.undecidedAgainst} is not known yet: claimed again in ${delaySeconds} s` };
+  }
   if (!scheduled.launch) {
     return { outcome: scheduled.deployment.status === 'superseded' ? 'superseded' : 'waiting', deploymentId, reason: scheduled.deployment.reason };
   }

@@ -1,6 +1,6 @@
 import { newDeploymentId } from './deployment-ids';
 import { IllegalTransitionError, NotFoundError } from './errors';
-import { Clock, CurrentVersion, LaunchQueue, Store, systemClock } from './ports';
+import { ClaimOptions, Clock, CurrentVersion, LaunchQueue, Store, systemClock } from './ports';
 import { isTerminal } from './state-machine';
 import { Deployment, DeploymentStatus, TransitionDetails } from './types';
 
@@ -10,6 +10,11 @@ export interface Scheduled {
   readonly deployment: Deployment;
   /** True when this deployment holds the environment lock and should be launched now. */
   readonly launch: boolean;
+  /**
+   * Nothing was decided (a claim that may wait, `ClaimOptions.mayWait`): the push's order
+   * against this waiting or running push of its branch is not known yet. Claim again later.
+   */
+  readonly undecidedAgainst?: string;
 }
 
 export interface Completed {
@@ -71,9 +76,11 @@ export class DeploymentScheduler {
   }
 
   /** Apply the lock rule to a queued deployment: launch it, let it wait, or supersede it. */
-  async claim(deployment: Deployment): Promise<Scheduled> {
-    const claim = await this.store.deployments.claimEnvironment(deployment.application, deployment.environment, deployment);
+  async claim(deployment: Deployment, options: ClaimOptions = {}): Promise<Scheduled> {
+    const claim = await this.store.deployments.claimEnvironment(deployment.application, deployment.environment, deployment, options);
     switch (claim.outcome) {
+      case 'undecided':
+        return { deployment, launch: false, undecidedAgainst: claim.other };
       case 'acquired':
         return { deployment, launch: true };
       case 'waiting':

@@ -45,7 +45,22 @@ export type Claim =
    * A newer deployment already waits or holds the lock (or, for a push, a newer push of its
    * branch is deployed); this one is superseded by it. `why`: the push rule that decided.
    */
-  | { readonly outcome: 'outdated'; readonly newer: string; readonly why?: string };
+  | { readonly outcome: 'outdated'; readonly newer: string; readonly why?: string }
+  /**
+   * Only the request order would say whether this push or `other` (a push of the same branch,
+   * waiting or holding the lock) is newer: nothing was written; ask again once the pushes in
+   * between may have arrived. Answered only when the claim allows it (`mayWait`).
+   */
+  | { readonly outcome: 'undecided'; readonly other: string };
+
+/** How a claim may answer. */
+export interface ClaimOptions {
+  /**
+   * Answer `undecided` rather than order two pushes by arrival (the caller asks again later).
+   * @default false
+   */
+  readonly mayWait?: boolean;
+}
 
 export interface DeploymentStore {
   /** Insert a new deployment; fails if the id exists. */
@@ -75,10 +90,10 @@ export interface DeploymentStore {
   ingestToken(id: string, candidate: string): Promise<string>;
   /**
    * Take the environment lock for `deployment`, or queue it as the one pending request, by the
-   * lock rule (`compareRequests` in push-order.ts; an id alone is ordered by id).
-   * Idempotent: claiming again answers where the first claim left it.
+   * lock rule (`compareRequests` in push-order.ts, over the branch's recorded pushes; an id
+   * alone is ordered by id). Idempotent: claiming again answers where the first claim left it.
    */
-  claimEnvironment(application: string, environment: string, deployment: string | Ordered): Promise<Claim>;
+  claimEnvironment(application: string, environment: string, deployment: string | Ordered, options?: ClaimOptions): Promise<Claim>;
   /**
    * Release the lock held by `holder`. If a request is pending it takes the lock in the
    * same write and is returned, to be launched. `version` (when given) becomes the
@@ -178,6 +193,10 @@ export interface LaunchQueue {
 
 export interface LaunchMessage {
   readonly deploymentId: string;
+  /** How many times this push's claim was put off because its order was not known yet. */
+  readonly deferrals?: number;
+  /** Deliver no sooner than this (a claim put off). @default 0 */
+  readonly delaySeconds?: number;
 }
 
 /** Non-secret parameters and the ingest token: the app's secrets are fetched by the task itself at run time. */

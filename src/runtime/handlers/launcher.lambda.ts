@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { logJson } from './json-log';
 import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
+import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
 import { launchQueued } from '../build/launch';
 import { errorMessage } from '../core/errors';
 import { createDynamoStore } from '../store/dynamo-store';
@@ -8,6 +9,8 @@ import { tableContext } from '../store/table-context';
 
 const store = createDynamoStore(tableContext(process.env.TABLE_NAME!));
 const runner = ecsRunnerFromEnvironment();
+/** Its own queue: a push whose order is not known yet is sent back to it, delayed. */
+const queue = new SqsLaunchQueue(process.env.QUEUE_URL!);
 const log = logJson;
 
 /** Launch queue → lock rule → ECS RunTask. A record that throws is retried by SQS, then dead-lettered. */
@@ -15,12 +18,13 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     try {
-      const { deploymentId } = JSON.parse(record.body) as { deploymentId?: unknown };
+      const { deploymentId, deferrals } = JSON.parse(record.body) as { deploymentId?: unknown; deferrals?: unknown };
       if (typeof deploymentId !== 'string') {
         log({ message: 'launch message without deploymentId dropped', messageId: record.messageId });
         continue;
       }
-      log({ message: 'launch requested', ...await launchQueued(deploymentId, { store, runner, log }) });
+      const recheck = { queue, deferrals: typeof deferrals === 'number' && Number.isInteger(deferrals) && deferrals >= 0 ? deferrals : 0 };
+      log({ message: 'launch requested', ...await launchQueued(deploymentId, { store, runner, log }, recheck) });
     } catch (error) {
       log({ message: 'launch failed; SQS will retry', messageId: record.messageId, error: errorMessage(error) });
       batchItemFailures.push({ itemIdentifier: record.messageId });

@@ -4,8 +4,8 @@ import { TableContext, backOff, isConditionFailed, pageLimit, withoutKeys } from
 import { GSI1, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, keys } from './table-schema';
 import { BUILD_PHASES, BuildPhase } from '../core/build-contract';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
-import { Claim, Clock, CurrentVersion, DeploymentStore, LogBinding, systemClock } from '../core/ports';
-import { Ordered, compareRequests, pushOrder } from '../core/push-order';
+import { Claim, ClaimOptions, Clock, CurrentVersion, DeploymentStore, LogBinding, systemClock } from '../core/ports';
+import { Ordered, Verdict, compareRequests, pushOrder, sameBranch, successor, undecided } from '../core/push-order';
 import { allowedSources, isTerminal } from '../core/state-machine';
 import { Deployment, DeploymentStatus, Page, PhaseRecord, TransitionDetails } from '../core/types';
 
@@ -21,6 +21,13 @@ const MAX_PAGE = 100;
 const INDEX_KEY_NAMES = [PARTITION_KEY, SORT_KEY, GSI1_PARTITION_KEY, GSI1_SORT_KEY];
 /** Claim and release retry when the lock changes hands between their two writes. */
 const MAX_ATTEMPTS = 32;
+/** Recorded deployments of an environment a push is ordered through (its branch's recent pushes). */
+const PUSH_HISTORY = 100;
+const ORDERED_ATTRIBUTES = ['id', 'commit', 'branch', 'repository', 'trigger', 'push'];
+const ORDERED_PROJECTION = {
+  ProjectionExpression: ORDERED_ATTRIBUTES.map(name => `#${name}`).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(ORDERED_ATTRIBUTES.map(name => [`#${name}`, name])),
+};
 
 /** The lock attributes of an environment item, and its deployed version (a push is compared with it). */
 interface LockState {
@@ -149,27 +156,31 @@ export class DynamoDeploymentStore implements DeploymentStore {
     return kept.Item.token;
   }
 
-  async claimEnvironment(application: string, environment: string, deployment: string | Ordered): Promise<Claim> {
+  async claimEnvironment(application: string, environment: string, deployment: string | Ordered, options: ClaimOptions = {}): Promise<Claim> {
     const Key = keys.environment(application, environment);
     const self: Ordered = typeof deployment === 'string' ? { id: deployment } : deployment;
     const id = self.id;
-    // Only a push is ordered by more than its id: only then are the others' pushes read (once each).
+    // Only a push is ordered by more than its id: only then are the others' pushes read (once each),
+    // with the branch's recorded pushes the chain may run through.
     const known = new Map<string, Promise<Ordered>>();
     const order = (other: string) => {
       if (!known.has(other)) known.set(other, this.ordered(other));
       return known.get(other)!;
     };
-    const versus = async (other: string) => (self.push ? compareRequests(self, await order(other)) : compareRequests(self, { id: other }));
+    const history = self.push ? await this.pushHistory(application, environment, self) : [];
+    const versus = async (other: string) => (self.push ? compareRequests(self, await order(other), history) : compareRequests(self, { id: other }));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const env = await this.environmentState(application, environment);
       // A repeated claim (SQS delivers at least once) finds itself where the first one left it.
       if (env.lockHolder === id) return { outcome: 'acquired' };
       if (env.pending === id) return { outcome: 'waiting' };
-      // A push never replaces a newer push of its branch that is already deployed.
+      // A push never replaces a newer push of its branch that is already deployed, or one made on top of it.
       const seen = self.push ? env.currentDeploymentId : undefined;
       const current = seen !== id ? seen : undefined;
-      const deployed = current ? pushOrder(self, await order(current)) : undefined;
+      const deployed = current ? pushOrder(self, await order(current), history) : undefined;
       if (current && deployed?.newer === 'other') return { outcome: 'outdated', newer: current, why: deployed.why };
+      const after = successor(self, history);
+      if (after) return { outcome: 'outdated', newer: after.id, why: `its push moved the branch on from ${short(self.commit)} to ${short(after.commit)}` };
       if (!env.lockHolder) {
         // Free environment: take the lock, over the deployed version just compared with.
         if (await this.conditionalUpdate({
@@ -184,9 +195,12 @@ export class DynamoDeploymentStore implements DeploymentStore {
         continue;
       }
       const overPending = env.pending !== undefined ? await versus(env.pending) : undefined;
+      const guess = overPending && await this.guessed(self, env.pending!, overPending, order);
+      if (guess && options.mayWait) return { outcome: 'undecided', other: env.pending! };
       if (overPending?.newer === 'other') return { outcome: 'outdated', newer: env.pending!, ...overPending.why && { why: overPending.why } };
       // Newer for the holder too: an older request queued behind it would run last.
       const holder = await versus(env.lockHolder);
+      if (options.mayWait && await this.guessed(self, env.lockHolder, holder, order)) return { outcome: 'undecided', other: env.lockHolder };
       if (holder.newer === 'other') return { outcome: 'outdated', newer: env.lockHolder, ...holder.why && { why: holder.why } };
       // Busy: become the one pending request, but only over the exact state just read.
       const replaced = await this.conditionalUpdate({
@@ -203,16 +217,38 @@ export class DynamoDeploymentStore implements DeploymentStore {
     throw new ConflictError(`environment ${application}/${environment} is changing too fast to queue ${id}; try again`);
   }
 
+  /** Whether `verdict` between `self` and `other` was only the request order between two pushes of one branch. */
+  private async guessed(self: Ordered, other: string, verdict: Verdict, order: (id: string) => Promise<Ordered>): Promise<boolean> {
+    return self.push !== undefined && verdict.by === 'request' && undecided(self, await order(other), verdict);
+  }
+
   /** What the lock rule orders a deployment by (its push); just the id for one that is gone. */
   private async ordered(id: string): Promise<Ordered> {
     const result = await this.ctx.doc.send(new GetCommand({
       TableName: this.ctx.tableName,
       Key: keys.deployment(id),
-      ProjectionExpression: '#id, #commit, #branch, #repository, #trigger, #push',
-      ExpressionAttributeNames: { '#id': 'id', '#commit': 'commit', '#branch': 'branch', '#repository': 'repository', '#trigger': 'trigger', '#push': 'push' },
+      ...ORDERED_PROJECTION,
       ConsistentRead: true,
     }));
     return (result.Item as Ordered | undefined) ?? { id };
+  }
+
+  /**
+   * The recent recorded pushes of `self`'s branch in this environment (the index is eventually
+   * consistent: one just recorded may be missing, which only leaves a link unknown), and `self`.
+   */
+  private async pushHistory(application: string, environment: string, self: Ordered): Promise<Ordered[]> {
+    const result = await this.ctx.doc.send(new QueryCommand({
+      TableName: this.ctx.tableName,
+      IndexName: GSI1,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ...ORDERED_PROJECTION,
+      ExpressionAttributeValues: { ':pk': keys.deploymentsOf(application, environment).GSI1PK },
+      ScanIndexForward: false,
+      Limit: PUSH_HISTORY,
+    }));
+    const pushes = (result.Items ?? []).map(item => item as Ordered).filter(item => item.id !== self.id && sameBranch(item, self));
+    return [self, ...pushes];
   }
 
   async releaseEnvironment(application: string, environment: string, holder: string, version?: CurrentVersion | null): Promise<{ next?: string }> {
@@ -288,3 +324,7 @@ function deploymentFromItem(item: Record<string, unknown>): Deployment {
   return (phases.length > 0 ? { ...fields, phases } : fields) as unknown as Deployment;
 }
 
+
+function short(commit: string | undefined): string {
+  return (commit ?? '?').slice(0, 12);
+}
