@@ -35,7 +35,7 @@ export function observeDeployments(store: Store, listener: DeploymentListener): 
       attachTask: (id, taskId, ingestTokenHash) => deployments.attachTask(id, taskId, ingestTokenHash),
       logBinding: id => deployments.logBinding(id),
       ingestToken: (id, candidate) => deployments.ingestToken(id, candidate),
-      claimEnvironment: (application, environment, deployment, options) => deployments.claimEnvironment(application, environment, deployment, options),
+      claimEnvironment: (application, environment, which, options) => deployments.claimEnvironment(application, environment, which, options),
       releaseEnvironment: (application, environment, holder, version) => deployments.releaseEnvironment(application, environment, holder, version),
     },
   };

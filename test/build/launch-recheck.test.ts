@@ -1,5 +1,5 @@
-import { FakeTaskRunner } from './fake-task-runner';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { FakeTaskRunner } from './fake-task-runner';
 import { SqsLaunchQueue } from '../../src/runtime/aws/sqs-launch-queue';
 import { ORDER_RECHECK, launchQueued } from '../../src/runtime/build/launch';
 import { DeploymentScheduler, LaunchMessage, Store } from '../../src/runtime/core';
