@@ -109,6 +109,7 @@ function artifactProject(manifest: ArtifactManifest): Project {
   return {
     packageManager: 'npm',
     hasPackageJson: false,
+    hasTestScript: false,
     framework: {
       kind: manifest.framework,
       label: manifest.framework,

@@ -16,6 +16,8 @@ export interface CommandPlan {
   readonly remove: readonly Argv[];
   /** CDK: the cloud assembly `cdk synth` writes, checked for Docker assets before deploying. */
   readonly cdkOut?: string;
+  /** Why the test phase is skipped (`test` is empty), for its log line. */
+  readonly testSkipped?: string;
   /** What save-artifact keeps after a deploy, so a rollback can deploy it again without building. */
   readonly artifact: ArtifactPlan;
   /** Where the deploy leaves its stack outputs, relative to the workspace (read by a `stackOutput` health check). */
@@ -92,9 +94,11 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
     throw new BuildError(`the ${kind} framework needs configured deploy and remove commands`, BUILDER_EXIT.invalid);
   }
 
+  const tests = planTests(project, env);
   return {
     install: ours(install),
-    test: env.runTests ? [testCommand(env.testCommand, project.packageManager)] : [],
+    test: tests.argv ? [tests.argv] : [],
+    ...tests.skipped && { testSkipped: tests.skipped },
     build,
     deploy: [deploy],
     remove: [remove],
@@ -133,11 +137,20 @@ function planArtifact(project: Project, configured: EnvironmentConfig['framework
 }
 
 /**
- * `npm run <script>` (TestCommand.npmScript) runs with the detected package manager;
- * an empty command means the package's `test` script.
+ * The test phase: the configured command when there is one (it runs, and a missing script
+ * fails: the tests were asked for); otherwise ("auto", an empty command) the package's `test`
+ * script when it has one, else nothing, with what to set.
  */
+function planTests(project: Project, env: EnvironmentConfig): { readonly argv?: Argv; readonly skipped?: string } {
+  if (!env.runTests) return { skipped: 'runTests is off for this environment' };
+  if (env.testCommand.length > 0) return { argv: testCommand(env.testCommand, project.packageManager) };
+  if (project.hasTestScript) return { argv: [project.packageManager, 'run', 'test'] };
+  const where = project.hasPackageJson ? 'package.json has no test script' : 'there is no package.json, so no test script';
+  return { skipped: `${where}: nothing to test. Set the environment's testCommand to run tests, or runTests: false to say there are none` };
+}
+
+/** `npm run <script>` (TestCommand.npmScript) runs with the detected package manager. */
 export function testCommand(argv: Argv, packageManager: PackageManager): Argv {
-  if (argv.length === 0) return [packageManager, 'run', 'test'];
   if (argv[0] === 'npm' && argv[1] === 'run' && argv.length > 2) return [packageManager, ...argv.slice(1)];
   return argv;
 }

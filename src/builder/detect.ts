@@ -11,6 +11,8 @@ export interface Project {
   /** The lockfile found, if any (npm without one runs `npm install`). */
   readonly lockfile?: string;
   readonly hasPackageJson: boolean;
+  /** package.json has a `test` script that tests something (not npm init's placeholder). */
+  readonly hasTestScript: boolean;
   readonly framework: Framework;
 }
 
@@ -46,6 +48,7 @@ export function detectProject(dir: string, configured?: FrameworkConfig): Projec
     packageManager: lock?.[1] ?? 'npm',
     lockfile: lock?.[0],
     hasPackageJson: packageJson !== undefined,
+    hasTestScript: hasTestScript(packageJson),
     framework: configured ? configuredFramework(dir, configured) : detectFramework(dir, packageJson ?? {}),
   };
 }
@@ -74,6 +77,15 @@ function detectFramework(dir: string, packageJson: PackageJson): Framework {
 interface PackageJson {
   readonly dependencies?: Record<string, unknown>;
   readonly devDependencies?: Record<string, unknown>;
+  readonly scripts?: Record<string, unknown>;
+}
+
+/** What `npm init` writes as the test script: it only fails. */
+const NPM_INIT_TEST = /^echo "Error: no test specified" && exit 1$/;
+
+function hasTestScript(packageJson: PackageJson | undefined): boolean {
+  const script = isPlainObject(packageJson?.scripts) ? packageJson!.scripts!.test : undefined;
+  return typeof script === 'string' && script.trim() !== '' && !NPM_INIT_TEST.test(script.trim());
 }
 
 /** Whether the repository has `file` (a link counts, wherever it points: reading it is refused). */

@@ -162,7 +162,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     await installWithCache(phases, plan.install.length > 0 ? deps.cache : undefined, cache, workspace,
       () => step('install', plan.install, appEnv, 'no package.json and no install command'), user);
     if (teardown) await phases.skip('test', 'teardown does not run tests');
-    else await step('test', plan.test, appEnv, 'runTests is off for this environment');
+    else await step('test', plan.test, appEnv, plan.testSkipped ?? '');
     if (teardown) {
       await phases.skip('build', 'teardown does not build');
       await step('remove', plan.remove, deployEnv, '');

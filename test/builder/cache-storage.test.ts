@@ -12,7 +12,7 @@ describe('dependency cache: keys, folder storage, archives', () => {
   beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'trellis-cache-unit-')); });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  const npmProject: Project = { packageManager: 'npm', lockfile: 'package-lock.json', hasPackageJson: true, framework: { kind: 'sst', label: 'sst' } };
+  const npmProject: Project = { packageManager: 'npm', lockfile: 'package-lock.json', hasPackageJson: true, hasTestScript: true, framework: { kind: 'sst', label: 'sst' } };
   const runtime = { node: '22.11.0', platform: 'linux', arch: 'x64' };
   const workspaceWith = (lockfile: string) => {
     const dir = join(root, `ws-${Math.random().toString(36).slice(2)}`);

@@ -6,7 +6,7 @@ import { Framework, Project } from '../../src/builder/detect';
 import { envConfig } from '../store/fixtures';
 
 function project(framework: Partial<Framework> & Pick<Framework, 'kind'>, overrides: Partial<Project> = {}): Project {
-  return { packageManager: 'npm', lockfile: 'package-lock.json', hasPackageJson: true, framework: { label: framework.kind, ...framework }, ...overrides };
+  return { packageManager: 'npm', lockfile: 'package-lock.json', hasPackageJson: true, hasTestScript: true, framework: { label: framework.kind, ...framework }, ...overrides };
 }
 
 describe('planCommands', () => {
@@ -27,6 +27,20 @@ describe('planCommands', () => {
     const env = envConfig('dev', { runTests: true, testCommand: ['npm', 'run', 'test'] });
     expect(planCommands(project({ kind: 'sst' }), env, 'dev').test).toEqual([['npm', 'run', 'test']]);
     expect(planCommands(project({ kind: 'sst' }), { ...env, runTests: false }, 'dev').test).toEqual([]);
+  });
+
+  test('tests by default ("auto", an empty command): the package\'s test script with its package manager, or a skip that says what to set', () => {
+    const auto = envConfig('dev', { runTests: true, testCommand: [] });
+    expect(planCommands(project({ kind: 'sst' }, { packageManager: 'pnpm' }), auto, 'dev')).toMatchObject({ test: [['pnpm', 'run', 'test']] });
+    const noScript = planCommands(project({ kind: 'sst' }, { hasTestScript: false }), auto, 'dev');
+    expect(noScript.test).toEqual([]);
+    expect(noScript.testSkipped).toBe("package.json has no test script: nothing to test. Set the environment's testCommand to run tests, or runTests: false to say there are none");
+    const noPackage = planCommands(project({ kind: 'serverless' }, { hasPackageJson: false, hasTestScript: false }), auto, 'dev');
+    expect(noPackage).toMatchObject({ test: [], testSkipped: expect.stringMatching(/^there is no package.json, so no test script: /) });
+    // A configured command runs even without a test script: the tests were asked for.
+    expect(planCommands(project({ kind: 'sst' }, { hasTestScript: false }), { ...auto, testCommand: ['npm', 'run', 'test'] }, 'dev').test).toEqual([['npm', 'run', 'test']]);
+    expect(planCommands(project({ kind: 'sst' }, { hasTestScript: false }), { ...auto, testCommand: ['pytest', '-q'] }, 'dev').test).toEqual([['pytest', '-q']]);
+    expect(planCommands(project({ kind: 'sst' }), { ...auto, runTests: false }, 'dev').testSkipped).toBe('runTests is off for this environment');
   });
 
   test('configured commands replace the framework defaults', () => {
@@ -79,7 +93,6 @@ describe('testCommand', () => {
     expect(testCommand(['npm', 'run', 'test'], 'pnpm')).toEqual(['pnpm', 'run', 'test']);
     expect(testCommand(['npm', 'test'], 'yarn')).toEqual(['npm', 'test']);
     expect(testCommand(['pytest', '-q'], 'yarn')).toEqual(['pytest', '-q']);
-    expect(testCommand([], 'yarn')).toEqual(['yarn', 'run', 'test']);
   });
 });
 

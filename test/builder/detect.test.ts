@@ -21,6 +21,23 @@ describe('detectProject', () => {
   const pkg = (deps: Record<string, string> = {}) => JSON.stringify({ name: 'app', devDependencies: deps });
 
   test.each([
+    [{ test: 'jest' }, true],
+    [{ test: 'vitest run --coverage' }, true],
+    [{ test: 'echo "Error: no test specified" && exit 1' }, false], // npm init's placeholder
+    [{ test: '   ' }, false],
+    [{ build: 'tsc' }, false],
+    [{ test: 42 }, false],
+    [undefined, false],
+    [['test'], false],
+  ])('a test script in package.json scripts %j: %s', (scripts, hasTestScript) => {
+    expect(detectProject(files({ 'package.json': JSON.stringify({ name: 'app', scripts }), 'cdk.json': '{}' })).hasTestScript).toBe(hasTestScript);
+  });
+
+  test('no package.json: no test script', () => {
+    expect(detectProject(files({ 'serverless.yml': 'service: s\n' }))).toMatchObject({ hasPackageJson: false, hasTestScript: false });
+  });
+
+  test.each([
     [{ 'pnpm-lock.yaml': '', 'package-lock.json': '{}' }, 'pnpm', 'pnpm-lock.yaml'],
     [{ 'yarn.lock': '' }, 'yarn', 'yarn.lock'],
     [{ 'package-lock.json': '{}' }, 'npm', 'package-lock.json'],

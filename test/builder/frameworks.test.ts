@@ -29,7 +29,8 @@ describe('builder: frameworks', () => {
       appConfig('shop', [envConfig('dev', { ...tested, variables: { LOG_LEVEL: 'debug' } })]),
       appConfig('infra', [envConfig('staging', tested)]),
       appConfig('api', [envConfig('dev', tested)]),
-      appConfig('lambdas', [envConfig('dev')]),
+      // `tested`: tests on by default ("auto"), as a new environment has them.
+      appConfig('lambdas', [envConfig('dev'), envConfig('tested', { runTests: true })]),
       appConfig('site', [envConfig('dev', {
         variables: { DEPLOY_TARGET: deployTarget },
         framework: {
@@ -149,6 +150,17 @@ describe('builder: frameworks', () => {
       ['package', '--config-env', 'dev', '--output-template-file', '.trellis/packaged.yaml', '--resolve-s3'],
       ['deploy', '--template-file', '.trellis/packaged.yaml', '--config-env', 'dev', '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
     ]);
+  });
+
+  test('tests on by default but nothing to test (no package.json): the test phase is skipped saying what to set, and the deploy goes on', async () => {
+    const result = await run('lambdas', 'tested');
+
+    expect(result.code).toBe(0);
+    expect(phaseOutcomes(result.markers)).toEqual([
+      'prepare:succeeded', 'clone:succeeded', 'detect:succeeded', 'install:skipped', 'test:skipped', 'build:succeeded', 'deploy:succeeded',
+    ]);
+    expect(endOf(result.markers, 'test')?.detail)
+      .toBe("there is no package.json, so no test script: nothing to test. Set the environment's testCommand to run tests, or runTests: false to say there are none");
   });
 
   test.each([
