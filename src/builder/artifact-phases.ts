@@ -64,7 +64,7 @@ async function chooseArtifact(storage: ArtifactStorage, store: Store, request: B
   const fetched = await fetchArtifact(storage, key, { stage: request.stage, environment: env.name, region: env.region, account: env.account },
     request.commit, workspace, scratch, manifest => {
       if (configured && configured.kind !== manifest.framework) return `the environment now deploys with ${configured.kind}, the artifact is ${manifest.framework}`;
-      ({ deploy, outputs } = planCommands(artifactProject(manifest), env, request.stage));
+      ({ deploy, outputs } = planCommands(artifactProject(manifest), env, request.stage, request.application));
       // Configured commands: the stored paths are what that deploy command needed.
       if (configured?.deploy && !sameArgv(manifest.deployCommand, deploy[0])) return 'the deploy command changed since the artifact was made';
       const cli = deploy[0][0];
@@ -115,8 +115,17 @@ function artifactProject(manifest: ArtifactManifest): Project {
       label: manifest.framework,
       cdkOut: manifest.framework === 'cdk' ? manifest.paths[0] : undefined,
       configFile: manifest.framework === 'cdk' ? undefined : manifest.paths[manifest.framework === 'serverless' ? 0 : 1],
+      // An artifact deploys only where it was built: the samconfig section its deploy read then is the one to read again.
+      ...manifest.framework === 'sam' && { samConfigEnvironments: configEnvOf(manifest.deployCommand) },
     },
   };
+}
+
+/** The `--config-env` a recorded SAM deploy command named, unless it was the default section. */
+function configEnvOf(argv: readonly string[]): string[] {
+  const at = argv.indexOf('--config-env');
+  const name = at >= 0 ? argv[at + 1] : undefined;
+  return name && name !== 'default' ? [name] : [];
 }
 
 /** Phase `save-artifact` after a deploy that built (with artifact storage): what the deploy used, under this deployment's key. */

@@ -47,8 +47,8 @@ const INSTALL: Record<PackageManager, Argv> = {
   yarn: ['yarn', 'install', '--frozen-lockfile'],
 };
 
-/** The commands for `project`, deploying to `stage`. Configured commands win. */
-export function planCommands(project: Project, env: EnvironmentConfig, stage: string): CommandPlan {
+/** The commands for `project` of `application`, deploying to `stage`. Configured commands win. */
+export function planCommands(project: Project, env: EnvironmentConfig, stage: string, application: string): CommandPlan {
   const configured = env.framework;
   const { kind } = project.framework;
   const ours = (argv: Argv | undefined) => (argv ? [argv] : []);
@@ -61,12 +61,13 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
   const ownBuild = !configured?.build;
   const cdkSynth = kind === 'cdk' && ownBuild;
   const packaged = (kind === 'serverless' || kind === 'sam') && ownBuild;
+  const sam = samArguments(project, application, stage);
   const frameworkBuild: Record<string, readonly Argv[]> = {
     cdk: [['cdk', 'synth', '-c', `stage=${stage}`, '--quiet']],
     serverless: [['serverless', 'package', '--stage', stage, '--package', PACKAGE_DIR]],
     sam: [
-      ['sam', 'build'],
-      ['sam', 'package', '--config-env', stage, '--output-template-file', PACKAGED_TEMPLATE, '--resolve-s3'],
+      ['sam', 'build', ...sam.config],
+      ['sam', 'package', ...sam.config, '--output-template-file', PACKAGED_TEMPLATE, '--resolve-s3'],
     ],
   };
   const build = configured?.build ? [configured.build] : frameworkBuild[kind] ?? [];
@@ -80,13 +81,13 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
       ...(cdkOutputs ? ['--outputs-file', CDK_OUTPUTS_FILE] : [])],
     serverless: ['serverless', 'deploy', '--stage', stage, ...(packaged ? ['--package', PACKAGE_DIR] : [])],
     sam: ['sam', 'deploy', ...(packaged ? ['--template-file', PACKAGED_TEMPLATE] : []),
-      '--config-env', stage, '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
+      ...sam.config, ...sam.stack, ...sam.deployDefaults, '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
   };
   const frameworkRemove: Record<string, Argv> = {
     sst: ['sst', 'remove', '--stage', stage],
     cdk: ['cdk', 'destroy', '--all', '--force', '-c', `stage=${stage}`],
     serverless: ['serverless', 'remove', '--stage', stage],
-    sam: ['sam', 'delete', '--config-env', stage, '--no-prompts'],
+    sam: ['sam', 'delete', ...sam.config, ...sam.stack, '--no-prompts'],
   };
   const deploy = configured?.deploy ?? frameworkDeploy[kind];
   const remove = configured?.remove ?? frameworkRemove[kind];
@@ -106,6 +107,21 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
     artifact: planArtifact(project, configured),
     outputs: configured?.deploy ? APP_OUTPUTS_FILE : kind === 'cdk' ? CDK_OUTPUTS_FILE : kind === 'sst' ? SST_OUTPUTS_FILE : APP_OUTPUTS_FILE,
   };
+}
+
+/**
+ * Which samconfig section SAM's commands read, and what the command line adds. The stage's own
+ * section when samconfig has one (`--config-env <stage>`: all its settings, its stack name);
+ * otherwise `[default]` with Trellis's stack name `<application>-<stage>`, so environments never
+ * share a stack; without a samconfig also where to upload (`--resolve-s3`) and the capabilities
+ * a template with functions (and their roles) or nested applications needs.
+ */
+function samArguments(project: Project, application: string, stage: string): { config: Argv; stack: Argv; deployDefaults: Argv } {
+  const { configFile, samConfigEnvironments = [] } = project.framework;
+  if (configFile && samConfigEnvironments.includes(stage)) return { config: ['--config-env', stage], stack: [], deployDefaults: [] };
+  const stack = ['--stack-name', `${application}-${stage}`];
+  if (configFile) return { config: ['--config-env', 'default'], stack, deployDefaults: [] };
+  return { config: [], stack, deployDefaults: ['--resolve-s3', '--capabilities', 'CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'] };
 }
 
 /**
@@ -129,11 +145,13 @@ function planArtifact(project: Project, configured: EnvironmentConfig['framework
   if (declared) return 'paths' in declared ? { paths: [...declared.paths] } : { skip: `${declared.none}: a rollback rebuilds this commit` };
   if (kind === 'sst') return { skip: 'SST deploys only from source (sst deploy builds): a rollback rebuilds this commit' };
   if (kind === 'cdk') return { paths: [cdkOut ?? 'cdk.out'] };
+  // SAM without a samconfig: the packaged template is all its deploy reads.
+  if (kind === 'sam') return { paths: configFile ? [PACKAGED_TEMPLATE, configFile] : [PACKAGED_TEMPLATE] };
   if (!configFile) return { skip: `no ${kind} configuration file found: a rollback rebuilds this commit` };
   if (kind === 'serverless' && !/\.ya?ml$/.test(configFile)) {
     return { skip: `${configFile} needs the app's node_modules to load: a rollback rebuilds this commit` };
   }
-  return { paths: kind === 'serverless' ? [configFile, PACKAGE_DIR] : [PACKAGED_TEMPLATE, configFile] };
+  return { paths: [configFile, PACKAGE_DIR] };
 }
 
 /**

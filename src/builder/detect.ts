@@ -24,6 +24,8 @@ export interface Framework {
   readonly cdkOut?: string;
   /** Serverless and SAM: the configuration file a deploy from an artifact needs beside it (serverless.yml, samconfig.toml). */
   readonly configFile?: string;
+  /** SAM: the environments samconfig has sections for (`[dev.deploy.parameters]` → dev). */
+  readonly samConfigEnvironments?: readonly string[];
 }
 
 const LOCKFILES: ReadonlyArray<[string, PackageManager]> = [
@@ -36,6 +38,8 @@ const LOCKFILES: ReadonlyArray<[string, PackageManager]> = [
 const SERVERLESS_FILES = ['serverless.yml', 'serverless.yaml', 'serverless.ts', 'serverless.js'];
 const SAM_TEMPLATES = ['template.yaml', 'template.yml'];
 const SAM_CONFIGS = ['samconfig.toml', 'samconfig.yaml', 'samconfig.yml'];
+/** What makes a CloudFormation template a SAM one. */
+const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 
 /**
  * Detect from the files at the repository root; a configured framework wins over detection.
@@ -56,7 +60,13 @@ export function detectProject(dir: string, configured?: FrameworkConfig): Projec
 function configuredFramework(dir: string, configured: FrameworkConfig): Framework {
   const has = (file: string) => present(dir, file);
   const configFile = configured.kind === 'serverless' ? SERVERLESS_FILES.find(has) : configured.kind === 'sam' ? SAM_CONFIGS.find(has) : undefined;
-  return { kind: configured.kind, label: `${configured.kind} (configured)`, cdkOut: configured.kind === 'cdk' ? cdkOutDir(dir) : undefined, configFile };
+  return {
+    kind: configured.kind,
+    label: `${configured.kind} (configured)`,
+    cdkOut: configured.kind === 'cdk' ? cdkOutDir(dir) : undefined,
+    configFile,
+    ...configured.kind === 'sam' && { samConfigEnvironments: configFile ? samConfigEnvironments(dir, configFile) : [] },
+  };
 }
 
 function detectFramework(dir: string, packageJson: PackageJson): Framework {
@@ -66,10 +76,14 @@ function detectFramework(dir: string, packageJson: PackageJson): Framework {
   if (has('cdk.json')) return { kind: 'cdk', label: 'cdk', cdkOut: cdkOutDir(dir) };
   const serverlessConfig = SERVERLESS_FILES.find(has);
   if (serverlessConfig) return { kind: 'serverless', label: 'serverless', configFile: serverlessConfig };
-  if (SAM_TEMPLATES.some(has) && SAM_CONFIGS.some(has)) return { kind: 'sam', label: 'sam', configFile: SAM_CONFIGS.find(has) };
+  const samTemplate = SAM_TEMPLATES.find(has);
+  const samConfig = SAM_CONFIGS.find(has);
+  if (samTemplate && (samConfig || declaresSamTransform(dir, samTemplate))) {
+    return { kind: 'sam', label: samConfig ? 'sam' : 'sam without samconfig', configFile: samConfig, samConfigEnvironments: samConfig ? samConfigEnvironments(dir, samConfig) : [] };
+  }
   throw new BuildError(
     'no deploy framework found at the repository root: expected sst.config.ts/js (SST), cdk.json (CDK), '
-    + 'serverless.yml/yaml/ts/js (Serverless Framework) or template.yaml/yml with samconfig.toml (SAM). '
+    + `serverless.yml/yaml/ts/js (Serverless Framework) or template.yaml/yml with the ${SAM_TRANSFORM} transform or a samconfig (SAM). `
     + "Otherwise set the environment's framework (e.g. custom deploy and remove commands).",
   );
 }
@@ -123,6 +137,30 @@ function sstMajor(dir: string, configFile: string, packageJson: PackageJson): st
     return ''; // a config the builder does not read: sst itself reports it
   }
   return source.includes('$config(') ? ' v3' : source.includes('SSTConfig') ? ' v2' : '';
+}
+
+function declaresSamTransform(dir: string, template: string): boolean {
+  try {
+    return readWorkspaceText(dir, template).includes(SAM_TRANSFORM);
+  } catch {
+    return false; // a template the builder does not read is not taken for SAM's
+  }
+}
+
+/**
+ * The environments a samconfig has sections for: TOML tables `[dev.deploy.parameters]`
+ * (or `[dev]`), YAML top-level keys `dev:`. An unreadable file has none (sam reports it).
+ */
+export function samConfigEnvironments(dir: string, file: string): string[] {
+  let text: string;
+  try {
+    text = readWorkspaceText(dir, file);
+  } catch {
+    return [];
+  }
+  const header = file.endsWith('.toml') ? /^\s*\[\s*([A-Za-z0-9_-]+)\s*(?:\.[^\]]*)?\]/ : /^([A-Za-z0-9_-]+)\s*:\s*(?:#.*)?$/;
+  const names = text.split(/\r?\n/).map(line => header.exec(line)?.[1]).filter((name): name is string => name !== undefined && name !== 'version');
+  return [...new Set(names)];
 }
 
 /** cdk.json may move the cloud assembly with `output`; it must stay inside the checkout. */

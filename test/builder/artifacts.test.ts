@@ -200,7 +200,8 @@ describe('builder: deploy artifacts', () => {
 
       expect(phaseOutcomes(rollback.markers)).toEqual(['prepare:succeeded', 'fetch-artifact:succeeded', 'deploy:succeeded', 'save-artifact:skipped']);
       expect(rollback.records.map(record => record.argv)).toEqual([
-        ['deploy', '--template-file', '.trellis/packaged.yaml', '--config-env', 'dev', '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
+        // As the build's deploy: samconfig has no [dev] section, so [default] and Trellis's stack name.
+        ['deploy', '--template-file', '.trellis/packaged.yaml', '--config-env', 'default', '--stack-name', 'lambdas-dev', '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
       ]);
       expect(readFileSync(join(rollback.workspace, '.trellis', 'packaged.yaml'), 'utf8')).toContain(`made by sam package in ${first.workspace}`);
       expect(readdirSync(rollback.workspace).sort()).toEqual(['.trellis', 'samconfig.toml']);

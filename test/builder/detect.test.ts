@@ -77,8 +77,23 @@ describe('detectProject', () => {
     expect(project.framework).toMatchObject({ kind: 'custom', label: 'custom (configured)' });
   });
 
-  test('a SAM template without samconfig is not enough, and nothing found is a clear failure', () => {
-    expect(() => detectProject(files({ 'template.yaml': '', 'package.json': pkg() }))).toThrow(/no deploy framework found at the repository root/);
+  test('SAM without a samconfig: a template with the AWS::Serverless transform is SAM; a plain CloudFormation template is not', () => {
+    const samTemplate = 'AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\nResources: {}\n';
+    expect(detectProject(files({ 'template.yaml': samTemplate })).framework).toEqual({ kind: 'sam', label: 'sam without samconfig', configFile: undefined, samConfigEnvironments: [] });
+    rmSync(join(dir, 'template.yaml'));
+    expect(detectProject(files({ 'template.yml': 'Transform:\n  - AWS::Serverless-2016-10-31\n' })).framework.kind).toBe('sam');
+    rmSync(join(dir, 'template.yml'));
+    expect(() => detectProject(files({ 'template.yaml': 'Resources: {}\n', 'package.json': pkg() })))
+      .toThrow(/no deploy framework found at the repository root: .*template.yaml\/yml with the AWS::Serverless-2016-10-31 transform or a samconfig \(SAM\)/);
+  });
+
+  test.each([
+    ['samconfig.toml', 'version = 0.1\n[default.deploy.parameters]\nstack_name = "x"\n[dev.deploy.parameters]\nstack_name = "x-dev"\n[ prod ]\n[prod.global.parameters]\n', ['default', 'dev', 'prod']],
+    ['samconfig.toml', 'version = 0.1\n# [commented.deploy.parameters]\n', []],
+    ['samconfig.yaml', 'version: 0.1\ndefault:\n  deploy:\n    parameters:\n      stack_name: x\nstaging: # the team\'s\n  deploy: {}\n', ['default', 'staging']],
+    ['samconfig.yml', '', []],
+  ])('the environments %s has sections for', (file, text, environments) => {
+    expect(detectProject(files({ 'template.yaml': 'Resources: {}\n', [file]: text })).framework.samConfigEnvironments).toEqual(environments);
   });
 
   test('a broken package.json fails the build with a BuildError', () => {

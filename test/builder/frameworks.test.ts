@@ -31,6 +31,7 @@ describe('builder: frameworks', () => {
       appConfig('api', [envConfig('dev', tested)]),
       // `tested`: tests on by default ("auto"), as a new environment has them.
       appConfig('lambdas', [envConfig('dev'), envConfig('tested', { runTests: true })]),
+      appConfig('functions', [envConfig('staging')]),
       appConfig('site', [envConfig('dev', {
         variables: { DEPLOY_TARGET: deployTarget },
         framework: {
@@ -66,7 +67,9 @@ describe('builder: frameworks', () => {
     }, { 'version.txt': 'two' });
     repos.infra = harness.repo('infra', { 'cdk.json': '{ "app": "node app.js" }', ...npmPackage('infra', { test: PASSING_TEST }) });
     repos.api = harness.repo('api', { 'serverless.yml': 'service: api\nprovider:\n  name: aws\n', ...npmPackage('api', { test: PASSING_TEST }) });
-    repos.lambdas = harness.repo('lambdas', { 'template.yaml': 'Resources: {}\n', 'samconfig.toml': 'version = 0.1\n' });
+    repos.lambdas = harness.repo('lambdas', { 'template.yaml': 'Resources: {}\n', 'samconfig.toml': 'version = 0.1\n[dev.deploy.parameters]\nstack_name = "lambdas-dev"\n' });
+    // SAM as `sam init` leaves it before the first `sam deploy --guided`: a template, no samconfig.
+    repos.functions = harness.repo('functions', { 'template.yaml': 'AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\nResources: {}\n' });
     repos.site = harness.repo('site', npmPackage('site'));
     repos.docker = harness.repo('docker', {
       'cdk.json': '{ "app": "node app.js" }',
@@ -146,10 +149,25 @@ describe('builder: frameworks', () => {
     expect(endOf(result.markers, 'detect')?.detail).toBe('sam (no package.json)');
     expect(endOf(result.markers, 'test')?.detail).toBe('runTests is off for this environment');
     expect(frameworkRecords(result).map(record => record.argv)).toEqual([
-      ['build'],
+      ['build', '--config-env', 'dev'],
       ['package', '--config-env', 'dev', '--output-template-file', '.trellis/packaged.yaml', '--resolve-s3'],
       ['deploy', '--template-file', '.trellis/packaged.yaml', '--config-env', 'dev', '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
     ]);
+  });
+
+  test('SAM without a samconfig: detected from the transform; built, packaged and deployed as the stack <app>-<env>, S3 and capabilities given', async () => {
+    const result = await run('functions', 'staging');
+
+    expect(result.code).toBe(0);
+    expect(endOf(result.markers, 'detect')?.detail).toBe('sam without samconfig (no package.json)');
+    expect(frameworkRecords(result).map(record => record.argv)).toEqual([
+      ['build'],
+      ['package', '--output-template-file', '.trellis/packaged.yaml', '--resolve-s3'],
+      ['deploy', '--template-file', '.trellis/packaged.yaml', '--stack-name', 'functions-staging', '--resolve-s3',
+        '--capabilities', 'CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND', '--no-confirm-changeset', '--no-fail-on-empty-changeset'],
+    ]);
+    const teardown = await run('functions', 'staging', 'teardown');
+    expect(frameworkRecords(teardown).map(record => record.argv)).toEqual([['delete', '--stack-name', 'functions-staging', '--no-prompts']]);
   });
 
   test('tests on by default but nothing to test (no package.json): the test phase is skipped saying what to set, and the deploy goes on', async () => {
