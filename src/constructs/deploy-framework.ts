@@ -1,4 +1,8 @@
+import { keysOf } from '../runtime/core/config-keys';
+import { ValidationIssue } from '../runtime/core/errors';
+import { isPlainObject } from '../runtime/core/plain-object';
 import { FrameworkConfig, FrameworkKind } from '../runtime/core/types';
+import { unknownKeyIssues } from '../runtime/core/unknown-keys';
 
 /** Commands of a custom deploy framework, each an argument vector (never a shell string). */
 export interface CustomFrameworkCommands {
@@ -25,6 +29,10 @@ export interface CustomFrameworkCommands {
    */
   readonly artifactPaths?: string[];
 }
+
+const COMMAND_KEYS = keysOf<CustomFrameworkCommands>({
+  installCommand: true, buildCommand: true, deployCommand: true, removeCommand: true, artifactPaths: true,
+});
 
 /**
  * How an environment's app is deployed. Without one, the build detects it from the
@@ -53,7 +61,7 @@ export class DeployFramework {
 
   /** Your own commands. */
   public static custom(commands: CustomFrameworkCommands): DeployFramework {
-    return new DeployFramework({
+    const framework = new DeployFramework({
       kind: 'custom',
       install: commands.installCommand && [...commands.installCommand],
       build: commands.buildCommand && [...commands.buildCommand],
@@ -61,11 +69,15 @@ export class DeployFramework {
       remove: [...commands.removeCommand],
       artifact: commands.artifactPaths && [...commands.artifactPaths],
     });
+    if (isPlainObject(commands)) framework.unknownKeys.push(...unknownKeyIssues(commands, COMMAND_KEYS, ''));
+    return framework;
   }
 
   /** `sst`, `cdk`, `serverless`, `sam` or `custom`. */
   public readonly kind: string;
   private readonly config: FrameworkConfig;
+  /** Keys of the commands no one reads (plain JavaScript callers), named when the environment is added. */
+  private readonly unknownKeys: ValidationIssue[] = [];
 
   private constructor(config: FrameworkConfig) {
     this.kind = config.kind satisfies FrameworkKind;
@@ -75,5 +87,10 @@ export class DeployFramework {
   /** @internal */
   public _toConfig(): FrameworkConfig {
     return this.config;
+  }
+
+  /** @internal unknown keys of the custom commands, paths relative to the framework */
+  public _unknownKeys(): ValidationIssue[] {
+    return [...this.unknownKeys];
   }
 }

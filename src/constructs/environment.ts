@@ -1,7 +1,11 @@
 import { DeployFramework } from './deploy-framework';
 import { HealthCheck } from './health-check';
 import { TestCommand } from './test-command';
+import { keysOf } from '../runtime/core/config-keys';
+import { ValidationIssue } from '../runtime/core/errors';
+import { isPlainObject } from '../runtime/core/plain-object';
 import { EnvironmentConfig } from '../runtime/core/types';
+import { unknownKeyIssues } from '../runtime/core/unknown-keys';
 
 /** What an environment is for; decides its defaults and what may reach it. */
 export enum EnvironmentKind {
@@ -113,6 +117,22 @@ export interface CustomEnvironmentOptions extends EnvironmentSettings {
   readonly name: string;
 }
 
+const OPTION_KEYS = keysOf<EnvironmentOptions & CustomEnvironmentOptions>({
+  name: true,
+  branch: true,
+  autoDeploy: true,
+  runTests: true,
+  testCommand: true,
+  dependencyCache: true,
+  region: true,
+  account: true,
+  deployRoleArn: true,
+  variables: true,
+  protected: true,
+  framework: true,
+  healthCheck: true,
+});
+
 /**
  * One deployment target of an application. The order of environments in an
  * application is the promotion order.
@@ -167,7 +187,11 @@ export class Environment {
   /** The health check after each deploy, if any. */
   public readonly healthCheck?: HealthCheck;
 
+  /** Option keys no one reads (plain JavaScript callers), named with their full path when the application is added. */
+  private readonly unknownKeys: ValidationIssue[];
+
   private constructor(kind: EnvironmentKind, name: string, settings: EnvironmentSettings) {
+    this.unknownKeys = isPlainObject(settings) ? unknownKeyIssues(settings, OPTION_KEYS, '') : [];
     const production = kind === EnvironmentKind.PRODUCTION;
     this.kind = kind;
     this.name = name;
@@ -184,6 +208,12 @@ export class Environment {
     this.protected = settings.protected ?? production;
     this.framework = settings.framework;
     this.healthCheck = settings.healthCheck;
+  }
+
+  /** @internal unknown keys of the options, the framework's and the health check's, paths relative to the environment */
+  public _unknownKeys(): ValidationIssue[] {
+    const nested = (field: string, issues: ValidationIssue[] = []) => issues.map(issue => ({ ...issue, path: `${field}.${issue.path}` }));
+    return [...this.unknownKeys, ...nested('framework', this.framework?._unknownKeys?.()), ...nested('healthCheck', this.healthCheck?._unknownKeys?.())];
   }
 
   /** @internal the plain configuration core and the runtime read */

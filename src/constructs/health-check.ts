@@ -1,6 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
+import { keysOf } from '../runtime/core/config-keys';
 import { HEALTH_CHECK_DEFAULTS } from '../runtime/core/config-validation';
+import { ValidationIssue } from '../runtime/core/errors';
+import { isPlainObject } from '../runtime/core/plain-object';
 import { HealthCheckConfig } from '../runtime/core/types';
+import { unknownKeyIssues } from '../runtime/core/unknown-keys';
 
 /** How a health check calls the deployed app and what counts as healthy. */
 export interface HealthCheckOptions {
@@ -36,6 +40,8 @@ export interface HealthCheckOptions {
   readonly interval?: Duration;
 }
 
+const OPTION_KEYS = keysOf<HealthCheckOptions>({ minStatus: true, maxStatus: true, timeout: true, retries: true, interval: true });
+
 /**
  * A gate after every deploy: the build GETs a URL of the deployed app, without credentials.
  * When no attempt answers with a passing status, the deployment fails and the environment
@@ -61,8 +67,11 @@ export class HealthCheck {
 
   // Private: a public `url` property would clash with the static `url()` in C# and Java.
   private readonly config: HealthCheckConfig;
+  /** Keys of the options no one reads (plain JavaScript callers), named when the environment is added. */
+  private readonly unknownKeys: ValidationIssue[];
 
   private constructor(url: string | undefined, outputName: string | undefined, options: HealthCheckOptions) {
+    this.unknownKeys = isPlainObject(options) ? unknownKeyIssues(options, OPTION_KEYS, '') : [];
     const seconds = (duration: Duration | undefined, fallback: number) => duration?.toSeconds({ integral: false }) ?? fallback;
     this.config = {
       url,
@@ -78,5 +87,10 @@ export class HealthCheck {
   /** @internal the configuration the builder reads; validated with the environment at synth */
   public _toConfig(): HealthCheckConfig {
     return { ...this.config };
+  }
+
+  /** @internal unknown option keys, paths relative to the health check */
+  public _unknownKeys(): ValidationIssue[] {
+    return [...this.unknownKeys];
   }
 }

@@ -8,10 +8,13 @@ import { ApplicationOptions, defaultEnvironments } from './environment';
 import { EnvironmentTable, EnvironmentTableProps } from './environment-table';
 import { LogStream, WebSocketAuthentication } from './log-stream';
 import { WebhookIngest } from './webhook-ingest';
+import { keysOf } from '../runtime/core/config-keys';
 import { validateApplication } from '../runtime/core/config-validation';
 import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
 import { installationName as installationNameRule } from '../runtime/core/names';
+import { isPlainObject } from '../runtime/core/plain-object';
 import { ApplicationConfig } from '../runtime/core/types';
+import { unknownKeyIssues } from '../runtime/core/unknown-keys';
 
 /** Properties of a Trellis installation. */
 export interface TrellisPipelineProps {
@@ -66,6 +69,40 @@ export interface TrellisPipelineProps {
 }
 
 /**
+ * The keys of each props object, checked against its interface by the compiler. Plain JavaScript
+ * callers can pass any key: one no one reads is refused with its path and the closest known key.
+ */
+const PROPS_KEYS = keysOf<TrellisPipelineProps>({
+  applications: true,
+  table: true,
+  installationName: true,
+  webhookSecret: true,
+  buildSettings: true,
+  logRetention: true,
+  webSocketAuthentication: true,
+  dashboard: true,
+});
+const NESTED_PROPS_KEYS: Readonly<Record<string, readonly string[]>> = {
+  table: keysOf<EnvironmentTableProps>({ encryptionKey: true, removalPolicy: true, pointInTimeRecovery: true }),
+  buildSettings: keysOf<BuildSettings>({
+    vpc: true, subnets: true, cpu: true, memoryLimitMiB: true, ephemeralStorageGiB: true, dependencyCacheExpiration: true, artifactExpiration: true,
+  }),
+  dashboard: keysOf<DashboardOptions>({ identity: true, callbackUrls: true, accessLogBucket: true }),
+};
+const APPLICATION_KEYS = keysOf<ApplicationOptions>({ name: true, repository: true, environments: true });
+
+/** Unknown keys of the props and of their plain nested objects (applications are checked as they are added). */
+function unknownPropsKeys(props: TrellisPipelineProps): ValidationIssue[] {
+  if (!isPlainObject(props)) return [];
+  const issues = unknownKeyIssues(props, PROPS_KEYS, '');
+  for (const [field, known] of Object.entries(NESTED_PROPS_KEYS)) {
+    const value = props[field];
+    if (isPlainObject(value)) issues.push(...unknownKeyIssues(value, known, field));
+  }
+  return issues;
+}
+
+/**
  * A self-hosted continuous delivery control plane for serverless apps: the state table
  * and the configuration of every application and environment, with the webhook, build,
  * log and dashboard parts composed in by their own constructs.
@@ -88,6 +125,8 @@ export class TrellisPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: TrellisPipelineProps = {}) {
     super(scope, id);
+    const unknownKeys = unknownPropsKeys(props);
+    if (unknownKeys.length > 0) this.fail(unknownKeys);
     this.installationName = props.installationName ?? Names.uniqueResourceName(this, { maxLength: 32, separator: '-' }).toLowerCase().replace(/^[^a-z]+/, '');
     const nameProblem = Token.isUnresolved(this.installationName) ? undefined : installationNameRule(this.installationName);
     if (nameProblem) this.fail([{ path: 'installationName', message: nameProblem }]);
@@ -152,7 +191,10 @@ export class TrellisPipeline extends Construct {
       repository: application.repository,
       environments: (application.environments ?? defaultEnvironments()).map(env => env._toConfig()),
     };
-    const issues: ValidationIssue[] = validateApplication(config, { isUnresolved: value => Token.isUnresolved(value) }, path);
+    const unknownKeys = isPlainObject(application) ? unknownKeyIssues(application, APPLICATION_KEYS, path) : [];
+    (application.environments ?? []).forEach((env, at) => unknownKeys.push(...(env._unknownKeys?.() ?? [])
+      .map(issue => ({ ...issue, path: `${path}.environments[${at}].${issue.path}` }))));
+    const issues: ValidationIssue[] = [...unknownKeys, ...validateApplication(config, { isUnresolved: value => Token.isUnresolved(value) }, path)];
     const existing = this.applications.findIndex(app => app.name === config.name);
     if (existing >= 0) {
       issues.push({ path: `${path}.name`, message: `'${config.name}' is already used by applications[${existing}]; application names must be unique` });

@@ -2,11 +2,13 @@ import { readFileSync } from 'fs';
 import { dirname, isAbsolute, resolve } from 'path';
 import { fileURLToPath } from 'url';
 import { Environment, defaultEnvironments } from '../constructs/environment';
+import { APPLICATION_KEYS } from '../runtime/core/config-keys';
 import { parseApplications } from '../runtime/core/config-parse';
 import { ValidationError, ValidationIssue } from '../runtime/core/errors';
 import { LOCAL_OWNER, hasLoneSurrogate, repository as repositoryRule } from '../runtime/core/names';
 import { isPlainObject } from '../runtime/core/plain-object';
 import { ApplicationConfig } from '../runtime/core/types';
+import { unknownKeyIssues } from '../runtime/core/unknown-keys';
 
 /** What local mode runs: the applications (as the construct would write them) and where each one's git repository is. */
 export interface LocalConfig {
@@ -47,26 +49,43 @@ export interface Placeholders {
   readonly serverUrl?: string;
 }
 
+/** The file's own keys; an application adds `source` to the construct's. Any other key is refused, with the closest as a suggestion. */
+const FILE_KEYS: readonly string[] = ['applications'];
+const LOCAL_APPLICATION_KEYS: readonly string[] = [...APPLICATION_KEYS, 'source'];
+
 export function parseLocalConfig(raw: unknown, dirs: Placeholders): LocalConfig {
-  const applications = (raw as { applications?: unknown } | null)?.applications;
-  if (!Array.isArray(applications)) throw new ValidationError([{ path: 'applications', message: 'must be a list of applications' }]);
+  // Unknown keys are named with the other issues (collected here): a typo never falls back to a default.
+  const unknownKeys = isPlainObject(raw) ? unknownKeyIssues(raw, FILE_KEYS, '') : [];
+  const applications = isPlainObject(raw) ? raw.applications : undefined;
+  if (!Array.isArray(applications)) throw new ValidationError([...unknownKeys, { path: 'applications', message: 'must be a list of applications' }]);
   const issues: ValidationIssue[] = [];
   const repositories: Record<string, string> = {};
-  const normalized = applications.map((app: Record<string, unknown>, index) => {
+  const normalized = applications.map((app: unknown, index) => {
     const path = `applications[${index}]`;
-    if (typeof app !== 'object' || app === null) return app;
+    if (!isPlainObject(app)) return app;
+    unknownKeys.push(...unknownKeyIssues(app, LOCAL_APPLICATION_KEYS, path));
     const found = locate(app, path, dirs.configDir, issues);
     if (found && typeof app.name === 'string') repositories[app.name] = found.location;
+    // The construct's keys only (`source` is local mode's; unknown keys are named above).
+    const given = Object.fromEntries(Object.entries(app).filter(([key]) => (APPLICATION_KEYS as readonly string[]).includes(key)));
     return {
-      ...app,
+      ...given,
       repository: found?.repository ?? app.repository,
       environments: Array.isArray(app.environments)
         ? app.environments.map(env => withKindDefaults(env, dirs))
         : app.environments ?? defaultEnvironments().map(env => env._toConfig()),
     };
   });
-  if (issues.length > 0) throw new ValidationError(issues);
-  return { applications: parseApplications(normalized), repositories };
+  if (issues.length > 0) throw new ValidationError([...unknownKeys, ...issues]);
+  let parsed: ApplicationConfig[] = [];
+  try {
+    parsed = parseApplications(normalized);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    issues.push(...error.issues);
+  }
+  if (unknownKeys.length > 0 || issues.length > 0) throw new ValidationError([...unknownKeys, ...issues]);
+  return { applications: parsed, repositories };
 }
 
 /** Where the app's commits come from, and the `owner/repo` name pushes carry. */

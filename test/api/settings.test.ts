@@ -144,6 +144,18 @@ describe('PUT settings', () => {
         .toBe('autoDeploy: is not a known field; the fields are branch, runTests, testCommand, variables, secrets\nprotected: is not a known field; the fields are branch, runTests, testCommand, variables, secrets');
     });
 
+    test('a misspelt field is named with the field it was meant to be; variable and secret names are the user\'s', async () => {
+      expect(await reasonOf({ runtests: false })).toBe('runtests: is not a known field; did you mean `runTests`?');
+      expect(await reasonOf({ testComand: ['make', 'check'] })).toBe('testComand: is not a known field; did you mean `testCommand`?');
+      expect(await reasonOf({ branch: 'main', Variables: { A: '1' }, secret: { B: '2' } }))
+        .toBe('Variables: is not a known field; did you mean `variables`?\nsecret: is not a known field; did you mean `secrets`?');
+      expect(await reasonOf({ brnch: 'main' })).toBe('brnch: is not a known field; did you mean `branch`?');
+      // Names inside variables and secrets are not fields: any valid name is taken.
+      const response = await put({ variables: { runtests: 'x', testComand: 'y' } });
+      expect(response.status).toBe(200);
+      await put({ variables: { runtests: null, testComand: null } });
+    });
+
     test('types', async () => {
       expect(await reasonOf({ branch: 7 })).toBe('branch: must be a branch name, or null to return to the value from code');
       expect(await reasonOf({ runTests: 'yes' })).toBe('runTests: must be true or false, or null to return to the value from code');

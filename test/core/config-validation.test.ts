@@ -471,7 +471,8 @@ describe('parseApplications: healthCheck', () => {
     ['not an object', 'https://api.example.com', at, 'must be an object'],
     ['a number given as a string', { url: 'https://a.example.com', retries: '3' }, `${at}.retries`, 'must be a number'],
     ['a url that is not a string', { url: 42 }, `${at}.url`, 'must be a string'],
-    ['a misspelt field', { url: 'https://a.example.com', timeout: 5 }, `${at}.timeout`, 'expected url, stackOutput, minStatus'],
+    ['a misspelt field', { url: 'https://a.example.com', timeout: 5 }, `${at}.timeout`, 'did you mean `timeoutSeconds`?'],
+    ['a field nothing is close to', { url: 'https://a.example.com', method: 'POST' }, `${at}.method`, 'the fields are url, stackOutput, minStatus'],
     ['a rule broken after parsing', { url: 'https://a.example.com', maxStatus: 100 }, `${at}.maxStatus`, 'below minStatus 200'],
     ['neither url nor stackOutput', {}, at, 'exactly one of url and stackOutput'],
   ])('rejects %s, naming the field', (_, healthCheck, path, message) => {

@@ -113,7 +113,7 @@ describe('the local config file', () => {
     expect(issuesOf(() => parseLocalConfig({
       applications: [{ name: 'shop', repository: './shop', environments: [{ kind: 'staging', testCommand: 'npm test' }, { kind: 'weird', name: 'x' }] }],
     }, dirs))).toEqual(expect.arrayContaining(['applications[0].environments[0].testCommand', 'applications[0].environments[1].kind']));
-    expect(issuesOf(() => parseLocalConfig({ apps: [] }, dirs))).toEqual(['applications']);
+    expect(issuesOf(() => parseLocalConfig({ apps: [] }, dirs))).toEqual(['apps', 'applications']);
     expect(issuesOf(() => parseLocalConfig({ applications: [{ name: 'shop', repository: './shop', source: 3 }] }, dirs))).toEqual(['applications[0].source']);
   });
 
@@ -121,5 +121,78 @@ describe('the local config file', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'trellis-config-')), 'broken.json');
     writeFileSync(file, '{ "applications": [');
     expect(() => loadLocalConfig(file, '/data')).toThrow(`cannot read the config file ${file}`);
+  });
+});
+
+describe('the local config file is strict: a key no one reads is an error, never a default', () => {
+  /** The issues of a refused config, as `path: message`. */
+  function refused(raw: unknown): string[] {
+    try {
+      parseLocalConfig(raw, dirs);
+    } catch (error) {
+      if (error instanceof ValidationError) return error.issues.map(issue => `${issue.path}: ${issue.message}`);
+      throw error;
+    }
+    throw new Error('parseLocalConfig accepted it');
+  }
+  const shop = (env: Record<string, unknown>, app: Record<string, unknown> = {}) =>
+    ({ applications: [{ name: 'shop', repository: './shop', environments: [{ kind: 'development' }, { kind: 'staging', ...env }], ...app }] });
+
+  test.each<[string, unknown, string]>([
+    ['a top-level key', { ...shop({}), aplications: [] }, 'aplications: is not a known field; did you mean `applications`?'],
+    ['a top-level key nothing is close to', { ...shop({}), port: 4100 }, 'port: is not a known field; the fields are applications'],
+    ['an application key', shop({}, { enviroments: [] }), 'applications[0].enviroments: is not a known field; did you mean `environments`?'],
+    ['local mode\'s own application key', shop({}, { sorce: '../clone' }), 'applications[0].sorce: is not a known field; did you mean `source`?'],
+    ['runTests in lowercase', shop({ runtests: false }), 'applications[0].environments[1].runtests: is not a known field; did you mean `runTests`?'],
+    ['a misspelt test command', shop({ testComand: ['make', 'check'] }),
+      'applications[0].environments[1].testComand: is not a known field; did you mean `testCommand`?'],
+    ['a framework key', shop({ framework: { kind: 'custom', deploy: ['d'], remove: ['r'], instal: ['npm', 'i'] } }),
+      'applications[0].environments[1].framework.instal: is not a known field; did you mean `install`?'],
+    ['a health check key', shop({ healthCheck: { url: 'https://a.example.com', retry: 2 } }),
+      'applications[0].environments[1].healthCheck.retry: is not a known field; did you mean `retries`?'],
+  ])('%s is refused with its path and the suggestion', (_, raw, issue) => {
+    expect(refused(raw)).toEqual([issue]);
+  });
+
+  test('every unknown key and every other mistake are named at once', () => {
+    const raw = { ...shop({ testComand: ['x'], kind: 'weird', name: 'qa' }, { sorce: 'x' }), extra: true };
+    expect(refused(raw).map(issue => issue.split(':')[0])).toEqual([
+      'extra', 'applications[0].sorce', 'applications[0].environments[1].testComand', 'applications[0].environments[1].kind',
+    ]);
+  });
+
+  test('a config with every field the file takes still loads; variables keep any names', () => {
+    const config = parseLocalConfig({
+      applications: [{
+        name: 'shop',
+        repository: 'acme/shop',
+        source: './clones/shop',
+        environments: [{
+          name: 'dev',
+          kind: 'development',
+          branch: 'main',
+          autoDeploy: true,
+          runTests: true,
+          testCommand: ['npm', 'test'],
+          region: 'eu-west-1',
+          account: '111122223333',
+          deployRoleArn: 'arn:aws:iam::111122223333:role/deploy',
+          buildRoleArn: 'arn:aws:iam::111122223333:role/build',
+          variables: { testComand: 'any name', runtests: 'x' },
+          protected: false,
+          framework: { kind: 'custom', install: ['npm', 'ci'], build: ['npm', 'run', 'build'], deploy: ['d'], remove: ['r'], artifact: ['dist'] },
+          dependencyCache: false,
+          healthCheck: { url: 'https://a.example.com', minStatus: 200, maxStatus: 299, timeoutSeconds: 5, retries: 1, intervalSeconds: 1 },
+        }],
+      }],
+    }, dirs);
+    expect(config.repositories).toEqual({ shop: '/home/ada/config/clones/shop' });
+    expect(config.applications[0].environments[0]).toMatchObject({ runTests: true, testCommand: ['npm', 'test'], variables: { testComand: 'any name', runtests: 'x' } });
+  });
+
+  test('a file with a typo: loadLocalConfig throws the message trellis local prints', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'trellis-config-')), 'typo.json');
+    writeFileSync(file, JSON.stringify(shop({ testComand: ['make'] })));
+    expect(() => loadLocalConfig(file, '/data')).toThrow('applications[0].environments[1].testComand: is not a known field; did you mean `testCommand`?');
   });
 });

@@ -1,5 +1,5 @@
 import { ValidationError, ValidationIssue } from '../core/errors';
-import { printable } from '../core/names';
+import { unknownKeyIssues } from '../core/unknown-keys';
 
 /** Settings with 100 variables of 4 KB fit in 450 KB; no control request needs more than this. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -18,18 +18,15 @@ export function parseJsonBody(body: string): unknown {
   }
 }
 
-/** The body as an object with only `allowed` fields (an empty body is `{}`); names each unknown field. */
+/** The body as an object with only `allowed` fields (an empty body is `{}`); names each unknown field, with the closest known one. */
 export function bodyFields(body: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (body === undefined) return {};
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError([{ path: 'body', message: 'must be a JSON object' }]);
   }
   const fields = body as Record<string, unknown>;
-  const unknown = Object.keys(fields).filter(name => !allowed.includes(name));
-  if (unknown.length > 0) {
-    const expected = allowed.length > 0 ? `the fields are ${allowed.join(', ')}` : 'this request takes an empty object';
-    throw new ValidationError(unknown.map(name => ({ path: printable(name, 40), message: `is not a known field; ${expected}` })));
-  }
+  const unknown = unknownKeyIssues(fields, allowed, '');
+  if (unknown.length > 0) throw new ValidationError(unknown);
   return fields;
 }
 

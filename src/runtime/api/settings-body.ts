@@ -1,10 +1,12 @@
 import { bodyFields } from './request-body';
 import { SettingsBody } from '../core/api-types';
+import { keysOf } from '../core/config-keys';
 import { OverrideChanges } from '../core/effective-environment';
 import { ValidationError, ValidationIssue } from '../core/errors';
 import { printable } from '../core/names';
 
-export const SETTINGS_FIELDS = ['branch', 'runTests', 'testCommand', 'variables', 'secrets'] as const;
+/** The body's fields, checked against SettingsBody by the compiler; others are refused with the closest as a suggestion. */
+export const SETTINGS_FIELDS = keysOf<SettingsBody>({ branch: true, runTests: true, testCommand: true, variables: true, secrets: true });
 /** Per request, and in total: dashboard variables, and secret variables. */
 export const MAX_ENTRIES = 100;
 

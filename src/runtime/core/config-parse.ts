@@ -1,17 +1,18 @@
+import { APPLICATION_KEYS, ENVIRONMENT_KEYS, FRAMEWORK_KEYS, HEALTH_CHECK_KEYS } from './config-keys';
 import { HEALTH_CHECK_DEFAULTS, ValidationContext, validateApplications } from './config-validation';
 import { ValidationError, ValidationIssue } from './errors';
-import { printable } from './names';
 import { isPlainObject } from './plain-object';
 import { ApplicationConfig, EnvironmentConfig, EnvironmentKind, FrameworkConfig, FrameworkKind, HealthCheckConfig } from './types';
+import { unknownKeyIssues } from './unknown-keys';
 
 const KINDS: readonly EnvironmentKind[] = ['development', 'staging', 'production', 'custom'];
 const FRAMEWORKS: readonly FrameworkKind[] = ['sst', 'cdk', 'serverless', 'sam', 'custom'];
 const COMMANDS = ['install', 'build', 'deploy', 'remove'] as const;
-const HEALTH_CHECK_FIELDS: readonly string[] = ['url', 'stackOutput', ...Object.keys(HEALTH_CHECK_DEFAULTS)];
 
 /**
  * Turn untrusted JSON (custom resource properties, the local config file) into validated
- * configuration, or throw a ValidationError naming every bad field.
+ * configuration, or throw a ValidationError naming every bad field. Every object refuses keys
+ * its type does not have (config-keys.ts), so a misspelt optional field is an error, not a default.
  */
 export function parseApplications(input: unknown, context: ValidationContext = {}, path = 'applications'): ApplicationConfig[] {
   const issues: ValidationIssue[] = [];
@@ -23,7 +24,7 @@ export function parseApplications(input: unknown, context: ValidationContext = {
 }
 
 function parseApplication(raw: unknown, path: string, issues: ValidationIssue[]): ApplicationConfig {
-  const app = record(raw, path, issues);
+  const app = record(raw, path, APPLICATION_KEYS, issues);
   const environments = Array.isArray(app.environments)
     ? app.environments.map((env, index) => parseEnvironment(env, `${path}.environments[${index}]`, issues))
     : (issues.push({ path: `${path}.environments`, message: 'must be a list' }), []);
@@ -35,7 +36,7 @@ function parseApplication(raw: unknown, path: string, issues: ValidationIssue[])
 }
 
 function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[]): EnvironmentConfig {
-  const env = record(raw, path, issues);
+  const env = record(raw, path, ENVIRONMENT_KEYS, issues);
   const kind = env.kind ?? 'custom';
   if (!KINDS.includes(kind as EnvironmentKind)) issues.push({ path: `${path}.kind`, message: `must be one of ${KINDS.join(', ')}` });
   const production = kind === 'production';
@@ -68,11 +69,7 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
 
 /** `{ url | stackOutput, minStatus?, maxStatus?, timeoutSeconds?, retries?, intervalSeconds? }`, defaults filled in. */
 function parseHealthCheck(raw: unknown, path: string, issues: ValidationIssue[]): HealthCheckConfig {
-  const check = record(raw, path, issues);
-  // A misspelt field (`timeout` for `timeoutSeconds`) would otherwise fall back to the default unnoticed.
-  for (const field of Object.keys(check).filter(name => !HEALTH_CHECK_FIELDS.includes(name))) {
-    issues.push({ path: `${path}.${printable(field, 40)}`, message: `is not a health check field; expected ${HEALTH_CHECK_FIELDS.join(', ')}` });
-  }
+  const check = record(raw, path, HEALTH_CHECK_KEYS, issues);
   const value = (field: keyof typeof HEALTH_CHECK_DEFAULTS) => optionalNumber(check[field], `${path}.${field}`, issues) ?? HEALTH_CHECK_DEFAULTS[field];
   return {
     url: optionalText(check.url, `${path}.url`, issues),
@@ -86,7 +83,7 @@ function parseHealthCheck(raw: unknown, path: string, issues: ValidationIssue[])
 }
 
 function parseFramework(raw: unknown, path: string, issues: ValidationIssue[]): FrameworkConfig | undefined {
-  const framework = record(raw, path, issues);
+  const framework = record(raw, path, FRAMEWORK_KEYS, issues);
   if (!FRAMEWORKS.includes(framework.kind as FrameworkKind)) {
     issues.push({ path: `${path}.kind`, message: `must be one of ${FRAMEWORKS.join(', ')}` });
     return undefined;
@@ -107,8 +104,12 @@ function parseFramework(raw: unknown, path: string, issues: ValidationIssue[]): 
   return result as unknown as FrameworkConfig;
 }
 
-function record(raw: unknown, path: string, issues: ValidationIssue[]): Record<string, unknown> {
-  if (isPlainObject(raw)) return raw;
+/** The object at `path`, its unknown keys named; not an object: `{}` and an issue. */
+function record(raw: unknown, path: string, known: readonly string[], issues: ValidationIssue[]): Record<string, unknown> {
+  if (isPlainObject(raw)) {
+    issues.push(...unknownKeyIssues(raw, known, path));
+    return raw;
+  }
   issues.push({ path, message: 'must be an object' });
   return {};
 }
