@@ -20,12 +20,17 @@ export interface RunOptions {
   readonly user?: AppUser;
 }
 
+/** How many of a command's last lines of output its result keeps, to say why it failed (failure-cause.ts). */
+export const RECENT_OUTPUT_LINES = 50;
+
 export interface CommandResult {
   /** Exit code, or undefined when the child was killed or did not start. */
   readonly code?: number;
   readonly signal?: string;
   /** Why the child did not start (not found, not executable) or was aborted. */
   readonly error?: string;
+  /** Its last RECENT_OUTPUT_LINES lines, both streams in the order read. Not masked: mask before showing. */
+  readonly output: readonly string[];
 }
 
 /**
@@ -43,8 +48,13 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
       ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     });
     let error: string | undefined;
+    const output: string[] = [];
+    const onLine = (line: string, stream: OutputStream) => {
+      if (output.push(line) > RECENT_OUTPUT_LINES) output.shift();
+      options.onLine(line, stream);
+    };
     const splitters = (['stdout', 'stderr'] as const).map(stream => {
-      const splitter = new LineSplitter(line => options.onLine(line, stream), options.masker);
+      const splitter = new LineSplitter(line => onLine(line, stream), options.masker);
       child[stream]?.setEncoding('utf8');
       child[stream]?.on('data', (chunk: string) => splitter.push(chunk));
       return splitter;
@@ -59,7 +69,7 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
     child.on('close', (code, signal) => {
       splitters.forEach(splitter => splitter.end());
       // After a spawn error, code is a negative errno, not an exit code.
-      resolve(error ? { error } : { code: code ?? undefined, signal: signal ?? undefined });
+      resolve(error ? { error, output } : { code: code ?? undefined, signal: signal ?? undefined, output });
     });
   });
 }

@@ -11,6 +11,7 @@ import { CredentialSource } from './credentials';
 import { decideCache } from './dependency-cache';
 import { detectProject } from './detect';
 import { dockerImageAssets } from './docker-assets';
+import { failureReason } from './failure-cause';
 import { ancestryCommands, authorizationHeader, cloneCommands, gitEnvironment, repositoryUrl } from './git';
 import { checkHealth, forgetStackOutputs, healthCheckUrl } from './health-check';
 import { MIN_SECRET_LENGTH, Masker } from './masking';
@@ -87,10 +88,8 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
   };
   const exec = async (argv: Argv, env: Record<string, string>) => {
     const result = await attempt(argv, env);
-    if (result.error) throw new BuildError(`${displayCommand(argv)}: ${result.error}`);
-    if (result.code !== 0) {
-      throw new BuildError(`${displayCommand(argv)} ${result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`}`);
-    }
+    // The reason carries the cause from the command's last lines, masked (failure-cause.ts).
+    if (result.error || result.code !== 0) throw new BuildError(failureReason(argv, result, reporter.masker));
   };
   const runAll = async (commands: readonly Argv[], env: Record<string, string>) => {
     for (const argv of commands) await exec(argv, env);

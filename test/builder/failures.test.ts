@@ -26,7 +26,7 @@ describe('builder: failures and skips', () => {
 
     expect(result.code).toBe(1);
     expect(phaseOutcomes(result.markers)).toEqual(['prepare:succeeded', 'clone:succeeded', 'detect:succeeded', 'install:succeeded', 'test:failed']);
-    expect(endOf(result.markers, 'test')?.detail).toBe('npm run test exited with code 1');
+    expect(endOf(result.markers, 'test')?.detail).toBe('npm run test exited with code 1: 1 test failed');
     expect(result.output).toContain('1 test failed');
     expect(frameworkRecords(result)).toEqual([]);
   });

@@ -204,7 +204,7 @@ describe('local executor', () => {
 
     const bad = await deploy('qa', commits[1]);
     const failed = await until(bad.id, 'succeeded', 'failed');
-    expect(failed).toMatchObject({ status: 'failed', reason: 'test failed: node test.js exited with code 1' });
+    expect(failed).toMatchObject({ status: 'failed', reason: 'test failed: node test.js exited with code 1: health: broken' });
     expect(failed.phases?.find(phase => phase.phase === 'test')?.outcome).toBe('failed');
     expect(failed.phases?.some(phase => phase.phase === 'deploy')).toBe(false);
     expect(deployed('qa')).toBe(commits[0]);
