@@ -85,7 +85,8 @@ export function planCommands(project: Project, env: EnvironmentConfig, stage: st
   };
   const frameworkRemove: Record<string, Argv> = {
     sst: ['sst', 'remove', '--stage', stage],
-    cdk: ['cdk', 'destroy', '--all', '--force', '-c', `stage=${stage}`],
+    // From the assembly the build synthesized, whose stacks are this environment's (cdk-stacks.ts).
+    cdk: ['cdk', 'destroy', '--all', '--force', '-c', `stage=${stage}`, ...(cdkSynth ? ['--app', project.framework.cdkOut ?? 'cdk.out'] : [])],
     serverless: ['serverless', 'remove', '--stage', stage],
     sam: ['sam', 'delete', ...sam.config, ...sam.stack, '--no-prompts'],
   };

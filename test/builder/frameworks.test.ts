@@ -32,6 +32,8 @@ describe('builder: frameworks', () => {
       // `tested`: tests on by default ("auto"), as a new environment has them.
       appConfig('lambdas', [envConfig('dev'), envConfig('tested', { runTests: true })]),
       appConfig('functions', [envConfig('staging')]),
+      // Its assembly (committed, so the stub synth keeps it) has a stack per environment, and a shared one tagged for dev.
+      appConfig('multi', [envConfig('dev'), envConfig('staging', { stacks: ['multi-{stage}-*'] }), envConfig('prod'), envConfig('qa')]),
       appConfig('site', [envConfig('dev', {
         variables: { DEPLOY_TARGET: deployTarget },
         framework: {
@@ -68,6 +70,19 @@ describe('builder: frameworks', () => {
     repos.infra = harness.repo('infra', { 'cdk.json': '{ "app": "node app.js" }', ...npmPackage('infra', { test: PASSING_TEST }) });
     repos.api = harness.repo('api', { 'serverless.yml': 'service: api\nprovider:\n  name: aws\n', ...npmPackage('api', { test: PASSING_TEST }) });
     repos.lambdas = harness.repo('lambdas', { 'template.yaml': 'Resources: {}\n', 'samconfig.toml': 'version = 0.1\n[dev.deploy.parameters]\nstack_name = "lambdas-dev"\n' });
+    const stackArtifact = (tags?: Record<string, string>) => ({ type: 'aws:cloudformation:stack', properties: { templateFile: 't.json', ...tags && { tags } } });
+    repos.multi = harness.repo('multi', {
+      'cdk.json': '{ "app": "node app.js" }',
+      'cdk.out/manifest.json': JSON.stringify({
+        version: '36.0.0',
+        artifacts: {
+          'cdk-stack-dev': stackArtifact(),
+          'cdk-stack-prod': stackArtifact(),
+          'Api': stackArtifact({ stage: 'dev' }),
+          'multi-staging-x': stackArtifact(),
+        },
+      }),
+    });
     // SAM as `sam init` leaves it before the first `sam deploy --guided`: a template, no samconfig.
     repos.functions = harness.repo('functions', { 'template.yaml': 'AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\nResources: {}\n' });
     repos.site = harness.repo('site', npmPackage('site'));
@@ -183,7 +198,6 @@ describe('builder: frameworks', () => {
 
   test.each([
     ['shop', 'dev', ['remove', '--stage', 'dev']],
-    ['infra', 'staging', ['destroy', '--all', '--force', '-c', 'stage=staging']],
     ['api', 'dev', ['remove', '--stage', 'dev']],
     ['lambdas', 'dev', ['delete', '--config-env', 'dev', '--no-prompts']],
   ])('teardown of %s runs only the framework\'s remove command', async (application, environment, argv) => {
@@ -195,6 +209,42 @@ describe('builder: frameworks', () => {
     expect(outcomes.some(outcome => outcome.startsWith('deploy'))).toBe(false);
     expect(frameworkRecords(result).map(record => record.argv)).toEqual([argv]);
     expect(result.records.some(record => record.tool === 'npm' && record.argv[0] === 'run')).toBe(false);
+  });
+
+  test('teardown of a CDK app synthesizes first (which stacks are the environment\'s is read from the assembly), then destroys from it', async () => {
+    const result = await run('infra', 'staging', 'teardown');
+
+    expect(result.code).toBe(0);
+    expect(phaseOutcomes(result.markers).slice(-3)).toEqual(['test:skipped', 'build:succeeded', 'remove:succeeded']);
+    expect(frameworkRecords(result).map(record => record.argv)).toEqual([
+      ['synth', '-c', 'stage=staging', '--quiet'],
+      ['destroy', '--all', '--force', '-c', 'stage=staging', '--app', 'cdk.out'],
+    ]);
+  });
+
+  test('multi-stack CDK: only the stacks named or tagged for the environment deploy and tear down, never another environment\'s', async () => {
+    const dev = await run('multi', 'dev');
+    expect(dev.code).toBe(0);
+    expect(frameworkRecords(dev).map(record => record.argv)).toEqual([
+      ['synth', '-c', 'stage=dev', '--quiet'],
+      ['deploy', 'cdk-stack-dev', 'Api', '--require-approval', 'never', '-c', 'stage=dev', '--app', 'cdk.out'],
+    ]);
+    expect(dev.lines).toContain('CDK deploys stacks cdk-stack-dev, Api (named or tagged for dev)');
+
+    const staging = await run('multi', 'staging');
+    expect(frameworkRecords(staging).map(record => record.argv)[1]).toEqual(['deploy', 'multi-staging-x', '--require-approval', 'never', '-c', 'stage=staging', '--app', 'cdk.out']);
+
+    const prod = await run('multi', 'prod', 'teardown');
+    expect(frameworkRecords(prod).map(record => record.argv)[1]).toEqual(['destroy', 'cdk-stack-prod', '--force', '-c', 'stage=prod', '--app', 'cdk.out']);
+  });
+
+  test('multi-stack CDK with no stack named for the environment: the build fails before deploying, listing the stacks and how to choose', async () => {
+    const result = await run('multi', 'qa');
+
+    expect(result.code).toBe(2);
+    expect(phaseOutcomes(result.markers).slice(-1)).toEqual(['build:failed']);
+    expect(endOf(result.markers, 'build')?.detail).toMatch(/^the cloud assembly has 4 stacks \(cdk-stack-dev, cdk-stack-prod, Api, multi-staging-x\) and none is named or tagged for qa: set the environment's stacks/);
+    expect(frameworkRecords(result).map(record => record.argv[0])).toEqual(['synth']);
   });
 
   test('custom commands: deploy writes its target, teardown removes it', async () => {
