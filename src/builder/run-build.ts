@@ -153,7 +153,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       note.detail = project.hasPackageJson
         ? `${project.framework.label} with ${project.packageManager}${project.lockfile ? '' : ' (no lockfile)'}`
         : `${project.framework.label} (no package.json)`;
-      const planned: CommandPlan = planCommands(project, env, request.stage);
+      const planned: CommandPlan = planCommands(project, env, request.stage, request.application);
       return { plan: planned, cache: decideCache(request.application, env, project, workspace), project };
     });
 
