@@ -90,7 +90,9 @@ if (args[0] === 'deploy') {
 
     expect(run.code).toBe(1);
     expect(phaseOutcomes(run.markers).slice(-2)).toEqual(['build:succeeded', 'deploy:failed']);
-    expect(reason).toBe('deploy failed: cdk deploy --all --require-approval never -c stage=dev --app cdk.out exited with code 1: '
+    // Which stacks the command names is the CDK plan's business; the cause after it is this test's.
+    expect(reason).toMatch(/^deploy failed: cdk deploy .+ exited with code 1: /);
+    expect(reason?.slice(reason.indexOf(' exited with code 1: '))).toBe(' exited with code 1: '
       + 'Unable to resolve AWS account to use. It must be either configured when you define your stack, or through the environment '
       + "(hint: no AWS credentials reached the command: check the environment's deploy role (deployRoleArn; locally, your AWS profile or AWS_* variables))");
   });
