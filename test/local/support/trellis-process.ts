@@ -21,6 +21,17 @@ export function bundleTrellis(): string {
   const root = mkdtempSync(join(tmpdir(), 'trellis-cli-'));
   mkdirSync(join(root, 'local'));
   const cli = join(root, 'local', 'trellis.js');
+  bundleCommand(cli);
+  bundleLocalBuilder(join(root, 'local', 'builder.js'));
+  compileDynamoDbLauncher(join(root, 'local', 'dynamodb'));
+  cpSync(join(ROOT, 'examples', 'sample-app'), join(root, 'local', 'sample-app'), { recursive: true });
+  renameSync(buildDashboard(), join(root, 'dashboard'));
+  void stopEsbuild(); // buildSync keeps a service process (and a thread) for a next build: none comes
+  return cli;
+}
+
+/** The `trellis` command alone, bundled to `cli` (enough for what it does before starting anything). */
+export function bundleCommand(cli: string): void {
   buildSync({
     entryPoints: [join(ROOT, 'src', 'local', 'cli.ts')],
     bundle: true,
@@ -32,12 +43,6 @@ export function bundleTrellis(): string {
     banner: { js: '#!/usr/bin/env node' },
     logLevel: 'warning',
   });
-  bundleLocalBuilder(join(root, 'local', 'builder.js'));
-  compileDynamoDbLauncher(join(root, 'local', 'dynamodb'));
-  cpSync(join(ROOT, 'examples', 'sample-app'), join(root, 'local', 'sample-app'), { recursive: true });
-  renameSync(buildDashboard(), join(root, 'dashboard'));
-  void stopEsbuild(); // buildSync keeps a service process (and a thread) for a next build: none comes
-  return cli;
 }
 
 export interface StartOptions {
