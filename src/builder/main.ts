@@ -71,6 +71,8 @@ async function main(): Promise<number> {
     artifacts: artifactBucket ? new S3CacheStorage(artifactBucket) : undefined,
     // The image's builder is root: the app's code runs as the image's app user or not at all.
     appUserRequired: true,
+    // The task's own disk: a Node fetched for an app lasts as long as the task (one build).
+    nodeCache: '/var/cache/trellis-node',
   });
 }
 

@@ -15,6 +15,7 @@ import { failureReason } from './failure-cause';
 import { ancestryCommands, authorizationHeader, cloneCommands, gitEnvironment, repositoryUrl } from './git';
 import { checkHealth, forgetStackOutputs, healthCheckUrl } from './health-check';
 import { MIN_SECRET_LENGTH, Masker } from './masking';
+import { chooseNodeVersion, provideNode, withNodeFirst } from './node-version';
 import { LineWriter, Reporter } from './output';
 import { BuildRequest, ParameterEnv, readBuildRequest } from './params';
 import { PhaseNote, Phases } from './phases';
@@ -46,6 +47,8 @@ export interface BuildDeps {
    * root): without an app user nothing runs. Local mode and builder tests run as the user.
    */
   readonly appUserRequired?: boolean;
+  /** Where Nodes fetched for apps that ask for another major are kept between builds (node-version.ts). */
+  readonly nodeCache?: string;
 }
 
 /** Everything prepare found out; nothing of it is printed unmasked. */
@@ -148,14 +151,21 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       return BUILDER_EXIT.outdated;
     }
 
-    const { plan, cache, project: detected } = await phases.run('detect', async note => {
+    const { plan, cache, project: detected, node } = await phases.run('detect', async note => {
       const project = detectProject(workspace, env.framework);
       note.detail = project.hasPackageJson
         ? `${project.framework.label} with ${project.packageManager}${project.lockfile ? '' : ' (no lockfile)'}`
         : `${project.framework.label} (no package.json)`;
+      const chosen = await provideNode(chooseNodeVersion(workspace, env.nodeVersion),
+        { cacheRoot: deps.nodeCache, user, signal: deps.signal, log: (line, stream) => reporter.line(line, stream) });
+      if (chosen.asked) note.detail += `, ${chosen.description}`;
       const planned: CommandPlan = planCommands(project, env, request.stage, request.application);
-      return { plan: planned, cache: decideCache(request.application, env, project, workspace), project };
+      const runtime = { node: chosen.version, platform: process.platform, arch: process.arch };
+      return { plan: planned, cache: decideCache(request.application, env, project, workspace, runtime), project, node: chosen };
     });
+    // The app's commands run with the chosen Node's node, npm and npx; the builder keeps its own.
+    withNodeFirst(appEnv, node);
+    withNodeFirst(deployEnv, node);
 
     // Nothing to install (no package.json, no install command): nothing to cache either.
     await installWithCache(phases, plan.install.length > 0 ? deps.cache : undefined, cache, workspace,

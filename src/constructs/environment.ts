@@ -57,6 +57,14 @@ export interface EnvironmentSettings {
   readonly dependencyCache?: boolean;
 
   /**
+   * The Node version the app's install, tests, build and deploy run with: a major (`18`), an
+   * exact version (`20.11.1`), an LTS line (`lts/iron`) or a range (`>=18 <21`). A major other
+   * than the builder's own is fetched from the npm registry and kept between builds.
+   * @default - what the repository asks for (`.nvmrc`, `.node-version`, package.json `volta.node`, then `engines.node`), else the builder's own Node (22)
+   */
+  readonly nodeVersion?: string;
+
+  /**
    * AWS region the app is deployed to.
    * @default - the region of the stack that holds the TrellisPipeline
    */
@@ -124,6 +132,7 @@ const OPTION_KEYS = keysOf<EnvironmentOptions & CustomEnvironmentOptions>({
   runTests: true,
   testCommand: true,
   dependencyCache: true,
+  nodeVersion: true,
   region: true,
   account: true,
   deployRoleArn: true,
@@ -172,6 +181,8 @@ export class Environment {
   public readonly testCommand: TestCommand;
   /** Whether builds use the dependency cache. */
   public readonly dependencyCache: boolean;
+  /** The Node version asked for in code, if any. */
+  public readonly nodeVersion?: string;
   /** Target region, if set. */
   public readonly region?: string;
   /** Target account, if set. */
@@ -201,6 +212,7 @@ export class Environment {
     this.runTests = settings.runTests ?? !production;
     this.testCommand = settings.testCommand ?? TestCommand.npmScript('test');
     this.dependencyCache = settings.dependencyCache ?? true;
+    this.nodeVersion = settings.nodeVersion;
     this.region = settings.region;
     this.account = settings.account;
     this.deployRoleArn = settings.deployRoleArn;
@@ -233,6 +245,7 @@ export class Environment {
       framework: this.framework?._toConfig(),
       // Only the exception is written, so configurations from before the cache read the same.
       dependencyCache: this.dependencyCache ? undefined : false,
+      nodeVersion: this.nodeVersion,
       healthCheck: this.healthCheck?._toConfig(),
     };
   }

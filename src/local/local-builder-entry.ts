@@ -1,3 +1,4 @@
+import { dirname, join } from 'path';
 import { localClientConfig } from './dynamodb-local';
 import { GivenSecrets, LOCAL_BUILD_SETTINGS, LocalBuildInput, parseLocalBuildInput } from './local-build-settings';
 import { openBuildLog, runToExit } from '../builder/build-log';
@@ -65,6 +66,8 @@ async function main(): Promise<number> {
     cache: cacheDir ? new FolderCacheStorage(cacheDir) : undefined,
     // Artifacts are what rollbacks redeploy: nothing is evicted for size (the user deletes the folder).
     artifacts: artifactDir ? new FolderCacheStorage(artifactDir, Number.POSITIVE_INFINITY) : undefined,
+    // Beside the dependency cache in the data directory (not in it: its eviction counts archives only).
+    nodeCache: cacheDir ? join(dirname(cacheDir), 'node') : undefined,
   });
 }
 

@@ -54,6 +54,7 @@ runBuild(process.env, {
     ? new FolderCacheStorage(process.env[LOCAL_BUILD_SETTINGS.artifactDir]!, Number.POSITIVE_INFINITY) : undefined,
   // As the image's builder (main.ts) sets it.
   appUserRequired: process.env.TRELLIS_TEST_APP_USER_REQUIRED === '1',
+  nodeCache: process.env.TRELLIS_TEST_NODE_CACHE,
 }).then(async code => {
   await log.finish();
   process.exit(code);

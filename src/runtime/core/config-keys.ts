@@ -27,6 +27,7 @@ export const ENVIRONMENT_KEYS = keysOf<EnvironmentConfig>({
   protected: true,
   framework: true,
   dependencyCache: true,
+  nodeVersion: true,
   healthCheck: true,
 });
 

@@ -62,6 +62,7 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
     variables: variablesOk ? variables as Record<string, string> : {},
     protected: flag(env.protected, `${path}.protected`, issues) ?? production,
     dependencyCache: flag(env.dependencyCache, `${path}.dependencyCache`, issues),
+    nodeVersion: optionalText(env.nodeVersion, `${path}.nodeVersion`, issues),
     framework: env.framework === undefined || env.framework === null ? undefined : parseFramework(env.framework, `${path}.framework`, issues),
     healthCheck: env.healthCheck === undefined || env.healthCheck === null ? undefined : parseHealthCheck(env.healthCheck, `${path}.healthCheck`, issues),
   };

@@ -1,5 +1,6 @@
 import { ValidationIssue } from './errors';
 import * as names from './names';
+import { nodeVersionProblem } from './node-version-spec';
 import { ApplicationConfig, EnvironmentConfig, HealthCheckConfig } from './types';
 
 export interface ValidationContext {
@@ -99,6 +100,7 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
   check('account', env.account, names.account);
   check('deployRoleArn', env.deployRoleArn, names.roleArn);
   check('buildRoleArn', env.buildRoleArn, names.roleArn);
+  check('nodeVersion', env.nodeVersion, nodeVersionProblem);
 
   if (env.kind === 'production' && env.autoDeploy) {
     add('autoDeploy', 'production never deploys on push; it is reached only by promotion (remove autoDeploy or use Environment.custom)');

@@ -31,6 +31,8 @@ export interface EnvironmentConfig {
   readonly framework?: FrameworkConfig;
   /** Restore and save `node_modules` keyed by the lockfile; absent = on. */
   readonly dependencyCache?: boolean;
+  /** The Node the app's commands run with (`18`, `20.11.1`, `lts/iron`, `>=18 <21`); absent = what the repository asks for. */
+  readonly nodeVersion?: string;
   /** Called after every deploy; absent = no gate. */
   readonly healthCheck?: HealthCheckConfig;
 }
