@@ -73,7 +73,7 @@ export function chooseStacks(stacks: readonly AssemblyStack[], stage: string, ot
   if (chosen.length === 0) {
     throw new BuildError(
       `the cloud assembly has ${stacks.length} stacks (${listed()}) and none is named or tagged for ${stage}: set the environment's `
-      + `stacks to choose, e.g. ["*-{stage}"] for stacks named after the stage, or ["*"] for all of them`,
+      + 'stacks to choose, e.g. ["*-{stage}"] for stacks named after the stage, or ["*"] for all of them',
       BUILDER_EXIT.invalid,
     );
   }

@@ -6,6 +6,7 @@ import { BuildError } from './build-error';
 import { CacheStorage } from './cache-storage';
 import { installWithCache } from './cached-install';
 import { appEnvironment, baseEnvironment, deployEnvironment } from './child-env';
+import { StackChoice, assemblyStacks, chooseStacks, withStacks } from './cdk-stacks';
 import { Argv, CommandPlan, planCommands, resolveCommand } from './commands';
 import { CredentialSource } from './credentials';
 import { decideCache } from './dependency-cache';
@@ -172,13 +173,24 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       () => step('install', plan.install, appEnv, 'no package.json and no install command'), user);
     if (teardown) await phases.skip('test', 'teardown does not run tests');
     else await step('test', plan.test, appEnv, plan.testSkipped ?? '');
+    // CDK synthesizes first, also to tear down: which stacks are this environment's is read from the assembly.
+    const cdkOut = plan.cdkOut;
+    let stacks: StackChoice | undefined;
+    const chooseCdkStacks = (assembly: string) => {
+      stacks = chooseStacks(assemblyStacks(workspace, assembly), request.stage, prepared.app.environments.map(e => e.name), env.stacks);
+      reporter.line(`CDK deploys ${stacks.detail}`);
+    };
+    const stacksOf = (commands: readonly Argv[]) => commands.map(argv => (stacks ? withStacks(argv, stacks) : argv));
     if (teardown) {
-      await phases.skip('build', 'teardown does not build');
-      await step('remove', plan.remove, deployEnv, '');
+      if (cdkOut) await step('build', plan.build, deployEnv, '', () => chooseCdkStacks(cdkOut));
+      else await phases.skip('build', 'teardown does not build');
+      await step('remove', stacksOf(plan.remove), deployEnv, '');
     } else {
-      const cdkOut = plan.cdkOut;
-      await step('build', plan.build, deployEnv, 'the deploy command builds', cdkOut ? () => refuseDockerAssets(workspace, cdkOut) : undefined);
-      await deployAndCheck(plan.deploy, plan.outputs);
+      await step('build', plan.build, deployEnv, 'the deploy command builds', cdkOut ? () => {
+        refuseDockerAssets(workspace, cdkOut);
+        chooseCdkStacks(cdkOut);
+      } : undefined);
+      await deployAndCheck(stacksOf(plan.deploy), plan.outputs);
       // Only a healthy deploy is kept: a failed one is never a rollback target.
       await saveArtifactAfterDeploy(phases, deps.artifacts, plan, detected, request, env, workspace, user);
     }

@@ -43,8 +43,10 @@ export interface EnvironmentSettings {
   readonly runTests?: boolean;
 
   /**
-   * The tests to run when `runTests` is on.
-   * @default TestCommand.npmScript('test')
+   * The tests to run when `runTests` is on. A configured command always runs (and fails the
+   * deployment when it fails or is missing).
+   * @default - `TestCommand.npmScript('test')` when `runTests` is set to true; otherwise
+   * `TestCommand.auto()`: the package's `test` script when there is one, else no tests
    */
   readonly testCommand?: TestCommand;
 
@@ -63,6 +65,15 @@ export interface EnvironmentSettings {
    * @default - what the repository asks for (`.nvmrc`, `.node-version`, package.json `volta.node`, then `engines.node`), else the builder's own Node (22)
    */
   readonly nodeVersion?: string;
+
+  /**
+   * CDK apps: the stacks this environment deploys and tears down, as patterns of stack ids
+   * (`*` matches any characters, `{stage}` is the environment's name), e.g. `['shop-{stage}-*']`.
+   * A stack named for another environment of the application is never matched by a `*`.
+   * @default - the assembly's only stack; with several, the stacks whose name contains the
+   * stage as a word or that are tagged `stage=<stage>` (none such fails the build, listing the stacks)
+   */
+  readonly stacks?: string[];
 
   /**
    * AWS region the app is deployed to.
@@ -133,6 +144,7 @@ const OPTION_KEYS = keysOf<EnvironmentOptions & CustomEnvironmentOptions>({
   testCommand: true,
   dependencyCache: true,
   nodeVersion: true,
+  stacks: true,
   region: true,
   account: true,
   deployRoleArn: true,
@@ -183,6 +195,8 @@ export class Environment {
   public readonly dependencyCache: boolean;
   /** The Node version asked for in code, if any. */
   public readonly nodeVersion?: string;
+  /** CDK stack patterns, if set. */
+  public readonly stacks?: string[];
   /** Target region, if set. */
   public readonly region?: string;
   /** Target account, if set. */
@@ -210,9 +224,11 @@ export class Environment {
     // Explicit values are kept as given (even production's true) so validation can name them.
     this.autoDeploy = settings.autoDeploy ?? (!production && settings.branch !== undefined);
     this.runTests = settings.runTests ?? !production;
-    this.testCommand = settings.testCommand ?? TestCommand.npmScript('test');
+    // Tests asked for explicitly must run; by default they run where the package has them.
+    this.testCommand = settings.testCommand ?? (settings.runTests === true ? TestCommand.npmScript('test') : TestCommand.auto());
     this.dependencyCache = settings.dependencyCache ?? true;
     this.nodeVersion = settings.nodeVersion;
+    this.stacks = settings.stacks ? [...settings.stacks] : undefined;
     this.region = settings.region;
     this.account = settings.account;
     this.deployRoleArn = settings.deployRoleArn;
@@ -246,6 +262,7 @@ export class Environment {
       // Only the exception is written, so configurations from before the cache read the same.
       dependencyCache: this.dependencyCache ? undefined : false,
       nodeVersion: this.nodeVersion,
+      stacks: this.stacks,
       healthCheck: this.healthCheck?._toConfig(),
     };
   }

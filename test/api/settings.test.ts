@@ -133,6 +133,11 @@ describe('PUT settings', () => {
     expect((await h.call('GET', '/api/apps/web', { principal: admin })).json.environments[0].secrets).toEqual([{ name: 'PAYMENT_KEY', set: true }]);
   });
 
+  test('an empty testCommand is "auto" (the package\'s test script, if any): accepted as an override', async () => {
+    expect((await put({ testCommand: [] })).status).toBe(200);
+    expect((await h.store.config.getEnvironment('web', 'dev'))?.overrides).toEqual({ testCommand: [] });
+  });
+
   describe('invalid bodies: 400 with a reason naming the field, nothing changed', () => {
     afterEach(async () => {
       expect((await h.store.config.getEnvironment('web', 'dev'))?.overrides).toBeUndefined();
@@ -174,8 +179,8 @@ describe('PUT settings', () => {
       expect(await reasonOf({ branch: '' })).toBe("branch: branch '' is empty");
     });
 
-    test('testCommand: a non-empty argument vector without NUL', async () => {
-      expect(await reasonOf({ testCommand: [] })).toBe('testCommand: must have 1 to 64 arguments');
+    test('testCommand: an argument vector of at most 64 non-empty arguments without NUL (an empty one is "auto")', async () => {
+      expect(await reasonOf({ testCommand: Array.from({ length: 65 }, () => 'x') })).toBe('testCommand: must have 1 to 64 arguments');
       expect(await reasonOf({ testCommand: ['npm', 'te\0st'] })).toMatch(/^testCommand: arguments must be non-empty, at most 1024 characters and contain no NUL/);
     });
 

@@ -26,7 +26,27 @@ describe('TrellisPipeline', () => {
     const { template } = pipelineTemplate({ applications: [{ name: 'shop', repository: 'acme/shop' }] });
     const [app] = writtenConfiguration(template);
     expect(app.environments.map((env: any) => `${env.name}:${env.branch ?? '-'}:${env.autoDeploy}`)).toEqual(['dev:main:true', 'staging:-:false', 'production:-:false']);
-    expect(app.environments[0].testCommand).toEqual(['npm', 'run', 'test']);
+    // Tests "auto": the package's test script when it has one.
+    expect(app.environments.map((env: any) => [env.runTests, env.testCommand])).toEqual([[true, []], [true, []], [false, []]]);
+  });
+
+  test('TestCommand.command needs the program: an empty one is refused, naming auto()', () => {
+    expect(() => TestCommand.command([])).toThrow(/^TestCommand\.command\(argv\): argv must name the program to run .* TestCommand\.auto\(\)/);
+  });
+
+  test('runTests set to true asks for the test script (it must exist); a configured command is kept', () => {
+    const { template } = pipelineTemplate({
+      applications: [{
+        name: 'shop',
+        repository: 'acme/shop',
+        environments: [
+          Environment.development({ runTests: true }),
+          Environment.staging({ testCommand: TestCommand.command(['pytest', '-q']) }),
+          Environment.custom({ name: 'qa', testCommand: TestCommand.auto() }),
+        ],
+      }],
+    });
+    expect(writtenConfiguration(template)[0].environments.map((env: any) => env.testCommand)).toEqual([['npm', 'run', 'test'], ['pytest', '-q'], []]);
   });
 
   test('addApplication after construction is included in the written configuration', () => {
@@ -144,8 +164,8 @@ describe('TrellisPipeline', () => {
         /applications\[0\]\.environments\[0\]\.branch: branch 'feat\.\.x' contains '\.\.'/],
       ['autoDeploy without branch', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.custom({ name: 'qa', autoDeploy: true })] }] }),
         /applications\[0\]\.environments\[0\]\.autoDeploy: an environment that deploys on push needs a branch/],
-      ['empty test command', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development({ testCommand: TestCommand.command([]) })] }] }),
-        /applications\[0\]\.environments\[0\]\.testCommand: must have 1 to/],
+      ['empty argument in the test command', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development({ testCommand: TestCommand.command(['npm', '']) })] }] }),
+        /applications\[0\]\.environments\[0\]\.testCommand: arguments must be non-empty/],
       ['reserved variable', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development({ variables: { AWS_REGION: 'x' } })] }] }),
         /applications\[0\]\.environments\[0\]\.variables\.AWS_REGION: names starting with TRELLIS_ or AWS_ are reserved/],
       ['custom framework with an empty deploy command', () => pipelineTemplate({

@@ -239,7 +239,7 @@ describe('validateEnvironment', () => {
       region: 'nowhere',
       account: 'none',
       deployRoleArn: 'role',
-      testCommand: [],
+      testCommand: [''],
     }), {}, at);
     expect(paths(issues).sort()).toEqual([
       `${at}.account`,
@@ -251,8 +251,9 @@ describe('validateEnvironment', () => {
   });
 
   describe('testCommand', () => {
-    test('rejects an empty command', () => {
-      const issues = validateEnvironment(env({ testCommand: [] }), {}, at);
+    test('an empty command is "auto" (the package\'s test script, if any); too many arguments are refused', () => {
+      expect(validateEnvironment(env({ testCommand: [] }), {}, at)).toEqual([]);
+      const issues = validateEnvironment(env({ testCommand: Array.from({ length: 65 }, () => 'x') }), {}, at);
       expect(issues).toEqual([{ path: `${at}.testCommand`, message: expect.stringContaining('1 to 64') }]);
     });
 
@@ -417,7 +418,7 @@ describe('unresolved values (CDK tokens)', () => {
   });
 
   test('do not switch off the structural rules', () => {
-    const issues = validateEnvironment(env({ kind: 'production', branch: '${Token[TOKEN.1]}', autoDeploy: true, testCommand: [] }), context, 'e');
+    const issues = validateEnvironment(env({ kind: 'production', branch: '${Token[TOKEN.1]}', autoDeploy: true, testCommand: [''] }), context, 'e');
     expect(paths(issues).sort()).toEqual(['e.autoDeploy', 'e.testCommand']);
   });
 
@@ -477,5 +478,31 @@ describe('parseApplications: healthCheck', () => {
     ['neither url nor stackOutput', {}, at, 'exactly one of url and stackOutput'],
   ])('rejects %s, naming the field', (_, healthCheck, path, message) => {
     expect(rejected(healthCheck)).toEqual([{ path, message: expect.stringContaining(message) }]);
+  });
+});
+
+describe('validateEnvironment: CDK stacks', () => {
+  const at = 'applications[0].environments[0]';
+  const issuesOf = (stacks: string[]) => validateEnvironment(env({ stacks }), {}, at);
+
+  test.each([[['*']], [['shop-{stage}-*', 'Shared']], [['Prod/Api', 'a.b_c-*']]])('accepts %j', stacks => {
+    expect(issuesOf(stacks)).toEqual([]);
+  });
+
+  test.each([
+    [[], `${at}.stacks`, 'must have 1 to 50 patterns'],
+    [['shop dev'], `${at}.stacks[0]`, 'may contain letters, digits, -, _, ., /, * and {stage} only'],
+    [['*', '$(reboot)'], `${at}.stacks[1]`, 'may contain letters'],
+    [['{env}-*'], `${at}.stacks[0]`, 'may contain letters'],
+    [[''], `${at}.stacks[0]`, 'must be 1 to 256 characters'],
+    [['x'.repeat(257)], `${at}.stacks[0]`, 'must be 1 to 256 characters'],
+  ])('refuses %j, naming the pattern', (stacks, path, message) => {
+    expect(issuesOf(stacks)).toEqual([{ path, message: expect.stringContaining(message) }]);
+  });
+
+  test('the local config file parses a list of strings, and refuses anything else naming the field', () => {
+    const withStacks = (stacks: unknown) => ({ name: 'shop', repository: 'acme/shop', environments: [{ name: 'dev', stacks }] });
+    expect(parseApplications([withStacks(['shop-{stage}'])])[0].environments[0].stacks).toEqual(['shop-{stage}']);
+    expect(() => parseApplications([withStacks('shop-*')])).toThrow(/applications\[0\]\.environments\[0\]\.stacks: must be a list of strings/);
   });
 });

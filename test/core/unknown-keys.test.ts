@@ -32,6 +32,7 @@ const FULL_ENVIRONMENT: Required<EnvironmentConfig> = {
   framework: FULL_FRAMEWORK,
   dependencyCache: false,
   nodeVersion: '18',
+  stacks: ['shop-{stage}-*', 'SharedStack'],
   healthCheck: { url: FULL_HEALTH_CHECK.url, minStatus: 200, maxStatus: 299, timeoutSeconds: 5, retries: 2, intervalSeconds: 1 },
 };
 const FULL_APPLICATION: Required<ApplicationConfig> = { name: 'shop', repository: 'acme/shop', environments: [FULL_ENVIRONMENT] };

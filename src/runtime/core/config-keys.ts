@@ -28,6 +28,7 @@ export const ENVIRONMENT_KEYS = keysOf<EnvironmentConfig>({
   framework: true,
   dependencyCache: true,
   nodeVersion: true,
+  stacks: true,
   healthCheck: true,
 });
 

@@ -41,7 +41,8 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
   if (!KINDS.includes(kind as EnvironmentKind)) issues.push({ path: `${path}.kind`, message: `must be one of ${KINDS.join(', ')}` });
   const production = kind === 'production';
   const branch = optionalText(env.branch, `${path}.branch`, issues);
-  const testCommand = env.testCommand ?? ['npm', 'run', 'test'];
+  // As the construct: tests asked for must run; by default ([]) the package's test script, if any.
+  const testCommand = env.testCommand ?? (env.runTests === true ? ['npm', 'run', 'test'] : []);
   if (!Array.isArray(testCommand) || !testCommand.every(arg => typeof arg === 'string')) {
     issues.push({ path: `${path}.testCommand`, message: 'must be a list of strings (an argument vector)' });
   }
@@ -63,6 +64,7 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
     protected: flag(env.protected, `${path}.protected`, issues) ?? production,
     dependencyCache: flag(env.dependencyCache, `${path}.dependencyCache`, issues),
     nodeVersion: optionalText(env.nodeVersion, `${path}.nodeVersion`, issues),
+    stacks: optionalTextList(env.stacks, `${path}.stacks`, issues),
     framework: env.framework === undefined || env.framework === null ? undefined : parseFramework(env.framework, `${path}.framework`, issues),
     healthCheck: env.healthCheck === undefined || env.healthCheck === null ? undefined : parseHealthCheck(env.healthCheck, `${path}.healthCheck`, issues),
   };
@@ -135,5 +137,12 @@ function optionalNumber(value: unknown, path: string, issues: ValidationIssue[])
 function flag(value: unknown, path: string, issues: ValidationIssue[]): boolean | undefined {
   if (value === undefined || value === null || typeof value === 'boolean') return value ?? undefined;
   issues.push({ path, message: 'must be true or false' });
+  return undefined;
+}
+
+function optionalTextList(value: unknown, path: string, issues: ValidationIssue[]): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value) && value.every(item => typeof item === 'string')) return value as string[];
+  issues.push({ path, message: 'must be a list of strings' });
   return undefined;
 }

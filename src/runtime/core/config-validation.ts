@@ -101,6 +101,10 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
   check('deployRoleArn', env.deployRoleArn, names.roleArn);
   check('buildRoleArn', env.buildRoleArn, names.roleArn);
   check('nodeVersion', env.nodeVersion, nodeVersionProblem);
+  if (env.stacks !== undefined) {
+    if (env.stacks.length === 0 || env.stacks.length > MAX_STACK_PATTERNS) add('stacks', `must have 1 to ${MAX_STACK_PATTERNS} patterns`);
+    env.stacks.forEach((pattern, index) => check(`stacks[${index}]`, pattern, stackPatternProblem));
+  }
 
   if (env.kind === 'production' && env.autoDeploy) {
     add('autoDeploy', 'production never deploys on push; it is reached only by promotion (remove autoDeploy or use Environment.custom)');
@@ -108,7 +112,8 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
   if (env.autoDeploy && env.branch === undefined) {
     add('autoDeploy', 'an environment that deploys on push needs a branch');
   }
-  const testProblem = argvProblem(env.testCommand);
+  // An empty test command is "auto": the package's test script when it has one.
+  const testProblem = env.testCommand.length > 0 ? argvProblem(env.testCommand) : undefined;
   if (testProblem) add('testCommand', testProblem);
   if (env.framework) {
     const commands = { install: env.framework.install, build: env.framework.build, deploy: env.framework.deploy, remove: env.framework.remove };
@@ -144,6 +149,18 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
 }
 
 /** Every command is an argument vector: 1-64 non-empty arguments without NUL. */
+const MAX_STACK_PATTERNS = 50;
+const MAX_STACK_PATTERN = 256;
+
+/** A CDK stack pattern (the environment's `stacks`): a stack id with `*` and `{stage}`, nothing a shell or CDK would read otherwise. */
+function stackPatternProblem(pattern: string): string | undefined {
+  if (pattern.length === 0 || pattern.length > MAX_STACK_PATTERN) return `must be 1 to ${MAX_STACK_PATTERN} characters`;
+  if (!/^[A-Za-z0-9*/_.{}-]+$/.test(pattern) || pattern.replace(/\{stage\}/g, '').includes('{')) {
+    return 'may contain letters, digits, -, _, ., /, * and {stage} only';
+  }
+  return undefined;
+}
+
 function argvProblem(argv: readonly string[]): string | undefined {
   if (argv.length === 0 || argv.length > MAX_TEST_ARGS) return `must have 1 to ${MAX_TEST_ARGS} arguments`;
   if (argv.some(arg => arg.length === 0 || arg.length > MAX_TEST_ARG || arg.includes('\0'))) {

@@ -33,6 +33,11 @@ export interface EnvironmentConfig {
   readonly dependencyCache?: boolean;
   /** The Node the app's commands run with (`18`, `20.11.1`, `lts/iron`, `>=18 <21`); absent = what the repository asks for. */
   readonly nodeVersion?: string;
+  /**
+   * CDK: the stacks this environment deploys and tears down, as patterns (`*` any characters,
+   * `{stage}` the stage); absent = the assembly's one stack, or the stacks named or tagged for the stage.
+   */
+  readonly stacks?: readonly string[];
   /** Called after every deploy; absent = no gate. */
   readonly healthCheck?: HealthCheckConfig;
 }
