@@ -96,7 +96,10 @@ export type SaveResult = { readonly saved: true; readonly bytes: number } | { re
  */
 export async function saveDependencies(storage: CacheStorage, key: string, workspace: string, archive: string,
   maxBytes = MAX_CACHE_ENTRY_BYTES, user?: AppUser): Promise<SaveResult> {
-  if (!workspaceEntry(workspace, 'node_modules')) return { saved: false, reason: 'the install made no node_modules (Yarn Plug\'n\'Play?)' };
+  if (!workspaceEntry(workspace, 'node_modules')) {
+    const pnp = ['.pnp.cjs', '.pnp.js'].some(file => workspaceEntry(workspace, file));
+    return { saved: false, reason: pnp ? 'Yarn Plug\'n\'Play keeps no node_modules to cache' : 'the install made no node_modules: nothing to cache (no dependencies?)' };
+  }
   return packAndStore(storage, key, archive, ['-C', workspace, 'node_modules'], maxBytes, user);
 }
 

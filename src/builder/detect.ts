@@ -10,6 +10,8 @@ export interface Project {
   readonly packageManager: PackageManager;
   /** The lockfile found, if any (npm without one runs `npm install`). */
   readonly lockfile?: string;
+  /** Other lockfiles beside it, which the install ignores (said in the detect phase). */
+  readonly ignoredLockfiles?: readonly string[];
   readonly hasPackageJson: boolean;
   /** package.json has a `test` script that tests something (not npm init's placeholder). */
   readonly hasTestScript: boolean;
@@ -47,10 +49,11 @@ const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
  */
 export function detectProject(dir: string, configured?: FrameworkConfig): Project {
   const packageJson = readPackageJson(dir);
-  const lock = LOCKFILES.find(([file]) => present(dir, file));
+  const [lock, ...others] = LOCKFILES.filter(([file]) => present(dir, file));
   return {
     packageManager: lock?.[1] ?? 'npm',
     lockfile: lock?.[0],
+    ...others.length > 0 && { ignoredLockfiles: others.map(([file]) => file) },
     hasPackageJson: packageJson !== undefined,
     hasTestScript: hasTestScript(packageJson),
     framework: configured ? configuredFramework(dir, configured) : detectFramework(dir, packageJson ?? {}),

@@ -157,6 +157,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       note.detail = project.hasPackageJson
         ? `${project.framework.label} with ${project.packageManager}${project.lockfile ? '' : ' (no lockfile)'}`
         : `${project.framework.label} (no package.json)`;
+      if (project.ignoredLockfiles) note.detail += `; ${project.lockfile} chosen, ${project.ignoredLockfiles.join(' and ')} ignored (remove it, or set the install command)`;
       const chosen = await provideNode(chooseNodeVersion(workspace, env.nodeVersion),
         { cacheRoot: deps.nodeCache, user, signal: deps.signal, log: (line, stream) => reporter.line(line, stream) });
       if (chosen.asked) note.detail += `, ${chosen.description}`;

@@ -1,9 +1,9 @@
 import { execFileSync } from 'child_process';
 import { cpSync, createWriteStream, existsSync, realpathSync } from 'fs';
-import { join } from 'path';
+import { join, resolve } from 'path';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DashboardServer, startDashboardServer } from './dashboard-server';
-import { DataDir, ServerInfo } from './data-dir';
+import { DEFAULT_DATA_DIR, DataDir, ServerInfo } from './data-dir';
 import { observeDeployments } from './deployment-events';
 import { createLocalTable, DynamoDbLocal } from './dynamodb-local';
 import { superviseDynamoDbLocal } from './dynamodb-supervisor';
@@ -193,6 +193,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       dataDir: data.root,
       applications: config.applications.map(app => app.name),
       command: options.command ?? 'npx trellis',
+      customDataDir: resolve(options.dataDir) !== resolve(DEFAULT_DATA_DIR),
     }));
     // What waited when the last run was killed deploys now, without a new push.
     for (const id of resumed.requeue) {

@@ -41,6 +41,8 @@ export interface BannerDetails {
   readonly applications: readonly string[];
   /** How this user runs the command (`npx trellis`, or `npm run trellis --` in this repository). */
   readonly command: string;
+  /** The data directory was chosen with --data-dir: `trellis push` needs it too. */
+  readonly customDataDir?: boolean;
 }
 
 /** The banner printed once the server answers. */
@@ -56,8 +58,13 @@ export function startBanner(details: BannerDetails): string {
     `  Data        ${details.dataDir}`,
     `  Apps        ${details.applications.join(', ')}`,
     '',
-    `Push a commit:  ${details.command} push ${details.applications[0] ?? '<app>'} main`,
+    `Push a commit:  ${details.command} push ${details.applications[0] ?? '<app>'} main${details.customDataDir ? ` --data-dir ${shellWord(details.dataDir)}` : ''}`,
     'Stop:           Ctrl-C',
     '',
   ].join('\n');
+}
+
+/** A path as one word to paste into a shell (quoted when it has anything but safe characters). */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }

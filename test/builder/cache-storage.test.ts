@@ -120,7 +120,10 @@ describe('dependency cache: keys, folder storage, archives', () => {
   test('save: no node_modules, or an archive over the limit, is not saved', async () => {
     const storage = new FolderCacheStorage(join(root, 'cache'));
     const empty = workspaceWith('{}');
-    expect(await saveDependencies(storage, 'a.tar.gz', empty, join(root, 'a.tgz'))).toEqual({ saved: false, reason: expect.stringMatching(/made no node_modules/) });
+    expect(await saveDependencies(storage, 'a.tar.gz', empty, join(root, 'a.tgz')))
+      .toEqual({ saved: false, reason: 'the install made no node_modules: nothing to cache (no dependencies?)' });
+    writeFileSync(join(empty, '.pnp.cjs'), '');
+    expect(await saveDependencies(storage, 'a.tar.gz', empty, join(root, 'a.tgz'))).toEqual({ saved: false, reason: "Yarn Plug'n'Play keeps no node_modules to cache" });
     const big = workspaceWith('{}');
     mkdirSync(join(big, 'node_modules'));
     writeFileSync(join(big, 'node_modules', 'blob'), randomBytes(100_000)); // does not compress

@@ -33,6 +33,15 @@ describe('detectProject', () => {
     expect(detectProject(files({ 'package.json': JSON.stringify({ name: 'app', scripts }), 'cdk.json': '{}' })).hasTestScript).toBe(hasTestScript);
   });
 
+  test.each([
+    [{ 'yarn.lock': '', 'package-lock.json': '{}' }, 'yarn.lock', ['package-lock.json']],
+    [{ 'pnpm-lock.yaml': '', 'yarn.lock': '', 'package-lock.json': '{}' }, 'pnpm-lock.yaml', ['yarn.lock', 'package-lock.json']],
+    [{ 'package-lock.json': '{}' }, 'package-lock.json', undefined],
+  ])('more than one lockfile %j: one is chosen, the others are named as ignored', (lockfiles, lockfile, ignoredLockfiles) => {
+    const project = detectProject(files({ 'package.json': pkg(), 'cdk.json': '{}', ...lockfiles }));
+    expect([project.lockfile, project.ignoredLockfiles]).toEqual([lockfile, ignoredLockfiles]);
+  });
+
   test('no package.json: no test script', () => {
     expect(detectProject(files({ 'serverless.yml': 'service: s\n' }))).toMatchObject({ hasPackageJson: false, hasTestScript: false });
   });
