@@ -1,6 +1,6 @@
 import { execFileSync } from 'child_process';
 import { cpSync, createWriteStream, existsSync, realpathSync } from 'fs';
-import { join, resolve } from 'path';
+import { join, resolve as resolvePath } from 'path';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DashboardServer, startDashboardServer } from './dashboard-server';
 import { DEFAULT_DATA_DIR, DataDir, ServerInfo } from './data-dir';
@@ -193,7 +193,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       dataDir: data.root,
       applications: config.applications.map(app => app.name),
       command: options.command ?? 'npx trellis',
-      customDataDir: resolve(options.dataDir) !== resolve(DEFAULT_DATA_DIR),
+      customDataDir: resolvePath(options.dataDir) !== resolvePath(DEFAULT_DATA_DIR),
     }));
     // What waited when the last run was killed deploys now, without a new push.
     for (const id of resumed.requeue) {
