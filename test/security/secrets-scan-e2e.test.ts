@@ -291,7 +291,8 @@ describe('secrets scan, end to end in local mode', () => {
     const failing = await api.call('POST', `/api/apps/${APP}/environments/${ENV}/deploy`, undefined, 202);
     deploymentIds.push(failing.id);
     const failed = await statusOf(failing.id, 'failed');
-    expect(failed.reason).toBe('deploy failed: npm run deploy exited with code 1');
+    // The reason carries the failing line as the log has it: the secret it printed masked.
+    expect(failed.reason).toBe('deploy failed: npm run deploy exited with code 1: [deploy] deploy failed on purpose with ***');
     // Cancelling what already ended changes nothing and answers the deployment (one more body to scan).
     expect((await api.call('POST', `/api/deployments/${encodeURIComponent(failing.id)}/cancel`)).status).toBe('failed');
     await settings({ variables: { LEAKY_DEPLOY_EXIT: null } });
