@@ -1,40 +1,10 @@
+import { FULL_ENVIRONMENT, FULL_FRAMEWORK, FULL_HEALTH_CHECK } from './fixtures';
 import { APPLICATION_KEYS, ENVIRONMENT_KEYS, FRAMEWORK_KEYS, HEALTH_CHECK_KEYS } from '../../src/runtime/core/config-keys';
 import { parseApplications } from '../../src/runtime/core/config-parse';
 import { ValidationError, ValidationIssue } from '../../src/runtime/core/errors';
-import { ApplicationConfig, EnvironmentConfig, FrameworkConfig, HealthCheckConfig } from '../../src/runtime/core/types';
+import { ApplicationConfig } from '../../src/runtime/core/types';
 import { closestKey, editDistance, unknownKeyIssues } from '../../src/runtime/core/unknown-keys';
 
-/** Every field of every configuration object set: a field added to a type does not compile here until it is added. */
-const FULL_HEALTH_CHECK: Required<HealthCheckConfig> = {
-  url: 'https://api.example.com/health', stackOutput: 'ApiUrl', minStatus: 200, maxStatus: 299, timeoutSeconds: 5, retries: 2, intervalSeconds: 1,
-};
-const FULL_FRAMEWORK: Required<FrameworkConfig> = {
-  kind: 'custom',
-  install: ['npm', 'ci'],
-  build: ['npm', 'run', 'build'],
-  deploy: ['npm', 'run', 'deploy'],
-  remove: ['npm', 'run', 'remove'],
-  artifact: ['dist', 'package.json'],
-};
-const FULL_ENVIRONMENT: Required<EnvironmentConfig> = {
-  name: 'dev',
-  kind: 'development',
-  branch: 'main',
-  autoDeploy: true,
-  runTests: true,
-  testCommand: ['npm', 'test'],
-  region: 'eu-west-1',
-  account: '111122223333',
-  deployRoleArn: 'arn:aws:iam::111122223333:role/deploy',
-  buildRoleArn: 'arn:aws:iam::111122223333:role/build',
-  variables: { LOG_LEVEL: 'debug', testComand: 'a variable may have any name', framework: 'x' },
-  protected: false,
-  framework: FULL_FRAMEWORK,
-  dependencyCache: false,
-  nodeVersion: '18',
-  stacks: ['shop-{stage}-*', 'SharedStack'],
-  healthCheck: { url: FULL_HEALTH_CHECK.url, minStatus: 200, maxStatus: 299, timeoutSeconds: 5, retries: 2, intervalSeconds: 1 },
-};
 const FULL_APPLICATION: Required<ApplicationConfig> = { name: 'shop', repository: 'acme/shop', environments: [FULL_ENVIRONMENT] };
 
 /** The issues of a config that parseApplications refuses. */

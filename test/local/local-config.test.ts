@@ -4,6 +4,7 @@ import { join, resolve } from 'path';
 import { pathToFileURL } from 'url';
 import { loadLocalConfig, parseLocalConfig } from '../../src/local/local-config';
 import { ValidationError } from '../../src/runtime/core/errors';
+import { FULL_ENVIRONMENT } from '../core/fixtures';
 
 const EXAMPLES = resolve(__dirname, '..', '..', 'examples');
 const dirs = { configDir: '/home/ada/config', dataDir: '/home/ada/.trellis/local' };
@@ -167,27 +168,14 @@ describe('the local config file is strict: a key no one reads is an error, never
         name: 'shop',
         repository: 'acme/shop',
         source: './clones/shop',
-        environments: [{
-          name: 'dev',
-          kind: 'development',
-          branch: 'main',
-          autoDeploy: true,
-          runTests: true,
-          testCommand: ['npm', 'test'],
-          region: 'eu-west-1',
-          account: '111122223333',
-          deployRoleArn: 'arn:aws:iam::111122223333:role/deploy',
-          buildRoleArn: 'arn:aws:iam::111122223333:role/build',
-          variables: { testComand: 'any name', runtests: 'x' },
-          protected: false,
-          framework: { kind: 'custom', install: ['npm', 'ci'], build: ['npm', 'run', 'build'], deploy: ['d'], remove: ['r'], artifact: ['dist'] },
-          dependencyCache: false,
-          healthCheck: { url: 'https://a.example.com', minStatus: 200, maxStatus: 299, timeoutSeconds: 5, retries: 1, intervalSeconds: 1 },
-        }],
+        environments: [FULL_ENVIRONMENT],
       }],
     }, dirs);
     expect(config.repositories).toEqual({ shop: '/home/ada/config/clones/shop' });
-    expect(config.applications[0].environments[0]).toMatchObject({ runTests: true, testCommand: ['npm', 'test'], variables: { testComand: 'any name', runtests: 'x' } });
+    expect(config.applications[0].environments[0]).toMatchObject({
+      runTests: true, testCommand: ['npm', 'test'], nodeVersion: '18', stacks: FULL_ENVIRONMENT.stacks, variables: FULL_ENVIRONMENT.variables,
+    });
+    expect(Object.keys(FULL_ENVIRONMENT.variables)).toEqual(expect.arrayContaining(['testComand', 'framework']));
   });
 
   test('a file with a typo: loadLocalConfig throws the message trellis local prints', () => {
