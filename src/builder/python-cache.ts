@@ -1,4 +1,4 @@
-import { readdirSync, rmSync, statSync } from 'fs';
+import { lstatSync, readdirSync, rmSync, statSync } from 'fs';
 import { join } from 'path';
 import { AppUser } from './app-user';
 import { CacheStorage } from './cache-storage';
@@ -30,7 +30,7 @@ export async function restorePythonCache(storage: CacheStorage, key: string, cac
   try {
     const bytes = statSync(archive).size;
     await extractArchive(archive, ['-C', cacheDir], user);
-    if (!statSync(join(cacheDir, UV_CACHE_MARK), { throwIfNoEntry: false })?.isFile()) throw new Error(`the archive holds no uv cache (no ${UV_CACHE_MARK})`);
+    if (!hasCacheMark(cacheDir)) throw new Error(`the archive holds no uv cache (no ${UV_CACHE_MARK})`);
     return { hit: true, bytes };
   } catch (error) {
     emptyDirectory(cacheDir);
@@ -46,10 +46,15 @@ export async function restorePythonCache(storage: CacheStorage, key: string, cac
  */
 export async function savePythonCache(storage: CacheStorage, key: string, cacheDir: string, archive: string,
   maxBytes = MAX_CACHE_ENTRY_BYTES, user?: AppUser): Promise<SaveResult> {
-  if (!statSync(join(cacheDir, UV_CACHE_MARK), { throwIfNoEntry: false })?.isFile()) {
+  if (!hasCacheMark(cacheDir)) {
     return { saved: false, reason: 'uv left no cache to save' };
   }
   return packAndStore(storage, key, archive, ['-C', cacheDir, '.'], maxBytes, user);
+}
+
+/** uv's mark, a regular file (a link is not followed: the folder's contents are the app's). */
+function hasCacheMark(cacheDir: string): boolean {
+  return lstatSync(join(cacheDir, UV_CACHE_MARK), { throwIfNoEntry: false })?.isFile() === true;
 }
 
 /** Remove what is in `dir`, keeping `dir` (its owner and mode are the builder's choice); links are removed, never followed. */

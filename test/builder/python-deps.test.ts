@@ -409,9 +409,14 @@ describe('uv\'s cache saved, restored elsewhere, and the install repeated with t
     const foreign = writeFiles(newDir('foreign'), { 'hello.txt': 'hi\n' });
     await run('tar', ['-cf', join(archives, 'foreign.src'), '-C', foreign, '.']);
     await storage.store('foreign', join(archives, 'foreign.src'));
+    // uv's mark as a link (to a file that exists) is not uv's cache either.
+    const linked = newDir('linked-mark');
+    symlinkSync('/etc/hostname', join(linked, 'CACHEDIR.TAG'));
+    await run('tar', ['-cf', join(archives, 'linked.src'), '-C', linked, '.']);
+    await storage.store('linked', join(archives, 'linked.src'));
 
     for (const [key, problem] of [['garbage', /could not be unpacked \(tar exited/], ['truncated-gzip', /could not be unpacked/],
-      ['foreign', /the archive holds no uv cache/]] as const) {
+      ['foreign', /the archive holds no uv cache/], ['linked', /the archive holds no uv cache/]] as const) {
       const cacheDir = newDir('uv-cache');
       const result = await restorePythonCache(storage, key, cacheDir, join(archives, 'restore.tar'));
       expect(result).toEqual({ hit: false, problem: expect.stringMatching(problem) });
