@@ -14,8 +14,11 @@ export interface SupervisorOptions {
   /** Lines a person reads (the terminal). */
   readonly print: (line: string) => void;
   readonly log: (entry: Record<string, unknown>) => void;
-  /** A replacement runs (its Java process id), e.g. to update server.json. */
-  readonly onRestarted: (pid: number | undefined) => void;
+  /**
+   * A replacement runs (its Java process id), e.g. to update server.json; `stoppedAt` is when the
+   * old one was seen to stop (writes it acknowledged shortly before may be lost).
+   */
+  readonly onRestarted: (pid: number | undefined, stoppedAt: number) => void;
   /** DynamoDB Local could not be kept running: local mode must stop. */
   readonly onGiveUp: (error: Error) => void;
   /** Each Java process started (the first and replacements), as soon as it was spawned. */
@@ -62,7 +65,7 @@ export async function superviseDynamoDbLocal(options: SupervisorOptions): Promis
         if (stopping) return void await current.stop();
         options.print(`DynamoDB Local is running again (pid ${current.pid}); unfinished writes are retried.`);
         options.log({ message: 'DynamoDB Local restarted on 127.0.0.1 only', pid: current.pid, attempt, notAnsweringOn: current.refusedOn });
-        return options.onRestarted(current.pid);
+        return options.onRestarted(current.pid, now);
       } catch (error) {
         lastError = error;
         options.log({ message: 'DynamoDB Local did not restart', attempt, error: errorMessage(error) });

@@ -99,6 +99,8 @@ const LOGGED_LINES = 20;
 const CLOSE_TIMEOUT_MS = 2000;
 /** Finished tasks `describe` still knows. */
 const REMEMBERED = 500;
+/** Records of each task kept after delivery, to send again if the table may have lost them. */
+const KEPT_RECORDS = 5000;
 
 /**
  * core's TaskRunner on one machine: each build is the builder program as a child process in
@@ -186,6 +188,15 @@ export class LocalTaskRunner implements TaskRunner {
   /** Tasks whose builder is still running (or whose records and exit are still being delivered). */
   running(): LocalTaskState[] {
     return [...this.tasks.values()].filter(task => !task.finished).map(task => task.state());
+  }
+
+  /**
+   * Send again the records delivered since `since` (and any whose delivery was given up): the
+   * table may have lost them (DynamoDB Local killed right after acknowledging a write). The log
+   * store keeps each record once, so what it has is not stored twice.
+   */
+  redeliverSince(since: number): void {
+    for (const task of this.tasks.values()) task.redeliverSince(since);
   }
 
   /** Resolves once every task started so far has stopped and its exit was reported. */
@@ -287,6 +298,9 @@ class LocalTask {
   private stopReason?: string;
   private killTimer?: NodeJS.Timeout;
   private readonly batcher: RecordBatcher;
+  /** Batches handed on, newest last, with when their delivery started and whether it was given up. */
+  private readonly delivered: Array<{ readonly at: number; readonly records: readonly LogRecord[]; readonly givenUp: boolean }> = [];
+  private keptRecords = 0;
   private output?: WriteStream;
   private outputLines = 0;
   private readonly pid: number;
@@ -412,11 +426,22 @@ class LocalTask {
   }
 
   private async deliver(records: readonly LogRecord[]): Promise<void> {
-    await this.withRetries('log records', () => this.props.onRecords(this.deploymentId, records), { first: records[0]?.seq, count: records.length });
+    const at = Date.now();
+    const ok = await this.withRetries('log records', () => this.props.onRecords(this.deploymentId, records), { first: records[0]?.seq, count: records.length });
+    this.delivered.push({ at, records, givenUp: !ok });
+    this.keptRecords += records.length;
+    while (this.keptRecords > KEPT_RECORDS && this.delivered.length > 1) this.keptRecords -= this.delivered.shift()!.records.length;
   }
 
-  private async withRetries(what: string, action: () => Promise<unknown>, details: Record<string, unknown> = {}): Promise<void> {
-    await retryWithin(action, ({ attempt, error, last }) =>
+  redeliverSince(since: number): void {
+    const again = this.delivered.filter(batch => batch.at >= since || batch.givenUp).flatMap(batch => batch.records);
+    if (again.length === 0) return;
+    this.log({ message: 'log records sent again', task: this.taskId, deployment: this.deploymentId, first: again[0].seq, count: again.length });
+    for (const record of again) this.batcher.add(record);
+  }
+
+  private async withRetries(what: string, action: () => Promise<unknown>, details: Record<string, unknown> = {}): Promise<boolean> {
+    return retryWithin(action, ({ attempt, error, last }) =>
       this.log({ message: `${what} failed${last ? '; given up' : '; retrying'}`, task: this.taskId, deployment: this.deploymentId, attempt, error, ...details }));
   }
 

@@ -195,6 +195,21 @@ describe('LocalTaskRunner', () => {
     expect(logs).toContainEqual(expect.objectContaining({ message: 'log records failed; retrying', error: 'the table is busy' }));
   });
 
+  test('redeliverSince sends again what was delivered since then, in order, and nothing older', async () => {
+    const tasks = runner(printer(30, 'setTimeout(() => {}, 60000)'), { flushMs: 10 });
+    const { taskId } = await tasks.run(request(9));
+    await waitFor('the first 30 records to be delivered', async () => batches.flatMap(batch => batch.records).length >= 30, 10_000);
+    const first = batches.length;
+    const since = Date.now() + 1; // after every delivery so far: nothing goes again
+    tasks.redeliverSince(since);
+    tasks.redeliverSince(0);
+    await waitFor('the records sent again', async () => batches.slice(first).flatMap(batch => batch.records).length >= 30, 10_000);
+    expect(batches.slice(first).flatMap(batch => batch.records.map(record => record.seq))).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(logs).toContainEqual(expect.objectContaining({ message: 'log records sent again', task: taskId, first: 0, count: 30 }));
+    await tasks.stop(taskId, 'done');
+    await tasks.idle();
+  });
+
   test('output that is not a record of this build (a crash, another deployment\'s line) is kept in the task\'s file and logged', async () => {
     const tasks = runner(`
 console.log('plain text');

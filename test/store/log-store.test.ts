@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { T0, depId, queuedDeployment } from './fixtures';
 import { batches, marker, record, records, shuffled } from './log-records';
 import { LogRecord, MAX_LIVE_BATCH, NotFoundError, Store, ValidationError } from '../../src/runtime/core';
@@ -195,5 +195,33 @@ describe('DynamoLogStore', () => {
     const raw = (await ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: keys.deployment(DEPLOYMENT) }))).Item;
     expect(raw?.[keys.phaseAttribute('clone')]).toMatchObject({ outcome: 'running' });
     expect((await store.deployments.get(DEPLOYMENT))).toMatchObject({ status: 'running', phases: [{ phase: 'clone' }] });
+  });
+
+  test('records sent again after the table lost its last write are stored, though this instance remembers them as stored', async () => {
+    await store.logs.ingest(DEPLOYMENT, records(0, 3));
+    await store.logs.ingest(DEPLOYMENT, records(3, 5));
+    // The table loses the second write (DynamoDB Local killed right after acknowledging it): head back at 3, its chunk gone.
+    const lost = (await items()).chunks.find(item => item.first === 3)!;
+    await ctx.doc.send(new DeleteCommand({ TableName: ctx.tableName, Key: { PK: lost.PK, SK: lost.SK } }));
+    await ctx.doc.send(new UpdateCommand({ TableName: ctx.tableName, Key: keys.logHead(DEPLOYMENT), UpdateExpression: 'SET #next = :three', ExpressionAttributeNames: { '#next': 'next' }, ExpressionAttributeValues: { ':three': 3 } }));
+
+    // Sent again first (what local mode does after the restart), then the build carries on.
+    expect(await store.logs.ingest(DEPLOYMENT, records(1, 5))).toEqual({ stored: records(3, 5), next: 5, held: 0 });
+    await store.logs.ingest(DEPLOYMENT, records(5, 8));
+    expect(await readAll()).toEqual(records(0, 8));
+    expect((await items()).held).toEqual([]);
+  });
+
+  test('a later batch first (held behind the lost records), then the records sent again: nothing is missing', async () => {
+    await store.logs.ingest(DEPLOYMENT, records(0, 3));
+    await store.logs.ingest(DEPLOYMENT, records(3, 5));
+    const lost = (await items()).chunks.find(item => item.first === 3)!;
+    await ctx.doc.send(new DeleteCommand({ TableName: ctx.tableName, Key: { PK: lost.PK, SK: lost.SK } }));
+    await ctx.doc.send(new UpdateCommand({ TableName: ctx.tableName, Key: keys.logHead(DEPLOYMENT), UpdateExpression: 'SET #next = :three', ExpressionAttributeNames: { '#next': 'next' }, ExpressionAttributeValues: { ':three': 3 } }));
+
+    expect(await store.logs.ingest(DEPLOYMENT, records(5, 8))).toMatchObject({ stored: [], held: 3 });
+    expect(await readAll()).toEqual(records(0, 3));
+    expect(await store.logs.ingest(DEPLOYMENT, records(3, 5))).toEqual({ stored: records(3, 8), next: 8, held: 0 });
+    expect(await readAll()).toEqual(records(0, 8));
   });
 });

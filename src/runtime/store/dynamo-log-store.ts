@@ -61,12 +61,17 @@ export class DynamoLogStore implements LogStore {
     }
     const expiresAt = options.expiresAt;
     const stored: LogRecord[] = [];
-    let own = sortUnique(records);
+    const all = sortUnique(records);
+    let own = all;
     let ownHeld = false;
-    let state = this.known.get(deploymentId) ?? await this.readState(deploymentId, 0);
+    // Records before the remembered head are sent again only when the table may have lost them
+    // (local mode's DynamoDB Local can lose its last writes when killed): the table decides.
+    const known = this.known.get(deploymentId);
+    let state = known && !all.some(record => record.seq < known.next) ? known : await this.readState(deploymentId, known?.next ?? 0);
     let waiting = 0;
     for (let round = 0; ; round++) {
-      own = own.filter(record => record.seq >= state.next);
+      // From all of them each round: a head read from the table may be behind the remembered one.
+      own = all.filter(record => record.seq >= state.next);
       const { run, state: listed } = await this.runFromHead(deploymentId, state, own);
       state = listed;
       const runEnd = run.length > 0 ? run[run.length - 1].seq : state.next - 1;
