@@ -312,5 +312,10 @@ const deployBench = project.addTask('bench:deploy', {
   exec: 'ts-node --project tsconfig.dev.json bench/deploy-speed.ts',
 });
 bench.spawn(deployBench);
+const builderImageBench = project.addTask('bench:builder-image', {
+  description: 'Default builder image: the builder bundle, the Dockerfile\'s package downloads; image size and pull time where Docker runs',
+  exec: 'ts-node --project tsconfig.dev.json bench/builder-image.ts',
+});
+bench.spawn(builderImageBench);
 
 project.synth();

@@ -6,5 +6,6 @@ export * from './constructs/webhook-ingest';
 export * from './constructs/deploy-framework';
 export * from './constructs/health-check';
 export * from './constructs/build-server';
+export * from './constructs/builder-image';
 export * from './constructs/log-stream';
 export * from './constructs/dashboard';

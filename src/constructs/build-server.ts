@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -11,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { BuilderImage } from './builder-image';
 import { EnvironmentTable } from './environment-table';
 import { FindingReason, acknowledge, functionReasons } from './private/acknowledge';
 import { BuildIdentityShared, buildRoleFor } from './private/build-identity';
@@ -67,6 +67,13 @@ export interface BuildSettings {
    * @default Duration.days(90)
    */
   readonly artifactExpiration?: Duration;
+
+  /**
+   * The image builds run in. An image of your own (other toolchains: Go, Java, Rust) is built
+   * FROM the default image of the same trellis-cdk version; see `BuilderImage`.
+   * @default BuilderImage.fromAsset()
+   */
+  readonly image?: BuilderImage;
 }
 
 /** Properties of the build server. */
@@ -192,7 +199,7 @@ export class BuildServer extends Construct {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.container = taskDefinition.addContainer(CONTAINER, {
-      image: ecs.ContainerImage.fromAsset(path.join(__dirname, '../../assets/builder')),
+      image: (props.image ?? BuilderImage.fromAsset())._bind(),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'build' }),
       environment: {
         AWS_REGION: stack.region, // SDK v3 in the builder needs it for STS and Secrets Manager

@@ -85,7 +85,14 @@ const PROPS_KEYS = keysOf<TrellisPipelineProps>({
 const NESTED_PROPS_KEYS: Readonly<Record<string, readonly string[]>> = {
   table: keysOf<EnvironmentTableProps>({ encryptionKey: true, removalPolicy: true, pointInTimeRecovery: true }),
   buildSettings: keysOf<BuildSettings>({
-    vpc: true, subnets: true, cpu: true, memoryLimitMiB: true, ephemeralStorageGiB: true, dependencyCacheExpiration: true, artifactExpiration: true,
+    vpc: true,
+    subnets: true,
+    cpu: true,
+    memoryLimitMiB: true,
+    ephemeralStorageGiB: true,
+    dependencyCacheExpiration: true,
+    artifactExpiration: true,
+    image: true,
   }),
   dashboard: keysOf<DashboardOptions>({ identity: true, callbackUrls: true, accessLogBucket: true }),
 };

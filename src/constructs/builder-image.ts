@@ -1,0 +1,131 @@
+import * as path from 'path';
+import { Token } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { printable } from '../runtime/core/names';
+
+/** Options of `BuilderImage.fromRegistry`. */
+export interface BuilderImageRegistryOptions {
+  /**
+   * Credentials of a private registry: a Secrets Manager secret whose value is the JSON
+   * `{"username": "...", "password": "..."}`. The task's execution role may read it (and
+   * nothing else does); ECS uses it to pull the image.
+   * @default - the image is pulled without credentials (a public image)
+   */
+  readonly credentials?: secretsmanager.ISecret;
+}
+
+/**
+ * The container image every build runs in.
+ *
+ * The default, `BuilderImage.fromAsset()`, is built from the Dockerfile shipped in this
+ * package (Node 22 with npm, pnpm and yarn, the CDK and Serverless CLIs, python3 with uv and
+ * the SAM CLI, git) in your account at deploy time.
+ *
+ * An image of your own (for Go, Java, Rust or other toolchains) must be built FROM the default
+ * image of the same trellis-cdk version, adding tools and changing nothing else. The default
+ * image holds the Trellis builder program (`/opt/trellis/builder.js`, which must match the
+ * construct's version), runs it as root under tini (`ENTRYPOINT`, `CMD`), and names the
+ * unprivileged user the app's commands run as (`TRELLIS_APP_UID`, `TRELLIS_APP_GID`,
+ * `TRELLIS_APP_HOME`, the `/workspace` directory); without that user the app's commands would
+ * run as root, beside the builder's credentials. So keep `USER`, `ENTRYPOINT`, `CMD`,
+ * `WORKDIR` and those variables as they are, and end with the default image's last
+ * hardening step, so the app's user cannot gain another uid through a setuid program:
+ *
+ * ```sh
+ * # Where Docker runs, for the trellis-cdk version you deploy (builds run on linux/amd64):
+ * docker build --platform linux/amd64 -t trellis-builder:<version> node_modules/trellis-cdk/assets/builder
+ * ```
+ *
+ * ```dockerfile
+ * FROM trellis-builder:<version>
+ * COPY --from=golang:1.23-bookworm /usr/local/go /usr/local/go
+ * ENV PATH=/usr/local/go/bin:$PATH
+ * RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} + || true
+ * ```
+ *
+ * Push it to a repository and choose it with `fromEcrRepository` or `fromRegistry`; build and
+ * push it again whenever you upgrade trellis-cdk.
+ *
+ * @example
+ * const builders = ecr.Repository.fromRepositoryName(stack, 'Builders', 'trellis-builder');
+ * new TrellisPipeline(stack, 'Trellis', {
+ *   buildSettings: { image: BuilderImage.fromEcrRepository(builders, 'trellis-1.4.0-go1.23') },
+ * });
+ */
+export class BuilderImage {
+  /**
+   * The default image: Trellis's own Dockerfile and builder program (shipped in this package
+   * under `assets/builder`), built as a Docker image asset when you deploy. Synthesis needs no
+   * Docker; `cdk deploy` does.
+   */
+  public static fromAsset(): BuilderImage {
+    return new BuilderImage(ecs.ContainerImage.fromAsset(path.join(__dirname, '../../assets/builder')));
+  }
+
+  /**
+   * An image from Docker Hub or another registry, by name (built FROM the default image, see
+   * the class).
+   *
+   * @param name the image reference, `[registry/]repository[:tag][@digest]`, e.g.
+   *   `ghcr.io/acme/trellis-builder:1.4.0-go1.23`
+   */
+  public static fromRegistry(name: string, options: BuilderImageRegistryOptions = {}): BuilderImage {
+    checkImageName(name);
+    return new BuilderImage(ecs.ContainerImage.fromRegistry(name, { credentials: options.credentials }));
+  }
+
+  /**
+   * An image from an ECR repository (built FROM the default image, see the class). The
+   * task's execution role may pull from that repository.
+   *
+   * @param tag a tag, or a digest (`sha256:<hex>`)
+   * @default 'latest'
+   */
+  public static fromEcrRepository(repository: ecr.IRepository, tag: string = 'latest'): BuilderImage {
+    checkTagOrDigest(tag);
+    return new BuilderImage(ecs.ContainerImage.fromEcrRepository(repository, tag));
+  }
+
+  private constructor(private readonly containerImage: ecs.ContainerImage) {}
+
+  /**
+   * The image for the build task's container; ECS grants the execution role what pulling it needs
+   * when the container is added.
+   * @internal
+   */
+  public _bind(): ecs.ContainerImage {
+    return this.containerImage;
+  }
+}
+
+// Docker's reference grammar (distribution/reference): an optional registry host[:port], path
+// components of lower-case letters and digits with single separators, then an optional tag and digest.
+const HOST_PART = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const HOST = `${HOST_PART}(?:\\.${HOST_PART})*(?::[0-9]+)?`;
+const PATH_PART = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const TAG = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const IMAGE_NAME = new RegExp(`^(?:${HOST}/)?${PATH_PART}(?:/${PATH_PART})*(?::${TAG})?(?:@${DIGEST})?$`);
+const TAG_OR_DIGEST = new RegExp(`^(?:${TAG}|${DIGEST})$`);
+/** Docker's limit on a repository name (registry and path). */
+const MAX_NAME = 255;
+
+function checkImageName(name: string): void {
+  if (Token.isUnresolved(name)) return;
+  if (name === '') throw new Error('BuilderImage.fromRegistry: name must not be empty');
+  const repository = name.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+  if (!IMAGE_NAME.test(name) || repository.length > MAX_NAME) {
+    throw new Error(`BuilderImage.fromRegistry: name '${printable(name)}' is not an image reference `
+      + '([registry/]repository[:tag][@digest], lower-case repository, e.g. \'ghcr.io/acme/trellis-builder:1.4.0\')');
+  }
+}
+
+function checkTagOrDigest(tag: string): void {
+  if (Token.isUnresolved(tag)) return;
+  if (!TAG_OR_DIGEST.test(tag)) {
+    throw new Error(`BuilderImage.fromEcrRepository: tag '${printable(tag)}' is neither a tag (letters, digits, '_', '.', '-'; `
+      + 'at most 128, not starting with \'.\' or \'-\') nor a digest (\'sha256:<hex>\')');
+  }
+}
