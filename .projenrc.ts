@@ -87,6 +87,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild@^0.28',
     // The CDK CLI that synthesizes the examples (test:bindings); the lock file pins it.
     'aws-cdk@^2',
+    // Real package managers for the builder's workspace tests (pinned: their lockfile formats differ by major).
+    'pnpm@10.34.8',
+    'yarn@1.22.22',
   ],
 
   jestOptions: {

@@ -181,8 +181,10 @@ const FRAMEWORK_BINARIES = new Set(['sst', 'cdk', 'serverless', 'sam']);
  * (never `npx`, which would download it). Looked up when the command runs, after install,
  * without following the link npm puts there (the app's uid runs it; the builder only looks).
  */
-export function resolveCommand(dir: string, argv: Argv): Argv {
+export function resolveCommand(dirs: string | readonly string[], argv: Argv): Argv {
   if (!FRAMEWORK_BINARIES.has(argv[0])) return argv;
   const local = join('node_modules', '.bin', argv[0]);
-  return workspaceEntry(dir, local) ? [join(dir, local), ...argv.slice(1)] : argv;
+  // The app's folder first, then the workspace root the install ran in.
+  const dir = (typeof dirs === 'string' ? [dirs] : dirs).find(candidate => workspaceEntry(candidate, local));
+  return dir ? [join(dir, local), ...argv.slice(1)] : argv;
 }

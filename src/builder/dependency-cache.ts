@@ -3,6 +3,7 @@ import { rmSync, statSync } from 'fs';
 import { AppUser } from './app-user';
 import { CacheStorage } from './cache-storage';
 import { Project } from './detect';
+import { nodeModulesFolders } from './node-modules-folders';
 import { createArchive, extractArchive } from './tar';
 import { WorkspaceFileError, readWorkspaceFile, removeWorkspacePath, workspaceEntry } from './workspace-files';
 import { EnvironmentConfig } from '../runtime/core/types';
@@ -27,15 +28,16 @@ export type CacheDecision = { readonly key: string } | { readonly skip: string }
 
 /**
  * Whether and under which key this build caches `node_modules`: the application and
- * environment, the package manager, a hash of the lockfile, Node's major version (native
- * modules are built for it), platform and architecture.
+ * environment, the package manager, a hash of the lockfile (and of the install's folder when it
+ * is not the checkout's root), Node's major version (native modules are built for it),
+ * platform and architecture. `installDir` is where the install runs and the lockfile is.
  *
  * Entries are per environment: the root package's own install scripts are not in the lockfile,
  * so a build of any branch could store a tampered tree, and production must only ever restore
  * what a production build saved.
  */
-export function decideCache(application: string, env: EnvironmentConfig, project: Project, workspace: string,
-  runtime: CacheRuntime = THIS_RUNTIME): CacheDecision {
+export function decideCache(application: string, env: EnvironmentConfig, project: Project, installDir: string,
+  runtime: CacheRuntime = THIS_RUNTIME, installPath = ''): CacheDecision {
   if (env.dependencyCache === false) return { skip: 'the dependency cache is off for this environment' };
   if (!project.hasPackageJson) return { skip: 'no package.json' };
   // A configured install command may do anything; only the package manager's own install is keyed by its lockfile.
@@ -44,12 +46,15 @@ export function decideCache(application: string, env: EnvironmentConfig, project
   let lockfile: Buffer;
   try {
     // Read before any install, but the checkout is the app's (a link, a FIFO): through workspace-files.ts.
-    lockfile = readWorkspaceFile(workspace, project.lockfile, MAX_LOCKFILE_BYTES);
+    lockfile = readWorkspaceFile(installDir, project.lockfile, MAX_LOCKFILE_BYTES);
   } catch (error) {
     if (error instanceof WorkspaceFileError) return { skip: `the lockfile is not read: ${error.message}` };
     throw error;
   }
-  const hash = createHash('sha256').update(lockfile).digest('hex');
+  const hashed = createHash('sha256').update(lockfile);
+  // The same lockfile installed from another folder is another tree (a root app's key is unchanged).
+  if (installPath) hashed.update(`\0${installPath}`);
+  const hash = hashed.digest('hex');
   const node = runtime.node.split('.')[0];
   return { key: `deps/${application}/${env.name}/${project.packageManager}/node${node}-${runtime.platform}-${runtime.arch}/${hash}` };
 }
@@ -63,9 +68,9 @@ export function shortKey(key: string): string {
 export type RestoreResult = { readonly hit: true; readonly bytes: number } | { readonly hit: false; readonly problem?: string };
 
 /**
- * Unpack the entry into `workspace/node_modules`, as `user` when given (the files are then the
- * app's, and the archive can do no more than the app could). A damaged entry is a miss: what it
- * unpacked is removed so the install starts clean.
+ * Unpack the entry into `workspace` (its node_modules folders), as `user` when given (the files
+ * are then the app's, and the archive can do no more than the app could). A damaged entry is a
+ * miss: what it unpacked is removed so the install starts clean.
  */
 export async function restoreDependencies(storage: CacheStorage, key: string, workspace: string, archive: string,
   user?: AppUser): Promise<RestoreResult> {
@@ -81,7 +86,7 @@ export async function restoreDependencies(storage: CacheStorage, key: string, wo
     if (!workspaceEntry(workspace, 'node_modules')) throw new Error('the archive holds no node_modules');
     return { hit: true, bytes };
   } catch (error) {
-    removeWorkspacePath(workspace, 'node_modules');
+    for (const folder of nodeModulesFolders(workspace)) removeWorkspacePath(workspace, folder);
     return { hit: false, problem: `the cached archive could not be unpacked (${firstLine(error)})` };
   } finally {
     rmSync(archive, { force: true });
@@ -91,8 +96,9 @@ export async function restoreDependencies(storage: CacheStorage, key: string, wo
 export type SaveResult = { readonly saved: true; readonly bytes: number } | { readonly saved: false; readonly reason: string };
 
 /**
- * Pack `workspace/node_modules` (tar running as `user` when given) and store it under `key`;
- * never throws, a build does not fail for its cache.
+ * Pack every node_modules folder under `workspace` (the root's and each workspace package's:
+ * restored, they are the tree a fresh install makes) with tar running as `user` when given, and
+ * store it under `key`; never throws, a build does not fail for its cache.
  */
 export async function saveDependencies(storage: CacheStorage, key: string, workspace: string, archive: string,
   maxBytes = MAX_CACHE_ENTRY_BYTES, user?: AppUser): Promise<SaveResult> {
@@ -100,7 +106,7 @@ export async function saveDependencies(storage: CacheStorage, key: string, works
     const pnp = ['.pnp.cjs', '.pnp.js'].some(file => workspaceEntry(workspace, file));
     return { saved: false, reason: pnp ? 'Yarn Plug\'n\'Play keeps no node_modules to cache' : 'the install made no node_modules: nothing to cache (no dependencies?)' };
   }
-  return packAndStore(storage, key, archive, ['-C', workspace, 'node_modules'], maxBytes, user);
+  return packAndStore(storage, key, archive, ['-C', workspace, '--', ...nodeModulesFolders(workspace)], maxBytes, user);
 }
 
 /**

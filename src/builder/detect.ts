@@ -30,7 +30,7 @@ export interface Framework {
   readonly samConfigEnvironments?: readonly string[];
 }
 
-const LOCKFILES: ReadonlyArray<[string, PackageManager]> = [
+export const LOCKFILES: ReadonlyArray<[string, PackageManager]> = [
   ['pnpm-lock.yaml', 'pnpm'],
   ['yarn.lock', 'yarn'],
   ['package-lock.json', 'npm'],
@@ -43,20 +43,30 @@ const SAM_CONFIGS = ['samconfig.toml', 'samconfig.yaml', 'samconfig.yml'];
 /** What makes a CloudFormation template a SAM one. */
 const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 
+/** Where the app is, when it is not the checkout's root (app-folder.ts). */
+export interface ProjectPlace {
+  /** The folder the install runs in, whose lockfile is used; absent = the app's own. */
+  readonly installDir?: string;
+  /** The app's folder as configured (`packages/api`), for messages; absent = the repository root. */
+  readonly rootDirectory?: string;
+}
+
 /**
- * Detect from the files at the repository root; a configured framework wins over detection.
- * The checkout is the app's: what is read of it is read through workspace-files.ts.
+ * Detect from the files in the app's folder `dir` (the lockfile from the install's folder); a
+ * configured framework wins over detection. The checkout is the app's: what is read of it is
+ * read through workspace-files.ts.
  */
-export function detectProject(dir: string, configured?: FrameworkConfig): Project {
+export function detectProject(dir: string, configured?: FrameworkConfig, place: ProjectPlace = {}): Project {
   const packageJson = readPackageJson(dir);
-  const [lock, ...others] = LOCKFILES.filter(([file]) => present(dir, file));
+  const lockDir = place.installDir ?? dir;
+  const [lock, ...others] = LOCKFILES.filter(([file]) => present(lockDir, file));
   return {
     packageManager: lock?.[1] ?? 'npm',
     lockfile: lock?.[0],
     ...others.length > 0 && { ignoredLockfiles: others.map(([file]) => file) },
     hasPackageJson: packageJson !== undefined,
     hasTestScript: hasTestScript(packageJson),
-    framework: configured ? configuredFramework(dir, configured) : detectFramework(dir, packageJson ?? {}),
+    framework: configured ? configuredFramework(dir, configured) : detectFramework(dir, packageJson ?? {}, place.rootDirectory),
   };
 }
 
@@ -72,7 +82,7 @@ function configuredFramework(dir: string, configured: FrameworkConfig): Framewor
   };
 }
 
-function detectFramework(dir: string, packageJson: PackageJson): Framework {
+function detectFramework(dir: string, packageJson: PackageJson, rootDirectory?: string): Framework {
   const has = (file: string) => present(dir, file);
   const sstConfig = ['sst.config.ts', 'sst.config.js'].find(has);
   if (sstConfig) return { kind: 'sst', label: `sst${sstMajor(dir, sstConfig, packageJson)}` };
@@ -85,9 +95,9 @@ function detectFramework(dir: string, packageJson: PackageJson): Framework {
     return { kind: 'sam', label: samConfig ? 'sam' : 'sam without samconfig', configFile: samConfig, samConfigEnvironments: samConfig ? samConfigEnvironments(dir, samConfig) : [] };
   }
   throw new BuildError(
-    'no deploy framework found at the repository root: expected sst.config.ts/js (SST), cdk.json (CDK), '
+    `no deploy framework found ${rootDirectory ? `in ${rootDirectory} (the rootDirectory)` : 'at the repository root'}: expected sst.config.ts/js (SST), cdk.json (CDK), `
     + `serverless.yml/yaml/ts/js (Serverless Framework) or template.yaml/yml with the ${SAM_TRANSFORM} transform or a samconfig (SAM). `
-    + "Otherwise set the environment's framework (e.g. custom deploy and remove commands).",
+    + `Otherwise set the environment's framework (e.g. custom deploy and remove commands)${rootDirectory ? '' : ', or rootDirectory when the app is in a folder'}.`,
   );
 }
 

@@ -36,26 +36,29 @@ export interface NodeChoice {
 }
 
 /**
- * What the app asks for, from the setting or the files at `dir` (the checkout, read through
- * workspace-files.ts: the files are the app's). A request that cannot be understood, or a
- * version file that cannot be read, is a BuildError naming the file and the value.
+ * What the app asks for, from the setting or the files in `dirs` (the app's folder first, then
+ * the folders above it up to the checkout's root: the nearest asking wins, as nvm looks up the
+ * tree), read through workspace-files.ts: the files are the app's. A request that cannot be
+ * understood, or a version file that cannot be read, is a BuildError naming the file and the value.
  */
-export function chooseNodeVersion(dir: string, setting?: string, own: string = process.versions.node): NodeChoice {
+export function chooseNodeVersion(dirs: string | readonly string[], setting?: string, own: string = process.versions.node): NodeChoice {
   const parse = (source: string, value: string): NodeChoice => {
     const parsed = parseNodeVersion(value, own);
     if ('problem' in parsed) throw new BuildError(`${source}: ${parsed.problem}`);
     return { source, value: value.trim(), spec: parsed.spec };
   };
   if (setting !== undefined) return parse("the environment's nodeVersion", setting);
-  for (const file of ['.nvmrc', '.node-version']) {
-    if (workspaceEntry(dir, file) === undefined) continue;
-    return parse(file, versionLine(file, readText(dir, file, MAX_VERSION_FILE_BYTES)));
-  }
-  const packageJson = workspaceEntry(dir, 'package.json') === undefined ? undefined : packageFields(readText(dir, 'package.json'));
-  for (const [source, value] of [['package.json volta.node', packageJson?.volta], ['package.json engines.node', packageJson?.engines]] as const) {
-    if (value === undefined) continue;
-    if (typeof value !== 'string') throw new BuildError(`${source}: must be a string such as "18.20.4", not ${typeof value}`);
-    return parse(source, value);
+  for (const dir of typeof dirs === 'string' ? [dirs] : dirs) {
+    for (const file of ['.nvmrc', '.node-version']) {
+      if (workspaceEntry(dir, file) === undefined) continue;
+      return parse(file, versionLine(file, readText(dir, file, MAX_VERSION_FILE_BYTES)));
+    }
+    const packageJson = workspaceEntry(dir, 'package.json') === undefined ? undefined : packageFields(readText(dir, 'package.json'));
+    for (const [source, value] of [['package.json volta.node', packageJson?.volta], ['package.json engines.node', packageJson?.engines]] as const) {
+      if (value === undefined) continue;
+      if (typeof value !== 'string') throw new BuildError(`${source}: must be a string such as "18.20.4", not ${typeof value}`);
+      return parse(source, value);
+    }
   }
   return { spec: parseOwn(own) };
 }

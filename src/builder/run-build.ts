@@ -1,15 +1,18 @@
 import { chmodSync, chownSync, mkdirSync, readdirSync } from 'fs';
+import { join } from 'path';
+import { AppFolder, appFolder, checkFolderChain } from './app-folder';
 import { AppUser, chooseAppUser } from './app-user';
 import { deployFromArtifact, saveArtifactAfterDeploy } from './artifact-phases';
 import { ArtifactStorage } from './artifacts';
 import { BuildError } from './build-error';
 import { CacheStorage } from './cache-storage';
 import { installWithCache } from './cached-install';
-import { appEnvironment, baseEnvironment, deployEnvironment } from './child-env';
 import { StackChoice, assemblyStacks, chooseStacks, withStacks } from './cdk-stacks';
+import { appEnvironment, baseEnvironment, deployEnvironment } from './child-env';
 import { Argv, CommandPlan, planCommands, resolveCommand } from './commands';
 import { CredentialSource } from './credentials';
 import { decideCache } from './dependency-cache';
+import { nodeDependencies, pythonDependencies, withPythonFirst } from './dependency-sets';
 import { detectProject } from './detect';
 import { dockerImageAssets } from './docker-assets';
 import { failureReason } from './failure-cause';
@@ -75,11 +78,13 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
   const phases = new Phases(reporter, deps.clock);
   const workspace = deps.workspace;
   let user: AppUser | undefined;
-  const attempt = async (argv: Argv, env: Record<string, string>) => {
-    const resolved = resolveCommand(workspace, argv);
-    reporter.line(`$ ${displayCommand(argv)}`);
+  // Where the app's commands run: the checkout's root until the clone says where the app is.
+  let folder: AppFolder = { path: '', dir: workspace, installPath: '', installDir: workspace };
+  const attempt = async (argv: Argv, env: Record<string, string>, cwd = folder.dir) => {
+    const resolved = resolveCommand([cwd, folder.dir, folder.installDir], argv);
+    reporter.line(`$ ${displayCommand(argv)}${cwd === workspace ? '' : `   (in ${relativeTo(workspace, cwd)})`}`);
     const result = await runCommand(resolved, {
-      cwd: workspace,
+      cwd,
       env,
       masker: reporter.masker,
       signal: deps.signal,
@@ -88,17 +93,20 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     });
     // Nothing the command left behind runs on while the builder reads the workspace or the next command runs.
     if (user) await stopStrayProcesses(user);
+    // Nothing of the app runs now: the folders the builder reads in are still the checkout's own.
+    if (folder.path) checkFolderChain(workspace, folder.path);
     return result;
   };
-  const exec = async (argv: Argv, env: Record<string, string>) => {
-    const result = await attempt(argv, env);
+  const exec = async (argv: Argv, env: Record<string, string>, cwd?: string) => {
+    const result = await attempt(argv, env, cwd);
     // The reason carries the cause from the command's last lines, masked (failure-cause.ts).
     if (result.error || result.code !== 0) throw new BuildError(failureReason(argv, result, reporter.masker));
   };
-  const runAll = async (commands: readonly Argv[], env: Record<string, string>) => {
-    for (const argv of commands) await exec(argv, env);
+  const runAll = async (commands: readonly Argv[], env: Record<string, string>, cwd?: string) => {
+    for (const argv of commands) await exec(argv, env, cwd);
   };
 
+  let closePython: (() => void) | undefined;
   try {
     const prepared = await phases.run('prepare', note => prepare(processEnv, deps, reporter, note));
     const { request, env } = prepared;
@@ -107,10 +115,11 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     const appEnv = appEnvironment(base, env, prepared.secrets.variables, request.stage, request.commit);
     const deployEnv = deployEnvironment(appEnv, processEnv, prepared.credentials);
     const teardown = request.action === 'teardown';
-    const step = async (phase: BuildPhase, commands: readonly Argv[], stepEnv: Record<string, string>, skipReason: string, check?: () => void) => {
+    const step = async (phase: BuildPhase, commands: readonly Argv[], stepEnv: Record<string, string>, skipReason: string, check?: () => void,
+      cwd?: string) => {
       if (commands.length === 0) return phases.skip(phase, skipReason);
       return phases.run(phase, async note => {
-        await runAll(commands, stepEnv);
+        await runAll(commands, stepEnv, cwd);
         note.detail = commands.map(displayCommand).join(' && ');
         check?.();
       });
@@ -118,11 +127,11 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     // Deploy, then the health phase when the environment has a health check (none at all otherwise).
     const deployAndCheck = async (deploy: readonly Argv[], outputs: string) => {
       const check = env.healthCheck;
-      if (check?.stackOutput !== undefined) forgetStackOutputs(workspace, outputs);
+      if (check?.stackOutput !== undefined) forgetStackOutputs(folder.dir, outputs);
       await step('deploy', deploy, deployEnv, '');
       if (!check) return;
       await phases.run('health', async note => {
-        const url = healthCheckUrl(check, workspace, outputs);
+        const url = healthCheckUrl(check, folder.dir, outputs);
         note.detail = await checkHealth(url, check, line => reporter.line(line), deps.signal);
       });
     };
@@ -137,12 +146,12 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     const outdated = await phases.run('clone', async note => {
       const url = repositoryUrl(prepared.app.repository, request.gitUrl);
       const gitEnv = gitEnvironment(base, url, prepared.secrets.githubToken);
-      await runAll(cloneCommands(url, request.commit), gitEnv);
+      await runAll(cloneCommands(url, request.commit), gitEnv, workspace);
       note.detail = `${request.commit.slice(0, 12)} from ${request.gitUrl ? url : prepared.app.repository}`;
       const newer = await deployedNewer(deps.store, prepared, request.commit, async deployed => {
         const { fetch, isAncestor } = ancestryCommands(url, request.commit, deployed);
-        if ((await attempt(fetch, gitEnv)).code !== 0) return false;
-        return (await attempt(isAncestor, gitEnv)).code === 0;
+        if ((await attempt(fetch, gitEnv, workspace)).code !== 0) return false;
+        return (await attempt(isAncestor, gitEnv, workspace)).code === 0;
       });
       if (newer) note.detail = newer;
       return newer;
@@ -152,33 +161,50 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       return BUILDER_EXIT.outdated;
     }
 
-    const { plan, cache, project: detected, node } = await phases.run('detect', async note => {
-      const project = detectProject(workspace, env.framework);
+    const { plan, cache, project: detected, node, python } = await phases.run('detect', async note => {
+      folder = appFolder(workspace, env.rootDirectory ?? prepared.app.rootDirectory);
+      const project = detectProject(folder.dir, env.framework, { installDir: folder.installDir, rootDirectory: folder.path || undefined });
       note.detail = project.hasPackageJson
         ? `${project.framework.label} with ${project.packageManager}${project.lockfile ? '' : ' (no lockfile)'}`
         : `${project.framework.label} (no package.json)`;
       if (project.ignoredLockfiles) note.detail += `; ${project.lockfile} chosen, ${project.ignoredLockfiles.join(' and ')} ignored (remove it, or set the install command)`;
-      const chosen = await provideNode(chooseNodeVersion(workspace, env.nodeVersion),
+      if (folder.path) note.detail += `; in ${folder.path}${folder.installPath === folder.path ? '' : `, installed at ${folder.installPath || 'the repository root'}`}`;
+      const chosen = await provideNode(chooseNodeVersion(foldersUp(workspace, folder), env.nodeVersion),
         { cacheRoot: deps.nodeCache, user, signal: deps.signal, log: (line, stream) => reporter.line(line, stream) });
       if (chosen.asked) note.detail += `, ${chosen.description}`;
       const planned: CommandPlan = planCommands(project, env, request.stage, request.application);
       const runtime = { node: chosen.version, platform: process.platform, arch: process.arch };
-      return { plan: planned, cache: decideCache(request.application, env, project, workspace, runtime), project, node: chosen };
+      const pythonDeps = pythonDependencies(request.application, env, folder, appEnv, runAll, deps.cache, user);
+      if (typeof pythonDeps === 'string') {
+        note.detail += `; python dependencies not installed: ${pythonDeps}`;
+      } else if (pythonDeps) {
+        closePython = pythonDeps.close;
+        note.detail += `; ${pythonDeps.plan.label}`;
+      }
+      const decision = decideCache(request.application, env, project, folder.installDir, runtime, folder.installPath);
+      return { plan: planned, cache: decision, project, node: chosen, python: typeof pythonDeps === 'object' ? pythonDeps : undefined };
     });
     // The app's commands run with the chosen Node's node, npm and npx; the builder keeps its own.
     withNodeFirst(appEnv, node);
     withNodeFirst(deployEnv, node);
 
-    // Nothing to install (no package.json, no install command): nothing to cache either.
-    await installWithCache(phases, plan.install.length > 0 ? deps.cache : undefined, cache, workspace,
-      () => step('install', plan.install, appEnv, 'no package.json and no install command'), user);
+    const sets = [nodeDependencies(plan.install, cache, folder, appEnv, runAll, deps.cache, user), python?.set].filter(set => set !== undefined);
+    await installWithCache(phases, deps.cache, sets, 'no package.json, no Python dependencies and no install command');
+    if (python) {
+      // Tests, build and deploy run in the venv; SAM's build and deploy do not (sam build needs a
+      // Python with pip, and installs each function's own requirements itself).
+      withPythonFirst(appEnv, python.plan);
+      if (detected.framework.kind !== 'sam') withPythonFirst(deployEnv, python.plan);
+    }
+    // A restored archive is unpacked as the app: its folders are checked like after a command.
+    if (folder.path) checkFolderChain(workspace, folder.path);
     if (teardown) await phases.skip('test', 'teardown does not run tests');
     else await step('test', plan.test, appEnv, plan.testSkipped ?? '');
     // CDK synthesizes first, also to tear down: which stacks are this environment's is read from the assembly.
     const cdkOut = plan.cdkOut;
     let stacks: StackChoice | undefined;
     const chooseCdkStacks = (assembly: string) => {
-      stacks = chooseStacks(assemblyStacks(workspace, assembly), request.stage, prepared.app.environments.map(e => e.name), env.stacks);
+      stacks = chooseStacks(assemblyStacks(folder.dir, assembly), request.stage, prepared.app.environments.map(e => e.name), env.stacks);
       reporter.line(`CDK deploys ${stacks.detail}`);
     };
     const stacksOf = (commands: readonly Argv[]) => commands.map(argv => (stacks ? withStacks(argv, stacks) : argv));
@@ -188,16 +214,18 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
       await step('remove', stacksOf(plan.remove), deployEnv, '');
     } else {
       await step('build', plan.build, deployEnv, 'the deploy command builds', cdkOut ? () => {
-        refuseDockerAssets(workspace, cdkOut);
+        refuseDockerAssets(folder.dir, cdkOut);
         chooseCdkStacks(cdkOut);
       } : undefined);
       await deployAndCheck(stacksOf(plan.deploy), plan.outputs);
       // Only a healthy deploy is kept: a failed one is never a rollback target.
-      await saveArtifactAfterDeploy(phases, deps.artifacts, plan, detected, request, env, workspace, user);
+      await saveArtifactAfterDeploy(phases, deps.artifacts, plan, detected, request, env, folder.dir, user);
     }
     return BUILDER_EXIT.succeeded;
   } catch (error) {
     return error instanceof BuildError ? error.exitCode : BUILDER_EXIT.failed;
+  } finally {
+    closePython?.();
   }
 }
 
@@ -290,6 +318,16 @@ function refuseDockerAssets(workspace: string, assembly: string): void {
     `this CDK app has Docker image assets (${images.slice(0, 5).join(', ')}${images.length > 5 ? ', ...' : ''}) `
     + 'and Fargate builds cannot run Docker. Use images built elsewhere (e.g. from ECR) or an executor that can run Docker.',
   );
+}
+
+/** The app's folder, then each folder above it up to the checkout's root (where a Node version may be asked for). */
+function foldersUp(workspace: string, folder: AppFolder): string[] {
+  const segments = folder.path ? folder.path.split('/') : [];
+  return Array.from({ length: segments.length + 1 }, (_, up) => join(workspace, ...segments.slice(0, segments.length - up)));
+}
+
+function relativeTo(workspace: string, dir: string): string {
+  return dir.slice(workspace.length + 1);
 }
 
 function invalid(message: string): BuildError {

@@ -76,6 +76,13 @@ export interface EnvironmentSettings {
   readonly stacks?: string[];
 
   /**
+   * The app's folder in the repository, e.g. `packages/api`: detection, tests, build and deploy
+   * run there; the install runs at the workspace root above it (the folder with the lockfile).
+   * @default - the application's `rootDirectory`, else the repository root
+   */
+  readonly rootDirectory?: string;
+
+  /**
    * AWS region the app is deployed to.
    * @default - the region of the stack that holds the TrellisPipeline
    */
@@ -145,6 +152,7 @@ const OPTION_KEYS = keysOf<EnvironmentOptions & CustomEnvironmentOptions>({
   dependencyCache: true,
   nodeVersion: true,
   stacks: true,
+  rootDirectory: true,
   region: true,
   account: true,
   deployRoleArn: true,
@@ -197,6 +205,8 @@ export class Environment {
   public readonly nodeVersion?: string;
   /** CDK stack patterns, if set. */
   public readonly stacks?: string[];
+  /** The app's folder in the repository, if set for this environment. */
+  public readonly rootDirectory?: string;
   /** Target region, if set. */
   public readonly region?: string;
   /** Target account, if set. */
@@ -229,6 +239,7 @@ export class Environment {
     this.dependencyCache = settings.dependencyCache ?? true;
     this.nodeVersion = settings.nodeVersion;
     this.stacks = settings.stacks ? [...settings.stacks] : undefined;
+    this.rootDirectory = settings.rootDirectory;
     this.region = settings.region;
     this.account = settings.account;
     this.deployRoleArn = settings.deployRoleArn;
@@ -263,6 +274,7 @@ export class Environment {
       dependencyCache: this.dependencyCache ? undefined : false,
       nodeVersion: this.nodeVersion,
       stacks: this.stacks,
+      rootDirectory: this.rootDirectory,
       healthCheck: this.healthCheck?._toConfig(),
     };
   }
@@ -275,6 +287,14 @@ export interface ApplicationOptions {
 
   /** GitHub repository as `owner/repo`. */
   readonly repository: string;
+
+  /**
+   * The app's folder in the repository when it is not the root, e.g. `packages/api` in a
+   * monorepo: detection, tests, build and deploy run there, the install at the workspace root
+   * above it. An environment's own `rootDirectory` wins.
+   * @default - the repository root
+   */
+  readonly rootDirectory?: string;
 
   /**
    * Environments in promotion order.

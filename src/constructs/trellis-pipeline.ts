@@ -96,7 +96,7 @@ const NESTED_PROPS_KEYS: Readonly<Record<string, readonly string[]>> = {
   }),
   dashboard: keysOf<DashboardOptions>({ identity: true, callbackUrls: true, accessLogBucket: true }),
 };
-const APPLICATION_KEYS = keysOf<ApplicationOptions>({ name: true, repository: true, environments: true });
+const APPLICATION_KEYS = keysOf<ApplicationOptions>({ name: true, repository: true, rootDirectory: true, environments: true });
 
 /** Unknown keys of the props and of their plain nested objects (applications are checked as they are added). */
 function unknownPropsKeys(props: TrellisPipelineProps): ValidationIssue[] {
@@ -196,6 +196,7 @@ export class TrellisPipeline extends Construct {
     const config: ApplicationConfig = {
       name: application.name,
       repository: application.repository,
+      rootDirectory: application.rootDirectory,
       environments: (application.environments ?? defaultEnvironments()).map(env => env._toConfig()),
     };
     const unknownKeys = isPlainObject(application) ? unknownKeyIssues(application, APPLICATION_KEYS, path) : [];

@@ -43,7 +43,7 @@ describe('unknown props are refused with their full path and the closest known p
     ['runTests in lowercase', () => pipeline({ applications: [app(Environment.development(), Environment.custom(loose({ name: 'qa', runtests: false })))] }),
       [`${env}.runtests: is not a known field; did you mean \`runTests\`?`]],
     ['an environment option nothing is close to', () => pipeline({ applications: [app(Environment.development(), Environment.staging(loose({ colour: 'red' })))] }),
-      [`${env}.colour: is not a known field; the fields are name, branch, autoDeploy, runTests, testCommand, dependencyCache, nodeVersion, stacks, region, account, deployRoleArn, `
+      [`${env}.colour: is not a known field; the fields are name, branch, autoDeploy, runTests, testCommand, dependencyCache, nodeVersion, stacks, rootDirectory, region, account, deployRoleArn, `
         + 'variables, protected, framework, healthCheck']],
     ['a custom framework command', () => pipeline({
       applications: [app(Environment.development(), Environment.staging({

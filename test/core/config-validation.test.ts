@@ -113,6 +113,32 @@ describe('validateApplication', () => {
     expect(issues).toEqual([{ path: 'applications[0].repository', message: expect.stringContaining(`'${repository}'`) }]);
   });
 
+  test.each(['packages/api', 'services/shop-api_v2', 'apps/@acme/web', 'a.b/c+d', 'x'])('accepts rootDirectory %p, on the application and on an environment', rootDirectory => {
+    expect(validateApplication(app({ rootDirectory }))).toEqual([]);
+    expect(validateEnvironment(env({ rootDirectory }))).toEqual([]);
+  });
+
+  test.each([
+    ['', 'must be 1 to 255'],
+    ['../other', 'may not contain . or ..'],
+    ['packages/../../etc', 'may not contain . or ..'],
+    ['./packages/api', 'may not contain . or ..'],
+    ['/etc', 'must be relative'],
+    ['packages//api', 'folder names'],
+    ['packages/api/', 'folder names'],
+    ['packages\\api', 'folder names'],
+    ['api; rm -rf /', 'folder names'],
+    ['-rf', 'folder names'],
+    ['packages/$(id)', 'folder names'],
+    ['with space', 'folder names'],
+    ['a'.repeat(256), 'must be 1 to 255'],
+  ])('refuses rootDirectory %p, naming the field', (rootDirectory, message) => {
+    expect(validateApplication(app({ rootDirectory }), {}, 'applications[0]')).toEqual([
+      { path: 'applications[0].rootDirectory', message: expect.stringContaining(message) },
+    ]);
+    expect(validateEnvironment(env({ rootDirectory }), {}, 'e')).toEqual([{ path: 'e.rootDirectory', message: expect.stringContaining(message) }]);
+  });
+
   test('rejects an application without environments', () => {
     const issues = validateApplication(app({ environments: [] }), {}, 'applications[2]');
     expect(issues).toEqual([{ path: 'applications[2].environments', message: expect.stringContaining('at least one environment') }]);

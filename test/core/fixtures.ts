@@ -44,5 +44,6 @@ export const FULL_ENVIRONMENT: Required<EnvironmentConfig> = {
   dependencyCache: false,
   nodeVersion: '18',
   stacks: ['shop-{stage}-*', 'SharedStack'],
+  rootDirectory: 'services/api',
   healthCheck: { url: FULL_HEALTH_CHECK.url, minStatus: 200, maxStatus: 299, timeoutSeconds: 5, retries: 2, intervalSeconds: 1 },
 };

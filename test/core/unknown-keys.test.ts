@@ -5,7 +5,7 @@ import { ValidationError, ValidationIssue } from '../../src/runtime/core/errors'
 import { ApplicationConfig } from '../../src/runtime/core/types';
 import { closestKey, editDistance, unknownKeyIssues } from '../../src/runtime/core/unknown-keys';
 
-const FULL_APPLICATION: Required<ApplicationConfig> = { name: 'shop', repository: 'acme/shop', environments: [FULL_ENVIRONMENT] };
+const FULL_APPLICATION: Required<ApplicationConfig> = { name: 'shop', repository: 'acme/shop', rootDirectory: 'packages/shop', environments: [FULL_ENVIRONMENT] };
 
 /** The issues of a config that parseApplications refuses. */
 function refused(input: unknown): ValidationIssue[] {

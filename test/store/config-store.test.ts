@@ -1,5 +1,6 @@
 import { appConfig, depId, envConfig } from './fixtures';
 import { ApplicationConfig, Store } from '../../src/runtime/core';
+import { FULL_ENVIRONMENT } from '../core/fixtures';
 import { freshStore } from '../support/test-table';
 
 /** Promotion order deliberately differs from the sort-key (alphabetical) order. */
@@ -143,6 +144,17 @@ describe('DynamoConfigStore', () => {
     // The lock is still effective after the sync.
     expect(await store.deployments.claimEnvironment('web', 'prod', depId(3))).toEqual({ outcome: 'waiting', displaced: waiting });
     expect(await store.deployments.releaseEnvironment('web', 'prod', holder)).toEqual({ next: depId(3) });
+  });
+
+  test('every field of every type survives a sync and comes back as written; then removed when the code drops it', async () => {
+    const full: ApplicationConfig = { name: 'full', repository: 'acme/full', rootDirectory: 'packages/full', environments: [FULL_ENVIRONMENT] };
+    await store.config.syncApplications([full]);
+    expect(await store.config.getApplication('full')).toEqual({ ...full, environments: [{ ...FULL_ENVIRONMENT, application: 'full', position: 0 }] });
+    expect((await store.config.listApplications())[0]).toMatchObject({ rootDirectory: 'packages/full' });
+
+    const bare = appConfig('full', [envConfig(FULL_ENVIRONMENT.name, { kind: FULL_ENVIRONMENT.kind })]);
+    await store.config.syncApplications([bare]);
+    expect(await store.config.getApplication('full')).toEqual({ ...bare, environments: [{ ...bare.environments[0], application: 'full', position: 0 }] });
   });
 
   test('optional fields absent from the new configuration are removed', async () => {

@@ -31,6 +31,7 @@ function parseApplication(raw: unknown, path: string, issues: ValidationIssue[])
   return {
     name: text(app.name, `${path}.name`, issues) ?? '',
     repository: text(app.repository, `${path}.repository`, issues) ?? '',
+    rootDirectory: optionalText(app.rootDirectory, `${path}.rootDirectory`, issues),
     environments,
   };
 }
@@ -65,6 +66,7 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
     dependencyCache: flag(env.dependencyCache, `${path}.dependencyCache`, issues),
     nodeVersion: optionalText(env.nodeVersion, `${path}.nodeVersion`, issues),
     stacks: optionalTextList(env.stacks, `${path}.stacks`, issues),
+    rootDirectory: optionalText(env.rootDirectory, `${path}.rootDirectory`, issues),
     framework: env.framework === undefined || env.framework === null ? undefined : parseFramework(env.framework, `${path}.framework`, issues),
     healthCheck: env.healthCheck === undefined || env.healthCheck === null ? undefined : parseHealthCheck(env.healthCheck, `${path}.healthCheck`, issues),
   };

@@ -1,6 +1,7 @@
 import { ValidationIssue } from './errors';
 import * as names from './names';
 import { nodeVersionProblem } from './node-version-spec';
+import { rootDirectoryProblem } from './root-directory';
 import { ApplicationConfig, EnvironmentConfig, HealthCheckConfig } from './types';
 
 export interface ValidationContext {
@@ -55,6 +56,7 @@ export function validateApplication(app: ApplicationConfig, context: ValidationC
   };
   check('name', app.name, names.applicationName);
   check('repository', app.repository, names.repository);
+  check('rootDirectory', app.rootDirectory, rootDirectoryProblem);
   if (app.environments.length === 0) {
     issues.push({ path: `${path}.environments`, message: 'an application needs at least one environment' });
   }
@@ -101,6 +103,7 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
   check('deployRoleArn', env.deployRoleArn, names.roleArn);
   check('buildRoleArn', env.buildRoleArn, names.roleArn);
   check('nodeVersion', env.nodeVersion, nodeVersionProblem);
+  check('rootDirectory', env.rootDirectory, rootDirectoryProblem);
   if (env.stacks !== undefined) {
     if (env.stacks.length === 0 || env.stacks.length > MAX_STACK_PATTERNS) add('stacks', `must have 1 to ${MAX_STACK_PATTERNS} patterns`);
     env.stacks.forEach((pattern, index) => check(`stacks[${index}]`, pattern, stackPatternProblem));

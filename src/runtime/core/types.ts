@@ -38,6 +38,11 @@ export interface EnvironmentConfig {
    * `{stage}` the stage); absent = the assembly's one stack, or the stacks named or tagged for the stage.
    */
   readonly stacks?: readonly string[];
+  /**
+   * The app's folder in the repository (`packages/api`): detection, tests, build and deploy run
+   * there, the install at the workspace root above it. Wins over the application's; absent = the application's.
+   */
+  readonly rootDirectory?: string;
   /** Called after every deploy; absent = no gate. */
   readonly healthCheck?: HealthCheckConfig;
 }
@@ -87,6 +92,8 @@ export interface ApplicationConfig {
   readonly name: string;
   /** `owner/repo` */
   readonly repository: string;
+  /** The app's folder in the repository (`packages/api`) for every environment that names none; absent = the root. */
+  readonly rootDirectory?: string;
   readonly environments: readonly EnvironmentConfig[];
 }
 

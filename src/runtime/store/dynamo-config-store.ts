@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TableContext, isConditionFailed, queryAll, withoutKeys } from './table-context';
 import { keys } from './table-schema';
+import { keysOf } from '../core/config-keys';
 import { effectiveEnvironment } from '../core/effective-environment';
 import { NotFoundError } from '../core/errors';
 import { ConfigStore } from '../core/ports';
@@ -14,7 +15,21 @@ const ENV_ENTITY = 'environment';
  * dashboard's `overrides`, which sync never writes. Items hold the code's values; every
  * read returns the effective ones (overrides applied) with the raw `overrides` alongside.
  */
-const OPTIONAL_ENV_FIELDS = ['branch', 'region', 'account', 'deployRoleArn', 'buildRoleArn', 'framework', 'dependencyCache', 'healthCheck'] as const;
+type OptionalEnvField = { [K in keyof EnvironmentConfig]-?: undefined extends EnvironmentConfig[K] ? K : never }[keyof EnvironmentConfig];
+/** Written when set, removed when not; the compiler refuses the list until it names every optional field. */
+const OPTIONAL_ENV_FIELDS = keysOf<Record<OptionalEnvField, true>>({
+  branch: true,
+  region: true,
+  account: true,
+  deployRoleArn: true,
+  buildRoleArn: true,
+  framework: true,
+  dependencyCache: true,
+  nodeVersion: true,
+  stacks: true,
+  rootDirectory: true,
+  healthCheck: true,
+});
 
 export class DynamoConfigStore implements ConfigStore {
   constructor(private readonly ctx: TableContext) {}
@@ -28,14 +43,14 @@ export class DynamoConfigStore implements ConfigStore {
     const envs = items.filter(item => item.entity === ENV_ENTITY).map(environmentFromItem);
     return items
       .filter(item => item.entity === APP_ENTITY)
-      .map(item => withoutKeys<{ name: string; repository: string }>(item))
+      .map(item => withoutKeys<{ name: string; repository: string; rootDirectory?: string }>(item))
       .map(app => ({ ...app, environments: inOrder(envs.filter(env => env.application === app.name)) }));
   }
 
   async getApplication(name: string): Promise<ApplicationConfig | undefined> {
     const result = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.application(name), ConsistentRead: true }));
     if (!result.Item) return undefined;
-    const app = withoutKeys<{ name: string; repository: string }>(result.Item);
+    const app = withoutKeys<{ name: string; repository: string; rootDirectory?: string }>(result.Item);
     return { ...app, environments: await this.listEnvironments(name) };
   }
 
@@ -80,7 +95,13 @@ export class DynamoConfigStore implements ConfigStore {
     for (const app of apps) {
       await this.ctx.doc.send(new PutCommand({
         TableName: this.ctx.tableName,
-        Item: { ...keys.application(app.name), entity: APP_ENTITY, name: app.name, repository: app.repository },
+        Item: {
+          ...keys.application(app.name),
+          entity: APP_ENTITY,
+          name: app.name,
+          repository: app.repository,
+          ...app.rootDirectory !== undefined && { rootDirectory: app.rootDirectory },
+        },
       }));
       for (const [position, env] of app.environments.entries()) {
         await this.upsertEnvironment(app.name, env, position);
