@@ -320,5 +320,10 @@ const builderImageBench = project.addTask('bench:builder-image', {
   exec: 'ts-node --project tsconfig.dev.json bench/builder-image.ts',
 });
 bench.spawn(builderImageBench);
+const workspaceBench = project.addTask('bench:workspace', {
+  description: 'A pnpm workspace with the app in packages/api on the real `trellis local`: clone + install with a cold vs a warm dependency cache',
+  exec: 'ts-node --project tsconfig.dev.json bench/workspace-install.ts',
+});
+bench.spawn(workspaceBench);
 
 project.synth();

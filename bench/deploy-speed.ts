@@ -19,12 +19,12 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { cpus, loadavg, tmpdir } from 'os';
 import { join } from 'path';
 import { promisify } from 'util';
-import { Deployment, PhaseRecord } from '../src/runtime/core';
+import { detail, median, phase, seconds, settled as settledOf, total } from './support/local-deployments';
+import { Deployment } from '../src/runtime/core';
 import { TrellisProcess, bundleTrellis } from '../test/local/support/trellis-process';
 
 const run = promisify(execFile);
 const APP = 'bench-app';
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'superseded']);
 /** A realistic serverless app's runtime and tooling dependencies (a few hundred packages). */
 const DEPENDENCIES = (process.env.BENCH_DEPENDENCIES
   ?? '@aws-sdk/client-dynamodb@3 @aws-sdk/lib-dynamodb@3 zod@3 date-fns@4 lodash@4 hono@4 esbuild@0.25 typescript@5').split(/\s+/).filter(Boolean);
@@ -32,8 +32,6 @@ const CACHE_GOAL = 5;
 const ROLLBACK_GOAL = 10;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-const sleep = (millis: number) => new Promise(resolve => setTimeout(resolve, millis));
-const seconds = (millis: number) => `${(millis / 1000).toFixed(2)} s`;
 
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'trellis-bench-deploy-'));
@@ -109,59 +107,15 @@ async function benchApp(dir: string, npmCache: string): Promise<string> {
 
 /** Push to main and wait for that deployment to end; it must succeed. */
 async function deployOnce(trellis: TrellisProcess, label: string): Promise<Deployment> {
-  return settled(trellis, label, () => trellis.push(APP, 'main', label));
+  return settledOf(trellis, APP, label, () => trellis.push(APP, 'main', label));
 }
 
 /** Roll dev back to `target`'s version through the API and wait for that deployment to end. */
 async function rollBack(trellis: TrellisProcess, target: Deployment, label: string): Promise<Deployment> {
-  return settled(trellis, label, async () => {
+  return settledOf(trellis, APP, label, async () => {
     const { status, body } = await trellis.api('POST', `/api/apps/${APP}/environments/dev/rollback`, { deploymentId: target.id });
     if (status !== 202) throw new Error(`${label}: ${status} ${JSON.stringify(body)}`);
   });
-}
-
-/** Start a deployment and wait for it to end; it must succeed. */
-async function settled(trellis: TrellisProcess, label: string, start: () => Promise<unknown>): Promise<Deployment> {
-  const before = new Set((await history(trellis)).map(deployment => deployment.id));
-  await start();
-  for (const started = Date.now(); Date.now() - started < 15 * 60_000; await sleep(500)) {
-    const fresh = (await history(trellis)).find(deployment => !before.has(deployment.id));
-    if (fresh && TERMINAL.has(fresh.status)) {
-      const { body } = await trellis.api('GET', `/api/deployments/${fresh.id}`);
-      if (fresh.status !== 'succeeded') throw new Error(`${label}: ${fresh.status}: ${fresh.reason ?? ''}`);
-      return body as Deployment;
-    }
-  }
-  throw new Error(`${label}: no finished deployment within 15 minutes`);
-}
-
-async function history(trellis: TrellisProcess): Promise<Deployment[]> {
-  const { status, body } = await trellis.api('GET', `/api/apps/${APP}/environments/dev/deployments`);
-  if (status !== 200) throw new Error(`history: ${status} ${JSON.stringify(body)}`);
-  return body.items as Deployment[];
-}
-
-function record(deployment: Deployment, name: string): PhaseRecord | undefined {
-  return deployment.phases?.find(candidate => candidate.phase === name);
-}
-
-/** A phase's duration in ms; 0 when it did not run. */
-function phase(deployment: Deployment, name: string): number {
-  return record(deployment, name)?.durationMs ?? 0;
-}
-
-function detail(deployment: Deployment, name: string): string {
-  const found = record(deployment, name);
-  return found ? `${found.outcome}${found.detail ? `: ${found.detail}` : ''}` : 'not run';
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function total(deployment: Deployment): number {
-  return deployment.startedAt && deployment.finishedAt ? Date.parse(deployment.finishedAt) - Date.parse(deployment.startedAt) : NaN;
 }
 
 main().catch(error => {
