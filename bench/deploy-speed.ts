@@ -19,6 +19,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { cpus, loadavg, tmpdir } from 'os';
 import { join } from 'path';
 import { promisify } from 'util';
+import { commitAll } from './support/git-repo';
 import { detail, median, phase, seconds, settled as settledOf, total } from './support/local-deployments';
 import { Deployment } from '../src/runtime/core';
 import { TrellisProcess, bundleTrellis } from '../test/local/support/trellis-process';
@@ -95,14 +96,7 @@ async function benchApp(dir: string, npmCache: string): Promise<string> {
     cwd: dir,
     env: { ...process.env, npm_config_cache: npmCache },
   });
-  const git = (...args: string[]) => run('git', args, {
-    cwd: dir,
-    env: { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.invalid' },
-  });
-  await git('init', '-q', '-b', 'main');
-  await git('add', '-A');
-  await git('commit', '-q', '-m', 'bench app');
-  return dir;
+  return commitAll(dir, 'bench app');
 }
 
 /** Push to main and wait for that deployment to end; it must succeed. */

@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { cpus, loadavg, tmpdir } from 'os';
 import { delimiter, join } from 'path';
 import { promisify } from 'util';
+import { commitAll } from './support/git-repo';
 import { detail, phase, seconds, settled, total } from './support/local-deployments';
 import { Deployment } from '../src/runtime/core';
 import { TrellisProcess, bundleTrellis } from '../test/local/support/trellis-process';
@@ -79,14 +80,7 @@ async function workspaceRepo(dir: string, env: NodeJS.ProcessEnv): Promise<strin
   }
   await run('pnpm', ['--filter', '@mono/api', 'add', '--lockfile-only', '--ignore-scripts', ...API_DEPENDENCIES], { cwd: dir, env });
   await run('pnpm', ['--filter', '@mono/lib', 'add', '--lockfile-only', '--ignore-scripts', ...LIB_DEPENDENCIES], { cwd: dir, env });
-  const git = (...args: string[]) => run('git', args, {
-    cwd: dir,
-    env: { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.invalid' },
-  });
-  await git('init', '-q', '-b', 'main');
-  await git('add', '-A');
-  await git('commit', '-q', '-m', 'workspace bench');
-  return dir;
+  return commitAll(dir, 'workspace bench');
 }
 
 main().catch(error => {

@@ -197,13 +197,19 @@ describe('DynamoLogStore', () => {
     expect((await store.deployments.get(DEPLOYMENT))).toMatchObject({ status: 'running', phases: [{ phase: 'clone' }] });
   });
 
-  test('records sent again after the table lost its last write are stored, though this instance remembers them as stored', async () => {
+  /** Records 0-2, then 3-4, both acknowledged; then the table loses the second write (DynamoDB Local killed right after it): head back at 3, its chunk gone. */
+  async function loseSecondOfTwoWrites(): Promise<void> {
     await store.logs.ingest(DEPLOYMENT, records(0, 3));
     await store.logs.ingest(DEPLOYMENT, records(3, 5));
-    // The table loses the second write (DynamoDB Local killed right after acknowledging it): head back at 3, its chunk gone.
     const lost = (await items()).chunks.find(item => item.first === 3)!;
     await ctx.doc.send(new DeleteCommand({ TableName: ctx.tableName, Key: { PK: lost.PK, SK: lost.SK } }));
-    await ctx.doc.send(new UpdateCommand({ TableName: ctx.tableName, Key: keys.logHead(DEPLOYMENT), UpdateExpression: 'SET #next = :three', ExpressionAttributeNames: { '#next': 'next' }, ExpressionAttributeValues: { ':three': 3 } }));
+    await ctx.doc.send(new UpdateCommand({
+      TableName: ctx.tableName, Key: keys.logHead(DEPLOYMENT), UpdateExpression: 'SET #next = :three', ExpressionAttributeNames: { '#next': 'next' }, ExpressionAttributeValues: { ':three': 3 },
+    }));
+  }
+
+  test('records sent again after the table lost its last write are stored, though this instance remembers them as stored', async () => {
+    await loseSecondOfTwoWrites();
 
     // Sent again first (what local mode does after the restart), then the build carries on.
     expect(await store.logs.ingest(DEPLOYMENT, records(1, 5))).toEqual({ stored: records(3, 5), next: 5, held: 0 });
@@ -213,11 +219,7 @@ describe('DynamoLogStore', () => {
   });
 
   test('a later batch first (held behind the lost records), then the records sent again: nothing is missing', async () => {
-    await store.logs.ingest(DEPLOYMENT, records(0, 3));
-    await store.logs.ingest(DEPLOYMENT, records(3, 5));
-    const lost = (await items()).chunks.find(item => item.first === 3)!;
-    await ctx.doc.send(new DeleteCommand({ TableName: ctx.tableName, Key: { PK: lost.PK, SK: lost.SK } }));
-    await ctx.doc.send(new UpdateCommand({ TableName: ctx.tableName, Key: keys.logHead(DEPLOYMENT), UpdateExpression: 'SET #next = :three', ExpressionAttributeNames: { '#next': 'next' }, ExpressionAttributeValues: { ':three': 3 } }));
+    await loseSecondOfTwoWrites();
 
     expect(await store.logs.ingest(DEPLOYMENT, records(5, 8))).toMatchObject({ stored: [], held: 3 });
     expect(await readAll()).toEqual(records(0, 3));

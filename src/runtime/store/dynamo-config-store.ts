@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TableContext, isConditionFailed, queryAll, withoutKeys } from './table-context';
 import { keys } from './table-schema';
-import { keysOf } from '../core/config-keys';
+import { ENVIRONMENT_KEYS } from '../core/config-keys';
 import { effectiveEnvironment } from '../core/effective-environment';
 import { NotFoundError } from '../core/errors';
 import { ConfigStore } from '../core/ports';
@@ -15,22 +15,9 @@ const ENV_ENTITY = 'environment';
  * dashboard's `overrides`, which sync never writes. Items hold the code's values; every
  * read returns the effective ones (overrides applied) with the raw `overrides` alongside.
  */
-type OptionalEnvField = { [K in keyof EnvironmentConfig]-?: undefined extends EnvironmentConfig[K] ? K : never }[keyof EnvironmentConfig];
-/** Written when set, removed when not; the compiler refuses the list until it names every optional field. */
-const OPTIONAL_ENV_FIELDS = keysOf<Record<OptionalEnvField, true>>({
-  branch: true,
-  region: true,
-  account: true,
-  deployRoleArn: true,
-  buildRoleArn: true,
-  framework: true,
-  dependencyCache: true,
-  nodeVersion: true,
-  stacks: true,
-  rootDirectory: true,
-  healthCheck: true,
-});
-
+/** What every environment item has (written as is); every other configuration key is written when set, removed when not. */
+const REQUIRED_ENV_FIELDS: readonly string[] = ['name', 'kind', 'autoDeploy', 'runTests', 'testCommand', 'variables', 'protected'];
+const OPTIONAL_ENV_FIELDS = ENVIRONMENT_KEYS.filter(field => !REQUIRED_ENV_FIELDS.includes(field));
 export class DynamoConfigStore implements ConfigStore {
   constructor(private readonly ctx: TableContext) {}
 
