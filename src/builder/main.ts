@@ -1,6 +1,7 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { openBuildLog, runToExit } from './build-log';
+import { IMAGE_PACKAGE_MANAGERS } from './corepack-fallback';
 import { AssumeRole, AssumeRoleCredentialSource, sessionNameFor } from './credentials';
 import { lambdaIngest } from './lambda-ingest';
 import { runBuild } from './run-build';
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
     appUserRequired: true,
     // The task's own disk: a Node fetched for an app lasts as long as the task (one build).
     nodeCache: '/var/cache/trellis-node',
+    packageManagers: IMAGE_PACKAGE_MANAGERS,
   });
 }
 

@@ -10,6 +10,7 @@ import { installWithCache } from './cached-install';
 import { StackChoice, assemblyStacks, chooseStacks, withStacks } from './cdk-stacks';
 import { appEnvironment, baseEnvironment, deployEnvironment } from './child-env';
 import { Argv, CommandPlan, planCommands, resolveCommand } from './commands';
+import { corepackFallback } from './corepack-fallback';
 import { CredentialSource } from './credentials';
 import { decideCache } from './dependency-cache';
 import { nodeDependencies, pythonDependencies, withPythonFirst } from './dependency-sets';
@@ -53,6 +54,11 @@ export interface BuildDeps {
   readonly appUserRequired?: boolean;
   /** Where Nodes fetched for apps that ask for another major are kept between builds (node-version.ts). */
   readonly nodeCache?: string;
+  /**
+   * A folder with `bin/pnpm` and `bin/yarn` of the builder's own, run when corepack cannot
+   * download the version a repository asks for (corepack-fallback.ts); absent = no fallback.
+   */
+  readonly packageManagers?: string;
 }
 
 /** Everything prepare found out; nothing of it is printed unmasked. */
@@ -98,7 +104,12 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     return result;
   };
   const exec = async (argv: Argv, env: Record<string, string>, cwd?: string) => {
-    const result = await attempt(argv, env, cwd);
+    let result = await attempt(argv, env, cwd);
+    const fallback = corepackFallback(argv, result, deps.packageManagers);
+    if (fallback) {
+      reporter.line(`corepack could not download the ${argv[0]} the repository asks for (packageManager); running the image's own ${argv[0]} instead`, 'stderr');
+      result = await attempt(fallback, env, cwd);
+    }
     // The reason carries the cause from the command's last lines, masked (failure-cause.ts).
     if (result.error || result.code !== 0) throw new BuildError(failureReason(argv, result, reporter.masker));
   };

@@ -78,7 +78,7 @@ function tree(root: string): Map<string, string> {
   return entries;
 }
 
-describe('builder: an app in a folder of a workspace', () => {
+describe('builder: apps in a folder of a workspace, and the package manager corepack could not fetch', () => {
   let harness: BuilderHarness;
   let registry: TinyRegistry;
   let builds = 0;
@@ -256,4 +256,56 @@ describe('builder: an app in a folder of a workspace', () => {
     expect(endOf(result.markers, 'detect')).toMatchObject({ outcome: 'failed', detail: reason });
     expect(commandsRun(result)).toEqual([]);
   }, 60_000);
+
+  test.each([
+    ['corepack\'s request error', true, 'Internal Error: Error when performing the request to https://registry.npmjs.org/pnpm/-/pnpm-9.1.0.tgz; for troubleshooting help, see https://github.com/nodejs/corepack#troubleshooting'],
+    ['Node\'s fetch failure inside corepack', true, 'TypeError: fetch failed\n    at node:internal/deps/undici (/usr/local/lib/node_modules/corepack/dist/lib/corepack.cjs:1:1)'],
+    ['an install error of pnpm itself', false, ' ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with "frozen-lockfile" because pnpm-lock.yaml is not up to date'],
+  ])('pnpm (corepack\'s shim) fails with %s: the image\'s own pnpm runs instead: %p', async (_, fallsBack, message) => {
+    // A pnpm on PATH that fails as corepack's shim does; the image's own pnpm is the real one.
+    const app = `corepack-${fallsBack ? 'fetch' : 'other'}-${message.length}`;
+    const shim = harness.path(`corepack-shim-${message.length}`);
+    const own = harness.path(`image-pm-${message.length}`);
+    mkdirSync(join(shim), { recursive: true });
+    mkdirSync(join(own, 'bin'), { recursive: true });
+    writeFileSync(join(shim, 'pnpm'), `#!/bin/sh\nprintf '%s\\n' ${JSON.stringify(message)} >&2\nexit 1\n`, { mode: 0o755 });
+    await run('ln', ['-s', join(REPO_BIN, 'pnpm'), join(own, 'bin', 'pnpm')]);
+    const files = {
+      'package.json': JSON.stringify({ name: app, version: '1.0.0', packageManager: 'pnpm@9.1.0', dependencies: { 'tiny-a': '1.0.0' } }),
+      'serverless.yml': 'service: s\n',
+    };
+    const lock = ['pnpm', 'install', '--lockfile-only', '--ignore-scripts', '--config.manage-package-manager-versions=false'];
+    const repo = harness.repo(app, await withLockfile(files, lock, 'pnpm-lock.yaml', registryEnv()));
+    await harness.configure([appConfig(app, [dev({ runTests: false })])]);
+    builds++;
+    const result = await harness.run({
+      application: app,
+      environment: 'dev',
+      commit: repo.commits[0],
+      gitUrl: repo.url,
+      params: {
+        PATH: `${harness.bin}${delimiter}${shim}${delimiter}${process.env.PATH}`,
+        TRELLIS_TEST_PACKAGE_MANAGERS: own,
+        npm_config_registry: registry.url,
+        npm_config_offline: undefined,
+        npm_config_store_dir: harness.path(`pnpm-store-${builds}`),
+        COREPACK_ENABLE_STRICT: '0',
+      },
+    });
+    const note = 'corepack could not download the pnpm the repository asks for (packageManager); running the image\'s own pnpm instead';
+    if (fallsBack) {
+      expect(result.code).toBe(0);
+      expect(result.lines).toContain(note);
+      expect(commandsRun(result)).toEqual([
+        '$ pnpm install --frozen-lockfile',
+        `$ ${join(own, 'bin', 'pnpm')} install --frozen-lockfile --config.manage-package-manager-versions=false`,
+        '$ serverless package --stage dev --package .trellis/package',
+        '$ serverless deploy --stage dev --package .trellis/package',
+      ]);
+    } else {
+      expect(result.code).not.toBe(0);
+      expect(result.lines).not.toContain(note);
+      expect(endOf(result.markers, 'install')).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('ERR_PNPM_OUTDATED_LOCKFILE') });
+    }
+  }, 120_000);
 });

@@ -55,6 +55,7 @@ runBuild(process.env, {
   // As the image's builder (main.ts) sets it.
   appUserRequired: process.env.TRELLIS_TEST_APP_USER_REQUIRED === '1',
   nodeCache: process.env.TRELLIS_TEST_NODE_CACHE,
+  packageManagers: process.env.TRELLIS_TEST_PACKAGE_MANAGERS,
 }).then(async code => {
   await log.finish();
   process.exit(code);
