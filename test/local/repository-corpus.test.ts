@@ -119,16 +119,25 @@ beforeAll(async () => {
     'serverless.yml': 'service: two-locks\n',
   });
 
+  // .nvmrc asks for another major than the machine's: fetched from the npm registry into the data dir, first on the app's PATH.
+  gitRepo(pathFor('node18'), {
+    '.nvmrc': '18\n',
+    'package.json': JSON.stringify({ name: 'node18', version: '1.0.0', scripts: { test: 'node -e "console.log(\'tests run on \' + process.version)"' } }),
+    'serverless.yml': 'service: node18\n',
+  });
+
   const dev = { name: 'dev', kind: 'development', branch: 'main' };
   const config = join(scratch, 'trellis.json');
   writeFileSync(config, JSON.stringify({
     applications: [
-      { name: 'mono', repository: monoDir, rootDirectory: 'packages/api', environments: [dev] },
+      // Only this app installs from the registry on 127.0.0.1 (the Node 18 app fetches Node from npm's).
+      { name: 'mono', repository: monoDir, rootDirectory: 'packages/api', environments: [{ ...dev, variables: { npm_config_registry: registry.url } }] },
       { name: 'sam-bare', repository: pathFor('sam-bare'), environments: [dev] },
       { name: 'py-cdk', repository: pathFor('py-cdk'), environments: [dev] },
       { name: 'multi-cdk', repository: pathFor('multi-cdk'), environments: [dev, { name: 'prod', kind: 'production' }] },
       { name: 'sls-bare', repository: pathFor('sls-bare'), environments: [dev] },
       { name: 'two-locks', repository: pathFor('two-locks'), environments: [dev] },
+      { name: 'node18', repository: pathFor('node18'), environments: [dev] },
     ],
   }));
 
@@ -138,7 +147,6 @@ beforeAll(async () => {
     config,
     env: {
       PATH: [bin, await uvBinDir(), process.env.PATH].join(delimiter),
-      npm_config_registry: registry.url,
       npm_config_store_dir: join(scratch, 'pnpm-store'),
       YARN_CACHE_FOLDER: join(scratch, 'yarn-cache'),
     },
@@ -188,6 +196,16 @@ test('a pnpm workspace with the app in packages/api: installed at the root, test
   expect(second.phases['restore-cache']).toMatch(/^succeeded: hit: pnpm /);
   expect(second.phases.install).toBe('skipped: node_modules restored from the dependency cache');
   expect(second.lines).toContain('api tests see lib+b2 and a1');
+
+  // The artifact holds the app folder's files: a rollback deploys it without a checkout.
+  expect(first.phases['save-artifact']).toMatch(/^succeeded: saved serverless artifact/);
+  writeFileSync(recordFile, '');
+  const rollback = await api.call('POST', '/api/apps/mono/environments/dev/rollback', { deploymentId: first.done.id }, 202) as { id: string };
+  expect(await api.terminal(rollback.id, 120_000)).toMatchObject({ status: 'succeeded' });
+  const rolledBack = await api.call('GET', `/api/deployments/${encodeURIComponent(rollback.id)}`) as { phases: Phase[] };
+  expect(rolledBack.phases.map(phase => `${phase.phase}:${phase.outcome}`)).toEqual(['prepare:succeeded', 'fetch-artifact:succeeded', 'deploy:succeeded', 'save-artifact:skipped']);
+  expect(readFileSync(recordFile, 'utf8').split('\n').filter(Boolean).map(line => (JSON.parse(line) as StubRecord).argv.join(' ')))
+    .toEqual(['deploy --stage dev --package .trellis/package']);
 }, 240_000);
 
 test('SAM without samconfig: built, packaged and deployed as <app>-<env> with the defaults a template needs; no package.json, no install', async () => {
@@ -241,3 +259,10 @@ test('both yarn.lock and package-lock.json: detect says which is used and which 
   expect(phases.detect).toBe('succeeded: serverless with yarn; yarn.lock chosen, package-lock.json ignored (remove it, or set the install command)');
   expect(ran.slice(0, 2)).toEqual(['$ yarn install --frozen-lockfile', '$ yarn run test']);
 }, 180_000);
+
+test('.nvmrc asking for Node 18: detect says which Node and why, and the install and tests run on it', async () => {
+  const { done, phases, lines } = await deploy('node18');
+  expect([done.status, done.reason]).toEqual(['succeeded', undefined]);
+  expect(phases.detect).toMatch(/^succeeded: serverless with npm \(no lockfile\), Node 18\.\d+\.\d+ \(\.nvmrc 18\)$/);
+  expect(lines).toContainEqual(expect.stringMatching(/^tests run on v18\.\d+\.\d+$/));
+}, 240_000);
