@@ -1,6 +1,6 @@
 import { execFileSync } from 'child_process';
 import { cpSync, createWriteStream, existsSync, realpathSync } from 'fs';
-import { join, resolve as resolvePath } from 'path';
+import { join, relative, resolve as resolvePath, sep } from 'path';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DashboardServer, startDashboardServer } from './dashboard-server';
 import { DEFAULT_DATA_DIR, DataDir, ServerInfo } from './data-dir';
@@ -218,6 +218,18 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 }
 
 /**
+ * Copy the sample app to `repo` and commit it on main. Only its own node_modules are left out:
+ * in a project that depends on trellis-cdk the sample itself lives under node_modules/.
+ */
+export function sampleRepository(sampleSource: string, repo: string): void {
+  cpSync(sampleSource, repo, { recursive: true, filter: source => !relative(sampleSource, source).split(sep).includes('node_modules') });
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe', env: { ...process.env, ...LOCAL_GIT_IDENTITY } });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'Sample app: price quotes');
+}
+
+/**
  * The sample app as a git repository of its own in the data directory (made once, then
  * kept: `trellis push` commits to it), with dev, staging and production deploying to a folder
  * (`<data dir>/deployed`, which the server serves on /apps/<stage>/); dev's deploys are
@@ -225,13 +237,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
  */
 function sampleConfig(sampleSource: string, data: DataDir, serverUrl: string): LocalConfig {
   const repo = join(data.repos, SAMPLE_APP);
-  if (!existsSync(join(repo, '.git'))) {
-    cpSync(sampleSource, repo, { recursive: true, filter: source => !source.includes('node_modules') });
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe', env: { ...process.env, ...LOCAL_GIT_IDENTITY } });
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'Sample app: price quotes');
-  }
+  if (!existsSync(join(repo, '.git'))) sampleRepository(sampleSource, repo);
   // What `npm run deploy` reads: stored after each healthy deploy, so a rollback skips clone, install and tests.
   const framework = { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'], artifact: ['package.json', 'scripts', 'src'] };
   const variables = { SAMPLE_DEPLOY_DIR: '{dataDir}/deployed' };
