@@ -14,6 +14,7 @@ import { BuilderImage } from './builder-image';
 import { EnvironmentTable } from './environment-table';
 import { FindingReason, acknowledge, functionReasons } from './private/acknowledge';
 import { BuildIdentityShared, buildRoleFor } from './private/build-identity';
+import { trellisLogGroup } from './private/log-groups';
 import { RUNNER_SETTINGS } from '../runtime/aws/runner-settings';
 import { BUILD_SETTINGS, LAUNCH_TIMEOUT_SECONDS } from '../runtime/core/build-contract';
 import { EnvironmentConfig } from '../runtime/core/types';
@@ -84,6 +85,12 @@ export interface BuildServerProps extends BuildSettings {
   readonly queue: sqs.IQueue;
   /** Build tasks may read only secrets under `trellis/<installationName>/`. */
   readonly installationName: string;
+
+  /**
+   * How long CloudWatch keeps the logs of this construct's functions and of the VPC flow log (the builds' own log group, `logGroup`, keeps three months).
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly cloudWatchLogRetention?: logs.RetentionDays;
 }
 
 /** How long an overwritten (or expired) artifact's earlier version is kept, to be recovered. */
@@ -143,7 +150,7 @@ export class BuildServer extends Construct {
       // Rejected traffic only: a record of what was refused, at no cost while idle.
       flowLogs: {
         rejected: {
-          destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogs', { retention: logs.RetentionDays.ONE_MONTH })),
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(trellisLogGroup(this, 'FlowLogs', props.cloudWatchLogRetention)),
           trafficType: ec2.FlowLogTrafficType.REJECT,
         },
       },
@@ -231,7 +238,7 @@ export class BuildServer extends Construct {
       timeout: Duration.seconds(LAUNCH_TIMEOUT_SECONDS),
       memorySize: 512,
       environment: runnerEnvironment,
-      logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: trellisLogGroup(this, `${name}Logs`, props.cloudWatchLogRetention),
     });
     const launcher = new LauncherFunction(this, 'Launcher', runnerProps('Launcher', 'Trellis: applies the environment lock and starts build tasks'));
     launcher.addEventSource(new SqsEventSource(props.queue, { batchSize: 5, reportBatchItemFailures: true }));

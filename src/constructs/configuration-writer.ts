@@ -4,6 +4,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
 import { LAMBDA_BASIC_EXECUTION, acknowledge, functionReasons } from './private/acknowledge';
+import { trellisLogGroup } from './private/log-groups';
 import { ApplicationConfig } from '../runtime/core/types';
 import { ConfigSyncFunction } from '../runtime/handlers/config-sync-function';
 
@@ -11,6 +12,7 @@ interface ConfigurationWriterProps {
   readonly table: EnvironmentTable;
   /** Read when the template is synthesized, so applications added later are included. */
   readonly applications: () => readonly ApplicationConfig[];
+  readonly cloudWatchLogRetention?: logs.RetentionDays;
 }
 
 /** Writes the code-defined applications into the table on every deploy (custom resource). */
@@ -22,13 +24,13 @@ export class ConfigurationWriter extends Construct {
       environment: { TABLE_NAME: props.table.tableName },
       timeout: Duration.minutes(2),
       memorySize: 256,
-      logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: trellisLogGroup(this, 'HandlerLogs', props.cloudWatchLogRetention),
     });
     props.table.grantReadWriteData(onEvent);
     acknowledge(onEvent, functionReasons(props.table.table));
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: onEvent,
-      logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: trellisLogGroup(this, 'ProviderLogs', props.cloudWatchLogRetention),
     });
     acknowledge(provider, {
       IAM4: [LAMBDA_BASIC_EXECUTION],

@@ -17,6 +17,7 @@ import { EnvironmentTable } from './environment-table';
 import { WebSocketAuthentication } from './log-stream';
 import { FindingReason, LAMBDA_BASIC_EXECUTION, acknowledge, functionReasons } from './private/acknowledge';
 import { callbackUrlProblem, cognitoDomainPrefixProblem, originOf, urlProblem } from './private/dashboard-web';
+import { trellisLogGroup } from './private/log-groups';
 import { DashboardConfig } from '../runtime/core/api-types';
 import { secretNames } from '../runtime/core/build-contract';
 import { contentSecurityPolicy } from '../runtime/core/content-security-policy';
@@ -259,6 +260,12 @@ export interface DashboardProps extends DashboardOptions {
 
   /** The live log WebSocket URL (LogStream's `webSocketUrl`). */
   readonly webSocketUrl: string;
+
+  /**
+   * How long CloudWatch keeps the logs of this construct's functions and of the control API access log.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly cloudWatchLogRetention?: logs.RetentionDays;
 }
 
 /** Requests per second the control API accepts, and in a burst. A team's browsers stay far below. */
@@ -391,7 +398,7 @@ export class Dashboard extends Construct {
         // The origins whose pages may call the API (CORS), space-separated.
         DASHBOARD_ORIGINS: this.corsOrigins(props.callbackUrls ?? []).join(' '),
       },
-      logGroup: new logs.LogGroup(this, 'ApiHandlerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: trellisLogGroup(this, 'ApiHandlerLogs', props.cloudWatchLogRetention),
     });
     props.table.grantReadWriteData(fn);
     props.queue.grantSendMessages(fn);
@@ -407,7 +414,7 @@ export class Dashboard extends Construct {
       autoDeploy: true,
       throttle: { rateLimit: API_RATE_LIMIT, burstLimit: API_BURST_LIMIT },
       accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH })),
+        destination: new apigwv2.LogGroupLogDestination(trellisLogGroup(this, 'ApiAccessLogs', props.cloudWatchLogRetention)),
       },
     });
     const integration = new HttpLambdaIntegration('ControlApi', fn);

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
 import { acknowledge, functionReasons } from './private/acknowledge';
 import { urlProblem } from './private/dashboard-web';
+import { trellisLogGroup } from './private/log-groups';
 import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
 import { LogIngestFunction } from '../runtime/handlers/log-ingest-function';
 import { LogSocketFunction } from '../runtime/handlers/log-socket-function';
@@ -114,6 +115,12 @@ export interface LogStreamProps {
    * @default false - the socket function logs each accepted connection (with its subject) and each refusal
    */
   readonly accessLogging?: boolean;
+
+  /**
+   * How long CloudWatch keeps the logs of this construct's functions and of its WebSocket API access log.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly cloudWatchLogRetention?: logs.RetentionDays;
 }
 
 /** Name of the WebSocket stage. */
@@ -155,7 +162,7 @@ export class LogStream extends Construct {
       // sends a few subscribe messages; 50/s with bursts of 100 is far above a team's use.
       throttle: { rateLimit: 50, burstLimit: 100 },
       accessLogSettings: props.accessLogging ? {
-        destination: new apigwv2.LogGroupLogDestination(new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH })),
+        destination: new apigwv2.LogGroupLogDestination(trellisLogGroup(this, 'AccessLogs', props.cloudWatchLogRetention)),
       } : undefined,
     });
     if (!props.accessLogging) {
@@ -177,14 +184,14 @@ export class LogStream extends Construct {
       timeout: Duration.seconds(30),
       memorySize: 512,
       environment: { ...environment, [LOG_SETTINGS.ingestPath]: 'live' },
-      logGroup: new logs.LogGroup(this, 'IngestLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: trellisLogGroup(this, 'IngestLogs', props.cloudWatchLogRetention),
     });
     const archive = new LogIngestFunction(this, 'Archive', {
       description: 'Trellis: stores the build log group\'s lines (the archive path) as ordered log chunks',
       timeout: Duration.seconds(30),
       memorySize: 512,
       environment: { ...environment, [LOG_SETTINGS.ingestPath]: 'archive' },
-      logGroup: new logs.LogGroup(this, 'ArchiveLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: trellisLogGroup(this, 'ArchiveLogs', props.cloudWatchLogRetention),
     });
     const socket = new LogSocketFunction(this, 'Socket', {
       description: 'Trellis: live log connections: authenticates, subscribes, sends the backlog',
@@ -192,7 +199,7 @@ export class LogStream extends Construct {
       timeout: Duration.minutes(1),
       memorySize: 512,
       environment: { ...environment, ...props.authentication?._environment() },
-      logGroup: new logs.LogGroup(this, 'SocketLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: trellisLogGroup(this, 'SocketLogs', props.cloudWatchLogRetention),
     });
 
     // Both read and write the table and post to connections of this stage; nothing else.

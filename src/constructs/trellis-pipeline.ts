@@ -1,4 +1,5 @@
 import { Duration, Lazy, Names, Token } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BuildServer, BuildSettings } from './build-server';
@@ -56,6 +57,13 @@ export interface TrellisPipelineProps {
   readonly logRetention?: Duration;
 
   /**
+   * How long CloudWatch keeps what Trellis' own resources log: its functions, the APIs' access
+   * logs and the build VPC's flow log (the builds' own log group keeps three months).
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly cloudWatchLogRetention?: logs.RetentionDays;
+
+  /**
    * Who may watch build logs live over the WebSocket API.
    * @default - the dashboard's identity: the same users, with the same tokens
    */
@@ -79,6 +87,7 @@ const PROPS_KEYS = keysOf<TrellisPipelineProps>({
   webhookSecret: true,
   buildSettings: true,
   logRetention: true,
+  cloudWatchLogRetention: true,
   webSocketAuthentication: true,
   dashboard: true,
 });
@@ -142,12 +151,14 @@ export class TrellisPipeline extends Construct {
       table: this.table,
       installationName: this.installationName,
       webhookSecret: props.webhookSecret,
+      cloudWatchLogRetention: props.cloudWatchLogRetention,
     });
     this.buildServer = new BuildServer(this, 'Build', {
       ...props.buildSettings,
       table: this.table,
       queue: this.webhook.queue,
       installationName: this.installationName,
+      cloudWatchLogRetention: props.cloudWatchLogRetention,
     });
     // The dashboard needs the live log URL and the live logs accept the dashboard's tokens:
     // the token settings are read from the dashboard when the template is written.
@@ -158,6 +169,7 @@ export class TrellisPipeline extends Construct {
       table: this.table,
       logGroup: this.buildServer.logGroup,
       logRetention: props.logRetention,
+      cloudWatchLogRetention: props.cloudWatchLogRetention,
       authentication: props.webSocketAuthentication ?? WebSocketAuthentication.jwt({
         issuer: fromDashboard(auth => auth.issuer),
         audiences: [fromDashboard(auth => auth.audiences.join(','))],
@@ -171,6 +183,7 @@ export class TrellisPipeline extends Construct {
       queue: this.webhook.queue,
       installationName: this.installationName,
       webSocketUrl: this.logs.webSocketUrl,
+      cloudWatchLogRetention: props.cloudWatchLogRetention,
     });
     this.dashboard = dashboard;
     // Cancel stops a running build; the next waiting one goes to the launch queue.
@@ -179,6 +192,7 @@ export class TrellisPipeline extends Construct {
     new ConfigurationWriter(this, 'Configuration', {
       table: this.table,
       applications: () => this.applications,
+      cloudWatchLogRetention: props.cloudWatchLogRetention,
     });
   }
 

@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvironmentTable } from './environment-table';
 import { acknowledge, functionReasons } from './private/acknowledge';
+import { trellisLogGroup } from './private/log-groups';
 import { WebhookFunction } from '../runtime/handlers/webhook-function';
 
 /** Properties of the GitHub webhook endpoint. */
@@ -35,6 +36,12 @@ export interface WebhookIngestProps {
    * @default 50
    */
   readonly throttlingBurstLimit?: number;
+
+  /**
+   * How long CloudWatch keeps the logs of this construct's functions and of its HTTP API access log.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly cloudWatchLogRetention?: logs.RetentionDays;
 }
 
 /**
@@ -90,7 +97,7 @@ export class WebhookIngest extends Construct {
         // The ARN only: the value is read at run time and cached in memory.
         WEBHOOK_SECRET_ARN: this.webhookSecret.secretArn,
       },
-      logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: trellisLogGroup(this, 'HandlerLogs', props.cloudWatchLogRetention),
     });
     this.webhookSecret.grantRead(handler);
     props.table.grantReadWriteData(handler);
@@ -116,7 +123,7 @@ export class WebhookIngest extends Construct {
         burstLimit: props.throttlingBurstLimit ?? 50,
       },
       accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH })),
+        destination: new apigwv2.LogGroupLogDestination(trellisLogGroup(this, 'AccessLogs', props.cloudWatchLogRetention)),
       },
     });
     api.addRoutes({

@@ -12,6 +12,7 @@ const { newRunId } = require('./run-processes') as { newRunId(): string };
  */
 export default async function setup(): Promise<void> {
   process.env.TRELLIS_JEST_RUN = newRunId();
+  process.env.TRELLIS_JEST_STARTED = String(Date.now());
   const local = await startDynamoDbLocal({ sharedDb: true });
   process.env.TRELLIS_TEST_DYNAMODB_ENDPOINT = local.endpoint;
   (globalThis as { trellisDynamoDbLocal?: unknown }).trellisDynamoDbLocal = local;
