@@ -350,7 +350,7 @@ describe('builder: an app whose .nvmrc asks for Node 18 runs its commands with N
     expect(result.lines).toEqual(expect.arrayContaining([expect.stringMatching(/^10\.\d+\.\d+$/)]));
     expect(endOf(result.markers, 'restore-cache')?.detail).toMatch(/^miss: npm node18-/);
     // Kept for the next build: fetched (first run) or found in the cache.
-    expect(result.output).toMatch(new RegExp(`(fetched Node 18\\.\\d+\\.\\d+ \\(npm 10\\) in [0-9.]+ s|Node 18\\.\\d+\\.\\d+ from) ${join(nodeCache, '18')}`));
+    expect(result.output).toMatch(new RegExp(`(fetched Node 18\\.\\d+\\.\\d+ \\(npm 10\\) in [0-9.]+ s into|Node 18\\.\\d+\\.\\d+ from) ${join(nodeCache, '18')}`));
   }, 180_000);
 });
 
