@@ -20,15 +20,13 @@ export interface DependencySet {
    * install runs anyway and finds what it downloads in the restored cache (uv's).
    */
   readonly hitSkipsInstall: boolean;
-  /** What the install phase says when this set's hit skipped it. */
-  readonly restoredNote?: string;
 }
 
 /**
  * The install, between the dependency cache's phases: `restore-cache` (hit or miss, size, time
  * of each set), the install of what was not restored, then `save-cache` of what missed after a
- * successful install (none when everything was restored). Without a cache (tests, an executor that has none) only the install phase
- * appears; with no set at all it is skipped with `nothingToInstall`.
+ * successful install (none when everything was restored). Without a cache (tests, an executor
+ * that has none) only the install phase appears; with no set at all it is skipped with `nothingToInstall`.
  */
 export async function installWithCache(phases: Phases, storage: CacheStorage | undefined, sets: readonly DependencySet[],
   nothingToInstall: string): Promise<void> {
@@ -69,7 +67,7 @@ export async function installWithCache(phases: Phases, storage: CacheStorage | u
       note.detail = details.join('; ');
     });
     const restored = sets.filter(set => hits.has(set) && set.hitSkipsInstall);
-    await install(sets.filter(set => !restored.includes(set)), restored.map(set => set.restoredNote ?? `${set.what} restored from the dependency cache`).join('; '));
+    await install(sets.filter(set => !restored.includes(set)), restored.map(set => `${set.what} restored from the dependency cache`).join('; '));
     const toSave = cached.filter(set => !hits.has(set));
     if (toSave.length === 0) return;
     await phases.run('save-cache', async note => {
