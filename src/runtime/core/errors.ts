@@ -1,3 +1,4 @@
+import { NameForm, propPathAs } from './name-forms';
 import { DeploymentStatus } from './types';
 
 /**
@@ -25,8 +26,17 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
+/** `path: message`, the path as written: JSON field names (the local config file, the API). */
 export function formatIssue(issue: ValidationIssue): string {
   return `${issue.path}: ${issue.message}`;
+}
+
+/**
+ * `path: message` for an issue of construct props (synth time), each prop of the path named as
+ * `form` spells it (`applications[0].environments[1].root_directory` for Python).
+ */
+export function formatIssueAs(issue: ValidationIssue, form: NameForm): string {
+  return formatIssue({ ...issue, path: propPathAs(issue.path, form) });
 }
 
 export class NotFoundError extends TrellisError {

@@ -1,0 +1,21 @@
+import { ValidationIssue, formatIssueAs } from '../../runtime/core/errors';
+import { NameForm, nameFormOfAgent, propPathAs } from '../../runtime/core/name-forms';
+
+/**
+ * The name form of the user's language: the jsii host that started this Node process sets
+ * `JSII_AGENT` (`Python/3.12.3`, `Java/17.0.13`); Node itself sets none (TypeScript, JavaScript).
+ * Read at each error, so a process that sets it late still gets its own form.
+ */
+export function userNameForm(): NameForm {
+  return nameFormOfAgent(process.env.JSII_AGENT);
+}
+
+/** A synth-time issue of construct props as the user's language names the props. */
+export function formatPropIssue(issue: ValidationIssue): string {
+  return formatIssueAs(issue, userNameForm());
+}
+
+/** A prop path (`buildServer.artifactExpiration`) as the user's language names the props. */
+export function propName(path: string): string {
+  return propPathAs(path, userNameForm());
+}
