@@ -660,4 +660,66 @@ describe('handleWebhook', () => {
       expect(await allDeployments()).toEqual([]);
     });
   });
+
+  describe('rejections are counted (WebhookRejections, by Reason)', () => {
+    const INSTALLATION = 'acme-trellis';
+    const rejections = () => logs.filter(line => line.message === 'webhook request rejected') as Json[];
+
+    const cases: ReadonlyArray<readonly [string, string, number, () => Promise<WebhookRequest>]> = [
+      ['a body over the limit', 'PayloadTooLarge', 413, () => request(Buffer.alloc(MAX_BODY_BYTES + 1, 'a'))],
+      ['no signature', 'SignatureMissing', 401, () => request(realPush(), { signature: null })],
+      ['a signature with another secret', 'SignatureMismatch', 401, async () => request(realPush(), { signature: sign('not-the-secret', JSON.stringify(realPush())) })],
+      ['a signature of another shape', 'SignatureMismatch', 401, () => request(realPush(), { signature: 'sha1=abc' })],
+      ['a form-encoded body', 'UnsupportedContentType', 415, () => request(realPush(), { contentType: 'application/x-www-form-urlencoded' })],
+      ['no event header', 'MalformedHeaders', 400, () => request(realPush(), { event: null })],
+      ['a delivery id with a slash', 'MalformedHeaders', 400, () => request(realPush(), { delivery: 'a/b' })],
+      ['a body that is not JSON', 'MalformedPayload', 400, () => request('{"ref": ')],
+      ['a push without a repository', 'MalformedPayload', 400, () => request({ ...realPush(), repository: undefined })],
+      ['a push made eight days ago', 'PushTooOld', 200, async () => {
+        const payload = realPush();
+        payload.repository.pushed_at = Math.floor(T0 / 1000) - 8 * 24 * 3600;
+        return request(payload);
+      }],
+      ['a push of a repository no application uses', 'UnknownRepository', 202, async () => {
+        const payload = realPush();
+        payload.repository.full_name = 'someone-else/Hello-World';
+        return request(payload);
+      }],
+    ];
+
+    test.each(cases)('%s: one EMF line, Reason %s (HTTP %i)', async (_what, reason, status, make) => {
+      const response = await send(await make(), { installation: INSTALLATION });
+      expect(response.status).toBe(status);
+      const [line, ...rest] = rejections();
+      expect(rest).toEqual([]);
+      expect(line).toMatchObject({ Installation: INSTALLATION, Reason: reason, WebhookRejections: 1, status });
+      expect(line._aws).toEqual({
+        Timestamp: expect.any(Number),
+        CloudWatchMetrics: [{
+          Namespace: 'Trellis',
+          Dimensions: [['Installation'], ['Installation', 'Reason']],
+          Metrics: [{ Name: 'WebhookRejections', Unit: 'Count' }],
+        }],
+      });
+      expect(await allDeployments()).toEqual([]);
+    });
+
+    test('without an installation (local mode) a rejection is logged without a metric', async () => {
+      const response = await send(await request(realPush(), { signature: null }));
+      expect(response.status).toBe(401);
+      expect(rejections()).toEqual([expect.objectContaining({ Reason: 'SignatureMissing', status: 401 })]);
+      expect(rejections()[0]).not.toHaveProperty('_aws');
+    });
+
+    test.each([
+      ['a push that deploys', () => request(realPush())],
+      ['a ping', () => request(example('ping'), { event: 'ping' })],
+      ['a repeated delivery', () => request(realPush(), { delivery: 'same-delivery' })],
+      ['a tag push', () => request({ ...realPush(), ref: 'refs/tags/v1', after: sha('tag') })],
+    ] as const)('%s is not a rejection', async (_what, make) => {
+      await send(await make(), { installation: INSTALLATION });
+      await send(await make(), { installation: INSTALLATION });
+      expect(rejections()).toEqual([]);
+    });
+  });
 });

@@ -23,6 +23,8 @@ export interface PushRouting {
   readonly targets: readonly PushTarget[];
   /** Why each skipped application or environment was skipped, for the webhook response. */
   readonly ignored: readonly string[];
+  /** No application uses the pushed repository (counted as a webhook rejection). */
+  readonly unknownRepository?: true;
 }
 
 const BRANCH_PREFIX = 'refs/heads/';
@@ -43,7 +45,7 @@ export function routePush(apps: readonly ApplicationConfig[], push: PushEvent): 
 
   const repository = push.repository.toLowerCase();
   const matching = apps.filter(app => app.repository.toLowerCase() === repository);
-  if (matching.length === 0) return ignore(`no application uses repository '${printable(push.repository)}'`);
+  if (matching.length === 0) return { ...ignore(`no application uses repository '${printable(push.repository)}'`), unknownRepository: true };
 
   const targets: PushTarget[] = [];
   const ignored: string[] = [];

@@ -8,6 +8,7 @@ import { GitHubCommitSource } from '../aws/github-commit-source';
 import { SecretsManagerSource } from '../aws/secrets-manager-source';
 import { SecretsManagerStore } from '../aws/secrets-manager-store';
 import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
+import { withDeploymentMetrics } from '../core/deployment-metrics';
 import { systemClock } from '../core/ports';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
@@ -15,7 +16,8 @@ import { tableContext } from '../store/table-context';
 // Built once per container. The GitHub token is cached in memory (5 minutes), never in the environment.
 const installation = process.env.TRELLIS_INSTALLATION!;
 const deps = {
-  store: createDynamoStore(tableContext(process.env.TABLE_NAME!)),
+  // A cancelled deployment, or a request the queue refused, is logged and counted once (metrics.ts).
+  store: withDeploymentMetrics(createDynamoStore(tableContext(process.env.TABLE_NAME!)), { installation, log: logJson }),
   queue: new SqsLaunchQueue(process.env.QUEUE_URL!),
   commits: new GitHubCommitSource(installation, new SecretsManagerSource()),
   secrets: new SecretsManagerStore(),

@@ -2,13 +2,19 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { logJson } from './json-log';
 import { RUNNER_SETTINGS, ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
 import { finalizeTask } from '../build/finalize';
+import { BUILD_SETTINGS } from '../core/build-contract';
+import { withDeploymentMetrics } from '../core/deployment-metrics';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
 
-const store = createDynamoStore(tableContext(process.env.TABLE_NAME!));
+const log = logJson;
+// Every deployment that ends here (or starts and fails) is logged and counted once (metrics.ts).
+const store = withDeploymentMetrics(createDynamoStore(tableContext(process.env.TABLE_NAME!)), {
+  installation: process.env[BUILD_SETTINGS.installation]!,
+  log,
+});
 const runner = ecsRunnerFromEnvironment();
 const containerName = process.env[RUNNER_SETTINGS.containerName]!;
-const log = logJson;
 
 interface EcsTaskStateChange {
   readonly taskArn: string;

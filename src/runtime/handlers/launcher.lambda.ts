@@ -3,15 +3,21 @@ import { logJson } from './json-log';
 import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
 import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
 import { launchQueued } from '../build/launch';
+import { BUILD_SETTINGS } from '../core/build-contract';
+import { withDeploymentMetrics } from '../core/deployment-metrics';
 import { errorMessage } from '../core/errors';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
 
-const store = createDynamoStore(tableContext(process.env.TABLE_NAME!));
+const log = logJson;
+// A deployment that cannot be started, or is superseded by a newer one, is logged and counted once (metrics.ts).
+const store = withDeploymentMetrics(createDynamoStore(tableContext(process.env.TABLE_NAME!)), {
+  installation: process.env[BUILD_SETTINGS.installation]!,
+  log,
+});
 const runner = ecsRunnerFromEnvironment();
 /** Its own queue: a push whose order is not known yet is sent back to it, delayed. */
 const queue = new SqsLaunchQueue(process.env.QUEUE_URL!);
-const log = logJson;
 
 /** Launch queue → lock rule → ECS RunTask. A record that throws is retried by SQS, then dead-lettered. */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {

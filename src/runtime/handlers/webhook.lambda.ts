@@ -3,12 +3,16 @@ import { logJson } from './json-log';
 import { fromHttpApiEvent, toHttpApiResult } from '../aws/api-gateway';
 import { SecretsManagerSource } from '../aws/secrets-manager-source';
 import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
+import { BUILD_SETTINGS } from '../core/build-contract';
+import { withDeploymentMetrics } from '../core/deployment-metrics';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
 import { handleWebhook } from '../webhook/webhook-handler';
 
 // Built once per container; the secret value is cached in memory, never in the environment.
-const store = createDynamoStore(tableContext(process.env.TABLE_NAME!));
+const installation = process.env[BUILD_SETTINGS.installation]!;
+// A push superseded at once, or one the queue refused (failed), is logged and counted once (metrics.ts).
+const store = withDeploymentMetrics(createDynamoStore(tableContext(process.env.TABLE_NAME!)), { installation, log: logJson });
 const queue = new SqsLaunchQueue(process.env.QUEUE_URL!);
 const secrets = new SecretsManagerSource();
 const secretArn = process.env.WEBHOOK_SECRET_ARN!;
@@ -20,6 +24,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     store,
     queue,
     log: logJson,
+    installation,
   });
   return toHttpApiResult(response);
 }

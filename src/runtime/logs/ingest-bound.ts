@@ -2,6 +2,7 @@ import { LogIngestDeps, ingestLogs } from './ingest-logs';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { ingestTokenMatches, logStreamTaskId, taskIdOf } from '../core/ingest-token';
 import { LOG_BINDING_PENDING, LiveLogBatch } from '../core/log-lines';
+import { METRIC_NAMES, METRIC_NAMESPACE, metricRecord } from '../core/metrics';
 import { LogRecord } from '../core/types';
 
 /**
@@ -12,7 +13,7 @@ import { LogRecord } from '../core/types';
  */
 
 /** The metric namespace and name of dropped forged records (Embedded Metric Format, so free while idle). */
-export const FORGED_METRIC = { namespace: 'Trellis', name: 'ForgedLogRecords' } as const;
+export const FORGED_METRIC = { namespace: METRIC_NAMESPACE, name: METRIC_NAMES.forgedLogRecords } as const;
 
 /** The deployment has no task recorded yet: its records are neither stored nor refused; send them again. */
 export class LogBindingPendingError extends Error {
@@ -117,15 +118,12 @@ function forgedRecords(
   deps: Pick<LogIngestDeps, 'log' | 'clock'>,
   entry: { path: 'live' | 'archive'; deployment: string; dropped: number; logStream?: string },
 ): void {
-  deps.log({
-    message: 'forged log records dropped',
-    ...entry,
+  deps.log(metricRecord({
+    timestamp: deps.clock.now().getTime(),
+    metrics: [{ name: FORGED_METRIC.name, unit: 'Count', value: entry.dropped }],
+    dimensions: {},
+    dimensionSets: [[]],
     // Whatever the forger wrote there, cut short.
-    deployment: entry.deployment.slice(0, 64),
-    _aws: {
-      Timestamp: deps.clock.now().getTime(),
-      CloudWatchMetrics: [{ Namespace: FORGED_METRIC.namespace, Dimensions: [[]], Metrics: [{ Name: FORGED_METRIC.name, Unit: 'Count' }] }],
-    },
-    [FORGED_METRIC.name]: entry.dropped,
-  });
+    properties: { message: 'forged log records dropped', ...entry, deployment: entry.deployment.slice(0, 64) },
+  }));
 }

@@ -4,6 +4,7 @@ import { pushReplayKey } from './push-replay';
 import { DeploymentScheduler, UnsentDeploymentError } from '../core/deployment-scheduler';
 import { errorMessage } from '../core/errors';
 import { HttpResponse, errorResponse, json, rejection } from '../core/http';
+import { METRIC_DIMENSIONS, METRIC_NAMES, WEBHOOK_REJECTION_DIMENSION_SETS, WEBHOOK_REJECTION_REASONS, WebhookRejectionReason, metricRecord } from '../core/metrics';
 import { Clock, LaunchQueue, Store, systemClock } from '../core/ports';
 import { routePush } from '../core/push-routing';
 import { PushPosition } from '../core/types';
@@ -22,6 +23,11 @@ export interface WebhookDependencies {
   readonly queue: LaunchQueue;
   readonly clock?: Clock;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /**
+   * The Installation dimension of the WebhookRejections metric (the installation's name). Without
+   * it (local mode) a rejection is logged without a metric.
+   */
+  readonly installation?: string;
 }
 
 /** GitHub caps payloads at 25 MB, a push with 20 commits is tens of KB; Lambda takes 6 MB. */
@@ -55,12 +61,20 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
   const log = deps.log ?? (() => undefined);
   const clock = deps.clock ?? systemClock;
   const { headers, body } = request;
+  /** Every refused request is logged and counted once, by a reason from a fixed set. */
+  const refuse = (reason: WebhookRejectionReason, response: HttpResponse, details: Record<string, unknown> = {}): HttpResponse => {
+    log(webhookRejectedRecord(reason, deps.installation, clock.now(), { status: response.statusCode, ...details }));
+    return response;
+  };
 
   if (body.length > MAX_BODY_BYTES) {
-    return rejection(413, 'payload_too_large', `body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`);
+    return refuse(WEBHOOK_REJECTION_REASONS.payloadTooLarge, rejection(413, 'payload_too_large', `body is ${body.length} bytes; the limit is ${MAX_BODY_BYTES}`));
   }
   const signature = headers['x-hub-signature-256'];
-  if (!signature) return rejection(401, 'unauthorized', 'X-Hub-Signature-256 header is missing; set a secret on the GitHub webhook');
+  if (!signature) {
+    return refuse(WEBHOOK_REJECTION_REASONS.signatureMissing,
+      rejection(401, 'unauthorized', 'X-Hub-Signature-256 header is missing; set a secret on the GitHub webhook'));
+  }
   let secret: string;
   try {
     secret = await deps.secret();
@@ -69,22 +83,28 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
     return errorResponse(error);
   }
   if (!signatureMatches(secret, body, signature)) {
-    return rejection(401, 'unauthorized', 'X-Hub-Signature-256 does not match the body; check the webhook secret');
+    return refuse(WEBHOOK_REJECTION_REASONS.signatureMismatch,
+      rejection(401, 'unauthorized', 'X-Hub-Signature-256 does not match the body; check the webhook secret'));
   }
   const contentType = headers['content-type'] ?? '';
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-    return rejection(415, 'unsupported_media_type', "content type must be application/json (set 'Content type: application/json' on the GitHub webhook)");
+    return refuse(WEBHOOK_REJECTION_REASONS.unsupportedContentType,
+      rejection(415, 'unsupported_media_type', "content type must be application/json (set 'Content type: application/json' on the GitHub webhook)"));
   }
   const event = headers['x-github-event'] ?? '';
-  if (!EVENT_NAME.test(event)) return rejection(400, 'invalid_input', 'X-GitHub-Event header is missing or malformed');
+  if (!EVENT_NAME.test(event)) {
+    return refuse(WEBHOOK_REJECTION_REASONS.malformedHeaders, rejection(400, 'invalid_input', 'X-GitHub-Event header is missing or malformed'));
+  }
   const deliveryId = headers['x-github-delivery'] ?? '';
-  if (!DELIVERY_ID.test(deliveryId)) return rejection(400, 'invalid_input', 'X-GitHub-Delivery header is missing or malformed');
+  if (!DELIVERY_ID.test(deliveryId)) {
+    return refuse(WEBHOOK_REJECTION_REASONS.malformedHeaders, rejection(400, 'invalid_input', 'X-GitHub-Delivery header is missing or malformed'));
+  }
 
   let payload: unknown;
   try {
     payload = JSON.parse(body.toString('utf8'));
   } catch {
-    return rejection(400, 'invalid_input', 'body is not valid JSON');
+    return refuse(WEBHOOK_REJECTION_REASONS.malformedPayload, rejection(400, 'invalid_input', 'body is not valid JSON'), { delivery: deliveryId });
   }
 
   if (event === 'ping') return json(200, { ok: true, event });
@@ -102,19 +122,21 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
       summary = summarizePullRequest(payload);
     }
   } catch (error) {
-    if (error instanceof PayloadError) return rejection(400, 'invalid_input', `not a GitHub ${event} payload: ${error.message}`);
+    if (error instanceof PayloadError) {
+      return refuse(WEBHOOK_REJECTION_REASONS.malformedPayload,
+        rejection(400, 'invalid_input', `not a GitHub ${event} payload: ${error.message}`), { delivery: deliveryId, event });
+    }
     throw error;
   }
 
   const age = push?.pushedAt ? (clock.now().getTime() - push.pushedAt.getTime()) / 1000 : 0;
   if (age > MAX_PUSH_AGE_SECONDS) {
-    log({ message: 'push too old to deploy', delivery: deliveryId, pushedAt: push!.pushedAt!.toISOString(), ...summary });
-    return json(200, {
+    return refuse(WEBHOOK_REJECTION_REASONS.pushTooOld, json(200, {
       accepted: false,
       event,
       ignored: [`this push was made at ${push!.pushedAt!.toISOString()}, more than ${MAX_PUSH_AGE_SECONDS / 3600} hours ago; `
         + 'a redelivered or replayed old push deploys nothing: deploy from the dashboard instead'],
-    });
+    }), { delivery: deliveryId, pushedAt: push!.pushedAt!.toISOString(), ...summary });
   }
 
   const expiresAt = Math.floor(clock.now().getTime() / 1000) + DELIVERY_TTL_SECONDS;
@@ -154,6 +176,10 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
       return json(202, { accepted: true, event, recorded: summary, ignored: ['pull requests are recorded; preview environments do not deploy yet'] });
     }
     const routing = routePush(await deps.store.config.listApplications(), push.push);
+    if (routing.unknownRepository) {
+      return refuse(WEBHOOK_REJECTION_REASONS.unknownRepository,
+        json(202, { accepted: false, event, deployments: [], ignored: routing.ignored }), { delivery: deliveryId, repository: push.push.repository });
+    }
     const scheduler = new DeploymentScheduler(deps.store, clock);
     const deployments = [];
     for (const target of routing.targets) {
@@ -207,4 +233,22 @@ export function signatureMatches(secret: string, body: Buffer, signature: string
   const expected = createHmac('sha256', secret).update(body).digest();
   const received = Buffer.from(given, 'hex');
   return received.length === expected.length && timingSafeEqual(received, expected);
+}
+
+/**
+ * The log line of a refused webhook request: counted as WebhookRejections by Reason when the
+ * installation is known. `details` never override the reason or the installation.
+ */
+export function webhookRejectedRecord(
+  reason: WebhookRejectionReason, installation: string | undefined, at: Date, details: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const properties = { message: 'webhook request rejected', ...details };
+  if (installation === undefined) return { ...properties, [METRIC_DIMENSIONS.reason]: reason };
+  return metricRecord({
+    timestamp: at.getTime(),
+    metrics: [{ name: METRIC_NAMES.webhookRejections, unit: 'Count', value: 1 }],
+    dimensions: { [METRIC_DIMENSIONS.installation]: installation, [METRIC_DIMENSIONS.reason]: reason },
+    dimensionSets: WEBHOOK_REJECTION_DIMENSION_SETS,
+    properties,
+  });
 }
