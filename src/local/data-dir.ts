@@ -38,10 +38,17 @@ export class DataDir {
   /** What the running (or a killed) run started: DynamoDB Local, builds (see ProcessRecords). */
   get processes(): ProcessRecords { return new ProcessRecords(join(this.root, 'processes')); }
 
-  /** Create it (removing what was there first when `reset`). */
+  /**
+   * Create it (removing what was there first when `reset`). A directory made here gets a
+   * `.gitignore` of `*`: the default one is inside the user's project, and its secrets,
+   * database and the sample app's repository must not be committed with the project. A
+   * directory that existed before (`--data-dir .`) is left without one.
+   */
   prepare(reset: boolean): void {
     if (reset) rmSync(this.root, { recursive: true, force: true });
+    const made = !existsSync(this.root);
     mkdirSync(this.dynamodb, { recursive: true, mode: 0o700 });
+    if (made) writeFileSync(join(this.root, '.gitignore'), '# Made by `trellis local`: secrets, a database and repositories, none for git.\n*\n');
   }
 
   /** The webhook secret, made on the first start and kept (0600), like the one in Secrets Manager. */
