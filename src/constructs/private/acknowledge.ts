@@ -1,7 +1,8 @@
-import { Aspects, Validations } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { AcknowledgeFindings, FindingReason } from './iam-findings';
+import { NagRuleSuppression } from './nag-metadata';
 
 export type { FindingReason } from './iam-findings';
 
@@ -18,16 +19,22 @@ export type Reasons = {
 
 /**
  * Acknowledge cdk-nag AwsSolutions findings on one construct (and its children), each with
- * the reason it is right here. Uses CDK's own Validations API, so the library does not
- * depend on cdk-nag; test/security runs the checks.
+ * the reason it is right here, for both majors of cdk-nag: CDK's own Validations API (what
+ * cdk-nag 3 reads) and the `cdk_nag` metadata of each CfnResource (what cdk-nag 2's
+ * NagSuppressions write and its checks read). The library does not depend on cdk-nag;
+ * test/security runs the checks of both.
+ *
+ * The aspects that write per-finding acknowledgements and cdk-nag 2's metadata are mutating
+ * (they run before a cdk-nag 2 aspect added at the default priority).
  */
 export function acknowledge(scope: IConstruct, reasons: Reasons): void {
   for (const [rule, reason] of Object.entries(reasons)) {
     if (reason === undefined) continue;
     if (typeof reason === 'string') {
       Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${rule}`, reason });
+      Aspects.of(scope).add(new NagRuleSuppression(rule, reason), { priority: AspectPriority.MUTATING });
     } else if (rule === 'IAM4' || rule === 'IAM5') {
-      Aspects.of(scope).add(new AcknowledgeFindings(rule, reason));
+      Aspects.of(scope).add(new AcknowledgeFindings(rule, reason), { priority: AspectPriority.MUTATING });
     } else {
       throw new Error(`acknowledge: only IAM4 and IAM5 are reported per finding, not ${rule}`);
     }

@@ -1,6 +1,7 @@
 import { CfnResource, IAspect, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { addNagSuppression } from './nag-metadata';
 
 /**
  * cdk-nag reports its IAM rules once per wildcard, not once per resource:
@@ -37,10 +38,15 @@ export class AcknowledgeFindings implements IAspect {
     if (!CfnResource.isCfnResource(node)) return;
     const stack = Stack.of(node);
     const covered = this.reasons.map(reason => ({ reason: reason.reason, findings: coveredFindings(stack, reason) }));
+    const byReason = new Map<string, string[]>();
     for (const finding of findingsOf(node, this.rule)) {
       const match = covered.find(entry => entry.findings.some(covers => covers(finding)));
-      if (match) Validations.of(node).acknowledge({ id: `AwsSolutions::AwsSolutions-${this.rule}[${finding}]`, reason: match.reason });
+      if (!match) continue;
+      Validations.of(node).acknowledge({ id: `AwsSolutions::AwsSolutions-${this.rule}[${finding}]`, reason: match.reason });
+      byReason.set(match.reason, [...byReason.get(match.reason) ?? [], finding]);
     }
+    // cdk-nag 2: one suppression per reason, applying to exactly the findings it covers.
+    for (const [reason, findings] of byReason) addNagSuppression(node, this.rule, reason, findings);
   }
 }
 
