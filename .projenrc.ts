@@ -69,6 +69,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-sqs@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-secrets-manager@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-ecs@${AWS_SDK_VERSION}`,
+    '@aws-sdk/client-codebuild@3.1149.0', // its newest release (CodeBuild's client is not published with every SDK version)
     `@aws-sdk/client-sts@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-lambda@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-s3@${AWS_SDK_VERSION}`,

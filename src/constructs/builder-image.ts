@@ -1,9 +1,15 @@
 import * as path from 'path';
 import { Token } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { CodeBuildContainerImage } from './private/codebuild-image';
 import { printable } from '../runtime/core/names';
+
+/** The default image's build context, shipped in this package: the Dockerfile and the builder program. */
+const BUILDER_DIRECTORY = path.join(__dirname, '../../assets/builder');
 
 /** Options of `BuilderImage.fromRegistry`. */
 export interface BuilderImageRegistryOptions {
@@ -16,12 +22,37 @@ export interface BuilderImageRegistryOptions {
   readonly credentials?: secretsmanager.ISecret;
 }
 
+/** Options of `BuilderImage.fromCodeBuild`. */
+export interface BuilderImageCodeBuildOptions {
+  /**
+   * Size of the CodeBuild machine that builds the image (it is billed per build minute).
+   * @default codebuild.ComputeType.SMALL
+   */
+  readonly computeType?: codebuild.ComputeType;
+
+  /**
+   * How long CloudWatch keeps the image builds' logs and the logs of the functions that start
+   * and watch them.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
 /**
- * The container image every build runs in.
+ * The container image every build runs in. Which to choose:
  *
- * The default, `BuilderImage.fromAsset()`, is built from the Dockerfile shipped in this
- * package (Node 22 with npm, pnpm and yarn, the CDK and Serverless CLIs, python3 with uv and
- * the SAM CLI, git) in your account at deploy time.
+ * - `BuilderImage.fromAsset()` (the default): Trellis's own image, built by `cdk deploy` with
+ *   Docker on the deploying machine and pushed as a CDK asset. The fastest when Docker is there;
+ *   `cdk deploy` fails without it (synthesis does not need it).
+ * - `BuilderImage.fromCodeBuild()`: the same image built inside your account during the
+ *   deployment (CodeBuild), for machines and CI runners without Docker. The first deployment
+ *   takes a few minutes more, as does each one after an upgrade of trellis-cdk changes the
+ *   image; CodeBuild bills those build minutes.
+ * - `BuilderImage.fromEcrRepository()` or `fromRegistry()`: an image of your own, for other
+ *   toolchains; you build and push it.
+ *
+ * The default image holds Node 22 with npm, pnpm and yarn, the CDK and Serverless CLIs,
+ * python3 with uv and the SAM CLI, and git.
  *
  * An image of your own (for Go, Java, Rust or other toolchains) must be built FROM the default
  * image of the same trellis-cdk version, adding tools and changing nothing else. The default
@@ -51,7 +82,7 @@ export interface BuilderImageRegistryOptions {
  * @example
  * const builders = ecr.Repository.fromRepositoryName(stack, 'Builders', 'trellis-builder');
  * new TrellisPipeline(stack, 'Trellis', {
- *   buildSettings: { image: BuilderImage.fromEcrRepository(builders, 'trellis-1.4.0-go1.23') },
+ *   buildServer: { image: BuilderImage.fromEcrRepository(builders, 'trellis-1.4.0-go1.23') },
  * });
  */
 export class BuilderImage {
@@ -61,7 +92,29 @@ export class BuilderImage {
    * Docker; `cdk deploy` does.
    */
   public static fromAsset(): BuilderImage {
-    return new BuilderImage(ecs.ContainerImage.fromAsset(path.join(__dirname, '../../assets/builder')));
+    return new BuilderImage(ecs.ContainerImage.fromAsset(BUILDER_DIRECTORY));
+  }
+
+  /**
+   * The default image (the same Dockerfile and builder program as `fromAsset`), built inside the
+   * account during the deployment, so `cdk deploy` needs no Docker: the folder goes up as a plain
+   * S3 asset, a CodeBuild project runs `docker build` for linux/amd64 and pushes to an ECR
+   * repository of its own (scanned on push, the newest few images kept, removed with the stack),
+   * and the deployment waits for it; a failed build fails the deployment with the build's reason
+   * and a link to its log. The image is built again only when its content changes (its tag is
+   * the content's hash).
+   *
+   * The first deployment takes a few minutes more than with `fromAsset`; CodeBuild bills the
+   * build minutes.
+   *
+   * @example
+   * new TrellisPipeline(stack, 'Trellis', {
+   *   applications: [shop],
+   *   buildServer: { image: BuilderImage.fromCodeBuild() },
+   * });
+   */
+  public static fromCodeBuild(options: BuilderImageCodeBuildOptions = {}): BuilderImage {
+    return new BuilderImage(new CodeBuildContainerImage(BUILDER_DIRECTORY, options));
   }
 
   /**

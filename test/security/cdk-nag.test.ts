@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { SECURITY_ENV, defaultInstallation, fullyConfiguredInstallation } from './support/stacks';
-import { DashboardIdentity } from '../../src';
+import { BuilderImage, DashboardIdentity } from '../../src';
 
 /**
  * cdk-nag AwsSolutions (v3, through CDK's Validations API) on a default and a fully configured
@@ -34,6 +34,10 @@ describe('cdk-nag AwsSolutions', () => {
 
   test('fully configured installation: every finding fixed or acknowledged', () => {
     expect(unacknowledgedFindings(fullyConfiguredInstallation)).toEqual([]);
+  });
+
+  test('builder image built in the account (BuilderImage.fromCodeBuild): every finding fixed or acknowledged', () => {
+    expect(unacknowledgedFindings(stack => defaultInstallation(stack, { buildServer: { image: BuilderImage.fromCodeBuild() } }))).toEqual([]);
   });
 
   test.each([
