@@ -99,6 +99,19 @@ run('the three example apps', () => {
     }
   });
 
+  test('synthesize under Node 22 or newer without a Node end-of-life or version banner (jsii, the CDK CLI, the AWS SDK)', () => {
+    // Each line jsii's check-node can print (also inside Python's b'...' relay of the runtime's stderr), and the SDK's.
+    const banner = /end-of-life|not supported anymore|has not been tested with node|known compatibility issues|NodeVersionSupportWarning|require node >=/i;
+    for (const language of LANGUAGES) {
+      const file = path.join(ROOT, 'examples', language, 'cdk.out', 'synth.stderr');
+      if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run test:bindings\``);
+      const [first, ...lines] = readFileSync(file, 'utf8').split('\n');
+      const major = Number(/^# node v(\d+)\./.exec(first)?.[1]);
+      expect({ language, major: major >= 22 ? '>= 22' : first }).toEqual({ language, major: '>= 22' });
+      expect({ language, banner: lines.filter(line => banner.test(line)) }).toEqual({ language, banner: [] });
+    }
+  });
+
   test('carry both applications and their custom environments', () => {
     for (const language of LANGUAGES) {
       const text = JSON.stringify(templates[language]);
@@ -122,6 +135,18 @@ run('packages carry the prebundled assets', () => {
     const embedded = embeddedTarball(wheel);
     temps.push(embedded);
     expect(tarballEntries(embedded)).toEqual(expect.arrayContaining(['.jsii', 'lib/index.js', ...expectedAssets()]));
+  });
+
+  test('the wheel\'s long description shows the README\'s samples in Python (rosetta ran before packaging)', () => {
+    const wheel = onlyFile(path.join(ROOT, 'dist/python'), /^trellis_cdk-.*\.whl$/);
+    const metadata = zipEntries(wheel).find(name => /^trellis_cdk-[^/]+\.dist-info\/METADATA$/.test(name));
+    expect(metadata).toBeDefined();
+    const text = execFileSync('python3', ['-c', 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())', wheel, metadata!], { encoding: 'utf8' });
+    const blocks = [...text.matchAll(/^```python\n([\s\S]*?)^```/gm)].map(match => match[1]);
+    // The README's own python sample plus its TypeScript ones, translated.
+    expect(blocks.length).toBeGreaterThan(1);
+    const typescript = /^\s*(const|let|import \{)|\bnew [A-Z]\w*\(|=> |;\s*$/m;
+    expect(blocks.filter(block => typescript.test(block))).toEqual([]);
   });
 
   test('the jar', () => {

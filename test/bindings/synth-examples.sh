@@ -6,7 +6,17 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CDK="$ROOT/node_modules/.bin/cdk"
 export CDK_DISABLE_CLI_TELEMETRY=true
-synth() { "$CDK" synth -q --no-notices --output cdk.out; }
+# Each synth's stderr is shown and kept in cdk.out/synth.stderr, after a line naming the node that
+# ran it: test/bindings checks it has no Node end-of-life banner (jsii's, the CDK CLI's).
+synth() {
+  local err status=0
+  err=$(mktemp)
+  "$CDK" synth -q --no-notices --output cdk.out 2>"$err" || status=$?
+  cat "$err" >&2
+  { echo "# node $(node --version)"; cat "$err"; } >cdk.out/synth.stderr 2>/dev/null || true
+  rm -f "$err"
+  return "$status"
+}
 stamp() { echo "[synth-examples] $1 ($((SECONDS - start)) s)"; }
 
 start=$SECONDS
