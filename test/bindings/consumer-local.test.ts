@@ -167,8 +167,9 @@ class Npx {
 
   note(): void {
     if (!this.running) return;
+    // Read each time: a process seen between fork and exec still shows its parent's command.
     for (const pid of descendantsOf(this.child.pid!)) {
-      const line = this.seen.has(pid) ? undefined : cmdline(pid);
+      const line = cmdline(pid);
       if (line) this.seen.set(pid, line);
     }
   }
@@ -244,6 +245,7 @@ run('npx trellis local in a project that depends on the packed trellis-cdk', () 
     project = await timed('install', () => consumerProject('trellis-consumer-', [tarball(), ...PEERS.map(name => `${name}@${pinned(name)}`)]));
     temps.push(project);
     dataDir = join(project, '.trellis', 'local'); // the default data directory, in the project
+    await succeed(project, 'git', ['init', '-q']); // a project is a git repository
   }, INSTALL_TIMEOUT_MS + 30_000);
 
   test('the install links the `trellis` bin to the packaged command, and the peers at the pinned versions', async () => {
@@ -319,6 +321,9 @@ run('npx trellis local in a project that depends on the packed trellis-cdk', () 
     expect(trellis.output).not.toMatch(/error while stopping|\[stderr\]/);
     expect(existsSync(join(dataDir, 'server.json'))).toBe(false);
     await eventually('every process of the run to end', async () => ours.every(pid => !alive(pid)), 10_000);
+    // The data directory (secrets, database, the sample's repository) is not the project's to commit.
+    expect(existsSync(join(dataDir, 'admin-password'))).toBe(true);
+    expect(await succeed(project, 'git', ['status', '--porcelain', '--untracked-files=all', '--', '.trellis'])).toBe('');
   }, 90_000);
 });
 
