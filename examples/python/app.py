@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from trellis_cdk import (
     ApplicationOptions,
     DeployFramework,
-    Environment,
+    DeploymentEnvironment,
     TestCommand,
     TrellisPipeline,
 )
@@ -23,9 +23,9 @@ trellis = TrellisPipeline(
             name="shop",
             repository="acme/shop",
             environments=[
-                Environment.development(branch="main", run_tests=True),
-                Environment.staging(region="eu-west-1"),
-                Environment.production(account="111122223333"),
+                DeploymentEnvironment.development(branch="main", run_tests=True),
+                DeploymentEnvironment.staging(region="eu-west-1"),
+                DeploymentEnvironment.production(account="111122223333"),
             ],
         )
     ],
@@ -35,19 +35,19 @@ trellis.add_application(
     name="billing",
     repository="acme/billing",
     environments=[
-        Environment.custom(
+        DeploymentEnvironment.custom(
             name="preview",
             branch="develop",
             test_command=TestCommand.command(["npx", "vitest", "run"]),
             variables={"STAGE": "preview"},
         ),
-        Environment.custom(
+        DeploymentEnvironment.custom(
             name="qa",
             framework=DeployFramework.custom(
                 deploy_command=["make", "deploy"], remove_command=["make", "remove"]
             ),
         ),
-        Environment.production(),
+        DeploymentEnvironment.production(),
     ],
 )
 

@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { DeployFramework, Environment, TestCommand, TrellisPipeline } from 'trellis-cdk';
+import { DeployFramework, DeploymentEnvironment, TestCommand, TrellisPipeline } from 'trellis-cdk';
 
 // The same app as examples/python/app.py and examples/java: test/bindings compares their templates.
 const app = new App();
@@ -11,9 +11,9 @@ const trellis = new TrellisPipeline(stack, 'Trellis', {
     name: 'shop',
     repository: 'acme/shop',
     environments: [
-      Environment.development({ branch: 'main', runTests: true }),
-      Environment.staging({ region: 'eu-west-1' }),
-      Environment.production({ account: '111122223333' }),
+      DeploymentEnvironment.development({ branch: 'main', runTests: true }),
+      DeploymentEnvironment.staging({ region: 'eu-west-1' }),
+      DeploymentEnvironment.production({ account: '111122223333' }),
     ],
   }],
 });
@@ -22,17 +22,17 @@ trellis.addApplication({
   name: 'billing',
   repository: 'acme/billing',
   environments: [
-    Environment.custom({
+    DeploymentEnvironment.custom({
       name: 'preview',
       branch: 'develop',
       testCommand: TestCommand.command(['npx', 'vitest', 'run']),
       variables: { STAGE: 'preview' },
     }),
-    Environment.custom({
+    DeploymentEnvironment.custom({
       name: 'qa',
       framework: DeployFramework.custom({ deployCommand: ['make', 'deploy'], removeCommand: ['make', 'remove'] }),
     }),
-    Environment.production(),
+    DeploymentEnvironment.production(),
   ],
 });
 

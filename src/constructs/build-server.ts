@@ -11,18 +11,18 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BuilderImage } from './builder-image';
-import { EnvironmentTable } from './environment-table';
 import { FindingReason, acknowledge, functionReasons } from './private/acknowledge';
 import { BuildIdentityShared, buildRoleFor } from './private/build-identity';
 import { trellisLogGroup } from './private/log-groups';
+import { StateTable } from './state-table';
 import { RUNNER_SETTINGS } from '../runtime/aws/runner-settings';
 import { BUILD_SETTINGS, LAUNCH_TIMEOUT_SECONDS } from '../runtime/core/build-contract';
 import { EnvironmentConfig } from '../runtime/core/types';
 import { FinalizerFunction } from '../runtime/handlers/finalizer-function';
 import { LauncherFunction } from '../runtime/handlers/launcher-function';
 
-/** Size and network of the build tasks. */
-export interface BuildSettings {
+/** What can be tuned of the build tasks: size, network, image, cache and artifact expiry. */
+export interface BuildServerOptions {
   /**
    * VPC to run builds in; they need outbound internet (GitHub, package registries, AWS APIs).
    * @default - a new VPC with public subnets only and no NAT gateway (builds get a public IP)
@@ -30,10 +30,18 @@ export interface BuildSettings {
   readonly vpc?: ec2.IVpc;
 
   /**
-   * Subnets of `vpc` to run builds in.
+   * Subnets of `vpc` to run builds in. Builds get a public IP only in public subnets.
    * @default - public subnets of the new VPC; private subnets with egress when a VPC is given
    */
-  readonly subnets?: ec2.SubnetSelection;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the build tasks. Builds that must reach a private resource (a database
+   * for migrations) can also be let in through `BuildServer.connections`, e.g.
+   * `database.connections.allowDefaultPortFrom(pipeline.buildServer)`.
+   * @default - one security group created for the builds, all outbound traffic allowed, no inbound
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 
   /**
    * vCPU units per build (1024 = 1 vCPU).
@@ -77,10 +85,10 @@ export interface BuildSettings {
   readonly image?: BuilderImage;
 }
 
-/** Properties of the build server. */
-export interface BuildServerProps extends BuildSettings {
+/** Properties of the build server: its options and what it is wired to. */
+export interface BuildServerProps extends BuildServerOptions {
   /** Where configuration and deployments live. */
-  readonly table: EnvironmentTable;
+  readonly table: StateTable;
   /** The launch queue (WebhookIngest's). */
   readonly queue: sqs.IQueue;
   /** Build tasks may read only secrets under `trellis/<installationName>/`. */
@@ -90,7 +98,7 @@ export interface BuildServerProps extends BuildSettings {
    * How long CloudWatch keeps the logs of this construct's functions and of the VPC flow log (the builds' own log group, `logGroup`, keeps three months).
    * @default logs.RetentionDays.ONE_MONTH
    */
-  readonly cloudWatchLogRetention?: logs.RetentionDays;
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /** How long an overwritten (or expired) artifact's earlier version is kept, to be recovered. */
@@ -107,7 +115,9 @@ const CONTAINER = 'builder';
  * Executors are a seam: the launcher and finalizer talk to core's TaskRunner; everything
  * Fargate-specific is in this construct and `EcsTaskRunner`.
  */
-export class BuildServer extends Construct {
+export class BuildServer extends Construct implements ec2.IConnectable {
+  /** The build tasks' network access: allow them into a database with `db.connections.allowDefaultPortFrom(buildServer)`. */
+  public readonly connections: ec2.Connections;
   /** The cluster builds run in. */
   public readonly cluster: ecs.ICluster;
   /** The build task definition. */
@@ -150,19 +160,22 @@ export class BuildServer extends Construct {
       // Rejected traffic only: a record of what was refused, at no cost while idle.
       flowLogs: {
         rejected: {
-          destination: ec2.FlowLogDestination.toCloudWatchLogs(trellisLogGroup(this, 'FlowLogs', props.cloudWatchLogRetention)),
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(trellisLogGroup(this, 'FlowLogs', props.logRetention)),
           trafficType: ec2.FlowLogTrafficType.REJECT,
         },
       },
     });
-    const subnets = props.subnets
+    const subnets = props.vpcSubnets
       ?? { subnetType: props.vpc ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC };
-    const assignPublicIp = !props.vpc || props.subnets?.subnetType === ec2.SubnetType.PUBLIC;
-    const securityGroup = new ec2.SecurityGroup(this, 'BuildSecurityGroup', {
+    const selected = vpc.selectSubnets(subnets);
+    // Fargate gives a task a public IP only when asked; without one, a task in a public subnet has no internet.
+    const assignPublicIp = !props.vpc || selected.subnets.every(subnet => vpc.publicSubnets.includes(subnet));
+    const securityGroups = props.securityGroups && props.securityGroups.length > 0 ? [...props.securityGroups] : [new ec2.SecurityGroup(this, 'BuildSecurityGroup', {
       vpc,
       description: 'Trellis builds: outbound only',
       allowAllOutbound: true,
-    });
+    })];
+    this.connections = new ec2.Connections({ securityGroups });
 
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.DISABLED });
     acknowledge(cluster, {
@@ -227,8 +240,8 @@ export class BuildServer extends Construct {
       [RUNNER_SETTINGS.cluster]: cluster.clusterArn,
       [RUNNER_SETTINGS.taskDefinition]: taskDefinition.taskDefinitionArn,
       [RUNNER_SETTINGS.containerName]: CONTAINER,
-      [RUNNER_SETTINGS.subnets]: vpc.selectSubnets(subnets).subnetIds.join(','),
-      [RUNNER_SETTINGS.securityGroups]: securityGroup.securityGroupId,
+      [RUNNER_SETTINGS.subnets]: selected.subnetIds.join(','),
+      [RUNNER_SETTINGS.securityGroups]: Lazy.string({ produce: () => this.connections.securityGroups.map(group => group.securityGroupId).join(',') }),
       [RUNNER_SETTINGS.assignPublicIp]: String(assignPublicIp),
     };
 
@@ -238,7 +251,7 @@ export class BuildServer extends Construct {
       timeout: Duration.seconds(LAUNCH_TIMEOUT_SECONDS),
       memorySize: 512,
       environment: runnerEnvironment,
-      logGroup: trellisLogGroup(this, `${name}Logs`, props.cloudWatchLogRetention),
+      logGroup: trellisLogGroup(this, `${name}Logs`, props.logRetention),
     });
     const launcher = new LauncherFunction(this, 'Launcher', runnerProps('Launcher', 'Trellis: applies the environment lock and starts build tasks'));
     launcher.addEventSource(new SqsEventSource(props.queue, { batchSize: 5, reportBatchItemFailures: true }));
@@ -281,6 +294,7 @@ export class BuildServer extends Construct {
     };
     for (const fn of [launcher, finalizer]) {
       props.table.grantReadWriteData(fn);
+      this.addRunnerSettings(fn);
       this.grantRunBuilds(fn);
       acknowledge(fn, functionReasons(props.table.table));
     }
@@ -289,26 +303,48 @@ export class BuildServer extends Construct {
   }
 
   /**
-   * Let a function start, stop and describe build tasks through core's TaskRunner (the
-   * launcher and the finalizer): the runner's settings in its environment, RunTask of this task
-   * definition on this cluster, Stop/Describe of this cluster's tasks, and passing the build
-   * roles (and the task definition's roles) to ECS. Nothing else.
+   * Give a function the settings a build runner reads (cluster, task definition, container,
+   * subnets, security groups, public IP) as environment variables. A function that starts
+   * builds also needs `grantRunBuilds`; one that only cancels, `grantStopBuilds`.
    */
-  public grantRunBuilds(fn: lambda.Function): void {
+  public addRunnerSettings(fn: lambda.Function): void {
     for (const [name, value] of Object.entries(this.runnerEnvironment)) fn.addEnvironment(name, value);
-    for (const statement of this.runnerStatements) fn.addToRolePolicy(statement);
-    acknowledge(fn, { IAM5: [this.tasksOfCluster] });
   }
 
   /**
-   * Let a function stop and describe build tasks (the dashboard's API, for cancel): the
-   * runner's settings and Stop/Describe of this cluster's tasks; no RunTask, no PassRole.
-   * @internal
+   * Permit a principal to start, stop and describe build tasks (what the launcher and the
+   * finalizer do): RunTask of this task definition on this cluster, Stop/Describe of this
+   * cluster's tasks, and passing the build roles (and the task definition's roles) to ECS.
+   * Nothing else.
    */
-  public _grantStopBuilds(fn: lambda.Function): void {
-    for (const [name, value] of Object.entries(this.runnerEnvironment)) fn.addEnvironment(name, value);
-    fn.addToRolePolicy(this.stopStatement);
-    acknowledge(fn, { IAM5: [this.tasksOfCluster] });
+  public grantRunBuilds(grantee: iam.IGrantable): iam.Grant {
+    const grant = this.runnerStatements
+      .map(statement => iam.Grant.addToPrincipal({
+        grantee,
+        actions: statement.actions,
+        resourceArns: statement.resources,
+        conditions: statement.conditions,
+      }))
+      .reduce((all, one) => all.combine(one));
+    this.acknowledgeTasksOfCluster(grantee);
+    return grant;
+  }
+
+  /**
+   * Permit a principal to stop and describe build tasks (the dashboard's API, for cancel):
+   * Stop/Describe of this cluster's tasks; no RunTask, no PassRole.
+   */
+  public grantStopBuilds(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: this.stopStatement.actions, resourceArns: this.stopStatement.resources });
+    this.acknowledgeTasksOfCluster(grantee);
+    return grant;
+  }
+
+  private acknowledgeTasksOfCluster(grantee: iam.IGrantable): void {
+    const principal = grantee.grantPrincipal;
+    // The policy lands on the principal's role; a function's acknowledgement covers its role.
+    const target = Construct.isConstruct(grantee) ? grantee : Construct.isConstruct(principal) ? principal : undefined;
+    if (target) acknowledge(target, { IAM5: [this.tasksOfCluster] });
   }
 
   /**

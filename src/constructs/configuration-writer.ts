@@ -2,17 +2,17 @@ import { CustomResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { EnvironmentTable } from './environment-table';
 import { LAMBDA_BASIC_EXECUTION, acknowledge, functionReasons } from './private/acknowledge';
 import { trellisLogGroup } from './private/log-groups';
+import { StateTable } from './state-table';
 import { ApplicationConfig } from '../runtime/core/types';
 import { ConfigSyncFunction } from '../runtime/handlers/config-sync-function';
 
 interface ConfigurationWriterProps {
-  readonly table: EnvironmentTable;
+  readonly table: StateTable;
   /** Read when the template is synthesized, so applications added later are included. */
   readonly applications: () => readonly ApplicationConfig[];
-  readonly cloudWatchLogRetention?: logs.RetentionDays;
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /** Writes the code-defined applications into the table on every deploy (custom resource). */
@@ -24,13 +24,13 @@ export class ConfigurationWriter extends Construct {
       environment: { TABLE_NAME: props.table.tableName },
       timeout: Duration.minutes(2),
       memorySize: 256,
-      logGroup: trellisLogGroup(this, 'HandlerLogs', props.cloudWatchLogRetention),
+      logGroup: trellisLogGroup(this, 'HandlerLogs', props.logRetention),
     });
     props.table.grantReadWriteData(onEvent);
     acknowledge(onEvent, functionReasons(props.table.table));
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: onEvent,
-      logGroup: trellisLogGroup(this, 'ProviderLogs', props.cloudWatchLogRetention),
+      logGroup: trellisLogGroup(this, 'ProviderLogs', props.logRetention),
     });
     acknowledge(provider, {
       IAM4: [LAMBDA_BASIC_EXECUTION],

@@ -1,14 +1,13 @@
-import { Duration, Lazy, Names, Token } from 'aws-cdk-lib';
+import { Lazy, Names, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { BuildServer, BuildSettings } from './build-server';
+import { BuildLogStream, BuildLogStreamOptions, WebSocketAuthentication } from './build-log-stream';
+import { BuildServer, BuildServerOptions } from './build-server';
 import { ConfigurationWriter } from './configuration-writer';
-import { Dashboard, DashboardOptions } from './dashboard';
-import { ApplicationOptions, defaultEnvironments } from './environment';
-import { EnvironmentTable, EnvironmentTableProps } from './environment-table';
-import { LogStream, WebSocketAuthentication } from './log-stream';
-import { WebhookIngest } from './webhook-ingest';
+import { ApplicationOptions, defaultEnvironments } from './deployment-environment';
+import { StateTable, StateTableOptions } from './state-table';
+import { TrellisDashboard, TrellisDashboardOptions } from './trellis-dashboard';
+import { WebhookIngest, WebhookIngestOptions } from './webhook-ingest';
 import { keysOf } from '../runtime/core/config-keys';
 import { validateApplication } from '../runtime/core/config-validation';
 import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
@@ -26,12 +25,6 @@ export interface TrellisPipelineProps {
   readonly applications?: ApplicationOptions[];
 
   /**
-   * Settings of the state table.
-   * @default - on-demand, AWS managed encryption, point-in-time recovery, retained on removal
-   */
-  readonly table?: EnvironmentTableProps;
-
-  /**
    * Name of this installation: its secrets live under `trellis/<installationName>/`.
    * Lowercase letters, digits and hyphens, at most 32 characters.
    * @default - derived from the construct path, unique in the account
@@ -39,41 +32,41 @@ export interface TrellisPipelineProps {
   readonly installationName?: string;
 
   /**
-   * The secret GitHub signs webhook deliveries with.
-   * @default - generated as `trellis/<installationName>/github-webhook-secret`
+   * The state table: encryption, backups, removal.
+   * @default - on-demand, AWS managed encryption, point-in-time recovery, retained on removal
    */
-  readonly webhookSecret?: secretsmanager.ISecret;
+  readonly table?: StateTableOptions;
 
   /**
-   * Size and network of the Fargate builds.
+   * The GitHub webhook endpoint: its secret and throttling.
+   * @default - a generated secret, 25 requests per second with bursts of 50
+   */
+  readonly webhook?: WebhookIngestOptions;
+
+  /**
+   * The Fargate builds: size, network, image, cache and artifact expiry.
    * @default - 1 vCPU, 4 GiB, 30 GiB storage, in a new VPC with public subnets and no NAT gateway
    */
-  readonly buildSettings?: BuildSettings;
+  readonly buildServer?: BuildServerOptions;
 
   /**
-   * How long build logs are kept in the table (whole days, 1 to 3650).
-   * @default Duration.days(90)
+   * Build logs: how long the table keeps them and who may watch them live.
+   * @default - 90 days; live logs for the dashboard's users
    */
-  readonly logRetention?: Duration;
+  readonly logs?: BuildLogStreamOptions;
+
+  /**
+   * The dashboard's identity provider, extra redirect URLs and access logs.
+   * @default - a Cognito user pool created for this installation (`DashboardIdentity.cognito()`)
+   */
+  readonly dashboard?: TrellisDashboardOptions;
 
   /**
    * How long CloudWatch keeps what Trellis' own resources log: its functions, the APIs' access
    * logs and the build VPC's flow log (the builds' own log group keeps three months).
    * @default logs.RetentionDays.ONE_MONTH
    */
-  readonly cloudWatchLogRetention?: logs.RetentionDays;
-
-  /**
-   * Who may watch build logs live over the WebSocket API.
-   * @default - the dashboard's identity: the same users, with the same tokens
-   */
-  readonly webSocketAuthentication?: WebSocketAuthentication;
-
-  /**
-   * The dashboard's identity provider and extra redirect URLs.
-   * @default - a Cognito user pool created for this installation (`DashboardIdentity.cognito()`)
-   */
-  readonly dashboard?: DashboardOptions;
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -82,20 +75,21 @@ export interface TrellisPipelineProps {
  */
 const PROPS_KEYS = keysOf<TrellisPipelineProps>({
   applications: true,
-  table: true,
   installationName: true,
-  webhookSecret: true,
-  buildSettings: true,
-  logRetention: true,
-  cloudWatchLogRetention: true,
-  webSocketAuthentication: true,
+  table: true,
+  webhook: true,
+  buildServer: true,
+  logs: true,
   dashboard: true,
+  logRetention: true,
 });
 const NESTED_PROPS_KEYS: Readonly<Record<string, readonly string[]>> = {
-  table: keysOf<EnvironmentTableProps>({ encryptionKey: true, removalPolicy: true, pointInTimeRecovery: true }),
-  buildSettings: keysOf<BuildSettings>({
+  table: keysOf<StateTableOptions>({ encryptionKey: true, removalPolicy: true, pointInTimeRecovery: true }),
+  webhook: keysOf<WebhookIngestOptions>({ secret: true, throttlingRateLimit: true, throttlingBurstLimit: true }),
+  buildServer: keysOf<BuildServerOptions>({
     vpc: true,
-    subnets: true,
+    vpcSubnets: true,
+    securityGroups: true,
     cpu: true,
     memoryLimitMiB: true,
     ephemeralStorageGiB: true,
@@ -103,7 +97,8 @@ const NESTED_PROPS_KEYS: Readonly<Record<string, readonly string[]>> = {
     artifactExpiration: true,
     image: true,
   }),
-  dashboard: keysOf<DashboardOptions>({ identity: true, callbackUrls: true, accessLogBucket: true }),
+  logs: keysOf<BuildLogStreamOptions>({ retention: true, authentication: true, accessLogging: true }),
+  dashboard: keysOf<TrellisDashboardOptions>({ identity: true, callbackUrls: true, accessLogBucket: true }),
 };
 const APPLICATION_KEYS = keysOf<ApplicationOptions>({ name: true, repository: true, rootDirectory: true, environments: true });
 
@@ -125,15 +120,15 @@ function unknownPropsKeys(props: TrellisPipelineProps): ValidationIssue[] {
  */
 export class TrellisPipeline extends Construct {
   /** The table that holds configuration, deployments, locks and logs. */
-  public readonly table: EnvironmentTable;
+  public readonly table: StateTable;
   /** The GitHub webhook endpoint and the launch queue behind it. */
   public readonly webhook: WebhookIngest;
   /** The Fargate build server: launcher, finalizer, cluster and task definition. */
   public readonly buildServer: BuildServer;
   /** Build logs: ingestion, storage and the live WebSocket API. */
-  public readonly logs: LogStream;
+  public readonly logs: BuildLogStream;
   /** The web dashboard and the control API. */
-  public readonly dashboard: Dashboard;
+  public readonly dashboard: TrellisDashboard;
   /** Secrets of this installation are under `trellis/<installationName>/`. */
   public readonly installationName: string;
 
@@ -146,53 +141,54 @@ export class TrellisPipeline extends Construct {
     this.installationName = props.installationName ?? Names.uniqueResourceName(this, { maxLength: 32, separator: '-' }).toLowerCase().replace(/^[^a-z]+/, '');
     const nameProblem = Token.isUnresolved(this.installationName) ? undefined : installationNameRule(this.installationName);
     if (nameProblem) this.fail([{ path: 'installationName', message: nameProblem }]);
-    this.table = new EnvironmentTable(this, 'Table', props.table);
+    this.table = new StateTable(this, 'Table', props.table);
     this.webhook = new WebhookIngest(this, 'Webhook', {
+      ...props.webhook,
       table: this.table,
       installationName: this.installationName,
-      webhookSecret: props.webhookSecret,
-      cloudWatchLogRetention: props.cloudWatchLogRetention,
+      logRetention: props.logRetention,
     });
     this.buildServer = new BuildServer(this, 'Build', {
-      ...props.buildSettings,
+      ...props.buildServer,
       table: this.table,
       queue: this.webhook.queue,
       installationName: this.installationName,
-      cloudWatchLogRetention: props.cloudWatchLogRetention,
+      logRetention: props.logRetention,
     });
     // The dashboard needs the live log URL and the live logs accept the dashboard's tokens:
     // the token settings are read from the dashboard when the template is written.
-    let dashboard: Dashboard | undefined;
+    let dashboard: TrellisDashboard | undefined;
     const fromDashboard = (read: (auth: WebSocketAuthentication) => string) =>
       Lazy.string({ produce: () => read(dashboard!.webSocketAuthentication) });
-    this.logs = new LogStream(this, 'Logs', {
+    this.logs = new BuildLogStream(this, 'Logs', {
+      ...props.logs,
       table: this.table,
       logGroup: this.buildServer.logGroup,
       logRetention: props.logRetention,
-      cloudWatchLogRetention: props.cloudWatchLogRetention,
-      authentication: props.webSocketAuthentication ?? WebSocketAuthentication.jwt({
+      authentication: props.logs?.authentication ?? WebSocketAuthentication.jwt({
         issuer: fromDashboard(auth => auth.issuer),
         audiences: [fromDashboard(auth => auth.audiences.join(','))],
         jwksUrl: fromDashboard(auth => auth.jwksUrl ?? `${auth.issuer}/.well-known/jwks.json`),
       }),
     });
     this.buildServer.sendLiveLogsTo(this.logs.ingestFunction);
-    dashboard = new Dashboard(this, 'Dashboard', {
+    dashboard = new TrellisDashboard(this, 'Dashboard', {
       ...props.dashboard,
       table: this.table,
       queue: this.webhook.queue,
       installationName: this.installationName,
       webSocketUrl: this.logs.webSocketUrl,
-      cloudWatchLogRetention: props.cloudWatchLogRetention,
+      logRetention: props.logRetention,
     });
     this.dashboard = dashboard;
     // Cancel stops a running build; the next waiting one goes to the launch queue.
-    this.buildServer._grantStopBuilds(dashboard.apiFunction);
+    this.buildServer.addRunnerSettings(dashboard._apiHandler);
+    this.buildServer.grantStopBuilds(dashboard.apiFunction);
     for (const app of props.applications ?? []) this.addApplication(app);
     new ConfigurationWriter(this, 'Configuration', {
       table: this.table,
       applications: () => this.applications,
-      cloudWatchLogRetention: props.cloudWatchLogRetention,
+      logRetention: props.logRetention,
     });
   }
 
@@ -216,7 +212,10 @@ export class TrellisPipeline extends Construct {
     const unknownKeys = isPlainObject(application) ? unknownKeyIssues(application, APPLICATION_KEYS, path) : [];
     (application.environments ?? []).forEach((env, at) => unknownKeys.push(...(env._unknownKeys?.() ?? [])
       .map(issue => ({ ...issue, path: `${path}.environments[${at}].${issue.path}` }))));
-    const issues: ValidationIssue[] = [...unknownKeys, ...validateApplication(config, { isUnresolved: value => Token.isUnresolved(value) }, path)];
+    // The configuration carries the deploy role's ARN; the user gave a role (`deployRole`).
+    const configIssues = validateApplication(config, { isUnresolved: value => Token.isUnresolved(value) }, path)
+      .map(issue => ({ ...issue, path: issue.path.replace(/\.deployRoleArn$/, '.deployRole') }));
+    const issues: ValidationIssue[] = [...unknownKeys, ...configIssues];
     const existing = this.applications.findIndex(app => app.name === config.name);
     if (existing >= 0) {
       issues.push({ path: `${path}.name`, message: `'${config.name}' is already used by applications[${existing}]; application names must be unique` });

@@ -6,24 +6,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EnvironmentTable } from './environment-table';
 import { acknowledge, functionReasons } from './private/acknowledge';
 import { trellisLogGroup } from './private/log-groups';
+import { StateTable } from './state-table';
 import { WebhookFunction } from '../runtime/handlers/webhook-function';
 
-/** Properties of the GitHub webhook endpoint. */
-export interface WebhookIngestProps {
-  /** Where deliveries and queued deployments are recorded. */
-  readonly table: EnvironmentTable;
-
-  /** Installation name; the generated secret is `trellis/<installationName>/github-webhook-secret`. */
-  readonly installationName: string;
-
+/** What can be tuned of the GitHub webhook endpoint. */
+export interface WebhookIngestOptions {
   /**
    * The secret GitHub signs deliveries with (a plain string secret).
-   * @default - a random 48-character secret is generated; copy it into the GitHub webhook
+   * @default - a random 48-character secret is generated as `trellis/<installationName>/github-webhook-secret`; copy it into the GitHub webhook
    */
-  readonly webhookSecret?: secretsmanager.ISecret;
+  readonly secret?: secretsmanager.ISecret;
 
   /**
    * Steady-state requests per second the endpoint accepts; more get 429.
@@ -36,12 +30,21 @@ export interface WebhookIngestProps {
    * @default 50
    */
   readonly throttlingBurstLimit?: number;
+}
+
+/** Properties of the GitHub webhook endpoint: its options and what it is wired to. */
+export interface WebhookIngestProps extends WebhookIngestOptions {
+  /** Where deliveries and queued deployments are recorded. */
+  readonly table: StateTable;
+
+  /** Installation name; the generated secret is `trellis/<installationName>/github-webhook-secret`. */
+  readonly installationName: string;
 
   /**
-   * How long CloudWatch keeps the logs of this construct's functions and of its HTTP API access log.
+   * How long CloudWatch keeps the logs of this construct's function and of its HTTP API access log.
    * @default logs.RetentionDays.ONE_MONTH
    */
-  readonly cloudWatchLogRetention?: logs.RetentionDays;
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -69,7 +72,7 @@ export class WebhookIngest extends Construct {
   constructor(scope: Construct, id: string, props: WebhookIngestProps) {
     super(scope, id);
 
-    this.webhookSecret = props.webhookSecret ?? new secretsmanager.Secret(this, 'Secret', {
+    this.webhookSecret = props.secret ?? new secretsmanager.Secret(this, 'Secret', {
       secretName: `trellis/${props.installationName}/github-webhook-secret`,
       description: 'Trellis: secret GitHub signs webhook deliveries with (paste it into the webhook settings)',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
@@ -97,14 +100,14 @@ export class WebhookIngest extends Construct {
         // The ARN only: the value is read at run time and cached in memory.
         WEBHOOK_SECRET_ARN: this.webhookSecret.secretArn,
       },
-      logGroup: trellisLogGroup(this, 'HandlerLogs', props.cloudWatchLogRetention),
+      logGroup: trellisLogGroup(this, 'HandlerLogs', props.logRetention),
     });
     this.webhookSecret.grantRead(handler);
     props.table.grantReadWriteData(handler);
     this.queue.grantSendMessages(handler);
     this.handler = handler;
     acknowledge(handler, functionReasons(props.table.table));
-    if (!props.webhookSecret) {
+    if (!props.secret) {
       acknowledge(this.webhookSecret, {
         SMG4: 'the webhook secret is also stored in GitHub\'s webhook settings; rotating it here alone would reject every delivery',
       });
@@ -123,7 +126,7 @@ export class WebhookIngest extends Construct {
         burstLimit: props.throttlingBurstLimit ?? 50,
       },
       accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(trellisLogGroup(this, 'AccessLogs', props.cloudWatchLogRetention)),
+        destination: new apigwv2.LogGroupLogDestination(trellisLogGroup(this, 'AccessLogs', props.logRetention)),
       },
     });
     api.addRoutes({

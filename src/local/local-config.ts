@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { dirname, isAbsolute, resolve } from 'path';
 import { fileURLToPath } from 'url';
-import { Environment, defaultEnvironments } from '../constructs/environment';
+import { DeploymentEnvironment, defaultEnvironments } from '../constructs/deployment-environment';
 import { APPLICATION_KEYS } from '../runtime/core/config-keys';
 import { parseApplications } from '../runtime/core/config-parse';
 import { ValidationError, ValidationIssue } from '../runtime/core/errors';
@@ -18,10 +18,10 @@ export interface LocalConfig {
 }
 
 /** The kinds whose construct factories give a default name (and development a default branch). */
-const KIND_DEFAULTS: Readonly<Record<string, () => Environment>> = {
-  development: () => Environment.development(),
-  staging: () => Environment.staging(),
-  production: () => Environment.production(),
+const KIND_DEFAULTS: Readonly<Record<string, () => DeploymentEnvironment>> = {
+  development: () => DeploymentEnvironment.development(),
+  staging: () => DeploymentEnvironment.staging(),
+  production: () => DeploymentEnvironment.production(),
 };
 
 /**

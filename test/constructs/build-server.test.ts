@@ -4,12 +4,12 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { shop } from './stack-fixtures';
-import { DeployFramework, Environment, TrellisPipeline } from '../../src';
+import { DeployFramework, DeploymentEnvironment, TrellisPipeline } from '../../src';
 
-function synth(buildSettings?: NonNullable<ConstructorParameters<typeof TrellisPipeline>[2]>['buildSettings']) {
+function synth(buildServer?: NonNullable<ConstructorParameters<typeof TrellisPipeline>[2]>['buildServer']) {
   const app = new App();
   const stack = new Stack(app, 'TestStack', { env: { account: '111122223333', region: 'eu-west-1' } });
-  const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', buildSettings });
+  const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', buildServer });
   return { app, stack, pipeline, template: Template.fromStack(stack) };
 }
 
@@ -51,7 +51,7 @@ describe('BuildServer', () => {
     const stack = new Stack(new App(), 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
     new TrellisPipeline(stack, 'Trellis', {
       installationName: 'acme',
-      applications: [{ name: 'api', repository: 'acme/api', environments: [Environment.custom({ name: 'qa', account: '999988887777', region: 'us-east-2', framework: DeployFramework.cdk() })] }],
+      applications: [{ name: 'api', repository: 'acme/api', environments: [DeploymentEnvironment.custom({ name: 'qa', account: '999988887777', region: 'us-east-2', framework: DeployFramework.cdk() })] }],
     });
     const assume = statementsOf(Template.fromStack(stack), 'TrellisBuildEnvironmentRolesapiqa').find((s: any) => JSON.stringify(s.Action).includes('sts:AssumeRole'));
     expect(JSON.stringify(assume.Resource)).toContain('role/cdk-hnb659fds-*-role-999988887777-us-east-2');
@@ -76,7 +76,7 @@ describe('BuildServer', () => {
     const app = new App();
     const stack = new Stack(app, 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
     const vpc = new ec2.Vpc(stack, 'Mine', { maxAzs: 2 });
-    new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', buildSettings: { vpc } });
+    new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', buildServer: { vpc } });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::VPC', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -102,7 +102,7 @@ describe('BuildServer', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'TRELLIS_CACHE_BUCKET', Value: { Ref: bucket } }]) })],
     });
-    expect(() => new TrellisPipeline(stack, 'Short', { applications: [shop], installationName: 'short', buildSettings: { dependencyCacheExpiration: Duration.hours(2) } }))
+    expect(() => new TrellisPipeline(stack, 'Short', { applications: [shop], installationName: 'short', buildServer: { dependencyCacheExpiration: Duration.hours(2) } }))
       .toThrow('dependencyCacheExpiration must be at least 1 day, got 2 hours');
   });
 
@@ -135,7 +135,7 @@ describe('BuildServer', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'TRELLIS_ARTIFACT_BUCKET', Value: { Ref: bucket } }]) })],
     });
-    expect(() => new TrellisPipeline(stack, 'Short', { applications: [shop], installationName: 'short', buildSettings: { artifactExpiration: Duration.hours(12) } }))
+    expect(() => new TrellisPipeline(stack, 'Short', { applications: [shop], installationName: 'short', buildServer: { artifactExpiration: Duration.hours(12) } }))
       .toThrow('artifactExpiration must be at least 1 day, got 12 hours');
   });
 
@@ -149,9 +149,9 @@ describe('BuildServer', () => {
   test('dependency cache: 14 days by default; an environment can turn it off', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 14 })] } });
-    expect(Environment.development({ dependencyCache: false })._toConfig().dependencyCache).toBe(false);
-    expect(Environment.development()._toConfig().dependencyCache).toBeUndefined();
-    expect(Environment.development().dependencyCache).toBe(true);
+    expect(DeploymentEnvironment.development({ dependencyCache: false })._toConfig().dependencyCache).toBe(false);
+    expect(DeploymentEnvironment.development()._toConfig().dependencyCache).toBeUndefined();
+    expect(DeploymentEnvironment.development().dependencyCache).toBe(true);
   });
 
   test('cpu, memory and storage are configurable', () => {

@@ -27,8 +27,8 @@ test('every log group keeps 30 days by default', () => {
   expect(buildLogs(template)).toEqual([90]);
 });
 
-test('cloudWatchLogRetention applies to every log group of the stack', () => {
-  const { template } = pipelineTemplate({ applications: [shop], cloudWatchLogRetention: logs.RetentionDays.ONE_WEEK });
+test('logRetention applies to every log group of the stack', () => {
+  const { template } = pipelineTemplate({ applications: [shop], logRetention: logs.RetentionDays.ONE_WEEK });
   const kept = retentions(template);
   expect(kept.length).toBeGreaterThanOrEqual(12);
   expect(new Set(kept)).toEqual(new Set([7]));

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ApplicationOptions, Environment, TestCommand, TrellisPipeline, TrellisPipelineProps } from '../../src';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ApplicationOptions, DeploymentEnvironment, TestCommand, TrellisPipeline, TrellisPipelineProps } from '../../src';
 
 /**
  * The dashboard is built into assets/dashboard by its own bundle task; synthesis only needs
@@ -29,13 +30,18 @@ export function pipelineTemplate(props: TrellisPipelineProps = {}): { pipeline: 
   return { pipeline, template: Template.fromStack(stack) };
 }
 
+/** A role of another account, as a user brings it (`iam.Role.fromRoleArn`): its ARN is a plain string in any stack. */
+export function importedRole(arn: string): iam.IRole {
+  return iam.Role.fromRoleArn(new Stack(), 'Imported', arn);
+}
+
 export const shop: ApplicationOptions = {
   name: 'shop',
   repository: 'acme/shop',
   environments: [
-    Environment.development({ runTests: true }),
-    Environment.staging({ region: 'eu-west-1' }),
-    Environment.production({ account: '444455556666', deployRoleArn: 'arn:aws:iam::444455556666:role/deploy' }),
+    DeploymentEnvironment.development({ runTests: true }),
+    DeploymentEnvironment.staging({ region: 'eu-west-1' }),
+    DeploymentEnvironment.production({ account: '444455556666', deployRole: importedRole('arn:aws:iam::444455556666:role/deploy') }),
   ],
 };
 
@@ -43,8 +49,8 @@ export const billing: ApplicationOptions = {
   name: 'billing',
   repository: 'acme/billing',
   environments: [
-    Environment.custom({ name: 'preview', branch: 'develop', testCommand: TestCommand.command(['npx', 'vitest', 'run']) }),
-    Environment.production({ variables: { LOG_LEVEL: 'warn' } }),
+    DeploymentEnvironment.custom({ name: 'preview', branch: 'develop', testCommand: TestCommand.command(['npx', 'vitest', 'run']) }),
+    DeploymentEnvironment.production({ variables: { LOG_LEVEL: 'warn' } }),
   ],
 };
 

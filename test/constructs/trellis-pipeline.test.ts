@@ -1,7 +1,7 @@
 import { Aws, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { billing, newStack, pipelineTemplate, shop, writtenConfiguration } from './stack-fixtures';
-import { DeployFramework, Environment, EnvironmentKind, HealthCheck, TestCommand, TrellisPipeline } from '../../src';
+import { billing, importedRole, newStack, pipelineTemplate, shop, writtenConfiguration } from './stack-fixtures';
+import { DeployFramework, DeploymentEnvironment, DeploymentEnvironmentKind, DeployHealthCheck, TestCommand, TrellisPipeline } from '../../src';
 
 describe('TrellisPipeline', () => {
   test('writes the code-defined configuration into the table through a custom resource', () => {
@@ -40,9 +40,9 @@ describe('TrellisPipeline', () => {
         name: 'shop',
         repository: 'acme/shop',
         environments: [
-          Environment.development({ runTests: true }),
-          Environment.staging({ testCommand: TestCommand.command(['pytest', '-q']) }),
-          Environment.custom({ name: 'qa', testCommand: TestCommand.auto() }),
+          DeploymentEnvironment.development({ runTests: true }),
+          DeploymentEnvironment.staging({ testCommand: TestCommand.command(['pytest', '-q']) }),
+          DeploymentEnvironment.custom({ name: 'qa', testCommand: TestCommand.auto() }),
         ],
       }],
     });
@@ -63,9 +63,9 @@ describe('TrellisPipeline', () => {
         name: 'shop',
         repository: 'acme/shop',
         environments: [
-          Environment.development({ framework: DeployFramework.sst() }),
-          Environment.custom({ name: 'qa', framework: DeployFramework.custom({ deployCommand: ['make', 'deploy'], removeCommand: ['make', 'remove'] }) }),
-          Environment.custom({
+          DeploymentEnvironment.development({ framework: DeployFramework.sst() }),
+          DeploymentEnvironment.custom({ name: 'qa', framework: DeployFramework.custom({ deployCommand: ['make', 'deploy'], removeCommand: ['make', 'remove'] }) }),
+          DeploymentEnvironment.custom({
             name: 'perf',
             framework: DeployFramework.custom({ deployCommand: ['./ship.sh'], removeCommand: ['./unship.sh'], artifactPaths: ['ship.sh', 'dist'] }),
           }),
@@ -85,13 +85,13 @@ describe('TrellisPipeline', () => {
         name: 'shop',
         repository: 'acme/shop',
         environments: [
-          Environment.development({ healthCheck: HealthCheck.url('https://dev.shop.example.com/health') }),
-          Environment.staging({
-            healthCheck: HealthCheck.stackOutput('ApiUrl', {
+          DeploymentEnvironment.development({ healthCheck: DeployHealthCheck.url('https://dev.shop.example.com/health') }),
+          DeploymentEnvironment.staging({
+            healthCheck: DeployHealthCheck.stackOutput('ApiUrl', {
               minStatus: 200, maxStatus: 299, timeout: Duration.seconds(3), retries: 5, interval: Duration.millis(1500),
             }),
           }),
-          Environment.production(),
+          DeploymentEnvironment.production(),
         ],
       }],
     });
@@ -108,19 +108,19 @@ describe('TrellisPipeline', () => {
 
   test('a health check URL known only at deploy time is accepted', () => {
     const { template } = pipelineTemplate({
-      applications: [{ name: 'shop', repository: 'acme/shop', environments: [Environment.development({ healthCheck: HealthCheck.url(`https://${Aws.STACK_NAME}.example.com/`) })] }],
+      applications: [{ name: 'shop', repository: 'acme/shop', environments: [DeploymentEnvironment.development({ healthCheck: DeployHealthCheck.url(`https://${Aws.STACK_NAME}.example.com/`) })] }],
     });
     const resource = Object.values(template.findResources('Custom::TrellisConfiguration'))[0] as any;
     expect(JSON.stringify(resource.Properties.Applications)).toContain('AWS::StackName');
   });
 
   test('environment factories', () => {
-    expect(Environment.development().kind).toBe(EnvironmentKind.DEVELOPMENT);
-    expect(Environment.development({ branch: 'trunk' }).branch).toBe('trunk');
-    expect(Environment.staging({ branch: 'release' }).autoDeploy).toBe(true);
-    expect(Environment.production().protected).toBe(true);
-    expect(Environment.production({ runTests: true }).runTests).toBe(true);
-    expect(Environment.custom({ name: 'qa' }).autoDeploy).toBe(false);
+    expect(DeploymentEnvironment.development().kind).toBe(DeploymentEnvironmentKind.DEVELOPMENT);
+    expect(DeploymentEnvironment.development({ branch: 'trunk' }).branch).toBe('trunk');
+    expect(DeploymentEnvironment.staging({ branch: 'release' }).autoDeploy).toBe(true);
+    expect(DeploymentEnvironment.production().protected).toBe(true);
+    expect(DeploymentEnvironment.production({ runTests: true }).runTests).toBe(true);
+    expect(DeploymentEnvironment.custom({ name: 'qa' }).autoDeploy).toBe(false);
     expect(TestCommand.npmScript('ci').argv).toEqual(['npm', 'run', 'ci']);
     const argv = ['pytest', '-q'];
     const command = TestCommand.command(argv);
@@ -130,7 +130,7 @@ describe('TrellisPipeline', () => {
 
   test('tokens are accepted where values are known only at deploy time', () => {
     const { template } = pipelineTemplate({
-      applications: [{ name: 'shop', repository: 'acme/shop', environments: [Environment.development({ region: Aws.REGION, account: Aws.ACCOUNT_ID })] }],
+      applications: [{ name: 'shop', repository: 'acme/shop', environments: [DeploymentEnvironment.development({ region: Aws.REGION, account: Aws.ACCOUNT_ID })] }],
     });
     const resource = Object.values(template.findResources('Custom::TrellisConfiguration'))[0] as any;
     expect(JSON.stringify(resource.Properties.Applications)).toContain('AWS::Region');
@@ -144,37 +144,37 @@ describe('TrellisPipeline', () => {
         /applications\[0\]\.repository: .* must be a GitHub repository as 'owner\/repo'/],
       ['duplicate application', () => pipelineTemplate({ applications: [shop, { ...billing, name: 'shop' }] }),
         /applications\[1\]\.name: 'shop' is already used by applications\[0\]/],
-      ['invalid environment name', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.custom({ name: 'Prod_1' })] }] }),
+      ['invalid environment name', () => pipelineTemplate({ applications: [{ ...shop, environments: [DeploymentEnvironment.custom({ name: 'Prod_1' })] }] }),
         /applications\[0\]\.environments\[0\]\.name: 'Prod_1' must be .*stage name/],
-      ['duplicate environment name', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development(), Environment.custom({ name: 'dev' })] }] }),
+      ['duplicate environment name', () => pipelineTemplate({ applications: [{ ...shop, environments: [DeploymentEnvironment.development(), DeploymentEnvironment.custom({ name: 'dev' })] }] }),
         /applications\[0\]\.environments\[1\]\.name: 'dev' is already used by environments\[0\]/],
       ['two auto-deploy environments on one branch', () => pipelineTemplate({
-        applications: [{ ...shop, environments: [Environment.development(), Environment.staging({ branch: 'main' })] }],
+        applications: [{ ...shop, environments: [DeploymentEnvironment.development(), DeploymentEnvironment.staging({ branch: 'main' })] }],
       }), /applications\[0\]\.environments\[1\]\.branch: environments\[0\] already deploys branch 'main' automatically/],
       ['production with autoDeploy', () => pipelineTemplate({
-        applications: [{ ...shop, environments: [Environment.production({ branch: 'main', autoDeploy: true })] }],
+        applications: [{ ...shop, environments: [DeploymentEnvironment.production({ branch: 'main', autoDeploy: true })] }],
       }), /applications\[0\]\.environments\[0\]\.autoDeploy: production never deploys on push/],
-      ['bad region', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.staging({ region: 'europe' })] }] }),
+      ['bad region', () => pipelineTemplate({ applications: [{ ...shop, environments: [DeploymentEnvironment.staging({ region: 'europe' })] }] }),
         /applications\[0\]\.environments\[0\]\.region: 'europe' is not an AWS region/],
-      ['bad account', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.staging({ account: '123' })] }] }),
+      ['bad account', () => pipelineTemplate({ applications: [{ ...shop, environments: [DeploymentEnvironment.staging({ account: '123' })] }] }),
         /applications\[0\]\.environments\[0\]\.account: '123' must be a 12-digit AWS account id/],
-      ['bad deploy role', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.staging({ deployRoleArn: 'deploy' })] }] }),
-        /applications\[0\]\.environments\[0\]\.deployRoleArn: 'deploy' must be an IAM role ARN/],
-      ['bad branch', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development({ branch: 'feat..x' })] }] }),
+      ['bad deploy role', () => pipelineTemplate({ applications: [{ ...shop, environments: [DeploymentEnvironment.staging({ deployRole: importedRole('arn:aws:iam::111122223333:user/deploy') })] }] }),
+        /applications\[0\]\.environments\[0\]\.deployRole: 'arn:aws:iam::111122223333:user\/deploy' must be an IAM role ARN/],
+      ['bad branch', () => pipelineTemplate({ applications: [{ ...shop, environments: [DeploymentEnvironment.development({ branch: 'feat..x' })] }] }),
         /applications\[0\]\.environments\[0\]\.branch: branch 'feat\.\.x' contains '\.\.'/],
-      ['autoDeploy without branch', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.custom({ name: 'qa', autoDeploy: true })] }] }),
+      ['autoDeploy without branch', () => pipelineTemplate({ applications: [{ ...shop, environments: [DeploymentEnvironment.custom({ name: 'qa', autoDeploy: true })] }] }),
         /applications\[0\]\.environments\[0\]\.autoDeploy: an environment that deploys on push needs a branch/],
-      ['empty argument in the test command', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development({ testCommand: TestCommand.command(['npm', '']) })] }] }),
+      ['empty argument in the test command', () => pipelineTemplate({ applications: [{ ...shop, environments: [DeploymentEnvironment.development({ testCommand: TestCommand.command(['npm', '']) })] }] }),
         /applications\[0\]\.environments\[0\]\.testCommand: arguments must be non-empty/],
-      ['reserved variable', () => pipelineTemplate({ applications: [{ ...shop, environments: [Environment.development({ variables: { AWS_REGION: 'x' } })] }] }),
+      ['reserved variable', () => pipelineTemplate({ applications: [{ ...shop, environments: [DeploymentEnvironment.development({ variables: { AWS_REGION: 'x' } })] }] }),
         /applications\[0\]\.environments\[0\]\.variables\.AWS_REGION: names starting with TRELLIS_ or AWS_ are reserved/],
       ['custom framework with an empty deploy command', () => pipelineTemplate({
-        applications: [{ ...shop, environments: [Environment.development({ framework: DeployFramework.custom({ deployCommand: [], removeCommand: ['make', 'down'] }) })] }],
+        applications: [{ ...shop, environments: [DeploymentEnvironment.development({ framework: DeployFramework.custom({ deployCommand: [], removeCommand: ['make', 'down'] }) })] }],
       }), /applications\[0\]\.environments\[0\]\.framework\.deploy: must have 1 to/],
       ['artifact path outside the repository', () => pipelineTemplate({
         applications: [{
           ...shop,
-          environments: [Environment.development({
+          environments: [DeploymentEnvironment.development({
             framework: DeployFramework.custom({ deployCommand: ['make', 'up'], removeCommand: ['make', 'down'], artifactPaths: ['dist', '../secrets'] }),
           })],
         }],
@@ -182,19 +182,19 @@ describe('TrellisPipeline', () => {
       ['no environments', () => pipelineTemplate({ applications: [{ ...shop, environments: [] }] }),
         /applications\[0\]\.environments: an application needs at least one environment/],
       ['health check status range upside down', () => pipelineTemplate({
-        applications: [{ ...shop, environments: [Environment.development(), Environment.staging({ healthCheck: HealthCheck.url('https://x.example.com', { minStatus: 300, maxStatus: 200 }) })] }],
+        applications: [{ ...shop, environments: [DeploymentEnvironment.development(), DeploymentEnvironment.staging({ healthCheck: DeployHealthCheck.url('https://x.example.com', { minStatus: 300, maxStatus: 200 }) })] }],
       }), /applications\[0\]\.environments\[1\]\.healthCheck\.maxStatus: 200 is below minStatus 300/],
       ['health check URL that is not http(s)', () => pipelineTemplate({
-        applications: [{ ...shop, environments: [Environment.development({ healthCheck: HealthCheck.url('ftp://x.example.com') })] }],
+        applications: [{ ...shop, environments: [DeploymentEnvironment.development({ healthCheck: DeployHealthCheck.url('ftp://x.example.com') })] }],
       }), /applications\[0\]\.environments\[0\]\.healthCheck\.url: 'ftp:\/\/x\.example\.com' must be an http:\/\/ or https:\/\/ URL/],
       ['health check output name that CloudFormation refuses', () => pipelineTemplate({
-        applications: [{ ...shop, environments: [Environment.development({ healthCheck: HealthCheck.stackOutput('api_url') })] }],
+        applications: [{ ...shop, environments: [DeploymentEnvironment.development({ healthCheck: DeployHealthCheck.stackOutput('api_url') })] }],
       }), /applications\[0\]\.environments\[0\]\.healthCheck\.stackOutput: 'api_url' must be a CloudFormation output name/],
       ['health check timeout over two minutes', () => pipelineTemplate({
-        applications: [{ ...shop, environments: [Environment.development({ healthCheck: HealthCheck.url('https://x.example.com', { timeout: Duration.minutes(5) }) })] }],
+        applications: [{ ...shop, environments: [DeploymentEnvironment.development({ healthCheck: DeployHealthCheck.url('https://x.example.com', { timeout: Duration.minutes(5) }) })] }],
       }), /applications\[0\]\.environments\[0\]\.healthCheck\.timeoutSeconds: the timeout of one attempt must be 1 to 120 seconds, got 300/],
       ['health check retries out of range', () => pipelineTemplate({
-        applications: [{ ...shop, environments: [Environment.development({ healthCheck: HealthCheck.url('https://x.example.com', { retries: 20 }) })] }],
+        applications: [{ ...shop, environments: [DeploymentEnvironment.development({ healthCheck: DeployHealthCheck.url('https://x.example.com', { retries: 20 }) })] }],
       }), /applications\[0\]\.environments\[0\]\.healthCheck\.retries: must be a whole number from 0 to 10, got 20/],
     ];
     test.each(cases)('%s', (_name, build, message) => {
@@ -203,7 +203,7 @@ describe('TrellisPipeline', () => {
     });
 
     test('every problem of an application is reported at once', () => {
-      expect(() => pipelineTemplate({ applications: [{ name: 'Bad', repository: 'nope', environments: [Environment.staging({ region: 'x' })] }] }))
+      expect(() => pipelineTemplate({ applications: [{ name: 'Bad', repository: 'nope', environments: [DeploymentEnvironment.staging({ region: 'x' })] }] }))
         .toThrow(/name: 'Bad'[\s\S]*repository: 'nope'[\s\S]*region: 'x'/);
     });
 

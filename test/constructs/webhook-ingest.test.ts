@@ -59,7 +59,7 @@ describe('WebhookIngest', () => {
   test('a user-supplied secret is used instead of a generated one', () => {
     const stack = newStack();
     const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Existing', 'team/github-webhook');
-    new TrellisPipeline(stack, 'Trellis', { applications: [shop], webhookSecret: secret });
+    new TrellisPipeline(stack, 'Trellis', { applications: [shop], webhook: { secret } });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     expect(JSON.stringify(template.toJSON())).toContain('secret:team/github-webhook');
@@ -102,8 +102,8 @@ describe('WebhookIngest', () => {
 
   test('throttling can be set', () => {
     const stack = newStack();
-    const { WebhookIngest, EnvironmentTable } = jest.requireActual('../../src');
-    new WebhookIngest(stack, 'Hook', { table: new EnvironmentTable(stack, 'T'), installationName: 'x', throttlingRateLimit: 5, throttlingBurstLimit: 7 });
+    const { WebhookIngest, StateTable } = jest.requireActual('../../src');
+    new WebhookIngest(stack, 'Hook', { table: new StateTable(stack, 'T'), installationName: 'x', throttlingRateLimit: 5, throttlingBurstLimit: 7 });
     Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 7 },
     });

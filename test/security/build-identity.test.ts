@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { iamGlobMatches } from './support/iam-glob';
 import { FoundStatement, TemplateJson, iamStatements, statementsOfRole } from './support/iam-policies';
 import { SECURITY_ENV, securityStack } from './support/stacks';
-import { Environment, TrellisPipeline } from '../../src';
+import { DeploymentEnvironment, TrellisPipeline } from '../../src';
 import { SESSION_TAGS, secretNames } from '../../src/runtime/core/build-contract';
 import { keys } from '../../src/runtime/store/table-schema';
 
@@ -30,9 +30,9 @@ const pipeline = new TrellisPipeline(stack, 'Trellis', {
     name: app,
     repository: `acme/${app}`,
     environments: [
-      Environment.development({ account: '111111111111', deployRoleArn: deployRole(app, 'dev') }),
-      Environment.staging({ account: '222222222222', deployRoleArn: deployRole(app, 'staging') }),
-      Environment.production({ account: '333333333333', deployRoleArn: deployRole(app, 'production') }),
+      DeploymentEnvironment.development({ account: '111111111111', deployRole: iam.Role.fromRoleArn(stack, `${app}Dev`, deployRole(app, 'dev')) }),
+      DeploymentEnvironment.staging({ account: '222222222222', deployRole: iam.Role.fromRoleArn(stack, `${app}Staging`, deployRole(app, 'staging')) }),
+      DeploymentEnvironment.production({ account: '333333333333', deployRole: iam.Role.fromRoleArn(stack, `${app}Production`, deployRole(app, 'production')) }),
     ],
   })),
 });
@@ -150,7 +150,7 @@ test('without deploy roles, an environment in another account assumes only that 
     applications: [{
       name: 'shop',
       repository: 'acme/shop',
-      environments: [Environment.development({ account: '111111111111' }), Environment.production({ account: '333333333333' })],
+      environments: [DeploymentEnvironment.development({ account: '111111111111' }), DeploymentEnvironment.production({ account: '333333333333' })],
     }],
   });
   const otherTemplate = Template.fromStack(other).toJSON() as TemplateJson;

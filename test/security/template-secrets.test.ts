@@ -14,13 +14,13 @@ import { BUILD_SETTINGS } from '../../src/runtime/core/build-contract';
  * ARNs or names and read the values at run time.
  */
 
-/** A webhook secret the user brings, by ARN (as TrellisPipelineProps.webhookSecret allows). */
+/** A webhook secret the user brings, by ARN (as TrellisPipelineProps.webhook.secret allows). */
 const OWN_SECRET_ARN = `arn:aws:secretsmanager:${SECURITY_ENV.region}:${SECURITY_ENV.account}:secret:team/github-webhook-AbCdEf`;
 
 const installations: ReadonlyArray<readonly [string, (stack: Stack) => TrellisPipeline]> = [
   ...INSTALLATIONS,
   ['own webhook secret', stack => defaultInstallation(stack, {
-    webhookSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'OwnSecret', OWN_SECRET_ARN),
+    webhook: { secret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'OwnSecret', OWN_SECRET_ARN) },
   })],
 ];
 

@@ -6,12 +6,12 @@ import { acknowledge } from './acknowledge';
 import { SESSION_TAGS, secretNames } from '../../runtime/core/build-contract';
 import { EnvironmentConfig } from '../../runtime/core/types';
 import { keys } from '../../runtime/store/table-schema';
-import { EnvironmentTable } from '../environment-table';
+import { StateTable } from '../state-table';
 
 /** What every environment's build role is given access to. */
 export interface BuildIdentityShared {
   readonly installationName: string;
-  readonly table: EnvironmentTable;
+  readonly table: StateTable;
   readonly dependencyCache: s3.IBucket;
   readonly artifacts: s3.IBucket;
   /** The stack's account and region: an environment without its own deploys there. */

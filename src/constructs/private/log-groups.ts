@@ -1,7 +1,7 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-/** How long CloudWatch keeps what Trellis' own resources log, unless TrellisPipelineProps.cloudWatchLogRetention says otherwise. */
+/** How long CloudWatch keeps what Trellis' own resources log, unless TrellisPipelineProps.logRetention says otherwise. */
 export const DEFAULT_CLOUDWATCH_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 
 /**

@@ -110,7 +110,7 @@ export function validateEnvironment(env: EnvironmentConfig, context: ValidationC
   }
 
   if (env.kind === 'production' && env.autoDeploy) {
-    add('autoDeploy', 'production never deploys on push; it is reached only by promotion (remove autoDeploy or use Environment.custom)');
+    add('autoDeploy', 'production never deploys on push; it is reached only by promotion (remove autoDeploy or use DeploymentEnvironment.custom)');
   }
   if (env.autoDeploy && env.branch === undefined) {
     add('autoDeploy', 'an environment that deploys on push needs a branch');

@@ -1,7 +1,8 @@
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DashboardIdentity, DeployFramework, Environment, TestCommand, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication } from '../../../src';
+import { DashboardIdentity, DeployFramework, DeploymentEnvironment, TestCommand, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication } from '../../../src';
 import { ensureDashboardAssets } from '../../constructs/stack-fixtures';
 
 ensureDashboardAssets();
@@ -28,9 +29,11 @@ export function fullyConfiguredInstallation(stack: Stack): TrellisPipeline {
   return new TrellisPipeline(stack, 'Trellis', {
     installationName: 'acme',
     table: { encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) },
-    buildSettings: { cpu: 2048, memoryLimitMiB: 8192, ephemeralStorageGiB: 50 },
-    logRetention: Duration.days(365),
-    webSocketAuthentication: WebSocketAuthentication.jwt({ issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc', audiences: ['client'] }),
+    buildServer: { cpu: 2048, memoryLimitMiB: 8192, ephemeralStorageGiB: 50 },
+    logs: {
+      retention: Duration.days(365),
+      authentication: WebSocketAuthentication.jwt({ issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc', audiences: ['client'] }),
+    },
     dashboard: {
       identity: DashboardIdentity.cognito({ domainPrefix: 'acme-deploys', mfaRequired: true, threatProtection: true }),
       callbackUrls: ['http://localhost:5173/'],
@@ -42,8 +45,8 @@ export function fullyConfiguredInstallation(stack: Stack): TrellisPipeline {
         name: 'billing',
         repository: 'acme/billing',
         environments: [
-          Environment.custom({ name: 'preview', branch: 'develop', testCommand: TestCommand.command(['npx', 'vitest', 'run']), framework: DeployFramework.sst() }),
-          Environment.production({ account: '444455556666', deployRoleArn: 'arn:aws:iam::444455556666:role/deploy', region: 'us-east-1' }),
+          DeploymentEnvironment.custom({ name: 'preview', branch: 'develop', testCommand: TestCommand.command(['npx', 'vitest', 'run']), framework: DeployFramework.sst() }),
+          DeploymentEnvironment.production({ account: '444455556666', deployRole: iam.Role.fromRoleArn(stack, 'ProductionDeploy', 'arn:aws:iam::444455556666:role/deploy'), region: 'us-east-1' }),
         ],
       },
     ],

@@ -4,11 +4,11 @@ import java.util.List;
 import java.util.Map;
 
 import dev.trellis.cdk.ApplicationOptions;
-import dev.trellis.cdk.CustomEnvironmentOptions;
+import dev.trellis.cdk.CustomDeploymentEnvironmentOptions;
 import dev.trellis.cdk.CustomFrameworkCommands;
 import dev.trellis.cdk.DeployFramework;
-import dev.trellis.cdk.Environment;
-import dev.trellis.cdk.EnvironmentOptions;
+import dev.trellis.cdk.DeploymentEnvironment;
+import dev.trellis.cdk.DeploymentEnvironmentOptions;
 import dev.trellis.cdk.TestCommand;
 import dev.trellis.cdk.TrellisPipeline;
 import dev.trellis.cdk.TrellisPipelineProps;
@@ -27,9 +27,9 @@ public final class TrellisApp {
                         .name("shop")
                         .repository("acme/shop")
                         .environments(List.of(
-                                Environment.development(EnvironmentOptions.builder().branch("main").runTests(true).build()),
-                                Environment.staging(EnvironmentOptions.builder().region("eu-west-1").build()),
-                                Environment.production(EnvironmentOptions.builder().account("111122223333").build())))
+                                DeploymentEnvironment.development(DeploymentEnvironmentOptions.builder().branch("main").runTests(true).build()),
+                                DeploymentEnvironment.staging(DeploymentEnvironmentOptions.builder().region("eu-west-1").build()),
+                                DeploymentEnvironment.production(DeploymentEnvironmentOptions.builder().account("111122223333").build())))
                         .build()))
                 .build());
 
@@ -37,20 +37,20 @@ public final class TrellisApp {
                 .name("billing")
                 .repository("acme/billing")
                 .environments(List.of(
-                        Environment.custom(CustomEnvironmentOptions.builder()
+                        DeploymentEnvironment.custom(CustomDeploymentEnvironmentOptions.builder()
                                 .name("preview")
                                 .branch("develop")
                                 .testCommand(TestCommand.command(List.of("npx", "vitest", "run")))
                                 .variables(Map.of("STAGE", "preview"))
                                 .build()),
-                        Environment.custom(CustomEnvironmentOptions.builder()
+                        DeploymentEnvironment.custom(CustomDeploymentEnvironmentOptions.builder()
                                 .name("qa")
                                 .framework(DeployFramework.custom(CustomFrameworkCommands.builder()
                                         .deployCommand(List.of("make", "deploy"))
                                         .removeCommand(List.of("make", "remove"))
                                         .build()))
                                 .build()),
-                        Environment.production()))
+                        DeploymentEnvironment.production()))
                 .build());
 
         app.synth();

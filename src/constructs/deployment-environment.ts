@@ -1,5 +1,6 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { DeployFramework } from './deploy-framework';
-import { HealthCheck } from './health-check';
+import { DeployHealthCheck } from './deploy-health-check';
 import { TestCommand } from './test-command';
 import { keysOf } from '../runtime/core/config-keys';
 import { ValidationIssue } from '../runtime/core/errors';
@@ -8,7 +9,7 @@ import { EnvironmentConfig } from '../runtime/core/types';
 import { unknownKeyIssues } from '../runtime/core/unknown-keys';
 
 /** What an environment is for; decides its defaults and what may reach it. */
-export enum EnvironmentKind {
+export enum DeploymentEnvironmentKind {
   /** Tracks a branch and deploys on every push. */
   DEVELOPMENT = 'development',
   /** Reached by promotion from the environment before it. */
@@ -20,7 +21,7 @@ export enum EnvironmentKind {
 }
 
 /** Settings every environment has. */
-export interface EnvironmentSettings {
+export interface DeploymentEnvironmentSettings {
   /**
    * Git branch this environment tracks: pushes to it deploy (when `autoDeploy`), and
    * "deploy latest" deploys its head.
@@ -95,10 +96,13 @@ export interface EnvironmentSettings {
   readonly account?: string;
 
   /**
-   * Role the build assumes to deploy. Credentials always come from assuming a role.
-   * @default - the CDK bootstrap deploy role of `account` and `region`
+   * Role the build assumes to deploy. Credentials always come from assuming a role. A role of
+   * another account: `iam.Role.fromRoleArn(this, 'ProdDeploy', 'arn:aws:iam::111122223333:role/deploy')`;
+   * its trust policy must let the environment's build role (`BuildServer.buildRole`) assume
+   * and tag it.
+   * @default - the CDK bootstrap roles of `account` and `region`
    */
-  readonly deployRoleArn?: string;
+  readonly deployRole?: iam.IRole;
 
   /**
    * Non-secret variables passed to the build. Secrets belong in Secrets Manager,
@@ -120,16 +124,16 @@ export interface EnvironmentSettings {
   readonly framework?: DeployFramework;
 
   /**
-   * Called after every deploy, e.g. `HealthCheck.url('https://api.example.com/health')`.
+   * Called after every deploy, e.g. `DeployHealthCheck.url('https://api.example.com/health')`.
    * When it does not pass, the deployment fails and the environment is rolled back to
    * the version it had before.
    * @default - no health check: a deploy whose command succeeded is done
    */
-  readonly healthCheck?: HealthCheck;
+  readonly healthCheck?: DeployHealthCheck;
 }
 
 /** Options for the standard environments. */
-export interface EnvironmentOptions extends EnvironmentSettings {
+export interface DeploymentEnvironmentOptions extends DeploymentEnvironmentSettings {
   /**
    * Name of the environment, also the stage name the app is deployed to.
    * @default - `dev`, `staging` or `production`
@@ -138,12 +142,12 @@ export interface EnvironmentOptions extends EnvironmentSettings {
 }
 
 /** Options for a custom environment. */
-export interface CustomEnvironmentOptions extends EnvironmentSettings {
+export interface CustomDeploymentEnvironmentOptions extends DeploymentEnvironmentSettings {
   /** Name of the environment, also the stage name the app is deployed to. */
   readonly name: string;
 }
 
-const OPTION_KEYS = keysOf<EnvironmentOptions & CustomEnvironmentOptions>({
+const OPTION_KEYS = keysOf<DeploymentEnvironmentOptions & CustomDeploymentEnvironmentOptions>({
   name: true,
   branch: true,
   autoDeploy: true,
@@ -155,7 +159,7 @@ const OPTION_KEYS = keysOf<EnvironmentOptions & CustomEnvironmentOptions>({
   rootDirectory: true,
   region: true,
   account: true,
-  deployRoleArn: true,
+  deployRole: true,
   variables: true,
   protected: true,
   framework: true,
@@ -166,31 +170,31 @@ const OPTION_KEYS = keysOf<EnvironmentOptions & CustomEnvironmentOptions>({
  * One deployment target of an application. The order of environments in an
  * application is the promotion order.
  */
-export class Environment {
+export class DeploymentEnvironment {
   /** Tracks `main` and deploys every push. */
-  public static development(options: EnvironmentOptions = {}): Environment {
-    return new Environment(EnvironmentKind.DEVELOPMENT, options.name ?? 'dev', { ...options, branch: options.branch ?? 'main' });
+  public static development(options: DeploymentEnvironmentOptions = {}): DeploymentEnvironment {
+    return new DeploymentEnvironment(DeploymentEnvironmentKind.DEVELOPMENT, options.name ?? 'dev', { ...options, branch: options.branch ?? 'main' });
   }
 
   /** Reached by promotion; deploys on push only if given a branch. */
-  public static staging(options: EnvironmentOptions = {}): Environment {
-    return new Environment(EnvironmentKind.STAGING, options.name ?? 'staging', options);
+  public static staging(options: DeploymentEnvironmentOptions = {}): DeploymentEnvironment {
+    return new DeploymentEnvironment(DeploymentEnvironmentKind.STAGING, options.name ?? 'staging', options);
   }
 
   /** Never deploys on push; protected. */
-  public static production(options: EnvironmentOptions = {}): Environment {
-    return new Environment(EnvironmentKind.PRODUCTION, options.name ?? 'production', options);
+  public static production(options: DeploymentEnvironmentOptions = {}): DeploymentEnvironment {
+    return new DeploymentEnvironment(DeploymentEnvironmentKind.PRODUCTION, options.name ?? 'production', options);
   }
 
   /** Any other environment. */
-  public static custom(options: CustomEnvironmentOptions): Environment {
-    return new Environment(EnvironmentKind.CUSTOM, options.name, options);
+  public static custom(options: CustomDeploymentEnvironmentOptions): DeploymentEnvironment {
+    return new DeploymentEnvironment(DeploymentEnvironmentKind.CUSTOM, options.name, options);
   }
 
   /** Name, also the stage name. */
   public readonly name: string;
   /** What the environment is for. */
-  public readonly kind: EnvironmentKind;
+  public readonly kind: DeploymentEnvironmentKind;
   /** Branch it tracks, if any. */
   public readonly branch?: string;
   /** Whether a push to `branch` deploys it. */
@@ -212,7 +216,7 @@ export class Environment {
   /** Target account, if set. */
   public readonly account?: string;
   /** Deploy role, if set. */
-  public readonly deployRoleArn?: string;
+  public readonly deployRole?: iam.IRole;
   /** Non-secret variables. */
   public readonly variables: { [name: string]: string };
   /** Whether only admins may act on it. */
@@ -220,14 +224,14 @@ export class Environment {
   /** The deploy framework, if chosen in code. */
   public readonly framework?: DeployFramework;
   /** The health check after each deploy, if any. */
-  public readonly healthCheck?: HealthCheck;
+  public readonly healthCheck?: DeployHealthCheck;
 
   /** Option keys no one reads (plain JavaScript callers), named with their full path when the application is added. */
   private readonly unknownKeys: ValidationIssue[];
 
-  private constructor(kind: EnvironmentKind, name: string, settings: EnvironmentSettings) {
+  private constructor(kind: DeploymentEnvironmentKind, name: string, settings: DeploymentEnvironmentSettings) {
     this.unknownKeys = isPlainObject(settings) ? unknownKeyIssues(settings, OPTION_KEYS, '') : [];
-    const production = kind === EnvironmentKind.PRODUCTION;
+    const production = kind === DeploymentEnvironmentKind.PRODUCTION;
     this.kind = kind;
     this.name = name;
     this.branch = settings.branch;
@@ -242,7 +246,7 @@ export class Environment {
     this.rootDirectory = settings.rootDirectory;
     this.region = settings.region;
     this.account = settings.account;
-    this.deployRoleArn = settings.deployRoleArn;
+    this.deployRole = settings.deployRole;
     this.variables = { ...settings.variables };
     this.protected = settings.protected ?? production;
     this.framework = settings.framework;
@@ -266,7 +270,7 @@ export class Environment {
       testCommand: [...this.testCommand.argv],
       region: this.region,
       account: this.account,
-      deployRoleArn: this.deployRoleArn,
+      deployRoleArn: this.deployRole?.roleArn,
       variables: { ...this.variables },
       protected: this.protected,
       framework: this.framework?._toConfig(),
@@ -298,12 +302,12 @@ export interface ApplicationOptions {
 
   /**
    * Environments in promotion order.
-   * @default - `Environment.development()`, `Environment.staging()`, `Environment.production()`
+   * @default - `DeploymentEnvironment.development()`, `DeploymentEnvironment.staging()`, `DeploymentEnvironment.production()`
    */
-  readonly environments?: Environment[];
+  readonly environments?: DeploymentEnvironment[];
 }
 
 /** @internal */
-export function defaultEnvironments(): Environment[] {
-  return [Environment.development(), Environment.staging(), Environment.production()];
+export function defaultEnvironments(): DeploymentEnvironment[] {
+  return [DeploymentEnvironment.development(), DeploymentEnvironment.staging(), DeploymentEnvironment.production()];
 }

@@ -7,7 +7,7 @@ import { HealthCheckConfig } from '../runtime/core/types';
 import { unknownKeyIssues } from '../runtime/core/unknown-keys';
 
 /** How a health check calls the deployed app and what counts as healthy. */
-export interface HealthCheckOptions {
+export interface DeployHealthCheckOptions {
   /**
    * Lowest HTTP status that passes (100-599).
    * @default 200
@@ -40,29 +40,29 @@ export interface HealthCheckOptions {
   readonly interval?: Duration;
 }
 
-const OPTION_KEYS = keysOf<HealthCheckOptions>({ minStatus: true, maxStatus: true, timeout: true, retries: true, interval: true });
+const OPTION_KEYS = keysOf<DeployHealthCheckOptions>({ minStatus: true, maxStatus: true, timeout: true, retries: true, interval: true });
 
 /**
  * A gate after every deploy: the build GETs a URL of the deployed app, without credentials.
  * When no attempt answers with a passing status, the deployment fails and the environment
  * is rolled back to the version it had before.
  */
-export class HealthCheck {
+export class DeployHealthCheck {
   /**
-   * GET this http:// or https:// URL, e.g. `HealthCheck.url('https://api.example.com/health')`.
+   * GET this http:// or https:// URL, e.g. `DeployHealthCheck.url('https://api.example.com/health')`.
    */
-  public static url(url: string, options: HealthCheckOptions = {}): HealthCheck {
-    return new HealthCheck(url, undefined, options);
+  public static url(url: string, options: DeployHealthCheckOptions = {}): DeployHealthCheck {
+    return new DeployHealthCheck(url, undefined, options);
   }
 
   /**
-   * GET the URL that the deploy wrote as this stack output, e.g. `HealthCheck.stackOutput('ApiUrl')`.
+   * GET the URL that the deploy wrote as this stack output, e.g. `DeployHealthCheck.stackOutput('ApiUrl')`.
    * CDK apps: any stack's output of that name. SST v3: a value returned from `run()`
    * (`.sst/outputs.json`). Serverless, SAM and custom deploys must write the outputs
    * themselves to `.trellis/outputs.json` as `{ "ApiUrl": "https://..." }`.
    */
-  public static stackOutput(outputName: string, options: HealthCheckOptions = {}): HealthCheck {
-    return new HealthCheck(undefined, outputName, options);
+  public static stackOutput(outputName: string, options: DeployHealthCheckOptions = {}): DeployHealthCheck {
+    return new DeployHealthCheck(undefined, outputName, options);
   }
 
   // Private: a public `url` property would clash with the static `url()` in C# and Java.
@@ -70,7 +70,7 @@ export class HealthCheck {
   /** Keys of the options no one reads (plain JavaScript callers), named when the environment is added. */
   private readonly unknownKeys: ValidationIssue[];
 
-  private constructor(url: string | undefined, outputName: string | undefined, options: HealthCheckOptions) {
+  private constructor(url: string | undefined, outputName: string | undefined, options: DeployHealthCheckOptions) {
     this.unknownKeys = isPlainObject(options) ? unknownKeyIssues(options, OPTION_KEYS, '') : [];
     const seconds = (duration: Duration | undefined, fallback: number) => duration?.toSeconds({ integral: false }) ?? fallback;
     this.config = {

@@ -6,7 +6,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { newStack, shop } from './stack-fixtures';
-import { Dashboard, DashboardIdentity, DashboardProps, EnvironmentTable, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication } from '../../src';
+import { TrellisDashboard, DashboardIdentity, TrellisDashboardProps, StateTable, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication } from '../../src';
 
 function synth(props: TrellisPipelineProps = {}) {
   const stack = newStack();
@@ -14,11 +14,11 @@ function synth(props: TrellisPipelineProps = {}) {
   return { stack, pipeline, template: Template.fromStack(stack) };
 }
 
-/** A Dashboard on its own, with a literal live log URL. */
-function standalone(props: Partial<DashboardProps> = {}) {
+/** A TrellisDashboard on its own, with a literal live log URL. */
+function standalone(props: Partial<TrellisDashboardProps> = {}) {
   const stack = newStack();
-  const dashboard = new Dashboard(stack, 'Dashboard', {
-    table: new EnvironmentTable(stack, 'Table'),
+  const dashboard = new TrellisDashboard(stack, 'Dashboard', {
+    table: new StateTable(stack, 'Table'),
     queue: new sqs.Queue(stack, 'Queue'),
     installationName: 'acme',
     webSocketUrl: 'wss://live.example.com/live',
@@ -411,7 +411,7 @@ describe('Dashboard', () => {
       AUTH_JWKS_URL: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [pool, 'ProviderURL'] }, '/.well-known/jwks.json']] },
     });
 
-    const explicit = synth({ webSocketAuthentication: WebSocketAuthentication.jwt({ issuer: 'https://issuer.example.com', audiences: ['other'] }) }).template;
+    const explicit = synth({ logs: { authentication: WebSocketAuthentication.jwt({ issuer: 'https://issuer.example.com', audiences: ['other'] }) } }).template;
     expect(resourceOf(explicit, 'AWS::Lambda::Function', 'TrellisLogsSocket').Properties.Environment.Variables).toMatchObject({
       AUTH_ISSUER: 'https://issuer.example.com',
       AUTH_AUDIENCE: 'other',
@@ -509,8 +509,8 @@ describe('Dashboard', () => {
   test('a standalone dashboard, with CloudFront access logs', () => {
     const stack = newStack();
     const logBucket = new s3.Bucket(stack, 'Logs', { objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED });
-    new Dashboard(stack, 'Dashboard', {
-      table: new EnvironmentTable(stack, 'Table'),
+    new TrellisDashboard(stack, 'Dashboard', {
+      table: new StateTable(stack, 'Table'),
       queue: new sqs.Queue(stack, 'Queue'),
       installationName: 'acme',
       webSocketUrl: 'wss://live.example.com/live',
@@ -530,12 +530,12 @@ describe('Dashboard', () => {
       ['callbackUrls', { callbackUrls: ['https://ok.example.com/', 'http://dev.example.com/'] }, /callbackUrls\[1\]: 'http:\/\/dev.example.com\/' must be https \(http is accepted only for localhost\)/],
       ['callbackUrls', { callbackUrls: ['https://ok.example.com/?next=1'] }, /callbackUrls\[0\]: .*must not have a query or fragment/],
     ])('Dashboard names the bad prop (%s)', (_prop, props, message) => {
-      expect(() => standalone(props as Partial<DashboardProps>)).toThrow(/^Dashboard TestStack\/Dashboard: invalid configuration/);
-      expect(() => standalone(props as Partial<DashboardProps>)).toThrow(message);
+      expect(() => standalone(props as Partial<TrellisDashboardProps>)).toThrow(/^TrellisDashboard TestStack\/Dashboard: invalid configuration/);
+      expect(() => standalone(props as Partial<TrellisDashboardProps>)).toThrow(message);
     });
 
     test('a derived hosted UI prefix Cognito would refuse asks for domainPrefix', () => {
-      expect(() => synth({ installationName: 'aws-team' })).toThrow(/^Dashboard TestStack\/Trellis\/Dashboard: invalid configuration\n {2}identity: .*'trellis-aws-team-\.\.\.'.*must not contain 'aws'.*domainPrefix/s);
+      expect(() => synth({ installationName: 'aws-team' })).toThrow(/^TrellisDashboard TestStack\/Trellis\/Dashboard: invalid configuration\n {2}identity: .*'trellis-aws-team-\.\.\.'.*must not contain 'aws'.*domainPrefix/s);
       expect(() => synth({ installationName: 'aws-team', dashboard: { identity: DashboardIdentity.cognito({ domainPrefix: 'team-deploys' }) } })).not.toThrow();
     });
 

@@ -2,7 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { newStack, shop } from './stack-fixtures';
-import { EnvironmentTable, LogStream, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication } from '../../src';
+import { StateTable, BuildLogStream, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication } from '../../src';
 
 function synth(props: TrellisPipelineProps = {}) {
   const stack = newStack();
@@ -99,7 +99,7 @@ describe('LogStream', () => {
       audiences: ['client-a', 'client-b'],
       jwksUrl: 'https://keys.example.com/jwks.json',
     });
-    const { template } = synth({ webSocketAuthentication: auth, logRetention: Duration.days(30) });
+    const { template } = synth({ logs: { authentication: auth, retention: Duration.days(30) } });
     const table = idOf(template, 'AWS::DynamoDB::Table', 'TrellisTable');
     const api = idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisLogsApi');
     const common = {
@@ -118,9 +118,9 @@ describe('LogStream', () => {
   });
 
   test('without authentication no auth settings are set (the handler refuses every connection); retention defaults to 90 days', () => {
-    // A LogStream on its own: TrellisPipeline always passes its dashboard's identity.
+    // A BuildLogStream on its own: TrellisPipeline always passes its dashboard's identity.
     const stack = newStack();
-    new LogStream(stack, 'Logs', { table: new EnvironmentTable(stack, 'Table'), logGroup: new logs.LogGroup(stack, 'BuildLogs') });
+    new BuildLogStream(stack, 'Logs', { table: new StateTable(stack, 'Table'), logGroup: new logs.LogGroup(stack, 'BuildLogs') });
     const template = Template.fromStack(stack);
     for (const prefix of ['LogsIngest', 'LogsArchive', 'LogsSocket']) {
       const variables = functionOf(template, prefix).Properties.Environment.Variables;
@@ -133,7 +133,7 @@ describe('LogStream', () => {
     });
   });
 
-  test('every LogStream function logs to its own log group with a retention; the build log group has one too', () => {
+  test('every BuildLogStream function logs to its own log group with a retention; the build log group has one too', () => {
     const { template } = synth();
     const groups = template.findResources('AWS::Logs::LogGroup');
     for (const prefix of [INGEST, ARCHIVE, SOCKET]) {
@@ -208,8 +208,8 @@ describe('LogStream', () => {
 
   test('access logging, when asked for, goes to a log group with a retention', () => {
     const stack = newStack();
-    new LogStream(stack, 'Logs', {
-      table: new EnvironmentTable(stack, 'Table'),
+    new BuildLogStream(stack, 'Logs', {
+      table: new StateTable(stack, 'Table'),
       logGroup: new logs.LogGroup(stack, 'Builds', { retention: logs.RetentionDays.ONE_WEEK }),
       accessLogging: true,
     });
@@ -228,12 +228,12 @@ describe('LogStream', () => {
       ['fractional days', Duration.hours(36)],
       ['zero', Duration.days(0)],
       ['over ten years', Duration.days(3651)],
-    ])('logRetention: %s is refused, naming the prop', (_name, logRetention) => {
-      expect(() => synth({ logRetention })).toThrow(/logRetention: .*whole number of days from 1 to 3650/);
+    ])('logs.retention: %s is refused, naming the prop', (_name, retention) => {
+      expect(() => synth({ logs: { retention } })).toThrow(/retention: .*whole number of days from 1 to 3650/);
     });
 
-    test('logRetention in other units that are whole days is accepted', () => {
-      const { template } = synth({ logRetention: Duration.hours(48) });
+    test('logs.retention in other units that are whole days is accepted', () => {
+      const { template } = synth({ logs: { retention: Duration.hours(48) } });
       expect(functionOf(template, INGEST).Properties.Environment.Variables.LOG_RETENTION_DAYS).toBe('2');
     });
 

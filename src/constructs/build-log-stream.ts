@@ -6,10 +6,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import { Construct } from 'constructs';
-import { EnvironmentTable } from './environment-table';
 import { acknowledge, functionReasons } from './private/acknowledge';
 import { urlProblem } from './private/dashboard-web';
 import { trellisLogGroup } from './private/log-groups';
+import { StateTable } from './state-table';
 import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
 import { LogIngestFunction } from '../runtime/handlers/log-ingest-function';
 import { LogSocketFunction } from '../runtime/handlers/log-socket-function';
@@ -87,24 +87,19 @@ export class WebSocketAuthentication {
   }
 }
 
-/** Properties of the live log stream. */
-export interface LogStreamProps {
-  /** Where log chunks, connections and subscriptions are stored. */
-  readonly table: EnvironmentTable;
-
-  /** The build log group (BuildServer's): every line the builder writes arrives through it. */
-  readonly logGroup: logs.ILogGroup;
-
+/** What can be tuned of the build logs. */
+export interface BuildLogStreamOptions {
   /**
-   * How long stored log chunks live in the table (whole days, 1 to 3650). The build log group
+   * How long stored log lines live in the table (whole days, 1 to 3650). The build log group
    * keeps its own retention.
    * @default Duration.days(90)
    */
-  readonly logRetention?: Duration;
+  readonly retention?: Duration;
 
   /**
    * Who may open a live log connection.
-   * @default - no identity provider: every connection is refused
+   * @default - in a TrellisPipeline, the dashboard's identity (the same users, with the same
+   *   tokens); on its own, no identity provider: every connection is refused
    */
   readonly authentication?: WebSocketAuthentication;
 
@@ -115,12 +110,21 @@ export interface LogStreamProps {
    * @default false - the socket function logs each accepted connection (with its subject) and each refusal
    */
   readonly accessLogging?: boolean;
+}
+
+/** Properties of the live log stream: its options and what it is wired to. */
+export interface BuildLogStreamProps extends BuildLogStreamOptions {
+  /** Where log chunks, connections and subscriptions are stored. */
+  readonly table: StateTable;
+
+  /** The build log group (BuildServer's): every line the builder writes arrives through it. */
+  readonly logGroup: logs.ILogGroup;
 
   /**
    * How long CloudWatch keeps the logs of this construct's functions and of its WebSocket API access log.
    * @default logs.RetentionDays.ONE_MONTH
    */
-  readonly cloudWatchLogRetention?: logs.RetentionDays;
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /** Name of the WebSocket stage. */
@@ -133,7 +137,7 @@ const STAGE = 'live';
  * store lines as immutable chunks keyed by sequence, so the second copy is a no-op, and push
  * new lines to the browsers subscribed to the deployment over a WebSocket API.
  */
-export class LogStream extends Construct {
+export class BuildLogStream extends Construct {
   /** Stores log lines and pushes them to subscribers; builds invoke it with live batches. */
   public readonly ingestFunction: lambda.IFunction;
   /** Stores the build log group's lines (the archive path); only its subscription filter invokes it. */
@@ -145,9 +149,9 @@ export class LogStream extends Construct {
   /** The URL browsers connect to (`wss://.../live`). */
   public readonly webSocketUrl: string;
 
-  constructor(scope: Construct, id: string, props: LogStreamProps) {
+  constructor(scope: Construct, id: string, props: BuildLogStreamProps) {
     super(scope, id);
-    const retentionDays = this.retentionDays(props.logRetention ?? Duration.days(DEFAULT_LOG_RETENTION_DAYS));
+    const retentionDays = this.retentionDays(props.retention ?? Duration.days(DEFAULT_LOG_RETENTION_DAYS));
 
     const api = new apigwv2.WebSocketApi(this, 'Api', {
       description: 'Trellis live build logs',
@@ -162,7 +166,7 @@ export class LogStream extends Construct {
       // sends a few subscribe messages; 50/s with bursts of 100 is far above a team's use.
       throttle: { rateLimit: 50, burstLimit: 100 },
       accessLogSettings: props.accessLogging ? {
-        destination: new apigwv2.LogGroupLogDestination(trellisLogGroup(this, 'AccessLogs', props.cloudWatchLogRetention)),
+        destination: new apigwv2.LogGroupLogDestination(trellisLogGroup(this, 'AccessLogs', props.logRetention)),
       } : undefined,
     });
     if (!props.accessLogging) {
@@ -184,14 +188,14 @@ export class LogStream extends Construct {
       timeout: Duration.seconds(30),
       memorySize: 512,
       environment: { ...environment, [LOG_SETTINGS.ingestPath]: 'live' },
-      logGroup: trellisLogGroup(this, 'IngestLogs', props.cloudWatchLogRetention),
+      logGroup: trellisLogGroup(this, 'IngestLogs', props.logRetention),
     });
     const archive = new LogIngestFunction(this, 'Archive', {
       description: 'Trellis: stores the build log group\'s lines (the archive path) as ordered log chunks',
       timeout: Duration.seconds(30),
       memorySize: 512,
       environment: { ...environment, [LOG_SETTINGS.ingestPath]: 'archive' },
-      logGroup: trellisLogGroup(this, 'ArchiveLogs', props.cloudWatchLogRetention),
+      logGroup: trellisLogGroup(this, 'ArchiveLogs', props.logRetention),
     });
     const socket = new LogSocketFunction(this, 'Socket', {
       description: 'Trellis: live log connections: authenticates, subscribes, sends the backlog',
@@ -199,7 +203,7 @@ export class LogStream extends Construct {
       timeout: Duration.minutes(1),
       memorySize: 512,
       environment: { ...environment, ...props.authentication?._environment() },
-      logGroup: trellisLogGroup(this, 'SocketLogs', props.cloudWatchLogRetention),
+      logGroup: trellisLogGroup(this, 'SocketLogs', props.logRetention),
     });
 
     // Both read and write the table and post to connections of this stage; nothing else.
@@ -249,9 +253,9 @@ export class LogStream extends Construct {
     if (retention.isUnresolved()) return Tokenization.stringifyNumber(retention.toDays());
     const days = retention.toDays({ integral: false });
     if (!Number.isInteger(days) || days < 1 || days > 3650) {
-      const issue = { path: 'logRetention', message: `${retention.toHumanString()} must be a whole number of days from 1 to 3650` };
+      const issue = { path: 'retention', message: `${retention.toHumanString()} must be a whole number of days from 1 to 3650` };
       const error = new ValidationError([issue]);
-      error.message = `LogStream ${this.node.path}: invalid configuration\n  ${formatIssue(issue)}`;
+      error.message = `BuildLogStream ${this.node.path}: invalid configuration\n  ${formatIssue(issue)}`;
       throw error;
     }
     return String(days);

@@ -13,11 +13,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EnvironmentTable } from './environment-table';
-import { WebSocketAuthentication } from './log-stream';
+import { WebSocketAuthentication } from './build-log-stream';
 import { FindingReason, LAMBDA_BASIC_EXECUTION, acknowledge, functionReasons } from './private/acknowledge';
 import { callbackUrlProblem, cognitoDomainPrefixProblem, originOf, urlProblem } from './private/dashboard-web';
 import { trellisLogGroup } from './private/log-groups';
+import { StateTable } from './state-table';
 import { DashboardConfig } from '../runtime/core/api-types';
 import { secretNames } from '../runtime/core/build-contract';
 import { contentSecurityPolicy } from '../runtime/core/content-security-policy';
@@ -154,7 +154,7 @@ export class DashboardIdentity {
   /**
    * A Cognito user pool and app client of yours. The client must be public (no secret), allow
    * the authorization code grant with the `openid`, `email` and `profile` scopes, and list the dashboard URL
-   * (`Dashboard.url` + `/`) as callback and sign-out URL. The ID token's `cognito:groups` decide
+   * (`TrellisDashboard.url` + `/`) as callback and sign-out URL. The ID token's `cognito:groups` decide
    * what a user may do.
    *
    * @param userPool the user pool
@@ -224,7 +224,7 @@ export class DashboardIdentity {
 }
 
 /** How the dashboard signs users in, and what it adds. */
-export interface DashboardOptions {
+export interface TrellisDashboardOptions {
   /**
    * Who signs in.
    * @default DashboardIdentity.cognito()
@@ -248,9 +248,9 @@ export interface DashboardOptions {
 }
 
 /** Properties of the dashboard. */
-export interface DashboardProps extends DashboardOptions {
+export interface TrellisDashboardProps extends TrellisDashboardOptions {
   /** The state table the control API reads and changes. */
-  readonly table: EnvironmentTable;
+  readonly table: StateTable;
 
   /** The launch queue deployments started from the dashboard go to. */
   readonly queue: sqs.IQueue;
@@ -258,14 +258,14 @@ export interface DashboardProps extends DashboardOptions {
   /** Installation name: the control API may use secrets under `trellis/<installationName>/` only. */
   readonly installationName: string;
 
-  /** The live log WebSocket URL (LogStream's `webSocketUrl`). */
+  /** The live log WebSocket URL (BuildLogStream's `webSocketUrl`). */
   readonly webSocketUrl: string;
 
   /**
    * How long CloudWatch keeps the logs of this construct's functions and of the control API access log.
    * @default logs.RetentionDays.ONE_MONTH
    */
-  readonly cloudWatchLogRetention?: logs.RetentionDays;
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /** Requests per second the control API accepts, and in a burst. A team's browsers stay far below. */
@@ -278,7 +278,7 @@ const API_BURST_LIMIT = 100;
  * `config.json` written at deploy time; the control API is an HTTP API whose routes, but
  * `GET /api/health`, need a JWT of the dashboard's identity provider.
  */
-export class Dashboard extends Construct {
+export class TrellisDashboard extends Construct {
   /** The CloudFront distribution serving the dashboard. */
   public readonly distribution: cloudfront.IDistribution;
   /** The bucket holding the built dashboard (private: CloudFront reads it). */
@@ -290,15 +290,17 @@ export class Dashboard extends Construct {
   /** The control API's base URL; routes are under `/api/`. */
   public readonly apiUrl: string;
   /** The function behind the control API. */
-  public readonly apiFunction: lambda.Function;
+  public readonly apiFunction: lambda.IFunction;
+  /** @internal the same function, to add the build runner's settings to (cancel) */
+  public readonly _apiHandler: lambda.Function;
   /** The user pool, when the dashboard created it (`DashboardIdentity.cognito()`). */
   public readonly userPool?: cognito.IUserPool;
   /** The dashboard's app client, when the dashboard created the user pool. */
   public readonly userPoolClient?: cognito.IUserPoolClient;
-  /** Accepts the dashboard's tokens: give it to `LogStream` so live logs let the same users in. */
+  /** Accepts the dashboard's tokens: give it to `BuildLogStream` so live logs let the same users in. */
   public readonly webSocketAuthentication: WebSocketAuthentication;
 
-  constructor(scope: Construct, id: string, props: DashboardProps) {
+  constructor(scope: Construct, id: string, props: TrellisDashboardProps) {
     super(scope, id);
     this.validate(props);
 
@@ -398,15 +400,16 @@ export class Dashboard extends Construct {
         // The origins whose pages may call the API (CORS), space-separated.
         DASHBOARD_ORIGINS: this.corsOrigins(props.callbackUrls ?? []).join(' '),
       },
-      logGroup: trellisLogGroup(this, 'ApiHandlerLogs', props.cloudWatchLogRetention),
+      logGroup: trellisLogGroup(this, 'ApiHandlerLogs', props.logRetention),
     });
     props.table.grantReadWriteData(fn);
     props.queue.grantSendMessages(fn);
     const secrets = this.grantSecrets(fn, props.installationName);
     const reasons = functionReasons(props.table.table);
-    // A build server adds its own acknowledgement with grantRunBuilds (cancel).
+    // A build server adds its own acknowledgement with grantStopBuilds (cancel).
     acknowledge(fn, { ...reasons, IAM5: [...reasons.IAM5, secrets] });
     this.apiFunction = fn;
+    this._apiHandler = fn;
 
     new apigwv2.HttpStage(this, 'Stage', {
       httpApi: api,
@@ -414,7 +417,7 @@ export class Dashboard extends Construct {
       autoDeploy: true,
       throttle: { rateLimit: API_RATE_LIMIT, burstLimit: API_BURST_LIMIT },
       accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(trellisLogGroup(this, 'ApiAccessLogs', props.cloudWatchLogRetention)),
+        destination: new apigwv2.LogGroupLogDestination(trellisLogGroup(this, 'ApiAccessLogs', props.logRetention)),
       },
     });
     const integration = new HttpLambdaIntegration('ControlApi', fn);
@@ -510,7 +513,7 @@ export class Dashboard extends Construct {
   }
 
   /**
-   * Environment secrets (`trellis/<installation>/<app>/<env>`: read, written, created on
+   * DeploymentEnvironment secrets (`trellis/<installation>/<app>/<env>`: read, written, created on
    * first use) and the GitHub token (read). Not the webhook secret, nor anything else.
    * Returns why the grant's wildcards are there, for cdk-nag.
    */
@@ -535,7 +538,7 @@ export class Dashboard extends Construct {
     };
   }
 
-  private validate(props: DashboardProps): void {
+  private validate(props: TrellisDashboardProps): void {
     const issues: ValidationIssue[] = [];
     const nameProblem = Token.isUnresolved(props.installationName) ? undefined : installationNameRule(props.installationName);
     if (nameProblem) issues.push({ path: 'installationName', message: nameProblem });
@@ -550,7 +553,7 @@ export class Dashboard extends Construct {
 
   private fail(issues: ValidationIssue[]): never {
     const error = new ValidationError(issues);
-    error.message = `Dashboard ${this.node.path}: invalid configuration\n${issues.map(issue => `  ${formatIssue(issue)}`).join('\n')}`;
+    error.message = `TrellisDashboard ${this.node.path}: invalid configuration\n${issues.map(issue => `  ${formatIssue(issue)}`).join('\n')}`;
     throw error;
   }
 }

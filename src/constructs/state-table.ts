@@ -5,8 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { GSI1, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../runtime/store/table-schema';
 
-/** Properties of the Trellis state table. */
-export interface EnvironmentTableProps {
+/** What can be tuned of the Trellis state table. */
+export interface StateTableOptions {
   /**
    * Customer managed KMS key to encrypt the table with.
    * @default - the AWS managed key for DynamoDB (`aws/dynamodb`)
@@ -26,12 +26,15 @@ export interface EnvironmentTableProps {
   readonly pointInTimeRecovery?: boolean;
 }
 
+/** Properties of the Trellis state table: its options; it needs no wiring. */
+export interface StateTableProps extends StateTableOptions {}
+
 /**
  * The single DynamoDB table that holds Trellis' state: applications, environments and
  * their locks, deployments, log chunks, webhook deliveries and live connections.
  * On-demand capacity, so it costs nothing while idle.
  */
-export class EnvironmentTable extends Construct {
+export class StateTable extends Construct {
   /** The underlying table. */
   public readonly table: dynamodb.ITable;
   /** Name of the table. */
@@ -41,7 +44,7 @@ export class EnvironmentTable extends Construct {
   /** Attribute holding the expiry time (epoch seconds) of items that expire. */
   public readonly timeToLiveAttribute: string = TTL_ATTRIBUTE;
 
-  constructor(scope: Construct, id: string, props: EnvironmentTableProps = {}) {
+  constructor(scope: Construct, id: string, props: StateTableProps = {}) {
     super(scope, id);
     const table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },

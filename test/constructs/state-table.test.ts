@@ -3,12 +3,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { newStack } from './stack-fixtures';
-import { EnvironmentTable } from '../../src';
+import { StateTable } from '../../src';
 
-describe('EnvironmentTable', () => {
+describe('StateTable', () => {
   test('on-demand, point-in-time recovery, AWS managed encryption, TTL, GSI, retained', () => {
     const stack = newStack();
-    new EnvironmentTable(stack, 'Table');
+    new StateTable(stack, 'Table');
     const template = Template.fromStack(stack);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
@@ -35,7 +35,7 @@ describe('EnvironmentTable', () => {
   test('customer managed key', () => {
     const stack = newStack();
     const key = new kms.Key(stack, 'Key');
-    new EnvironmentTable(stack, 'Table', { encryptionKey: key });
+    new StateTable(stack, 'Table', { encryptionKey: key });
     Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::Table', {
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } },
     });
@@ -43,7 +43,7 @@ describe('EnvironmentTable', () => {
 
   test('removal policy and PITR can be changed', () => {
     const stack = newStack();
-    new EnvironmentTable(stack, 'Table', { removalPolicy: RemovalPolicy.DESTROY, pointInTimeRecovery: false });
+    new StateTable(stack, 'Table', { removalPolicy: RemovalPolicy.DESTROY, pointInTimeRecovery: false });
     const template = Template.fromStack(stack);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Delete',
@@ -56,7 +56,7 @@ describe('EnvironmentTable', () => {
 
   test('grantReadData gives no write actions; grantReadWriteData does, on the table and its index', () => {
     const stack = newStack();
-    const table = new EnvironmentTable(stack, 'Table');
+    const table = new StateTable(stack, 'Table');
     const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     const writer = new iam.Role(stack, 'Writer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     table.grantReadData(reader);
