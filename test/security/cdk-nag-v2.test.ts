@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag-v2';
 import { INSTALLATIONS, SECURITY_ENV, defaultInstallation } from './support/stacks';
+import { BuilderImage } from '../../src';
 import { addNagSuppression } from '../../src/constructs/private/nag-metadata';
 
 /**
@@ -39,6 +40,11 @@ describe('cdk-nag 2 AwsSolutions', () => {
     })).toEqual({ errors: [], warnings: [] });
   });
 
+  test('builder image built in the account (BuilderImage.fromCodeBuild): no unsuppressed error or warning', () => {
+    const image = BuilderImage.fromCodeBuild();
+    expect(nagV2(stack => defaultInstallation(stack, { buildServer: { image } }))).toEqual({ errors: [], warnings: [] });
+  });
+
   test('a finding nobody acknowledged is still reported (rules acknowledged whole are scoped to their construct)', () => {
     const { errors } = nagV2(stack => {
       defaultInstallation(stack);
@@ -59,6 +65,7 @@ describe('cdk-nag 2 AwsSolutions', () => {
     const app = new App();
     const stack = new Stack(app, 'Nag', { env: SECURITY_ENV });
     defaultInstallation(stack);
+    Aspects.of(stack).add(new AwsSolutionsChecks());
     const template = app.synth().getStackArtifact(stack.artifactId).template;
     const suppressions = Object.values<any>(template.Resources).flatMap(resource => resource.Metadata?.cdk_nag?.rules_to_suppress ?? []);
     expect(suppressions.length).toBeGreaterThan(20);
@@ -75,6 +82,14 @@ describe('cdk-nag 2 AwsSolutions', () => {
     ]));
     expect(suppressions.filter(suppression => !suppression.applies_to).map(suppression => suppression.id)).toContain('AwsSolutions-L1');
   });
+});
+
+test('without cdk-nag 2 checks the template carries no cdk_nag metadata (cdk-nag 3 reads Validations)', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Nag', { env: SECURITY_ENV });
+  defaultInstallation(stack);
+  const template = app.synth().getStackArtifact(stack.artifactId).template;
+  expect(Object.entries<any>(template.Resources).filter(([, resource]) => resource.Metadata?.cdk_nag).map(([id]) => id)).toEqual([]);
 });
 
 describe('addNagSuppression', () => {

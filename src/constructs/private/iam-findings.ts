@@ -1,7 +1,7 @@
 import { CfnResource, IAspect, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { addNagSuppression } from './nag-metadata';
+import { addNagSuppression, checkedByNagV2 } from './nag-metadata';
 
 /**
  * cdk-nag reports its IAM rules once per wildcard, not once per resource:
@@ -46,7 +46,7 @@ export class AcknowledgeFindings implements IAspect {
       byReason.set(match.reason, [...byReason.get(match.reason) ?? [], finding]);
     }
     // cdk-nag 2: one suppression per reason, applying to exactly the findings it covers.
-    for (const [reason, findings] of byReason) addNagSuppression(node, this.rule, reason, findings);
+    if (checkedByNagV2(node)) for (const [reason, findings] of byReason) addNagSuppression(node, this.rule, reason, findings);
   }
 }
 

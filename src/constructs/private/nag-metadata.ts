@@ -1,4 +1,4 @@
-import { CfnResource, IAspect } from 'aws-cdk-lib';
+import { Aspects, CfnResource, IAspect } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -8,6 +8,9 @@ import { IConstruct } from 'constructs';
  * A rule with findings (IAM4, IAM5) is suppressed per finding through `applies_to`, the finding
  * id without the rule (`Resource::<Table.Arn>/index/*`). Written here so the library does not
  * depend on cdk-nag; test/security runs both majors.
+ *
+ * Only where cdk-nag 2 checks run: the metadata would otherwise add a quarter to every template
+ * for no reader.
  */
 interface NagCfnSuppression {
   readonly id: string;
@@ -35,6 +38,17 @@ export function addNagSuppression(resource: CfnResource, rule: string, reason: s
 }
 
 /**
+ * Whether cdk-nag 2 checks `node`: a NagPack aspect (cdk-nag 2's packs are aspects with a
+ * `readPackName`; cdk-nag 3's are Validations plugins) added to it or to a scope above it.
+ */
+export function checkedByNagV2(node: IConstruct): boolean {
+  for (let scope: IConstruct | undefined = node; scope !== undefined; scope = scope.node.scope) {
+    if (Aspects.of(scope).all.some(aspect => 'readPackName' in aspect)) return true;
+  }
+  return false;
+}
+
+/**
  * A rule acknowledged whole on a scope: every CfnResource under it, made before or after the
  * acknowledgement, carries the suppression (as CDK's Validations acknowledgement covers the
  * scope's children). Added as a mutating aspect, so it runs before cdk-nag 2's aspect, which
@@ -44,6 +58,6 @@ export class NagRuleSuppression implements IAspect {
   constructor(private readonly rule: string, private readonly reason: string) {}
 
   public visit(node: IConstruct): void {
-    if (CfnResource.isCfnResource(node)) addNagSuppression(node, this.rule, this.reason);
+    if (CfnResource.isCfnResource(node) && checkedByNagV2(node)) addNagSuppression(node, this.rule, this.reason);
   }
 }
