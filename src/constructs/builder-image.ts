@@ -109,7 +109,7 @@ export class BuilderImage {
    *
    * @example
    * new TrellisPipeline(stack, 'Trellis', {
-   *   applications: [shop],
+   *   applications: [{ name: 'shop', repository: 'acme/shop' }],
    *   buildServer: { image: BuilderImage.fromCodeBuild() },
    * });
    */

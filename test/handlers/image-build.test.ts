@@ -12,7 +12,7 @@ class FakeCodeBuild implements ImageBuildCodeBuild {
   public readonly builds = new Map<string, BuildView>();
   public nextId = 1;
 
-  async startBuild(input: Parameters<ImageBuildCodeBuild['startBuild']>[0]) {
+  async startBuild(input: Parameters<ImageBuildCodeBuild['startBuild']>[0]): ReturnType<ImageBuildCodeBuild['startBuild']> {
     this.started.push(input);
     const id = `${input.projectName}:build-${this.nextId++}`;
     this.builds.set(id, { id, buildStatus: 'IN_PROGRESS' });

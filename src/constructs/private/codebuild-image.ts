@@ -6,7 +6,6 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { LAMBDA_BASIC_EXECUTION, acknowledge } from './acknowledge';
@@ -136,9 +135,6 @@ export class BuilderImageBuild extends Construct {
       queryInterval: Duration.seconds(30),
       totalTimeout: TOTAL_TIMEOUT,
       logGroup: trellisLogGroup(this, 'ProviderLogs', logRetention),
-      // The waiter runs only during deployments: logging all its events costs next to nothing.
-      disableWaiterStateMachineLogging: false,
-      waiterStateMachineLogOptions: { destination: trellisLogGroup(this, 'WaiterLogs', logRetention), level: sfn.LogLevel.ALL },
     });
     const properties: ImageBuildProperties = {
       ProjectName: project.projectName,
@@ -168,6 +164,8 @@ export class BuilderImageBuild extends Construct {
         resourcePatterns: [/^<[A-Za-z0-9]*Providerframework(?:onEvent|isComplete|onTimeout)[A-F0-9]{8}\.Arn>:\*$/],
       }],
       L1: 'the runtime of aws-cdk-lib\'s Provider framework functions is chosen by aws-cdk-lib',
+      SF1: 'the waiter state machine only calls isComplete; the framework functions log each call and result. Its logging '
+        + 'would need logs:CreateLogDelivery and nine more actions on Resource *',
       SF2: 'the waiter state machine only polls the build; X-Ray tracing would add cost without insight',
     });
   }

@@ -18,11 +18,14 @@ export interface ImageBuildProperties {
   readonly ImageTag: string;
 }
 
-/** What the custom resource returns: `ImageUri` is what the task definition's container reads. */
-export interface ImageBuildData {
+/**
+ * What the custom resource returns: `ImageUri` is what the task definition's container reads.
+ * (A type, not an interface: the Provider framework's events carry it as a plain record.)
+ */
+export type ImageBuildData = {
   readonly ImageUri: string;
   readonly BuildId?: string;
-}
+};
 
 /** The build's variable that names the tag (the buildspec pushes `$REPOSITORY_URI:$IMAGE_TAG`). */
 export const IMAGE_TAG_VARIABLE = 'IMAGE_TAG';
