@@ -3,6 +3,7 @@ import { parseArgs } from 'util';
 import { DEFAULT_DATA_DIR, DataDir } from './data-dir';
 import { DEFAULT_PORT, LocalAssets, LocalMode, startLocalMode } from './local-mode';
 import { pushCommit } from './push';
+import { commandHint } from './terminal-lines';
 import { errorMessage } from '../runtime/core/errors';
 
 /**
@@ -111,8 +112,7 @@ async function runLocal(options: { dataDir: string; config?: string; port?: stri
       port,
       reset: options.reset,
       assets: bundledAssets(),
-      // `npm run local` in this repository: the bin is not linked, the npm script is the way in.
-      command: process.env.npm_lifecycle_event === 'local' ? 'npm run trellis --' : 'npx trellis',
+      command: commandHint(process.env),
       print: line => process.stdout.write(`${line}\n`),
       signal: starting.signal,
     });

@@ -45,6 +45,18 @@ export interface BannerDetails {
   readonly customDataDir?: boolean;
 }
 
+/**
+ * How the person runs the command, for the lines that say what to run next: an npm script of
+ * this repository (`npm run local`; its own bin is not linked) means `npm run trellis --`;
+ * everywhere else it is `npx trellis`, a project's own `local` script included (that project
+ * has no `trellis` script).
+ */
+export function commandHint(env: NodeJS.ProcessEnv): string {
+  const thisRepository = env.npm_package_name === 'trellis-cdk';
+  const fromScript = env.npm_lifecycle_event !== undefined && env.npm_lifecycle_event !== 'npx';
+  return thisRepository && fromScript ? 'npm run trellis --' : 'npx trellis';
+}
+
 /** The banner printed once the server answers. */
 export function startBanner(details: BannerDetails): string {
   return [

