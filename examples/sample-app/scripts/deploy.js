@@ -45,6 +45,9 @@ const version = path.join(dir, 'version.json');
 fs.rmSync(version, { force: true });
 fs.rmSync(path.join(dir, 'src'), { recursive: true, force: true });
 fs.cpSync(path.join(__dirname, '..', 'src'), path.join(dir, 'src'), { recursive: true });
+// The package.json goes with the code, as in a Lambda bundle: Node takes the module type
+// (CommonJS) from the nearest one, else from the project the data directory is in ("type": "module").
+fs.copyFileSync(path.join(__dirname, '..', 'package.json'), path.join(dir, 'package.json'));
 const record = { commit, stage, deployedAt: new Date().toISOString() };
 fs.writeFileSync(`${version}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
 fs.renameSync(`${version}.tmp`, version);
