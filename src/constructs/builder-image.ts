@@ -6,6 +6,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { CodeBuildContainerImage } from './private/codebuild-image';
+import { DockerAssetImage } from './private/docker-asset-image';
 import { printable } from '../runtime/core/names';
 
 /** The default image's build context, shipped in this package: the Dockerfile and the builder program. */
@@ -43,7 +44,7 @@ export interface BuilderImageCodeBuildOptions {
  *
  * - `BuilderImage.fromAsset()` (the default): Trellis's own image, built by `cdk deploy` with
  *   Docker on the deploying machine and pushed as a CDK asset. The fastest when Docker is there;
- *   `cdk deploy` fails without it (synthesis does not need it).
+ *   `cdk deploy` fails without it (synthesis does not need it, and warns when it finds no Docker client).
  * - `BuilderImage.fromCodeBuild()`: the same image built inside your account during the
  *   deployment (CodeBuild), for machines and CI runners without Docker. The first deployment
  *   takes a few minutes more, as does each one after an upgrade of trellis-cdk changes the
@@ -89,10 +90,11 @@ export class BuilderImage {
   /**
    * The default image: Trellis's own Dockerfile and builder program (shipped in this package
    * under `assets/builder`), built as a Docker image asset when you deploy. Synthesis needs no
-   * Docker; `cdk deploy` does.
+   * Docker; `cdk deploy` does, and synthesis warns (`trellis-cdk:builderImageNeedsDocker`) when
+   * no Docker client is on the PATH. Without Docker, use `fromCodeBuild()`.
    */
   public static fromAsset(): BuilderImage {
-    return new BuilderImage(ecs.ContainerImage.fromAsset(BUILDER_DIRECTORY));
+    return new BuilderImage(new DockerAssetImage(BUILDER_DIRECTORY));
   }
 
   /**

@@ -3,13 +3,14 @@ import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { shop } from './stack-fixtures';
 import { BuildServer, BuilderImage, StateTable, TrellisPipeline } from '../../src';
 import { BuilderImageBuild, IMAGES_KEPT, buildCommands, officialBaseImages } from '../../src/constructs/private/codebuild-image';
+import { NO_DOCKER_WARNING, dockerClientFound } from '../../src/constructs/private/docker-asset-image';
 
 const BUILDER_ASSETS = path.join(__dirname, '../../assets/builder');
 const ENV = { account: '111122223333', region: 'eu-west-1' };
@@ -350,5 +351,73 @@ describe('officialBaseImages: the Docker Hub official images a Dockerfile starts
     const dockerfile = readFileSync(path.join(BUILDER_ASSETS, 'Dockerfile'), 'utf8');
     expect(officialBaseImages(dockerfile).length).toBeGreaterThan(0);
     expect(buildCommands(dockerfile)[0]).toContain(`docker pull "public.ecr.aws/docker/library/${officialBaseImages(dockerfile)[0]}"`);
+  });
+});
+
+describe('fromAsset says at synthesis when no Docker client is found (cdk deploy would fail)', () => {
+  let bin: string;
+  const saved = { PATH: process.env.PATH, CDK_DOCKER: process.env.CDK_DOCKER };
+  beforeEach(() => {
+    bin = mkdtempSync(path.join(tmpdir(), 'docker-bin-'));
+  });
+  afterEach(() => {
+    process.env.PATH = saved.PATH;
+    if (saved.CDK_DOCKER === undefined) delete process.env.CDK_DOCKER;
+    else process.env.CDK_DOCKER = saved.CDK_DOCKER;
+    rmSync(bin, { recursive: true, force: true });
+  });
+
+  function executable(name: string): string {
+    const file = path.join(bin, name);
+    writeFileSync(file, '#!/bin/sh\n');
+    chmodSync(file, 0o755);
+    return file;
+  }
+
+  function warnings(image: () => BuilderImage | undefined, env: { PATH: string; CDK_DOCKER?: string }): any[] {
+    process.env.PATH = env.PATH;
+    if (env.CDK_DOCKER === undefined) delete process.env.CDK_DOCKER;
+    else process.env.CDK_DOCKER = env.CDK_DOCKER;
+    const stack = new Stack(new App(), 'TestStack', { env: ENV });
+    new BuildServer(stack, 'Build', { table: new StateTable(stack, 'Table'), queue: new sqs.Queue(stack, 'Queue'), installationName: 'acme', image: image() });
+    return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('builder image'));
+  }
+
+  test('no docker on PATH: a warning on the builder container that names fromCodeBuild and can be acknowledged; the default and fromAsset alike', () => {
+    for (const image of [() => undefined, () => BuilderImage.fromAsset()]) {
+      const found = warnings(image, { PATH: bin });
+      expect(found).toHaveLength(1);
+      expect(found[0].id).toBe('/TestStack/Build/TaskDefinition/builder');
+      expect(found[0].entry.data).toContain('BuilderImage.fromCodeBuild()');
+      expect(found[0].entry.data).toContain(`[ack: ${NO_DOCKER_WARNING}]`);
+    }
+  });
+
+  test('docker on PATH, or CDK_DOCKER naming a client that exists: no warning', () => {
+    executable('docker');
+    expect(warnings(() => undefined, { PATH: `/nonexistent${path.delimiter}${bin}` })).toEqual([]);
+    const finch = executable('finch');
+    expect(warnings(() => undefined, { PATH: '/nonexistent', CDK_DOCKER: finch })).toEqual([]);
+    expect(warnings(() => undefined, { PATH: bin, CDK_DOCKER: 'finch' })).toEqual([]);
+  });
+
+  test('CDK_DOCKER naming a client that is not there: the warning names it', () => {
+    executable('docker');
+    const found = warnings(() => undefined, { PATH: bin, CDK_DOCKER: 'podman' });
+    expect(found).toHaveLength(1);
+    expect(found[0].entry.data).toContain('no \'podman\' is on this machine\'s PATH');
+  });
+
+  test('fromCodeBuild never needs Docker: no warning without it', () => {
+    expect(warnings(() => BuilderImage.fromCodeBuild(), { PATH: bin })).toEqual([]);
+  });
+
+  test.each([
+    [{ PATH: '' }, false],
+    [{ PATH: undefined }, false],
+    [{ PATH: '/usr/local/bin:/usr/bin:/bin', CDK_DOCKER: '/definitely/not/here/docker' }, false],
+    [{ PATH: '::/nonexistent:' }, false],
+  ])('dockerClientFound(%j) is %s', (env, expected) => {
+    expect(dockerClientFound(env as NodeJS.ProcessEnv)).toBe(expected);
   });
 });
