@@ -225,6 +225,20 @@ async function api(info: ServerInfo, dataDir: string, path: string): Promise<any
   return response.json();
 }
 
+/** `npx trellis push sample-app main` in the project: its output and the deployments it queued (application/environment → id). */
+async function push(project: string): Promise<{ output: string; queued: Record<string, string> }> {
+  const output = await succeed(project, 'npx', ['--no', 'trellis', 'push', APP, 'main']);
+  return { output, queued: Object.fromEntries([...output.matchAll(/queued (\S+)\s+\S+#\/deployments\/(\S+)/g)].map(match => [match[1], decodeURIComponent(match[2])])) };
+}
+
+/** Poll the control API until deployment `id` has ended (failing at once if the server ends). */
+function ended(server: Npx, info: ServerInfo, dataDir: string, id: string): Promise<Deployment> {
+  return server.until(`deployment ${id} to end`, async () => {
+    const current: Deployment = await api(info, dataDir, `/api/deployments/${encodeURIComponent(id)}`);
+    return ['succeeded', 'failed', 'cancelled', 'superseded'].includes(current.status) && current;
+  }, 120_000);
+}
+
 const temps: string[] = [];
 const started: Npx[] = [];
 
@@ -287,17 +301,13 @@ run('npx trellis local in a project that depends on the packed trellis-cdk', () 
   test('the `npx trellis push` it prints deploys dev: clone, install, the sample\'s tests, deploy, health check', async () => {
     const hint = trellis.lines.find(line => line.startsWith('Push a commit:'));
     expect(hint?.replace(/^Push a commit:\s+/, '').trim()).toBe(`npx trellis push ${APP} main`);
-    const output = await timed('push', () => succeed(project, 'npx', ['--no', 'trellis', 'push', APP, 'main']));
+    const { output, queued } = await timed('push', () => push(project));
     const commit = (await succeed(info.applications[APP].path, 'git', ['rev-parse', 'HEAD'])).trim();
     expect(output).toContain(`pushed ${commit.slice(0, 7)} to ${APP} main`);
-    const queued = [...output.matchAll(/queued (\S+)\s+\S+#\/deployments\/(\S+)/g)];
-    expect(queued.map(match => match[1])).toEqual([`${APP}/dev`]);
-    pushed = { commit, id: decodeURIComponent(queued[0][2]) };
+    expect(Object.keys(queued)).toEqual([`${APP}/dev`]); // only dev tracks main
+    pushed = { commit, id: queued[`${APP}/dev`] };
 
-    const done = await timed('deploy', () => trellis.until(`deployment ${pushed.id} to end`, async () => {
-      const current: Deployment = await api(info, dataDir, `/api/deployments/${encodeURIComponent(pushed.id)}`);
-      return ['succeeded', 'failed', 'cancelled', 'superseded'].includes(current.status) && current;
-    }, 120_000));
+    const done = await timed('deploy', () => ended(trellis, info, dataDir, pushed.id));
     expect(done).toMatchObject({ application: APP, environment: 'dev', action: 'deploy', commit, status: 'succeeded' });
     const outcomes = Object.fromEntries((done.phases ?? []).map(phase => [phase.phase, phase.outcome]));
     expect(outcomes).toMatchObject({ clone: 'succeeded', install: 'succeeded', test: 'succeeded', deploy: 'succeeded', health: 'succeeded' });
@@ -326,9 +336,9 @@ run('npx trellis local in a project that depends on the packed trellis-cdk', () 
     expect(await succeed(project, 'git', ['status', '--porcelain', '--untracked-files=all', '--', '.trellis'])).toBe('');
   }, 90_000);
 
-  test('started again from the project\'s own `npm run local` script: dev is still deployed, and the push hint is npx', async () => {
+  test('started again from the project\'s own `npm run local` script, in an ES module project: dev is still deployed, the push hint is npx, a push deploys', async () => {
     const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
-    writeFileSync(join(project, 'package.json'), `${JSON.stringify({ ...manifest, scripts: { local: 'trellis local --port 0' } }, null, 2)}\n`);
+    writeFileSync(join(project, 'package.json'), `${JSON.stringify({ ...manifest, type: 'module', scripts: { local: 'trellis local --port 0' } }, null, 2)}\n`);
     const again = await timed('restart', async () => {
       const npm = new Npx(project, ['run', 'local'], 'npm');
       started.push(npm);
@@ -340,6 +350,12 @@ run('npx trellis local in a project that depends on the packed trellis-cdk', () 
     const restarted: ServerInfo = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8'));
     const view = await api(restarted, dataDir, `/api/apps/${APP}`);
     expect(view.environments.find((environment: { name: string }) => environment.name === 'dev')).toMatchObject({ currentCommit: pushed.commit, currentDeploymentId: pushed.id });
+    // The sample app is deployed inside this project, whose package.json now says "type": "module":
+    // its CommonJS handler still answers the health check.
+    const { queued } = await push(project);
+    const done = await ended(again, restarted, dataDir, queued[`${APP}/dev`]);
+    expect(done).toMatchObject({ environment: 'dev', status: 'succeeded' });
+    expect(done.phases?.find(phase => phase.phase === 'health')?.outcome).toBe('succeeded');
     process.kill(-again.child.pid!, 'SIGINT');
     await again.until('npm to exit', async () => !again.running && again.exited, 60_000, false);
     expect(again.output).toContain('Stopped.');
