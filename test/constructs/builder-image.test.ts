@@ -6,7 +6,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { shop } from './stack-fixtures';
-import { BuildServer, BuilderImage, EnvironmentTable, TrellisPipeline } from '../../src';
+import { BuildServer, BuilderImage, StateTable, TrellisPipeline } from '../../src';
 
 const BUILDER_ASSETS = path.join(__dirname, '../../assets/builder');
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -16,7 +16,7 @@ function buildServer(image?: BuilderImage, configure?: (stack: Stack) => Builder
   const app = new App();
   const stack = new Stack(app, 'TestStack', { env: { account: '111122223333', region: 'eu-west-1' } });
   new BuildServer(stack, 'Build', {
-    table: new EnvironmentTable(stack, 'Table'),
+    table: new StateTable(stack, 'Table'),
     queue: new sqs.Queue(stack, 'Queue'),
     installationName: 'acme',
     image: configure ? configure(stack) : image,
@@ -72,11 +72,11 @@ describe('BuilderImage', () => {
     const app = new App();
     const stack = new Stack(app, 'TestStack', { env: { account: '111122223333', region: 'eu-west-1' } });
     const credentials = new secretsmanager.Secret(stack, 'RegistryCredentials');
-    // Through TrellisPipeline: `image` is a known key of buildSettings.
+    // Through TrellisPipeline: `image` is a known key of buildServer.
     new TrellisPipeline(stack, 'Trellis', {
       applications: [shop],
       installationName: 'acme',
-      buildSettings: { image: BuilderImage.fromRegistry(name, { credentials }) },
+      buildServer: { image: BuilderImage.fromRegistry(name, { credentials }) },
     });
     const template = Template.fromStack(stack);
     const container = builderContainer(template);
