@@ -1,14 +1,18 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { WebhookRejectionMetricOptions } from './metric-options';
 import { acknowledge, functionReasons } from './private/acknowledge';
 import { trellisLogGroup } from './private/log-groups';
+import { deadLetteredLaunchesMetric, webhookRejectionsMetric } from './private/trellis-metrics';
 import { StateTable } from './state-table';
+import { BUILD_SETTINGS } from '../runtime/core/build-contract';
 import { WebhookFunction } from '../runtime/handlers/webhook-function';
 
 /** What can be tuned of the GitHub webhook endpoint. */
@@ -68,9 +72,11 @@ export class WebhookIngest extends Construct {
   public readonly webhookSecret: secretsmanager.ISecret;
   /** The function behind the endpoint. */
   public readonly handler: lambda.IFunction;
+  private readonly installationName: string;
 
   constructor(scope: Construct, id: string, props: WebhookIngestProps) {
     super(scope, id);
+    this.installationName = props.installationName;
 
     this.webhookSecret = props.secret ?? new secretsmanager.Secret(this, 'Secret', {
       secretName: `trellis/${props.installationName}/github-webhook-secret`,
@@ -99,6 +105,8 @@ export class WebhookIngest extends Construct {
         QUEUE_URL: this.queue.queueUrl,
         // The ARN only: the value is read at run time and cached in memory.
         WEBHOOK_SECRET_ARN: this.webhookSecret.secretArn,
+        // The Installation dimension of the WebhookRejections metric.
+        [BUILD_SETTINGS.installation]: props.installationName,
       },
       logGroup: trellisLogGroup(this, 'HandlerLogs', props.logRetention),
     });
@@ -142,5 +150,18 @@ export class WebhookIngest extends Construct {
 
     new CfnOutput(this, 'WebhookUrl', { value: this.url, description: 'GitHub webhook Payload URL (content type application/json, events: push, pull_request)' });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn, description: 'Secret to paste into the GitHub webhook (aws secretsmanager get-secret-value --secret-id <arn>)' });
+  }
+
+  /**
+   * Launch messages in the dead-letter queue (SQS `ApproximateNumberOfMessagesVisible`, Maximum):
+   * each is a deployment the launcher gave up on after 5 attempts, stranded until the queue is redriven.
+   */
+  public metricDeadLetteredLaunches(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return deadLetteredLaunchesMetric(this.deadLetterQueue, props);
+  }
+
+  /** Requests the webhook refused (`Trellis` `WebhookRejections`, Sum), in total or by `reason`. */
+  public metricWebhookRejections(props?: WebhookRejectionMetricOptions): cloudwatch.Metric {
+    return webhookRejectionsMetric(this.installationName, props);
   }
 }
