@@ -9,8 +9,9 @@ import { Construct } from 'constructs';
 import { acknowledge, functionReasons } from './private/acknowledge';
 import { urlProblem } from './private/dashboard-web';
 import { trellisLogGroup } from './private/log-groups';
+import { propsError } from './private/prop-issues';
 import { StateTable } from './state-table';
-import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
+import { ValidationIssue } from '../runtime/core/errors';
 import { LogIngestFunction } from '../runtime/handlers/log-ingest-function';
 import { LogSocketFunction } from '../runtime/handlers/log-socket-function';
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_SETTINGS } from '../runtime/logs/settings';
@@ -56,11 +57,7 @@ export class WebSocketAuthentication {
     });
     const jwksProblem = options.jwksUrl === undefined ? undefined : urlProblem(options.jwksUrl);
     if (jwksProblem) issues.push({ path: 'jwksUrl', message: jwksProblem });
-    if (issues.length > 0) {
-      const error = new ValidationError(issues);
-      error.message = `WebSocketAuthentication.jwt: invalid options\n${issues.map(issue => `  ${formatIssue(issue)}`).join('\n')}`;
-      throw error;
-    }
+    if (issues.length > 0) throw propsError('WebSocketAuthentication.jwt: invalid options', issues);
     return new WebSocketAuthentication(options.issuer, [...options.audiences], options.jwksUrl);
   }
 
@@ -254,9 +251,7 @@ export class BuildLogStream extends Construct {
     const days = retention.toDays({ integral: false });
     if (!Number.isInteger(days) || days < 1 || days > 3650) {
       const issue = { path: 'retention', message: `${retention.toHumanString()} must be a whole number of days from 1 to 3650` };
-      const error = new ValidationError([issue]);
-      error.message = `BuildLogStream ${this.node.path}: invalid configuration\n  ${formatIssue(issue)}`;
-      throw error;
+      throw propsError(`BuildLogStream ${this.node.path}: invalid configuration`, [issue]);
     }
     return String(days);
   }

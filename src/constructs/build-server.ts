@@ -14,6 +14,7 @@ import { BuilderImage } from './builder-image';
 import { FindingReason, acknowledge, functionReasons } from './private/acknowledge';
 import { BuildIdentityShared, buildRoleFor } from './private/build-identity';
 import { trellisLogGroup } from './private/log-groups';
+import { propName } from './private/prop-issues';
 import { StateTable } from './state-table';
 import { RUNNER_SETTINGS } from '../runtime/aws/runner-settings';
 import { BUILD_SETTINGS, LAUNCH_TIMEOUT_SECONDS } from '../runtime/core/build-contract';
@@ -237,8 +238,6 @@ export class BuildServer extends Construct implements ec2.IConnectable {
     });
     const runnerEnvironment = {
       TABLE_NAME: props.table.tableName,
-      // The Installation dimension of the deployment metrics the launcher and finalizer emit.
-      [BUILD_SETTINGS.installation]: props.installationName,
       [RUNNER_SETTINGS.cluster]: cluster.clusterArn,
       [RUNNER_SETTINGS.taskDefinition]: taskDefinition.taskDefinitionArn,
       [RUNNER_SETTINGS.containerName]: CONTAINER,
@@ -403,7 +402,7 @@ function grantInvokeIngest(role: iam.IRole, ingestFunction: lambda.IFunction): v
  */
 function disposableBucket(scope: Construct, id: string, prop: string, expiration: Duration, accessLogsReason: string,
   options: { readonly versioned?: boolean } = {}): s3.Bucket {
-  if (expiration.toDays({ integral: false }) < 1) throw new Error(`${prop} must be at least 1 day, got ${expiration.toHumanString()}`);
+  if (expiration.toDays({ integral: false }) < 1) throw new Error(`${propName(prop)} must be at least 1 day, got ${expiration.toHumanString()}`);
   const bucket = new s3.Bucket(scope, id, {
     encryption: s3.BucketEncryption.S3_MANAGED,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

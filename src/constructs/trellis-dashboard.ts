@@ -17,11 +17,12 @@ import { WebSocketAuthentication } from './build-log-stream';
 import { FindingReason, LAMBDA_BASIC_EXECUTION, acknowledge, functionReasons } from './private/acknowledge';
 import { callbackUrlProblem, cognitoDomainPrefixProblem, originOf, urlProblem } from './private/dashboard-web';
 import { trellisLogGroup } from './private/log-groups';
+import { propsError } from './private/prop-issues';
 import { StateTable } from './state-table';
 import { DashboardConfig } from '../runtime/core/api-types';
 import { secretNames } from '../runtime/core/build-contract';
 import { contentSecurityPolicy } from '../runtime/core/content-security-policy';
-import { ValidationError, ValidationIssue, formatIssue } from '../runtime/core/errors';
+import { ValidationIssue } from '../runtime/core/errors';
 import { installationName as installationNameRule } from '../runtime/core/names';
 import { ControlApiFunction } from '../runtime/handlers/control-api-function';
 
@@ -552,16 +553,12 @@ export class TrellisDashboard extends Construct {
   }
 
   private fail(issues: ValidationIssue[]): never {
-    const error = new ValidationError(issues);
-    error.message = `TrellisDashboard ${this.node.path}: invalid configuration\n${issues.map(issue => `  ${formatIssue(issue)}`).join('\n')}`;
-    throw error;
+    throw propsError(`TrellisDashboard ${this.node.path}: invalid configuration`, issues);
   }
 }
 
 function failOptions(factory: string, issues: ValidationIssue[]): never {
-  const error = new ValidationError(issues);
-  error.message = `${factory}: invalid options\n${issues.map(issue => `  ${formatIssue(issue)}`).join('\n')}`;
-  throw error;
+  throw propsError(`${factory}: invalid options`, issues);
 }
 
 /** The user pool the dashboard creates, with its groups, hosted UI domain and app client. */

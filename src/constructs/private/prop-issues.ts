@@ -1,4 +1,4 @@
-import { ValidationIssue, formatIssueAs } from '../../runtime/core/errors';
+import { ValidationError, ValidationIssue, formatIssueAs } from '../../runtime/core/errors';
 import { NameForm, nameFormOfAgent, propPathAs } from '../../runtime/core/name-forms';
 
 /**
@@ -18,4 +18,14 @@ export function formatPropIssue(issue: ValidationIssue): string {
 /** A prop path (`buildServer.artifactExpiration`) as the user's language names the props. */
 export function propName(path: string): string {
   return propPathAs(path, userNameForm());
+}
+
+/**
+ * The error a construct or factory throws for its props: `heading`, then one issue a line, each
+ * prop named as the user's language spells it. `issues` keep their JSON paths for code.
+ */
+export function propsError(heading: string, issues: readonly ValidationIssue[]): ValidationError {
+  const error = new ValidationError(issues);
+  error.message = `${heading}\n${issues.map(issue => `  ${formatPropIssue(issue)}`).join('\n')}`;
+  return error;
 }
