@@ -238,6 +238,8 @@ export class BuildServer extends Construct implements ec2.IConnectable {
     });
     const runnerEnvironment = {
       TABLE_NAME: props.table.tableName,
+      // The Installation dimension of the deployment metrics the launcher and finalizer emit.
+      [BUILD_SETTINGS.installation]: props.installationName,
       [RUNNER_SETTINGS.cluster]: cluster.clusterArn,
       [RUNNER_SETTINGS.taskDefinition]: taskDefinition.taskDefinitionArn,
       [RUNNER_SETTINGS.containerName]: CONTAINER,

@@ -1,12 +1,16 @@
 import { Lazy, Names, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BuildLogStream, BuildLogStreamOptions, WebSocketAuthentication } from './build-log-stream';
 import { BuildServer, BuildServerOptions } from './build-server';
 import { ConfigurationWriter } from './configuration-writer';
 import { ApplicationOptions, defaultEnvironments } from './deployment-environment';
+import { DeploymentMetricOptions, WebhookRejectionMetricOptions } from './metric-options';
 import { propsError } from './private/prop-issues';
+import { deploymentMetric } from './private/trellis-metrics';
 import { StateTable, StateTableOptions } from './state-table';
+import { TrellisAlarmOptions, TrellisAlarms } from './trellis-alarms';
 import { TrellisDashboard, TrellisDashboardOptions } from './trellis-dashboard';
 import { WebhookIngest, WebhookIngestOptions } from './webhook-ingest';
 import { keysOf } from '../runtime/core/config-keys';
@@ -114,6 +118,9 @@ function unknownPropsKeys(props: TrellisPipelineProps): ValidationIssue[] {
   return issues;
 }
 
+/** The construct id of the alarms `addAlarms()` makes. */
+const ALARMS_ID = 'Alarms';
+
 /**
  * A self-hosted continuous delivery control plane for serverless apps: the state table
  * and the configuration of every application and environment, with the webhook, build,
@@ -191,6 +198,50 @@ export class TrellisPipeline extends Construct {
       applications: () => this.applications,
       logRetention: props.logRetention,
     });
+  }
+
+  /**
+   * Deployments that ended as succeeded (`Trellis` `DeploymentsSucceeded`, Sum): of the whole
+   * installation, or of one `application` or environment. From the functions' logs (embedded
+   * metric format): no cost while nothing deploys.
+   */
+  public metricDeploymentsSucceeded(props?: DeploymentMetricOptions): cloudwatch.Metric {
+    return deploymentMetric('succeeded', this.installationName, props);
+  }
+
+  /**
+   * Deployments that ended as failed (`Trellis` `DeploymentsFailed`, Sum): a failed build, test,
+   * deploy or health check, a build that could not start, a request the launch queue refused.
+   */
+  public metricDeploymentsFailed(props?: DeploymentMetricOptions): cloudwatch.Metric {
+    return deploymentMetric('failed', this.installationName, props);
+  }
+
+  /** How long succeeded deployments ran, from their build's start to their end (`Trellis` `DeploymentDuration`, seconds, Average). */
+  public metricDeploymentDuration(props?: DeploymentMetricOptions): cloudwatch.Metric {
+    return deploymentMetric('duration', this.installationName, props);
+  }
+
+  /** Launch messages in the dead-letter queue: deployments stranded until the queue is redriven (SQS metric, Maximum). */
+  public metricDeadLetteredLaunches(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.webhook.metricDeadLetteredLaunches(props);
+  }
+
+  /** Requests the webhook refused (`Trellis` `WebhookRejections`, Sum), in total or by `reason`. */
+  public metricWebhookRejections(props?: WebhookRejectionMetricOptions): cloudwatch.Metric {
+    return this.webhook.metricWebhookRejections(props);
+  }
+
+  /**
+   * Alarms on dead-lettered launches (more than 0) and failed deployments (at least
+   * `failedDeploymentsThreshold` within `failedDeploymentsPeriod`), notifying `topic` if given.
+   * Opt-in: each alarm is billed per month. Call it once.
+   */
+  public addAlarms(options: TrellisAlarmOptions = {}): TrellisAlarms {
+    if (this.node.tryFindChild(ALARMS_ID)) {
+      throw new Error(`TrellisPipeline ${this.node.path}: addAlarms() was already called; use the alarms it returned, or metricX().createAlarm() for more`);
+    }
+    return new TrellisAlarms(this, ALARMS_ID, { ...options, pipeline: this });
   }
 
   /** Names of the configured applications, in the order they were added. */
