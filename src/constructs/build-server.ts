@@ -168,9 +168,11 @@ export class BuildServer extends Construct implements ec2.IConnectable {
     });
     const subnets = props.vpcSubnets
       ?? { subnetType: props.vpc ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC };
-    const selected = vpc.selectSubnets(subnets);
-    // Fargate gives a task a public IP only when asked; without one, a task in a public subnet has no internet.
-    const assignPublicIp = !props.vpc || selected.subnets.every(subnet => vpc.publicSubnets.includes(subnet));
+    const selected = selectBuildSubnets(vpc, subnets);
+    // Fargate gives a task a public IP only when asked; without one, a task in a public subnet has
+    // no internet. In a private subnet the address is unused (its traffic goes through the NAT).
+    const publicSubnetIds = vpc.publicSubnets.map(subnet => subnet.subnetId);
+    const assignPublicIp = !props.vpc || selected.subnetIds.some(subnetId => publicSubnetIds.includes(subnetId));
     const securityGroups = props.securityGroups && props.securityGroups.length > 0 ? [...props.securityGroups] : [new ec2.SecurityGroup(this, 'BuildSecurityGroup', {
       vpc,
       description: 'Trellis builds: outbound only',
@@ -220,7 +222,7 @@ export class BuildServer extends Construct implements ec2.IConnectable {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.container = taskDefinition.addContainer(CONTAINER, {
-      image: (props.image ?? BuilderImage.fromAsset())._bind(),
+      image: (props.image ?? BuilderImage.fromAsset())._bind(props.logRetention),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'build' }),
       environment: {
         AWS_REGION: stack.region, // SDK v3 in the builder needs it for STS and Secrets Manager
@@ -378,7 +380,7 @@ export class BuildServer extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * Let builds send their output, as it happens, to a log ingest function (LogStream's): the
+   * Let builds send their output, as it happens, to a log ingest function (BuildLogStream's): the
    * container learns its name and every environment's build role may invoke that function and
    * no other.
    * Without it, build output reaches Trellis only through the build log group.
@@ -390,6 +392,16 @@ export class BuildServer extends Construct implements ec2.IConnectable {
     this.liveLogFunction = ingestFunction;
     this.container.addEnvironment(BUILD_SETTINGS.logIngestFunction, ingestFunction.functionName);
     for (const role of this.buildRoles.values()) grantInvokeIngest(role, ingestFunction);
+  }
+}
+
+/** The subnets builds run in; a VPC without them gets an error naming the prop, not only CDK's. */
+function selectBuildSubnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection): ec2.SelectedSubnets {
+  try {
+    return vpc.selectSubnets(selection);
+  } catch (error) {
+    throw new Error(`${propName('vpcSubnets')}: ${(error as Error).message}. Choose the subnets builds run in, `
+      + 'e.g. { subnetType: ec2.SubnetType.PUBLIC } (builds need outbound internet: public subnets, or private ones with a NAT gateway)');
   }
 }
 

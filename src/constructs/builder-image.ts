@@ -34,7 +34,7 @@ export interface BuilderImageCodeBuildOptions {
   /**
    * How long CloudWatch keeps the image builds' logs and the logs of the functions that start
    * and watch them.
-   * @default logs.RetentionDays.ONE_MONTH
+   * @default - the build server's `logRetention` (in a TrellisPipeline, its `logRetention`: one month unless set)
    */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -147,11 +147,12 @@ export class BuilderImage {
 
   /**
    * The image for the build task's container; ECS grants the execution role what pulling it needs
-   * when the container is added.
+   * when the container is added. An image built in the account keeps its logs `logRetention`
+   * unless its own options say otherwise.
    * @internal
    */
-  public _bind(): ecs.ContainerImage {
-    return this.containerImage;
+  public _bind(logRetention?: logs.RetentionDays): ecs.ContainerImage {
+    return this.containerImage instanceof CodeBuildContainerImage ? this.containerImage.withDefaultLogRetention(logRetention) : this.containerImage;
   }
 }
 

@@ -231,6 +231,11 @@ export class DeploymentEnvironment {
 
   private constructor(kind: DeploymentEnvironmentKind, name: string, settings: DeploymentEnvironmentSettings) {
     this.unknownKeys = isPlainObject(settings) ? unknownKeyIssues(settings, OPTION_KEYS, '') : [];
+    // Plain JavaScript can pass an ARN string where a role belongs; it would be ignored, and the
+    // builds would deploy with the bootstrap roles instead.
+    if (settings.deployRole !== undefined && typeof (settings.deployRole as Partial<iam.IRole> | null)?.roleArn !== 'string') {
+      this.unknownKeys.push({ path: 'deployRole', message: 'must be an iam.IRole; a role by ARN is iam.Role.fromRoleArn(scope, id, arn)' });
+    }
     const production = kind === DeploymentEnvironmentKind.PRODUCTION;
     this.kind = kind;
     this.name = name;

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -10,9 +10,11 @@ import { Construct } from 'constructs';
 import { WebhookRejectionMetricOptions } from './metric-options';
 import { acknowledge, functionReasons } from './private/acknowledge';
 import { trellisLogGroup } from './private/log-groups';
+import { propsError } from './private/prop-issues';
 import { deadLetteredLaunchesMetric, webhookRejectionsMetric } from './private/trellis-metrics';
 import { StateTable } from './state-table';
 import { BUILD_SETTINGS } from '../runtime/core/build-contract';
+import { ValidationIssue } from '../runtime/core/errors';
 import { WebhookFunction } from '../runtime/handlers/webhook-function';
 
 /** What can be tuned of the GitHub webhook endpoint. */
@@ -76,6 +78,8 @@ export class WebhookIngest extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookIngestProps) {
     super(scope, id);
+    const issues = throttlingIssues(props);
+    if (issues.length > 0) throw propsError(`WebhookIngest ${this.node.path}: invalid configuration`, issues);
     this.installationName = props.installationName;
 
     this.webhookSecret = props.secret ?? new secretsmanager.Secret(this, 'Secret', {
@@ -164,4 +168,18 @@ export class WebhookIngest extends Construct {
   public metricWebhookRejections(props?: WebhookRejectionMetricOptions): cloudwatch.Metric {
     return webhookRejectionsMetric(this.installationName, props);
   }
+}
+
+/** API Gateway takes a rate of requests per second and a burst of whole requests; zero or less would refuse every delivery. */
+function throttlingIssues(options: WebhookIngestOptions): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const { throttlingRateLimit: rate, throttlingBurstLimit: burst } = options;
+  if (Token.isUnresolved(rate) || Token.isUnresolved(burst)) return issues;
+  if (rate !== undefined && !(typeof rate === 'number' && Number.isFinite(rate) && rate > 0)) {
+    issues.push({ path: 'throttlingRateLimit', message: `${String(rate)} must be a number of requests per second above 0` });
+  }
+  if (burst !== undefined && !(typeof burst === 'number' && Number.isInteger(burst) && burst > 0)) {
+    issues.push({ path: 'throttlingBurstLimit', message: `${String(burst)} must be a whole number of requests above 0` });
+  }
+  return issues;
 }

@@ -61,6 +61,8 @@ describe('build networking', () => {
     ['public subnets: a public IP, or builds would have no internet', () => ({ subnetType: ec2.SubnetType.PUBLIC }), 'true'],
     ['public subnets chosen by object', vpc => ({ subnets: vpc.publicSubnets }), 'true'],
     ['private subnets chosen by group name', () => ({ subnetGroupName: 'Private' }), 'false'],
+    ['a public and a private subnet: a public IP, or builds placed in the public one would have no internet',
+      vpc => ({ subnets: [vpc.publicSubnets[0], vpc.privateSubnets[0]] }), 'true'],
   ])('vpcSubnets in a user VPC, %s', (_, select, publicIp) => {
     const { stack } = synth({}, s => {
       const vpc = new ec2.Vpc(s, 'Vpc', { maxAzs: 2 });
@@ -68,6 +70,11 @@ describe('build networking', () => {
     });
     expect(launcherVariables(Template.fromStack(stack)).ASSIGN_PUBLIC_IP).toBe(publicIp);
   });
+});
+
+test('a VPC without the default private subnets: the error names vpcSubnets and how to choose', () => {
+  expect(() => synth({}, s => ({ vpc: new ec2.Vpc(s, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'pub', subnetType: ec2.SubnetType.PUBLIC }] }) })))
+    .toThrow(/^vpcSubnets: There are no 'Private' subnet groups in this VPC.*Choose the subnets builds run in, e\.g\. \{ subnetType: ec2\.SubnetType\.PUBLIC \}/);
 });
 
 describe('grants', () => {
@@ -112,6 +119,16 @@ describe('deploy roles', () => {
     const buildRole = Object.keys(template.findResources('AWS::IAM::Role')).find(id => id.startsWith('TrellisBuildEnvironmentRolesshopdev'))!;
     const assume = policyOf(template, buildRole).find((s: any) => s.Action === 'sts:AssumeRole');
     expect(assume.Resource).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(deployRole.node.defaultChild as iam.CfnRole), 'Arn'] });
+  });
+
+  test.each<[string, unknown]>([
+    ['an ARN string (plain JavaScript)', 'arn:aws:iam::444455556666:role/prod-deploy'],
+    ['an object without roleArn', { arn: 'arn:aws:iam::444455556666:role/prod-deploy' }],
+    ['null', null],
+  ])('%s where a role belongs is refused, naming deployRole', (_, deployRole) => {
+    expect(() => synth().pipeline.addApplication({
+      name: 'billing', repository: 'acme/billing', environments: [DeploymentEnvironment.development({ deployRole: deployRole as iam.IRole })],
+    })).toThrow(/applications\[1\]\.environments\[0\]\.deployRole: must be an iam\.IRole; a role by ARN is iam\.Role\.fromRoleArn/);
   });
 
   test('a role of another account, by ARN: that ARN, written to the configuration', () => {

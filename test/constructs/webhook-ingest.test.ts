@@ -109,6 +109,23 @@ describe('WebhookIngest', () => {
     });
   });
 
+  test('throttling through TrellisPipeline: webhook options reach the stage', () => {
+    synth({ webhook: { throttlingRateLimit: 2.5, throttlingBurstLimit: 10 } }).template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 2.5, ThrottlingBurstLimit: 10 },
+    });
+  });
+
+  test.each<[string, number, number | undefined, RegExp]>([
+    ['a negative rate', -1, undefined, /throttlingRateLimit: -1 must be a number of requests per second above 0/],
+    ['a zero rate (every delivery refused)', 0, undefined, /throttlingRateLimit: 0 must be/],
+    ['a rate that is not a number', NaN, undefined, /throttlingRateLimit: NaN must be/],
+    ['a fractional burst', 5, 2.5, /throttlingBurstLimit: 2\.5 must be a whole number of requests above 0/],
+    ['a zero burst', 5, 0, /throttlingBurstLimit: 0 must be/],
+  ])('throttling: %s is refused, naming the option', (_, rate, burst, message) => {
+    expect(() => synth({ webhook: { throttlingRateLimit: rate, throttlingBurstLimit: burst } })).toThrow(message);
+  });
+
   test('installation name: default is unique and valid, a given one is validated', () => {
     const a = synth().pipeline.installationName;
     expect(a).toMatch(/^[a-z][a-z0-9-]{0,31}$/);

@@ -5,6 +5,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -34,6 +35,11 @@ const TOTAL_TIMEOUT = Duration.minutes(60);
 export class CodeBuildContainerImage extends ecs.ContainerImage {
   constructor(private readonly directory: string, private readonly options: BuilderImageCodeBuildOptions) {
     super();
+  }
+
+  /** The same image whose logs keep `retention` unless its options chose one (the build server passes the pipeline's). */
+  public withDefaultLogRetention(retention?: logs.RetentionDays): CodeBuildContainerImage {
+    return new CodeBuildContainerImage(this.directory, { ...this.options, logRetention: this.options.logRetention ?? retention });
   }
 
   public bind(scope: Construct, containerDefinition: ecs.ContainerDefinition): ecs.ContainerImageConfig {
