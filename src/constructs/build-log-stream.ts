@@ -37,11 +37,28 @@ export interface JwtAuthenticationOptions {
 /**
  * Who may open a live log connection. Browsers cannot send headers when opening a WebSocket,
  * so the token travels in the connection URL and the `$connect` handler verifies it.
+ *
+ * @example
+ * new TrellisPipeline(stack, 'Trellis', {
+ *   logs: {
+ *     authentication: WebSocketAuthentication.jwt({
+ *       issuer: 'https://login.example.com',
+ *       audiences: ['trellis-dashboard'],
+ *     }),
+ *   },
+ * });
  */
 export class WebSocketAuthentication {
   /**
    * Accept connections that carry a JWT signed by `issuer` for one of `audiences`.
    * Throws, naming the option, if an option breaks a rule.
+   *
+   * @example
+   * const authentication = WebSocketAuthentication.jwt({
+   *   issuer: 'https://login.example.com',
+   *   audiences: ['trellis-dashboard'],
+   *   jwksUrl: 'https://login.example.com/keys',
+   * });
    */
   public static jwt(options: JwtAuthenticationOptions): WebSocketAuthentication {
     const issues: ValidationIssue[] = [];
@@ -133,6 +150,17 @@ const STAGE = 'live';
  * build log group delivers every line again to the archive function (the archive path). Both
  * store lines as immutable chunks keyed by sequence, so the second copy is a no-op, and push
  * new lines to the browsers subscribed to the deployment over a WebSocket API.
+ *
+ * @example
+ * new TrellisPipeline(stack, 'Trellis', {
+ *   logs: {
+ *     retention: Duration.days(30),
+ *     authentication: WebSocketAuthentication.jwt({
+ *       issuer: 'https://login.example.com',
+ *       audiences: ['trellis-dashboard'],
+ *     }),
+ *   },
+ * });
  */
 export class BuildLogStream extends Construct {
   /** Stores log lines and pushes them to subscribers; builds invoke it with live batches. */

@@ -115,6 +115,19 @@ const CONTAINER = 'builder';
  *
  * Executors are a seam: the launcher and finalizer talk to core's TaskRunner; everything
  * Fargate-specific is in this construct and `EcsTaskRunner`.
+ *
+ * @example
+ * const vpc = ec2.Vpc.fromLookup(stack, 'Vpc', { vpcName: 'shared' });
+ * const database = new ec2.SecurityGroup(stack, 'Database', { vpc });
+ * const trellis = new TrellisPipeline(stack, 'Trellis', {
+ *   buildServer: {
+ *     vpc,
+ *     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+ *     cpu: 2048,
+ *   },
+ * });
+ * // Builds that run migrations may reach the database.
+ * trellis.buildServer.connections.allowTo(database, ec2.Port.tcp(5432));
  */
 export class BuildServer extends Construct implements ec2.IConnectable {
   /** The build tasks' network access: allow them into a database with `db.connections.allowDefaultPortFrom(buildServer)`. */

@@ -92,6 +92,11 @@ export class BuilderImage {
    * under `assets/builder`), built as a Docker image asset when you deploy. Synthesis needs no
    * Docker; `cdk deploy` does, and synthesis warns (`trellis-cdk:builderImageNeedsDocker`) when
    * no Docker client is on the PATH. Without Docker, use `fromCodeBuild()`.
+   *
+   * @example
+   * new TrellisPipeline(stack, 'Trellis', {
+   *   buildServer: { image: BuilderImage.fromAsset() },
+   * });
    */
   public static fromAsset(): BuilderImage {
     return new BuilderImage(new DockerAssetImage(BUILDER_DIRECTORY));
@@ -125,6 +130,11 @@ export class BuilderImage {
    *
    * @param name the image reference, `[registry/]repository[:tag][@digest]`, e.g.
    *   `ghcr.io/acme/trellis-builder:1.4.0-go1.23`
+   *
+   * @example
+   * const image = BuilderImage.fromRegistry('ghcr.io/acme/trellis-builder:1.4.0', {
+   *   credentials: secretsmanager.Secret.fromSecretNameV2(stack, 'GhcrToken', 'ghcr/pull'),
+   * });
    */
   public static fromRegistry(name: string, options: BuilderImageRegistryOptions = {}): BuilderImage {
     checkImageName(name);
@@ -137,6 +147,10 @@ export class BuilderImage {
    *
    * @param tag a tag, or a digest (`sha256:<hex>`)
    * @default 'latest'
+   *
+   * @example
+   * const builders = ecr.Repository.fromRepositoryName(stack, 'Builders', 'trellis-builder');
+   * const image = BuilderImage.fromEcrRepository(builders, 'trellis-1.4.0-go1.23');
    */
   public static fromEcrRepository(repository: ecr.IRepository, tag: string = 'latest'): BuilderImage {
     checkTagOrDigest(tag);

@@ -37,29 +37,62 @@ const COMMAND_KEYS = keysOf<CustomFrameworkCommands>({
 /**
  * How an environment's app is deployed. Without one, the build detects it from the
  * repository (sst.config.*, cdk.json, serverless.yml, template.yaml).
+ *
+ * @example
+ * const dev = DeploymentEnvironment.development({ framework: DeployFramework.sst() });
  */
 export class DeployFramework {
-  /** SST (v2 or v3): `sst deploy --stage <env>`. */
+  /**
+   * SST (v2 or v3): `sst deploy --stage <env>`.
+   *
+   * @example
+   * const dev = DeploymentEnvironment.development({ framework: DeployFramework.sst() });
+   */
   public static sst(): DeployFramework {
     return new DeployFramework({ kind: 'sst' });
   }
 
-  /** AWS CDK: `cdk deploy --all -c stage=<env>`. */
+  /**
+   * AWS CDK: `cdk deploy --all -c stage=<env>`.
+   *
+   * @example
+   * const dev = DeploymentEnvironment.development({ framework: DeployFramework.cdk() });
+   */
   public static cdk(): DeployFramework {
     return new DeployFramework({ kind: 'cdk' });
   }
 
-  /** Serverless Framework: `serverless deploy --stage <env>`. */
+  /**
+   * Serverless Framework: `serverless deploy --stage <env>`.
+   *
+   * @example
+   * const dev = DeploymentEnvironment.development({ framework: DeployFramework.serverless() });
+   */
   public static serverless(): DeployFramework {
     return new DeployFramework({ kind: 'serverless' });
   }
 
-  /** AWS SAM: `sam build` and `sam deploy --config-env <env>`. */
+  /**
+   * AWS SAM: `sam build` and `sam deploy --config-env <env>`.
+   *
+   * @example
+   * const dev = DeploymentEnvironment.development({ framework: DeployFramework.sam() });
+   */
   public static sam(): DeployFramework {
     return new DeployFramework({ kind: 'sam' });
   }
 
-  /** Your own commands. */
+  /**
+   * Your own commands.
+   *
+   * @example
+   * const framework = DeployFramework.custom({
+   *   buildCommand: ['npm', 'run', 'build'],
+   *   deployCommand: ['npm', 'run', 'deploy'],
+   *   removeCommand: ['npm', 'run', 'remove'],
+   *   artifactPaths: ['package.json', 'scripts', 'dist'],
+   * });
+   */
   public static custom(commands: CustomFrameworkCommands): DeployFramework {
     const framework = new DeployFramework({
       kind: 'custom',

@@ -46,10 +46,18 @@ const OPTION_KEYS = keysOf<DeployHealthCheckOptions>({ minStatus: true, maxStatu
  * A gate after every deploy: the build GETs a URL of the deployed app, without credentials.
  * When no attempt answers with a passing status, the deployment fails and the environment
  * is rolled back to the version it had before.
+ *
+ * @example
+ * const staging = DeploymentEnvironment.staging({
+ *   healthCheck: DeployHealthCheck.url('https://staging.example.com/health', { timeout: Duration.seconds(5) }),
+ * });
  */
 export class DeployHealthCheck {
   /**
    * GET this http:// or https:// URL, e.g. `DeployHealthCheck.url('https://api.example.com/health')`.
+   *
+   * @example
+   * const check = DeployHealthCheck.url('https://staging.example.com/health', { retries: 5, interval: Duration.seconds(10) });
    */
   public static url(url: string, options: DeployHealthCheckOptions = {}): DeployHealthCheck {
     return new DeployHealthCheck(url, undefined, options);
@@ -60,6 +68,9 @@ export class DeployHealthCheck {
    * CDK apps: any stack's output of that name. SST v3: a value returned from `run()`
    * (`.sst/outputs.json`). Serverless, SAM and custom deploys must write the outputs
    * themselves to `.trellis/outputs.json` as `{ "ApiUrl": "https://..." }`.
+   *
+   * @example
+   * const check = DeployHealthCheck.stackOutput('ApiUrl', { maxStatus: 299 });
    */
   public static stackOutput(outputName: string, options: DeployHealthCheckOptions = {}): DeployHealthCheck {
     return new DeployHealthCheck(undefined, outputName, options);

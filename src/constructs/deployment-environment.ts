@@ -169,24 +169,55 @@ const OPTION_KEYS = keysOf<DeploymentEnvironmentOptions & CustomDeploymentEnviro
 /**
  * One deployment target of an application. The order of environments in an
  * application is the promotion order.
+ *
+ * @example
+ * const environments = [
+ *   DeploymentEnvironment.development({ branch: 'main', runTests: true }),
+ *   DeploymentEnvironment.staging({ region: 'eu-west-1' }),
+ *   DeploymentEnvironment.production({ account: '444455556666', region: 'eu-west-1' }),
+ * ];
  */
 export class DeploymentEnvironment {
-  /** Tracks `main` and deploys every push. */
+  /**
+   * Tracks `main` and deploys every push.
+   *
+   * @example
+   * const dev = DeploymentEnvironment.development({ branch: 'main', runTests: true });
+   */
   public static development(options: DeploymentEnvironmentOptions = {}): DeploymentEnvironment {
     return new DeploymentEnvironment(DeploymentEnvironmentKind.DEVELOPMENT, options.name ?? 'dev', { ...options, branch: options.branch ?? 'main' });
   }
 
-  /** Reached by promotion; deploys on push only if given a branch. */
+  /**
+   * Reached by promotion; deploys on push only if given a branch.
+   *
+   * @example
+   * const staging = DeploymentEnvironment.staging({ region: 'eu-west-1' });
+   */
   public static staging(options: DeploymentEnvironmentOptions = {}): DeploymentEnvironment {
     return new DeploymentEnvironment(DeploymentEnvironmentKind.STAGING, options.name ?? 'staging', options);
   }
 
-  /** Never deploys on push; protected. */
+  /**
+   * Never deploys on push; protected.
+   *
+   * @example
+   * const production = DeploymentEnvironment.production({
+   *   account: '444455556666',
+   *   deployRole: iam.Role.fromRoleArn(stack, 'ProductionDeploy', 'arn:aws:iam::444455556666:role/trellis-deploy'),
+   *   healthCheck: DeployHealthCheck.stackOutput('ApiUrl'),
+   * });
+   */
   public static production(options: DeploymentEnvironmentOptions = {}): DeploymentEnvironment {
     return new DeploymentEnvironment(DeploymentEnvironmentKind.PRODUCTION, options.name ?? 'production', options);
   }
 
-  /** Any other environment. */
+  /**
+   * Any other environment.
+   *
+   * @example
+   * const preview = DeploymentEnvironment.custom({ name: 'preview', branch: 'develop', variables: { LOG_LEVEL: 'debug' } });
+   */
   public static custom(options: CustomDeploymentEnvironmentOptions): DeploymentEnvironment {
     return new DeploymentEnvironment(DeploymentEnvironmentKind.CUSTOM, options.name, options);
   }

@@ -33,6 +33,13 @@ export interface StateTableProps extends StateTableOptions {}
  * The single DynamoDB table that holds Trellis' state: applications, environments and
  * their locks, deployments, log chunks, webhook deliveries and live connections.
  * On-demand capacity, so it costs nothing while idle.
+ *
+ * @example
+ * const trellis = new TrellisPipeline(stack, 'Trellis', {
+ *   table: { pointInTimeRecovery: true },
+ * });
+ * const reporting = new iam.Role(stack, 'Reporting', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+ * trellis.table.grantReadData(reporting);
  */
 export class StateTable extends Construct {
   /** The underlying table. */

@@ -138,6 +138,11 @@ const COGNITO_SCOPES = [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cog
  * Who signs in to the dashboard: a user pool it creates (the default), a user pool of
  * yours, or any OpenID Connect provider. The control API and the live log socket accept
  * the same tokens.
+ *
+ * @example
+ * new TrellisPipeline(stack, 'Trellis', {
+ *   dashboard: { identity: DashboardIdentity.cognito({ domainPrefix: 'acme-deploys' }) },
+ * });
  */
 export class DashboardIdentity {
   /**
@@ -145,6 +150,9 @@ export class DashboardIdentity {
    * users), a strong password policy, optional MFA, groups `admin`, `deployer` and `viewer`
    * (and `<role>:<application>` groups you add), the hosted sign-in UI and a public app client
    * (authorization code with PKCE) for the dashboard URL.
+   *
+   * @example
+   * const identity = DashboardIdentity.cognito({ domainPrefix: 'acme-deploys', mfaRequired: true });
    */
   public static cognito(options: CognitoIdentityOptions = {}): DashboardIdentity {
     const prefixProblem = options.domainPrefix === undefined ? undefined : cognitoDomainPrefixProblem(options.domainPrefix);
@@ -161,6 +169,11 @@ export class DashboardIdentity {
    * @param userPool the user pool
    * @param client the dashboard's app client
    * @param domain the pool's hosted UI domain; a Cognito prefix domain is added to the pool when absent
+   *
+   * @example
+   * const pool = cognito.UserPool.fromUserPoolId(stack, 'Pool', 'eu-west-1_AbCdEf123');
+   * const client = cognito.UserPoolClient.fromUserPoolClientId(stack, 'Client', 'trellis-dashboard');
+   * const identity = DashboardIdentity.userPool(pool, client);
    */
   public static userPool(userPool: cognito.IUserPool, client: cognito.IUserPoolClient, domain?: cognito.IUserPoolDomain): DashboardIdentity {
     return new DashboardIdentity((_scope, context) => {
@@ -181,6 +194,14 @@ export class DashboardIdentity {
    * Any OpenID Connect provider (Entra ID, Okta, Auth0, Google Workspace...). Its ID tokens
    * must carry the user's groups in `groups` or `cognito:groups`. Throws, naming the option,
    * if an option breaks a rule.
+   *
+   * @example
+   * const identity = DashboardIdentity.oidc({
+   *   issuer: 'https://acme.okta.com/oauth2/default',
+   *   clientId: 'trellis-dashboard',
+   *   authorizeUrl: 'https://acme.okta.com/oauth2/default/v1/authorize',
+   *   tokenUrl: 'https://acme.okta.com/oauth2/default/v1/token',
+   * });
    */
   public static oidc(options: OidcIdentityOptions): DashboardIdentity {
     const issues: ValidationIssue[] = [];
@@ -278,6 +299,14 @@ const API_BURST_LIMIT = 100;
  * private bucket through CloudFront (origin access control, HTTPS, security headers) with a
  * `config.json` written at deploy time; the control API is an HTTP API whose routes, but
  * `GET /api/health`, need a JWT of the dashboard's identity provider.
+ *
+ * @example
+ * new TrellisPipeline(stack, 'Trellis', {
+ *   dashboard: {
+ *     identity: DashboardIdentity.cognito({ domainPrefix: 'acme-deploys', mfaRequired: true }),
+ *     callbackUrls: ['http://localhost:5173/'],
+ *   },
+ * });
  */
 export class TrellisDashboard extends Construct {
   /** The CloudFront distribution serving the dashboard. */

@@ -125,6 +125,21 @@ const ALARMS_ID = 'Alarms';
  * A self-hosted continuous delivery control plane for serverless apps: the state table
  * and the configuration of every application and environment, with the webhook, build,
  * log and dashboard parts composed in by their own constructs.
+ *
+ * @example
+ * const trellis = new TrellisPipeline(stack, 'Trellis', {
+ *   applications: [{
+ *     name: 'shop',
+ *     repository: 'acme/shop',
+ *     environments: [
+ *       DeploymentEnvironment.development({ branch: 'main', runTests: true }),
+ *       DeploymentEnvironment.staging(),
+ *       DeploymentEnvironment.production({ region: 'eu-west-1' }),
+ *     ],
+ *   }],
+ *   logRetention: logs.RetentionDays.THREE_MONTHS,
+ * });
+ * trellis.addApplication({ name: 'billing', repository: 'acme/billing' });
  */
 export class TrellisPipeline extends Construct {
   /** The table that holds configuration, deployments, locks and logs. */

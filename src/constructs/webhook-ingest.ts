@@ -60,6 +60,14 @@ export interface WebhookIngestProps extends WebhookIngestOptions {
  *
  * An HTTP API rather than a Lambda function URL: it has stage throttling (anyone on the
  * internet can POST here), access logs and a path of its own, for the same idle cost (none).
+ *
+ * @example
+ * const trellis = new TrellisPipeline(stack, 'Trellis', {
+ *   webhook: {
+ *     secret: secretsmanager.Secret.fromSecretNameV2(stack, 'WebhookSecret', 'github/webhook'),
+ *     throttlingRateLimit: 10,
+ *   },
+ * });
  */
 export class WebhookIngest extends Construct {
   /** The URL to paste into GitHub's webhook settings (`Payload URL`). */
