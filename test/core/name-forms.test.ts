@@ -39,6 +39,12 @@ describe('snakeCase follows jsii-pacmak\'s Python names', () => {
     ['ephemeralStorageGiB', 'ephemeral_storage_gib'],
     ['cacheKiBPerBuild', 'cache_kib_per_build'],
     ['timeoutSeconds', 'timeout_seconds'],
+    // Python keywords get jsii's trailing underscore; other names that merely contain one do not.
+    ['from', 'from_'],
+    ['lambda', 'lambda_'],
+    ['import', 'import_'],
+    ['fromAddress', 'from_address'],
+    ['protected', 'protected'],
   ])('%s -> %s', (name, snake) => {
     expect(snakeCase(name)).toBe(snake);
   });

@@ -58,18 +58,26 @@ export function propPathAs(path: string, form: NameForm): string {
 /** KiB, MiB and GiB are one word to jsii (`memoryLimitMiB` → `memory_limit_mib`). */
 const ABBREVIATIONS = /(^|[^A-Z])(KiB|MiB|GiB)($|[^a-z])/g;
 
+/** Python's keywords: jsii adds `_` to a name that is one (`from` → `from_`). */
+const PYTHON_KEYWORDS: ReadonlySet<string> = new Set([
+  'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except',
+  'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass',
+  'raise', 'return', 'try', 'while', 'with', 'yield',
+]);
+
 /**
  * A camelCase name as jsii spells it in Python: a word starts at an upper-case letter after a
  * lower-case letter or digit, and at the last capital of a run followed by lower case
  * (`webSocketUrl` → `web_socket_url`, `s3Bucket` → `s3_bucket`, `jwksURL` → `jwks_url`,
- * `URLPrefix` → `url_prefix`), then all lower case.
+ * `URLPrefix` → `url_prefix`), then all lower case; a Python keyword gets a trailing `_`.
  */
 export function snakeCase(name: string): string {
-  return name
+  const snake = name
     .replace(ABBREVIATIONS, (_, before: string, unit: string, after: string) => `${before}${unit[0]}${unit.slice(1).toLowerCase()}${after}`)
     .replace(/([a-z\d])([A-Z])/g, '$1_$2')
     .replace(/([A-Z])([A-Z][a-z]+)/g, '$1_$2')
     .toLowerCase();
+  return PYTHON_KEYWORDS.has(snake) ? `${snake}_` : snake;
 }
 
 /** A camelCase name as jsii spells it in C# and Go: the first letter upper case. */
