@@ -3,10 +3,10 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { formatPropIssue } from './private/prop-issues';
+import { propsError } from './private/prop-issues';
 import { deadLetteredLaunchesMetric, deploymentMetric } from './private/trellis-metrics';
 import type { TrellisPipeline } from './trellis-pipeline';
-import { ValidationError, ValidationIssue } from '../runtime/core/errors';
+import { ValidationIssue } from '../runtime/core/errors';
 
 /**
  * The alarms Trellis offers. Nothing is created unless asked for (`TrellisPipeline.addAlarms()`):
@@ -74,11 +74,7 @@ export class TrellisAlarms extends Construct {
         issues.push({ path: 'failedDeploymentsPeriod', message: `must be a whole number of minutes (CloudWatch's period for these metrics); got ${period.toHumanString()}` });
       }
     }
-    if (issues.length > 0) {
-      const error = new ValidationError(issues);
-      error.message = `TrellisAlarms ${this.node.path}: invalid configuration\n${issues.map(issue => `  ${formatPropIssue(issue)}`).join('\n')}`;
-      throw error;
-    }
+    if (issues.length > 0) throw propsError(`TrellisAlarms ${this.node.path}: invalid configuration`, issues);
     const installation = props.pipeline.installationName;
 
     this.deadLetteredLaunches = new cloudwatch.Alarm(this, 'DeadLetteredLaunches', {

@@ -1,8 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { formatPropIssue } from './prop-issues';
-import { ValidationError, ValidationIssue } from '../../runtime/core/errors';
+import { propsError } from './prop-issues';
+import { ValidationIssue } from '../../runtime/core/errors';
 import { METRIC_DIMENSIONS, METRIC_NAMES, METRIC_NAMESPACE, WEBHOOK_REJECTION_REASONS } from '../../runtime/core/metrics';
 import { applicationName, environmentName } from '../../runtime/core/names';
 import { DeploymentMetricOptions, WebhookRejectionMetricOptions } from '../metric-options';
@@ -93,8 +93,5 @@ function dimensionIssues(options: cloudwatch.MetricOptions): ValidationIssue[] {
 }
 
 function fail(what: string, issues: ValidationIssue[]): void {
-  if (issues.length === 0) return;
-  const error = new ValidationError(issues);
-  error.message = `${what}: invalid options\n${issues.map(issue => `  ${formatPropIssue(issue)}`).join('\n')}`;
-  throw error;
+  if (issues.length > 0) throw propsError(`${what}: invalid options`, issues);
 }
