@@ -5,8 +5,8 @@ import { LocalCommitSource } from './local-commit-source';
 import { LocalLaunchQueue } from './local-queue';
 import { BuilderCommand, LocalTaskRunner, LocalTaskRunnerProps } from './local-task-runner';
 import { ProcessRecords } from './process-records';
-import { finalizeTask } from '../runtime/build/finalize';
-import { BuildDependencies } from '../runtime/build/launch';
+import { finalizeTask } from '../runtime/deployments/finalize';
+import { BuildDependencies } from '../runtime/deployments/launch';
 import { Clock, Store } from '../runtime/core/ports';
 import { LogRecord } from '../runtime/core/types';
 

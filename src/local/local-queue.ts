@@ -1,5 +1,5 @@
 import { retryWithin } from './retry';
-import { BuildDependencies, launchQueued } from '../runtime/build/launch';
+import { BuildDependencies, launchQueued } from '../runtime/deployments/launch';
 import { LaunchMessage, LaunchQueue } from '../runtime/core/ports';
 
 /**

@@ -9,8 +9,8 @@ import { LOCAL_BUILD_SETTINGS, LocalBuildInput, LocalDynamoDb } from './local-bu
 import { localPath } from './local-commit-source';
 import { ProcessRecords, processStartTime } from './process-records';
 import { retryWithin } from './retry';
-import { TaskStopped } from '../runtime/build/finalize';
-import { buildEnvironment } from '../runtime/build/launch';
+import { TaskStopped } from '../runtime/deployments/finalize';
+import { buildEnvironment } from '../runtime/deployments/launch';
 import { BUILD_PARAMETERS, BUILD_SETTINGS, secretNames } from '../runtime/core/build-contract';
 import { NotFoundError, errorMessage } from '../runtime/core/errors';
 import { parseBuildLogLine } from '../runtime/core/log-lines';

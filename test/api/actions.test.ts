@@ -1,7 +1,7 @@
 import { Harness, admin, apiHarness, deployer, sha } from './harness';
-import { launchQueued } from '../../src/runtime/build/launch';
+import { launchQueued } from '../../src/runtime/deployments/launch';
 import { Deployment } from '../../src/runtime/core';
-import { taskArn } from '../build/fake-task-runner';
+import { taskArn } from '../deployments/fake-task-runner';
 
 
 /** A well-formed id that is not `id`: its last hex digit changed (always to a different one). */

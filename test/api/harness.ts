@@ -3,7 +3,7 @@ import { FakeCommitSource, FakeLaunchQueue, FakeSecretStore } from './fakes';
 import { ApiDeps, handleApiRequest } from '../../src/runtime/api/control-api';
 import { ApplicationConfig, Deployment, Principal, Store, newDeploymentId, secretNames } from '../../src/runtime/core';
 import { keys } from '../../src/runtime/store/table-schema';
-import { FakeTaskRunner } from '../build/fake-task-runner';
+import { FakeTaskRunner } from '../deployments/fake-task-runner';
 import { T0, appConfig, envConfig, queuedDeployment, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 

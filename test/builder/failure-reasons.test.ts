@@ -1,7 +1,7 @@
 import { chmodSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { BuildRun, BuilderHarness, endOf, frameworkStubSource, npmPackage, phaseOutcomes } from './harness';
-import { finalizeTask } from '../../src/runtime/build/finalize';
+import { finalizeTask } from '../../src/runtime/deployments/finalize';
 import { BUILD_PARAMETERS, TaskRunner } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';

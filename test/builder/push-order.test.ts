@@ -1,5 +1,5 @@
 import { BuilderHarness, endOf, frameworkRecords, phaseOutcomes } from './harness';
-import { verdictOf } from '../../src/runtime/build/finalize';
+import { verdictOf } from '../../src/runtime/deployments/finalize';
 import { BUILD_PARAMETERS, Deployment } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';

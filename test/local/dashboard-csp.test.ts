@@ -5,7 +5,7 @@ import { DashboardServer, startDashboardServer } from '../../src/local/dashboard
 import { LocalIdentity } from '../../src/local/local-identity';
 import { contentSecurityPolicy } from '../../src/runtime/core/content-security-policy';
 import { FakeCommitSource, FakeLaunchQueue, FakeSecretStore } from '../api/fakes';
-import { FakeTaskRunner } from '../build/fake-task-runner';
+import { FakeTaskRunner } from '../deployments/fake-task-runner';
 import { freshStore } from '../support/test-table';
 
 /** The local server's pages carry the dashboard's CSP (the policy CloudFront sends), for this server's origins. */

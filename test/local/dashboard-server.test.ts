@@ -6,7 +6,7 @@ import { DashboardServer, startDashboardServer } from '../../src/local/dashboard
 import { LocalIdentity } from '../../src/local/local-identity';
 import { Store } from '../../src/runtime/core';
 import { FakeCommitSource, FakeLaunchQueue, FakeSecretStore } from '../api/fakes';
-import { FakeTaskRunner } from '../build/fake-task-runner';
+import { FakeTaskRunner } from '../deployments/fake-task-runner';
 import { appConfig, envConfig } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 import { startWebhookServer } from './support/webhook-server';

@@ -4,7 +4,7 @@ import { join } from 'path';
 import { bundleLocalBuilder, gitRepo, processAlive, waitFor } from './local-fixtures';
 import { LocalExecutor, createLocalExecutor } from '../../src/local/local-executor';
 import { BuilderCommand } from '../../src/local/local-task-runner';
-import { cancelDeployment } from '../../src/runtime/build/cancel';
+import { cancelDeployment } from '../../src/runtime/deployments/cancel';
 import {
   Deployment, DeploymentScheduler, DeploymentStatus, LogRecord, Store, secretNames, systemClock,
 } from '../../src/runtime/core';

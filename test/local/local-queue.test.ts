@@ -1,6 +1,6 @@
 import { LocalLaunchQueue } from '../../src/local/local-queue';
 import { DeploymentScheduler, Store } from '../../src/runtime/core';
-import { FakeTaskRunner } from '../build/fake-task-runner';
+import { FakeTaskRunner } from '../deployments/fake-task-runner';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 

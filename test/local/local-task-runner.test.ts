@@ -4,7 +4,7 @@ import { join } from 'path';
 import { processAlive, waitFor } from './local-fixtures';
 import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
 import { LocalTaskRunner, LocalTaskRunnerProps } from '../../src/local/local-task-runner';
-import { TaskStopped } from '../../src/runtime/build/finalize';
+import { TaskStopped } from '../../src/runtime/deployments/finalize';
 import { BUILD_PARAMETERS, BUILD_SETTINGS, LogRecord, NotFoundError, SecretSource, TaskRequest, secretNames } from '../../src/runtime/core';
 import { depId } from '../store/fixtures';
 

@@ -1,10 +1,10 @@
 import { FaultyStore } from './support/faulty-store';
 import { GatedTaskRunner, gate } from './support/gated-task-runner';
 import { settled } from './support/settled';
-import { TaskStopped, finalizeTask } from '../../src/runtime/build/finalize';
-import { launchQueued } from '../../src/runtime/build/launch';
+import { TaskStopped, finalizeTask } from '../../src/runtime/deployments/finalize';
+import { launchQueued } from '../../src/runtime/deployments/launch';
 import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
-import { taskArn } from '../build/fake-task-runner';
+import { taskArn } from '../deployments/fake-task-runner';
 import { appConfig, depId, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 

@@ -1,11 +1,11 @@
 import { FaultyStore } from './support/faulty-store';
 import { GatedTaskRunner, gate } from './support/gated-task-runner';
 import { settled } from './support/settled';
-import { cancelDeployment } from '../../src/runtime/build/cancel';
-import { finalizeTask } from '../../src/runtime/build/finalize';
-import { LaunchInProgressError, launchQueued } from '../../src/runtime/build/launch';
+import { cancelDeployment } from '../../src/runtime/deployments/cancel';
+import { finalizeTask } from '../../src/runtime/deployments/finalize';
+import { LaunchInProgressError, launchQueued } from '../../src/runtime/deployments/launch';
 import { DeploymentScheduler, Store } from '../../src/runtime/core';
-import { taskArn } from '../build/fake-task-runner';
+import { taskArn } from '../deployments/fake-task-runner';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 

@@ -1,9 +1,9 @@
 import { GatedTaskRunner, gate } from './support/gated-task-runner';
 import { settled } from './support/settled';
-import { finalizeTask } from '../../src/runtime/build/finalize';
-import { launchQueued } from '../../src/runtime/build/launch';
+import { finalizeTask } from '../../src/runtime/deployments/finalize';
+import { launchQueued } from '../../src/runtime/deployments/launch';
 import { DeploymentScheduler, Store } from '../../src/runtime/core';
-import { taskArn } from '../build/fake-task-runner';
+import { taskArn } from '../deployments/fake-task-runner';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 

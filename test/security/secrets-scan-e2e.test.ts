@@ -15,7 +15,7 @@ import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
 import { LOCAL_GIT_IDENTITY } from '../../src/local/local-mode';
 import { ROUTES } from '../../src/runtime/api/routes';
 import { EcsTaskRunner } from '../../src/runtime/aws/ecs-task-runner';
-import { taskRequest } from '../../src/runtime/build/launch';
+import { taskRequest } from '../../src/runtime/deployments/launch';
 import { BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS, secretNames } from '../../src/runtime/core/build-contract';
 import { Deployment } from '../../src/runtime/core/types';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';

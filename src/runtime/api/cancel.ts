@@ -1,7 +1,7 @@
 import { ApiCall } from './api-call';
 import { requireAction, requireRole } from './permissions';
 import { emptyBody } from './request-body';
-import { cancelDeployment } from '../build/cancel';
+import { cancelDeployment } from '../deployments/cancel';
 import { NotFoundError } from '../core/errors';
 import { HttpResponse, json } from '../core/http';
 

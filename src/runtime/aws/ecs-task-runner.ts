@@ -1,6 +1,6 @@
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { RUNNER_SETTINGS } from './runner-settings';
-import { buildEnvironment } from '../build/launch';
+import { buildEnvironment } from '../deployments/launch';
 import { BUILD_INGEST_TOKEN } from '../core/build-contract';
 import { StartedTask, TaskRequest, TaskRunner, TaskState } from '../core/ports';
 

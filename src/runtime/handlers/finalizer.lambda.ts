@@ -1,7 +1,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { logJson } from './json-log';
 import { RUNNER_SETTINGS, ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
-import { finalizeTask } from '../build/finalize';
+import { finalizeTask } from '../deployments/finalize';
 import { BUILD_SETTINGS } from '../core/build-contract';
 import { withDeploymentMetrics } from '../core/deployment-metrics';
 import { createDynamoStore } from '../store/dynamo-store';

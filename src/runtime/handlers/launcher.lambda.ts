@@ -2,7 +2,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { logJson } from './json-log';
 import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
 import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
-import { launchQueued } from '../build/launch';
+import { launchQueued } from '../deployments/launch';
 import { BUILD_SETTINGS } from '../core/build-contract';
 import { withDeploymentMetrics } from '../core/deployment-metrics';
 import { errorMessage } from '../core/errors';

@@ -5,7 +5,7 @@ import { DashboardServer, startDashboardServer } from '../../../src/local/dashbo
 import { LocalIdentity } from '../../../src/local/local-identity';
 import { Store } from '../../../src/runtime/core';
 import { FakeCommitSource, FakeLaunchQueue, FakeSecretStore } from '../../api/fakes';
-import { FakeTaskRunner } from '../../build/fake-task-runner';
+import { FakeTaskRunner } from '../../deployments/fake-task-runner';
 import { appConfig, envConfig } from '../../store/fixtures';
 import { freshStore } from '../../support/test-table';
 

@@ -1,5 +1,5 @@
 import { StartedTask, TaskRequest } from '../../../src/runtime/core';
-import { FakeTaskRunner } from '../../build/fake-task-runner';
+import { FakeTaskRunner } from '../../deployments/fake-task-runner';
 
 /**
  * The fake ECS runner, with a hook that runs inside RunTask before it answers: a test can hold

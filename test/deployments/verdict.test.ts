@@ -1,4 +1,4 @@
-import { verdictOf } from '../../src/runtime/build/finalize';
+import { verdictOf } from '../../src/runtime/deployments/finalize';
 import { PhaseRecord } from '../../src/runtime/core/types';
 
 /** The status comes from the exit code only; the reason says which phase failed when the log shows it. */

@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { FakeTaskRunner } from './fake-task-runner';
 import { SqsLaunchQueue } from '../../src/runtime/aws/sqs-launch-queue';
-import { ORDER_RECHECK, launchQueued } from '../../src/runtime/build/launch';
+import { ORDER_RECHECK, launchQueued } from '../../src/runtime/deployments/launch';
 import { DeploymentScheduler, LaunchMessage, Store } from '../../src/runtime/core';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';

@@ -1,5 +1,5 @@
 import { FakeTaskRunner } from './fake-task-runner';
-import { launchQueued } from '../../src/runtime/build/launch';
+import { launchQueued } from '../../src/runtime/deployments/launch';
 import { DeploymentScheduler, Store } from '../../src/runtime/core';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';

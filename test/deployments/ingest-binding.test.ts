@@ -1,7 +1,7 @@
 import { ECSClient, RunTaskCommand, RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import { taskArn } from './fake-task-runner';
 import { EcsTaskRunner } from '../../src/runtime/aws/ecs-task-runner';
-import { launchQueued, taskRequest } from '../../src/runtime/build/launch';
+import { launchQueued, taskRequest } from '../../src/runtime/deployments/launch';
 import { BUILD_INGEST_TOKEN, DeploymentScheduler, Store } from '../../src/runtime/core';
 import { ingestTokenHash } from '../../src/runtime/core/ingest-token';
 import { ingestLive } from '../../src/runtime/logs/ingest-bound';

@@ -1,7 +1,7 @@
 import { FakeTaskRunner, taskArn } from './fake-task-runner';
-import { cancelDeployment } from '../../src/runtime/build/cancel';
-import { finalizeTask } from '../../src/runtime/build/finalize';
-import { launchQueued } from '../../src/runtime/build/launch';
+import { cancelDeployment } from '../../src/runtime/deployments/cancel';
+import { finalizeTask } from '../../src/runtime/deployments/finalize';
+import { launchQueued } from '../../src/runtime/deployments/launch';
 import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';

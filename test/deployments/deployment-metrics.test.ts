@@ -1,7 +1,7 @@
 import { FakeTaskRunner, taskArn } from './fake-task-runner';
-import { cancelDeployment } from '../../src/runtime/build/cancel';
-import { finalizeTask } from '../../src/runtime/build/finalize';
-import { launchQueued } from '../../src/runtime/build/launch';
+import { cancelDeployment } from '../../src/runtime/deployments/cancel';
+import { finalizeTask } from '../../src/runtime/deployments/finalize';
+import { launchQueued } from '../../src/runtime/deployments/launch';
 import { DeploymentScheduler, Store, UnsentDeploymentError } from '../../src/runtime/core';
 import { withDeploymentMetrics } from '../../src/runtime/core/deployment-metrics';
 import { ManualClock, appConfig, envConfig } from '../store/fixtures';
