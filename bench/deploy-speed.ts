@@ -1,5 +1,5 @@
 /**
- * Issue #11's figures, measured on the real `trellis local` process with a copy of the sample
+ * The dependency cache's and the deploy artifacts' gains, measured on the real `trellis local` process with a copy of the sample
  * app that has real dependencies (installed from the npm registry). Printed, never asserted.
  *
  * 1. Dependency cache: the install of the first build (Trellis' cache and npm's own cache both

@@ -15,7 +15,7 @@ import { Authenticator, Deployment, LogAssembler, LogRecord, ServerMessage, syst
 import { ingestLogs } from '../src/runtime/logs/ingest-logs';
 import { createDynamoStore } from '../src/runtime/store/dynamo-store';
 import { TableContext, tableContext } from '../src/runtime/store/table-context';
-import { keys } from '../src/runtime/store/table-schema';
+import { keys } from '../src/contract/table-schema';
 
 const LINES = positive('BENCH_LINES', 100_000);
 const SUBSCRIBERS = positive('BENCH_SUBSCRIBERS', 4);
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
     console.log(`\nchunking cost per 100k lines (~${Math.round(all.reduce((n, r) => n + r.text.length, 0) / LINES)}-byte lines, batches of ${LIVE_BATCH}):`);
     console.log(`  ${Math.round(cost.items * per100k)} chunk items, ${(cost.bytes * per100k / 1024 / 1024).toFixed(1)} MiB stored, ${Math.round(cost.writeUnits * per100k)} write request units`);
     console.log(`  ≈ $${(cost.writeUnits * per100k / 1e6 * USD_PER_MILLION_WRU).toFixed(4)} to write, $${(cost.bytes * per100k / 1024 ** 3 * USD_PER_GB_MONTH).toFixed(5)} per month stored (on-demand, us-east-1)`);
-    console.log(`\nbest aggregate: ${best} lines/s (goal ${GOAL_LINES_PER_SECOND}: ${best >= GOAL_LINES_PER_SECOND ? 'met' : 'not met on DynamoDB Local here; see docs/ARCHITECTURE.md'})`);
+    console.log(`\nbest aggregate: ${best} lines/s (goal ${GOAL_LINES_PER_SECOND}: ${best >= GOAL_LINES_PER_SECOND ? 'met' : 'not met on DynamoDB Local here; see bench/README.md'})`);
   } finally {
     server.close();
     await db.stop();
