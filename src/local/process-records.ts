@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { signalGroup, signalIfRunning } from './process-group';
 
 /**
  * What a run of `trellis local` started, written to the data directory the moment it started
@@ -128,22 +129,14 @@ export async function stopRecorded(record: ProcessRecord, timeoutMs = 10_000): P
   const leader = isRecordedProcess(record);
   const members = groupMembers(record);
   if (!leader && members.length === 0) return false;
-  if (record.pgid !== undefined && (leader || members.length > 0)) signal(-record.pgid);
-  if (leader) signal(record.pid);
+  if (record.pgid !== undefined && (leader || members.length > 0)) signalGroup(record.pgid, 'SIGKILL');
+  if (leader) signalIfRunning(record.pid, 'SIGKILL');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isRecordedProcess(record) && groupMembers(record).length === 0) return true;
     await new Promise(resolve => setTimeout(resolve, 50));
   }
   throw new Error(`pid ${record.pid} (${record.kind}) left by a run that was killed did not stop within ${timeoutMs / 1000}s`);
-}
-
-function signal(target: number): void {
-  try {
-    process.kill(target, 'SIGKILL');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
 }
 
 /** pgid and start time from /proc/<pid>/stat (fields 5 and 22; the command name may hold spaces and parentheses). */
