@@ -3,8 +3,14 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { newStack, shop } from './stack-fixtures';
 import { StateTable, BuildLogStream, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication } from '../../src';
+import { synthesizedOnce } from '../support/synth-cache';
 
-function synth(props: TrellisPipelineProps = {}) {
+/** The installation with `props`; without, the default one, synthesized once for the tests that read it. */
+function synth(props?: TrellisPipelineProps) {
+  return props ? synthesize(props) : synthesizedOnce('shop, installation acme', () => synthesize({}));
+}
+
+function synthesize(props: TrellisPipelineProps) {
   const stack = newStack();
   const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', ...props });
   return { stack, pipeline, template: Template.fromStack(stack) };

@@ -5,8 +5,16 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { shop } from './stack-fixtures';
 import { DeployFramework, DeploymentEnvironment, TrellisPipeline } from '../../src';
+import { synthesizedOnce } from '../support/synth-cache';
 
-function synth(buildServer?: NonNullable<ConstructorParameters<typeof TrellisPipeline>[2]>['buildServer']) {
+type BuildServerProps = NonNullable<ConstructorParameters<typeof TrellisPipeline>[2]>['buildServer'];
+
+/** The installation with `buildServer`; without, the default one, synthesized once for the tests that read it. */
+function synth(buildServer?: BuildServerProps) {
+  return buildServer ? synthesize(buildServer) : synthesizedOnce('shop, installation acme', () => synthesize(undefined));
+}
+
+function synthesize(buildServer: BuildServerProps) {
   const app = new App();
   const stack = new Stack(app, 'TestStack', { env: { account: '111122223333', region: 'eu-west-1' } });
   const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', buildServer });

@@ -7,8 +7,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { newStack, shop } from './stack-fixtures';
 import { TrellisDashboard, DashboardIdentity, TrellisDashboardProps, StateTable, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication } from '../../src';
+import { synthesizedOnce } from '../support/synth-cache';
 
-function synth(props: TrellisPipelineProps = {}) {
+/** The installation with `props`; without, the default one, synthesized once for the dozen tests that read it. */
+function synth(props?: TrellisPipelineProps) {
+  return props ? synthesize(props) : synthesizedOnce('shop, installation acme', () => synthesize({}));
+}
+
+function synthesize(props: TrellisPipelineProps) {
   const stack = newStack();
   const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', ...props });
   return { stack, pipeline, template: Template.fromStack(stack) };

@@ -2,8 +2,14 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { newStack, shop } from './stack-fixtures';
 import { TrellisPipeline } from '../../src';
+import { synthesizedOnce } from '../support/synth-cache';
 
-function synth(props: ConstructorParameters<typeof TrellisPipeline>[2] = {}) {
+/** The installation with `props`; without, the default one, synthesized once for the tests that read it. */
+function synth(props?: ConstructorParameters<typeof TrellisPipeline>[2]) {
+  return props ? synthesize(props) : synthesizedOnce('shop', () => synthesize({}));
+}
+
+function synthesize(props: ConstructorParameters<typeof TrellisPipeline>[2]) {
   const stack = newStack();
   const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop], ...props });
   return { stack, pipeline, template: Template.fromStack(stack) };
