@@ -11,7 +11,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { LAMBDA_BASIC_EXECUTION, acknowledge } from './acknowledge';
 import { trellisLogGroup } from './log-groups';
-import { IMAGE_TAG_VARIABLE, ImageBuildProperties } from '../../runtime/image-build/image-build';
+import { IMAGE_TAG_VARIABLE, ImageBuildData, ImageBuildProperties } from '../../contract/image-build-resource';
 import { ImageBuildStartFunction } from '../../runtime/image-build/image-build-start-function';
 import { ImageBuildStatusFunction } from '../../runtime/image-build/image-build-status-function';
 import type { BuilderImageCodeBuildOptions } from '../builder-image';
@@ -154,7 +154,7 @@ export class BuilderImageBuild extends Construct {
     });
     // The build pushes with the project's role: its policy must exist before the first build starts.
     image.node.addDependency(project);
-    this.imageUri = image.getAttString('ImageUri');
+    this.imageUri = image.getAttString('ImageUri' satisfies keyof ImageBuildData);
 
     for (const fn of [start, status]) {
       acknowledge(fn, {
