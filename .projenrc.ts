@@ -5,6 +5,12 @@ const CDK_VERSION = '2.271.0'; // newest aws-cdk-lib on npm, PyPI and Maven Cent
 const CONSTRUCTS_VERSION = '10.5.1'; // aws-cdk-lib 2.275 asks for ^10.5.0, cdk-nag 3 for ^10.5.1
 const AWS_SDK_VERSION = '3.1162.0';
 
+// The slow test suites, one list for `projen test` (which leaves them out) and test:slow.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const SLOW_SUITES: string[] = require('./test/slow-suites.js');
+/** A testPathIgnorePatterns entry matching exactly one file of the list. */
+const suitePattern = (file: string) => `<rootDir>/${file.replace(/[.]/g, '\\.')}$`;
+
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'trellis-cdk',
   description: 'Self-hosted continuous delivery for serverless apps on AWS: GitHub push to Fargate builds, promotion, rollback and a live dashboard.',
@@ -101,6 +107,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       globalSetup: '<rootDir>/test/support/dynamodb-global-setup.ts',
       globalTeardown: '<rootDir>/test/support/dynamodb-global-teardown.ts',
+      setupFiles: ['<rootDir>/test/support/cdk-validation-off.ts'],
+      // The slow suites (test/slow-suites.js) run in test:slow, not in `projen test`.
+      testPathIgnorePatterns: ['/node_modules/', ...SLOW_SUITES.map(suitePattern)],
       testTimeout: 60_000,
       // The sample app (and its copy in assets/) is an app of its own, tested by its builds.
       modulePathIgnorePatterns: ['<rootDir>/assets/', '<rootDir>/examples/'],
@@ -288,6 +297,14 @@ project.addTask('test:bindings', {
     { exec: 'bash test/bindings/synth-examples.sh' },
     { exec: 'jest --ci test/bindings', env: { TRELLIS_BINDINGS: '1', JEST_JUNIT_OUTPUT_NAME: 'bindings-junit.xml' } },
   ],
+});
+
+// `npm run test:slow`: the suites `projen test` leaves out (test/slow-suites.js), with their own
+// JUnit report. Without coverage, so `projen test`'s coverage report stays whole.
+project.addTask('test:slow', {
+  description: 'Run the slow test suites: real tools (cfn-lint, cdk-nag), the browser, trellis local end to end, faults and load',
+  exec: `jest --ci --coverage=false ${SLOW_SUITES.join(' ')} --testPathIgnorePatterns /node_modules/`,
+  env: { JEST_JUNIT_OUTPUT_NAME: 'slow-junit.xml' },
 });
 
 // `npx trellis-bench` style scripts: measured figures, never asserted.

@@ -1,0 +1,42 @@
+'use strict';
+
+/**
+ * The test files that run outside `projen test` (and so outside `projen build`), in
+ * `projen test:slow`: each runs a real tool, a browser, a whole `trellis local`, real package
+ * managers or a load, and takes from 10 s to over a minute on two cores. Everything else stays
+ * in the default run, which must stay under a few minutes. CI runs both.
+ *
+ * The one list: .projenrc.ts turns it into the default run's testPathIgnorePatterns and the
+ * test:slow task's arguments, so run `npx projen` after changing it. Paths from the repository root.
+ */
+module.exports = [
+  // Real checkers on the synthesized templates: cfn-lint (Python), cdk-nag 3 and 2, the secrets scan.
+  'test/security/cfn-lint.test.ts',
+  'test/security/cfn-lint-codebuild-image.test.ts',
+  'test/security/cdk-nag.test.ts',
+  'test/security/cdk-nag-v2.test.ts',
+  'test/security/secrets-scan-e2e.test.ts',
+  // The hostile control-API corpus on DynamoDB Local (the default run checks it on the in-memory store).
+  'test/security/hostile-api-dynamodb.test.ts',
+  // The dashboard in Chromium.
+  'test/dashboard/dashboard.test.ts',
+  'test/dashboard/local-mode.test.ts',
+  'test/dashboard/oidc.test.ts',
+  'test/dashboard/local-csp.test.ts',
+  // `trellis local` end to end: DynamoDB Local, the dashboard server, real git and builds.
+  'test/local/trellis-local.test.ts',
+  'test/local/trellis-cli.test.ts',
+  'test/local/repository-corpus.test.ts',
+  'test/local/restart-and-stop.test.ts',
+  'test/local/health-rollback.test.ts',
+  // Reliability: faults injected into running installations, and load.
+  'test/reliability/faults-dynamodb-local.test.ts',
+  'test/reliability/faults-dynamodb-supervisor.test.ts',
+  'test/reliability/faults-local-builds.test.ts',
+  'test/reliability/faults-stranded-waiting.test.ts',
+  'test/reliability/local-load.test.ts',
+  'test/reliability/local-push-order.test.ts',
+  // Real package managers installing real workspaces.
+  'test/builder/monorepo.test.ts',
+  'test/builder/python-deps.test.ts',
+];
