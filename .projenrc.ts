@@ -164,6 +164,68 @@ project.eslint?.allowDevDeps('src/builder/**');
 // Local mode is bundled into the `trellis` command the same way (local mode issue).
 project.eslint?.allowDevDeps('src/local/**');
 
+// Import boundaries between the layers: an import that crosses one fails eslint, so the build.
+// Paths are from the repository root (where eslint runs) and match the imported file after it
+// is resolved. A zone with `from` globs matches its `except` globs against absolute paths, hence `**/`.
+// Local mode (src/local) may import anything: it assembles the other layers on one machine.
+const IMPORT_BOUNDARIES = [
+  {
+    target: './src/runtime/core',
+    from: './src',
+    except: ['./runtime/core'],
+    message: 'core imports only core: the decisions live there without AWS or I/O, so handlers, local mode, the builder and the dashboard all share them.',
+  },
+  {
+    target: './src/contract',
+    from: './src',
+    except: ['./contract'],
+    message: 'contract imports nothing from the project: it is the SDK-free list of names the constructs (synth time) and the handlers (run time) both read.',
+  },
+  {
+    target: './src/constructs',
+    from: ['./src/**'],
+    except: [
+      '**/src/constructs/**', '**/src/contract/**', '**/src/runtime/core/**',
+      '**/src/runtime/handlers/*-function.ts', '**/src/runtime/image-build/*-function.ts',
+    ],
+    message: 'constructs import only constructs, contract, core and the generated *-function.ts wrappers: they run in the user\'s CDK app '
+      + '(in any jsii language), which has aws-cdk-lib and constructs only; runtime code pulls in the AWS SDK, bundled into the Lambda assets alone.',
+  },
+  {
+    target: './src/dashboard',
+    from: ['./src/**'],
+    except: [
+      '**/src/dashboard/**',
+      ...['api-types', 'types', 'live-messages', 'log-assembler', 'phase-markers', 'names'].map(name => `**/src/runtime/core/${name}.ts`),
+    ],
+    message: 'the dashboard runs in the browser: it imports its own code and only the core types and pure helpers it shares with the API '
+      + '(api-types, types, live-messages, log-assembler, phase-markers, names); anything else would drag server code into its bundle.',
+  },
+  {
+    target: './src/builder/**/!(main).ts',
+    from: './src',
+    except: ['./builder', './contract', './runtime/core'],
+    message: 'the builder imports only builder, contract and core: it is bundled alone into the build image, and takes its I/O as ports that main.ts fills.',
+  },
+  {
+    target: './src/builder/main.ts',
+    from: './src',
+    except: ['./builder', './contract', './runtime/core', './runtime/store', './runtime/aws'],
+    message: 'the builder\'s entry point wires in the runtime\'s AWS adapters (store, aws) besides builder, contract and core; nothing else of the runtime.',
+  },
+  {
+    target: './src/runtime',
+    from: ['./src/constructs', './src/local', './src/dashboard', './src/builder'],
+    message: 'the runtime never imports constructs, local mode, the dashboard or the builder: its handlers are bundled into Lambda assets and run without them.',
+  },
+  {
+    target: './src',
+    from: ['./test', './bench'],
+    message: 'shipped code never imports test/ or bench/: neither is in the package.',
+  },
+];
+project.eslint?.addRules({ 'import/no-restricted-paths': ['error', { zones: IMPORT_BOUNDARIES }] });
+
 // The builder program and its Dockerfile form the image asset the BuildServer builds from
 // (assets/builder ships in the tarball, so users build the image in their own account).
 const bundleBuilder = project.addTask('bundle:builder', {
