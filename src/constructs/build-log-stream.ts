@@ -174,6 +174,9 @@ export class BuildLogStream extends Construct {
   /** The URL browsers connect to (`wss://.../live`). */
   public readonly webSocketUrl: string;
 
+  private readonly socket: lambda.Function;
+  private authenticated: boolean;
+
   constructor(scope: Construct, id: string, props: BuildLogStreamProps) {
     super(scope, id);
     const retentionDays = this.retentionDays(props.retention ?? Duration.days(DEFAULT_LOG_RETENTION_DAYS));
@@ -268,9 +271,23 @@ export class BuildLogStream extends Construct {
     this.ingestFunction = ingest;
     this.archiveFunction = archive;
     this.socketFunction = socket;
+    this.socket = socket;
+    this.authenticated = props.authentication !== undefined;
     this.webSocketApi = api;
     this.webSocketUrl = stage.url;
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketUrl, description: 'Trellis live build logs WebSocket URL (the dashboard connects here)' });
+  }
+
+  /**
+   * Who may open a live log connection, when that is known only after this construct: a
+   * dashboard is made with this stream's `webSocketUrl`, and its identity is what the socket
+   * accepts. Once, and only when the `authentication` option was not given.
+   * @internal
+   */
+  public _authenticateWith(authentication: WebSocketAuthentication): void {
+    if (this.authenticated) throw new Error(`BuildLogStream ${this.node.path}: live log connections are already authenticated`);
+    this.authenticated = true;
+    for (const [name, value] of Object.entries(authentication._environment())) this.socket.addEnvironment(name, value);
   }
 
   /** Whole days, as the handlers read them. */

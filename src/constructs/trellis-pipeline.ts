@@ -1,4 +1,4 @@
-import { Lazy, Names, Token } from 'aws-cdk-lib';
+import { Names, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -118,6 +118,11 @@ function unknownPropsKeys(props: TrellisPipelineProps): ValidationIssue[] {
   return issues;
 }
 
+/** The same tokens, with the signing keys' URL spelled out (`<issuer>/.well-known/jwks.json` unless the identity names one). */
+function withSigningKeysUrl(auth: WebSocketAuthentication): WebSocketAuthentication {
+  return WebSocketAuthentication.jwt({ issuer: auth.issuer, audiences: auth.audiences, jwksUrl: auth.jwksUrl ?? `${auth.issuer}/.well-known/jwks.json` });
+}
+
 /** The construct id of the alarms `addAlarms()` makes. */
 const ALARMS_ID = 'Alarms';
 
@@ -178,24 +183,16 @@ export class TrellisPipeline extends Construct {
       installationName: this.installationName,
       logRetention: props.logRetention,
     });
-    // The dashboard needs the live log URL and the live logs accept the dashboard's tokens:
-    // the token settings are read from the dashboard when the template is written.
-    let dashboard: TrellisDashboard | undefined;
-    const fromDashboard = (read: (auth: WebSocketAuthentication) => string) =>
-      Lazy.string({ produce: () => read(dashboard!.webSocketAuthentication) });
+    // The build log group is the build server's; the live log stream archives it, and the
+    // builds send their output to the stream's ingest function as it happens.
     this.logs = new BuildLogStream(this, 'Logs', {
       ...props.logs,
       table: this.table,
       logGroup: this.buildServer.logGroup,
       logRetention: props.logRetention,
-      authentication: props.logs?.authentication ?? WebSocketAuthentication.jwt({
-        issuer: fromDashboard(auth => auth.issuer),
-        audiences: [fromDashboard(auth => auth.audiences.join(','))],
-        jwksUrl: fromDashboard(auth => auth.jwksUrl ?? `${auth.issuer}/.well-known/jwks.json`),
-      }),
     });
     this.buildServer.sendLiveLogsTo(this.logs.ingestFunction);
-    dashboard = new TrellisDashboard(this, 'Dashboard', {
+    this.dashboard = new TrellisDashboard(this, 'Dashboard', {
       ...props.dashboard,
       table: this.table,
       queue: this.webhook.queue,
@@ -203,10 +200,13 @@ export class TrellisPipeline extends Construct {
       webSocketUrl: this.logs.webSocketUrl,
       logRetention: props.logRetention,
     });
-    this.dashboard = dashboard;
+    // Live logs let in the dashboard's users, with the same tokens, unless told otherwise. The
+    // dashboard's identity exists only once the dashboard does, and the dashboard needs the
+    // stream's URL: the stream is told afterwards.
+    if (!props.logs?.authentication) this.logs._authenticateWith(withSigningKeysUrl(this.dashboard.webSocketAuthentication));
     // Cancel stops a running build; the next waiting one goes to the launch queue.
-    this.buildServer.addRunnerSettings(dashboard._apiHandler);
-    this.buildServer.grantStopBuilds(dashboard.apiFunction);
+    this.buildServer.addRunnerSettings(this.dashboard._apiHandler);
+    this.buildServer.grantStopBuilds(this.dashboard.apiFunction);
     for (const app of props.applications ?? []) this.addApplication(app);
     new ConfigurationWriter(this, 'Configuration', {
       table: this.table,

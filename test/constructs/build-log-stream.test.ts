@@ -202,6 +202,13 @@ describe('LogStream', () => {
     expect(() => pipeline.buildServer.sendLiveLogsTo(pipeline.logs.ingestFunction)).toThrow(/already send live logs/);
   });
 
+  test('the socket takes one authentication: the dashboard\'s tokens are not given over those of the authentication option, nor twice', () => {
+    const { pipeline } = synth();
+    expect(() => pipeline.logs._authenticateWith(pipeline.dashboard.webSocketAuthentication)).toThrow(/already authenticated/);
+    const explicit = synth({ logs: { authentication: WebSocketAuthentication.jwt({ issuer: 'https://issuer.example.com', audiences: ['other'] }) } }).pipeline;
+    expect(() => explicit.logs._authenticateWith(explicit.dashboard.webSocketAuthentication)).toThrow(/already authenticated/);
+  });
+
   test('the WebSocket URL is the live stage\'s wss:// URL, and an output', () => {
     const { stack, pipeline, template } = synth();
     expect(stack.resolve(pipeline.logs.webSocketUrl)).toEqual({
