@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { ValidationError, ValidationIssue, formatIssueAs } from '../../runtime/core/errors';
 import { NameForm, nameFormOfAgent, propPathAs } from '../../runtime/core/name-forms';
 
@@ -28,4 +29,14 @@ export function propsError(heading: string, issues: readonly ValidationIssue[]):
   const error = new ValidationError(issues);
   error.message = `${heading}\n${issues.map(issue => `  ${formatPropIssue(issue)}`).join('\n')}`;
   return error;
+}
+
+/** What a construct throws for its props: `<kind> <construct path>: invalid configuration`, then the issues. */
+export function constructPropsError(kind: string, construct: IConstruct, issues: readonly ValidationIssue[]): ValidationError {
+  return propsError(`${kind} ${construct.node.path}: invalid configuration`, issues);
+}
+
+/** What a static factory (`DashboardIdentity.oidc`) or method throws for its options: `<what>: invalid options`, then the issues. */
+export function optionsError(what: string, issues: readonly ValidationIssue[]): ValidationError {
+  return propsError(`${what}: invalid options`, issues);
 }
