@@ -48,10 +48,13 @@ export interface ApiResult {
 
 export type Harness = Awaited<ReturnType<typeof apiHarness>>;
 
-/** The control API over the DynamoDB store on DynamoDB Local, with fakes for GitHub, Secrets Manager, SQS and ECS. */
-export async function apiHarness(apps: ApplicationConfig[] = [WEB, API]) {
+/**
+ * The control API over the DynamoDB store on DynamoDB Local (or the store `makeStore` gives, such
+ * as test/support/memory-table.ts's), with fakes for GitHub, Secrets Manager, SQS and ECS.
+ */
+export async function apiHarness(apps: ApplicationConfig[] = [WEB, API], makeStore: typeof freshStore = freshStore) {
   const clock = steppingClock();
-  const { store, ctx } = await freshStore(clock);
+  const { store, ctx } = await makeStore(clock);
   await store.config.syncApplications(apps);
   const queue = new FakeLaunchQueue();
   const commits = new FakeCommitSource();
