@@ -9,12 +9,12 @@ import { Construct } from 'constructs';
 import { acknowledge, functionReasons } from './private/acknowledge';
 import { urlProblem } from './private/dashboard-web';
 import { trellisLogGroup } from './private/log-groups';
-import { propsError } from './private/prop-issues';
+import { constructPropsError, optionsError } from './private/prop-issues';
 import { StateTable } from './state-table';
+import { DEFAULT_LOG_RETENTION_DAYS, LOG_SETTINGS } from '../runtime/logs/settings';
 import { ValidationIssue } from '../runtime/core/errors';
 import { LogIngestFunction } from '../runtime/handlers/log-ingest-function';
 import { LogSocketFunction } from '../runtime/handlers/log-socket-function';
-import { DEFAULT_LOG_RETENTION_DAYS, LOG_SETTINGS } from '../runtime/logs/settings';
 
 /** Options of JWT authentication for live log connections. */
 export interface JwtAuthenticationOptions {
@@ -74,7 +74,7 @@ export class WebSocketAuthentication {
     });
     const jwksProblem = options.jwksUrl === undefined ? undefined : urlProblem(options.jwksUrl);
     if (jwksProblem) issues.push({ path: 'jwksUrl', message: jwksProblem });
-    if (issues.length > 0) throw propsError('WebSocketAuthentication.jwt: invalid options', issues);
+    if (issues.length > 0) throw optionsError('WebSocketAuthentication.jwt', issues);
     return new WebSocketAuthentication(options.issuer, [...options.audiences], options.jwksUrl);
   }
 
@@ -296,7 +296,7 @@ export class BuildLogStream extends Construct {
     const days = retention.toDays({ integral: false });
     if (!Number.isInteger(days) || days < 1 || days > 3650) {
       const issue = { path: 'retention', message: `${retention.toHumanString()} must be a whole number of days from 1 to 3650` };
-      throw propsError(`BuildLogStream ${this.node.path}: invalid configuration`, [issue]);
+      throw constructPropsError('BuildLogStream', this, [issue]);
     }
     return String(days);
   }

@@ -1,4 +1,4 @@
-import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,8 +13,9 @@ import { Construct } from 'constructs';
 import { BuilderImage } from './builder-image';
 import { FindingReason, acknowledge, functionReasons } from './private/acknowledge';
 import { BuildIdentityShared, buildRoleFor } from './private/build-identity';
+import { buildNetwork } from './private/build-network';
+import { disposableBucket } from './private/disposable-bucket';
 import { trellisLogGroup } from './private/log-groups';
-import { propName } from './private/prop-issues';
 import { StateTable } from './state-table';
 import { RUNNER_SETTINGS } from '../runtime/aws/runner-settings';
 import { BUILD_SETTINGS, LAUNCH_TIMEOUT_SECONDS } from '../runtime/core/build-contract';
@@ -102,9 +103,6 @@ export interface BuildServerProps extends BuildServerOptions {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** How long an overwritten (or expired) artifact's earlier version is kept, to be recovered. */
-const NONCURRENT_ARTIFACT_DAYS = 30;
-
 /** Name of the builder container in the task definition. */
 const CONTAINER = 'builder';
 
@@ -167,30 +165,7 @@ export class BuildServer extends Construct implements ec2.IConnectable {
     super(scope, id);
     const stack = Stack.of(this);
 
-    const vpc = props.vpc ?? new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0, // no idle cost: builds reach the internet through their public IP
-      subnetConfiguration: [{ name: 'builds', subnetType: ec2.SubnetType.PUBLIC }],
-      // Rejected traffic only: a record of what was refused, at no cost while idle.
-      flowLogs: {
-        rejected: {
-          destination: ec2.FlowLogDestination.toCloudWatchLogs(trellisLogGroup(this, 'FlowLogs', props.logRetention)),
-          trafficType: ec2.FlowLogTrafficType.REJECT,
-        },
-      },
-    });
-    const subnets = props.vpcSubnets
-      ?? { subnetType: props.vpc ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC };
-    const selected = selectBuildSubnets(vpc, subnets);
-    // Fargate gives a task a public IP only when asked; without one, a task in a public subnet has
-    // no internet. In a private subnet the address is unused (its traffic goes through the NAT).
-    const publicSubnetIds = vpc.publicSubnets.map(subnet => subnet.subnetId);
-    const assignPublicIp = !props.vpc || selected.subnetIds.some(subnetId => publicSubnetIds.includes(subnetId));
-    const securityGroups = props.securityGroups && props.securityGroups.length > 0 ? [...props.securityGroups] : [new ec2.SecurityGroup(this, 'BuildSecurityGroup', {
-      vpc,
-      description: 'Trellis builds: outbound only',
-      allowAllOutbound: true,
-    })];
+    const { vpc, subnets, assignPublicIp, securityGroups } = buildNetwork(this, props);
     this.connections = new ec2.Connections({ securityGroups });
 
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.DISABLED });
@@ -204,8 +179,8 @@ export class BuildServer extends Construct implements ec2.IConnectable {
       'a cache of installed packages, rebuilt by any build; access logs would cost more than the objects are worth');
     this.dependencyCache = dependencyCache;
     // Disposable too: without its artifact a rollback rebuilds the commit.
-    // Versioned: an overwritten artifact is kept as a noncurrent version for NONCURRENT_ARTIFACT_DAYS,
-    // to be recovered by hand.
+    // Versioned: an overwritten artifact is kept as a noncurrent version for a while, to be
+    // recovered by hand.
     const artifacts = disposableBucket(this, 'Artifacts', 'artifactExpiration', props.artifactExpiration ?? Duration.days(90),
       'deploy artifacts, each rebuildable from its commit; access logs would cost more than the objects are worth', { versioned: true });
     this.artifacts = artifacts;
@@ -258,7 +233,7 @@ export class BuildServer extends Construct implements ec2.IConnectable {
       [RUNNER_SETTINGS.cluster]: cluster.clusterArn,
       [RUNNER_SETTINGS.taskDefinition]: taskDefinition.taskDefinitionArn,
       [RUNNER_SETTINGS.containerName]: CONTAINER,
-      [RUNNER_SETTINGS.subnets]: selected.subnetIds.join(','),
+      [RUNNER_SETTINGS.subnets]: subnets.subnetIds.join(','),
       [RUNNER_SETTINGS.securityGroups]: Lazy.string({ produce: () => this.connections.securityGroups.map(group => group.securityGroupId).join(',') }),
       [RUNNER_SETTINGS.assignPublicIp]: String(assignPublicIp),
     };
@@ -408,41 +383,7 @@ export class BuildServer extends Construct implements ec2.IConnectable {
   }
 }
 
-/** The subnets builds run in; a VPC without them gets an error naming the prop, not only CDK's. */
-function selectBuildSubnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection): ec2.SelectedSubnets {
-  try {
-    return vpc.selectSubnets(selection);
-  } catch (error) {
-    throw new Error(`${propName('vpcSubnets')}: ${(error as Error).message}. Choose the subnets builds run in, `
-      + 'e.g. { subnetType: ec2.SubnetType.PUBLIC } (builds need outbound internet: public subnets, or private ones with a NAT gateway)');
-  }
-}
-
 /** The unqualified ARN only: builds invoke the function by name, never a version or alias. */
 function grantInvokeIngest(role: iam.IRole, ingestFunction: lambda.IFunction): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [ingestFunction.functionArn] }));
-}
-
-/**
- * A private, encrypted, TLS-only bucket whose objects expire `expiration` after they were
- * written, emptied and deleted with the stack: for contents the builder can make again.
- */
-function disposableBucket(scope: Construct, id: string, prop: string, expiration: Duration, accessLogsReason: string,
-  options: { readonly versioned?: boolean } = {}): s3.Bucket {
-  if (expiration.toDays({ integral: false }) < 1) throw new Error(`${propName(prop)} must be at least 1 day, got ${expiration.toHumanString()}`);
-  const bucket = new s3.Bucket(scope, id, {
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    enforceSSL: true,
-    versioned: options.versioned,
-    lifecycleRules: [{
-      expiration: Duration.days(Math.ceil(expiration.toDays({ integral: false }))),
-      abortIncompleteMultipartUploadAfter: Duration.days(1),
-      noncurrentVersionExpiration: options.versioned ? Duration.days(NONCURRENT_ARTIFACT_DAYS) : undefined,
-    }],
-    removalPolicy: RemovalPolicy.DESTROY,
-    autoDeleteObjects: true,
-  });
-  acknowledge(bucket, { S1: accessLogsReason });
-  return bucket;
 }

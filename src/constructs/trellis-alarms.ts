@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { propsError } from './private/prop-issues';
+import { constructPropsError } from './private/prop-issues';
 import { deadLetteredLaunchesMetric, deploymentMetric } from './private/trellis-metrics';
 import type { TrellisPipeline } from './trellis-pipeline';
 import { ValidationIssue } from '../runtime/core/errors';
@@ -74,7 +74,7 @@ export class TrellisAlarms extends Construct {
         issues.push({ path: 'failedDeploymentsPeriod', message: `must be a whole number of minutes (CloudWatch's period for these metrics); got ${period.toHumanString()}` });
       }
     }
-    if (issues.length > 0) throw propsError(`TrellisAlarms ${this.node.path}: invalid configuration`, issues);
+    if (issues.length > 0) throw constructPropsError('TrellisAlarms', this, issues);
     const installation = props.pipeline.installationName;
 
     this.deadLetteredLaunches = new cloudwatch.Alarm(this, 'DeadLetteredLaunches', {

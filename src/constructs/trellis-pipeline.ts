@@ -7,7 +7,7 @@ import { BuildServer, BuildServerOptions } from './build-server';
 import { ConfigurationWriter } from './configuration-writer';
 import { ApplicationOptions, defaultEnvironments } from './deployment-environment';
 import { DeploymentMetricOptions, WebhookRejectionMetricOptions } from './metric-options';
-import { propsError } from './private/prop-issues';
+import { constructPropsError } from './private/prop-issues';
 import { deploymentMetric } from './private/trellis-metrics';
 import { StateTable, StateTableOptions } from './state-table';
 import { TrellisAlarmOptions, TrellisAlarms } from './trellis-alarms';
@@ -296,6 +296,6 @@ export class TrellisPipeline extends Construct {
   }
 
   private fail(issues: ValidationIssue[]): never {
-    throw propsError(`TrellisPipeline ${this.node.path}: invalid configuration`, issues);
+    throw constructPropsError('TrellisPipeline', this, issues);
   }
 }

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { WebhookRejectionMetricOptions } from './metric-options';
 import { acknowledge, functionReasons } from './private/acknowledge';
 import { trellisLogGroup } from './private/log-groups';
-import { propsError } from './private/prop-issues';
+import { constructPropsError } from './private/prop-issues';
 import { deadLetteredLaunchesMetric, webhookRejectionsMetric } from './private/trellis-metrics';
 import { StateTable } from './state-table';
 import { BUILD_SETTINGS } from '../runtime/core/build-contract';
@@ -87,7 +87,7 @@ export class WebhookIngest extends Construct {
   constructor(scope: Construct, id: string, props: WebhookIngestProps) {
     super(scope, id);
     const issues = throttlingIssues(props);
-    if (issues.length > 0) throw propsError(`WebhookIngest ${this.node.path}: invalid configuration`, issues);
+    if (issues.length > 0) throw constructPropsError('WebhookIngest', this, issues);
     this.installationName = props.installationName;
 
     this.webhookSecret = props.secret ?? new secretsmanager.Secret(this, 'Secret', {

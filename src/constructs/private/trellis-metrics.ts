@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { propsError } from './prop-issues';
+import { optionsError } from './prop-issues';
 import { ValidationIssue } from '../../runtime/core/errors';
 import { METRIC_DIMENSIONS, METRIC_NAMES, METRIC_NAMESPACE, WEBHOOK_REJECTION_REASONS } from '../../runtime/core/metrics';
 import { applicationName, environmentName } from '../../runtime/core/names';
@@ -93,5 +93,5 @@ function dimensionIssues(options: cloudwatch.MetricOptions): ValidationIssue[] {
 }
 
 function fail(what: string, issues: ValidationIssue[]): void {
-  if (issues.length > 0) throw propsError(`${what}: invalid options`, issues);
+  if (issues.length > 0) throw optionsError(what, issues);
 }
