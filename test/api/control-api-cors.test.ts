@@ -3,6 +3,7 @@ import { WEB } from './harness';
 import { CorsPolicy } from '../../src/runtime/api/cors';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { freshTable } from '../support/test-table';
+import { httpApiEvent } from '../support/http-api-event';
 
 const ENV = ['TABLE_NAME', 'QUEUE_URL', 'TRELLIS_INSTALLATION', 'DASHBOARD_ORIGINS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 const DASHBOARD = 'https://d111111abcdef8.cloudfront.net';
@@ -40,17 +41,7 @@ describe('control-api.lambda CORS', () => {
   });
 
   function event(method: string, rawPath: string, headers: Record<string, string>): APIGatewayProxyEventV2WithJWTAuthorizer {
-    return {
-      version: '2.0',
-      routeKey: `${method} ${rawPath}`,
-      rawPath,
-      rawQueryString: '',
-      headers,
-      isBase64Encoded: false,
-      requestContext: {
-        http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'jest' },
-      } as APIGatewayProxyEventV2WithJWTAuthorizer['requestContext'],
-    } as APIGatewayProxyEventV2WithJWTAuthorizer;
+    return httpApiEvent(method, rawPath, { headers });
   }
 
   function preflight(origin?: string): APIGatewayProxyEventV2WithJWTAuthorizer {

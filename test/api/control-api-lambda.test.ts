@@ -7,6 +7,7 @@ import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { queuedDeployment } from '../store/fixtures';
 import { JwksServer, TestIssuer, createTestIssuer, serveJwks } from '../support/jwt';
 import { freshTable } from '../support/test-table';
+import { httpApiEvent } from '../support/http-api-event';
 
 const ENV = ['TABLE_NAME', 'QUEUE_URL', 'TRELLIS_INSTALLATION', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 const DEPLOYMENT = '20260301T120000000Z-0000abcd';
@@ -76,28 +77,13 @@ describe('control-api.lambda', () => {
   function event(method: string, rawPath: string, options: EventOptions = {}): APIGatewayProxyEventV2WithJWTAuthorizer {
     const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
     const claims = options.claims ?? (options.token ? flattenedClaims(options.token) : undefined);
-    return {
-      version: '2.0',
-      routeKey: `${method} ${rawPath}`,
-      rawPath,
-      rawQueryString: '',
+    return httpApiEvent(method, rawPath, {
+      routeKey: 'ANY /api/{proxy+}',
       headers: { 'host': 'abc123.execute-api.eu-west-1.amazonaws.com', 'user-agent': 'jest', ...authorization !== undefined && { authorization } },
-      isBase64Encoded: options.base64 ?? false,
+      isBase64Encoded: options.base64,
       body: options.body,
-      requestContext: {
-        accountId: '111122223333',
-        apiId: 'abc123',
-        domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-        domainPrefix: 'abc123',
-        requestId: 'req-1',
-        routeKey: 'ANY /api/{proxy+}',
-        stage: '$default',
-        time: '01/Mar/2026:12:00:00 +0000',
-        timeEpoch: 1772366400000,
-        http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'jest' },
-        ...claims && { authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: null } } },
-      } as APIGatewayProxyEventV2WithJWTAuthorizer['requestContext'],
-    } as APIGatewayProxyEventV2WithJWTAuthorizer;
+      claims,
+    });
   }
 
   function flattenedClaims(jwt: string): Record<string, string> {

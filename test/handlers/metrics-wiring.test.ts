@@ -4,6 +4,7 @@ import { ingestTokenHash, newIngestToken } from '../../src/runtime/core/ingest-t
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { appConfig, envConfig, queuedDeployment, depId } from '../store/fixtures';
 import { freshTable } from '../support/test-table';
+import { httpApiEvent } from '../support/http-api-event';
 
 /**
  * The function bundles that ship in assets/ write their metrics to stdout (where Lambda's log
@@ -94,16 +95,7 @@ describe('metrics from the function bundles', () => {
     ['a body over 5 MiB', { 'x-hub-signature-256': 'sha256=00' }, 'PayloadTooLarge', 413],
   ] as const)('webhook: %s is counted as a rejection of this installation', async (_what, headers, reason, status) => {
     const body = reason === 'PayloadTooLarge' ? 'a'.repeat(5 * 1024 * 1024 + 1) : '{}';
-    const response = await load('webhook')({
-      version: '2.0',
-      routeKey: 'POST /webhook',
-      rawPath: '/webhook',
-      rawQueryString: '',
-      headers,
-      body,
-      isBase64Encoded: false,
-      requestContext: { http: { method: 'POST', path: '/webhook' } },
-    });
+    const response = await load('webhook')(httpApiEvent('POST', '/webhook', { headers, body }));
     expect(response.statusCode).toBe(status);
     expect(emf()).toEqual([expect.objectContaining({ Installation: INSTALLATION, Reason: reason, WebhookRejections: 1 })]);
   });

@@ -1,11 +1,11 @@
 import { createHmac, randomUUID } from 'crypto';
 import examples, { WebhookDefinition } from '@octokit/webhooks-examples';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fromHttpApiEvent } from '../../src/runtime/aws/api-gateway';
 import { Clock, Deployment, DeploymentScheduler, LaunchMessage, LaunchQueue, Store } from '../../src/runtime/core';
 import { MAX_BODY_BYTES, WebhookDependencies, WebhookRequest, handleWebhook, signatureMatches } from '../../src/runtime/webhook/webhook-handler';
 import { T0, appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
+import { httpApiEvent } from '../support/http-api-event';
 
 /**
  * The GitHub webhook end to end through handleWebhook: GitHub's own example payloads,
@@ -542,32 +542,23 @@ describe('handleWebhook', () => {
   });
 
   describe('fromHttpApiEvent', () => {
-    function httpApiEvent(headers: Record<string, string | undefined>, body: string | undefined, isBase64Encoded: boolean): APIGatewayProxyEventV2 {
-      return {
-        version: '2.0',
-        routeKey: 'POST /webhook',
-        rawPath: '/webhook',
-        rawQueryString: '',
-        headers,
-        body,
-        isBase64Encoded,
-        requestContext: { http: { method: 'POST', path: '/webhook' } },
-      } as unknown as APIGatewayProxyEventV2;
-    }
+    /** A push as the HTTP API hands it to the webhook function. */
+    const webhookEvent = (headers: Record<string, string | undefined>, body: string | undefined, isBase64Encoded: boolean) =>
+      httpApiEvent('POST', '/webhook', { headers, body, isBase64Encoded });
 
     test('a base64 body is decoded to the exact bytes', () => {
       const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i)); // every byte value, not valid UTF-8
-      const { body } = fromHttpApiEvent(httpApiEvent({}, bytes.toString('base64'), true));
+      const { body } = fromHttpApiEvent(webhookEvent({}, bytes.toString('base64'), true));
       expect(body.equals(bytes)).toBe(true);
     });
 
     test('a plain body is taken as UTF-8 and a missing body as empty', () => {
-      expect(fromHttpApiEvent(httpApiEvent({}, '{"a":"é✓"}', false)).body.equals(Buffer.from('{"a":"é✓"}', 'utf8'))).toBe(true);
-      expect(fromHttpApiEvent(httpApiEvent({}, undefined, false)).body.length).toBe(0);
+      expect(fromHttpApiEvent(webhookEvent({}, '{"a":"é✓"}', false)).body.equals(Buffer.from('{"a":"é✓"}', 'utf8'))).toBe(true);
+      expect(fromHttpApiEvent(webhookEvent({}, undefined, false)).body.length).toBe(0);
     });
 
     test('header names are lower-cased and absent values dropped', () => {
-      const { headers } = fromHttpApiEvent(httpApiEvent({
+      const { headers } = fromHttpApiEvent(webhookEvent({
         'X-Hub-Signature-256': 'sha256=ab',
         'X-GitHub-Event': 'push',
         'Content-Type': 'application/json',
@@ -586,7 +577,7 @@ describe('handleWebhook', () => {
       const payload = realPush();
       payload.head_commit!.message = 'Überarbeitung: café ✓ 🚀\n\nmore';
       const bytes = Buffer.from(JSON.stringify(payload), 'utf8');
-      const event = httpApiEvent({
+      const event = webhookEvent({
         'Content-Type': 'application/json',
         'X-GitHub-Event': 'push',
         'X-GitHub-Delivery': randomUUID(),
