@@ -2,8 +2,8 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { WEB } from './harness';
 import { CorsPolicy } from '../../src/runtime/api/cors';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
-import { freshTable } from '../support/test-table';
 import { httpApiEvent } from '../support/http-api-event';
+import { freshTable } from '../support/test-table';
 
 const ENV = ['TABLE_NAME', 'QUEUE_URL', 'TRELLIS_INSTALLATION', 'DASHBOARD_ORIGINS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 const DASHBOARD = 'https://d111111abcdef8.cloudfront.net';

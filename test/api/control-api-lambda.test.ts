@@ -5,9 +5,9 @@ import { systemClock } from '../../src/runtime/core/ports';
 import { handleSocketEvent } from '../../src/runtime/logs/socket-handler';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { queuedDeployment } from '../store/fixtures';
+import { httpApiEvent } from '../support/http-api-event';
 import { JwksServer, TestIssuer, createTestIssuer, serveJwks } from '../support/jwt';
 import { freshTable } from '../support/test-table';
-import { httpApiEvent } from '../support/http-api-event';
 
 const ENV = ['TABLE_NAME', 'QUEUE_URL', 'TRELLIS_INSTALLATION', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 const DEPLOYMENT = '20260301T120000000Z-0000abcd';

@@ -3,8 +3,8 @@ import { Store } from '../../src/runtime/core';
 import { ingestTokenHash, newIngestToken } from '../../src/runtime/core/ingest-token';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { appConfig, envConfig, queuedDeployment, depId } from '../store/fixtures';
-import { freshTable } from '../support/test-table';
 import { httpApiEvent } from '../support/http-api-event';
+import { freshTable } from '../support/test-table';
 
 /**
  * The function bundles that ship in assets/ write their metrics to stdout (where Lambda's log

@@ -4,8 +4,8 @@ import { fromHttpApiEvent } from '../../src/runtime/aws/api-gateway';
 import { Clock, Deployment, DeploymentScheduler, LaunchMessage, LaunchQueue, Store } from '../../src/runtime/core';
 import { MAX_BODY_BYTES, WebhookDependencies, WebhookRequest, handleWebhook, signatureMatches } from '../../src/runtime/webhook/webhook-handler';
 import { T0, appConfig, envConfig, steppingClock } from '../store/fixtures';
-import { freshStore } from '../support/test-table';
 import { httpApiEvent } from '../support/http-api-event';
+import { freshStore } from '../support/test-table';
 
 /**
  * The GitHub webhook end to end through handleWebhook: GitHub's own example payloads,
