@@ -253,6 +253,18 @@ function parseCondition(expression: string): Condition {
     while (keyword('AND')) left = { op: 'and', left, right: unary() };
     return left;
   };
+  /** `(a, b, ...)`: a function's arguments, IN's options. */
+  const list = (): string[] => {
+    expect('(');
+    const items: string[] = [];
+    while (peek() !== ')') {
+      if (peek() === undefined) throw validation(`')' missing in '${expression}'`);
+      items.push(next());
+      if (peek() === ',') next();
+    }
+    expect(')');
+    return items;
+  };
   const unary = (): Condition => {
     if (keyword('NOT')) return { op: 'not', operand: unary() };
     if (peek() === '(') {
@@ -262,31 +274,13 @@ function parseCondition(expression: string): Condition {
       return inner;
     }
     const first = next();
-    if (peek() === '(') {
-      next();
-      const args: string[] = [];
-      while (peek() !== ')') {
-        args.push(next());
-        if (peek() === ',') next();
-      }
-      expect(')');
-      return { op: 'function', name: first, args };
-    }
+    if (peek() === '(') return { op: 'function', name: first, args: list() };
     if (keyword('BETWEEN')) {
       const low = next();
       if (!keyword('AND')) throw validation(`BETWEEN without AND in '${expression}'`);
       return { op: 'between', operand: first, low, high: next() };
     }
-    if (keyword('IN')) {
-      expect('(');
-      const options: string[] = [];
-      while (peek() !== ')') {
-        options.push(next());
-        if (peek() === ',') next();
-      }
-      expect(')');
-      return { op: 'in', operand: first, options };
-    }
+    if (keyword('IN')) return { op: 'in', operand: first, options: list() };
     return { op: 'compare', left: first, comparator: next(), right: next() };
   };
   const condition = or();
