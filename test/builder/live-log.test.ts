@@ -1,6 +1,7 @@
 import { LiveLogSender, SEND_AGAIN_DELAYS_MS, SendAgainError } from '../../src/builder/live-log';
 import { LIVE_FLUSH_MS, LiveLogBatch, LogRecord, MAX_LIVE_BATCH } from '../../src/runtime/core';
 import { depId } from '../store/fixtures';
+import { eventually } from '../support/eventually';
 
 const DEPLOYMENT = depId(1);
 const TOKEN = 'the-ingest-token-of-deployment-1';
@@ -37,6 +38,7 @@ class FakeIngest {
   }
 }
 
+/** A slow ingest function: a real delay, not a way to wait for something. */
 const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms));
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -165,7 +167,7 @@ describe('LiveLogSender with real timers', () => {
     const sender = new LiveLogSender({ deploymentId: DEPLOYMENT, ingestToken: TOKEN, send: ingest.send });
     const added = Date.now();
     sender.add(record(0));
-    while (ingest.batches.length === 0 && Date.now() - added < 5000) await sleep(10);
+    await eventually('the first batch to be sent', () => ingest.batches.length > 0, 5000, 10);
 
     expect(ingest.startedAt[0] - added).toBeGreaterThanOrEqual(LIVE_FLUSH_MS - 20);
     expect(ingest.startedAt[0] - added).toBeLessThan(LIVE_FLUSH_MS + 800);

@@ -4,6 +4,7 @@ import { Page } from 'playwright-core';
 import { TestBrowser, launchBrowser } from './support/browser';
 import { ROOT, buildDashboard } from './support/build-dashboard';
 import { FakeControlPlane, startFakeControlPlane } from './support/fake-control-plane';
+import { eventually } from '../support/eventually';
 
 // The callbacks given to page.evaluate / waitForFunction run in the page, where these exist.
 declare const document: any;
@@ -330,6 +331,7 @@ describe('the live log', () => {
     expect(fake.dropSockets()).toBeGreaterThan(0);
     await page.waitForFunction(() => document.querySelector('[data-testid="log-state"]')?.getAttribute('data-state') === 'reconnecting');
     fake.appendLines(deployment.id, 300); // written while the browser is cut off
+    // A real delay, not a wait for a state: the browser stays cut off long enough to try (and fail) to reconnect.
     await new Promise(resolve => setTimeout(resolve, 700));
     fake.setOffline(false);
     await page.waitForFunction(() => document.querySelector('[data-testid="log-state"]')?.getAttribute('data-state') === 'live', undefined, { timeout: 20_000 });
@@ -438,12 +440,12 @@ async function logScrollTop(): Promise<number> {
 
 /** The log's scrollTop once it reads the same three times 100 ms apart. */
 async function settledScrollTop(): Promise<number> {
-  const reads = [await logScrollTop()];
-  while (reads.length < 3 || new Set(reads.slice(-3)).size > 1) {
-    await new Promise(resolve => setTimeout(resolve, 100));
+  const reads: number[] = [];
+  const settled = await eventually(() => `the log's scroll position to settle (read ${reads.join(', ')})`, async () => {
     reads.push(await logScrollTop());
-  }
-  return reads[reads.length - 1];
+    return reads.length >= 3 && new Set(reads.slice(-3)).size === 1 && { top: reads[reads.length - 1] };
+  }, 10_000, 100);
+  return settled.top;
 }
 
 async function currentDeploymentId(): Promise<string> {

@@ -5,6 +5,7 @@ import { BUILDER_EXIT, Deployment, DeploymentScheduler, LogRecord, Store, TRELLI
 import { FakeLaunchQueue } from '../api/fakes';
 import { FaultyStore } from '../reliability/support/faulty-store';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
+import { eventually } from '../support/eventually';
 import { freshStore } from '../support/test-table';
 
 /**
@@ -16,13 +17,6 @@ import { freshStore } from '../support/test-table';
 
 const COMMIT = (n: number) => n.toString(16).padStart(40, '0');
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!await condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
-}
 const DETAIL = 'GET https://dev.example.com/health answered 500 on 4 attempts, expected 200–399';
 
 describe('a failed health check rolls the environment back', () => {
@@ -187,7 +181,7 @@ describe('a failed health check rolls the environment back', () => {
       faulty = new FaultyStore(store);
       faulty.holdNext('create', () => true, new Promise<void>(() => undefined));
       void finalizeTask(event(), { ...deps(), store: faulty.store });
-      await waitFor(async () => faulty.injected.length === 1);
+      await eventually('the held create to be reached', () => faulty.injected.length === 1, 10_000);
       expect(await store.deployments.get(bad.id)).toMatchObject({ status: 'failed', reason: `health check failed: ${DETAIL}; rolling back to ${good.id}` });
       expect(await autoRollbacks()).toEqual([]);
     });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { bundleLocalBuilder, gitRepo, waitFor } from './local-fixtures';
+import { bundleLocalBuilder, gitRepo } from './local-fixtures';
 import { DataDir } from '../../src/local/data-dir';
 import { DynamoDbLocal, createLocalTable, startDynamoDbLocal } from '../../src/local/dynamodb-local';
 import { LocalExecutor, createLocalExecutor } from '../../src/local/local-executor';
@@ -9,6 +9,7 @@ import { DeploymentScheduler, Store, secretNames } from '../../src/runtime/core'
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { tableContext } from '../../src/runtime/store/table-context';
 import { appConfig, envConfig } from '../store/fixtures';
+import { eventually } from '../support/eventually';
 
 /**
  * What a build's own code can learn about local mode's state, tried as the attacker: the app's
@@ -103,7 +104,7 @@ describe('a local build cannot reach local mode\'s state', () => {
       application: 'site', environment: 'dev', action: 'deploy', commit, branch: 'main', repository: 'acme/site', trigger: { kind: 'manual', actor: 'ada' },
     });
     await executor.queue.send({ deploymentId: deployment.id });
-    const done = await waitFor('the build to end', async () => {
+    const done = await eventually('the build to end', async () => {
       const current = await store.deployments.get(deployment.id);
       return current && ['succeeded', 'failed'].includes(current.status) && current;
     }, 90_000);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { bundleLocalBuilder, gitRepo, processAlive, waitFor } from './local-fixtures';
+import { bundleLocalBuilder, gitRepo, processAlive } from './local-fixtures';
 import { LocalExecutor, createLocalExecutor } from '../../src/local/local-executor';
 import { BuilderCommand } from '../../src/local/local-task-runner';
 import { cancelDeployment } from '../../src/runtime/deployments/cancel';
@@ -13,6 +13,7 @@ import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';
 import { FaultyStore } from '../reliability/support/faulty-store';
 import { appConfig, envConfig } from '../store/fixtures';
+import { eventually } from '../support/eventually';
 import { dynamoEndpoint, freshTable } from '../support/test-table';
 
 /**
@@ -96,15 +97,15 @@ describe('local executor', () => {
   };
   const get = async (id: string) => (await store.deployments.get(id))!;
   const until = (id: string, ...statuses: DeploymentStatus[]) =>
-    waitFor(`${id} to be ${statuses.join(' or ')}`, async () => { const d = await get(id); return statuses.includes(d.status) && d; }, 60_000);
+    eventually(`${id} to be ${statuses.join(' or ')}`, async () => { const d = await get(id); return statuses.includes(d.status) && d; }, 60_000);
   const startedAt = (environment: string, commit: string) =>
-    waitFor(`the deploy of ${commit.slice(0, 7)} to ${environment} to start`, async () => {
+    eventually(`the deploy of ${commit.slice(0, 7)} to ${environment} to start`, async () => {
       const file = join(gate(environment), `started-${commit}`);
       return existsSync(file) && readFileSync(file, 'utf8') !== '' && Number(readFileSync(file, 'utf8'));
     }, 60_000);
   const environment = async (name: string) => (await store.config.getEnvironment('site', name))!;
   /** The finalizer moves the status first, then releases the lock. */
-  const released = (name: string) => waitFor(`${name}'s lock to be free`, async () => {
+  const released = (name: string) => eventually(`${name}'s lock to be free`, async () => {
     const env = await environment(name);
     return env.lockHolder === undefined && env.pending === undefined && env;
   });
@@ -215,9 +216,9 @@ describe('local executor', () => {
     const first = await deploy('staging', commits[0]);
     await startedAt('staging', commits[0]);
     const older = await deploy('staging', commits[1]);
-    await waitFor('the second to wait', async () => (await environment('staging')).pending === older.id);
+    await eventually('the second to wait', async () => (await environment('staging')).pending === older.id);
     const newest = await deploy('staging', commits[2]);
-    await waitFor('the third to wait', async () => (await environment('staging')).pending === newest.id);
+    await eventually('the third to wait', async () => (await environment('staging')).pending === newest.id);
     // The claim replaces the pending request first, then the displaced one is marked.
     expect(await until(older.id, 'superseded')).toMatchObject({ reason: `superseded by ${newest.id}` });
     expect((await get(newest.id)).status).toBe('queued');
@@ -235,7 +236,7 @@ describe('local executor', () => {
     const first = await deploy('sandbox', commits[0]);
     const command = await startedAt('sandbox', commits[0]);
     const next = await deploy('sandbox', commits[2]);
-    await waitFor('the next to wait', async () => (await environment('sandbox')).pending === next.id);
+    await eventually('the next to wait', async () => (await environment('sandbox')).pending === next.id);
 
     const { pid } = (await executor.runner.describe((await get(first.id)).taskId!))!;
     process.kill(pid, 'SIGKILL');
@@ -252,10 +253,10 @@ describe('local executor', () => {
     const running = await deploy('demo', commits[0]);
     const command = await startedAt('demo', commits[0]);
     const waiting = await deploy('demo', commits[2]);
-    await waitFor('the next to wait', async () => (await environment('demo')).pending === waiting.id);
+    await eventually('the next to wait', async () => (await environment('demo')).pending === waiting.id);
 
     expect((await cancelDeployment(running.id, 'ada', executor.build)).status).toBe('cancelled');
-    await waitFor('the cancelled build to end', async () => !processAlive(command));
+    await eventually('the cancelled build to end', async () => !processAlive(command));
     await startedAt('demo', commits[2]);
     writeFileSync(join(gate('demo'), 'open'), '');
     expect((await until(waiting.id, 'succeeded', 'failed')).status).toBe('succeeded');
@@ -279,6 +280,7 @@ describe('local executor', () => {
 
     // A closed executor launches nothing.
     const late = await deploy('preview', commits[0], own);
+    // A real delay: that nothing happens cannot be polled for; a launch would have started well within it.
     await new Promise(resolve => setTimeout(resolve, 200));
     expect((await get(late.id)).status).toBe('queued');
   });

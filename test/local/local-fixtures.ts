@@ -3,9 +3,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { buildSync, stop as stopEsbuild } from 'esbuild';
 
-/** Poll `probe` until it answers something truthy; fail naming `what` after `timeoutMs`. */
-export { eventually as waitFor } from '../support/eventually';
-
 /**
  * Whether a process exists: `kill(pid, 0)` throws ESRCH once it is gone. An orphan that
  * ended but was not reaped yet (a container's PID 1 may be slow to) counts as gone.

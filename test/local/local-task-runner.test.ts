@@ -1,12 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { processAlive, waitFor } from './local-fixtures';
+import { processAlive } from './local-fixtures';
 import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
 import { LocalTaskRunner, LocalTaskRunnerProps } from '../../src/local/local-task-runner';
 import { TaskStopped } from '../../src/runtime/deployments/finalize';
 import { BUILD_PARAMETERS, BUILD_SETTINGS, LogRecord, NotFoundError, SecretSource, TaskRequest, secretNames } from '../../src/runtime/core';
 import { depId } from '../store/fixtures';
+import { eventually } from '../support/eventually';
 
 /**
  * The runner with stand-in builder programs (node -e scripts): the environment a build gets,
@@ -15,7 +16,7 @@ import { depId } from '../store/fixtures';
  */
 
 const request = (n: number): TaskRequest => ({
-  deploymentId: depId(n), action: 'deploy', application: 'site', environment: 'dev', commit: 'c'.repeat(40), stage: 'dev', ingestToken: `token-${n}`,
+  deploymentId: depId(n), action: 'deploy', application: 'site', environment: 'dev', commit: 'c'.repeat(40), ingestToken: `token-${n}`,
 });
 
 /** A stand-in builder that writes its environment, cwd, workspace files and stdin (LocalBuildInput) to `file`. */
@@ -103,12 +104,8 @@ describe('LocalTaskRunner', () => {
       PATH: process.env.PATH,
       HOME: '/home/someone',
       AWS_PROFILE: 'mine',
+      // Which deployment, and nothing of what it builds: the builder reads that from the record.
       [BUILD_PARAMETERS.deploymentId]: depId(1),
-      [BUILD_PARAMETERS.action]: 'deploy',
-      [BUILD_PARAMETERS.application]: 'site',
-      [BUILD_PARAMETERS.environment]: 'dev',
-      [BUILD_PARAMETERS.commit]: 'c'.repeat(40),
-      [BUILD_PARAMETERS.stage]: 'dev',
       [BUILD_SETTINGS.tableName]: 'table-1',
       [BUILD_SETTINGS.installation]: 'local',
     });
@@ -175,7 +172,7 @@ describe('LocalTaskRunner', () => {
   test('a few lines go out after the flush interval, while the build still runs', async () => {
     const tasks = runner(printer(3, 'setTimeout(() => {}, 1500);'));
     await tasks.run(request(3));
-    await waitFor('the first batch', async () => batches.length > 0);
+    await eventually('the first batch', async () => batches.length > 0);
     expect(exits).toEqual([]);
     await tasks.idle();
     expect(batches.flatMap(batch => batch.records)).toHaveLength(3);
@@ -198,12 +195,12 @@ describe('LocalTaskRunner', () => {
   test('redeliverSince sends again what was delivered since then, in order, and nothing older', async () => {
     const tasks = runner(printer(30, 'setTimeout(() => {}, 60000)'), { flushMs: 10 });
     const { taskId } = await tasks.run(request(9));
-    await waitFor('the first 30 records to be delivered', async () => batches.flatMap(batch => batch.records).length >= 30, 10_000);
+    await eventually('the first 30 records to be delivered', async () => batches.flatMap(batch => batch.records).length >= 30, 10_000);
     const first = batches.length;
     const since = Date.now() + 1; // after every delivery so far: nothing goes again
     tasks.redeliverSince(since);
     tasks.redeliverSince(0);
-    await waitFor('the records sent again', async () => batches.slice(first).flatMap(batch => batch.records).length >= 30, 10_000);
+    await eventually('the records sent again', async () => batches.slice(first).flatMap(batch => batch.records).length >= 30, 10_000);
     expect(batches.slice(first).flatMap(batch => batch.records.map(record => record.seq))).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(logs).toContainEqual(expect.objectContaining({ message: 'log records sent again', task: taskId, first: 0, count: 30 }));
     await tasks.stop(taskId, 'done');
@@ -258,12 +255,12 @@ const child = require('child_process').spawn(process.execPath, ['-e', 'setInterv
 require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(child.pid));
 setInterval(() => {}, 1000);`, { stopGraceMs: 300 });
     const { taskId } = await tasks.run(request(7));
-    await waitFor('the grandchild', async () => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '');
+    await eventually('the grandchild', async () => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '');
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     const builder = (await tasks.describe(taskId))!.pid;
 
     await tasks.stop(taskId, 'cancelled by ada');
-    await waitFor('the grandchild to end', async () => !processAlive(grandchild));
+    await eventually('the grandchild to end', async () => !processAlive(grandchild));
     expect(processAlive(builder)).toBe(true); // still in its grace period
     await tasks.idle();
 

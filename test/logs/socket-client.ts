@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
 import { LogAssembler, LogRecord, ServerMessage } from '../../src/runtime/core';
+import { eventually } from '../support/eventually';
 
 /** A real WebSocket client, as the dashboard is one: collects messages and assembles logs. */
 export class TestClient {
@@ -20,14 +21,12 @@ export class TestClient {
   readonly messages: ServerMessage[] = [];
   readonly assembled: LogRecord[] = [];
   private assembler = new LogAssembler(0);
-  private waiters: Array<() => void> = [];
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', data => {
       const message = JSON.parse(data.toString()) as ServerMessage;
       this.messages.push(message);
       if (message.type === 'log') this.assembled.push(...this.assembler.accept(message.records));
-      this.waiters.forEach(wake => wake());
     });
   }
 
@@ -44,20 +43,9 @@ export class TestClient {
     return this.assembler.next;
   }
 
-  /** Resolves once `condition` holds (checked on every message), or fails after `timeoutMs`. */
+  /** Resolves once `condition` holds, or fails after `timeoutMs` saying what this client got. */
   async until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out; got ${this.messages.length} messages, log at ${this.next}`);
-      await new Promise<void>(resolve => {
-        const timer = setTimeout(resolve, 100);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      this.waiters = [];
-    }
+    await eventually(() => `a condition on the socket's messages (got ${this.messages.length} messages, log at ${this.next})`, condition, timeoutMs, 10);
   }
 
   close(): Promise<void> {

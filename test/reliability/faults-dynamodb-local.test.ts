@@ -4,9 +4,10 @@ import { dirname, join } from 'path';
 import { LocalApi, dynamoOf, pushed, storeOf } from './support/local-trellis';
 import { settled } from './support/settled';
 import { INTERRUPTED_REASON } from '../../src/local/interrupted';
-import { processAlive, waitFor } from '../local/local-fixtures';
+import { processAlive } from '../local/local-fixtures';
 import { cleanUp, cmdline, noteDescendants } from '../local/support/process-cleanup';
 import { TrellisProcess, bundleTrellis } from '../local/support/trellis-process';
+import { eventually } from '../support/eventually';
 
 /**
  * Issue #10, faults in local mode: DynamoDB Local dies mid-run (killed, as the OOM killer or a
@@ -102,7 +103,7 @@ test('the server and DynamoDB Local killed together mid-deploy: the next start f
   const { pid: java } = dynamoOf(trellis);
   trellis.child.kill('SIGKILL');
   process.kill(java, 'SIGKILL');
-  await waitFor('the server and DynamoDB Local to end', async () => !processAlive(trellis.child.pid!) && !processAlive(java), 10_000);
+  await eventually('the server and DynamoDB Local to end', async () => !processAlive(trellis.child.pid!) && !processAlive(java), 10_000);
 
   trellis = await TrellisProcess.start(cli!, { dataDir: dataDir!, env: { SAMPLE_DEPLOY_LINES: '3' } });
   started.push(trellis);
@@ -131,7 +132,7 @@ test('a clean stop after another restart leaves no process of this server behind
   // Only this server's processes: builds of the server killed above outlive it (a documented limit of kill -9).
   const seen = [...trellis.seen];
   expect(await trellis.stop('SIGINT')).toBe(0);
-  await waitFor('every process this server started to end', async () => seen.every(pid => !processAlive(pid)), 20_000).catch(() => {
+  await eventually('every process this server started to end', async () => seen.every(pid => !processAlive(pid)), 20_000).catch(() => {
     throw new Error(`still alive: ${seen.filter(pid => processAlive(pid)).map(pid => `${pid} ${commands.get(pid)}`).join('; ')}`);
   });
   expect(trellis.output).toContain('Stopped.');

@@ -5,8 +5,9 @@ import { createLocalTable, DynamoDbLocal } from '../../src/local/dynamodb-local'
 import { superviseDynamoDbLocal } from '../../src/local/dynamodb-supervisor';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { tableContext } from '../../src/runtime/store/table-context';
-import { processAlive, waitFor } from '../local/local-fixtures';
+import { processAlive } from '../local/local-fixtures';
 import { appConfig, envConfig } from '../store/fixtures';
+import { eventually } from '../support/eventually';
 
 /**
  * Issue #10, DynamoDB Local dying under local mode, in-process: the supervisor brings it back
@@ -41,7 +42,7 @@ describe('faults: the DynamoDB Local supervisor', () => {
     const before = dynamo!.pid!;
     const restarts = restartedPids.length;
     process.kill(before, 'SIGKILL');
-    await waitFor('the replacement', async () => restartedPids.length > restarts, 60_000);
+    await eventually('the replacement', async () => restartedPids.length > restarts, 60_000);
     expect(processAlive(before)).toBe(false);
     return dynamo!.pid!;
   }
@@ -71,7 +72,7 @@ describe('faults: the DynamoDB Local supervisor', () => {
     expect(gaveUp).toBeUndefined();
     const last = dynamo!.pid!;
     process.kill(last, 'SIGKILL');
-    await waitFor('the supervisor to give up', async () => gaveUp, 30_000);
+    await eventually('the supervisor to give up', async () => gaveUp, 30_000);
     expect(gaveUp!.message).toMatch(/^DynamoDB Local stopped 4 times within 5 minutes \(last: killed by SIGKILL\)$/);
     expect(restartedPids).toHaveLength(3);
   }, 180_000);

@@ -6,6 +6,7 @@ import { launchQueued } from '../../src/runtime/deployments/launch';
 import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
 import { taskArn } from '../deployments/fake-task-runner';
 import { appConfig, depId, envConfig, steppingClock } from '../store/fixtures';
+import { eventually } from '../support/eventually';
 import { freshStore } from '../support/test-table';
 
 /**
@@ -110,7 +111,7 @@ describe('faults: duplicate, out-of-order and killed-builder task events', () =>
       const slow = gate();
       faulty.holdNext('releaseEnvironment', ([, , holder, version]) => holder === a.id && version !== undefined, slow.promise);
       const first = finalizeTask(event(a.id, 0), deps());
-      await waitUntil(() => faulty.injected.length === 1);
+      await eventually('the held release to be reached', () => faulty.injected.length === 1, 10_000);
       expect(await finalizeTask(event(a.id, 0), deps())).toMatchObject({ outcome: 'already-final' });
       slow.open();
       expect(await first).toMatchObject({ outcome: 'finalized', status: 'succeeded' });
@@ -199,11 +200,3 @@ describe('faults: duplicate, out-of-order and killed-builder task events', () =>
     });
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise(resolve => setTimeout(resolve, 10));
-  }
-}

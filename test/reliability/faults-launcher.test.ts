@@ -7,6 +7,7 @@ import { LaunchInProgressError, launchQueued } from '../../src/runtime/deploymen
 import { DeploymentScheduler, Store } from '../../src/runtime/core';
 import { taskArn } from '../deployments/fake-task-runner';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
+import { eventually } from '../support/eventually';
 import { freshStore } from '../support/test-table';
 
 /**
@@ -54,7 +55,7 @@ describe('faults: the launcher fails after the lock was taken', () => {
     runner.duringRun = request => (request.deploymentId === a.id ? held.promise : Promise.resolve());
     const launching = launchQueued(a.id, deps());
     // a holds the lock and is marked running while RunTask is in flight; b arrives meanwhile.
-    await waitUntil(async () => (await real.deployments.get(a.id))?.status === 'running');
+    await eventually(`${a.id} to run`, async () => (await real.deployments.get(a.id))?.status === 'running', 10_000);
     const b = await queue(2);
     expect(await launchQueued(b.id, deps())).toMatchObject({ outcome: 'waiting' });
     held.fail(new Error('AccessDeniedException: not authorized to perform ecs:RunTask'));
@@ -120,7 +121,7 @@ describe('faults: the launcher fails after the lock was taken', () => {
     const hung = gate();
     runner.duringRun = () => hung.promise;
     const first = launchQueued(a.id, deps());
-    await waitUntil(async () => (await real.deployments.get(a.id))?.status === 'running');
+    await eventually(`${a.id} to run`, async () => (await real.deployments.get(a.id))?.status === 'running', 10_000);
     // Marked running with no task, and nothing else will move it: stranded until the message comes back.
     expect(await taskOf(a.id)).toEqual({ status: 'running', taskId: undefined });
     expect(await launchQueued(b.id, deps())).toMatchObject({ outcome: 'waiting' });
@@ -249,11 +250,3 @@ describe('faults: the launcher fails after the lock was taken', () => {
     expect(await settled(real, 'shop', 'dev')).toMatchObject({ lockHolder: undefined, currentDeploymentId: a.id });
   });
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!await condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
-}

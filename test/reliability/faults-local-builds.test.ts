@@ -3,10 +3,10 @@ import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { LocalApi, pushed, storeOf, storedConnections } from './support/local-trellis';
 import { settled } from './support/settled';
-import { waitFor } from '../local/local-fixtures';
 import { cleanUp, cmdline, noteDescendants } from '../local/support/process-cleanup';
 import { TrellisProcess, bundleTrellis, descendantsOf } from '../local/support/trellis-process';
 import { TestClient } from '../logs/socket-client';
+import { eventually } from '../support/eventually';
 
 /**
  * Issue #10, faults in local mode against the real `trellis local` process: the builder (or
@@ -129,11 +129,11 @@ describe('live-log WebSocket clients dropping', () => {
     expect(late.assembled).toHaveLength(stored.length);
 
     // The dropped connections are gone from the table: only the kept and the late one remain, then none.
-    await waitFor('the dropped connections to be removed', async () => (await storedConnections(trellis)).length === kept.length + 1, 20_000)
+    await eventually('the dropped connections to be removed', async () => (await storedConnections(trellis)).length === kept.length + 1, 20_000)
       .catch(async error => { throw new Error(`${(error as Error).message}: ${JSON.stringify(await storedConnections(trellis))}`); });
     expect(await storeOf(trellis).connections.subscribers(id)).toHaveLength(kept.length + 1);
     await Promise.all([...kept, late].map(client => client.close()));
-    await waitFor('every connection to be removed', async () => (await storedConnections(trellis)).length === 0, 20_000);
+    await eventually('every connection to be removed', async () => (await storedConnections(trellis)).length === 0, 20_000);
     expect(await storeOf(trellis).connections.subscribers(id)).toEqual([]);
 
     // The environment is free for the next push.

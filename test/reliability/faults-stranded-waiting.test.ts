@@ -5,6 +5,7 @@ import { launchQueued } from '../../src/runtime/deployments/launch';
 import { DeploymentScheduler, Store } from '../../src/runtime/core';
 import { taskArn } from '../deployments/fake-task-runner';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
+import { eventually } from '../support/eventually';
 import { freshStore } from '../support/test-table';
 
 /**
@@ -41,7 +42,7 @@ describe('waiting behind a deployment whose launcher or finalizer died', () => {
     const hung = gate();
     runner.duringRun = request => (request.deploymentId === a.id ? hung.promise : Promise.resolve());
     void launchQueued(a.id, deps()).catch(() => undefined); // the invocation that dies (never answers)
-    await waitUntil(async () => (await store.deployments.get(a.id))?.status === 'running');
+    await eventually(`${a.id} to run`, async () => (await store.deployments.get(a.id))?.status === 'running', 10_000);
     const b = await queue(2);
     const c = await queue(3);
     expect(await launchQueued(b.id, deps())).toMatchObject({ outcome: 'waiting' });
@@ -71,7 +72,7 @@ describe('waiting behind a deployment whose launcher or finalizer died', () => {
     runner.duringRun = request => (request.deploymentId === b.id ? hung.promise : Promise.resolve());
     runner.stopped(a.id);
     void finalizeTask({ deploymentId: a.id, taskId: taskArn(a.id), exitCode: 0 }, deps()).catch(() => undefined);
-    await waitUntil(async () => (await store.deployments.get(b.id))?.status === 'running');
+    await eventually(`${b.id} to run`, async () => (await store.deployments.get(b.id))?.status === 'running', 10_000);
     // A push arrives while b is stranded: it waits behind it.
     const c = await queue(3);
     expect(await launchQueued(c.id, deps())).toMatchObject({ outcome: 'waiting' });
@@ -92,11 +93,3 @@ describe('waiting behind a deployment whose launcher or finalizer died', () => {
     hung.open();
   });
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!await condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
-}

@@ -20,9 +20,10 @@ import { BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS, secretNames } fro
 import { Deployment } from '../../src/runtime/core/types';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { tableContext } from '../../src/runtime/store/table-context';
-import { processAlive, waitFor } from '../local/local-fixtures';
+import { processAlive } from '../local/local-fixtures';
 import { TrellisProcess, bundleTrellis, descendantsOf } from '../local/support/trellis-process';
 import { TestClient } from '../logs/socket-client';
+import { eventually } from '../support/eventually';
 
 /**
  * Issue #10's secrets scan, end to end: `trellis local` for real, an app whose install
@@ -125,7 +126,6 @@ let builderEnviron: Record<string, string> = {};
 let builderArgv: string[] = [];
 const deploymentIds: string[] = [];
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 const releaseFile = () => join(dataDir!, 'release-deploy');
 const settings = (body: unknown, expected = 200) => api.call('PUT', `/api/apps/${APP}/environments/${ENV}/settings`, body, expected);
 
@@ -166,15 +166,14 @@ function writeConfig(repo: string): string {
 }
 
 async function statusOf(id: string, status: string, timeoutMs = 120_000): Promise<any> {
-  return waitFor(`deployment ${id} to be ${status}`, async () => {
+  return eventually(`deployment ${id} to be ${status}`, async () => {
     const current = await api.call('GET', `/api/deployments/${encodeURIComponent(id)}`);
     if (current.status === status) return current;
     if (['succeeded', 'failed', 'cancelled', 'superseded'].includes(current.status)) {
       throw new Error(`deployment ${id} ended ${current.status}, not ${status}: ${JSON.stringify(current)}`);
     }
-    await sleep(500);
     return undefined;
-  }, timeoutMs);
+  }, timeoutMs, 500);
 }
 
 /** Every record of a deployment's log through the API, page by page (small pages: the paging is exercised too). */
@@ -425,7 +424,7 @@ describe('secrets scan, end to end in local mode', () => {
 });
 
 describe('ECS task overrides', () => {
-  test('RunTask carries only deploymentId, action, application, environment, commit and stage', async () => {
+  test('RunTask carries only the deployment id, the build role and the ingest token', async () => {
     const sent: RunTaskCommandInput[] = [];
     const client = {
       send: async (command: RunTaskCommand) => {
@@ -467,12 +466,8 @@ describe('ECS task overrides', () => {
     expect(overrides!.containerOverrides).toEqual([{
       name: 'builder',
       environment: [
+        // Which deployment; the builder reads what it builds from its record.
         { name: BUILD_PARAMETERS.deploymentId, value: 'dep-1' },
-        { name: BUILD_PARAMETERS.action, value: 'deploy' },
-        { name: BUILD_PARAMETERS.application, value: APP },
-        { name: BUILD_PARAMETERS.environment, value: ENV },
-        { name: BUILD_PARAMETERS.commit, value: 'a'.repeat(40) },
-        { name: BUILD_PARAMETERS.stage, value: ENV },
         // The one secret, for this task only: it binds the task's live log batches to its deployment.
         { name: BUILD_INGEST_TOKEN, value: 'the-ingest-token' },
       ],
