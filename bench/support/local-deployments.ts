@@ -1,26 +1,22 @@
-import { Deployment, PhaseRecord } from '../../src/runtime/core';
+import { Deployment, PhaseRecord, isTerminal } from '../../src/runtime/core';
 import { TrellisProcess } from '../../test/local/support/trellis-process';
+import { eventually } from '../../test/support/eventually';
 
 /** What the benches on `trellis local` read back: deployments as the API records them, their phases' durations. */
 
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'superseded']);
-
-export const sleep = (millis: number) => new Promise(resolve => setTimeout(resolve, millis));
 export const seconds = (millis: number) => `${(millis / 1000).toFixed(2)} s`;
 
 /** Start a deployment of `app`'s dev environment and wait for it to end; it must succeed. */
 export async function settled(trellis: TrellisProcess, app: string, label: string, start: () => Promise<unknown>): Promise<Deployment> {
   const before = new Set((await history(trellis, app)).map(deployment => deployment.id));
   await start();
-  for (const started = Date.now(); Date.now() - started < 15 * 60_000; await sleep(500)) {
-    const fresh = (await history(trellis, app)).find(deployment => !before.has(deployment.id));
-    if (fresh && TERMINAL.has(fresh.status)) {
-      const { body } = await trellis.api('GET', `/api/deployments/${fresh.id}`);
-      if (fresh.status !== 'succeeded') throw new Error(`${label}: ${fresh.status}: ${fresh.reason ?? ''}`);
-      return body as Deployment;
-    }
-  }
-  throw new Error(`${label}: no finished deployment within 15 minutes`);
+  const fresh = await eventually(`${label}: a finished deployment`, async () => {
+    const found = (await history(trellis, app)).find(deployment => !before.has(deployment.id));
+    return found && isTerminal(found.status) && found;
+  }, 15 * 60_000, 500);
+  if (fresh.status !== 'succeeded') throw new Error(`${label}: ${fresh.status}: ${fresh.reason ?? ''}`);
+  const { body } = await trellis.api('GET', `/api/deployments/${fresh.id}`);
+  return body as Deployment;
 }
 
 async function history(trellis: TrellisProcess, app: string): Promise<Deployment[]> {

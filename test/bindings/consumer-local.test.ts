@@ -2,6 +2,7 @@ import { ChildProcess, execFile, spawn } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { delimiter, join } from 'path';
+import { signalIfRunning } from '../../src/local/process-group';
 import { eventually } from '../support/eventually';
 
 /**
@@ -192,13 +193,7 @@ class ProjectCommand {
     // The group, then what left it (builds run in groups of their own); a reused pid runs another command.
     const group = this.running ? [-this.child.pid!] : [];
     const targets = [...group, ...[...this.seen].filter(([pid, line]) => alive(pid) && cmdline(pid) === line).map(([pid]) => pid)];
-    for (const target of targets) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
+    for (const target of targets) signalIfRunning(target, 'SIGKILL');
     await eventually('the killed processes to end', async () => [...this.seen.keys()].every(pid => !alive(pid)), 10_000).catch(() => undefined);
   }
 }

@@ -1,4 +1,5 @@
 import { CurrentVersion, Deployment, DeploymentAction, DeploymentScheduler, DeploymentStatus, Store } from '../../src/runtime/core';
+import { queuedDeployment } from '../store/fixtures';
 
 /** One environment's lock, kept in memory: enough of the store for the hand-over rule. */
 function lockStore(holder: string, pending?: string) {
@@ -24,8 +25,7 @@ function lockStore(holder: string, pending?: string) {
 }
 
 function deployment(id: string, status: DeploymentStatus, action: DeploymentAction = 'deploy'): Deployment {
-  const at = '2024-01-01T00:00:00.000Z';
-  return { id, application: 'shop', environment: 'dev', action, commit: 'c'.repeat(40), trigger: { kind: 'push' }, status, createdAt: at, updatedAt: at };
+  return queuedDeployment(id, 'shop', 'dev', { action, commit: 'c'.repeat(40), status });
 }
 
 describe('DeploymentScheduler.release', () => {

@@ -6,8 +6,10 @@ import { stop as stopEsbuild } from 'esbuild';
 import { Page } from 'playwright-core';
 import { TestBrowser, launchBrowser } from './support/browser';
 import { ROOT } from './support/build-dashboard';
-import { processAlive, waitFor } from '../local/local-fixtures';
+import { signalIfRunning } from '../../src/local/process-group';
+import { processAlive } from '../local/local-fixtures';
 import { TrellisProcess, bundleTrellis, descendantsOf } from '../local/support/trellis-process';
+import { eventually } from '../support/eventually';
 
 // The callbacks given to page.waitForFunction / page.evaluate run in the page, where these exist.
 declare const document: any;
@@ -83,13 +85,7 @@ afterAll(async () => {
     await run.stop('SIGINT', 20_000).catch(() => run.child.kill('SIGKILL'));
   }
   // Whatever a failed run left behind: only processes this file started.
-  for (const pid of leftovers()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
+  for (const pid of leftovers()) signalIfRunning(pid, 'SIGKILL');
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (cli) rmSync(path.dirname(path.dirname(cli)), { recursive: true, force: true });
 }, 60_000);
@@ -144,7 +140,7 @@ async function stopped(run: TrellisProcess) {
   expect(run.output).toContain('Stopped.');
   // DynamoDB Local's Java at least, and builders with their commands.
   expect(run.seen.size).toBeGreaterThan(0);
-  const alive = await waitFor('the run\'s processes to end', async () => {
+  const alive = await eventually('the run\'s processes to end', async () => {
     const left = [...run.seen].filter(processAlive);
     return left.length === 0 ? [] : undefined;
   }, 10_000).catch(() => [...run.seen].filter(processAlive));
@@ -416,7 +412,7 @@ describe('trellis local, driven through the dashboard', () => {
 
     // The page left open: its log socket reconnects (with backoff) carrying the first run's
     // token, and the new server refuses the handshake (HTTP 401, which a browser cannot see).
-    const refused = await waitFor('the open page to try the new server', async () => sockets.find(socket => socket.opened >= restarted && socket.error), 30_000);
+    const refused = await eventually('the open page to try the new server', async () => sockets.find(socket => socket.opened >= restarted && socket.error), 30_000);
     // Chromium's words for a 401 answer to the handshake.
     expect(refused.error).toMatch(/401|HTTP Authentication failed/);
     // The log cannot see the handshake's 401, so it asks the API, which can: the open page
@@ -462,7 +458,7 @@ describe('trellis local, driven through the dashboard', () => {
     clearInterval(sampler);
     sampler = undefined;
     expect(started.size).toBeGreaterThan(0);
-    const alive = await waitFor('every process to end', async () => (leftovers().length === 0 ? [] : undefined), 10_000).catch(() => leftovers());
+    const alive = await eventually('every process to end', async () => (leftovers().length === 0 ? [] : undefined), 10_000).catch(() => leftovers());
     expect(alive.map(pid => `${pid} ${commandLine(pid)}`)).toEqual([]);
   });
 });

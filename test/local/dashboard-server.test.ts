@@ -1,4 +1,3 @@
-import { createHmac } from 'crypto';
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -8,6 +7,7 @@ import { Store } from '../../src/runtime/core';
 import { FakeCommitSource, FakeLaunchQueue, FakeSecretStore } from '../api/fakes';
 import { FakeTaskRunner } from '../deployments/fake-task-runner';
 import { appConfig, envConfig } from '../store/fixtures';
+import { signedPushHeaders } from '../support/github-webhook';
 import { freshStore } from '../support/test-table';
 import { startWebhookServer } from './support/webhook-server';
 
@@ -115,12 +115,7 @@ describe('local dashboard server: the webhook route', () => {
     head_commit: { id: sha, message: 'Cheaper shipping\n\nbody', author: { name: 'Ada' } },
   });
   const send = (body: string | Buffer, headers: Record<string, string>) => fetch(`${server.url}/webhook`, { method: 'POST', body, headers });
-  const signed = (body: string | Buffer, delivery: string) => ({
-    'content-type': 'application/json',
-    'x-github-event': 'push',
-    'x-github-delivery': delivery,
-    'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-  });
+  const signed = (body: string | Buffer, delivery: string) => signedPushHeaders(secret, body, delivery);
 
   test('a signed push queues the deployment of the environment tracking the branch', async () => {
     const body = push('a'.repeat(40));

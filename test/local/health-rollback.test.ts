@@ -2,11 +2,12 @@ import { execFileSync } from 'child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { waitFor } from './local-fixtures';
 import { cleanUp, noteDescendants } from './support/process-cleanup';
 import { TrellisProcess, bundleTrellis } from './support/trellis-process';
 import { LOCAL_GIT_IDENTITY } from '../../src/local/local-mode';
-import { LocalApi, LocalDeployment, pushed } from '../reliability/support/local-trellis';
+import { Deployment } from '../../src/runtime/core';
+import { LocalApi, pushed } from '../reliability/support/local-trellis';
+import { eventually } from '../support/eventually';
 
 /**
  * Issue #11 item 3 end to end: `trellis local` as a real process, with a config file whose dev
@@ -19,12 +20,6 @@ import { LocalApi, LocalDeployment, pushed } from '../reliability/support/local-
 
 const APP = 'sample-app';
 const SAMPLE = join(__dirname, '..', '..', 'examples', 'sample-app');
-
-interface Deployment extends LocalDeployment {
-  action: string;
-  trigger: { kind: string; actor?: string; sourceDeploymentId?: string };
-  phases?: Array<{ phase: string; outcome: string; detail?: string }>;
-}
 
 let cli: string | undefined;
 let dataDir: string | undefined;
@@ -44,7 +39,7 @@ function deployedDev(): { commit: string } | undefined {
 }
 
 async function ended(id: string): Promise<Deployment> {
-  const done = await api.terminal(id, 150_000) as Deployment;
+  const done = await api.terminal(id, 150_000);
   noteDescendants(trellis, commands);
   return done;
 }
@@ -124,8 +119,8 @@ describe('trellis local: a deployment that fails its health check is rolled back
     expect(v2.phases?.find(phase => phase.phase === 'save-artifact')).toBeUndefined();
 
     // The automatic rollback: the newest deployment of dev, made by Trellis, of v1's commit.
-    const rollback = await waitFor('the automatic rollback to appear', async () =>
-      (await api.history(APP, 'dev') as Deployment[]).find(item => item.trigger.kind === 'auto-rollback'), 30_000);
+    const rollback = await eventually('the automatic rollback to appear', async () =>
+      (await api.history(APP, 'dev')).find(item => item.trigger.kind === 'auto-rollback'), 30_000);
     expect(rollback).toMatchObject({
       action: 'rollback',
       commit: v1.commit,
@@ -147,7 +142,7 @@ describe('trellis local: a deployment that fails its health check is rolled back
     expect(app.environments.find((env: { name: string }) => env.name === 'dev')).toMatchObject({ currentCommit: v1.commit, currentDeploymentId: rollback.id });
 
     // The history, newest first: the rollback, the failed v2, v1; nothing else.
-    const history = await api.history(APP, 'dev') as Deployment[];
+    const history = await api.history(APP, 'dev');
     expect(history.map(item => [item.id, item.status, item.trigger.kind])).toEqual([
       [rollback.id, 'succeeded', 'auto-rollback'], [v2Id, 'failed', 'push'], [v1.id, 'succeeded', 'push'],
     ]);

@@ -2,10 +2,12 @@ import { ChildProcess, spawn } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { processAlive, waitFor } from './local-fixtures';
+import { processAlive } from './local-fixtures';
 import { DataDir } from '../../src/local/data-dir';
 import { clearLeftovers } from '../../src/local/leftovers';
+import { signalGroup, signalIfRunning } from '../../src/local/process-group';
 import { groupMembers, processStartTime } from '../../src/local/process-records';
+import { eventually } from '../support/eventually';
 
 /**
  * What the next start stops of a run that was killed, by the records the run wrote as it
@@ -26,13 +28,8 @@ beforeEach(() => {
 
 afterEach(async () => {
   for (const child of spawned.splice(0)) {
-    for (const target of [-child.pid!, child.pid!]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
+    signalGroup(child.pid!, 'SIGKILL');
+    signalIfRunning(child.pid!, 'SIGKILL');
   }
   for (const path of paths.splice(0)) rmSync(path, { recursive: true, force: true });
 });
@@ -56,7 +53,7 @@ test('a build group whose leader already ended: its remaining member is stopped,
   paths.push(workspace);
   data.processes.add('local-1-ab', { kind: 'build', pid: leader.pid!, pgid: leader.pid!, startTime: processStartTime(leader.pid!)!, deploymentId: 'd-1', workspace });
   process.kill(leader.pid!, 'SIGKILL');
-  await waitFor('the leader to end', async () => !processAlive(leader.pid!));
+  await eventually('the leader to end', async () => !processAlive(leader.pid!));
   expect(processAlive(member)).toBe(true);
   expect(groupMembers({ pgid: leader.pid!, startTime: data.processes.list()[0].record.startTime })).toEqual([member]);
 
@@ -70,7 +67,7 @@ test('a build group whose leader already ended: its remaining member is stopped,
 test('a recorded pid now used by another process (another start time) is left alone, and a folder outside the temp builds is not removed', async () => {
   const other = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { detached: true, stdio: 'ignore' });
   spawned.push(other);
-  await waitFor('the process to run', async () => processStartTime(other.pid!) !== undefined);
+  await eventually('the process to run', async () => processStartTime(other.pid!) !== undefined);
   const kept = mkdtempSync(join(tmpdir(), 'not-a-build-'));
   paths.push(kept);
   data.processes.add('local-2-cd', { kind: 'build', pid: other.pid!, pgid: other.pid!, startTime: `${Number(processStartTime(other.pid!)) - 1}`, workspace: kept });

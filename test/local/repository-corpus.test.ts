@@ -9,7 +9,7 @@ import { TrellisProcess, bundleTrellis } from './support/trellis-process';
 import { frameworkStubSource } from '../builder/harness';
 import { buildWheel } from '../builder/support/tiny-index';
 import { TinyRegistry } from '../builder/support/tiny-registry';
-import { LocalApi, LocalLogRecord, pushed } from '../reliability/support/local-trellis';
+import { LocalApi, pushed } from '../reliability/support/local-trellis';
 import { uvBinDir } from '../support/python-tools';
 
 /**
@@ -166,7 +166,7 @@ async function deploy(app: string) {
   const id = await pushed(trellis!, app, `corpus: ${app}`);
   const done = await api.terminal(id, 120_000);
   const full = await api.call('GET', `/api/deployments/${encodeURIComponent(id)}`) as { phases: Phase[] };
-  const log: LocalLogRecord[] = await api.log(id);
+  const log = await api.log(id);
   const lines = log.map(record => record.text);
   return {
     done,

@@ -2,11 +2,13 @@ import { ChildProcess, spawn } from 'child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { delimiter, dirname, join } from 'path';
-import { gitRepo, processAlive, waitFor } from './local-fixtures';
+import { gitRepo, processAlive } from './local-fixtures';
 import { cleanUp, cmdline, noteDescendants, workspacesIn } from './support/process-cleanup';
 import { TrellisProcess, bundleTrellis, descendantsOf } from './support/trellis-process';
 import { INTERRUPTED_REASON } from '../../src/local/interrupted';
+import { signalIfRunning } from '../../src/local/process-group';
 import { LocalApi, pushed, storeOf } from '../reliability/support/local-trellis';
+import { eventually } from '../support/eventually';
 
 /**
  * `trellis local` stopped at the worst moments, as real processes: killed with SIGKILL while a
@@ -32,11 +34,7 @@ afterAll(async () => {
   for (const run of raw) {
     for (const pid of [run.child.pid!, ...run.seen]) {
       if (!processAlive(pid) || (commands.has(pid) && cmdline(pid) !== commands.get(pid))) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
+      signalIfRunning(pid, 'SIGKILL');
     }
   }
   await cleanUp(started, commands, [scratch, cli && dirname(dirname(cli))].filter((path): path is string => Boolean(path)));
@@ -170,7 +168,7 @@ describe('a signal while trellis local starts', () => {
     const dataDir = join(scratch, `starting-${name.replace(/\W+/g, '-')}`);
     const startedAt = Date.now();
     const run = launch(dataDir);
-    await waitFor(`the moment ${name}`, async () => ready(run, startedAt), 60_000);
+    await eventually(`the moment ${name}`, async () => ready(run, startedAt), 60_000);
     const java = existsSync(dynamoRecord(dataDir)) ? JSON.parse(readFileSync(dynamoRecord(dataDir), 'utf8')).pid as number : undefined;
     run.child.kill(signal);
     const code = await Promise.race([run.exited, new Promise<string>(resolve => setTimeout(() => resolve('still running'), 30_000).unref())]);

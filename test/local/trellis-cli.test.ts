@@ -2,9 +2,11 @@ import { execFile, execFileSync } from 'child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { gitRepo, processAlive, waitFor } from './local-fixtures';
+import { gitRepo, processAlive } from './local-fixtures';
 import { TrellisProcess, bundleTrellis } from './support/trellis-process';
 import { DYNAMO_DB_LOCAL_MISSING, JAVA_MISSING } from '../../src/local/dynamodb-local';
+import { signalIfRunning } from '../../src/local/process-group';
+import { eventually } from '../support/eventually';
 
 /** The `trellis` command's answers to mistakes: a clear message, a non-zero exit, nothing started. */
 
@@ -97,13 +99,7 @@ describe('a data directory used by another run', () => {
   afterAll(async () => {
     for (const run of started) {
       await run.stop('SIGKILL').catch(() => undefined);
-      for (const pid of run.seen) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone already
-        }
-      }
+      for (const pid of run.seen) signalIfRunning(pid, 'SIGKILL');
     }
   });
 
@@ -131,7 +127,7 @@ describe('a data directory used by another run', () => {
     const next = await TrellisProcess.start(cli, { dataDir });
     started.push(next);
     expect(next.output).toContain(`Stopped DynamoDB Local (pid ${java}) left by a run that was killed.`);
-    await waitFor('the orphaned DynamoDB Local to end', async () => !processAlive(java), 15_000);
+    await eventually('the orphaned DynamoDB Local to end', async () => !processAlive(java), 15_000);
     const history = async (run: TrellisProcess) => (await run.api('GET', '/api/apps/sample-app/environments/dev/deployments')).body.items as Array<{ commitMessage: string }>;
     expect((await history(next)).map(item => item.commitMessage)).toEqual(['Before the kill']);
     const password = next.adminPassword;

@@ -2,10 +2,12 @@ import { execFileSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { processAlive, waitFor } from './local-fixtures';
+import { processAlive } from './local-fixtures';
 import { cleanUp, cmdline, noteDescendants } from './support/process-cleanup';
 import { TrellisProcess, bundleTrellis, descendantsOf } from './support/trellis-process';
+import { Deployment, LogRecord, isTerminal } from '../../src/runtime/core';
 import { BUILD_PHASES } from '../../src/runtime/core/build-contract';
+import { eventually } from '../support/eventually';
 
 /**
  * `trellis local` end to end, as a person runs it: the bundled command as a real process
@@ -22,23 +24,6 @@ const APP = 'sample-app';
 const PROCESS_ENV = { SAMPLE_DEPLOY_LINES: '3' };
 const HOLD = 'SAMPLE_DEPLOY_HOLD_MS';
 
-interface Deployment {
-  id: string;
-  application: string;
-  environment: string;
-  action: string;
-  commit: string;
-  status: string;
-  reason?: string;
-  taskId?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  trigger: { kind: string; sourceDeploymentId?: string };
-  phases?: Array<{ phase: string; outcome: string; detail?: string }>;
-}
-
-interface LogRecord { seq: number; stream: string; text: string }
-
 let cli: string | undefined;
 let dataDir: string | undefined;
 let trellis: TrellisProcess;
@@ -47,7 +32,6 @@ const started: TrellisProcess[] = [];
 const commands = new Map<number, string>();
 
 const short = (sha: string) => sha.slice(0, 7);
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 const repo = () => trellis.info.applications[APP].path;
 const pricingFile = () => join(repo(), 'src', 'pricing.js');
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -65,15 +49,13 @@ function processGroup(pid: number): number | undefined {
 /** Note the running trellis's descendants and their command lines. */
 const noteOurs = (): number[] => noteDescendants(trellis, commands);
 
-/** Poll `probe` (noting descendants each time) until it answers something truthy. */
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  return waitFor(what, async () => {
-    noteOurs();
-    const value = await probe();
-    if (!value) await sleep(150);
-    return value;
-  }, timeoutMs);
-}
+/** `probe`, noting the running trellis's descendants each time it is asked (they are killed in afterAll). */
+const noting = <T>(probe: () => Promise<T>) => async (): Promise<T> => {
+  noteOurs();
+  return probe();
+};
+/** How often the API is asked while waiting. */
+const POLL_MS = 150;
 
 async function api(method: string, path: string, body?: unknown, expected = 200): Promise<any> {
   const response = await trellis.api(method, path, body);
@@ -102,19 +84,19 @@ async function logOf(id: string): Promise<LogRecord[]> {
 
 /** Wait for the deployment to reach `status`; fail at once when it ends otherwise. */
 async function waitForStatus(id: string, status: string, timeoutMs = 60_000): Promise<Deployment> {
-  return until(`deployment ${id} to be ${status}`, async () => {
+  return eventually(`deployment ${id} to be ${status}`, noting(async () => {
     const current = await deployment(id);
     if (current.status === status) return current;
-    if (['succeeded', 'failed', 'cancelled', 'superseded'].includes(current.status)) {
+    if (isTerminal(current.status)) {
       throw new Error(`deployment ${id} ended ${current.status}, not ${status}: ${JSON.stringify(current)}\n${trellis.output}`);
     }
     return undefined;
-  }, timeoutMs);
+  }), timeoutMs, POLL_MS);
 }
 
 /** Wait until the deployment's log has a line matching `pattern` (e.g. the deploy holding). */
 async function waitForLogLine(id: string, pattern: RegExp, timeoutMs = 60_000): Promise<LogRecord> {
-  return until(`a log line ${pattern} of ${id}`, async () => (await logOf(id)).find(record => pattern.test(record.text)), timeoutMs);
+  return eventually(`a log line ${pattern} of ${id}`, noting(async () => (await logOf(id)).find(record => pattern.test(record.text))), timeoutMs, POLL_MS);
 }
 
 /** `trellis push sample-app main`: the commit it made and the dev deployment it queued. */
@@ -215,10 +197,10 @@ describe('trellis local as a real process', () => {
     c = await push('Change C');
 
     // B gives way to C (when C's launch is handled, just after the webhook answered) while A still runs and C waits.
-    const supersededB = await until('B to be superseded', async () => {
+    const supersededB = await eventually('B to be superseded', noting(async () => {
       const current = await deployment(b.id);
       return current.status !== 'queued' && current;
-    }, 10_000);
+    }), 10_000, POLL_MS);
     expect(supersededB.status).toBe('superseded');
     expect(supersededB.reason).toContain(c.id);
     const [runningA, waitingC] = await Promise.all([deployment(a.id), deployment(c.id)]);
@@ -362,7 +344,7 @@ describe('trellis local as a real process', () => {
     const failedLine = await trellis.waitForLine(line('dev', 'failed', 'deploy', held.commit), 10_000, from);
     expect(failedLine).toContain(failed.reason);
     // Nothing of the killed build is left (the deploy command it ran included).
-    await waitFor('the killed build\'s processes to end', async () => group.every(pid => !processAlive(pid)), 15_000);
+    await eventually('the killed build\'s processes to end', async () => group.every(pid => !processAlive(pid)), 15_000);
 
     const done = await waitForStatus(next.id, 'succeeded');
     expect(done.commit).toBe(next.commit);
@@ -416,7 +398,7 @@ describe('trellis local as a real process', () => {
     expect(await trellis.stop('SIGINT')).toBe(0);
     const seen = [...new Set(started.flatMap(proc => [...proc.seen]))]; // with what was alive when it was told to stop
     expect(existsSync(join(dataDir!, 'server.json'))).toBe(false);
-    await waitFor('every process trellis started to end', async () => seen.every(pid => !processAlive(pid)), 15_000)
+    await eventually('every process trellis started to end', async () => seen.every(pid => !processAlive(pid)), 15_000)
       .catch(error => {
         const alive = seen.filter(pid => processAlive(pid)).map(pid => `${pid} ${commands.get(pid)}`);
         throw new Error(`${(error as Error).message}; still alive:\n${alive.join('\n')}`);

@@ -1,8 +1,8 @@
-import { createHmac } from 'crypto';
 import { request as httpRequest } from 'http';
 import { DashboardServer } from '../../src/local/dashboard-server';
 import { FakeLaunchQueue } from '../api/fakes';
 import { startWebhookServer } from './support/webhook-server';
+import { githubSignature } from '../support/github-webhook';
 
 /** POST /webhook on the local server over real HTTP: the signature is checked over the bytes on the wire. */
 describe('local dashboard server: webhook signatures cover the raw bytes', () => {
@@ -42,7 +42,7 @@ describe('local dashboard server: webhook signatures cover the raw bytes', () =>
           'content-length': body.length,
           'x-github-event': 'push',
           'x-github-delivery': delivery,
-          'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(signedBytes).digest('hex')}`,
+          'x-hub-signature-256': githubSignature(secret, signedBytes),
         },
       }, response => {
         const chunks: Buffer[] = [];

@@ -1,12 +1,14 @@
 import { execFileSync } from 'child_process';
-import { createHmac, randomUUID } from 'crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { DataDir } from '../../src/local/data-dir';
-import { gitRepo, processAlive, waitFor } from '../local/local-fixtures';
+import { Deployment, isTerminal } from '../../src/runtime/core';
+import { gitRepo, processAlive } from '../local/local-fixtures';
 import { cleanUp, noteDescendants } from '../local/support/process-cleanup';
 import { TrellisProcess, bundleTrellis } from '../local/support/trellis-process';
+import { eventually } from '../support/eventually';
+import { signedPushHeaders } from '../support/github-webhook';
 
 /**
  * Issue #10, load in local mode: 50 concurrent pushes on one branch of one app while 9 other
@@ -33,25 +35,10 @@ const COMMITS: Record<string, number> = { [HOT]: 2 * BURST + 1 };
 const OTHER_COMMITS = 4 * OTHERS_PUSHES + 1;
 /** How long each deploy holds between its start and end lines (so builds overlap in time). */
 const HOLD_MS = 1000;
-const TERMINAL = ['succeeded', 'failed', 'cancelled', 'superseded'];
-
-interface Deployment {
-  id: string;
-  application: string;
-  environment: string;
-  commit: string;
-  status: string;
-  reason?: string;
-  taskId?: string;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-}
 
 interface Accepted { app: string; commit: string; id: string; sentAt: number }
 
 const apps = Array.from({ length: APPS }, (_, i) => `load-${i}`);
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 let cli: string | undefined;
 let root: string | undefined;
@@ -160,12 +147,7 @@ async function push(app: string): Promise<Accepted> {
   const sentAt = Date.now();
   const response = await fetch(trellis!.info.webhookUrl, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-    },
+    headers: signedPushHeaders(secret, body),
     body,
   });
   const answer = await response.json().catch(() => undefined) as any;
@@ -188,10 +170,10 @@ async function watch(pushed: () => Accepted[], work: Promise<unknown>, timeoutMs
   let done = false;
   let failure: unknown;
   void work.then(() => { done = true; }, error => { done = true; failure = error; });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  let open: string[] = [];
+  return eventually(() => `the pushed deployments to be terminal; still open: ${open.join(', ')}\n${trellis!.output}`, async () => {
     noteOurs();
-    const open: string[] = [];
+    open = [];
     const started = Date.now();
     // One page per app, all apps at once (a round's deployments and any running one are among the newest 100).
     await Promise.all(apps.map(async app => {
@@ -200,15 +182,13 @@ async function watch(pushed: () => Accepted[], work: Promise<unknown>, timeoutMs
       maxRunning.set(app, Math.max(maxRunning.get(app)!, running));
       const ids = new Set(pushed().filter(p => p.app === app).map(p => p.id));
       const byId = new Map(items.map(d => [d.id, d]));
-      for (const id of ids) if (!TERMINAL.includes(byId.get(id)?.status ?? 'unknown')) open.push(`${id} (${byId.get(id)?.status})`);
+      for (const id of ids) if (!byId.has(id) || !isTerminal(byId.get(id)!.status)) open.push(`${id} (${byId.get(id)?.status})`);
     }));
     polls.count++;
     polls.slowestMs = Math.max(polls.slowestMs, Date.now() - started);
     if (failure) throw failure;
-    if (done && open.length === 0) return { maxRunning, polls };
-    if (Date.now() > deadline) throw new Error(`deployments still not terminal after ${timeoutMs} ms: ${open.join(', ')}\n${trellis!.output}`);
-    await sleep(100);
-  }
+    return done && open.length === 0 && { maxRunning, polls };
+  }, timeoutMs, 100);
 }
 
 interface LogEntry { app: string; stage: string; sha: string; event: 'start' | 'end'; at: number }
@@ -241,7 +221,7 @@ async function checkRound(pushed: Accepted[], expected: Map<string, string>, { m
     const round = mine.map(p => byId.get(p.id)!);
     expect(round.every(Boolean)).toBe(true);
     // Every deployment of this environment ends terminal, and in this round only succeeded or superseded.
-    expect(all.filter(d => !TERMINAL.includes(d.status)).map(d => `${d.id} ${d.status}`)).toEqual([]);
+    expect(all.filter(d => !isTerminal(d.status)).map(d => `${d.id} ${d.status}`)).toEqual([]);
     expect(round.filter(d => d.status !== 'succeeded' && d.status !== 'superseded').map(d => `${d.id} ${d.status} ${d.reason}`)).toEqual([]);
     const succeeded = round.filter(d => d.status === 'succeeded');
     const superseded = round.filter(d => d.status === 'superseded');
@@ -374,7 +354,7 @@ test('stopping leaves no process behind', async () => {
   const seen = [...trellis!.seen];
   expect(seen.length).toBeGreaterThan(0);
   expect(await trellis!.stop()).toBe(0);
-  await waitFor('every process trellis started to end', async () => seen.every(pid => !processAlive(pid)), 15_000)
+  await eventually('every process trellis started to end', async () => seen.every(pid => !processAlive(pid)), 15_000)
     .catch(() => {
       throw new Error(`still alive: ${seen.filter(pid => processAlive(pid)).map(pid => `${pid} ${commands.get(pid)}`).join('; ')}`);
     });

@@ -1,12 +1,14 @@
 import { execFileSync } from 'child_process';
-import { createHmac, randomUUID } from 'crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { DataDir } from '../../src/local/data-dir';
-import { gitRepo, waitFor } from '../local/local-fixtures';
+import { Deployment, isTerminal } from '../../src/runtime/core';
+import { gitRepo } from '../local/local-fixtures';
 import { cleanUp, noteDescendants } from '../local/support/process-cleanup';
 import { TrellisProcess, bundleTrellis } from '../local/support/trellis-process';
+import { eventually } from '../support/eventually';
+import { signedPushHeaders } from '../support/github-webhook';
 
 /**
  * Pushes are ordered by the push, not by when their webhook reaches the server: 30 signed
@@ -23,17 +25,6 @@ const SPACING_MS = 15;
 /** How long each deploy holds between its start and end lines, so pushes arrive while one runs. */
 const HOLD_MS = 800;
 const APP = 'order';
-const TERMINAL = ['succeeded', 'failed', 'cancelled', 'superseded'];
-
-interface Deployment {
-  id: string;
-  commit: string;
-  status: string;
-  reason?: string;
-  startedAt?: string;
-  finishedAt?: string;
-}
-
 let cli: string | undefined;
 let root: string | undefined;
 let trellis: TrellisProcess | undefined;
@@ -107,12 +98,7 @@ async function push(index: number, pushedAt: number): Promise<{ index: number; i
   });
   const response = await fetch(trellis!.info.webhookUrl, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', webhookSecret!).update(body).digest('hex')}`,
-    },
+    headers: signedPushHeaders(webhookSecret!, body),
     body,
   });
   const answer = await response.json().catch(() => undefined) as any;
@@ -153,10 +139,10 @@ function deployLog(): Array<{ sha: string; event: string; at: number }> {
 
 /** Wait for the round to settle, then check what the issue asks: the newest commit wins, in push order. */
 async function checkRound(round: Map<string, number>, newest: number): Promise<string> {
-  const settled = await waitFor('every pushed deployment to end', async () => {
+  const settled = await eventually('every pushed deployment to end', async () => {
     noteDescendants(trellis!, commands);
     const items = (await history()).filter(d => round.has(d.id));
-    return items.length === round.size && items.every(d => TERMINAL.includes(d.status)) ? items : undefined;
+    return items.length === round.size && items.every(d => isTerminal(d.status)) ? items : undefined;
   }, 90_000).catch(async error => {
     throw new Error(`${error.message}: ${JSON.stringify((await history()).map(d => [round.get(d.id), d.status]))}\n${trellis!.output}`);
   });

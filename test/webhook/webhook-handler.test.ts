@@ -4,6 +4,7 @@ import { fromHttpApiEvent } from '../../src/runtime/aws/api-gateway';
 import { Clock, Deployment, DeploymentScheduler, LaunchMessage, LaunchQueue, Store } from '../../src/runtime/core';
 import { MAX_BODY_BYTES, WebhookDependencies, WebhookRequest, handleWebhook, signatureMatches } from '../../src/runtime/webhook/webhook-handler';
 import { T0, appConfig, envConfig, steppingClock } from '../store/fixtures';
+import { githubSignature } from '../support/github-webhook';
 import { httpApiEvent } from '../support/http-api-event';
 import { freshStore } from '../support/test-table';
 
@@ -54,11 +55,6 @@ function sha(seed: string): string {
   return createHmac('sha1', 'commit').update(seed).digest('hex');
 }
 
-/** GitHub's scheme: `sha256=` + hex HMAC-SHA256 of the raw body bytes. */
-function sign(secret: string, body: Buffer | string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
 interface RequestOptions {
   readonly event?: string | null;
   readonly delivery?: string | null;
@@ -77,7 +73,7 @@ async function request(payload: unknown, options: RequestOptions = {}): Promise<
   };
   const event = options.event === undefined ? 'push' : options.event;
   const delivery = options.delivery === undefined ? randomUUID() : options.delivery;
-  const signature = options.signature === undefined ? sign(SECRET, body) : options.signature;
+  const signature = options.signature === undefined ? githubSignature(SECRET, body) : options.signature;
   if (event !== null) headers['x-github-event'] = event;
   if (delivery !== null) headers['x-github-delivery'] = delivery;
   if (signature !== null) headers['x-hub-signature-256'] = signature;
@@ -299,20 +295,20 @@ describe('handleWebhook', () => {
         name: 'signature made with another secret',
         status: 401,
         error: 'unauthorized',
-        build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: sign('not-the-secret', PUSH_TEXT) }),
+        build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: githubSignature('not-the-secret', PUSH_TEXT) }),
       },
       {
         name: 'signature over a different body',
         status: 401,
         error: 'unauthorized',
-        build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: sign(SECRET, PUSH_TEXT.replace('Initial commit', 'Evil commit')) }),
+        build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: githubSignature(SECRET, PUSH_TEXT.replace('Initial commit', 'Evil commit')) }),
       },
       { name: "malformed signature header 'sha1=abc'", status: 401, error: 'unauthorized', build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: 'sha1=abc' }) },
       {
         name: 'the right HMAC in the wrong scheme (sha1=<sha256 hex>)',
         status: 401,
         error: 'unauthorized',
-        build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: sign(SECRET, PUSH_TEXT).replace('sha256=', 'sha1=') }),
+        build: () => request(PUSH_TEXT, { delivery: DELIVERY, signature: githubSignature(SECRET, PUSH_TEXT).replace('sha256=', 'sha1=') }),
       },
       { name: 'truncated JSON, signed correctly', status: 400, error: 'invalid_input', build: () => request(PUSH_TEXT.slice(0, PUSH_TEXT.length / 2), { delivery: DELIVERY }) },
       { name: '10 MB body without a signature', status: 413, error: 'payload_too_large', build: () => request(Buffer.alloc(TEN_MB, 'a'), { delivery: DELIVERY, signature: null }) },
@@ -498,7 +494,7 @@ describe('handleWebhook', () => {
     test('the same text signed over its decoded-then-re-encoded form does not verify', async () => {
       const body = pushWithBytes(Buffer.from([0xff, 0xfe]));
       const lossy = Buffer.from(body.toString('utf8'), 'utf8');
-      const response = await send(await request(body, { signature: sign(SECRET, lossy) }));
+      const response = await send(await request(body, { signature: githubSignature(SECRET, lossy) }));
       expect(response.status).toBe(401);
       expect(await allDeployments()).toEqual([]);
     });
@@ -507,9 +503,9 @@ describe('handleWebhook', () => {
       const first = pushWithBytes(Buffer.from([0xff]));
       const second = pushWithBytes(Buffer.from([0xfe]));
       expect(first.toString('utf8')).toBe(second.toString('utf8'));
-      expect((await send(await request(second, { signature: sign(SECRET, first) }))).status).toBe(401);
-      expect(signatureMatches(SECRET, first, sign(SECRET, first))).toBe(true);
-      expect(signatureMatches(SECRET, second, sign(SECRET, first))).toBe(false);
+      expect((await send(await request(second, { signature: githubSignature(SECRET, first) }))).status).toBe(401);
+      expect(signatureMatches(SECRET, first, githubSignature(SECRET, first))).toBe(true);
+      expect(signatureMatches(SECRET, second, githubSignature(SECRET, first))).toBe(false);
     });
 
     test("every one of GitHub's example payloads verifies against its bytes, and not with another secret", () => {
@@ -517,8 +513,8 @@ describe('handleWebhook', () => {
       for (const { examples: payloads } of examples) {
         for (const payload of payloads) {
           const body = Buffer.from(JSON.stringify(payload, null, 2));
-          expect(signatureMatches(SECRET, body, sign(SECRET, body))).toBe(true);
-          expect(signatureMatches('another-secret', body, sign(SECRET, body))).toBe(false);
+          expect(signatureMatches(SECRET, body, githubSignature(SECRET, body))).toBe(true);
+          expect(signatureMatches('another-secret', body, githubSignature(SECRET, body))).toBe(false);
           count++;
         }
       }
@@ -581,7 +577,7 @@ describe('handleWebhook', () => {
         'Content-Type': 'application/json',
         'X-GitHub-Event': 'push',
         'X-GitHub-Delivery': randomUUID(),
-        'X-Hub-Signature-256': sign(SECRET, bytes),
+        'X-Hub-Signature-256': githubSignature(SECRET, bytes),
       }, bytes.toString('base64'), true);
 
       const response = await send(fromHttpApiEvent(event));
@@ -659,7 +655,7 @@ describe('handleWebhook', () => {
     const cases: ReadonlyArray<readonly [string, string, number, () => Promise<WebhookRequest>]> = [
       ['a body over the limit', 'PayloadTooLarge', 413, () => request(Buffer.alloc(MAX_BODY_BYTES + 1, 'a'))],
       ['no signature', 'SignatureMissing', 401, () => request(realPush(), { signature: null })],
-      ['a signature with another secret', 'SignatureMismatch', 401, async () => request(realPush(), { signature: sign('not-the-secret', JSON.stringify(realPush())) })],
+      ['a signature with another secret', 'SignatureMismatch', 401, async () => request(realPush(), { signature: githubSignature('not-the-secret', JSON.stringify(realPush())) })],
       ['a signature of another shape', 'SignatureMismatch', 401, () => request(realPush(), { signature: 'sha1=abc' })],
       ['a form-encoded body', 'UnsupportedContentType', 415, () => request(realPush(), { contentType: 'application/x-www-form-urlencoded' })],
       ['no event header', 'MalformedHeaders', 400, () => request(realPush(), { event: null })],

@@ -2,7 +2,9 @@ import { existsSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { basename, dirname, join } from 'path';
 import { TrellisProcess, descendantsOf } from './trellis-process';
-import { processAlive, waitFor } from '../local-fixtures';
+import { signalGroup, signalIfRunning } from '../../../src/local/process-group';
+import { eventually } from '../../support/eventually';
+import { processAlive } from '../local-fixtures';
 
 /**
  * What the end-to-end tests of `trellis local` leave behind, found and removed: the servers,
@@ -56,17 +58,12 @@ export async function cleanUp(started: TrellisProcess[], commands: Map<number, s
       if (!processAlive(pid)) continue;
       const known = commands.get(pid);
       if (!children.includes(pid) && (known === undefined || cmdline(pid) !== known)) continue;
-      for (const target of [-pid, pid]) {
-        try {
-          process.kill(target, 'SIGKILL');
-        } catch {
-          // not a group leader, or gone already
-        }
-      }
+      signalGroup(pid, 'SIGKILL'); // when it leads one
+      signalIfRunning(pid, 'SIGKILL');
     }
   }
   const ours = started.flatMap(proc => [...proc.seen]);
-  await waitFor('the killed processes to end', async () => ours.every(pid => !processAlive(pid)), 10_000).catch(() => undefined);
+  await eventually('the killed processes to end', async () => ours.every(pid => !processAlive(pid)), 10_000).catch(() => undefined);
   for (const proc of started) {
     for (const workspace of workspacesIn(join(proc.dataDir, 'server.log'))) rmSync(workspace, { recursive: true, force: true });
   }

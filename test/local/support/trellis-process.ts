@@ -4,8 +4,10 @@ import { tmpdir } from 'os';
 import { delimiter, join } from 'path';
 import { buildSync, stop as stopEsbuild } from 'esbuild';
 import { ServerInfo } from '../../../src/local/data-dir';
+import { signalGroup, signalIfRunning } from '../../../src/local/process-group';
 import { buildDashboard } from '../../dashboard/support/build-dashboard';
-import { bundleLocalBuilder, compileDynamoDbLauncher, processAlive, waitFor } from '../local-fixtures';
+import { eventually } from '../../support/eventually';
+import { bundleLocalBuilder, compileDynamoDbLauncher, processAlive } from '../local-fixtures';
 
 /**
  * `trellis local` as a user runs it: the command bundled the way `bundle:local-cli` does,
@@ -69,7 +71,7 @@ export class TrellisProcess {
     const started = new TrellisProcess(cli, child, options.dataDir);
     const serverFile = join(options.dataDir, 'server.json');
     try {
-      started.info = await waitFor(`trellis local to start (output so far:\n${started.output})`, async () => {
+      started.info = await eventually(`trellis local to start (output so far:\n${started.output})`, async () => {
         started.recordDescendants();
         if (child.exitCode !== null) throw new Error(`trellis local exited with ${child.exitCode}:\n${started.output}`);
         if (!existsSync(serverFile)) return undefined;
@@ -111,7 +113,7 @@ export class TrellisProcess {
 
   /** Wait for a terminal line matching `pattern` (after `from` lines), and return it. */
   async waitForLine(pattern: RegExp, timeoutMs = 60_000, from = 0): Promise<string> {
-    return waitFor(`a line matching ${pattern} (output:\n${this.output})`, async () => {
+    return eventually(() => `a line matching ${pattern} (output:\n${this.output})`, async () => {
       this.recordDescendants();
       return this.lines.slice(from).find(line => pattern.test(line));
     }, timeoutMs);
@@ -158,15 +160,10 @@ export class TrellisProcess {
     const ours = this.recordDescendants();
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     for (const pid of ours) {
-      for (const target of [-pid, pid]) {
-        try {
-          process.kill(target, 'SIGKILL');
-        } catch {
-          // not a group leader, or gone already
-        }
-      }
+      signalGroup(pid, 'SIGKILL'); // when it leads one
+      signalIfRunning(pid, 'SIGKILL');
     }
-    await waitFor('the killed processes to end', async () => ours.every(pid => !processAlive(pid)), 10_000).catch(() => undefined);
+    await eventually('the killed processes to end', async () => ours.every(pid => !processAlive(pid)), 10_000).catch(() => undefined);
   }
 
   /** Send `signal` (Ctrl-C by default) and wait for the exit code. */

@@ -3,31 +3,12 @@ import { join } from 'path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DataDir } from '../../../src/local/data-dir';
 import { localClientConfig } from '../../../src/local/dynamodb-local';
-import { Store } from '../../../src/runtime/core';
+import { Deployment, LogRecord, Store, isTerminal } from '../../../src/runtime/core';
 import { createDynamoStore } from '../../../src/runtime/store/dynamo-store';
 import { tableContext } from '../../../src/runtime/store/table-context';
-import { waitFor } from '../../local/local-fixtures';
 import { cmdline } from '../../local/support/process-cleanup';
 import { TrellisProcess } from '../../local/support/trellis-process';
-
-/** What the fault tests read from a running `trellis local` through its control API. */
-export interface LocalDeployment {
-  id: string;
-  application: string;
-  environment: string;
-  commit: string;
-  status: string;
-  reason?: string;
-  taskId?: string;
-  startedAt?: string;
-  finishedAt?: string;
-}
-
-export interface LocalLogRecord { seq: number; stream: string; text: string }
-
-export const TERMINAL = ['succeeded', 'failed', 'cancelled', 'superseded'];
-export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
+import { eventually } from '../../support/eventually';
 
 /** The control API of one trellis process, as the dashboard calls it. */
 export class LocalApi {
@@ -39,16 +20,16 @@ export class LocalApi {
     return response.body;
   }
 
-  deployment(id: string): Promise<LocalDeployment> {
+  deployment(id: string): Promise<Deployment> {
     return this.call('GET', `/api/deployments/${encodeURIComponent(id)}`);
   }
 
-  async history(app: string, env: string): Promise<LocalDeployment[]> {
+  async history(app: string, env: string): Promise<Deployment[]> {
     return (await this.call('GET', `/api/apps/${app}/environments/${env}/deployments?limit=100`)).items;
   }
 
-  async log(id: string): Promise<LocalLogRecord[]> {
-    const records: LocalLogRecord[] = [];
+  async log(id: string): Promise<LogRecord[]> {
+    const records: LogRecord[] = [];
     let from = 0;
     for (let page = 0; page < 100; page++) {
       const body = await this.call('GET', `/api/deployments/${encodeURIComponent(id)}/logs?from=${from}&limit=5000`);
@@ -60,25 +41,19 @@ export class LocalApi {
   }
 
   /** Wait until the deployment is terminal (any terminal status) and return it. */
-  async terminal(id: string, timeoutMs = 90_000): Promise<LocalDeployment> {
-    return waitFor(`deployment ${id} to end (output:\n${this.trellis().output})`, async () => {
+  async terminal(id: string, timeoutMs = 90_000): Promise<Deployment> {
+    return eventually(() => `deployment ${id} to end (output:\n${this.trellis().output})`, async () => {
       const { child } = this.trellis();
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`trellis local ended (${child.exitCode ?? child.signalCode}) while deployment ${id} ran:\n${this.trellis().output}`);
       }
       const current = await this.deployment(id).catch(() => undefined);
-      if (current && TERMINAL.includes(current.status)) return current;
-      await sleep(200);
-      return undefined;
-    }, timeoutMs);
+      return current && isTerminal(current.status) && current;
+    }, timeoutMs, 200);
   }
 
-  async logLine(id: string, pattern: RegExp, timeoutMs = 60_000): Promise<LocalLogRecord> {
-    return waitFor(`a log line ${pattern} of ${id}`, async () => {
-      const found = (await this.log(id)).find(record => pattern.test(record.text));
-      if (!found) await sleep(150);
-      return found;
-    }, timeoutMs);
+  async logLine(id: string, pattern: RegExp, timeoutMs = 60_000): Promise<LogRecord> {
+    return eventually(`a log line ${pattern} of ${id}`, async () => (await this.log(id)).find(record => pattern.test(record.text)), timeoutMs, 150);
   }
 }
 
