@@ -2,7 +2,7 @@ import { join } from 'path';
 import { BuildError } from './build-error';
 import { LOCKFILES } from './detect';
 import { WorkspaceFileError, readWorkspaceText, workspaceEntry } from './workspace-files';
-import { BUILDER_EXIT } from '../runtime/core/build-contract';
+import { BUILDER_EXIT } from '../runtime/core/builder-exit';
 import { isPlainObject } from '../runtime/core/plain-object';
 import { rootDirectoryProblem } from '../runtime/core/root-directory';
 

@@ -1,4 +1,4 @@
-import { BUILDER_EXIT } from '../runtime/core/build-contract';
+import { BUILDER_EXIT } from '../runtime/core/builder-exit';
 
 /** A build stops here; the message says why (it is masked before it is printed). */
 export class BuildError extends Error {

@@ -1,7 +1,8 @@
 import { LiveLogSender, SendLiveBatch } from './live-log';
 import { LogRecorder, UNKNOWN_DEPLOYMENT, logDeploymentId } from './log-recorder';
 import { ParameterEnv } from './params';
-import { BUILDER_EXIT, BUILD_INGEST_TOKEN, BUILD_SETTINGS } from '../runtime/core/build-contract';
+import { BUILD_INGEST_TOKEN, BUILD_SETTINGS } from '../contract/build-environment';
+import { BUILDER_EXIT } from '../runtime/core/builder-exit';
 import { maskCredentials } from '../runtime/core/credential-patterns';
 import { errorMessage } from '../runtime/core/errors';
 import { Clock } from '../runtime/core/ports';

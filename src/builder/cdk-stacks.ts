@@ -1,7 +1,7 @@
 import { join } from 'path';
 import { BuildError } from './build-error';
 import { readWorkspaceText } from './workspace-files';
-import { BUILDER_EXIT } from '../runtime/core/build-contract';
+import { BUILDER_EXIT } from '../runtime/core/builder-exit';
 
 /** A stack of a synthesized CDK cloud assembly, as `cdk deploy` selects it. */
 export interface AssemblyStack {

@@ -2,7 +2,7 @@ import { join } from 'path';
 import { BuildError } from './build-error';
 import { PackageManager, Project } from './detect';
 import { workspaceEntry } from './workspace-files';
-import { BUILDER_EXIT } from '../runtime/core/build-contract';
+import { BUILDER_EXIT } from '../runtime/core/builder-exit';
 import { EnvironmentConfig } from '../runtime/core/types';
 
 export type Argv = readonly string[];

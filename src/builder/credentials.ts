@@ -1,4 +1,4 @@
-import { SESSION_TAGS } from '../runtime/core/build-contract';
+import { SESSION_TAGS } from '../contract/session-tags';
 import { EnvironmentConfig } from '../runtime/core/types';
 
 /** Deploy credentials for an environment, as environment variables for the deploy command. */

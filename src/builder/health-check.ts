@@ -3,7 +3,7 @@ import * as https from 'https';
 import { performance } from 'perf_hooks';
 import { BuildError } from './build-error';
 import { WorkspaceFileError, readWorkspaceText, removeWorkspacePath } from './workspace-files';
-import { BUILDER_EXIT } from '../runtime/core/build-contract';
+import { BUILDER_EXIT } from '../runtime/core/builder-exit';
 import { httpUrlProblem } from '../runtime/core/config-validation';
 import { isPlainObject } from '../runtime/core/plain-object';
 import { HealthCheckConfig } from '../runtime/core/types';

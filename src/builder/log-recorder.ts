@@ -1,5 +1,5 @@
 import { LineWriter, cutText } from './output';
-import { BUILD_PARAMETERS } from '../runtime/core/build-contract';
+import { BUILD_PARAMETERS } from '../contract/build-environment';
 import { isDeploymentId } from '../runtime/core/deployment-ids';
 import { MAX_LOG_TEXT, formatBuildLogLine } from '../runtime/core/log-lines';
 import { Clock } from '../runtime/core/ports';

@@ -6,8 +6,9 @@ import { AssumeRole, AssumeRoleCredentialSource, sessionNameFor } from './creden
 import { lambdaIngest } from './lambda-ingest';
 import { runBuild } from './run-build';
 import { S3CacheStorage } from './s3-cache-storage';
+import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../contract/build-environment';
 import { SecretsManagerSource } from '../runtime/aws/secrets-manager-source';
-import { BUILD_PARAMETERS, BUILD_SETTINGS, BUILDER_EXIT } from '../runtime/core/build-contract';
+import { BUILDER_EXIT } from '../runtime/core/builder-exit';
 import { systemClock } from '../runtime/core/ports';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
 import { tableContext } from '../runtime/store/table-context';

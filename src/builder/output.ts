@@ -1,6 +1,6 @@
 import { Masker } from './masking';
-import { PHASE_MARKER_PREFIX, PhaseMarker, formatPhaseMarker } from '../runtime/core/build-contract';
 import { MAX_LOG_TEXT } from '../runtime/core/log-lines';
+import { PHASE_MARKER_PREFIX, PhaseMarker, formatPhaseMarker } from '../runtime/core/phase-markers';
 import { LogStream } from '../runtime/core/types';
 
 /** A command's own output streams; the builder's phase markers go to 'system'. */

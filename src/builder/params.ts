@@ -1,4 +1,4 @@
-import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../runtime/core/build-contract';
+import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../contract/build-environment';
 import { isDeploymentId } from '../runtime/core/deployment-ids';
 import * as names from '../runtime/core/names';
 import { DeploymentAction } from '../runtime/core/types';

@@ -1,7 +1,7 @@
 import { BuildError } from './build-error';
 import { Reporter } from './output';
-import { BuildPhase } from '../runtime/core/build-contract';
 import { errorMessage } from '../runtime/core/errors';
+import { BuildPhase } from '../runtime/core/phase-markers';
 import { Clock } from '../runtime/core/ports';
 
 /** What a phase body may say about how it went; a body that throws has failed. */

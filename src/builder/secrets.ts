@@ -1,5 +1,6 @@
 import { BuildError } from './build-error';
-import { BUILDER_EXIT, secretNames } from '../runtime/core/build-contract';
+import { secretNames } from '../contract/secret-names';
+import { BUILDER_EXIT } from '../runtime/core/builder-exit';
 import { NotFoundError } from '../runtime/core/errors';
 import * as names from '../runtime/core/names';
 import { SecretSource } from '../runtime/core/ports';

@@ -11,7 +11,7 @@ import { urlProblem } from './private/dashboard-web';
 import { trellisLogGroup } from './private/log-groups';
 import { constructPropsError, optionsError } from './private/prop-issues';
 import { StateTable } from './state-table';
-import { DEFAULT_LOG_RETENTION_DAYS, LOG_SETTINGS } from '../runtime/logs/settings';
+import { DEFAULT_LOG_RETENTION_DAYS, LOG_SETTINGS } from '../contract/log-settings';
 import { ValidationIssue } from '../runtime/core/errors';
 import { LogIngestFunction } from '../runtime/handlers/log-ingest-function';
 import { LogSocketFunction } from '../runtime/handlers/log-socket-function';

@@ -13,7 +13,7 @@ import { trellisLogGroup } from './private/log-groups';
 import { constructPropsError } from './private/prop-issues';
 import { deadLetteredLaunchesMetric, webhookRejectionsMetric } from './private/trellis-metrics';
 import { StateTable } from './state-table';
-import { BUILD_SETTINGS } from '../runtime/core/build-contract';
+import { BUILD_SETTINGS } from '../contract/build-environment';
 import { ValidationIssue } from '../runtime/core/errors';
 import { WebhookFunction } from '../runtime/handlers/webhook-function';
 

@@ -1,5 +1,5 @@
 import { duration } from './format';
-import { parsePhaseMarker } from '../runtime/core/build-contract';
+import { parsePhaseMarker } from '../runtime/core/phase-markers';
 import { LogRecord, LogStream } from '../runtime/core/types';
 
 /** A log record as the log view shows and searches it. */

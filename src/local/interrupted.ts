@@ -1,6 +1,6 @@
-import { formatPhaseMarker, BuildPhase } from '../runtime/core/build-contract';
 import { DeploymentScheduler } from '../runtime/core/deployment-scheduler';
 import { IllegalTransitionError } from '../runtime/core/errors';
+import { formatPhaseMarker, BuildPhase } from '../runtime/core/phase-markers';
 import { Clock, Store, systemClock } from '../runtime/core/ports';
 import { compareRequests } from '../runtime/core/push-order';
 import { isTerminal } from '../runtime/core/state-machine';

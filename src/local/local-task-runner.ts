@@ -8,8 +8,8 @@ import { LOCAL_BUILD_SETTINGS, LocalBuildInput, LocalDynamoDb } from './local-bu
 import { localPath } from './local-commit-source';
 import { LocalTask, LocalTaskOptions, LocalTaskState } from './local-task';
 import { processStartTime } from './process-records';
-import { buildEnvironment } from '../runtime/deployments/launch';
-import { BUILD_PARAMETERS, BUILD_SETTINGS, secretNames } from '../runtime/core/build-contract';
+import { buildEnvironment, BUILD_PARAMETERS, BUILD_SETTINGS } from '../contract/build-environment';
+import { secretNames } from '../contract/secret-names';
 import { NotFoundError, errorMessage } from '../runtime/core/errors';
 import { SecretSource, StartedTask, TaskRequest, TaskRunner } from '../runtime/core/ports';
 

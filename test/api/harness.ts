@@ -1,8 +1,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { FakeCommitSource, FakeLaunchQueue, FakeSecretStore } from './fakes';
+import { secretNames } from '../../src/contract/secret-names';
+import { keys } from '../../src/contract/table-schema';
 import { ApiDeps, handleApiRequest } from '../../src/runtime/api/control-api';
-import { ApplicationConfig, Deployment, Principal, Store, newDeploymentId, secretNames } from '../../src/runtime/core';
-import { keys } from '../../src/runtime/store/table-schema';
+import { ApplicationConfig, Deployment, Principal, Store, newDeploymentId } from '../../src/runtime/core';
 import { FakeTaskRunner } from '../deployments/fake-task-runner';
 import { T0, appConfig, envConfig, queuedDeployment, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';

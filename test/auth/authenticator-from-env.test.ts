@@ -1,7 +1,7 @@
+import { LOG_SETTINGS } from '../../src/contract/log-settings';
 import { authenticatorFromEnvironment, refuseEveryone } from '../../src/runtime/auth/authenticator-from-env';
 import { JwtAuthenticator } from '../../src/runtime/auth/jwt-authenticator';
 import { UnauthorizedError } from '../../src/runtime/core/errors';
-import { LOG_SETTINGS } from '../../src/runtime/logs/settings';
 import { JwksServer, TestIssuer, createTestIssuer, serveJwks } from '../support/jwt';
 
 // The authenticator built from the environment uses the system clock, so tokens are signed with it too.

@@ -6,8 +6,8 @@ import { TinyRegistry, lockedPackage } from './support/tiny-registry';
 import { APP_USER_SETTINGS, AppUser, chooseAppUser } from '../../src/builder/app-user';
 import { restoreDependencies } from '../../src/builder/dependency-cache';
 import { FolderCacheStorage } from '../../src/builder/folder-cache-storage';
+import { BUILD_PARAMETERS } from '../../src/contract/build-environment';
 import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
-import { BUILD_PARAMETERS } from '../../src/runtime/core';
 import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';
 
 /**

@@ -2,8 +2,9 @@ import { execFileSync } from 'child_process';
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { BuildRun, BuilderHarness, endOf, frameworkRecords, npmPackage, phaseOutcomes } from './harness';
+import { BUILD_PARAMETERS } from '../../src/contract/build-environment';
 import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
-import { BUILD_PARAMETERS, DeploymentAction } from '../../src/runtime/core';
+import { DeploymentAction } from '../../src/runtime/core';
 import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';
 
 /**

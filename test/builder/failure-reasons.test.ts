@@ -1,8 +1,9 @@
 import { chmodSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { BuildRun, BuilderHarness, endOf, frameworkStubSource, npmPackage, phaseOutcomes } from './harness';
+import { BUILD_PARAMETERS } from '../../src/contract/build-environment';
+import { TaskRunner } from '../../src/runtime/core';
 import { finalizeTask } from '../../src/runtime/deployments/finalize';
-import { BUILD_PARAMETERS, TaskRunner } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';
 import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';

@@ -1,5 +1,5 @@
 import { BuilderHarness, FAILING_TEST, PASSING_TEST, endOf, frameworkRecords, npmPackage, phaseOutcomes, workspaceIsEmpty } from './harness';
-import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../../src/runtime/core';
+import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../../src/contract/build-environment';
 import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';
 
 /** Builds that must stop: failing tests, tests switched off, parameters and config that are wrong. */

@@ -3,10 +3,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'os';
 import { delimiter, dirname, join } from 'path';
 import { buildSync, stop as stopEsbuild } from 'esbuild';
-import {
-  ApplicationConfig, BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS, Deployment, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker,
-  parseBuildLogLine, parsePhaseMarker,
-} from '../../src/runtime/core';
+import { BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS } from '../../src/contract/build-environment';
+import { ApplicationConfig, Deployment, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker, parseBuildLogLine, parsePhaseMarker } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';
 import { depId } from '../store/fixtures';

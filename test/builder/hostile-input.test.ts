@@ -1,6 +1,7 @@
 import { existsSync } from 'fs';
 import { BuildRun, BuilderHarness, frameworkRecords, npmPackage, phaseOutcomes, workspaceIsEmpty } from './harness';
-import { BUILD_PARAMETERS, PHASE_MARKER_PREFIX } from '../../src/runtime/core';
+import { BUILD_PARAMETERS } from '../../src/contract/build-environment';
+import { PHASE_MARKER_PREFIX } from '../../src/runtime/core';
 import { appConfig, envConfig } from '../store/fixtures';
 
 /**

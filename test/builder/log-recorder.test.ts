@@ -5,10 +5,8 @@ import { SendAgainError } from '../../src/builder/live-log';
 import { LogRecorder, logDeploymentId } from '../../src/builder/log-recorder';
 import { Masker } from '../../src/builder/masking';
 import { Reporter } from '../../src/builder/output';
-import {
-  BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS, LOG_BINDING_PENDING, LiveLogBatch, LogRecord, MAX_LOG_TEXT,
-  formatPhaseMarker, isRecord, liveLogBatch, parseBuildLogLine,
-} from '../../src/runtime/core';
+import { BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS } from '../../src/contract/build-environment';
+import { LOG_BINDING_PENDING, LiveLogBatch, LogRecord, MAX_LOG_TEXT, formatPhaseMarker, isRecord, liveLogBatch, parseBuildLogLine } from '../../src/runtime/core';
 import { depId, steppingClock } from '../store/fixtures';
 
 const DEPLOYMENT = depId(7);

@@ -1,7 +1,6 @@
 import { BuildRun, BuilderHarness, frameworkRecords, npmPackage, phaseOutcomes } from './harness';
-import {
-  BUILD_PARAMETERS, BUILD_SETTINGS, MAX_LIVE_BATCH, PHASE_MARKER_PREFIX, isDeploymentId, isRecord, parsePhaseMarker,
-} from '../../src/runtime/core';
+import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../../src/contract/build-environment';
+import { MAX_LIVE_BATCH, PHASE_MARKER_PREFIX, isDeploymentId, isRecord, parsePhaseMarker } from '../../src/runtime/core';
 import { appConfig, envConfig } from '../store/fixtures';
 
 /**

@@ -1,6 +1,7 @@
 import { BuilderHarness, endOf, frameworkRecords, phaseOutcomes } from './harness';
+import { BUILD_PARAMETERS } from '../../src/contract/build-environment';
+import { Deployment } from '../../src/runtime/core';
 import { verdictOf } from '../../src/runtime/deployments/finalize';
-import { BUILD_PARAMETERS, Deployment } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';
 import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';

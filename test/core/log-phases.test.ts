@@ -1,5 +1,5 @@
-import { PHASE_MARKER_PREFIX, PhaseMarker, formatPhaseMarker } from '../../src/runtime/core/build-contract';
 import { phaseUpdates } from '../../src/runtime/core/log-phases';
+import { PHASE_MARKER_PREFIX, PhaseMarker, formatPhaseMarker } from '../../src/runtime/core/phase-markers';
 import { LogRecord, LogStream } from '../../src/runtime/core/types';
 
 let nextSeq = 0;

@@ -1,7 +1,7 @@
 import { argvToText, commitUrl, deploySource, duration, shortSha, textToArgv, triggerText } from '../../src/dashboard/format';
 import { toLogLine } from '../../src/dashboard/log-lines';
 import { href, parseRoute } from '../../src/dashboard/routes';
-import { formatPhaseMarker } from '../../src/runtime/core/build-contract';
+import { formatPhaseMarker } from '../../src/runtime/core/phase-markers';
 import { Deployment, PhaseRecord, Trigger } from '../../src/runtime/core/types';
 import { queuedDeployment } from '../store/fixtures';
 

@@ -1,9 +1,10 @@
 import { ECSClient, RunTaskCommand, RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import { taskArn } from './fake-task-runner';
+import { BUILD_INGEST_TOKEN } from '../../src/contract/build-environment';
 import { EcsTaskRunner } from '../../src/runtime/aws/ecs-task-runner';
-import { launchQueued, taskRequest } from '../../src/runtime/deployments/launch';
-import { BUILD_INGEST_TOKEN, DeploymentScheduler, Store } from '../../src/runtime/core';
+import { DeploymentScheduler, Store } from '../../src/runtime/core';
 import { ingestTokenHash } from '../../src/runtime/core/ingest-token';
+import { launchQueued, taskRequest } from '../../src/runtime/deployments/launch';
 import { ingestLive } from '../../src/runtime/logs/ingest-bound';
 import { FaultyStore } from '../reliability/support/faulty-store';
 import { GatedTaskRunner } from '../reliability/support/gated-task-runner';

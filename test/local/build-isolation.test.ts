@@ -2,10 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync 
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { bundleLocalBuilder, gitRepo } from './local-fixtures';
+import { secretNames } from '../../src/contract/secret-names';
 import { DataDir } from '../../src/local/data-dir';
 import { DynamoDbLocal, createLocalTable, startDynamoDbLocal } from '../../src/local/dynamodb-local';
 import { LocalExecutor, createLocalExecutor } from '../../src/local/local-executor';
-import { DeploymentScheduler, Store, secretNames } from '../../src/runtime/core';
+import { DeploymentScheduler, Store } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { tableContext } from '../../src/runtime/store/table-context';
 import { appConfig, envConfig } from '../store/fixtures';

@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { loadSecrets } from '../../src/builder/secrets';
+import { secretNames } from '../../src/contract/secret-names';
 import { FileSecretSource } from '../../src/local/file-secret-source';
-import { NotFoundError, SecretSource, SecretStore, ValidationError, secretNames } from '../../src/runtime/core';
+import { NotFoundError, SecretSource, SecretStore, ValidationError } from '../../src/runtime/core';
 
 describe('FileSecretSource', () => {
   let dir: string;

@@ -2,12 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { bundleLocalBuilder, gitRepo, processAlive } from './local-fixtures';
+import { secretNames } from '../../src/contract/secret-names';
 import { LocalExecutor, createLocalExecutor } from '../../src/local/local-executor';
 import { BuilderCommand } from '../../src/local/local-task-runner';
+import { Deployment, DeploymentScheduler, DeploymentStatus, LogRecord, Store, systemClock } from '../../src/runtime/core';
 import { cancelDeployment } from '../../src/runtime/deployments/cancel';
-import {
-  Deployment, DeploymentScheduler, DeploymentStatus, LogRecord, Store, secretNames, systemClock,
-} from '../../src/runtime/core';
 import { ingestLogs } from '../../src/runtime/logs/ingest-logs';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';

@@ -2,8 +2,8 @@ import { observeDeployments } from '../../src/local/deployment-events';
 import { INTERRUPTED_REASON, resumeInterrupted } from '../../src/local/interrupted';
 import { deploymentLine } from '../../src/local/terminal-lines';
 import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
-import { formatPhaseMarker } from '../../src/runtime/core/build-contract';
 import { IllegalTransitionError } from '../../src/runtime/core/errors';
+import { formatPhaseMarker } from '../../src/runtime/core/phase-markers';
 import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 

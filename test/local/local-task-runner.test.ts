@@ -2,10 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSyn
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { processAlive } from './local-fixtures';
+import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../../src/contract/build-environment';
+import { secretNames } from '../../src/contract/secret-names';
 import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
 import { LocalTaskRunner, LocalTaskRunnerProps } from '../../src/local/local-task-runner';
+import { LogRecord, NotFoundError, SecretSource, TaskRequest } from '../../src/runtime/core';
 import { TaskStopped } from '../../src/runtime/deployments/finalize';
-import { BUILD_PARAMETERS, BUILD_SETTINGS, LogRecord, NotFoundError, SecretSource, TaskRequest, secretNames } from '../../src/runtime/core';
 import { depId } from '../store/fixtures';
 import { eventually } from '../support/eventually';
 

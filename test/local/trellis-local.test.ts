@@ -6,7 +6,7 @@ import { processAlive } from './local-fixtures';
 import { cleanUp, cmdline, noteDescendants } from './support/process-cleanup';
 import { TrellisProcess, bundleTrellis, descendantsOf } from './support/trellis-process';
 import { Deployment, LogRecord, isTerminal } from '../../src/runtime/core';
-import { BUILD_PHASES } from '../../src/runtime/core/build-contract';
+import { BUILD_PHASES } from '../../src/runtime/core/phase-markers';
 import { eventually } from '../support/eventually';
 
 /**

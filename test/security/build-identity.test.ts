@@ -5,8 +5,9 @@ import { iamGlobMatches } from './support/iam-glob';
 import { FoundStatement, TemplateJson, iamStatements, statementsOfRole } from './support/iam-policies';
 import { SECURITY_ENV, securityStack } from './support/stacks';
 import { DeploymentEnvironment, TrellisPipeline } from '../../src';
-import { SESSION_TAGS, secretNames } from '../../src/runtime/core/build-contract';
-import { keys } from '../../src/runtime/store/table-schema';
+import { secretNames } from '../../src/contract/secret-names';
+import { SESSION_TAGS } from '../../src/contract/session-tags';
+import { keys } from '../../src/contract/table-schema';
 
 /**
  * Each environment's builds hold only their own keys, read from the synthesized template of an

@@ -4,7 +4,8 @@ import { join } from 'path';
 import { Canary, HostileValue, hostileCorpus, titled } from './support/hostile-corpus';
 import { readBuildRequest } from '../../src/builder/params';
 import { runBuild } from '../../src/builder/run-build';
-import { BUILD_PARAMETERS, BUILD_SETTINGS, BUILDER_EXIT, Store } from '../../src/runtime/core';
+import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../../src/contract/build-environment';
+import { BUILDER_EXIT, Store } from '../../src/runtime/core';
 import { depId, steppingClock } from '../store/fixtures';
 
 /**

@@ -5,7 +5,7 @@ import { iamGlobMatches } from './support/iam-glob';
 import { FoundStatement, TemplateJson, iamStatements, statementsOfRole } from './support/iam-policies';
 import { INSTALLATIONS, SECURITY_ENV, securityStack } from './support/stacks';
 import { TrellisPipeline } from '../../src';
-import { secretNames } from '../../src/runtime/core/build-contract';
+import { secretNames } from '../../src/contract/secret-names';
 
 /**
  * The IAM review of docs/SECURITY.md as tests, on the synthesized templates: where `*` is

@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { secretLeaks } from './support/secret-leaks';
 import { INSTALLATIONS, SECURITY_ENV, defaultInstallation, securityStack } from './support/stacks';
 import { TrellisPipeline } from '../../src';
-import { BUILD_SETTINGS } from '../../src/runtime/core/build-contract';
+import { BUILD_SETTINGS } from '../../src/contract/build-environment';
 
 /**
  * No secret value in the synthesized templates (docs/SECURITY.md, "How secrets flow"): secrets

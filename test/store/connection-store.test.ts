@@ -1,8 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { depId } from './fixtures';
+import { keys } from '../../src/contract/table-schema';
 import { Principal, Store } from '../../src/runtime/core';
 import { TableContext } from '../../src/runtime/store/table-context';
-import { keys } from '../../src/runtime/store/table-schema';
 import { freshStore } from '../support/test-table';
 
 const EXPIRES = 1_900_000_000;

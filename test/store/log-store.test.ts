@@ -1,10 +1,10 @@
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { T0, depId, queuedDeployment } from './fixtures';
 import { batches, marker, record, records, shuffled } from './log-records';
+import { TTL_ATTRIBUTE, keys } from '../../src/contract/table-schema';
 import { LogRecord, MAX_LIVE_BATCH, NotFoundError, Store, ValidationError } from '../../src/runtime/core';
 import { MAX_CHUNK_BYTES } from '../../src/runtime/store/log-chunks';
 import { TableContext, queryAll } from '../../src/runtime/store/table-context';
-import { TTL_ATTRIBUTE, keys } from '../../src/runtime/store/table-schema';
 import { freshStore } from '../support/test-table';
 
 const DEPLOYMENT = depId(1);

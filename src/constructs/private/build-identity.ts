@@ -3,9 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledge';
-import { SESSION_TAGS, secretNames } from '../../runtime/core/build-contract';
+import { secretNames } from '../../contract/secret-names';
+import { SESSION_TAGS } from '../../contract/session-tags';
+import { keys } from '../../contract/table-schema';
 import { EnvironmentConfig } from '../../runtime/core/types';
-import { keys } from '../../runtime/store/table-schema';
 import { StateTable } from '../state-table';
 
 /** What every environment's build role is given access to. */

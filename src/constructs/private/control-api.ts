@@ -11,7 +11,7 @@ import { FindingReason, acknowledge, functionReasons } from './acknowledge';
 import { BoundIdentity } from './bound-identity';
 import { originOf } from './dashboard-web';
 import { trellisLogGroup } from './log-groups';
-import { secretNames } from '../../runtime/core/build-contract';
+import { secretNames } from '../../contract/secret-names';
 import { ControlApiFunction } from '../../runtime/handlers/control-api-function';
 import { StateTable } from '../state-table';
 

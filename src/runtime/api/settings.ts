@@ -4,7 +4,7 @@ import { requireRole } from './permissions';
 import { overrideChanges, parseSettingsBody } from './settings-body';
 import { settingsIssues } from './settings-rules';
 import { loadEnvironmentView } from './views';
-import { secretNames } from '../core/build-contract';
+import { secretNames } from '../../contract/secret-names';
 import { changeOverrides } from '../core/effective-environment';
 import { ValidationError } from '../core/errors';
 import { HttpResponse, json } from '../core/http';

@@ -1,9 +1,9 @@
 import { ApiDeps } from './api-call';
 import { LoadedApplication } from './load';
 import { mayAct } from './permissions';
+import { secretNames } from '../../contract/secret-names';
 import { Principal, hasRole } from '../core/access';
 import { ApplicationView, EnvironmentView } from '../core/api-types';
-import { secretNames } from '../core/build-contract';
 import { settingSources } from '../core/effective-environment';
 import { Deployment, EnvironmentRecord } from '../core/types';
 

@@ -1,7 +1,7 @@
 import { JwtAuthenticator } from './jwt-authenticator';
+import { LOG_SETTINGS } from '../../contract/log-settings';
 import { Authenticator } from '../core/access';
 import { UnauthorizedError } from '../core/errors';
-import { LOG_SETTINGS } from '../logs/settings';
 
 /** Without an identity provider nobody is let in: fail closed. */
 export const refuseEveryone: Authenticator = {

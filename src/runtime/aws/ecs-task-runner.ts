@@ -1,7 +1,6 @@
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
-import { RUNNER_SETTINGS } from './runner-settings';
-import { buildEnvironment } from '../deployments/launch';
-import { BUILD_INGEST_TOKEN } from '../core/build-contract';
+import { buildEnvironment, BUILD_INGEST_TOKEN } from '../../contract/build-environment';
+import { RUNNER_SETTINGS } from '../../contract/runner-settings';
 import { StartedTask, TaskRequest, TaskRunner, TaskState } from '../core/ports';
 
 export interface EcsRunnerConfig {

@@ -1,4 +1,4 @@
-import { secretNames } from '../core/build-contract';
+import { secretNames } from '../../contract/secret-names';
 import { NotFoundError, ValidationError, errorMessage } from '../core/errors';
 import * as names from '../core/names';
 import { CommitSource, SecretSource } from '../core/ports';

@@ -1,4 +1,4 @@
-import { parsePhaseMarker } from './build-contract';
+import { parsePhaseMarker } from './phase-markers';
 import { LogRecord, PhaseRecord } from './types';
 
 /**

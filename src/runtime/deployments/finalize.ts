@@ -1,5 +1,5 @@
 import { BuildDependencies, LaunchOutcome, launchQueued, pastInvocation, startHolder, stranded } from './launch';
-import { BUILDER_EXIT } from '../core/build-contract';
+import { BUILDER_EXIT } from '../core/builder-exit';
 import { isDeploymentId } from '../core/deployment-ids';
 import { DeploymentScheduler } from '../core/deployment-scheduler';
 import { IllegalTransitionError, errorMessage } from '../core/errors';

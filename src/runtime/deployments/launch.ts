@@ -1,4 +1,4 @@
-import { BUILD_PARAMETERS, LAUNCH_TIMEOUT_SECONDS } from '../core/build-contract';
+import { LAUNCH_TIMEOUT_SECONDS } from '../../contract/runner-settings';
 import { DeploymentScheduler } from '../core/deployment-scheduler';
 import { ConflictError, IllegalTransitionError, errorMessage } from '../core/errors';
 import { ingestTokenHash, newIngestToken } from '../core/ingest-token';
@@ -176,10 +176,4 @@ export function taskRequest(deployment: Deployment, ingestToken: string, taskRol
     stage: deployment.environment,
     ingestToken,
   };
-}
-
-/** The task request's parameters as the builder's environment variables (the ingest token is the executor's to pass, if its builds send live batches). */
-export function buildEnvironment(request: TaskRequest): Array<{ name: string; value: string }> {
-  return (Object.keys(BUILD_PARAMETERS) as Array<keyof typeof BUILD_PARAMETERS>)
-    .map(key => ({ name: BUILD_PARAMETERS[key], value: request[key] }));
 }

@@ -1,9 +1,9 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { logJson } from './json-log';
+import { BUILD_SETTINGS } from '../../contract/build-environment';
 import { RUNNER_SETTINGS, ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
-import { finalizeTask } from '../deployments/finalize';
-import { BUILD_SETTINGS } from '../core/build-contract';
 import { withDeploymentMetrics } from '../core/deployment-metrics';
+import { finalizeTask } from '../deployments/finalize';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
 

@@ -1,11 +1,11 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { logJson } from './json-log';
+import { BUILD_SETTINGS } from '../../contract/build-environment';
 import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
 import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
-import { launchQueued } from '../deployments/launch';
-import { BUILD_SETTINGS } from '../core/build-contract';
 import { withDeploymentMetrics } from '../core/deployment-metrics';
 import { errorMessage } from '../core/errors';
+import { launchQueued } from '../deployments/launch';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
 

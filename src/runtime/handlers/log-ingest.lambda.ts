@@ -1,10 +1,10 @@
 import { logJson } from './json-log';
+import { DEFAULT_LOG_RETENTION_DAYS, LOG_SETTINGS } from '../../contract/log-settings';
 import { ApiGatewaySink } from '../aws/api-gateway-sink';
 import { decodeSubscriptionEvent, isSubscriptionEvent } from '../aws/cloudwatch-logs';
 import { isLiveLogBatch } from '../core/log-lines';
 import { systemClock } from '../core/ports';
 import { ingestArchived, ingestLive, refuseOtherPath } from '../logs/ingest-bound';
-import { DEFAULT_LOG_RETENTION_DAYS, LOG_SETTINGS } from '../logs/settings';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
 

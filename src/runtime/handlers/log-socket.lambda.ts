@@ -1,9 +1,9 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { logJson } from './json-log';
+import { LOG_SETTINGS } from '../../contract/log-settings';
 import { authenticatorFromEnvironment } from '../auth/authenticator-from-env';
 import { ApiGatewaySink } from '../aws/api-gateway-sink';
 import { systemClock } from '../core/ports';
-import { LOG_SETTINGS } from '../logs/settings';
 import { SocketEvent, handleSocketEvent } from '../logs/socket-handler';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';

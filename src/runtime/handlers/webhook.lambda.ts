@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logJson } from './json-log';
+import { BUILD_SETTINGS } from '../../contract/build-environment';
 import { fromHttpApiEvent, toHttpApiResult } from '../aws/api-gateway';
 import { SecretsManagerSource } from '../aws/secrets-manager-source';
 import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
-import { BUILD_SETTINGS } from '../core/build-contract';
 import { withDeploymentMetrics } from '../core/deployment-metrics';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';

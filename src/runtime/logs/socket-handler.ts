@@ -1,4 +1,4 @@
-import { CONNECTION_TTL_SECONDS } from './settings';
+import { CONNECTION_TTL_SECONDS } from '../../contract/log-settings';
 import { Authenticator, hasRole } from '../core/access';
 import { ForbiddenError, NotFoundError, TrellisError, UnauthorizedError, errorMessage, httpStatusOf } from '../core/errors';
 import { ServerMessage, logMessages, parseClientMessage } from '../core/live-messages';

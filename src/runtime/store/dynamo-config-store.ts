@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TableContext, isConditionFailed, queryAll, withoutKeys } from './table-context';
-import { keys } from './table-schema';
+import { keys } from '../../contract/table-schema';
 import { ENVIRONMENT_KEYS } from '../core/config-keys';
 import { effectiveEnvironment } from '../core/effective-environment';
 import { NotFoundError } from '../core/errors';

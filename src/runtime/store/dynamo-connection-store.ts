@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TableContext, queryAll, withoutKeys } from './table-context';
-import { GSI1, keys } from './table-schema';
+import { GSI1, keys } from '../../contract/table-schema';
 import { Connection, ConnectionStore } from '../core/ports';
 
 /**

@@ -1,6 +1,6 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TableContext, isConditionFailed } from './table-context';
-import { keys } from './table-schema';
+import { keys } from '../../contract/table-schema';
 import { Clock, DeliveryStore, DeliverySummary, systemClock } from '../core/ports';
 
 /** Webhook delivery ids, kept until their TTL so a redelivery is recognised. */

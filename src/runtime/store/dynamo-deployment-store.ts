@@ -1,9 +1,9 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor } from './cursor';
 import { TableContext, backOff, isConditionFailed, pageLimit, withoutKeys } from './table-context';
-import { GSI1, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, keys } from './table-schema';
-import { BUILD_PHASES, BuildPhase } from '../core/build-contract';
+import { GSI1, GSI1_PARTITION_KEY, GSI1_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, keys } from '../../contract/table-schema';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../core/errors';
+import { BUILD_PHASES, BuildPhase } from '../core/phase-markers';
 import { Claim, ClaimOptions, Clock, CurrentVersion, DeploymentStore, LogBinding, systemClock } from '../core/ports';
 import { Ordered, Verdict, compareRequests, pushOrder, sameBranch, successor, undecided } from '../core/push-order';
 import { allowedSources, isTerminal } from '../core/state-machine';

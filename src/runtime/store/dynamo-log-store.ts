@@ -1,7 +1,7 @@
 import { BatchWriteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { contiguousPrefix, packRun, packScattered, sortUnique, unpackRun, unpackScattered } from './log-chunks';
 import { TableContext, backOff, pageLimit, queryAll } from './table-context';
-import { MAX_SEQ, keys } from './table-schema';
+import { MAX_SEQ, keys } from '../../contract/table-schema';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { phaseUpdates } from '../core/log-phases';
 import { LogIngestResult, LogPage, LogStore } from '../core/ports';

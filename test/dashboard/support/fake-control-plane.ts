@@ -5,9 +5,9 @@ import { AddressInfo } from 'net';
 import { extname, join, resolve, sep } from 'path';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ApplicationView, DashboardConfig, EnvironmentView } from '../../../src/runtime/core/api-types';
-import { formatPhaseMarker, BuildPhase } from '../../../src/runtime/core/build-contract';
 import { logMessages } from '../../../src/runtime/core/live-messages';
 import { phaseUpdates } from '../../../src/runtime/core/log-phases';
+import { formatPhaseMarker, BuildPhase } from '../../../src/runtime/core/phase-markers';
 import { Deployment, DeploymentAction, EnvironmentKind, LogRecord, LogStream, PhaseRecord, Trigger } from '../../../src/runtime/core/types';
 
 /**

@@ -1,0 +1,42 @@
+/**
+ * The environment a build runs with: what the launcher (or local mode) passes per build and what
+ * the BuildServer construct sets on the task definition. The builder program reads the same names.
+ */
+
+/** Environment variables the launcher passes to a build. None of them is secret. */
+export const BUILD_PARAMETERS = {
+  deploymentId: 'TRELLIS_DEPLOYMENT_ID',
+  action: 'TRELLIS_ACTION',
+  application: 'TRELLIS_APPLICATION',
+  environment: 'TRELLIS_ENVIRONMENT',
+  commit: 'TRELLIS_COMMIT',
+  stage: 'TRELLIS_STAGE',
+} as const;
+
+/** Set on the task definition (not per build): where the builder reads config and secrets. */
+export const BUILD_SETTINGS = {
+  tableName: 'TRELLIS_TABLE_NAME',
+  installation: 'TRELLIS_INSTALLATION',
+  /** Local mode and tests only: clone from here instead of https://github.com/<repository>. */
+  gitUrl: 'TRELLIS_GIT_URL',
+  /** The log-ingest function the builder sends live batches to; absent = archive path only. */
+  logIngestFunction: 'TRELLIS_LOG_INGEST_FUNCTION',
+  /** The S3 bucket of the dependency cache; absent = no cache. */
+  cacheBucket: 'TRELLIS_CACHE_BUCKET',
+  /** The S3 bucket of deploy artifacts (what rollback and promotion redeploy); absent = every rollback rebuilds. */
+  artifactBucket: 'TRELLIS_ARTIFACT_BUCKET',
+} as const;
+
+/**
+ * The one secret the launcher passes to a build, beside BUILD_PARAMETERS: the deployment's
+ * ingest token, which the builder sends with its live log batches (see core/ingest-token.ts).
+ */
+export const BUILD_INGEST_TOKEN = 'TRELLIS_INGEST_TOKEN';
+
+export type BuildParameters = { readonly [K in keyof typeof BUILD_PARAMETERS]: string };
+
+/** The request's parameters as the builder's environment variables (the ingest token is the executor's to pass, if its builds send live batches). */
+export function buildEnvironment(request: BuildParameters): Array<{ name: string; value: string }> {
+  return (Object.keys(BUILD_PARAMETERS) as Array<keyof typeof BUILD_PARAMETERS>)
+    .map(key => ({ name: BUILD_PARAMETERS[key], value: request[key] }));
+}
