@@ -8,7 +8,7 @@ import { gitRepo, processAlive } from '../local/local-fixtures';
 import { cleanUp, noteDescendants } from '../local/support/process-cleanup';
 import { TrellisProcess, bundleTrellis } from '../local/support/trellis-process';
 import { eventually } from '../support/eventually';
-import { signedPushHeaders } from '../support/github-webhook';
+import { pushPayload, signedPushHeaders } from '../support/github-webhook';
 
 /**
  * Issue #10, load in local mode: 50 concurrent pushes on one branch of one app while 9 other
@@ -129,20 +129,7 @@ async function push(app: string): Promise<Accepted> {
   // with equal commit times and no before → after link between them are ordered by arrival, a
   // documented limit of the lock rule, not what this test measures.
   const timestamp = new Date(COMMITS_FROM + index * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const commit = { id: after, message: `load commit ${index}`, timestamp, author: { name: 'Test', email: 'test@example.invalid' } };
-  const body = JSON.stringify({
-    ref: 'refs/heads/main',
-    before,
-    after,
-    created: false,
-    deleted: false,
-    forced: false,
-    commits: [commit],
-    head_commit: commit,
-    repository: { name: app, full_name: repository, private: true, default_branch: 'main' },
-    pusher: { name: 'Test' },
-    sender: { login: 'Test' },
-  });
+  const body = JSON.stringify(pushPayload({ app, repository, before, after, message: `load commit ${index}`, timestamp }));
   const secret = webhookSecret!;
   const sentAt = Date.now();
   const response = await fetch(trellis!.info.webhookUrl, {

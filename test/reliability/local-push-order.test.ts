@@ -8,7 +8,7 @@ import { gitRepo } from '../local/local-fixtures';
 import { cleanUp, noteDescendants } from '../local/support/process-cleanup';
 import { TrellisProcess, bundleTrellis } from '../local/support/trellis-process';
 import { eventually } from '../support/eventually';
-import { signedPushHeaders } from '../support/github-webhook';
+import { pushPayload, signedPushHeaders } from '../support/github-webhook';
 
 /**
  * Pushes are ordered by the push, not by when their webhook reaches the server: 30 signed
@@ -68,34 +68,15 @@ function addCommits(dir: string, count: number, firstTime: number, spacing: numb
 async function push(index: number, pushedAt: number): Promise<{ index: number; id: string }> {
   const [before, after] = [commits[index - 1], commits[index]];
   const { repository } = trellis!.info.applications[APP];
-  const commit = {
-    id: after,
-    tree_id: after,
-    distinct: true,
-    message: `order commit ${index}`,
-    timestamp: new Date(commitTimes.get(after)! * 1000).toISOString().replace('.000Z', '+00:00'),
-    url: `https://github.com/${repository}/commit/${after}`,
-    author: { name: 'Test', email: 'test@example.invalid', username: 'test' },
-    committer: { name: 'Test', email: 'test@example.invalid', username: 'test' },
-    added: [],
-    removed: [],
-    modified: [],
-  };
-  const body = JSON.stringify({
-    ref: 'refs/heads/main',
+  const body = JSON.stringify(pushPayload({
+    app: APP,
+    repository,
     before,
     after,
-    created: false,
-    deleted: false,
-    forced: false,
-    base_ref: null,
-    compare: `https://github.com/${repository}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`,
-    commits: [commit],
-    head_commit: commit,
-    repository: { name: APP, full_name: repository, private: true, default_branch: 'main', pushed_at: pushedAt },
-    pusher: { name: 'test', email: 'test@example.invalid' },
-    sender: { login: 'test' },
-  });
+    message: `order commit ${index}`,
+    timestamp: new Date(commitTimes.get(after)! * 1000).toISOString().replace('.000Z', '+00:00'),
+    pushedAt,
+  }));
   const response = await fetch(trellis!.info.webhookUrl, {
     method: 'POST',
     headers: signedPushHeaders(webhookSecret!, body),
