@@ -18,6 +18,7 @@ import { disposableBucket } from './private/disposable-bucket';
 import { trellisLogGroup } from './private/log-groups';
 import { StateTable } from './state-table';
 import { BUILD_SETTINGS } from '../contract/build-environment';
+import { LAUNCHER_ENV, RUNNER_FUNCTION_ENV } from '../contract/function-environment';
 import { RUNNER_SETTINGS, LAUNCH_TIMEOUT_SECONDS } from '../contract/runner-settings';
 import { EnvironmentConfig } from '../runtime/core/types';
 import { FinalizerFunction } from '../runtime/handlers/finalizer-function';
@@ -227,9 +228,9 @@ export class BuildServer extends Construct implements ec2.IConnectable {
       IAM5: [{ reason: 'ecr:GetAuthorizationToken (execution role) has no resource-level permissions; it requires Resource *', resources: ['*'] }],
     });
     const runnerEnvironment = {
-      TABLE_NAME: props.table.tableName,
+      [RUNNER_FUNCTION_ENV.tableName]: props.table.tableName,
       // The Installation dimension of the deployment metrics the launcher and finalizer emit.
-      [BUILD_SETTINGS.installation]: props.installationName,
+      [RUNNER_FUNCTION_ENV.installation]: props.installationName,
       [RUNNER_SETTINGS.cluster]: cluster.clusterArn,
       [RUNNER_SETTINGS.taskDefinition]: taskDefinition.taskDefinitionArn,
       [RUNNER_SETTINGS.containerName]: CONTAINER,
@@ -249,7 +250,7 @@ export class BuildServer extends Construct implements ec2.IConnectable {
     const launcher = new LauncherFunction(this, 'Launcher', runnerProps('Launcher', 'Trellis: applies the environment lock and starts build tasks'));
     launcher.addEventSource(new SqsEventSource(props.queue, { batchSize: 5, reportBatchItemFailures: true }));
     // A push whose order is not known yet goes back to the queue, delayed (ORDER_RECHECK).
-    launcher.addEnvironment('QUEUE_URL', props.queue.queueUrl);
+    launcher.addEnvironment(LAUNCHER_ENV.queueUrl, props.queue.queueUrl);
     props.queue.grantSendMessages(launcher);
 
     const finalizer = new FinalizerFunction(this, 'Finalizer', runnerProps('Finalizer', 'Trellis: records finished builds from their exit code and starts the next'));

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { LAMBDA_BASIC_EXECUTION, acknowledge, functionReasons } from './private/acknowledge';
 import { trellisLogGroup } from './private/log-groups';
 import { StateTable } from './state-table';
+import { CONFIG_SYNC_ENV } from '../contract/function-environment';
 import { ApplicationConfig } from '../runtime/core/types';
 import { ConfigSyncFunction } from '../runtime/handlers/config-sync-function';
 
@@ -21,7 +22,7 @@ export class ConfigurationWriter extends Construct {
     super(scope, id);
     const onEvent = new ConfigSyncFunction(this, 'Handler', {
       description: 'Trellis: writes applications and environments from code into the table',
-      environment: { TABLE_NAME: props.table.tableName },
+      environment: { [CONFIG_SYNC_ENV.tableName]: props.table.tableName },
       timeout: Duration.minutes(2),
       memorySize: 256,
       logGroup: trellisLogGroup(this, 'HandlerLogs', props.logRetention),

@@ -13,7 +13,8 @@ import { trellisLogGroup } from './private/log-groups';
 import { constructPropsError } from './private/prop-issues';
 import { deadLetteredLaunchesMetric, webhookRejectionsMetric } from './private/trellis-metrics';
 import { StateTable } from './state-table';
-import { BUILD_SETTINGS } from '../contract/build-environment';
+import { WEBHOOK_ENV } from '../contract/function-environment';
+import { secretNames } from '../contract/secret-names';
 import { ValidationIssue } from '../runtime/core/errors';
 import { WebhookFunction } from '../runtime/handlers/webhook-function';
 
@@ -91,7 +92,7 @@ export class WebhookIngest extends Construct {
     this.installationName = props.installationName;
 
     this.webhookSecret = props.secret ?? new secretsmanager.Secret(this, 'Secret', {
-      secretName: `trellis/${props.installationName}/github-webhook-secret`,
+      secretName: secretNames.webhook(props.installationName),
       description: 'Trellis: secret GitHub signs webhook deliveries with (paste it into the webhook settings)',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
@@ -113,12 +114,12 @@ export class WebhookIngest extends Construct {
       memorySize: 512,
       timeout: Duration.seconds(10), // GitHub gives up after 10 s
       environment: {
-        TABLE_NAME: props.table.tableName,
-        QUEUE_URL: this.queue.queueUrl,
+        [WEBHOOK_ENV.tableName]: props.table.tableName,
+        [WEBHOOK_ENV.queueUrl]: this.queue.queueUrl,
         // The ARN only: the value is read at run time and cached in memory.
-        WEBHOOK_SECRET_ARN: this.webhookSecret.secretArn,
+        [WEBHOOK_ENV.webhookSecretArn]: this.webhookSecret.secretArn,
         // The Installation dimension of the WebhookRejections metric.
-        [BUILD_SETTINGS.installation]: props.installationName,
+        [WEBHOOK_ENV.installation]: props.installationName,
       },
       logGroup: trellisLogGroup(this, 'HandlerLogs', props.logRetention),
     });

@@ -1,6 +1,8 @@
+import { TABLE_NAME } from './function-environment';
+
 /** Environment of the LogStream functions, set by the construct, read by the handlers. */
 export const LOG_SETTINGS = {
-  tableName: 'TABLE_NAME',
+  tableName: TABLE_NAME,
   /** https://<api>.execute-api.<region>.amazonaws.com/<stage>: where fan-out posts. */
   connectionsEndpoint: 'CONNECTIONS_ENDPOINT',
   /**

@@ -1,9 +1,10 @@
-import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
+import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledge';
-import { secretNames } from '../../contract/secret-names';
+import { secretArn } from './secret-arn';
+import { secretPolicyNames } from '../../contract/secret-names';
 import { SESSION_TAGS } from '../../contract/session-tags';
 import { keys } from '../../contract/table-schema';
 import { EnvironmentConfig } from '../../runtime/core/types';
@@ -29,7 +30,6 @@ export interface BuildIdentityShared {
  * read access to the table. Nothing of another application or environment.
  */
 export function buildRoleFor(scope: Construct, id: string, application: string, env: EnvironmentConfig, shared: BuildIdentityShared): iam.Role {
-  const stack = Stack.of(scope);
   const role = new iam.Role(scope, id, {
     assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
       // Only tasks of this account may use it (the confused-deputy guard ECS supports).
@@ -37,11 +37,9 @@ export function buildRoleFor(scope: Construct, id: string, application: string, 
     }),
     description: `Trellis builds of ${application}/${env.name}: its secret, its deploy role, its cache and artifacts`,
   });
-  const secretArn = (name: string) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-  // Secrets Manager adds `-` and 6 random characters to a secret's name in its ARN.
   const secrets = [
-    secretArn(secretNames.environment(shared.installationName, application, env.name)),
-    secretArn(secretNames.githubToken(shared.installationName)),
+    secretArn(scope, secretPolicyNames.environment(shared.installationName, application, env.name)),
+    secretArn(scope, secretPolicyNames.githubToken(shared.installationName)),
   ];
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
 

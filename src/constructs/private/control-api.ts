@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -11,7 +11,9 @@ import { FindingReason, acknowledge, functionReasons } from './acknowledge';
 import { BoundIdentity } from './bound-identity';
 import { originOf } from './dashboard-web';
 import { trellisLogGroup } from './log-groups';
-import { secretNames } from '../../contract/secret-names';
+import { secretArn } from './secret-arn';
+import { CONTROL_API_ENV } from '../../contract/function-environment';
+import { secretPolicyNames } from '../../contract/secret-names';
 import { ControlApiFunction } from '../../runtime/handlers/control-api-function';
 import { StateTable } from '../state-table';
 
@@ -39,11 +41,11 @@ export function controlApiFunction(scope: Construct, options: ControlApiFunction
     timeout: Duration.seconds(29), // HTTP APIs wait 30 s at most
     memorySize: 512,
     environment: {
-      TABLE_NAME: options.table.tableName,
-      QUEUE_URL: options.queue.queueUrl,
-      TRELLIS_INSTALLATION: options.installationName,
+      [CONTROL_API_ENV.tableName]: options.table.tableName,
+      [CONTROL_API_ENV.queueUrl]: options.queue.queueUrl,
+      [CONTROL_API_ENV.installation]: options.installationName,
       // The origins whose pages may call the API (CORS), space-separated.
-      DASHBOARD_ORIGINS: options.origins.join(' '),
+      [CONTROL_API_ENV.dashboardOrigins]: options.origins.join(' '),
     },
     logGroup: trellisLogGroup(scope, 'ApiHandlerLogs', options.logRetention),
   });
@@ -105,11 +107,8 @@ export function addControlApiRoutes(scope: Construct, api: apigwv2.HttpApi, fn: 
  * Returns why the grant's wildcards are there, for cdk-nag.
  */
 function grantSecrets(fn: lambda.Function, installationName: string): FindingReason {
-  const stack = Stack.of(fn);
-  const arn = (resourceName: string) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-  const environmentSecrets = arn(`${secretNames.prefix(installationName)}*/*`);
-  // Secrets Manager adds a 6-character suffix to the name.
-  const githubToken = arn(`${secretNames.githubToken(installationName)}-??????`);
+  const environmentSecrets = secretArn(fn, secretPolicyNames.environments(installationName));
+  const githubToken = secretArn(fn, secretPolicyNames.githubToken(installationName));
   fn.addToRolePolicy(new iam.PolicyStatement({
     actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret'],
     resources: [environmentSecrets],

@@ -72,8 +72,6 @@ export class EcsTaskRunner implements TaskRunner {
   }
 }
 
-export { RUNNER_SETTINGS };
-
 export function ecsRunnerFromEnvironment(env: NodeJS.ProcessEnv = process.env): EcsTaskRunner {
   const list = (name: string) => (env[name] ?? '').split(',').filter(Boolean);
   return new EcsTaskRunner({

@@ -1,5 +1,6 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logJson } from './json-log';
+import { CONFIG_SYNC_ENV } from '../../contract/function-environment';
 import { parseApplications } from '../core/config-parse';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
@@ -10,7 +11,7 @@ import { tableContext } from '../store/table-context';
  * the store. Deleting the resource leaves the table alone (history is kept).
  */
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string }> {
-  const tableName = process.env.TABLE_NAME!;
+  const tableName = process.env[CONFIG_SYNC_ENV.tableName]!;
   const physicalResourceId = `trellis-configuration-${tableName}`;
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
 

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logJson } from './json-log';
+import { CONTROL_API_ENV } from '../../contract/function-environment';
 import { handleApiRequest, principalFromHttpApi } from '../api/control-api';
 import { CorsPolicy } from '../api/cors';
 import { toHttpApiResult } from '../aws/api-gateway';
@@ -14,11 +15,11 @@ import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
 
 // Built once per container. The GitHub token is cached in memory (5 minutes), never in the environment.
-const installation = process.env.TRELLIS_INSTALLATION!;
+const installation = process.env[CONTROL_API_ENV.installation]!;
 const deps = {
   // A cancelled deployment, or a request the queue refused, is logged and counted once (metrics.ts).
-  store: withDeploymentMetrics(createDynamoStore(tableContext(process.env.TABLE_NAME!)), { installation, log: logJson }),
-  queue: new SqsLaunchQueue(process.env.QUEUE_URL!),
+  store: withDeploymentMetrics(createDynamoStore(tableContext(process.env[CONTROL_API_ENV.tableName]!)), { installation, log: logJson }),
+  queue: new SqsLaunchQueue(process.env[CONTROL_API_ENV.queueUrl]!),
   commits: new GitHubCommitSource(installation, new SecretsManagerSource()),
   secrets: new SecretsManagerStore(),
   // Cancel stops a running build's task (the next waiting one goes to the launch queue): the BuildServer's RUNNER_SETTINGS.
@@ -28,7 +29,7 @@ const deps = {
   log: logJson,
 };
 // The dashboard's origins (its CloudFront URL and extra callback URLs), space-separated.
-const cors = CorsPolicy.fromList(process.env.DASHBOARD_ORIGINS);
+const cors = CorsPolicy.fromList(process.env[CONTROL_API_ENV.dashboardOrigins]);
 
 /**
  * Every route of the control HTTP API (payload v2). API Gateway's JWT authorizer has verified the

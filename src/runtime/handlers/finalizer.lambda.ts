@@ -1,7 +1,8 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { logJson } from './json-log';
-import { BUILD_SETTINGS } from '../../contract/build-environment';
-import { RUNNER_SETTINGS, ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
+import { RUNNER_FUNCTION_ENV } from '../../contract/function-environment';
+import { RUNNER_SETTINGS } from '../../contract/runner-settings';
+import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
 import { withDeploymentMetrics } from '../core/deployment-metrics';
 import { finalizeTask } from '../deployments/finalize';
 import { createDynamoStore } from '../store/dynamo-store';
@@ -9,8 +10,8 @@ import { tableContext } from '../store/table-context';
 
 const log = logJson;
 // Every deployment that ends here (or starts and fails) is logged and counted once (metrics.ts).
-const store = withDeploymentMetrics(createDynamoStore(tableContext(process.env.TABLE_NAME!)), {
-  installation: process.env[BUILD_SETTINGS.installation]!,
+const store = withDeploymentMetrics(createDynamoStore(tableContext(process.env[RUNNER_FUNCTION_ENV.tableName]!)), {
+  installation: process.env[RUNNER_FUNCTION_ENV.installation]!,
   log,
 });
 const runner = ecsRunnerFromEnvironment();

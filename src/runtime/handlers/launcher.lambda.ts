@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { logJson } from './json-log';
-import { BUILD_SETTINGS } from '../../contract/build-environment';
+import { LAUNCHER_ENV } from '../../contract/function-environment';
 import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
 import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
 import { withDeploymentMetrics } from '../core/deployment-metrics';
@@ -11,13 +11,13 @@ import { tableContext } from '../store/table-context';
 
 const log = logJson;
 // A deployment that cannot be started, or is superseded by a newer one, is logged and counted once (metrics.ts).
-const store = withDeploymentMetrics(createDynamoStore(tableContext(process.env.TABLE_NAME!)), {
-  installation: process.env[BUILD_SETTINGS.installation]!,
+const store = withDeploymentMetrics(createDynamoStore(tableContext(process.env[LAUNCHER_ENV.tableName]!)), {
+  installation: process.env[LAUNCHER_ENV.installation]!,
   log,
 });
 const runner = ecsRunnerFromEnvironment();
 /** Its own queue: a push whose order is not known yet is sent back to it, delayed. */
-const queue = new SqsLaunchQueue(process.env.QUEUE_URL!);
+const queue = new SqsLaunchQueue(process.env[LAUNCHER_ENV.queueUrl]!);
 
 /** Launch queue → lock rule → ECS RunTask. A record that throws is retried by SQS, then dead-lettered. */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {

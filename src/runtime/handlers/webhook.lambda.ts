@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logJson } from './json-log';
-import { BUILD_SETTINGS } from '../../contract/build-environment';
+import { WEBHOOK_ENV } from '../../contract/function-environment';
 import { fromHttpApiEvent, toHttpApiResult } from '../aws/api-gateway';
 import { SecretsManagerSource } from '../aws/secrets-manager-source';
 import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
@@ -10,12 +10,12 @@ import { tableContext } from '../store/table-context';
 import { handleWebhook } from '../webhook/webhook-handler';
 
 // Built once per container; the secret value is cached in memory, never in the environment.
-const installation = process.env[BUILD_SETTINGS.installation]!;
+const installation = process.env[WEBHOOK_ENV.installation]!;
 // A push superseded at once, or one the queue refused (failed), is logged and counted once (metrics.ts).
-const store = withDeploymentMetrics(createDynamoStore(tableContext(process.env.TABLE_NAME!)), { installation, log: logJson });
-const queue = new SqsLaunchQueue(process.env.QUEUE_URL!);
+const store = withDeploymentMetrics(createDynamoStore(tableContext(process.env[WEBHOOK_ENV.tableName]!)), { installation, log: logJson });
+const queue = new SqsLaunchQueue(process.env[WEBHOOK_ENV.queueUrl]!);
 const secrets = new SecretsManagerSource();
-const secretArn = process.env.WEBHOOK_SECRET_ARN!;
+const secretArn = process.env[WEBHOOK_ENV.webhookSecretArn]!;
 
 /** POST /webhook on the HTTP API: GitHub push and pull_request events. */
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {

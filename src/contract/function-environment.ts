@@ -1,0 +1,40 @@
+/**
+ * Environment variable names of the Lambda functions, one object per function: the construct that
+ * makes a function sets these, its handler reads them. (The log functions' are LOG_SETTINGS; the
+ * build task the launcher and finalizer start is named by RUNNER_SETTINGS.)
+ */
+import { BUILD_SETTINGS } from './build-environment';
+
+/** The state table's name: every function that reads or writes it. */
+export const TABLE_NAME = 'TABLE_NAME';
+/** The launch queue's URL. */
+const QUEUE_URL = 'QUEUE_URL';
+/** The installation's name: the Installation dimension of the metrics a function emits, the prefix of its secret names. */
+const INSTALLATION = BUILD_SETTINGS.installation;
+
+/** The custom resource that writes the code-defined applications into the table. */
+export const CONFIG_SYNC_ENV = { tableName: TABLE_NAME } as const;
+
+/** The GitHub webhook receiver. */
+export const WEBHOOK_ENV = {
+  tableName: TABLE_NAME,
+  queueUrl: QUEUE_URL,
+  /** The secret's ARN only: the handler reads the value at run time and caches it in memory. */
+  webhookSecretArn: 'WEBHOOK_SECRET_ARN',
+  installation: INSTALLATION,
+} as const;
+
+/** The control API (its build runner settings, for cancel, are RUNNER_SETTINGS). */
+export const CONTROL_API_ENV = {
+  tableName: TABLE_NAME,
+  queueUrl: QUEUE_URL,
+  installation: INSTALLATION,
+  /** The origins whose pages may call the API (CORS), space-separated. */
+  dashboardOrigins: 'DASHBOARD_ORIGINS',
+} as const;
+
+/** What the finalizer reads, and the launcher too (both start builds), beside RUNNER_SETTINGS. */
+export const RUNNER_FUNCTION_ENV = { tableName: TABLE_NAME, installation: INSTALLATION } as const;
+
+/** The launcher: a push whose order is not known yet goes back to its own queue, delayed. */
+export const LAUNCHER_ENV = { ...RUNNER_FUNCTION_ENV, queueUrl: QUEUE_URL } as const;
