@@ -3,6 +3,7 @@ import { DeployFramework } from './deploy-framework';
 import { DeployHealthCheck } from './deploy-health-check';
 import { TestCommand } from './test-command';
 import { keysOf } from '../runtime/core/config-keys';
+import { STANDARD_KINDS, kindSwitchDefaults } from '../runtime/core/environment-kinds';
 import { ValidationIssue } from '../runtime/core/errors';
 import { isPlainObject } from '../runtime/core/plain-object';
 import { EnvironmentConfig } from '../runtime/core/types';
@@ -185,7 +186,8 @@ export class DeploymentEnvironment {
    * const dev = DeploymentEnvironment.development({ branch: 'main', runTests: true });
    */
   public static development(options: DeploymentEnvironmentOptions = {}): DeploymentEnvironment {
-    return new DeploymentEnvironment(DeploymentEnvironmentKind.DEVELOPMENT, options.name ?? 'dev', { ...options, branch: options.branch ?? 'main' });
+    const { name, branch } = STANDARD_KINDS.development;
+    return new DeploymentEnvironment(DeploymentEnvironmentKind.DEVELOPMENT, options.name ?? name, { ...options, branch: options.branch ?? branch });
   }
 
   /**
@@ -195,7 +197,7 @@ export class DeploymentEnvironment {
    * const staging = DeploymentEnvironment.staging({ region: 'eu-west-1' });
    */
   public static staging(options: DeploymentEnvironmentOptions = {}): DeploymentEnvironment {
-    return new DeploymentEnvironment(DeploymentEnvironmentKind.STAGING, options.name ?? 'staging', options);
+    return new DeploymentEnvironment(DeploymentEnvironmentKind.STAGING, options.name ?? STANDARD_KINDS.staging.name, options);
   }
 
   /**
@@ -209,7 +211,7 @@ export class DeploymentEnvironment {
    * });
    */
   public static production(options: DeploymentEnvironmentOptions = {}): DeploymentEnvironment {
-    return new DeploymentEnvironment(DeploymentEnvironmentKind.PRODUCTION, options.name ?? 'production', options);
+    return new DeploymentEnvironment(DeploymentEnvironmentKind.PRODUCTION, options.name ?? STANDARD_KINDS.production.name, options);
   }
 
   /**
@@ -267,13 +269,13 @@ export class DeploymentEnvironment {
     if (settings.deployRole !== undefined && typeof (settings.deployRole as Partial<iam.IRole> | null)?.roleArn !== 'string') {
       this.unknownKeys.push({ path: 'deployRole', message: 'must be an iam.IRole; a role by ARN is iam.Role.fromRoleArn(scope, id, arn)' });
     }
-    const production = kind === DeploymentEnvironmentKind.PRODUCTION;
+    const defaults = kindSwitchDefaults(kind, settings.branch);
     this.kind = kind;
     this.name = name;
     this.branch = settings.branch;
     // Explicit values are kept as given (even production's true) so validation can name them.
-    this.autoDeploy = settings.autoDeploy ?? (!production && settings.branch !== undefined);
-    this.runTests = settings.runTests ?? !production;
+    this.autoDeploy = settings.autoDeploy ?? defaults.autoDeploy;
+    this.runTests = settings.runTests ?? defaults.runTests;
     // Tests asked for explicitly must run; by default they run where the package has them.
     this.testCommand = settings.testCommand ?? (settings.runTests === true ? TestCommand.npmScript('test') : TestCommand.auto());
     this.dependencyCache = settings.dependencyCache ?? true;
@@ -284,7 +286,7 @@ export class DeploymentEnvironment {
     this.account = settings.account;
     this.deployRole = settings.deployRole;
     this.variables = { ...settings.variables };
-    this.protected = settings.protected ?? production;
+    this.protected = settings.protected ?? defaults.protected;
     this.framework = settings.framework;
     this.healthCheck = settings.healthCheck;
   }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'fs';
 import { dirname, isAbsolute, resolve } from 'path';
 import { fileURLToPath } from 'url';
-import { DeploymentEnvironment, defaultEnvironments } from '../constructs/deployment-environment';
 import { APPLICATION_KEYS } from '../runtime/core/config-keys';
 import { parseApplications } from '../runtime/core/config-parse';
+import { DEFAULT_ENVIRONMENT_KINDS, STANDARD_KINDS, standardKindDefaults } from '../runtime/core/environment-kinds';
 import { ValidationError, ValidationIssue } from '../runtime/core/errors';
 import { LOCAL_OWNER, hasLoneSurrogate, repository as repositoryRule } from '../runtime/core/names';
 import { isPlainObject } from '../runtime/core/plain-object';
@@ -16,13 +16,6 @@ export interface LocalConfig {
   /** Application → absolute path of its local git repository. */
   readonly repositories: Readonly<Record<string, string>>;
 }
-
-/** The kinds whose construct factories give a default name (and development a default branch). */
-const KIND_DEFAULTS: Readonly<Record<string, () => DeploymentEnvironment>> = {
-  development: () => DeploymentEnvironment.development(),
-  staging: () => DeploymentEnvironment.staging(),
-  production: () => DeploymentEnvironment.production(),
-};
 
 /**
  * Read a local config file: `{ "applications": [...] }` in the shape of the construct's
@@ -73,7 +66,7 @@ export function parseLocalConfig(raw: unknown, dirs: Placeholders): LocalConfig 
       repository: found?.repository ?? app.repository,
       environments: Array.isArray(app.environments)
         ? app.environments.map(env => withKindDefaults(env, dirs))
-        : app.environments ?? defaultEnvironments().map(env => env._toConfig()),
+        : app.environments ?? DEFAULT_ENVIRONMENT_KINDS.map(kind => ({ kind, ...STANDARD_KINDS[kind] })),
     };
   });
   if (issues.length > 0) throw new ValidationError([...unknownKeys, ...issues]);
@@ -137,13 +130,11 @@ function absolute(location: string, configDir: string): string {
   return isAbsolute(location) ? location : resolve(configDir, location);
 }
 
-/** The construct's defaults for a kind's name and branch, and the placeholders in variables and the health check's URL. */
+/** The kind's default name and branch (core/environment-kinds.ts, as the construct's factories), and the placeholders in variables and the health check's URL. */
 function withKindDefaults(env: unknown, dirs: Placeholders): unknown {
   if (typeof env !== 'object' || env === null) return env;
   const given = env as Record<string, unknown>;
-  const defaults = typeof given.kind === 'string' && Object.prototype.hasOwnProperty.call(KIND_DEFAULTS, given.kind)
-    ? KIND_DEFAULTS[given.kind]()
-    : undefined;
+  const defaults = standardKindDefaults(given.kind);
   const variables = isPlainObject(given.variables)
     ? Object.fromEntries(Object.entries(given.variables).map(([name, value]) => [name, replacePlaceholders(value, dirs)]))
     : given.variables;

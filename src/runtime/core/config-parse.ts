@@ -1,5 +1,6 @@
 import { APPLICATION_KEYS, ENVIRONMENT_KEYS, FRAMEWORK_KEYS, HEALTH_CHECK_KEYS } from './config-keys';
 import { HEALTH_CHECK_DEFAULTS, ValidationContext, validateApplications } from './config-validation';
+import { kindSwitchDefaults } from './environment-kinds';
 import { ValidationError, ValidationIssue } from './errors';
 import { isPlainObject } from './plain-object';
 import { ApplicationConfig, EnvironmentConfig, EnvironmentKind, FrameworkConfig, FrameworkKind, HealthCheckConfig } from './types';
@@ -40,8 +41,8 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
   const env = record(raw, path, ENVIRONMENT_KEYS, issues);
   const kind = env.kind ?? 'custom';
   if (!KINDS.includes(kind as EnvironmentKind)) issues.push({ path: `${path}.kind`, message: `must be one of ${KINDS.join(', ')}` });
-  const production = kind === 'production';
   const branch = optionalText(env.branch, `${path}.branch`, issues);
+  const defaults = kindSwitchDefaults(String(kind), branch);
   // As the construct: tests asked for must run; by default ([]) the package's test script, if any.
   const testCommand = env.testCommand ?? (env.runTests === true ? ['npm', 'run', 'test'] : []);
   if (!Array.isArray(testCommand) || !testCommand.every(arg => typeof arg === 'string')) {
@@ -54,15 +55,15 @@ function parseEnvironment(raw: unknown, path: string, issues: ValidationIssue[])
     name: text(env.name, `${path}.name`, issues) ?? '',
     kind: kind as EnvironmentKind,
     branch,
-    autoDeploy: flag(env.autoDeploy, `${path}.autoDeploy`, issues) ?? (!production && branch !== undefined),
-    runTests: flag(env.runTests, `${path}.runTests`, issues) ?? !production,
+    autoDeploy: flag(env.autoDeploy, `${path}.autoDeploy`, issues) ?? defaults.autoDeploy,
+    runTests: flag(env.runTests, `${path}.runTests`, issues) ?? defaults.runTests,
     testCommand: Array.isArray(testCommand) ? testCommand as string[] : [],
     region: optionalText(env.region, `${path}.region`, issues),
     account: optionalText(env.account, `${path}.account`, issues),
     deployRoleArn: optionalText(env.deployRoleArn, `${path}.deployRoleArn`, issues),
     buildRoleArn: optionalText(env.buildRoleArn, `${path}.buildRoleArn`, issues),
     variables: variablesOk ? variables as Record<string, string> : {},
-    protected: flag(env.protected, `${path}.protected`, issues) ?? production,
+    protected: flag(env.protected, `${path}.protected`, issues) ?? defaults.protected,
     dependencyCache: flag(env.dependencyCache, `${path}.dependencyCache`, issues),
     nodeVersion: optionalText(env.nodeVersion, `${path}.nodeVersion`, issues),
     stacks: optionalTextList(env.stacks, `${path}.stacks`, issues),
