@@ -29,7 +29,7 @@ const MAX_HOPS = 20;
  * into the workspace (the build then only deploys it), skipped with `rebuild: <why>` otherwise.
  */
 export async function deployFromArtifact(phases: Phases, storage: ArtifactStorage | undefined, store: Store, request: BuildRequest,
-  self: Deployment | undefined, env: EnvironmentConfig, workspace: string, path: string | undefined,
+  self: Deployment, env: EnvironmentConfig, workspace: string, path: string | undefined,
   user?: AppUser): Promise<ArtifactDeploy | undefined> {
   if (!storage || (request.action !== 'rollback' && request.action !== 'promote')) return undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'trellis-artifact-'));
@@ -48,7 +48,7 @@ export async function deployFromArtifact(phases: Phases, storage: ArtifactStorag
 
 type Choice = (ArtifactDeploy & { readonly manifest: ArtifactManifest; readonly bytes: number }) | { readonly rebuild: string };
 
-async function chooseArtifact(storage: ArtifactStorage, store: Store, request: BuildRequest, self: Deployment | undefined,
+async function chooseArtifact(storage: ArtifactStorage, store: Store, request: BuildRequest, self: Deployment,
   env: EnvironmentConfig, workspace: string, scratch: string, path: string | undefined, user: AppUser | undefined): Promise<Choice> {
   const configured = env.framework;
   const declared = declaredArtifact(configured);
@@ -85,8 +85,8 @@ async function chooseArtifact(storage: ArtifactStorage, store: Store, request: B
  * followed back through deployments that were themselves deployed from an artifact.
  * A string says why there is none.
  */
-async function builtBy(store: Store, self: Deployment | undefined): Promise<Deployment | string> {
-  let sourceId = self?.trigger.sourceDeploymentId;
+async function builtBy(store: Store, self: Deployment): Promise<Deployment | string> {
+  let sourceId = self.trigger.sourceDeploymentId;
   if (!sourceId) return 'no source deployment is recorded';
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const source = await store.deployments.get(sourceId);

@@ -1,9 +1,9 @@
 import { SESSION_TAGS } from '../contract/session-tags';
 import { EnvironmentConfig } from '../runtime/core/types';
 
-/** Deploy credentials for an environment, as environment variables for the deploy command. */
+/** Deploy credentials for an application's environment (as its deployment record names them), as environment variables for the deploy command. */
 export interface CredentialSource {
-  credentialsFor(env: EnvironmentConfig): Promise<Record<string, string>>;
+  credentialsFor(env: EnvironmentConfig, application: string): Promise<Record<string, string>>;
 }
 
 export interface RoleCredentials {
@@ -15,11 +15,10 @@ export interface RoleCredentials {
 /** STS AssumeRole in the container (with session tags), a fake in tests. */
 export type AssumeRole = (roleArn: string, sessionName: string, tags: Readonly<Record<string, string>>) => Promise<RoleCredentials>;
 
-/** Who is asking: the session's name and what its tags say. */
+/** Who is asking: the session's name and the installation its tags name. */
 export interface BuildSession {
   /** sessionNameFor(deployment id). */
   readonly name: string;
-  readonly application: string;
   readonly installation: string;
 }
 
@@ -33,9 +32,9 @@ export interface BuildSession {
 export class AssumeRoleCredentialSource implements CredentialSource {
   constructor(private readonly assumeRole: AssumeRole, private readonly session: BuildSession) {}
 
-  async credentialsFor(env: EnvironmentConfig): Promise<Record<string, string>> {
+  async credentialsFor(env: EnvironmentConfig, application: string): Promise<Record<string, string>> {
     if (!env.deployRoleArn) return {};
-    const credentials = await this.assumeRole(env.deployRoleArn, this.session.name, sessionTags(this.session, env));
+    const credentials = await this.assumeRole(env.deployRoleArn, this.session.name, sessionTags(this.session, application, env));
     return {
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -51,9 +50,9 @@ export function sessionNameFor(deploymentId: string | undefined): string {
 }
 
 /** The deploy role session's tags: what a production deploy role's trust policy can require. */
-export function sessionTags(session: BuildSession, env: EnvironmentConfig): Record<string, string> {
+export function sessionTags(session: BuildSession, application: string, env: EnvironmentConfig): Record<string, string> {
   return {
-    [SESSION_TAGS.application]: session.application,
+    [SESSION_TAGS.application]: application,
     [SESSION_TAGS.environment]: env.name,
     [SESSION_TAGS.installation]: session.installation,
   };

@@ -62,7 +62,6 @@ async function main(): Promise<number> {
     secrets: new SecretsManagerSource(),
     credentials: new AssumeRoleCredentialSource(assumeRole, {
       name: sessionNameFor(process.env[BUILD_PARAMETERS.deploymentId]),
-      application: process.env[BUILD_PARAMETERS.application] ?? '',
       installation: process.env[BUILD_SETTINGS.installation] ?? '',
     }),
     workspace: process.cwd(),

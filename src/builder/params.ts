@@ -1,26 +1,34 @@
 import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../contract/build-environment';
 import { isDeploymentId } from '../runtime/core/deployment-ids';
 import * as names from '../runtime/core/names';
-import { DeploymentAction } from '../runtime/core/types';
+import { Deployment, DeploymentAction } from '../runtime/core/types';
 
 /** The process environment the builder reads its parameters from. */
 export type ParameterEnv = Readonly<Record<string, string | undefined>>;
 
-/** One build, as the launcher asked for it; every field has been validated. */
-export interface BuildRequest {
+/**
+ * What the builder takes from its environment before it reads anything: which deployment to
+ * build (the launcher's one parameter) and the task definition's settings it needs to reach it.
+ */
+export interface BuildSettings {
   readonly deploymentId: string;
-  readonly action: DeploymentAction;
-  readonly application: string;
-  readonly environment: string;
-  readonly commit: string;
-  readonly stage: string;
   readonly installation: string;
   /** Local mode and tests: clone from this path or URL instead of GitHub. */
   readonly gitUrl?: string;
 }
 
-export type ReadResult =
-  | { readonly ok: true; readonly request: BuildRequest }
+/** One build, as its deployment record asks for it; every field has been validated. */
+export interface BuildRequest extends BuildSettings {
+  readonly action: DeploymentAction;
+  readonly application: string;
+  readonly environment: string;
+  readonly commit: string;
+  /** The environment's name: a stage is an environment (STAGE, `--stage`, the CDK stacks chosen). */
+  readonly stage: string;
+}
+
+export type Checked<T> =
+  | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly problems: readonly string[] };
 
 const ACTIONS: readonly DeploymentAction[] = ['deploy', 'promote', 'rollback', 'teardown'];
@@ -28,38 +36,51 @@ const COMMIT = /^[0-9a-f]{40}$/;
 // A local path or a file:// or https:// URL; never an option (-...) or another git transport (ext::).
 const GIT_URL = /^(?:\/|file:\/\/|https:\/\/)[^\x00-\x20\x7f]*$/;
 
-/** Read and validate the build parameters; any problem means nothing may run. */
-export function readBuildRequest(env: ParameterEnv): ReadResult {
+/** Read and validate the builder's own settings; any problem means nothing may run (the record is not read). */
+export function readBuildSettings(env: ParameterEnv): Checked<BuildSettings> {
   const problems: string[] = [];
-  const read = (name: string, rule: (value: string) => string | undefined): string => {
-    const value = env[name];
-    if (value === undefined || value === '') {
-      problems.push(`${name} is not set`);
-      return '';
-    }
-    const problem = rule(value);
-    if (problem) problems.push(`${name}: ${problem}`);
-    return value;
-  };
-
-  const deploymentId = read(BUILD_PARAMETERS.deploymentId, value =>
+  const check = checker(problems);
+  const deploymentId = check(BUILD_PARAMETERS.deploymentId, env[BUILD_PARAMETERS.deploymentId], value =>
     isDeploymentId(value) ? undefined : `'${names.printable(value)}' is not a deployment id`);
-  const action = read(BUILD_PARAMETERS.action, value =>
-    (ACTIONS as readonly string[]).includes(value) ? undefined : `'${names.printable(value)}' is not one of ${ACTIONS.join(', ')}`);
-  const application = read(BUILD_PARAMETERS.application, names.applicationName);
-  const environment = read(BUILD_PARAMETERS.environment, names.environmentName);
-  const commit = read(BUILD_PARAMETERS.commit, value =>
-    COMMIT.test(value) ? undefined : `'${names.printable(value)}' is not a full 40-character lowercase commit sha`);
-  const stage = read(BUILD_PARAMETERS.stage, names.environmentName);
-  const installation = read(BUILD_SETTINGS.installation, names.installationName);
+  const installation = check(BUILD_SETTINGS.installation, env[BUILD_SETTINGS.installation], names.installationName);
   const gitUrl = env[BUILD_SETTINGS.gitUrl] || undefined;
   if (gitUrl !== undefined && !GIT_URL.test(gitUrl)) {
     problems.push(`${BUILD_SETTINGS.gitUrl}: '${names.printable(gitUrl)}' must be an absolute path, a file:// URL or an https:// URL`);
   }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value: { deploymentId, installation, gitUrl } };
+}
 
+/**
+ * The build the deployment record asks for. The record is the only source of what is built and
+ * where: the launcher chose the task's role from it, and its fields are checked like any input
+ * (a stored record is data, not trusted), so a bad one runs nothing.
+ */
+export function requestFromRecord(settings: BuildSettings, deployment: Deployment): Checked<BuildRequest> {
+  const problems: string[] = [];
+  const check = checker(problems);
+  const action = check('action', deployment.action, value =>
+    (ACTIONS as readonly string[]).includes(value) ? undefined : `'${names.printable(value)}' is not one of ${ACTIONS.join(', ')}`);
+  const application = check('application', deployment.application, names.applicationName);
+  const environment = check('environment', deployment.environment, names.environmentName);
+  const commit = check('commit', deployment.commit, value =>
+    COMMIT.test(value) ? undefined : `'${names.printable(value)}' is not a full 40-character lowercase commit sha`);
   if (problems.length > 0) return { ok: false, problems };
-  return {
-    ok: true,
-    request: { deploymentId, action: action as DeploymentAction, application, environment, commit, stage, installation, gitUrl },
+  return { ok: true, value: { ...settings, action: action as DeploymentAction, application, environment, commit, stage: environment } };
+}
+
+/** Checks one value with its rule; each problem names the value (the variable or the record's field). */
+function checker(problems: string[]) {
+  return (label: string, value: unknown, rule: (value: string) => string | undefined): string => {
+    if (value === undefined || value === null || value === '') {
+      problems.push(`${label} is not set`);
+      return '';
+    }
+    if (typeof value !== 'string') {
+      problems.push(`${label} is not a string`);
+      return '';
+    }
+    const problem = rule(value);
+    if (problem) problems.push(`${label}: ${problem}`);
+    return value;
   };
 }

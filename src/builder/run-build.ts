@@ -22,7 +22,7 @@ import { checkHealth, forgetStackOutputs, healthCheckUrl } from './health-check'
 import { MIN_SECRET_LENGTH, Masker } from './masking';
 import { chooseNodeVersion, provideNode, withNodeFirst } from './node-version';
 import { LineWriter, Reporter } from './output';
-import { BuildRequest, ParameterEnv, readBuildRequest } from './params';
+import { BuildRequest, ParameterEnv, readBuildSettings, requestFromRecord } from './params';
 import { PhaseNote, Phases } from './phases';
 import { displayCommand, runCommand, stopStrayProcesses } from './process-runner';
 import { BuildSecrets, loadSecrets } from './secrets';
@@ -65,8 +65,8 @@ export interface BuildDeps {
 /** Everything prepare found out; nothing of it is printed unmasked. */
 interface Prepared {
   readonly request: BuildRequest;
-  /** This build's deployment as recorded (undefined only where none was recorded, as in builder tests). */
-  readonly deployment?: Deployment;
+  /** This build's deployment as recorded: where the request came from. */
+  readonly deployment: Deployment;
   readonly app: ApplicationConfig;
   readonly env: EnvironmentConfig;
   readonly secrets: BuildSecrets;
@@ -252,7 +252,7 @@ async function deployedNewer(store: Store, prepared: Prepared, commit: string,
   isAncestorOf: (deployed: string) => Promise<boolean>): Promise<string | undefined> {
   const { deployment, request } = prepared;
   const position = deployment?.push;
-  if (!deployment || !position || position.forced || request.action !== 'deploy' || deployment.trigger.kind !== 'push') return undefined;
+  if (!position || position.forced || request.action !== 'deploy' || deployment.trigger.kind !== 'push') return undefined;
   const state = prepared.env as Partial<EnvironmentState>;
   const deployed = state.currentCommit;
   if (!deployed || !state.currentDeploymentId || deployed === commit || position.before === deployed) return undefined;
@@ -263,9 +263,9 @@ async function deployedNewer(store: Store, prepared: Prepared, commit: string,
 }
 
 async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Reporter, note: PhaseNote): Promise<Prepared> {
-  const read = readBuildRequest(processEnv);
+  const read = readBuildSettings(processEnv);
   if (!read.ok) throw invalid(`invalid build parameters: ${read.problems.join('; ')}`);
-  const request = read.request;
+  const { deploymentId } = read.value;
   // Who the app's commands run as, said once; a wrong setting in the image runs nothing.
   const chosen = chooseAppUser(processEnv);
   if ('problem' in chosen) throw invalid(`the app user: ${chosen.problem}`);
@@ -275,10 +275,15 @@ async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Repo
   reporter.line(chosen.description);
   const user = chosen.user;
 
+  // What is built, and where, is the record's: the launcher passes only its id.
+  const deployment = await deps.store.deployments.get(deploymentId);
+  if (!deployment) throw invalid(`deployment ${deploymentId} is not recorded: nothing is built`);
   // A task started for a deployment that has already ended (cancelled while a repeated launch
   // started it again) must deploy nothing.
-  const deployment = await deps.store.deployments.get(request.deploymentId);
-  if (deployment && isTerminal(deployment.status)) throw invalid(`deployment ${request.deploymentId} is already ${deployment.status}: nothing is built`);
+  if (isTerminal(deployment.status)) throw invalid(`deployment ${deploymentId} is already ${deployment.status}: nothing is built`);
+  const recorded = requestFromRecord(read.value, deployment);
+  if (!recorded.ok) throw invalid(`invalid deployment record ${deploymentId}: ${recorded.problems.join('; ')}`);
+  const request = recorded.value;
 
   const app = await deps.store.config.getApplication(request.application);
   if (!app) throw invalid(`application '${request.application}' is not configured`);
@@ -302,7 +307,7 @@ async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Repo
       reporter.line(`warning: secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters and is not masked in the log`, 'stderr');
     }
   }
-  const credentials = await deps.credentials.credentialsFor(env);
+  const credentials = await deps.credentials.credentialsFor(env, request.application);
   Object.values(credentials).forEach(value => masker.add(value));
 
   mkdirSync(deps.workspace, { recursive: true });

@@ -3,14 +3,14 @@
  * the BuildServer construct sets on the task definition. The builder program reads the same names.
  */
 
-/** Environment variables the launcher passes to a build. None of them is secret. */
+/**
+ * Environment variables the launcher passes to a build: which deployment, nothing else. The
+ * builder reads what it builds (action, application, environment, commit) from that deployment's
+ * record, the one the launcher chose the task's role from; the stage is the environment's name.
+ * None of them is secret.
+ */
 export const BUILD_PARAMETERS = {
   deploymentId: 'TRELLIS_DEPLOYMENT_ID',
-  action: 'TRELLIS_ACTION',
-  application: 'TRELLIS_APPLICATION',
-  environment: 'TRELLIS_ENVIRONMENT',
-  commit: 'TRELLIS_COMMIT',
-  stage: 'TRELLIS_STAGE',
 } as const;
 
 /** Set on the task definition (not per build): where the builder reads config and secrets. */

@@ -43,7 +43,7 @@ describe('control API actions', () => {
 
       // The launcher takes it from there, like a push.
       expect(await launchQueued(deployment.id, { store: h.store, runner: h.runner, clock: h.deps.clock })).toMatchObject({ outcome: 'started', taskId: taskArn(deployment.id) });
-      expect(h.runner.runs).toEqual([expect.objectContaining({ deploymentId: deployment.id, action: 'deploy', commit: sha(9), stage: 'dev' })]);
+      expect(h.runner.runs).toEqual([expect.objectContaining({ deploymentId: deployment.id, action: 'deploy', commit: sha(9), environment: 'dev' })]);
     });
 
     test('an empty body is accepted as {}', async () => {

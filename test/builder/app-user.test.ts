@@ -195,7 +195,7 @@ console.log('attack ' + phase + ' ran as uid ' + process.getuid() + ' with group
     });
 
     test('a rollback unpacks the stored artifact as the app uid and deploys it', async () => {
-      await harness.record(queuedDeployment(first.deploymentId, 'attacked', 'dev', { commit: repo.commits[0], status: 'succeeded' }));
+      await harness.succeeded(first);
       await harness.storeLog(first);
       const id = depId(++ids);
       await harness.record(queuedDeployment(id, 'attacked', 'dev', {

@@ -57,15 +57,15 @@ describe('child environments', () => {
 });
 
 describe('AssumeRoleCredentialSource', () => {
-  test('assumes the deploy role with the session name and the environment\'s session tags; no role, no call', async () => {
+  test('assumes the deploy role with the session name and the session tags of the recorded application and environment; no role, no call', async () => {
     const calls: unknown[][] = [];
     const source = new AssumeRoleCredentialSource(async (roleArn, sessionName, tags) => {
       calls.push([roleArn, sessionName, tags]);
       return { accessKeyId: 'ASIA1', secretAccessKey: 'secret', sessionToken: 'token' };
-    }, { name: sessionNameFor('20260301T120000000Z-0000000a'), application: 'shop', installation: 'acme' });
+    }, { name: sessionNameFor('20260301T120000000Z-0000000a'), installation: 'acme' });
 
-    expect(await source.credentialsFor(envConfig('dev'))).toEqual({});
-    expect(await source.credentialsFor(envConfig('prod', { deployRoleArn: 'arn:aws:iam::111122223333:role/deploy' }))).toEqual({
+    expect(await source.credentialsFor(envConfig('dev'), 'shop')).toEqual({});
+    expect(await source.credentialsFor(envConfig('prod', { deployRoleArn: 'arn:aws:iam::111122223333:role/deploy' }), 'shop')).toEqual({
       AWS_ACCESS_KEY_ID: 'ASIA1', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token',
     });
     expect(calls).toEqual([['arn:aws:iam::111122223333:role/deploy', 'trellis-20260301T120000000Z-0000000a',

@@ -1,8 +1,9 @@
 import { BuilderHarness, FAILING_TEST, PASSING_TEST, endOf, frameworkRecords, npmPackage, phaseOutcomes, workspaceIsEmpty } from './harness';
 import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../../src/contract/build-environment';
+import { DeploymentAction } from '../../src/runtime/core';
 import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';
 
-/** Builds that must stop: failing tests, tests switched off, parameters and config that are wrong. */
+/** Builds that must stop: failing tests, tests switched off, parameters, deployment records and config that are wrong. */
 describe('builder: failures and skips', () => {
   let harness: BuilderHarness;
   let passing: { url: string; commits: string[] };
@@ -42,16 +43,17 @@ describe('builder: failures and skips', () => {
   });
 
   test.each([
-    ['a stage that is not a stage name', { [BUILD_PARAMETERS.stage]: 'Prod' }, "TRELLIS_STAGE: 'Prod' must be 1-32 lowercase letters"],
-    ['a short commit', { [BUILD_PARAMETERS.commit]: 'abc1234' }, "TRELLIS_COMMIT: 'abc1234' is not a full 40-character lowercase commit sha"],
-    ['a deployment id of the wrong shape', { [BUILD_PARAMETERS.deploymentId]: 'build-1' }, "TRELLIS_DEPLOYMENT_ID: 'build-1' is not a deployment id"],
-    ['an unknown action', { [BUILD_PARAMETERS.action]: 'destroy' }, "TRELLIS_ACTION: 'destroy' is not one of deploy, promote, rollback, teardown"],
-    ['no installation', { [BUILD_SETTINGS.installation]: undefined }, 'TRELLIS_INSTALLATION is not set'],
-    ['a git source that is an option', { [BUILD_SETTINGS.gitUrl]: '--upload-pack=touch' }, 'TRELLIS_GIT_URL'],
-    ['an environment that is not configured', { [BUILD_PARAMETERS.environment]: 'qa' }, "application 'api' has no environment 'qa'"],
-    ['an application that is not configured', { [BUILD_PARAMETERS.application]: 'web' }, "application 'web' is not configured"],
-  ])('%s: exit code 2 with the reason, nothing cloned', async (_, params, reason) => {
-    const result = await harness.run({ application: 'api', environment: 'dev', commit: passing.commits[0], gitUrl: passing.url, params });
+    ['a deployment id of the wrong shape', { params: { [BUILD_PARAMETERS.deploymentId]: 'build-1' } }, "TRELLIS_DEPLOYMENT_ID: 'build-1' is not a deployment id"],
+    ['a deployment that is not recorded', { params: { [BUILD_PARAMETERS.deploymentId]: depId(78) } }, `deployment ${depId(78)} is not recorded: nothing is built`],
+    ['no installation', { params: { [BUILD_SETTINGS.installation]: undefined } }, 'TRELLIS_INSTALLATION is not set'],
+    ['a git source that is an option', { params: { [BUILD_SETTINGS.gitUrl]: '--upload-pack=touch' } }, 'TRELLIS_GIT_URL'],
+    ['a recorded environment that is not an environment name', { record: { environment: 'Prod' } }, "environment: 'Prod' must be 1-32 lowercase letters"],
+    ['a recorded short commit', { record: { commit: 'abc1234' } }, "commit: 'abc1234' is not a full 40-character lowercase commit sha"],
+    ['a recorded unknown action', { record: { action: 'destroy' as DeploymentAction } }, "action: 'destroy' is not one of deploy, promote, rollback, teardown"],
+    ['a recorded environment that is not configured', { record: { environment: 'qa' } }, "application 'api' has no environment 'qa'"],
+    ['a recorded application that is not configured', { record: { application: 'web' } }, "application 'web' is not configured"],
+  ])('%s: exit code 2 with the reason, nothing cloned', async (_, change, reason) => {
+    const result = await harness.run({ application: 'api', environment: 'dev', commit: passing.commits[0], gitUrl: passing.url, ...change });
 
     expect(result.code).toBe(2);
     expect(phaseOutcomes(result.markers)).toEqual(['prepare:failed']);

@@ -3,11 +3,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'os';
 import { delimiter, dirname, join } from 'path';
 import { buildSync, stop as stopEsbuild } from 'esbuild';
-import { BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS } from '../../src/contract/build-environment';
+import { BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS, buildEnvironment } from '../../src/contract/build-environment';
 import { ApplicationConfig, Deployment, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker, parseBuildLogLine, parsePhaseMarker } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';
-import { depId } from '../store/fixtures';
+import { depId, queuedDeployment } from '../store/fixtures';
 import { dynamoEndpoint, freshTable } from '../support/test-table';
 
 /** One line a stub (framework CLI, git or npm wrapper) appended when it ran. */
@@ -43,15 +43,22 @@ export interface BuildRun {
   readonly workspace: string;
 }
 
+/**
+ * What to build: the harness records the deployment (running, as the launcher leaves it) with
+ * these fields and starts the builder with its id alone, as the launcher does. When `params` name
+ * a deployment id, the test has recorded that deployment itself (or wants none) and nothing is recorded.
+ */
 export interface RunOptions {
   readonly application: string;
   readonly environment: string;
   readonly commit: string;
   readonly gitUrl: string;
   readonly action?: DeploymentAction;
+  /** Fields of the recorded deployment to replace (hostile ones included: the store takes them as they are). */
+  readonly record?: Partial<Deployment>;
   /** Secret name → value, served by the entry's fake SecretSource. */
   readonly secrets?: Record<string, string>;
-  /** Raw parameter overrides; undefined removes a parameter. */
+  /** Raw environment overrides; undefined removes a variable. */
   readonly params?: Record<string, string | undefined>;
 }
 
@@ -183,6 +190,11 @@ export class BuilderHarness {
     await createDynamoStore(this.table).deployments.create(deployment);
   }
 
+  /** The run's recorded deployment ends `succeeded`, as the finalizer ends a deploy that exited 0. */
+  async succeeded(run: BuildRun): Promise<void> {
+    await createDynamoStore(this.table).deployments.transition(run.deploymentId, 'succeeded');
+  }
+
   /** Store the log `run` printed (its deployment must be recorded), so the record has that build's phases, as LogStream stores them. */
   async storeLog(run: BuildRun): Promise<void> {
     await createDynamoStore(this.table).logs.ingest(run.deploymentId, run.log.map(({ record }) => record));
@@ -220,6 +232,12 @@ export class BuilderHarness {
     writeFileSync(this.recordFile, '');
     writeFileSync(this.liveFile, '');
     const workspace = realpathSync(mkdtempSync(join(this.root, 'workspace-')));
+    const id = depId(++this.deploymentCounter);
+    if (!options.params || !(BUILD_PARAMETERS.deploymentId in options.params)) {
+      await this.record(queuedDeployment(id, options.application, options.environment, {
+        action: options.action ?? 'deploy', commit: options.commit, status: 'running', ...options.record,
+      }));
+    }
     const env: Record<string, string | undefined> = {
       PATH: `${this.bin}${delimiter}${process.env.PATH}`,
       HOME: this.root,
@@ -232,13 +250,9 @@ export class BuilderHarness {
       [BUILD_SETTINGS.installation]: 'test',
       [BUILD_SETTINGS.gitUrl]: options.gitUrl,
       [BUILD_SETTINGS.logIngestFunction]: this.liveFile,
-      [BUILD_PARAMETERS.deploymentId]: depId(++this.deploymentCounter),
+      // What the launcher passes, and nothing else of the deployment.
+      ...Object.fromEntries(buildEnvironment({ deploymentId: id }).map(({ name, value }) => [name, value])),
       [BUILD_INGEST_TOKEN]: `ingest-token-${this.deploymentCounter}`,
-      [BUILD_PARAMETERS.action]: options.action ?? 'deploy',
-      [BUILD_PARAMETERS.application]: options.application,
-      [BUILD_PARAMETERS.environment]: options.environment,
-      [BUILD_PARAMETERS.commit]: options.commit,
-      [BUILD_PARAMETERS.stage]: options.environment,
       ...options.params,
     };
     const child = spawn(process.execPath, [this.entry], { cwd: workspace, env: definedOnly(env), stdio: ['ignore', 'pipe', 'pipe'] });

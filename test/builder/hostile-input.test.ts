@@ -1,11 +1,10 @@
 import { existsSync } from 'fs';
-import { BuildRun, BuilderHarness, frameworkRecords, npmPackage, phaseOutcomes, workspaceIsEmpty } from './harness';
-import { BUILD_PARAMETERS } from '../../src/contract/build-environment';
+import { BuildRun, BuilderHarness, endOf, frameworkRecords, npmPackage, phaseOutcomes, workspaceIsEmpty } from './harness';
 import { PHASE_MARKER_PREFIX } from '../../src/runtime/core';
 import { appConfig, envConfig } from '../store/fixtures';
 
 /**
- * Shell metacharacters in variables, test arguments and parameters are data: a canary file
+ * Shell metacharacters in variables, test arguments and the deployment record are data: a canary file
  * that any of them would create if a shell ever saw it must never appear.
  */
 describe('builder: hostile input', () => {
@@ -60,19 +59,37 @@ describe('builder: hostile input', () => {
     expect(phaseOutcomes(result.markers).slice(-1)).toEqual(['deploy:succeeded']);
   });
 
-  test.each([
-    [BUILD_PARAMETERS.stage, () => `dev; touch ${canary}`],
-    [BUILD_PARAMETERS.commit, () => `$(touch ${canary})`],
-    [BUILD_PARAMETERS.application, () => `\`touch ${canary}\``],
-    [BUILD_PARAMETERS.environment, () => `dev\ntouch ${canary}`],
-  ])('hostile %s: exit code 2, nothing cloned, nothing run', async (name, value) => {
+  test('the record says what is built: an application, environment, commit and action in the builder\'s environment change nothing', async () => {
+    // What an old launcher passed, or someone who could set the task's variables but not the record.
     const result = await harness.run({
-      application: 'hostile', environment: 'dev', commit: repo.commits[0], gitUrl: repo.url, params: { [name]: value() },
+      application: 'hostile',
+      environment: 'dev',
+      commit: repo.commits[0],
+      gitUrl: repo.url,
+      params: { TRELLIS_APPLICATION: 'other', TRELLIS_ENVIRONMENT: 'prod', TRELLIS_STAGE: 'prod', TRELLIS_COMMIT: 'b'.repeat(40), TRELLIS_ACTION: 'teardown' },
+    });
+
+    expect(result.code).toBe(0);
+    expect(endOf(result.markers, 'prepare')?.detail).toBe(`deploy hostile/dev at ${repo.commits[0].slice(0, 12)} to stage dev`);
+    // Deployed, not torn down, to the record's stage.
+    const framework = frameworkRecords(result);
+    expect(framework.map(record => record.argv.slice(0, 3))).toEqual([['package', '--stage', 'dev'], ['deploy', '--stage', 'dev']]);
+    expect(framework.map(record => record.env.STAGE)).toEqual(['dev', 'dev']);
+  });
+
+  test.each([
+    ['commit', () => `$(touch ${canary})`],
+    ['application', () => `\`touch ${canary}\``],
+    ['environment', () => `dev\ntouch ${canary}`],
+    ['action', () => `deploy; touch ${canary}`],
+  ])('a hostile %s in the deployment record: exit code 2, nothing cloned, nothing run', async (field, value) => {
+    const result = await harness.run({
+      application: 'hostile', environment: 'dev', commit: repo.commits[0], gitUrl: repo.url, record: { [field]: value() },
     });
 
     expect(result.code).toBe(2);
     expect(phaseOutcomes(result.markers)).toEqual(['prepare:failed']);
-    expect(result.output).toContain(`${name}: `);
+    expect(endOf(result.markers, 'prepare')?.detail).toMatch(new RegExp(`^invalid deployment record ${result.deploymentId}: ${field}: '`));
     expect(result.records).toEqual([]);
     expect(workspaceIsEmpty(result)).toBe(true);
     expect(existsSync(canary)).toBe(false);

@@ -27,7 +27,7 @@ const secrets: SecretSource = {
   },
 };
 
-const credentials = new AssumeRoleCredentialSource(async () => FAKE_ROLE_CREDENTIALS, { name: 'trellis-test', application: 'app', installation: 'test' });
+const credentials = new AssumeRoleCredentialSource(async () => FAKE_ROLE_CREDENTIALS, { name: 'trellis-test', installation: 'test' });
 
 const endpoint = process.env.TRELLIS_TEST_DYNAMODB_ENDPOINT!;
 const store = createDynamoStore(tableContext(process.env.TRELLIS_TABLE_NAME!, localClientConfig(endpoint)));

@@ -11,7 +11,6 @@ const REQUEST: TaskRequest = {
   application: 'shop',
   environment: 'dev',
   commit: 'a'.repeat(40),
-  stage: 'dev',
   ingestToken: 'token',
 };
 

@@ -1,6 +1,6 @@
 import { ECSClient, RunTaskCommand, RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import { taskArn } from './fake-task-runner';
-import { BUILD_INGEST_TOKEN } from '../../src/contract/build-environment';
+import { BUILD_INGEST_TOKEN, BUILD_PARAMETERS } from '../../src/contract/build-environment';
 import { EcsTaskRunner } from '../../src/runtime/aws/ecs-task-runner';
 import { DeploymentScheduler, Store } from '../../src/runtime/core';
 import { ingestTokenHash } from '../../src/runtime/core/ingest-token';
@@ -121,5 +121,10 @@ describe('the ingest token bound at launch', () => {
     await expect(ecs.run({ ...request, ingestToken: 'another-token' })).rejects.toThrow('different parameters');
     expect(sent.map(input => input.overrides?.containerOverrides?.[0].environment?.find(v => v.name === BUILD_INGEST_TOKEN)?.value))
       .toEqual(['the-token', 'the-token', 'another-token']);
+    // The task gets which deployment and its token, nothing of what it builds: the builder reads that from the record.
+    expect(sent[0].overrides?.containerOverrides?.[0].environment).toEqual([
+      { name: BUILD_PARAMETERS.deploymentId, value: a.id },
+      { name: BUILD_INGEST_TOKEN, value: 'the-token' },
+    ]);
   });
 });

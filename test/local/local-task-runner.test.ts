@@ -18,7 +18,7 @@ import { eventually } from '../support/eventually';
  */
 
 const request = (n: number): TaskRequest => ({
-  deploymentId: depId(n), action: 'deploy', application: 'site', environment: 'dev', commit: 'c'.repeat(40), stage: 'dev', ingestToken: `token-${n}`,
+  deploymentId: depId(n), action: 'deploy', application: 'site', environment: 'dev', commit: 'c'.repeat(40), ingestToken: `token-${n}`,
 });
 
 /** A stand-in builder that writes its environment, cwd, workspace files and stdin (LocalBuildInput) to `file`. */
@@ -106,12 +106,8 @@ describe('LocalTaskRunner', () => {
       PATH: process.env.PATH,
       HOME: '/home/someone',
       AWS_PROFILE: 'mine',
+      // Which deployment, and nothing of what it builds: the builder reads that from the record.
       [BUILD_PARAMETERS.deploymentId]: depId(1),
-      [BUILD_PARAMETERS.action]: 'deploy',
-      [BUILD_PARAMETERS.application]: 'site',
-      [BUILD_PARAMETERS.environment]: 'dev',
-      [BUILD_PARAMETERS.commit]: 'c'.repeat(40),
-      [BUILD_PARAMETERS.stage]: 'dev',
       [BUILD_SETTINGS.tableName]: 'table-1',
       [BUILD_SETTINGS.installation]: 'local',
     });

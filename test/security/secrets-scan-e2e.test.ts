@@ -425,7 +425,7 @@ describe('secrets scan, end to end in local mode', () => {
 });
 
 describe('ECS task overrides', () => {
-  test('RunTask carries only deploymentId, action, application, environment, commit and stage', async () => {
+  test('RunTask carries only the deployment id, the build role and the ingest token', async () => {
     const sent: RunTaskCommandInput[] = [];
     const client = {
       send: async (command: RunTaskCommand) => {
@@ -467,12 +467,8 @@ describe('ECS task overrides', () => {
     expect(overrides!.containerOverrides).toEqual([{
       name: 'builder',
       environment: [
+        // Which deployment; the builder reads what it builds from its record.
         { name: BUILD_PARAMETERS.deploymentId, value: 'dep-1' },
-        { name: BUILD_PARAMETERS.action, value: 'deploy' },
-        { name: BUILD_PARAMETERS.application, value: APP },
-        { name: BUILD_PARAMETERS.environment, value: ENV },
-        { name: BUILD_PARAMETERS.commit, value: 'a'.repeat(40) },
-        { name: BUILD_PARAMETERS.stage, value: ENV },
         // The one secret, for this task only: it binds the task's live log batches to its deployment.
         { name: BUILD_INGEST_TOKEN, value: 'the-ingest-token' },
       ],

@@ -199,14 +199,18 @@ export interface LaunchMessage {
   readonly delaySeconds?: number;
 }
 
-/** Non-secret parameters and the ingest token: the app's secrets are fetched by the task itself at run time. */
+/**
+ * The deployment a task is started for, as its record says, and the ingest token. The builder
+ * is given only the id (and the token) and reads the rest from the record; the names are the
+ * executor's (which build role, which secrets in local mode). The app's secrets are fetched by
+ * the task itself at run time.
+ */
 export interface TaskRequest {
   readonly deploymentId: string;
   readonly action: string;
   readonly application: string;
   readonly environment: string;
   readonly commit: string;
-  readonly stage: string;
   /** Secret: the deployment's ingest token (core/ingest-token.ts), for its task only. */
   readonly ingestToken: string;
   /**

@@ -164,7 +164,7 @@ export class LaunchInProgressError extends Error {
   }
 }
 
-/** Non-secret parameters and the ingest token; the build reads configuration and secrets itself. */
+/** The deployment's task request; the build reads its record, configuration and secrets itself. */
 export function taskRequest(deployment: Deployment, ingestToken: string, taskRoleArn?: string): TaskRequest {
   return {
     taskRoleArn,
@@ -173,7 +173,6 @@ export function taskRequest(deployment: Deployment, ingestToken: string, taskRol
     application: deployment.application,
     environment: deployment.environment,
     commit: deployment.commit,
-    stage: deployment.environment,
     ingestToken,
   };
 }
