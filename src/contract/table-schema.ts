@@ -1,5 +1,5 @@
 /**
- * The single-table layout, in one place: the EnvironmentTable construct, DynamoDB Local
+ * The single-table layout, in one place: the StateTable construct, DynamoDB Local
  * setup and every store module read their names from here. docs/ARCHITECTURE.md has the
  * access patterns.
  */
