@@ -5,10 +5,10 @@ import { LocalCommitSource } from './local-commit-source';
 import { LocalLaunchQueue } from './local-queue';
 import { BuilderCommand, LocalTaskRunner, LocalTaskRunnerProps } from './local-task-runner';
 import { ProcessRecords } from './process-records';
-import { finalizeTask } from '../runtime/deployments/finalize';
-import { BuildDependencies } from '../runtime/deployments/launch';
 import { Clock, Store } from '../runtime/core/ports';
 import { LogRecord } from '../runtime/core/types';
+import { finalizeTask } from '../runtime/deployments/finalize';
+import { BuildDependencies } from '../runtime/deployments/launch';
 
 export interface LocalExecutorOptions {
   readonly store: Store;

@@ -1,6 +1,6 @@
 import { retryWithin } from './retry';
-import { BuildDependencies, launchQueued } from '../runtime/deployments/launch';
 import { LaunchMessage, LaunchQueue } from '../runtime/core/ports';
+import { BuildDependencies, launchQueued } from '../runtime/deployments/launch';
 
 /**
  * Local mode's launch queue: what SQS and the launcher function do in AWS, in-process. `send`

@@ -1,9 +1,9 @@
 import { ApiCall } from './api-call';
 import { requireAction, requireRole } from './permissions';
 import { emptyBody } from './request-body';
-import { cancelDeployment } from '../deployments/cancel';
 import { NotFoundError } from '../core/errors';
 import { HttpResponse, json } from '../core/http';
+import { cancelDeployment } from '../deployments/cancel';
 
 /**
  * Cancel a queued or running deployment (build/cancel.ts does it); a finished one comes
