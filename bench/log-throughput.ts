@@ -9,13 +9,13 @@ import { createServer } from 'http';
 import { AddressInfo } from 'net';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { WebSocket } from 'ws';
+import { keys } from '../src/contract/table-schema';
 import { createLocalTable, startDynamoDbLocal } from '../src/local/dynamodb-local';
 import { LocalSocketServer } from '../src/local/socket-server';
 import { Authenticator, Deployment, LogAssembler, LogRecord, ServerMessage, systemClock } from '../src/runtime/core';
 import { ingestLogs } from '../src/runtime/logs/ingest-logs';
 import { createDynamoStore } from '../src/runtime/store/dynamo-store';
 import { TableContext, tableContext } from '../src/runtime/store/table-context';
-import { keys } from '../src/contract/table-schema';
 import { eventually } from '../test/support/eventually';
 
 const LINES = positive('BENCH_LINES', 100_000);

@@ -1,6 +1,6 @@
 import { Harness, admin, apiHarness, deployer, sha } from './harness';
-import { launchQueued } from '../../src/runtime/deployments/launch';
 import { Deployment } from '../../src/runtime/core';
+import { launchQueued } from '../../src/runtime/deployments/launch';
 import { taskArn } from '../deployments/fake-task-runner';
 
 

@@ -1,9 +1,9 @@
 import { FakeTaskRunner, taskArn } from './fake-task-runner';
+import { DeploymentScheduler, Store, UnsentDeploymentError } from '../../src/runtime/core';
+import { withDeploymentMetrics } from '../../src/runtime/core/deployment-metrics';
 import { cancelDeployment } from '../../src/runtime/deployments/cancel';
 import { finalizeTask } from '../../src/runtime/deployments/finalize';
 import { launchQueued } from '../../src/runtime/deployments/launch';
-import { DeploymentScheduler, Store, UnsentDeploymentError } from '../../src/runtime/core';
-import { withDeploymentMetrics } from '../../src/runtime/core/deployment-metrics';
 import { ManualClock, appConfig, envConfig } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 

@@ -1,7 +1,7 @@
 import { FakeTaskRunner, taskArn } from './fake-task-runner';
+import { BUILDER_EXIT, Deployment, DeploymentScheduler, LogRecord, Store, TRELLIS_ACTOR, formatPhaseMarker } from '../../src/runtime/core';
 import { finalizeTask } from '../../src/runtime/deployments/finalize';
 import { BuildDependencies, launchQueued } from '../../src/runtime/deployments/launch';
-import { BUILDER_EXIT, Deployment, DeploymentScheduler, LogRecord, Store, TRELLIS_ACTOR, formatPhaseMarker } from '../../src/runtime/core';
 import { FakeLaunchQueue } from '../api/fakes';
 import { FaultyStore } from '../reliability/support/faulty-store';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';

@@ -1,6 +1,6 @@
 import { FakeTaskRunner } from './fake-task-runner';
-import { launchQueued } from '../../src/runtime/deployments/launch';
 import { DeploymentScheduler, Store } from '../../src/runtime/core';
+import { launchQueued } from '../../src/runtime/deployments/launch';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 

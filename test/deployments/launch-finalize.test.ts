@@ -1,8 +1,8 @@
 import { FakeTaskRunner, taskArn } from './fake-task-runner';
+import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
 import { cancelDeployment } from '../../src/runtime/deployments/cancel';
 import { finalizeTask } from '../../src/runtime/deployments/finalize';
 import { launchQueued } from '../../src/runtime/deployments/launch';
-import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 

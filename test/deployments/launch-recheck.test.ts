@@ -1,8 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { FakeTaskRunner } from './fake-task-runner';
 import { SqsLaunchQueue } from '../../src/runtime/aws/sqs-launch-queue';
-import { ORDER_RECHECK, launchQueued } from '../../src/runtime/deployments/launch';
 import { DeploymentScheduler, LaunchMessage, Store } from '../../src/runtime/core';
+import { ORDER_RECHECK, launchQueued } from '../../src/runtime/deployments/launch';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 

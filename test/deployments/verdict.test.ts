@@ -1,5 +1,5 @@
-import { verdictOf } from '../../src/runtime/deployments/finalize';
 import { PhaseRecord } from '../../src/runtime/core/types';
+import { verdictOf } from '../../src/runtime/deployments/finalize';
 
 /** The status comes from the exit code only; the reason says which phase failed when the log shows it. */
 describe('verdictOf', () => {

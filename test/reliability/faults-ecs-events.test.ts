@@ -1,9 +1,9 @@
 import { FaultyStore } from './support/faulty-store';
 import { GatedTaskRunner, gate } from './support/gated-task-runner';
 import { settled } from './support/settled';
+import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
 import { TaskStopped, finalizeTask } from '../../src/runtime/deployments/finalize';
 import { launchQueued } from '../../src/runtime/deployments/launch';
-import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
 import { taskArn } from '../deployments/fake-task-runner';
 import { appConfig, depId, envConfig, steppingClock } from '../store/fixtures';
 import { eventually } from '../support/eventually';

@@ -1,10 +1,10 @@
 import { FaultyStore } from './support/faulty-store';
 import { GatedTaskRunner, gate } from './support/gated-task-runner';
 import { settled } from './support/settled';
+import { DeploymentScheduler, Store } from '../../src/runtime/core';
 import { cancelDeployment } from '../../src/runtime/deployments/cancel';
 import { finalizeTask } from '../../src/runtime/deployments/finalize';
 import { LaunchInProgressError, launchQueued } from '../../src/runtime/deployments/launch';
-import { DeploymentScheduler, Store } from '../../src/runtime/core';
 import { taskArn } from '../deployments/fake-task-runner';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { eventually } from '../support/eventually';

@@ -1,8 +1,8 @@
 import { GatedTaskRunner, gate } from './support/gated-task-runner';
 import { settled } from './support/settled';
+import { DeploymentScheduler, Store } from '../../src/runtime/core';
 import { finalizeTask } from '../../src/runtime/deployments/finalize';
 import { launchQueued } from '../../src/runtime/deployments/launch';
-import { DeploymentScheduler, Store } from '../../src/runtime/core';
 import { taskArn } from '../deployments/fake-task-runner';
 import { appConfig, envConfig, steppingClock } from '../store/fixtures';
 import { eventually } from '../support/eventually';
