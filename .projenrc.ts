@@ -120,7 +120,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       transform: { '^.+/node_modules/@octokit/.+\\.js$': new javascript.Transform('<rootDir>/test/support/esm-to-cjs.js') },
       transformIgnorePatterns: ['/node_modules/(?!@octokit/)'],
       moduleNameMapper: { '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js' },
-      // After default and jest-junit: the security and reliability suite's summary (issue #10).
+      // After default and jest-junit: the security and reliability suite's summary.
       reporters: [new javascript.JestReporter('<rootDir>/test/support/security-summary-reporter.js')],
       // The run ends with its result: the global teardown kills what tests left running (and names
       // it), and jest exits after its report even if a handle stays open (a leaked server, timer).
@@ -402,7 +402,7 @@ const localBench = project.addTask('bench:local', {
 });
 bench.spawn(localBench);
 const deployBench = project.addTask('bench:deploy', {
-  description: 'Issue #11 on the real `trellis local`: install with a cold vs a warm dependency cache (goal ≥ 5×) and rollback from artifact vs rebuild (goal ≥ 10×), as ratios',
+  description: 'On the real `trellis local`: install with a cold vs a warm dependency cache (goal ≥ 5×) and rollback from artifact vs rebuild (goal ≥ 10×), as ratios',
   exec: 'ts-node --project tsconfig.dev.json bench/deploy-speed.ts',
 });
 bench.spawn(deployBench);

@@ -4,7 +4,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 
 /**
- * The bindings (issue #9): the same app written in TypeScript, Python and Java synthesizes the
+ * The bindings: the same app written in TypeScript, Python and Java synthesizes the
  * same stack, and the npm tarball, the wheel and the jar each carry the prebundled assets.
  * Runs from `npm run test:bindings`, which builds the packages and synthesizes
  * examples/{typescript,python,java} first; skipped otherwise (TRELLIS_BINDINGS unset).

@@ -9,7 +9,7 @@ import { eventually } from '../support/eventually';
 import { freshStore } from '../support/test-table';
 
 /**
- * Issue #11 item 3: a deployment that fails its health check (builder exit 3) ends failed with
+ * A deployment that fails its health check (builder exit 3) ends failed with
  * the health phase's detail, and the environment goes back to its current version through an
  * automatic rollback — once, never for a first deploy, never for a failing rollback, never
  * over a newer waiting deployment. Launcher and finalizer on DynamoDB Local, fake ECS.

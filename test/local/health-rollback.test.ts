@@ -10,7 +10,7 @@ import { LocalApi, pushed } from '../reliability/support/local-trellis';
 import { eventually } from '../support/eventually';
 
 /**
- * Issue #11 item 3 end to end: `trellis local` as a real process, with a config file whose dev
+ * End to end: `trellis local` as a real process, with a config file whose dev
  * environment is health-checked on the local server's `/apps/dev/health` (the deployed sample
  * app). v1 deploys and passes; v2 answers 500 there, so its deployment fails with the health
  * check's reason and Trellis rolls dev back to v1 by itself: the automatic rollback deploys

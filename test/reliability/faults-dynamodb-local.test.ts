@@ -10,7 +10,7 @@ import { TrellisProcess, bundleTrellis } from '../local/support/trellis-process'
 import { eventually } from '../support/eventually';
 
 /**
- * Issue #10, faults in local mode: DynamoDB Local dies mid-run (killed, as the OOM killer or a
+ * Faults in local mode: DynamoDB Local dies mid-run (killed, as the OOM killer or a
  * stray `kill` would). Expected, as a developer would want it: `trellis local` notices, starts
  * DynamoDB Local again on the same port with the same database files, and carries on: the
  * writes that failed meanwhile (log records, the build's end, the next launch) are retried, so

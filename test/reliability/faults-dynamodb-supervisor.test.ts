@@ -10,7 +10,7 @@ import { appConfig, envConfig } from '../store/fixtures';
 import { eventually } from '../support/eventually';
 
 /**
- * Issue #10, DynamoDB Local dying under local mode, in-process: the supervisor brings it back
+ * DynamoDB Local dying under local mode, in-process: the supervisor brings it back
  * on the same port with the same files (data written before the kill is still there), and
  * gives up, saying so, when it keeps dying (local mode then stops; the next start recovers).
  */

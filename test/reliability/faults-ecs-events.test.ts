@@ -10,7 +10,7 @@ import { eventually } from '../support/eventually';
 import { freshStore } from '../support/test-table';
 
 /**
- * Issue #10, faults on the AWS path: ECS "task stopped" events delivered twice (one after
+ * Faults on the AWS path: ECS "task stopped" events delivered twice (one after
  * the other, and at the same moment), out of order (before the launcher recorded the task,
  * for an earlier task, for a task nobody knows) and for a builder that was killed. The real
  * launcher and finalizer on DynamoDB Local, the recording fake ECS. Checked after each: one

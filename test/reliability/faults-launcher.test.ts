@@ -11,7 +11,7 @@ import { eventually } from '../support/eventually';
 import { freshStore } from '../support/test-table';
 
 /**
- * Issue #10, faults on the AWS path: the launcher fails after it took the environment lock
+ * Faults on the AWS path: the launcher fails after it took the environment lock
  * (RunTask refuses or throws once the deployment is marked running; the table is unreachable
  * between two of its writes). Launcher and finalizer are the real ones, on DynamoDB Local;
  * ECS is the recording fake. After each fault: every deployment ends terminal, the lock is

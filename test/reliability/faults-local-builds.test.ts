@@ -9,7 +9,7 @@ import { TestClient } from '../logs/socket-client';
 import { eventually } from '../support/eventually';
 
 /**
- * Issue #10, faults in local mode against the real `trellis local` process: the builder (or
+ * Faults in local mode against the real `trellis local` process: the builder (or
  * the app's deploy command under it) killed mid-deploy, and live-log WebSocket clients that
  * vanish mid-stream without a close frame (or after sending a broken frame). After each:
  * the deployment ends terminal with a reason, the next one deploys, the server keeps

@@ -11,7 +11,7 @@ import { eventually } from '../support/eventually';
 import { pushPayload, signedPushHeaders } from '../support/github-webhook';
 
 /**
- * Issue #10, load in local mode: 50 concurrent pushes on one branch of one app while 9 other
+ * Load in local mode: 50 concurrent pushes on one branch of one app while 9 other
  * apps get pushes at the same moment, against the real `trellis local` process (DynamoDB
  * Local, the server, builds as child processes).
  *

@@ -27,7 +27,7 @@ import { TestClient } from '../logs/socket-client';
 import { eventually } from '../support/eventually';
 
 /**
- * Issue #10's secrets scan, end to end: `trellis local` for real, an app whose install
+ * The secrets scan, end to end: `trellis local` for real, an app whose install
  * script, tests, deploy and remove print every secret of its environment (and the GitHub
  * token's base64 forms, and credentials it "fetched itself") in each form masking claims to
  * handle. Then no secret value, in any encoding, may be found in: any stored item of the

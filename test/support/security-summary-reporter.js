@@ -1,8 +1,8 @@
 'use strict';
 
 /**
- * A jest reporter: at the end of a run, what the security and reliability suite found
- * (issue #10): for each item (cdk-nag, cfn-lint, secrets scan, IAM review, hostile input,
+ * A jest reporter: at the end of a run, what the security and reliability suite found:
+ * for each item (cdk-nag, cfn-lint, secrets scan, IAM review, hostile input,
  * load, faults), the cases tried, passed, failed and skipped, and its findings: the first
  * lines of each failed assertion, plus what tests chose to record with
  * test/security/support/findings.ts. Printed and written to test-reports/security-summary.txt.
