@@ -1,12 +1,11 @@
 import { FakeTaskRunner, taskArn } from './fake-task-runner';
-import { BUILDER_EXIT, Deployment, DeploymentScheduler, LogRecord, Store, TRELLIS_ACTOR, formatPhaseMarker } from '../../src/runtime/core';
+import { BUILDER_EXIT, Clock, Deployment, DeploymentScheduler, LogRecord, Store, TRELLIS_ACTOR, formatPhaseMarker } from '../../src/runtime/core';
 import { finalizeTask } from '../../src/runtime/deployments/finalize';
 import { BuildDependencies, launchQueued } from '../../src/runtime/deployments/launch';
 import { FakeLaunchQueue } from '../api/fakes';
 import { FaultyStore } from '../reliability/support/faulty-store';
-import { appConfig, envConfig, steppingClock } from '../store/fixtures';
+import { appConfig, configuredStore, envConfig } from '../store/fixtures';
 import { eventually } from '../support/eventually';
-import { freshStore } from '../support/test-table';
 
 /**
  * A deployment that fails its health check (builder exit 3) ends failed with
@@ -22,14 +21,12 @@ const DETAIL = 'GET https://dev.example.com/health answered 500 on 4 attempts, e
 describe('a failed health check rolls the environment back', () => {
   let store: Store;
   let runner: FakeTaskRunner;
-  let clock: ReturnType<typeof steppingClock>;
+  let clock: Clock;
   const deps = () => ({ store, runner, clock });
 
   beforeEach(async () => {
-    clock = steppingClock();
-    ({ store } = await freshStore(clock));
+    ({ store, clock } = await configuredStore([appConfig('shop', [envConfig('dev', { branch: 'main', autoDeploy: true })])]));
     runner = new FakeTaskRunner();
-    await store.config.syncApplications([appConfig('shop', [envConfig('dev', { branch: 'main', autoDeploy: true })])]);
   });
 
   async function queue(n: number) {

@@ -1,24 +1,21 @@
 import { FakeTaskRunner, taskArn } from './fake-task-runner';
-import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
+import { Clock, Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
 import { cancelDeployment } from '../../src/runtime/deployments/cancel';
 import { finalizeTask } from '../../src/runtime/deployments/finalize';
 import { launchQueued } from '../../src/runtime/deployments/launch';
-import { appConfig, envConfig, steppingClock } from '../store/fixtures';
-import { freshStore } from '../support/test-table';
+import { appConfig, configuredStore, envConfig } from '../store/fixtures';
 
 const COMMIT = (n: number) => n.toString(16).padStart(40, '0');
 
 describe('launcher and finalizer (DynamoDB Local, fake ECS)', () => {
   let store: Store;
   let runner: FakeTaskRunner;
-  let clock: ReturnType<typeof steppingClock>;
+  let clock: Clock;
   const deps = () => ({ store, runner, clock });
 
   beforeEach(async () => {
-    clock = steppingClock();
-    ({ store } = await freshStore(clock));
+    ({ store, clock } = await configuredStore([appConfig('shop', [envConfig('dev', { branch: 'main', autoDeploy: true }), envConfig('staging')])]));
     runner = new FakeTaskRunner();
-    await store.config.syncApplications([appConfig('shop', [envConfig('dev', { branch: 'main', autoDeploy: true }), envConfig('staging')])]);
   });
 
   async function queue(n: number, environment = 'dev') {

@@ -1,4 +1,4 @@
-import { T0, appConfig, depId, envConfig, steppingClock } from './fixtures';
+import { T0, appConfig, configuredStore, depId, envConfig } from './fixtures';
 import {
   Clock, Deployment, DeploymentScheduler, DeploymentStore, NotFoundError, Scheduled, Store, isTerminal,
 } from '../../src/runtime/core';
@@ -147,10 +147,7 @@ describe('lock rule (DeploymentScheduler over DynamoDB)', () => {
   let scheduler: DeploymentScheduler;
 
   beforeEach(async () => {
-    clock = steppingClock();
-    ({ store } = await freshStore(clock));
-    scheduler = new DeploymentScheduler(store, clock);
-    await store.config.syncApplications(config);
+    ({ store, clock, scheduler } = await configuredStore(config));
   });
 
   async function lockState() {

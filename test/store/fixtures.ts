@@ -1,4 +1,5 @@
-import { ApplicationConfig, Clock, Deployment, EnvironmentConfig, newDeploymentId } from '../../src/runtime/core';
+import { ApplicationConfig, Clock, Deployment, DeploymentScheduler, EnvironmentConfig, Store, newDeploymentId } from '../../src/runtime/core';
+import { freshStore } from '../support/test-table';
 
 /** 2026-03-01T12:00:00.000Z */
 export const T0 = Date.parse('2026-03-01T12:00:00.000Z');
@@ -43,6 +44,14 @@ export function envConfig(name: string, overrides: Partial<EnvironmentConfig> = 
 
 export function appConfig(name: string, environments: EnvironmentConfig[], repository = `acme/${name}`): ApplicationConfig {
   return { name, repository, environments };
+}
+
+/** A store on a fresh DynamoDB Local table, on a stepping clock, with `applications` configured; and a scheduler over it. */
+export async function configuredStore(applications: ApplicationConfig[]): Promise<{ store: Store; clock: Clock; scheduler: DeploymentScheduler }> {
+  const clock = steppingClock();
+  const { store } = await freshStore(clock);
+  await store.config.syncApplications(applications);
+  return { store, clock, scheduler: new DeploymentScheduler(store, clock) };
 }
 
 export function queuedDeployment(id: string, application: string, environment: string, overrides: Partial<Deployment> = {}): Deployment {

@@ -1,6 +1,5 @@
-import { appConfig, envConfig, steppingClock } from './fixtures';
-import { Clock, Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
-import { freshStore } from '../support/test-table';
+import { appConfig, configuredStore, envConfig } from './fixtures';
+import { Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
 
 /**
  * The lock rule orders pushes of one branch by the push (GitHub's before → after chain,
@@ -34,14 +33,10 @@ function pushOf(n: number, extra: { forced?: boolean; before?: number; sameTime?
 
 describe('push order (DeploymentScheduler over DynamoDB)', () => {
   let store: Store;
-  let clock: Clock;
   let scheduler: DeploymentScheduler;
 
   beforeEach(async () => {
-    clock = steppingClock();
-    ({ store } = await freshStore(clock));
-    scheduler = new DeploymentScheduler(store, clock);
-    await store.config.syncApplications(config);
+    ({ store, scheduler } = await configuredStore(config));
   });
 
   async function lockState() {
