@@ -34,7 +34,7 @@ describe('launcher and finalizer (DynamoDB Local, fake ECS)', () => {
     const outcome = await launchQueued(d.id, deps());
     expect(outcome).toEqual({ outcome: 'started', deploymentId: d.id, taskId: taskArn(d.id) });
     expect(runner.runs).toEqual([{
-      deploymentId: d.id, action: 'deploy', application: 'shop', environment: 'dev', commit: COMMIT(1), stage: 'dev', ingestToken: expect.stringMatching(/^[\w-]{43}$/),
+      deploymentId: d.id, action: 'deploy', application: 'shop', environment: 'dev', commit: COMMIT(1), ingestToken: expect.stringMatching(/^[\w-]{43}$/),
     }]);
     const stored = await store.deployments.get(d.id);
     expect(stored).toMatchObject({ status: 'running', taskId: taskArn(d.id) });
