@@ -1,20 +1,8 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { newStack, shop } from './stack-fixtures';
-import { StateTable, BuildLogStream, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication } from '../../src';
-import { synthesizedOnce } from '../support/synth-cache';
-
-/** The installation with `props`; without, the default one, synthesized once for the tests that read it. */
-function synth(props?: TrellisPipelineProps) {
-  return props ? synthesize(props) : synthesizedOnce('shop, installation acme', () => synthesize({}));
-}
-
-function synthesize(props: TrellisPipelineProps) {
-  const stack = newStack();
-  const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', ...props });
-  return { stack, pipeline, template: Template.fromStack(stack) };
-}
+import { newStack, shopInstallation } from './stack-fixtures';
+import { StateTable, BuildLogStream, WebSocketAuthentication } from '../../src';
 
 /** The logical id of the one resource of `type` whose id starts with `prefix`. */
 function idOf(template: Template, type: string, prefix: string): string {
@@ -47,7 +35,7 @@ const uniqueJson = (values: any[]): any[] => [...new Set(values.map(value => JSO
 
 describe('LogStream', () => {
   test('one subscription filter on the build log group, to the archive function, which CloudWatch Logs alone may invoke, for that group only', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const buildLogs = idOf(template, 'AWS::Logs::LogGroup', 'TrellisBuildBuildLogs');
     const archive = idOf(template, 'AWS::Lambda::Function', ARCHIVE);
     const filters = Object.values(template.findResources('AWS::Logs::SubscriptionFilter')) as any[];
@@ -71,7 +59,7 @@ describe('LogStream', () => {
   });
 
   test.each([INGEST, ARCHIVE, SOCKET])('%s may use the table and post to this API\'s live connections, nothing else', prefix => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const table = idOf(template, 'AWS::DynamoDB::Table', 'TrellisTable');
     const api = idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisLogsApi');
     const statements = statementsOfFunction(template, prefix);
@@ -105,7 +93,7 @@ describe('LogStream', () => {
       audiences: ['client-a', 'client-b'],
       jwksUrl: 'https://keys.example.com/jwks.json',
     });
-    const { template } = synth({ logs: { authentication: auth, retention: Duration.days(30) } });
+    const { template } = shopInstallation({ logs: { authentication: auth, retention: Duration.days(30) } });
     const table = idOf(template, 'AWS::DynamoDB::Table', 'TrellisTable');
     const api = idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisLogsApi');
     const common = {
@@ -140,7 +128,7 @@ describe('LogStream', () => {
   });
 
   test('every BuildLogStream function logs to its own log group with a retention; the build log group has one too', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const groups = template.findResources('AWS::Logs::LogGroup');
     for (const prefix of [INGEST, ARCHIVE, SOCKET]) {
       const groupId = functionOf(template, prefix).Properties.LoggingConfig.LogGroup.Ref;
@@ -154,7 +142,7 @@ describe('LogStream', () => {
   });
 
   test('the live stage deploys automatically and is throttled', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     template.resourceCountIs('AWS::ApiGatewayV2::Stage', 3); // the webhook's, the control API's and this one
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       ApiId: { Ref: idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisLogsApi') },
@@ -166,7 +154,7 @@ describe('LogStream', () => {
   });
 
   test('routes $connect, $disconnect, $default, subscribe and unsubscribe all go to the socket function', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const api = idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisLogsApi');
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter((route: any) => route.Properties.ApiId.Ref === api) as any[];
@@ -180,7 +168,7 @@ describe('LogStream', () => {
   });
 
   test('the builder gets the ingest function\'s name, and each build role may invoke that function only (never the archive one)', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const ingest = idOf(template, 'AWS::Lambda::Function', INGEST);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [Match.objectLike({
@@ -198,19 +186,19 @@ describe('LogStream', () => {
   });
 
   test('sendLiveLogsTo is one target only', () => {
-    const { pipeline } = synth();
+    const { pipeline } = shopInstallation();
     expect(() => pipeline.buildServer.sendLiveLogsTo(pipeline.logs.ingestFunction)).toThrow(/already send live logs/);
   });
 
   test('the socket takes one authentication: the dashboard\'s tokens are not given over those of the authentication option, nor twice', () => {
-    const { pipeline } = synth();
+    const { pipeline } = shopInstallation();
     expect(() => pipeline.logs._authenticateWith(pipeline.dashboard.webSocketAuthentication)).toThrow(/already authenticated/);
-    const explicit = synth({ logs: { authentication: WebSocketAuthentication.jwt({ issuer: 'https://issuer.example.com', audiences: ['other'] }) } }).pipeline;
+    const explicit = shopInstallation({ logs: { authentication: WebSocketAuthentication.jwt({ issuer: 'https://issuer.example.com', audiences: ['other'] }) } }).pipeline;
     expect(() => explicit.logs._authenticateWith(explicit.dashboard.webSocketAuthentication)).toThrow(/already authenticated/);
   });
 
   test('the WebSocket URL is the live stage\'s wss:// URL, and an output', () => {
-    const { stack, pipeline, template } = synth();
+    const { stack, pipeline, template } = shopInstallation();
     expect(stack.resolve(pipeline.logs.webSocketUrl)).toEqual({
       'Fn::Join': ['', ['wss://', { Ref: idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisLogsApi') }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/live']],
     });
@@ -242,11 +230,11 @@ describe('LogStream', () => {
       ['zero', Duration.days(0)],
       ['over ten years', Duration.days(3651)],
     ])('logs.retention: %s is refused, naming the prop', (_name, retention) => {
-      expect(() => synth({ logs: { retention } })).toThrow(/retention: .*whole number of days from 1 to 3650/);
+      expect(() => shopInstallation({ logs: { retention } })).toThrow(/retention: .*whole number of days from 1 to 3650/);
     });
 
     test('logs.retention in other units that are whole days is accepted', () => {
-      const { template } = synth({ logs: { retention: Duration.hours(48) } });
+      const { template } = shopInstallation({ logs: { retention: Duration.hours(48) } });
       expect(functionOf(template, INGEST).Properties.Environment.Variables.LOG_RETENTION_DAYS).toBe('2');
     });
 

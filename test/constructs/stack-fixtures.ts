@@ -4,6 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ApplicationOptions, DeploymentEnvironment, TestCommand, TrellisPipeline, TrellisPipelineProps } from '../../src';
+import { synthesizedOnce } from '../support/synth-cache';
 
 /**
  * The dashboard is built into assets/dashboard by its own bundle task; synthesis only needs
@@ -28,6 +29,14 @@ export function pipelineTemplate(props: TrellisPipelineProps = {}): { pipeline: 
   const stack = newStack();
   const pipeline = new TrellisPipeline(stack, 'Trellis', props);
   return { pipeline, template: Template.fromStack(stack) };
+}
+
+/** The shop app in installation `acme`, with `props`; without, the default one, synthesized once per test file for the tests that read it. */
+export function shopInstallation(props?: TrellisPipelineProps): { stack: Stack; pipeline: TrellisPipeline; template: Template } {
+  if (!props) return synthesizedOnce('shop, installation acme', () => shopInstallation({}));
+  const stack = newStack();
+  const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', ...props });
+  return { stack, pipeline, template: Template.fromStack(stack) };
 }
 
 /** A role of another account, as a user brings it (`iam.Role.fromRoleArn`): its ARN is a plain string in any stack. */

@@ -5,20 +5,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { newStack, shop } from './stack-fixtures';
-import { TrellisDashboard, DashboardIdentity, TrellisDashboardProps, StateTable, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication } from '../../src';
-import { synthesizedOnce } from '../support/synth-cache';
-
-/** The installation with `props`; without, the default one, synthesized once for the dozen tests that read it. */
-function synth(props?: TrellisPipelineProps) {
-  return props ? synthesize(props) : synthesizedOnce('shop, installation acme', () => synthesize({}));
-}
-
-function synthesize(props: TrellisPipelineProps) {
-  const stack = newStack();
-  const pipeline = new TrellisPipeline(stack, 'Trellis', { applications: [shop], installationName: 'acme', ...props });
-  return { stack, pipeline, template: Template.fromStack(stack) };
-}
+import { newStack, shopInstallation } from './stack-fixtures';
+import { TrellisDashboard, DashboardIdentity, TrellisDashboardProps, StateTable, TrellisPipeline, WebSocketAuthentication } from '../../src';
 
 /** A TrellisDashboard on its own, with a literal live log URL. */
 function standalone(props: Partial<TrellisDashboardProps> = {}) {
@@ -110,7 +98,7 @@ const SECRET_ARN = 'arn:${AWS::Partition}:secretsmanager:eu-west-1:111122223333:
 
 describe('Dashboard', () => {
   test('the site bucket is private, encrypted, TLS-only and no website; only this distribution may read it', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const bucketId = idOf(template, 'AWS::S3::Bucket', 'TrellisDashboardSite');
     const bucket = template.findResources('AWS::S3::Bucket')[bucketId];
     expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
@@ -144,7 +132,7 @@ describe('Dashboard', () => {
   });
 
   test('CloudFront reads through origin access control, redirects HTTP to HTTPS and answers deep links with the app', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const oac = idOf(template, 'AWS::CloudFront::OriginAccessControl', 'TrellisDashboard');
     template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
       OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
@@ -163,7 +151,7 @@ describe('Dashboard', () => {
   });
 
   test('every response carries security headers; the CSP lets the page reach only this installation\'s API, live logs and token endpoint', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const policyId = idOf(template, 'AWS::CloudFront::ResponseHeadersPolicy', 'TrellisDashboardSecurityHeaders');
     const config = resourceOf(template, 'AWS::CloudFront::Distribution', 'TrellisDashboardDistribution').Properties.DistributionConfig;
     expect(config.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
@@ -196,7 +184,7 @@ describe('Dashboard', () => {
   });
 
   test('connect-src admits this installation\'s API and socket, and no other execute-api endpoint', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const headers = resourceOf(template, 'AWS::CloudFront::ResponseHeadersPolicy', 'TrellisDashboardSecurityHeaders').Properties.ResponseHeadersPolicyConfig;
     // The template's ids as CloudFormation resolves them: this installation's APIs are ctrl000001 and logs000001.
     const ids: Record<string, string> = {
@@ -218,7 +206,7 @@ describe('Dashboard', () => {
   });
 
   test('every control API route needs the JWT authorizer, except GET /api/health and the CORS preflight', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const api = idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisDashboardApi');
     const authorizerId = idOf(template, 'AWS::ApiGatewayV2::Authorizer', 'TrellisDashboardApi');
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter((route: any) => route.Properties.ApiId.Ref === api) as any[];
@@ -242,7 +230,7 @@ describe('Dashboard', () => {
   });
 
   test('CORS lets only the dashboard (and the origins of callbackUrls) call the API: the function answers it, the API has no CORS configuration', () => {
-    const { template } = synth({ dashboard: { callbackUrls: ['http://localhost:5173/', 'http://localhost:5173/other', 'https://dev.example.com/trellis/'] } });
+    const { template } = shopInstallation({ dashboard: { callbackUrls: ['http://localhost:5173/', 'http://localhost:5173/other', 'https://dev.example.com/trellis/'] } });
     // A CORS configuration on the API would name the distribution, whose CSP names the API: a cycle.
     expect(resourceOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisDashboardApi').Properties.CorsConfiguration).toBeUndefined();
     const distribution = idOf(template, 'AWS::CloudFront::Distribution', 'TrellisDashboardDistribution');
@@ -251,7 +239,7 @@ describe('Dashboard', () => {
   });
 
   test('the API stage is throttled and writes access logs to a log group with a retention', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const accessLogs = idOf(template, 'AWS::Logs::LogGroup', 'TrellisDashboardApiAccessLogs');
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       ApiId: { Ref: idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisDashboardApi') },
@@ -264,7 +252,7 @@ describe('Dashboard', () => {
   });
 
   test('the API function knows the table, the queue and the installation, and logs to its own log group', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const fn = resourceOf(template, 'AWS::Lambda::Function', API_FUNCTION);
     // The build runner's settings come from BuildServer.grantRunBuilds (cancel stops a task, may start the next).
     expect(fn.Properties.Environment.Variables).toEqual({
@@ -285,7 +273,7 @@ describe('Dashboard', () => {
   });
 
   test('the API function may use the table, send to the launch queue, and use only this installation\'s environment secrets and GitHub token', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const statements = statementsOfFunction(template, API_FUNCTION);
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
@@ -317,7 +305,7 @@ describe('Dashboard', () => {
   });
 
   test('the created user pool: administrators create users, strong passwords, optional MFA, the three groups and a hosted UI domain', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const pool = idOf(template, 'AWS::Cognito::UserPool', 'TrellisDashboard');
     const properties = template.findResources('AWS::Cognito::UserPool')[pool].Properties;
     expect(properties.AdminCreateUserConfig.AllowAdminCreateUserOnly).toBe(true);
@@ -341,7 +329,7 @@ describe('Dashboard', () => {
   });
 
   test('the app client: authorization code (PKCE, no secret), redirecting to the dashboard and to callbackUrls', () => {
-    const { template } = synth({ dashboard: { callbackUrls: ['http://localhost:5173/'] } });
+    const { template } = shopInstallation({ dashboard: { callbackUrls: ['http://localhost:5173/'] } });
     const client = resourceOf(template, 'AWS::Cognito::UserPoolClient', 'TrellisDashboard').Properties;
     const distribution = idOf(template, 'AWS::CloudFront::Distribution', 'TrellisDashboardDistribution');
     const dashboardUrl = `https://\${${distribution}.DomainName}/`;
@@ -358,7 +346,7 @@ describe('Dashboard', () => {
   });
 
   test('cognito options: required MFA, threat protection, a chosen domain prefix, a removal policy', () => {
-    const { template } = synth({
+    const { template } = shopInstallation({
       dashboard: { identity: DashboardIdentity.cognito({ mfaRequired: true, threatProtection: true, domainPrefix: 'acme-deploys', removalPolicy: RemovalPolicy.DESTROY }) },
     });
     const pool = resourceOf(template, 'AWS::Cognito::UserPool', 'TrellisDashboard');
@@ -369,7 +357,7 @@ describe('Dashboard', () => {
   });
 
   test('config.json carries the API URL, the live log URL and the sign-in settings, and is never cached', () => {
-    const { stack, template } = synth();
+    const { stack, template } = shopInstallation();
     const domain = idOf(template, 'AWS::Cognito::UserPoolDomain', 'TrellisDashboard');
     const hostedUi = `https://\${${domain}}.auth.eu-west-1.amazoncognito.com`;
     expect(writtenDashboardConfig(stack, template)).toEqual({
@@ -408,7 +396,7 @@ describe('Dashboard', () => {
   });
 
   test('the live log socket accepts the dashboard\'s tokens, unless webSocketAuthentication says otherwise', () => {
-    const { template } = synth();
+    const { template } = shopInstallation();
     const pool = idOf(template, 'AWS::Cognito::UserPool', 'TrellisDashboard');
     const variables = resourceOf(template, 'AWS::Lambda::Function', 'TrellisLogsSocket').Properties.Environment.Variables;
     expect(variables).toMatchObject({
@@ -417,7 +405,7 @@ describe('Dashboard', () => {
       AUTH_JWKS_URL: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [pool, 'ProviderURL'] }, '/.well-known/jwks.json']] },
     });
 
-    const explicit = synth({ logs: { authentication: WebSocketAuthentication.jwt({ issuer: 'https://issuer.example.com', audiences: ['other'] }) } }).template;
+    const explicit = shopInstallation({ logs: { authentication: WebSocketAuthentication.jwt({ issuer: 'https://issuer.example.com', audiences: ['other'] }) } }).template;
     expect(resourceOf(explicit, 'AWS::Lambda::Function', 'TrellisLogsSocket').Properties.Environment.Variables).toMatchObject({
       AUTH_ISSUER: 'https://issuer.example.com',
       AUTH_AUDIENCE: 'other',
@@ -475,7 +463,7 @@ describe('Dashboard', () => {
       jwksUrl: 'https://login.example.com/keys',
       scopes: ['openid', 'groups'],
     });
-    const { stack, template } = synth({ dashboard: { identity } });
+    const { stack, template } = shopInstallation({ dashboard: { identity } });
     for (const type of ['AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolClient', 'AWS::Cognito::UserPoolDomain', 'AWS::Cognito::UserPoolGroup']) template.resourceCountIs(type, 0);
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://login.example.com', Audience: ['trellis-dashboard', 'trellis-cli'] },
@@ -497,7 +485,7 @@ describe('Dashboard', () => {
   });
 
   test('outputs: the dashboard URL, the API URL and the created user pool', () => {
-    const { stack, pipeline, template } = synth();
+    const { stack, pipeline, template } = shopInstallation();
     const outputs = template.findOutputs('*');
     const valueOf = (name: string) => {
       const matches = Object.entries(outputs).filter(([id]) => id.startsWith('TrellisDashboard') && id.includes(name));
@@ -541,8 +529,8 @@ describe('Dashboard', () => {
     });
 
     test('a derived hosted UI prefix Cognito would refuse asks for domainPrefix', () => {
-      expect(() => synth({ installationName: 'aws-team' })).toThrow(/^TrellisDashboard TestStack\/Trellis\/Dashboard: invalid configuration\n {2}identity: .*'trellis-aws-team-\.\.\.'.*must not contain 'aws'.*domainPrefix/s);
-      expect(() => synth({ installationName: 'aws-team', dashboard: { identity: DashboardIdentity.cognito({ domainPrefix: 'team-deploys' }) } })).not.toThrow();
+      expect(() => shopInstallation({ installationName: 'aws-team' })).toThrow(/^TrellisDashboard TestStack\/Trellis\/Dashboard: invalid configuration\n {2}identity: .*'trellis-aws-team-\.\.\.'.*must not contain 'aws'.*domainPrefix/s);
+      expect(() => shopInstallation({ installationName: 'aws-team', dashboard: { identity: DashboardIdentity.cognito({ domainPrefix: 'team-deploys' }) } })).not.toThrow();
     });
 
     test.each([
