@@ -1,13 +1,14 @@
-import { execFileSync, spawn } from 'child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'fs';
+import { spawn } from 'child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { delimiter, dirname, join } from 'path';
+import { delimiter, join } from 'path';
 import { buildSync, stop as stopEsbuild } from 'esbuild';
 import { BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS, buildEnvironment } from '../../src/contract/build-environment';
 import { ApplicationConfig, Deployment, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker, parseBuildLogLine, parsePhaseMarker } from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';
 import { depId, queuedDeployment } from '../store/fixtures';
+import { gitRepo } from '../support/git-repo';
 import { dynamoEndpoint, freshTable } from '../support/test-table';
 
 /** One line a stub (framework CLI, git or npm wrapper) appended when it ran. */
@@ -203,28 +204,23 @@ export class BuilderHarness {
   /** A git repository with one commit per version (files accumulate); returns its file:// URL and commits. */
   repo(name: string, ...versions: Array<Record<string, string>>): { url: string; commits: string[] } {
     const dir = join(this.root, 'repos', name);
-    mkdirSync(dir, { recursive: true });
-    const git = (...args: string[]) => execFileSync('git', args, {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.invalid', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.invalid' },
-    }).trim();
-    git('init', '-q');
-    const commits = versions.map((files, index) => {
-      for (const [file, content] of Object.entries(files)) {
-        mkdirSync(dirname(join(dir, file)), { recursive: true });
-        writeFileSync(join(dir, file), content);
-      }
-      git('add', '-A');
-      git('commit', '-q', '-m', `version ${index + 1}`);
-      return git('rev-parse', 'HEAD');
-    });
-    return { url: `file://${dir}`, commits };
+    return { url: `file://${dir}`, commits: gitRepo(dir, ...versions) };
   }
 
   /** A path under the root that no test writes: tests assert it never appears. */
   path(name: string): string {
     return join(this.root, name);
+  }
+
+  /** Lets `uid` reach the stubs on PATH and the fixture repositories and append to the record file; returns a home it owns. */
+  openToAppUser(uid: number): string {
+    chmodSync(this.root, 0o755);
+    writeFileSync(this.recordFile, '');
+    chmodSync(this.recordFile, 0o666);
+    const home = this.path('app-home');
+    mkdirSync(home);
+    chownSync(home, uid, uid);
+    return home;
   }
 
   /** Run the builder as a process in a new empty workspace. */

@@ -1,7 +1,9 @@
 import { execFileSync } from 'child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { dirname, join } from 'path';
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { buildSync, stop as stopEsbuild } from 'esbuild';
+
+export { gitRepo } from '../support/git-repo';
 
 /**
  * Whether a process exists: `kill(pid, 0)` throws ESRCH once it is gone. An orphan that
@@ -39,24 +41,4 @@ export function bundleLocalBuilder(outfile: string): string {
 export function compileDynamoDbLauncher(outDir: string): string {
   execFileSync('javac', ['--release', '17', '-d', outDir, join(__dirname, '..', '..', 'src', 'local', 'java', 'TrellisDynamoDbLocal.java')], { stdio: 'pipe' });
   return outDir;
-}
-
-/** A git repository at `dir` with one commit per version (files accumulate) on `main`; returns the commits. */
-export function gitRepo(dir: string, ...versions: Array<Record<string, string>>): string[] {
-  mkdirSync(dir, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.invalid', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.invalid' },
-  }).trim();
-  git('init', '-q', '-b', 'main');
-  return versions.map((files, index) => {
-    for (const [file, content] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, file)), { recursive: true });
-      writeFileSync(join(dir, file), content);
-    }
-    git('add', '-A');
-    git('commit', '-q', '-m', `version ${index + 1}`);
-    return git('rev-parse', 'HEAD');
-  });
 }
