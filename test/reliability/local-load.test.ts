@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { DataDir } from '../../src/local/data-dir';
@@ -284,11 +284,7 @@ beforeAll(async () => {
   noteOurs();
 }, 150_000);
 
-afterAll(async () => {
-  if (trellis) await cleanUp([trellis], commands, []);
-  if (root) rmSync(root, { recursive: true, force: true });
-  if (cli) rmSync(dirname(dirname(cli)), { recursive: true, force: true });
-}, 60_000);
+afterAll(() => cleanUp(trellis ? [trellis] : [], commands, [root, cli && dirname(dirname(cli))]), 60_000);
 
 test(`${BURST} concurrent pushes on main of one app, and pushes to ${APPS} apps at once`, async () => {
   const started = Date.now();

@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { DataDir } from '../../src/local/data-dir';
@@ -193,11 +193,7 @@ beforeAll(async () => {
   noteDescendants(trellis, commands);
 }, 150_000);
 
-afterAll(async () => {
-  if (trellis) await cleanUp([trellis], commands, []);
-  if (root) rmSync(root, { recursive: true, force: true });
-  if (cli) rmSync(dirname(dirname(cli)), { recursive: true, force: true });
-}, 60_000);
+afterAll(() => cleanUp(trellis ? [trellis] : [], commands, [root, cli && dirname(dirname(cli))]), 60_000);
 
 test(`${PUSHES} pushes of successive commits sent in order ${SPACING_MS} ms apart: the newest commit is deployed`, async () => {
   const indexes = Array.from({ length: PUSHES }, (_, i) => i + 1);

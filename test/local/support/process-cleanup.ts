@@ -47,9 +47,9 @@ export function workspacesIn(serverLog: string): string[] {
 /**
  * After a test file: SIGKILL the servers still running and every process of theirs still alive
  * (only those seen as descendants with the same command line: a reused pid is not ours), then
- * remove the build workspaces their logs name and the data directories.
+ * remove the build workspaces their logs name and `paths` (an undefined one: a directory never made).
  */
-export async function cleanUp(started: TrellisProcess[], commands: Map<number, string>, paths: string[]): Promise<void> {
+export async function cleanUp(started: TrellisProcess[], commands: Map<number, string>, paths: Array<string | undefined>): Promise<void> {
   for (const proc of started) {
     const live = proc.child.exitCode === null && proc.child.signalCode === null;
     const children = live ? descendantsOf(proc.child.pid!) : [];
@@ -67,5 +67,5 @@ export async function cleanUp(started: TrellisProcess[], commands: Map<number, s
   for (const proc of started) {
     for (const workspace of workspacesIn(join(proc.dataDir, 'server.log'))) rmSync(workspace, { recursive: true, force: true });
   }
-  for (const path of paths) rmSync(path, { recursive: true, force: true });
+  for (const path of paths) if (path) rmSync(path, { recursive: true, force: true });
 }
