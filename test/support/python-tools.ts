@@ -1,7 +1,7 @@
 import { execFile } from 'child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
+import { installOnce } from './install-once';
 
 const run = promisify(execFile);
 
@@ -14,26 +14,12 @@ const UV_HOME = path.join(TOOLS, `uv-${UV_VERSION}`);
 
 /**
  * The pinned uv binary, installed on first use with `python3 -m pip install --target` (PyPI is
- * reached only here). Installed into a folder of its own and renamed into place: a jest worker
- * that loses the race keeps the winner's copy, and an interrupted install is never used.
+ * reached only here).
  */
 export async function ensureUv(): Promise<string> {
   const binary = path.join(UV_HOME, 'bin', 'uv');
-  if (existsSync(binary)) return binary;
-  mkdirSync(TOOLS, { recursive: true });
-  const staging = `${UV_HOME}.installing-${process.pid}-${Date.now()}`;
-  try {
-    await run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-warn-script-location',
-      '--target', staging, `uv==${UV_VERSION}`], { maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 });
-    try {
-      renameSync(staging, UV_HOME);
-    } catch (error) {
-      // Another worker renamed its copy first (the target is a non-empty directory now).
-      if (!existsSync(binary)) throw error;
-    }
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
+  await installOnce(UV_HOME, binary, staging => run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
+    '--no-warn-script-location', '--target', staging, `uv==${UV_VERSION}`], { maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 }).then(() => undefined));
   return binary;
 }
 

@@ -1,7 +1,7 @@
 import { execFile } from 'child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
+import { installOnce } from '../../support/install-once';
 
 const run = promisify(execFile);
 
@@ -14,18 +14,10 @@ const PYTHON = path.join(VENV, 'bin', 'python');
 
 /** The CI machine has python3 with venv and PyPI, nothing else: installs once, then reuses. */
 export async function ensureCfnLint(): Promise<void> {
-  if (existsSync(PYTHON)) return;
-  // Installed beside the final folder and renamed into place, so an interrupted install is never reused.
-  const staging = `${VENV}.installing-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(path.dirname(VENV), { recursive: true });
-  try {
+  await installOnce(VENV, PYTHON, async staging => {
     await run('python3', ['-m', 'venv', staging]);
     await run(path.join(staging, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', `cfn-lint==${CFN_LINT_VERSION}`], { maxBuffer: 16 * 1024 * 1024 });
-    renameSync(staging, VENV);
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
+  });
 }
 
 const CFN_LINT_MAIN = 'import sys; from cfnlint.runner import main; sys.exit(main())';
