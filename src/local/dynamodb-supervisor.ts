@@ -63,9 +63,11 @@ export async function superviseDynamoDbLocal(options: SupervisorOptions): Promis
       try {
         current = await start(port);
         if (stopping) return void await current.stop();
+        // Recorded (server.json) before it is announced: whoever reads the announcement finds the new pid.
+        options.onRestarted(current.pid, now);
         options.print(`DynamoDB Local is running again (pid ${current.pid}); unfinished writes are retried.`);
         options.log({ message: 'DynamoDB Local restarted on 127.0.0.1 only', pid: current.pid, attempt, notAnsweringOn: current.refusedOn });
-        return options.onRestarted(current.pid, now);
+        return;
       } catch (error) {
         lastError = error;
         options.log({ message: 'DynamoDB Local did not restart', attempt, error: errorMessage(error) });

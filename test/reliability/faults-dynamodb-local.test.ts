@@ -124,8 +124,10 @@ test('a clean stop after another restart leaves no process of this server behind
   const from = trellis.lines.length - 1;
   const { pid: java } = dynamoOf(trellis);
   process.kill(java, 'SIGKILL');
-  await trellis.waitForLine(/DynamoDB Local is running again \(pid \d+\)/, 60_000, from);
+  const announced = await trellis.waitForLine(/DynamoDB Local is running again \(pid \d+\)/, 60_000, from);
   const replacement = dynamoOf(trellis).pid;
+  // server.json names the replacement by the time the server says it is running.
+  expect(announced).toContain(`(pid ${replacement})`);
   noteDescendants(trellis, commands);
   expect(trellis.seen.has(replacement)).toBe(true);
 
