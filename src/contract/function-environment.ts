@@ -38,3 +38,17 @@ export const RUNNER_FUNCTION_ENV = { tableName: TABLE_NAME, installation: INSTAL
 
 /** The launcher: a push whose order is not known yet goes back to its own queue, delayed. */
 export const LAUNCHER_ENV = { ...RUNNER_FUNCTION_ENV, queueUrl: QUEUE_URL } as const;
+
+/**
+ * Where GitHub is and where the GitHub App's secrets are, for every function that acts as the App
+ * (control API, webhook, repository-token, reporter). Each value is a secret's name or ARN; an
+ * unset variable means no App (the personal-access-token path).
+ */
+export const GITHUB_ENV = {
+  apiUrl: 'GITHUB_API_URL',
+  webUrl: 'GITHUB_WEB_URL',
+  /** JSON of GitHubAppCredentials. */
+  appSecret: 'GITHUB_APP_SECRET',
+  /** The App's webhook secret, plain text. */
+  appWebhookSecret: 'GITHUB_APP_WEBHOOK_SECRET',
+} as const;

@@ -5,6 +5,12 @@ export const secretNames = {
   environment: (installation: string, application: string, environment: string) => `${secretNames.prefix(installation)}${application}/${environment}`,
   /** The webhook secret WebhookIngest generates when it is given none. */
   webhook: (installation: string) => `${secretNames.prefix(installation)}github-webhook-secret`,
+  /** The GitHub App's credentials (JSON of GitHubAppCredentials) the dashboard's setup page stores. */
+  githubApp: (installation: string) => `${secretNames.prefix(installation)}github-app`,
+  /** The GitHub App's webhook secret (plain text) the setup page stores; the webhook accepts it beside `webhook`. */
+  githubAppWebhook: (installation: string) => `${secretNames.prefix(installation)}github-app-webhook-secret`,
+  /** The RSA key (PEM) Trellis signs its own session tokens with after a GitHub sign-in. */
+  sessionSigningKey: (installation: string) => `${secretNames.prefix(installation)}session-signing-key`,
 };
 
 /**

@@ -1,4 +1,5 @@
 import { Principal } from '../core/access';
+import { GitHubConnection } from '../core/github';
 import { HttpResponse } from '../core/http';
 import { Clock, CommitSource, LaunchQueue, SecretStore, Store, TaskRunner } from '../core/ports';
 
@@ -23,6 +24,8 @@ export interface ApiDeps {
   readonly runner: TaskRunner;
   /** Secret names are `trellis/<installation>/...`. */
   readonly installation: string;
+  /** The installation's GitHub App connection. @default none: repositories are reached with a personal access token */
+  readonly github?: GitHubConnection;
   readonly clock: Clock;
   /** Never given a secret value or a request body. */
   readonly log: (entry: Record<string, unknown>) => void;
