@@ -21,6 +21,8 @@ export const BUILD_SETTINGS = {
   gitUrl: 'TRELLIS_GIT_URL',
   /** The log-ingest function the builder sends live batches to; absent = archive path only. */
   logIngestFunction: 'TRELLIS_LOG_INGEST_FUNCTION',
+  /** With a GitHub App: the function that mints the build's clone token (`{ deploymentId, ingestToken }`); absent = the token secret (PAT). */
+  repositoryTokenFunction: 'TRELLIS_REPOSITORY_TOKEN_FUNCTION',
   /** The S3 bucket of the dependency cache; absent = no cache. */
   cacheBucket: 'TRELLIS_CACHE_BUCKET',
   /** The S3 bucket of deploy artifacts (what rollback and promotion redeploy); absent = every rollback rebuilds. */

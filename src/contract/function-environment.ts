@@ -51,4 +51,30 @@ export const GITHUB_ENV = {
   appSecret: 'GITHUB_APP_SECRET',
   /** The App's webhook secret, plain text. */
   appWebhookSecret: 'GITHUB_APP_WEBHOOK_SECRET',
+  /** Control API, setup page: the organization the manifest flow creates the App in; unset = the admin's own account. */
+  organization: 'GITHUB_ORGANIZATION',
+  /** Control API, setup page: the webhook endpoint's URL (the manifest's `hook_attributes.url`). */
+  webhookUrl: 'GITHUB_WEBHOOK_URL',
+} as const;
+
+/**
+ * The control API when the dashboard signs users in with GitHub (`DashboardIdentity.gitHub`); both
+ * unset otherwise. The session signing key's name comes from the installation (secretNames).
+ */
+export const GITHUB_SIGN_IN_ENV = {
+  /** The issuer of Trellis' session tokens: `<control API URL>/auth/github` (the JWT authorizer's). */
+  issuer: 'GITHUB_SIGN_IN_ISSUER',
+  /** JSON array of GitHubRoleMapping (`{ organization, team?, role, application? }`). */
+  roles: 'GITHUB_SIGN_IN_ROLES',
+} as const;
+
+/** The repository-token function: GITHUB_ENV (not the webhook secret) and these. */
+export const REPOSITORY_TOKEN_ENV = { tableName: TABLE_NAME, installation: INSTALLATION } as const;
+
+/** The GitHub reporter (the table's stream): GITHUB_ENV (not the webhook secret) and these. */
+export const GITHUB_REPORTER_ENV = {
+  tableName: TABLE_NAME,
+  installation: INSTALLATION,
+  /** The dashboard's URL (`https://<domain>`): commit statuses and GitHub deployments link to `<url>/#/deployments/<id>`. */
+  dashboardUrl: 'DASHBOARD_URL',
 } as const;
