@@ -44,6 +44,8 @@ export const keys = {
   // Outside DEP#: build roles may read deployment items (dynamodb:LeadingKeys), never this.
   ingestToken: (deploymentId: string) => ({ PK: `INGEST#${deploymentId}`, SK: 'INGEST' }),
   delivery: (id: string) => ({ PK: `DELIVERY#${id}`, SK: 'DELIVERY' }),
+  /** A one-use value (a GitHub flow's `state`), by purpose: kept until its TTL or its one use. */
+  oneUse: (purpose: string, id: string) => ({ PK: `ONCE#${purpose}#${id}`, SK: 'ONCE' }),
   connection: (id: string) => ({ PK: `CONN#${id}`, SK: 'CONN' }),
   subscription: (connectionId: string, deploymentId: string) => ({
     PK: `SUB#${deploymentId}`,

@@ -61,7 +61,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const clock = options.clock ?? systemClock;
   const { store, identity, log } = options;
   const live = new LocalSocketServer({ store, authenticator: identity.authenticator, clock, log });
-  const apiDeps: ApiDeps = { ...options.api, store, clock, log } as ApiDeps;
+  /** Its own URLs join once the port is known. */
+  let apiDeps: ApiDeps = { ...options.api, store, clock, log } as ApiDeps;
   let config: DashboardConfig | undefined;
   /** The pages' CSP (the one CloudFront sends, for this server's origins), known once the port is. */
   let pagePolicy = '';
@@ -110,7 +111,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       }
       return send(response, json(200, { token: identity.signIn(credentials?.user, credentials?.password) }));
     }
-    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+    // /github/...: GitHub sends the browser back there (the control API's public routes).
+    if (url.pathname === '/api' || url.pathname.startsWith('/api/') || url.pathname.startsWith('/github/')) {
       const body = (await readBody(request))?.toString('utf8');
       if (body === undefined) return send(response, rejection(413, 'too_large', `bodies are limited to ${MAX_BODY_BYTES} bytes`));
       const result = await handleApiRequest({
@@ -149,9 +151,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
   const webSocketUrl = `ws://${options.host ?? '127.0.0.1'}:${address.port}/live`;
   config = { apiUrl: url, webSocketUrl, auth: { kind: 'local' } };
+  apiDeps = { ...apiDeps, urls: { api: url, dashboard: url, webhook: `${url}/webhook` } };
   // The API and the socket by their exact origins too, as config.json names them: 'self' matches
   // ws: only in CSP Level 3 browsers. No upgrade-insecure-requests: the page is http.
-  pagePolicy = contentSecurityPolicy({ connect: [url, new URL(webSocketUrl).origin], upgradeInsecureRequests: false });
+  // The setup page posts the GitHub App's manifest to the GitHub stand-in's (or GitHub's) web origin.
+  const formAction = options.api.github ? [new URL(options.api.github.endpoints.webUrl).origin] : [];
+  pagePolicy = contentSecurityPolicy({ connect: [url, new URL(webSocketUrl).origin], formAction, upgradeInsecureRequests: false });
   const ingestDeps = { store, sink: live, clock, retentionDays: options.logRetentionDays ?? 30, log };
 
   return {

@@ -30,6 +30,8 @@ export interface SiteDistributionOptions {
   readonly installationName: string;
   /** The exact origins the app may connect to: this installation's control API, live log socket and token endpoint. */
   readonly connect: string[];
+  /** Origins the pages' forms may post to besides their own: the GitHub web origin (the setup page's manifest form). @default none */
+  readonly formAction?: string[];
   readonly accessLogBucket?: s3.IBucket;
 }
 
@@ -41,7 +43,7 @@ export function siteDistribution(scope: Construct, options: SiteDistributionOpti
   const headers = new cloudfront.ResponseHeadersPolicy(scope, 'SecurityHeaders', {
     comment: 'Trellis dashboard: security headers',
     securityHeadersBehavior: {
-      contentSecurityPolicy: { contentSecurityPolicy: contentSecurityPolicy({ connect: options.connect }), override: true },
+      contentSecurityPolicy: { contentSecurityPolicy: contentSecurityPolicy({ connect: options.connect, formAction: options.formAction }), override: true },
       strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, override: true },
       contentTypeOptions: { override: true },
       frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },

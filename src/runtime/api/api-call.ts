@@ -26,9 +26,21 @@ export interface ApiDeps {
   readonly installation: string;
   /** The installation's GitHub App connection. @default none: repositories are reached with a personal access token */
   readonly github?: GitHubConnection;
+  /** Where this installation answers: links handed to GitHub (the App's manifest) and redirects. @default none: the setup page cannot make an App */
+  readonly urls?: InstallationUrls;
   readonly clock: Clock;
   /** Never given a secret value or a request body. */
   readonly log: (entry: Record<string, unknown>) => void;
+}
+
+/** The installation's own addresses, as the browser and GitHub reach them. */
+export interface InstallationUrls {
+  /** The control API's base URL (its routes are /api/..., /github/..., /auth/...). */
+  readonly api: string;
+  /** The dashboard's base URL (CloudFront, or local mode's server); its pages are `#/...` fragments. */
+  readonly dashboard: string;
+  /** Where GitHub POSTs webhooks. */
+  readonly webhook: string;
 }
 
 /** What a route handler gets: an authenticated caller, validated path parameters, the parsed body. */

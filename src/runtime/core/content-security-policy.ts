@@ -7,6 +7,12 @@ export interface ContentSecurityPolicyOptions {
    */
   readonly connect: readonly string[];
   /**
+   * Where the page's forms may be sent besides its own origin: the GitHub web origin the setup
+   * page posts the App's manifest to. Exact origins only.
+   * @default none
+   */
+  readonly formAction?: readonly string[];
+  /**
    * Ask the browser to load every http: reference over https (an https page only: on local
    * mode's http page it would break every request).
    * @default true
@@ -29,7 +35,7 @@ export function contentSecurityPolicy(options: ContentSecurityPolicyOptions): st
     ["connect-src 'self'", ...options.connect].join(' '),
     "object-src 'none'",
     "base-uri 'self'",
-    "form-action 'self'",
+    ["form-action 'self'", ...options.formAction ?? []].join(' '),
     "frame-ancestors 'none'",
     ...(options.upgradeInsecureRequests ?? true ? ['upgrade-insecure-requests'] : []),
   ].join('; ');

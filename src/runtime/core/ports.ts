@@ -162,6 +162,17 @@ export interface DeliveryStore {
   forget(deliveryId: string): Promise<void>;
 }
 
+/**
+ * Values handed out once and taken back once, before they expire: the `state` of GitHub's
+ * app-manifest and OAuth flows. Each kind of value has its own `purpose`, so one never passes for another.
+ */
+export interface OneUseStore {
+  /** Keep `value` until `expiresAt` (epoch seconds); false when the id is taken already. */
+  put(purpose: string, id: string, value: Readonly<Record<string, string>>, expiresAt: number): Promise<boolean>;
+  /** The value, removed in the same step: undefined when unknown, taken already or expired. */
+  take(purpose: string, id: string): Promise<Record<string, string> | undefined>;
+}
+
 export interface Connection {
   readonly connectionId: string;
   /** Who opened it, as authenticated at connect. */
@@ -184,6 +195,7 @@ export interface Store {
   readonly logs: LogStore;
   readonly deliveries: DeliveryStore;
   readonly connections: ConnectionStore;
+  readonly oneUse: OneUseStore;
 }
 
 /** Hands queued deployments to the launcher (SQS in AWS, in-process locally). */

@@ -3,6 +3,7 @@ import { DynamoConnectionStore } from './dynamo-connection-store';
 import { DynamoDeliveryStore } from './dynamo-delivery-store';
 import { DynamoDeploymentStore } from './dynamo-deployment-store';
 import { DynamoLogStore } from './dynamo-log-store';
+import { DynamoOneUseStore } from './dynamo-one-use-store';
 import { TableContext } from './table-context';
 import { Clock, Store, systemClock } from '../core/ports';
 
@@ -14,5 +15,6 @@ export function createDynamoStore(ctx: TableContext, clock: Clock = systemClock)
     logs: new DynamoLogStore(ctx),
     deliveries: new DynamoDeliveryStore(ctx, clock),
     connections: new DynamoConnectionStore(ctx),
+    oneUse: new DynamoOneUseStore(ctx, clock),
   };
 }
