@@ -1,4 +1,4 @@
-import { appConfig, depId, envConfig } from './fixtures';
+import { appConfig, depId, envConfig, queuedDeployment as queuedDeploymentOf } from './fixtures';
 import { ApplicationConfig, Store } from '../../src/runtime/core';
 import { FULL_ENVIRONMENT } from '../core/fixtures';
 import { freshStore } from '../support/test-table';
@@ -269,6 +269,123 @@ describe('DynamoConfigStore', () => {
       await expect(store.config.setOverrides('web', 'qa', { runTests: true })).rejects.toMatchObject({ name: 'NotFoundError' });
       await expect(store.config.setOverrides('api', 'dev', {})).rejects.toMatchObject({ name: 'NotFoundError' });
       expect(await store.config.getEnvironment('web', 'qa')).toBeUndefined();
+      expect(names(await store.config.getApplication('web'))).toEqual(['dev', 'staging', 'prod']);
+    });
+  });
+
+  describe('dashboard-made applications', () => {
+    const made = appConfig('shop', [envConfig('dev', { kind: 'development', branch: 'main' }), envConfig('production', { kind: 'production' })], 'acme/shop');
+    const mark = { requestedAt: '2026-03-01T12:00:00.000Z', requestedBy: 'alice' };
+
+    test('createApplication stores the app with origin dashboard and its environments in order; a second one of the name conflicts', async () => {
+      const created = await store.config.createApplication(made);
+      expect(created).toMatchObject({ name: 'shop', repository: 'acme/shop', origin: 'dashboard' });
+      expect(names(created)).toEqual(['dev', 'production']);
+      expect(await store.config.getEnvironment('shop', 'production')).toEqual({ ...made.environments[1], application: 'shop', position: 1 });
+
+      await expect(store.config.createApplication(appConfig('shop', [envConfig('qa')]))).rejects.toMatchObject({ name: 'ConflictError' });
+      expect(names(await store.config.getApplication('shop'))).toEqual(['dev', 'production']);
+    });
+
+    test('createApplication conflicts with a code-defined application of the name, which stays as it was', async () => {
+      await store.config.syncApplications([web]);
+      await expect(store.config.createApplication(appConfig('web', [envConfig('qa')]))).rejects.toThrow(/application web exists/);
+      expect(await store.config.getApplication('web')).toEqual({ ...web, environments: (await store.config.listEnvironments('web')) });
+      expect(await store.config.getEnvironment('web', 'qa')).toBeUndefined();
+    });
+
+    test('addEnvironment appends to the promotion order; a duplicate, a code-defined or a missing application is refused', async () => {
+      await store.config.createApplication(made);
+      const added = await store.config.addEnvironment('shop', envConfig('qa', { kind: 'custom', branch: 'qa' }));
+      expect(added).toMatchObject({ application: 'shop', name: 'qa', position: 2, branch: 'qa' });
+      expect(names(await store.config.getApplication('shop'))).toEqual(['dev', 'production', 'qa']);
+
+      await expect(store.config.addEnvironment('shop', envConfig('qa'))).rejects.toThrow(/environment shop\/qa exists/);
+      await store.config.syncApplications([web]);
+      await expect(store.config.addEnvironment('web', envConfig('qa'))).rejects.toThrow(/not a dashboard-made application/);
+      expect(await store.config.getEnvironment('web', 'qa')).toBeUndefined();
+      await expect(store.config.addEnvironment('nope', envConfig('qa'))).rejects.toMatchObject({ name: 'NotFoundError' });
+    });
+
+    test('config sync never deletes a dashboard-made application, and keeps managing its own', async () => {
+      await store.config.createApplication(made);
+      await store.config.syncApplications([web]);
+      expect(await store.config.syncApplications([])).toEqual({ takenOver: [] });
+
+      expect(await store.config.getApplication('web')).toBeUndefined();
+      expect(await store.config.getApplication('shop')).toMatchObject({ origin: 'dashboard' });
+      expect(names(await store.config.getApplication('shop'))).toEqual(['dev', 'production']);
+    });
+
+    test('a code application with the name of a dashboard-made one takes it over: it becomes code-defined, with the code environments', async () => {
+      await store.config.createApplication(made);
+      await store.config.markDeleting('shop', 'dev', mark);
+      const code = appConfig('shop', [envConfig('dev', { kind: 'development', branch: 'trunk' })], 'acme/shop-code');
+      expect(await store.config.syncApplications([code])).toEqual({ takenOver: ['shop'] });
+
+      const app = await store.config.getApplication('shop');
+      expect(app).not.toHaveProperty('origin');
+      expect(app?.repository).toBe('acme/shop-code');
+      expect(names(app)).toEqual(['dev']);
+      expect(await store.config.getEnvironment('shop', 'dev')).not.toHaveProperty('deleting');
+      expect(await store.config.syncApplications([code])).toEqual({ takenOver: [] });
+      await expect(store.config.deleteApplication('shop')).rejects.toMatchObject({ name: 'ConflictError' });
+    });
+
+    test('markDeleting marks the application or one environment; a code-defined one is refused', async () => {
+      await store.config.createApplication(made);
+      await store.config.markDeleting('shop', 'dev', { ...mark, teardownId: depId(1) });
+      expect(await store.config.getEnvironment('shop', 'dev')).toMatchObject({ deleting: { ...mark, teardownId: depId(1) } });
+      expect(await store.config.getEnvironment('shop', 'production')).not.toHaveProperty('deleting');
+      await store.config.markDeleting('shop', undefined, mark);
+      expect(await store.config.getApplication('shop')).toMatchObject({ deleting: mark });
+      // No environment can be added to an application being deleted.
+      await expect(store.config.addEnvironment('shop', envConfig('qa'))).rejects.toMatchObject({ name: 'ConflictError' });
+
+      await store.config.syncApplications([web]);
+      await expect(store.config.markDeleting('web', undefined, mark)).rejects.toMatchObject({ name: 'ConflictError' });
+      await expect(store.config.markDeleting('web', 'dev', mark)).rejects.toMatchObject({ name: 'ConflictError' });
+      await expect(store.config.markDeleting('shop', 'nope', mark)).rejects.toThrow(/does not exist/);
+      expect(await store.config.getEnvironment('web', 'dev')).not.toHaveProperty('deleting');
+      expect(await store.config.getEnvironment('shop', 'nope')).toBeUndefined();
+    });
+
+    test('deleteEnvironment removes only an environment that runs nothing, of a dashboard-made application; history stays', async () => {
+      await store.config.createApplication(made);
+      await store.deployments.create(queuedDeploymentOf(depId(1), 'shop', 'dev'));
+      await store.deployments.claimEnvironment('shop', 'dev', depId(1));
+      await expect(store.config.deleteEnvironment('shop', 'dev')).rejects.toThrow(/still runs/);
+
+      await store.deployments.releaseEnvironment('shop', 'dev', depId(1), { deploymentId: depId(1), commit: 'a'.repeat(40) });
+      await expect(store.config.deleteEnvironment('shop', 'dev')).rejects.toThrow(/still runs/);
+      await store.deployments.claimEnvironment('shop', 'dev', depId(2));
+      await store.deployments.releaseEnvironment('shop', 'dev', depId(2), null); // a teardown succeeded
+
+      await store.config.deleteEnvironment('shop', 'dev');
+      expect(names(await store.config.getApplication('shop'))).toEqual(['production']);
+      expect((await store.deployments.listByEnvironment('shop', 'dev')).items.map(d => d.id)).toEqual([depId(1)]);
+      await expect(store.config.deleteEnvironment('shop', 'dev')).rejects.toMatchObject({ name: 'ConflictError' });
+
+      await store.config.syncApplications([web]);
+      await expect(store.config.deleteEnvironment('web', 'staging')).rejects.toThrow(/not a dashboard-made application/);
+      expect(await store.config.getEnvironment('web', 'staging')).toBeDefined();
+    });
+
+    test('deleteApplication removes the application with its environments when none runs anything; never a code-defined one', async () => {
+      await store.config.createApplication(made);
+      await store.deployments.claimEnvironment('shop', 'production', depId(1));
+      await expect(store.config.deleteApplication('shop')).rejects.toThrow(/still runs/);
+      expect(names(await store.config.getApplication('shop'))).toEqual(['dev', 'production']);
+
+      await store.deployments.releaseEnvironment('shop', 'production', depId(1));
+      await store.config.deleteApplication('shop');
+      expect(await store.config.getApplication('shop')).toBeUndefined();
+      expect(await store.config.listEnvironments('shop')).toEqual([]);
+      // The name is free again.
+      await store.config.createApplication(made);
+
+      await store.config.syncApplications([web]);
+      await expect(store.config.deleteApplication('web')).rejects.toThrow(/not a dashboard-made application/);
       expect(names(await store.config.getApplication('web'))).toEqual(['dev', 'staging', 'prod']);
     });
   });

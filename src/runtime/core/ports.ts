@@ -1,7 +1,8 @@
 import { Principal } from './access';
 import { Ordered } from './push-order';
 import {
-  ApplicationConfig, Deployment, DeploymentStatus, EnvironmentOverrides, EnvironmentRecord, LogRecord, Page, TransitionDetails,
+  ApplicationConfig, ApplicationRecord, DeletionMark, Deployment, DeploymentStatus, EnvironmentConfig, EnvironmentOverrides,
+  EnvironmentRecord, LogRecord, Page, TransitionDetails,
 } from './types';
 
 /**
@@ -11,22 +12,45 @@ import {
  */
 
 export interface ConfigStore {
-  listApplications(): Promise<ApplicationConfig[]>;
-  getApplication(name: string): Promise<ApplicationConfig | undefined>;
+  listApplications(): Promise<ApplicationRecord[]>;
+  getApplication(name: string): Promise<ApplicationRecord | undefined>;
   /** Environments in promotion order, with their runtime state. */
   listEnvironments(application: string): Promise<EnvironmentRecord[]>;
   getEnvironment(application: string, environment: string): Promise<EnvironmentRecord | undefined>;
   /**
-   * Make the stored configuration equal `apps`: upsert each, delete applications and
-   * environments no longer present. Runtime state (lock, current version) and history survive.
+   * Make the stored code-defined configuration equal `apps`: upsert each, delete code-defined
+   * applications and environments no longer present. Runtime state (lock, current version) and
+   * history survive. Dashboard-made applications are left alone, except one with the name of an
+   * application in `apps`: code wins, it becomes code-defined (named in `takenOver`).
    */
-  syncApplications(apps: readonly ApplicationConfig[]): Promise<void>;
+  syncApplications(apps: readonly ApplicationConfig[]): Promise<SyncResult>;
+  /** A dashboard-made application with its environments, in one write. Throws ConflictError when the name exists, whatever its origin. */
+  createApplication(app: ApplicationConfig): Promise<ApplicationRecord>;
+  /**
+   * Append an environment to a dashboard-made application's promotion order. Throws ConflictError
+   * when the name exists or the application is not (or no longer) dashboard-made, NotFoundError when it does not exist.
+   */
+  addEnvironment(application: string, env: EnvironmentConfig): Promise<EnvironmentRecord>;
+  /** Mark a dashboard-made application (no `environment`) or one of its environments as being deleted. Throws ConflictError otherwise. */
+  markDeleting(application: string, environment: string | undefined, mark: DeletionMark): Promise<void>;
+  /**
+   * Delete an environment of a dashboard-made application that runs nothing (no lock holder, no
+   * current version). Deployment history stays. Throws ConflictError otherwise.
+   */
+  deleteEnvironment(application: string, environment: string): Promise<void>;
+  /** Delete a dashboard-made application and its environments, none of which may run anything; history stays. Throws ConflictError otherwise. */
+  deleteApplication(application: string): Promise<void>;
   /**
    * Replace the environment's dashboard overrides (empty = none) in one conditional write
    * that touches nothing else; returns the environment with them applied. Throws
    * NotFoundError when the environment does not exist.
    */
   setOverrides(application: string, environment: string, overrides: EnvironmentOverrides): Promise<EnvironmentRecord>;
+}
+
+export interface SyncResult {
+  /** Dashboard-made applications that code now defines. */
+  readonly takenOver: readonly string[];
 }
 
 /** The version an environment runs: set when a deployment succeeds, cleared (null) by a teardown. */
@@ -88,6 +112,11 @@ export interface DeploymentStore {
    * build role may read.
    */
   ingestToken(id: string, candidate: string): Promise<string>;
+  /**
+   * Record the GitHub Deployment made for `id` if it has none yet (a conditional write); returns
+   * the one kept, the earlier one if there was. Throws NotFoundError for an unknown deployment.
+   */
+  keepGitHubDeployment(id: string, githubDeploymentId: number): Promise<number>;
   /**
    * Take the environment lock for `deployment`, or queue it as the one pending request, by the
    * lock rule (`compareRequests` in push-order.ts, over the branch's recorded pushes; an id
@@ -286,6 +315,12 @@ export interface SecretStore {
 export interface SecretSource {
   /** The secret's value; throws NotFoundError if it does not exist. */
   get(name: string): Promise<string>;
+}
+
+/** Makes a whole secret only when none has its name: of two creators at the same moment, one wins. */
+export interface SecretCreator {
+  /** True when this call created it; false when it existed already (read it then). */
+  create(name: string, value: string): Promise<boolean>;
 }
 
 export interface Clock {

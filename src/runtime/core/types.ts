@@ -97,6 +97,28 @@ export interface ApplicationConfig {
   readonly environments: readonly EnvironmentConfig[];
 }
 
+/** Where an application is defined: in code (TrellisPipeline applications, the local config file) or on the dashboard. */
+export type ApplicationOrigin = 'code' | 'dashboard';
+
+/** An application as stored: its configuration, where it comes from, and whether it is being deleted. */
+export interface ApplicationRecord extends ApplicationConfig {
+  /** Absent: code (config sync writes none). */
+  readonly origin?: ApplicationOrigin;
+  readonly deleting?: DeletionMark;
+}
+
+/**
+ * A dashboard-made application or environment being deleted: what it deployed is torn down
+ * first; its configuration goes once that teardown succeeded. No other deployment starts meanwhile.
+ */
+export interface DeletionMark {
+  /** When deletion was asked for (ISO). */
+  readonly requestedAt: string;
+  readonly requestedBy?: string;
+  /** The teardown deployment whose success deletes the configuration (none: nothing was deployed). */
+  readonly teardownId?: string;
+}
+
 /** Runtime state the store keeps next to an environment's configuration. */
 export interface EnvironmentState {
   /** Deployment that holds the environment lock (queued for launch or running). */
@@ -113,6 +135,8 @@ export interface EnvironmentState {
    * (`effectiveEnvironment`), so the builder, push routing and the API see the same values.
    */
   readonly overrides?: EnvironmentOverrides;
+  /** Set while the environment (or its application) is being deleted from the dashboard. */
+  readonly deleting?: DeletionMark;
 }
 
 /** Dashboard values of the settings that can change at runtime; an absent field means "the code's value". */
@@ -175,6 +199,8 @@ export interface Deployment {
   readonly finishedAt?: string;
   /** Phases in the order they started, as far as the log has been stored. */
   readonly phases?: readonly PhaseRecord[];
+  /** The GitHub Deployment that reports this deployment on GitHub, once made (kept once: `keepGitHubDeployment`). */
+  readonly githubDeploymentId?: number;
 }
 
 /**

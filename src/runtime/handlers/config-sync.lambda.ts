@@ -17,7 +17,10 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
 
   const apps = parseApplications(JSON.parse(String(event.ResourceProperties.Applications)));
   const store = createDynamoStore(tableContext(tableName));
-  await store.config.syncApplications(apps);
+  const { takenOver } = await store.config.syncApplications(apps);
+  for (const application of takenOver) {
+    logJson({ message: 'dashboard-made application taken over by code: it is code-defined from now on', application });
+  }
   logJson({ message: 'configuration synced', applications: apps.map(app => app.name) });
   return { PhysicalResourceId: physicalResourceId };
 }

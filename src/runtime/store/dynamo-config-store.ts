@@ -1,14 +1,18 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TableContext, isConditionFailed, queryAll, withoutKeys } from './table-context';
 import { keys } from '../../contract/table-schema';
 import { ENVIRONMENT_KEYS } from '../core/config-keys';
 import { effectiveEnvironment } from '../core/effective-environment';
-import { NotFoundError } from '../core/errors';
-import { ConfigStore } from '../core/ports';
-import { ApplicationConfig, EnvironmentConfig, EnvironmentOverrides, EnvironmentRecord } from '../core/types';
+import { ConflictError, NotFoundError } from '../core/errors';
+import { ConfigStore, SyncResult } from '../core/ports';
+import { ApplicationConfig, ApplicationRecord, DeletionMark, EnvironmentConfig, EnvironmentOverrides, EnvironmentRecord } from '../core/types';
 
 const APP_ENTITY = 'application';
 const ENV_ENTITY = 'environment';
+/** An application item the dashboard made (code's have no origin attribute), and not being deleted. */
+const DASHBOARD_MADE = 'origin = :dashboard';
+/** An environment that runs nothing: its configuration may go. */
+const RUNS_NOTHING = 'attribute_exists(PK) AND attribute_not_exists(lockHolder) AND attribute_not_exists(currentDeploymentId)';
 
 /**
  * Configuration attributes of an environment item; the rest is runtime state and the
@@ -21,7 +25,7 @@ const OPTIONAL_ENV_FIELDS = ENVIRONMENT_KEYS.filter(field => !REQUIRED_ENV_FIELD
 export class DynamoConfigStore implements ConfigStore {
   constructor(private readonly ctx: TableContext) {}
 
-  async listApplications(): Promise<ApplicationConfig[]> {
+  async listApplications(): Promise<ApplicationRecord[]> {
     const items = await queryAll(this.ctx, {
       KeyConditionExpression: 'PK = :pk',
       ExpressionAttributeValues: { ':pk': keys.configuration().PK },
@@ -30,15 +34,18 @@ export class DynamoConfigStore implements ConfigStore {
     const envs = items.filter(item => item.entity === ENV_ENTITY).map(environmentFromItem);
     return items
       .filter(item => item.entity === APP_ENTITY)
-      .map(item => withoutKeys<{ name: string; repository: string; rootDirectory?: string }>(item))
+      .map(item => withoutKeys<StoredApplication>(item))
       .map(app => ({ ...app, environments: inOrder(envs.filter(env => env.application === app.name)) }));
   }
 
-  async getApplication(name: string): Promise<ApplicationConfig | undefined> {
+  async getApplication(name: string): Promise<ApplicationRecord | undefined> {
+    const app = await this.applicationItem(name);
+    return app && { ...app, environments: await this.listEnvironments(name) };
+  }
+
+  private async applicationItem(name: string): Promise<StoredApplication | undefined> {
     const result = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.application(name), ConsistentRead: true }));
-    if (!result.Item) return undefined;
-    const app = withoutKeys<{ name: string; repository: string; rootDirectory?: string }>(result.Item);
-    return { ...app, environments: await this.listEnvironments(name) };
+    return result.Item && withoutKeys<StoredApplication>(result.Item);
   }
 
   async listEnvironments(application: string): Promise<EnvironmentRecord[]> {
@@ -77,25 +84,21 @@ export class DynamoConfigStore implements ConfigStore {
     }
   }
 
-  async syncApplications(apps: readonly ApplicationConfig[]): Promise<void> {
+  async syncApplications(apps: readonly ApplicationConfig[]): Promise<SyncResult> {
     const stored = await this.listApplications();
+    const takenOver = stored.filter(old => old.origin === 'dashboard' && apps.some(app => app.name === old.name)).map(old => old.name);
     for (const app of apps) {
+      // A whole-item put: a dashboard-made application of this name loses its origin (code wins).
       await this.ctx.doc.send(new PutCommand({
         TableName: this.ctx.tableName,
-        Item: {
-          ...keys.application(app.name),
-          entity: APP_ENTITY,
-          name: app.name,
-          repository: app.repository,
-          ...app.rootDirectory !== undefined && { rootDirectory: app.rootDirectory },
-        },
+        Item: { ...keys.application(app.name), entity: APP_ENTITY, ...applicationAttributes(app) },
       }));
       for (const [position, env] of app.environments.entries()) {
         await this.upsertEnvironment(app.name, env, position);
       }
     }
-    // Removed from the configuration: delete the config items; history stays.
-    for (const old of stored) {
+    // Removed from the configuration: delete the config items; history stays. Dashboard-made ones are not code's to remove.
+    for (const old of stored.filter(app => app.origin !== 'dashboard' || takenOver.includes(app.name))) {
       const current = apps.find(app => app.name === old.name);
       for (const env of old.environments) {
         if (!current?.environments.some(e => e.name === env.name)) {
@@ -106,27 +109,137 @@ export class DynamoConfigStore implements ConfigStore {
         await this.ctx.doc.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.application(old.name) }));
       }
     }
+    return { takenOver };
   }
 
-  /** SET only configuration attributes so the lock, current version and overrides survive a sync. */
-  private async upsertEnvironment(application: string, env: EnvironmentConfig, position: number): Promise<void> {
-    const values: Record<string, unknown> = {
-      entity: ENV_ENTITY,
-      application,
-      name: env.name,
-      kind: env.kind,
-      autoDeploy: env.autoDeploy,
-      runTests: env.runTests,
-      testCommand: [...env.testCommand],
-      variables: { ...env.variables },
-      protected: env.protected,
-      position,
-    };
-    const removed: string[] = [];
-    for (const field of OPTIONAL_ENV_FIELDS) {
-      if (env[field] === undefined) removed.push(field);
-      else values[field] = env[field];
+  async createApplication(app: ApplicationConfig): Promise<ApplicationRecord> {
+    const item = { ...keys.application(app.name), entity: APP_ENTITY, ...applicationAttributes(app), origin: 'dashboard' };
+    try {
+      await this.ctx.doc.send(new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.ctx.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } },
+          ...app.environments.map((env, position) => ({
+            Put: { TableName: this.ctx.tableName, Item: environmentItem(app.name, env, position), ConditionExpression: 'attribute_not_exists(PK)' },
+          })),
+        ],
+      }));
+    } catch (error) {
+      if (isConditionFailed(error)) throw new ConflictError(`application ${app.name} exists`);
+      throw error;
     }
+    return (await this.getApplication(app.name))!;
+  }
+
+  async addEnvironment(application: string, env: EnvironmentConfig): Promise<EnvironmentRecord> {
+    if (!await this.applicationItem(application)) throw new NotFoundError(`application ${application} does not exist`);
+    const envs = await this.listEnvironments(application);
+    if (envs.some(other => other.name === env.name)) throw new ConflictError(`environment ${application}/${env.name} exists`);
+    const position = Math.max(-1, ...envs.map(other => other.position)) + 1;
+    try {
+      await this.ctx.doc.send(new TransactWriteCommand({
+        TransactItems: [
+          this.dashboardApplicationCheck(application, ' AND attribute_not_exists(deleting)'),
+          { Put: { TableName: this.ctx.tableName, Item: environmentItem(application, env, position), ConditionExpression: 'attribute_not_exists(PK)' } },
+        ],
+      }));
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      const [appFailed] = cancelledAt(error);
+      throw new ConflictError(appFailed
+        ? `application ${application} is not a dashboard-made application (or is being deleted): no environment can be added to it here`
+        : `environment ${application}/${env.name} exists`);
+    }
+    return (await this.getEnvironment(application, env.name))!;
+  }
+
+  async markDeleting(application: string, environment: string | undefined, mark: DeletionMark): Promise<void> {
+    const set = { UpdateExpression: 'SET deleting = :mark', ExpressionAttributeValues: { ':mark': mark } };
+    const notDashboard = new ConflictError(`application ${application} is not a dashboard-made application`);
+    try {
+      if (environment === undefined) {
+        await this.ctx.doc.send(new UpdateCommand({
+          TableName: this.ctx.tableName,
+          Key: keys.application(application),
+          ...set,
+          ConditionExpression: DASHBOARD_MADE,
+          ExpressionAttributeValues: { ...set.ExpressionAttributeValues, ':dashboard': 'dashboard' },
+        }));
+        return;
+      }
+      await this.ctx.doc.send(new TransactWriteCommand({
+        TransactItems: [
+          this.dashboardApplicationCheck(application),
+          { Update: { TableName: this.ctx.tableName, Key: keys.environment(application, environment), ...set, ConditionExpression: 'attribute_exists(PK)' } },
+        ],
+      }));
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      if (environment === undefined || cancelledAt(error)[0]) throw notDashboard;
+      throw new ConflictError(`environment ${application}/${environment} does not exist`);
+    }
+  }
+
+  async deleteEnvironment(application: string, environment: string): Promise<void> {
+    try {
+      await this.ctx.doc.send(new TransactWriteCommand({
+        TransactItems: [
+          this.dashboardApplicationCheck(application),
+          { Delete: { TableName: this.ctx.tableName, Key: keys.environment(application, environment), ConditionExpression: RUNS_NOTHING } },
+        ],
+      }));
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      throw new ConflictError(cancelledAt(error)[0]
+        ? `application ${application} is not a dashboard-made application`
+        : `environment ${application}/${environment} does not exist, or still runs a deployment or a deployed version`);
+    }
+  }
+
+  async deleteApplication(application: string): Promise<void> {
+    const envs = await this.listEnvironments(application);
+    try {
+      await this.ctx.doc.send(new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: this.ctx.tableName,
+              Key: keys.application(application),
+              ConditionExpression: DASHBOARD_MADE,
+              ExpressionAttributeValues: { ':dashboard': 'dashboard' },
+            },
+          },
+          ...envs.map(env => ({
+            Delete: { TableName: this.ctx.tableName, Key: keys.environment(application, env.name), ConditionExpression: RUNS_NOTHING },
+          })),
+        ],
+      }));
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      throw new ConflictError(cancelledAt(error)[0]
+        ? `application ${application} does not exist or is not a dashboard-made application`
+        : `application ${application} has an environment that still runs a deployment or a deployed version`);
+    }
+  }
+
+  /** A transaction's check that the application item is dashboard-made (and `also`). */
+  private dashboardApplicationCheck(application: string, also = '') {
+    return {
+      ConditionCheck: {
+        TableName: this.ctx.tableName,
+        Key: keys.application(application),
+        ConditionExpression: DASHBOARD_MADE + also,
+        ExpressionAttributeValues: { ':dashboard': 'dashboard' },
+      },
+    };
+  }
+
+  /**
+   * SET only configuration attributes so the lock, current version and overrides survive a sync;
+   * a deletion mark does not (code defines the environment now).
+   */
+  private async upsertEnvironment(application: string, env: EnvironmentConfig, position: number): Promise<void> {
+    const values = environmentAttributes(application, env, position);
+    const removed = [...OPTIONAL_ENV_FIELDS.filter(field => env[field] === undefined), 'deleting'];
     const names = Object.keys(values);
     await this.ctx.doc.send(new UpdateCommand({
       TableName: this.ctx.tableName,
@@ -140,6 +253,42 @@ export class DynamoConfigStore implements ConfigStore {
       ExpressionAttributeValues: Object.fromEntries(names.map((name, i) => [`:v${i}`, values[name]])),
     }));
   }
+}
+
+type StoredApplication = Omit<ApplicationRecord, 'environments'>;
+
+function applicationAttributes(app: ApplicationConfig): Record<string, unknown> {
+  return { name: app.name, repository: app.repository, ...app.rootDirectory !== undefined && { rootDirectory: app.rootDirectory } };
+}
+
+/** The configuration attributes of an environment item (optional fields only when set). */
+function environmentAttributes(application: string, env: EnvironmentConfig, position: number): Record<string, unknown> {
+  const values: Record<string, unknown> = {
+    entity: ENV_ENTITY,
+    application,
+    name: env.name,
+    kind: env.kind,
+    autoDeploy: env.autoDeploy,
+    runTests: env.runTests,
+    testCommand: [...env.testCommand],
+    variables: { ...env.variables },
+    protected: env.protected,
+    position,
+  };
+  for (const field of OPTIONAL_ENV_FIELDS) {
+    if (env[field] !== undefined) values[field] = env[field];
+  }
+  return values;
+}
+
+function environmentItem(application: string, env: EnvironmentConfig, position: number): Record<string, unknown> {
+  return { ...keys.environment(application, env.name), ...environmentAttributes(application, env, position) };
+}
+
+/** Which items of a cancelled transaction failed their condition, by position. */
+function cancelledAt(error: unknown): boolean[] {
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+  return reasons.map(reason => reason.Code === 'ConditionalCheckFailed');
 }
 
 function environmentFromItem(item: Record<string, unknown>): EnvironmentRecord {
