@@ -77,7 +77,7 @@ async function bench(local: DynamoDbLocal, n: number): Promise<void> {
   await store.config.syncApplications([APP]);
   let sent = 0;
   const queue: LaunchQueue = { send: async () => { sent++; } };
-  const deps = { secret: async () => SECRET, store, queue };
+  const deps = { secrets: async () => [SECRET], store, queue };
   const template = realPush();
 
   const requests = Array.from({ length: WARM_UP + n }, (_, i) => signedPush(template, i));

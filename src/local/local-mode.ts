@@ -14,9 +14,11 @@ import { LocalExecutor, createLocalExecutor } from './local-executor';
 import { LocalIdentity } from './local-identity';
 import { processStartTime } from './process-records';
 import { deploymentLine, startBanner } from './terminal-lines';
+import { secretNames } from '../contract/secret-names';
 import { errorMessage } from '../runtime/core/errors';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
 import { tableContext } from '../runtime/store/table-context';
+import { webhookSecrets } from '../runtime/webhook/webhook-secrets';
 
 export const DEFAULT_PORT = 4100;
 const TABLE_NAME = 'trellis-local';
@@ -164,7 +166,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       store,
       identity: new LocalIdentity([{ name: ADMIN_USER, password, groups: ['admin'] }]),
       api: { queue: running.queue, commits: running.commits, secrets: running.secrets, runner: running.runner, installation: INSTALLATION },
-      webhook: { secret: async () => data.webhookSecret(), queue: running.queue },
+      // The installation's webhook secret (what `trellis push` signs with), and the GitHub App's once it exists.
+      webhook: {
+        secrets: webhookSecrets(async () => data.webhookSecret(), running.secrets, secretNames.githubAppWebhook(INSTALLATION)),
+        queue: running.queue,
+      },
       deployedApps: data.deployed,
       staticDir: options.assets.dashboard,
       port: options.port ?? DEFAULT_PORT,

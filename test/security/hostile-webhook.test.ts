@@ -92,7 +92,7 @@ describe('webhook: hostile input', () => {
   afterAll(() => canary.remove());
 
   async function send(req: WebhookRequest): Promise<{ status: number; body: Json; raw: string }> {
-    const response = await handleWebhook(req, { secret: async () => SECRET, store, queue, clock: steppingClock() });
+    const response = await handleWebhook(req, { secrets: async () => [SECRET], store, queue, clock: steppingClock() });
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     return { status: response.statusCode, body: JSON.parse(response.body) as Json, raw: response.body };
   }
@@ -365,7 +365,7 @@ describe('webhook: hostile input', () => {
       const payload = { ...push(), after: freshSha() };
       const broken: LaunchQueue = { send: async () => { throw new Error('SQS is down'); } };
 
-      const failed = await handleWebhook(request(payload), { secret: async () => SECRET, store, queue: broken, clock: steppingClock() });
+      const failed = await handleWebhook(request(payload), { secrets: async () => [SECRET], store, queue: broken, clock: steppingClock() });
       const retried = await send(request(payload));
 
       expect(failed.statusCode).toBe(500);

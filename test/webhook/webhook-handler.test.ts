@@ -106,7 +106,7 @@ describe('handleWebhook', () => {
   });
 
   function deps(overrides: Partial<WebhookDependencies> = {}): WebhookDependencies {
-    return { secret: async () => SECRET, store, queue, clock, log: entry => logs.push(entry), ...overrides };
+    return { secrets: async () => [SECRET], store, queue, clock, log: entry => logs.push(entry), ...overrides };
   }
 
   /** Every answer must be JSON: parse it (a non-JSON body fails the test). */
@@ -361,10 +361,10 @@ describe('handleWebhook', () => {
     });
 
     test('an oversized body is refused before the secret is even fetched', async () => {
-      const secret = jest.fn(async () => SECRET);
-      const response = await send(await request(Buffer.alloc(MAX_BODY_BYTES + 1, 'a'), { signature: null }), { secret });
+      const secrets = jest.fn(async () => [SECRET]);
+      const response = await send(await request(Buffer.alloc(MAX_BODY_BYTES + 1, 'a'), { signature: null }), { secrets });
       expect(response.status).toBe(413);
-      expect(secret).not.toHaveBeenCalled();
+      expect(secrets).not.toHaveBeenCalled();
     });
 
     test('a body exactly at the limit gets past the size check', async () => {
@@ -466,7 +466,7 @@ describe('handleWebhook', () => {
     });
 
     test('a secret that cannot be read: 500 JSON, not a throw', async () => {
-      const failed = await send(await request(realPush()), { secret: async () => { throw new Error('ResourceNotFoundException: trellis/webhook'); } });
+      const failed = await send(await request(realPush()), { secrets: async () => { throw new Error('ResourceNotFoundException: trellis/webhook'); } });
       expect(failed.status).toBe(500);
       expect(failed.body.error).toBe('internal_error');
       expect(failed.raw).not.toMatch(/trellis\/webhook/);

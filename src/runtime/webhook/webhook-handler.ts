@@ -17,8 +17,11 @@ export interface WebhookRequest {
 }
 
 export interface WebhookDependencies {
-  /** The webhook secret (from Secrets Manager in AWS). */
-  readonly secret: () => Promise<string>;
+  /**
+   * The secrets a delivery may be signed with (webhook-secrets.ts: the installation's and, once
+   * it exists, the GitHub App's); a signature matching any of them is accepted.
+   */
+  readonly secrets: () => Promise<readonly string[]>;
   readonly store: Store;
   readonly queue: LaunchQueue;
   readonly clock?: Clock;
@@ -75,14 +78,14 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
     return refuse(WEBHOOK_REJECTION_REASONS.signatureMissing,
       rejection(401, 'unauthorized', 'X-Hub-Signature-256 header is missing; set a secret on the GitHub webhook'));
   }
-  let secret: string;
+  let secrets: readonly string[];
   try {
-    secret = await deps.secret();
+    secrets = await deps.secrets();
   } catch (error) {
     log({ message: 'webhook secret unavailable', error: errorMessage(error) });
     return errorResponse(error);
   }
-  if (!signatureMatches(secret, body, signature)) {
+  if (!signatureMatchesAny(secrets, body, signature)) {
     return refuse(WEBHOOK_REJECTION_REASONS.signatureMismatch,
       rejection(401, 'unauthorized', 'X-Hub-Signature-256 does not match the body; check the webhook secret'));
   }
@@ -221,6 +224,14 @@ function pushPosition(details: PushDetails): PushPosition | undefined {
 }
 
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/;
+
+/**
+ * Whether the signature is the body's HMAC with any of `secrets`: each one is compared (in
+ * constant time), whichever matches. An empty secret is never one: anybody could sign with it.
+ */
+export function signatureMatchesAny(secrets: readonly string[], body: Buffer, signature: string): boolean {
+  return secrets.filter(secret => secret !== '').map(secret => signatureMatches(secret, body, signature)).includes(true);
+}
 
 /**
  * HMAC-SHA256 over the body's bytes exactly as received (never a decoded text: two byte sequences

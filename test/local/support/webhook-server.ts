@@ -18,7 +18,7 @@ export async function startWebhookServer(secret: string): Promise<{ store: Store
     store,
     identity: new LocalIdentity([]),
     api: { queue, commits: new FakeCommitSource(), secrets: new FakeSecretStore(), runner: new FakeTaskRunner(), installation: 'local' },
-    webhook: { secret: async () => secret, queue },
+    webhook: { secrets: async () => [secret], queue },
     staticDir: mkdtempSync(join(tmpdir(), 'trellis-static-')),
     log: () => undefined,
   });
