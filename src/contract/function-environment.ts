@@ -55,6 +55,8 @@ export const GITHUB_ENV = {
   organization: 'GITHUB_ORGANIZATION',
   /** Control API, setup page: the webhook endpoint's URL (the manifest's `hook_attributes.url`). */
   webhookUrl: 'GITHUB_WEBHOOK_URL',
+  /** Control API, setup page: its own base URL (the manifest's `redirect_url` is `<url>/github/app-created`). */
+  controlApiUrl: 'TRELLIS_API_URL',
 } as const;
 
 /**

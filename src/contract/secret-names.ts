@@ -28,4 +28,7 @@ export const secretPolicyNames = {
     named(secretNames.environment(installation, application, environment)),
   /** Every environment secret (`<prefix><application>/<environment>`), also those not created yet. */
   environments: (installation: string) => `${secretNames.prefix(installation)}*/*`,
+  githubApp: (installation: string) => named(secretNames.githubApp(installation)),
+  githubAppWebhook: (installation: string) => named(secretNames.githubAppWebhook(installation)),
+  sessionSigningKey: (installation: string) => named(secretNames.sessionSigningKey(installation)),
 };
