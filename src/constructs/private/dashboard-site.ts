@@ -43,7 +43,10 @@ export function siteDistribution(scope: Construct, options: SiteDistributionOpti
   const headers = new cloudfront.ResponseHeadersPolicy(scope, 'SecurityHeaders', {
     comment: 'Trellis dashboard: security headers',
     securityHeadersBehavior: {
-      contentSecurityPolicy: { contentSecurityPolicy: contentSecurityPolicy({ connect: options.connect, formAction: options.formAction }), override: true },
+      contentSecurityPolicy: {
+        contentSecurityPolicy: contentSecurityPolicy({ connect: options.connect, formAction: options.formAction }),
+        override: true,
+      },
       strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, override: true },
       contentTypeOptions: { override: true },
       frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },

@@ -1,4 +1,4 @@
-import { Principal, Role, hasRole } from '../core/access';
+import { ALL_APPLICATIONS, Principal, Role, hasRole } from '../core/access';
 import { ForbiddenError } from '../core/errors';
 
 /**
@@ -20,6 +20,11 @@ export function requireRole(principal: Principal, application: string, role: Rol
   if (!hasRole(principal, application, role)) {
     throw new ForbiddenError(`${what} needs the ${role} role on application ${application}`);
   }
+}
+
+/** Throws ForbiddenError unless the caller is an admin of every application (the installation's own settings). */
+export function requireInstallationAdmin(principal: Principal, what: string): void {
+  if (!hasRole(principal, ALL_APPLICATIONS, 'admin')) throw new ForbiddenError(`${what} needs the admin role on all applications`);
 }
 
 /** Deploy, promote, rollback, teardown or cancel in `env` (for a promotion: the environment it deploys to). */

@@ -8,7 +8,7 @@ export interface Route {
   /** `/`-separated; a `{name}` segment captures a path parameter checked by its rule below. */
   readonly path: string;
   readonly handle: RouteHandler;
-  /** Answered without a principal (health only). */
+  /** Answered without a principal (health, and where GitHub sends the browser back). */
   readonly public?: boolean;
 }
 
@@ -22,6 +22,8 @@ const PARAMETER_RULES: Record<string, names.Rule> = {
   app: names.applicationName,
   env: names.environmentName,
   id: value => isDeploymentId(value) ? undefined : `'${names.printable(value)}' is not a deployment id`,
+  // GitHub's numeric id of a webhook delivery attempt.
+  delivery: value => /^[1-9][0-9]{0,15}$/.test(value) && Number.isSafeInteger(Number(value)) ? undefined : `'${names.printable(value)}' is not a delivery id (a positive integer)`,
 };
 
 /** The route for a method and path; a known path with another method is `wrong-method` (405). */

@@ -1,5 +1,8 @@
 import { deploy, promote, rollback, teardown } from './actions';
 import { cancel } from './cancel';
+import { listFailedDeliveries, redeliver } from './github-deliveries';
+import { APP_CREATED_PATH } from './github-manifest';
+import { appCreated, createManifest, getGitHubSetup } from './github-setup';
 import { getApplication, getDeployment, health, listApplications, listDeployments, me, readLogs } from './reads';
 import { Route } from './router';
 import { changeSettings } from './settings';
@@ -19,4 +22,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/api/apps/{app}/environments/{env}/teardown', handle: teardown },
   { method: 'POST', path: '/api/deployments/{id}/cancel', handle: cancel },
   { method: 'PUT', path: '/api/apps/{app}/environments/{env}/settings', handle: changeSettings },
+  { method: 'GET', path: '/api/github', handle: getGitHubSetup },
+  { method: 'POST', path: '/api/github/manifest', handle: createManifest },
+  // GitHub sends the browser back with the new App's code: no token (the one-use state is the check).
+  { method: 'GET', path: APP_CREATED_PATH, handle: appCreated, public: true },
+  { method: 'GET', path: '/api/github/deliveries', handle: listFailedDeliveries },
+  { method: 'POST', path: '/api/github/deliveries/{delivery}/redeliver', handle: redeliver },
 ];

@@ -1,4 +1,5 @@
 import { Grant } from './access';
+import { InstalledRepository } from './github';
 import { Deployment, EnvironmentKind, LogRecord } from './types';
 
 /**
@@ -19,6 +20,11 @@ import { Deployment, EnvironmentKind, LogRecord } from './types';
  *   POST /api/apps/{app}/environments/{env}/teardown     TeardownBody → 202 Deployment
  *   POST /api/deployments/{id}/cancel                    {}  → Deployment
  *   PUT  /api/apps/{app}/environments/{env}/settings     SettingsBody → EnvironmentView (admin)
+ *   GET  /api/github                                     → GitHubSetupView (repositories: admin only)
+ *   POST /api/github/manifest                            GitHubManifestBody → GitHubManifestForm (admin)
+ *   GET  /github/app-created                             ?code&state → 302 to the setup page (no token: GitHub sends the browser)
+ *   GET  /api/github/deliveries                          → { items: FailedDeliveryView[] } (admin)
+ *   POST /api/github/deliveries/{delivery}/redeliver     {}  → 202 { redelivered: id } (admin)
  *
  * Roles: `viewer` reads; `deployer` deploys, promotes, rolls back, tears down and cancels in
  * environments that are not protected; `admin` does all of it everywhere and changes settings.
@@ -101,6 +107,44 @@ export interface LogPageView {
   readonly records: readonly LogRecord[];
   readonly next: number;
   readonly end: boolean;
+}
+
+/** Whether a GitHub App connects this installation; its installed repositories for admins. */
+export interface GitHubSetupView {
+  readonly configured: boolean;
+  /** The installation can make its App from the setup page (it has a GitHub connection and knows its own URLs). */
+  readonly canCreate: boolean;
+  readonly app?: { readonly slug: string; readonly htmlUrl: string; readonly installUrl: string };
+  readonly repositories?: readonly InstalledRepository[];
+}
+
+export interface GitHubManifestBody {
+  /** The App's name on GitHub (at most 34 characters). @default `Trellis (<installation>)` */
+  readonly name?: string;
+  /** Make the App in this organization (its owner must post the form). @default the admin's own account */
+  readonly organization?: string;
+  /** Make a new App although one is connected: its credentials replace the old ones. @default false */
+  readonly replace?: boolean;
+}
+
+/** What the setup page posts to GitHub: a form to `action` with one field, `manifest` (this object as JSON). */
+export interface GitHubManifestForm {
+  readonly action: string;
+  readonly manifest: Readonly<Record<string, unknown>>;
+}
+
+/** A webhook delivery GitHub could not hand over (no attempt of its GUID answered 2xx): its newest attempt. */
+export interface FailedDeliveryView {
+  /** The newest attempt's id: what a redelivery names. */
+  readonly id: number;
+  readonly guid: string;
+  readonly event: string;
+  readonly action?: string;
+  readonly repository?: string;
+  readonly deliveredAt: string;
+  /** What Trellis answered the newest attempt (0: no answer). */
+  readonly statusCode: number;
+  readonly attempts: number;
 }
 
 /** `config.json` next to the dashboard: written at deploy time (or served by the local server). */
