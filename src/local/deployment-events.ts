@@ -35,6 +35,7 @@ export function observeDeployments(store: Store, listener: DeploymentListener): 
       attachTask: (id, taskId, ingestTokenHash) => deployments.attachTask(id, taskId, ingestTokenHash),
       logBinding: id => deployments.logBinding(id),
       ingestToken: (id, candidate) => deployments.ingestToken(id, candidate),
+      keepGitHubDeployment: (id, githubDeploymentId) => deployments.keepGitHubDeployment(id, githubDeploymentId),
       claimEnvironment: (application, environment, which, options) => deployments.claimEnvironment(application, environment, which, options),
       releaseEnvironment: (application, environment, holder, version) => deployments.releaseEnvironment(application, environment, holder, version),
     },

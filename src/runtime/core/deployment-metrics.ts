@@ -66,6 +66,7 @@ export function withDeploymentMetrics(store: Store, options: DeploymentMetricsOp
     attachTask: (id, taskId, hash) => inner.attachTask(id, taskId, hash),
     logBinding: id => inner.logBinding(id),
     ingestToken: (id, candidate) => inner.ingestToken(id, candidate),
+    keepGitHubDeployment: (id, githubDeploymentId) => inner.keepGitHubDeployment(id, githubDeploymentId),
     claimEnvironment: (app, env, deployment, claim) => inner.claimEnvironment(app, env, deployment, claim),
     releaseEnvironment: (app, env, holder, version) => inner.releaseEnvironment(app, env, holder, version),
   };

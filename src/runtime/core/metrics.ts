@@ -19,6 +19,8 @@ export const METRIC_NAMES = {
   webhookRejections: 'WebhookRejections',
   /** Log records dropped because they did not come from their deployment's build (Count). */
   forgedLogRecords: 'ForgedLogRecords',
+  /** A call reporting a deployment to GitHub (commit status, GitHub Deployment) failed on every attempt (Count). */
+  gitHubReportFailures: 'GitHubReportFailures',
 } as const;
 
 export const METRIC_DIMENSIONS = {
@@ -44,6 +46,9 @@ export const DEPLOYMENT_DIMENSION_SETS: readonly (readonly string[])[] = [
 
 /** Webhook rejections in total and by reason. */
 export const WEBHOOK_REJECTION_DIMENSION_SETS: readonly (readonly string[])[] = [[installation], [installation, reason]];
+
+/** Failed GitHub reports, per installation (the log line names the deployment and the call). */
+export const GITHUB_REPORT_DIMENSION_SETS: readonly (readonly string[])[] = [[installation]];
 
 /**
  * Every Reason the webhook counts a rejection with: a fixed set, never a value from the request,

@@ -156,6 +156,20 @@ export class DynamoDeploymentStore implements DeploymentStore {
     return kept.Item.token;
   }
 
+  async keepGitHubDeployment(id: string, githubDeploymentId: number): Promise<number> {
+    // Not `updatedAt`: the deployment itself did not change.
+    const kept = await this.conditionalUpdate({
+      Key: keys.deployment(id),
+      UpdateExpression: 'SET githubDeploymentId = :github',
+      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(githubDeploymentId)',
+      ExpressionAttributeValues: { ':github': githubDeploymentId },
+    });
+    if (kept) return githubDeploymentId;
+    const earlier = (await this.get(id))?.githubDeploymentId;
+    if (earlier === undefined) throw new NotFoundError(`deployment ${id} does not exist`);
+    return earlier;
+  }
+
   async claimEnvironment(application: string, environment: string, deployment: string | Ordered, options: ClaimOptions = {}): Promise<Claim> {
     const Key = keys.environment(application, environment);
     const self: Ordered = typeof deployment === 'string' ? { id: deployment } : deployment;

@@ -45,6 +45,7 @@ export class FaultyStore {
         attachTask: wrap('attachTask'),
         logBinding: wrap('logBinding'),
         ingestToken: wrap('ingestToken'),
+        keepGitHubDeployment: wrap('keepGitHubDeployment'),
         claimEnvironment: wrap('claimEnvironment'),
         releaseEnvironment: wrap('releaseEnvironment'),
       },
