@@ -1,5 +1,5 @@
-import { NotFoundError, Store } from '../../src/runtime/core';
 import { depId, queuedDeployment } from './fixtures';
+import { NotFoundError, Store } from '../../src/runtime/core';
 import { freshStore } from '../support/test-table';
 
 /** The GitHub Deployment kept on a deployment item: once, by a conditional write (DynamoDB Local). */
