@@ -1,6 +1,7 @@
 import { expiresWithin } from './token';
 import {
-  ApplicationView, DashboardConfig, EnvironmentView, LogPageView, Me, RollbackBody, SettingsBody, TeardownBody,
+  ApplicationView, DashboardConfig, EnvironmentView, FailedDeliveryView, GitHubManifestBody, GitHubManifestForm, GitHubSetupView, LogPageView, Me,
+  RollbackBody, SettingsBody, TeardownBody,
 } from '../runtime/core/api-types';
 import { Deployment, Page } from '../runtime/core/types';
 
@@ -77,6 +78,22 @@ export class Api {
 
   settings(app: string, env: string, body: SettingsBody): Promise<EnvironmentView> {
     return this.call('PUT', `${envPath(app, env)}/settings`, body);
+  }
+
+  github(): Promise<GitHubSetupView> {
+    return this.call('GET', '/api/github');
+  }
+
+  githubManifest(body: GitHubManifestBody): Promise<GitHubManifestForm> {
+    return this.call('POST', '/api/github/manifest', body);
+  }
+
+  failedDeliveries(): Promise<{ items: FailedDeliveryView[] }> {
+    return this.call('GET', '/api/github/deliveries');
+  }
+
+  redeliver(id: number): Promise<{ redelivered: number }> {
+    return this.call('POST', `/api/github/deliveries/${id}/redeliver`, {});
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -9,6 +9,7 @@ import { AppPage } from './pages/App';
 import { AppsPage } from './pages/Apps';
 import { DeploymentPage } from './pages/Deployment';
 import { HistoryPage } from './pages/History';
+import { SetupPage } from './pages/Setup';
 import { SignIn } from './pages/SignIn';
 import { useRoute } from './router';
 import { Route, href } from './routes';
@@ -90,6 +91,7 @@ function Page({ route }: { route: Route }) {
     case 'app': return <AppPage key={route.app} name={route.app} />;
     case 'history': return <HistoryPage key={`${route.app}/${route.env}`} app={route.app} env={route.env} />;
     case 'deployment': return <DeploymentPage key={route.id} id={route.id} />;
+    case 'setup': return <SetupPage created={route.created} />;
     default:
       return (
         <Layout crumbs={[{ label: 'Not found' }]}>

@@ -6,16 +6,20 @@
  *   #/apps/<app>                        the app's pipeline
  *   #/apps/<app>/environments/<env>     an environment's history
  *   #/deployments/<id>                  one deployment with its live log
+ *   #/setup                             connecting GitHub (GitHub returns here with `?created=1` or `?installation_id=...`)
  */
 export type Route =
   | { readonly page: 'apps' }
   | { readonly page: 'app'; readonly app: string }
   | { readonly page: 'history'; readonly app: string; readonly env: string }
   | { readonly page: 'deployment'; readonly id: string }
+  | { readonly page: 'setup'; readonly created: boolean }
   | { readonly page: 'not-found'; readonly path: string };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
+  const setup = /^\/setup\/?(?:\?(.*))?$/.exec(path);
+  if (setup) return { page: 'setup', created: new URLSearchParams(setup[1] ?? '').get('created') === '1' };
   const parts = path.split('/').filter(part => part !== '').map(safeDecode);
   if (parts.length === 0) return { page: 'apps' };
   if (parts[0] === 'apps' && parts.length === 2) return { page: 'app', app: parts[1] };
@@ -29,6 +33,7 @@ export const href = {
   app: (app: string) => `#/apps/${encodeURIComponent(app)}`,
   history: (app: string, env: string) => `#/apps/${encodeURIComponent(app)}/environments/${encodeURIComponent(env)}`,
   deployment: (id: string) => `#/deployments/${encodeURIComponent(id)}`,
+  setup: () => '#/setup',
 };
 
 function safeDecode(part: string): string {

@@ -1,5 +1,6 @@
 import { Commit } from '../components/Commit';
 import { Empty, ErrorBox, Spinner } from '../components/ErrorBox';
+import { MissedDeliveriesBanner } from '../components/FailedDeliveries';
 import { Layout } from '../components/Layout';
 import { StatusBadge } from '../components/StatusBadge';
 import { isActive } from '../format';
@@ -13,6 +14,7 @@ export function AppsPage() {
   return (
     <Layout crumbs={[{ label: 'Applications' }]}>
       <h1>Applications</h1>
+      <MissedDeliveriesBanner />
       {apps.error ? <ErrorBox error={apps.error} onRetry={apps.reload} /> : null}
       {!apps.data && apps.loading ? <Spinner /> : null}
       {apps.data && apps.data.items.length === 0
