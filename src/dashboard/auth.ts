@@ -30,6 +30,34 @@ function redirectUri(): string {
   return `${location.origin}${location.pathname}`;
 }
 
+const GITHUB_RETURN_KEY = 'trellis.github-return';
+
+/** Sign in with GitHub: the control API's sign-in route, which sends the browser back to this page with `#token=…`. */
+export function startGitHubSignIn(signInUrl: string): void {
+  // Come back to the page the user was on; also marks a sign-in as started in this tab.
+  sessionStorage.setItem(GITHUB_RETURN_KEY, location.hash);
+  const url = new URL(signInUrl);
+  url.searchParams.set('return', redirectUri());
+  location.assign(url.toString());
+}
+
+/**
+ * On the way back from sign in with GitHub (`#token=…`): keeps the token and puts back the page
+ * the user was on. Only when this tab started a sign-in: a link carrying someone else's token
+ * signs nobody in. Returns false when this page load is not such a return.
+ */
+export function completeGitHubSignIn(): boolean {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (!token) return false;
+  const returnTo = sessionStorage.getItem(GITHUB_RETURN_KEY);
+  sessionStorage.removeItem(GITHUB_RETURN_KEY);
+  // Drop the token from the address bar (and the history) whatever happens next.
+  history.replaceState(null, '', `${location.pathname}${returnTo ?? ''}`);
+  if (returnTo === null) return false;
+  storeToken(token);
+  return true;
+}
+
 /**
  * OIDC authorization code flow with PKCE (RFC 7636): a random verifier kept in
  * sessionStorage, its SHA-256 as the challenge, `state` against forged callbacks.

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { Api, ApiError, loadConfig } from './api';
-import { completeOidcSignIn, forgetToken, signOut, storeToken, storedToken } from './auth';
+import { completeGitHubSignIn, completeOidcSignIn, forgetToken, signOut, storeToken, storedToken } from './auth';
 import { Empty, ErrorBox, Spinner } from './components/ErrorBox';
 import { Layout } from './components/Layout';
 import { useResource } from './hooks';
@@ -26,6 +26,7 @@ function Root() {
   useEffect(() => {
     (async () => {
       const loaded = await loadConfig();
+      if (loaded.auth.kind === 'github' || loaded.auth.kind === 'local') completeGitHubSignIn();
       if (loaded.auth.kind === 'oidc') {
         try {
           await completeOidcSignIn(loaded.auth);

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
 import { DeployedApps } from './deployed-apps';
+import { localDashboardAuth } from './local-github-sign-in';
 import { LocalIdentity } from './local-identity';
 import { LocalSocketServer } from './socket-server';
 import { serveStatic } from './static-files';
@@ -112,7 +113,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       return send(response, json(200, { token: identity.signIn(credentials?.user, credentials?.password) }));
     }
     // /github/...: GitHub sends the browser back there (the control API's public routes).
-    if (url.pathname === '/api' || url.pathname.startsWith('/api/') || url.pathname.startsWith('/github/')) {
+    if (url.pathname === '/api' || url.pathname.startsWith('/api/') || url.pathname.startsWith('/github/') || url.pathname.startsWith('/auth/github/')) {
       const body = (await readBody(request))?.toString('utf8');
       if (body === undefined) return send(response, rejection(413, 'too_large', `bodies are limited to ${MAX_BODY_BYTES} bytes`));
       const result = await handleApiRequest({
@@ -150,7 +151,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const address = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
   const webSocketUrl = `ws://${options.host ?? '127.0.0.1'}:${address.port}/live`;
-  config = { apiUrl: url, webSocketUrl, auth: { kind: 'local' } };
+  config = { apiUrl: url, webSocketUrl, auth: localDashboardAuth(identity, options.api, url) };
   apiDeps = { ...apiDeps, urls: { api: url, dashboard: url, webhook: `${url}/webhook` } };
   // The API and the socket by their exact origins too, as config.json names them: 'self' matches
   // ws: only in CSP Level 3 browsers. No upgrade-insecure-requests: the page is http.

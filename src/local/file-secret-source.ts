@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import { mkdir, open, readFile, rename, rm } from 'fs/promises';
 import { dirname } from 'path';
 import { NotFoundError, ValidationError } from '../runtime/core/errors';
-import { SecretSource, SecretStore } from '../runtime/core/ports';
+import { SecretCreator, SecretSource, SecretStore } from '../runtime/core/ports';
 
 /** Owner read/write only: the file holds every secret of the local installation. */
 const FILE_MODE = 0o600;
@@ -13,7 +13,7 @@ const FILE_MODE = 0o600;
  * same as in AWS (core `secretNames`); an environment's secret is a JSON object of variables.
  * The file is read on every call, so an edit by hand is seen at once. Values are never logged.
  */
-export class FileSecretSource implements SecretSource, SecretStore {
+export class FileSecretSource implements SecretSource, SecretStore, SecretCreator {
   /** Changes of this process one after another; the rename makes each one whole for readers. */
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -54,6 +54,17 @@ export class FileSecretSource implements SecretSource, SecretStore {
   /** Set a whole secret (the GitHub token, say). */
   async put(name: string, value: string): Promise<void> {
     await this.change(secrets => { secrets[name] = value; });
+  }
+
+  /** Set a whole secret only when none has the name (changes of this process go one after another). */
+  async create(name: string, value: string): Promise<boolean> {
+    let created = false;
+    await this.change(secrets => {
+      if (Object.prototype.hasOwnProperty.call(secrets, name)) return;
+      secrets[name] = value;
+      created = true;
+    });
+    return created;
   }
 
   /** Delete a whole secret; deleting one that does not exist changes nothing. */

@@ -1,10 +1,12 @@
 import { readFileSync } from 'fs';
 import { dirname, isAbsolute, resolve } from 'path';
 import { fileURLToPath } from 'url';
+import { localGitHubRoles } from './local-github-sign-in';
 import { APPLICATION_KEYS } from '../runtime/core/config-keys';
 import { parseApplications } from '../runtime/core/config-parse';
 import { DEFAULT_ENVIRONMENT_KINDS, STANDARD_KINDS, standardKindDefaults } from '../runtime/core/environment-kinds';
 import { ValidationError, ValidationIssue } from '../runtime/core/errors';
+import { GitHubRoleMapping } from '../runtime/core/github-role-mapping';
 import { LOCAL_OWNER, hasLoneSurrogate, repository as repositoryRule } from '../runtime/core/names';
 import { isPlainObject } from '../runtime/core/plain-object';
 import { ApplicationConfig } from '../runtime/core/types';
@@ -15,6 +17,8 @@ export interface LocalConfig {
   readonly applications: readonly ApplicationConfig[];
   /** Application → absolute path of its local git repository. */
   readonly repositories: Readonly<Record<string, string>>;
+  /** Sign in with GitHub's role mapping (`github.roles`). @default DEFAULT_LOCAL_GITHUB_ROLES */
+  readonly githubRoles?: readonly GitHubRoleMapping[];
 }
 
 /**
@@ -43,7 +47,7 @@ export interface Placeholders {
 }
 
 /** The file's own keys; an application adds `source` to the construct's. Any other key is refused, with the closest as a suggestion. */
-const FILE_KEYS: readonly string[] = ['applications'];
+const FILE_KEYS: readonly string[] = ['applications', 'github'];
 const LOCAL_APPLICATION_KEYS: readonly string[] = [...APPLICATION_KEYS, 'source'];
 
 export function parseLocalConfig(raw: unknown, dirs: Placeholders): LocalConfig {
@@ -77,8 +81,9 @@ export function parseLocalConfig(raw: unknown, dirs: Placeholders): LocalConfig 
     if (!(error instanceof ValidationError)) throw error;
     issues.push(...error.issues);
   }
+  const githubRoles = isPlainObject(raw) ? localGitHubRoles(raw.github, issues) : undefined;
   if (unknownKeys.length > 0 || issues.length > 0) throw new ValidationError([...unknownKeys, ...issues]);
-  return { applications: parsed, repositories };
+  return { applications: parsed, repositories, ...githubRoles && { githubRoles } };
 }
 
 /** Where the app's commits come from, and the `owner/repo` name pushes carry. */

@@ -1,5 +1,6 @@
-import { createHash, generateKeyPairSync, randomUUID, sign, timingSafeEqual } from 'crypto';
-import { JwtAuthenticator } from '../runtime/auth/jwt-authenticator';
+import { createHash, generateKeyPairSync, randomUUID, timingSafeEqual } from 'crypto';
+import { Jwk, JwtAuthenticator } from '../runtime/auth/jwt-authenticator';
+import { SigningKey, signJwt, signingKey } from '../runtime/auth/jwt-signer';
 import { Authenticator } from '../runtime/core/access';
 import { UnauthorizedError } from '../runtime/core/errors';
 import { Clock, systemClock } from '../runtime/core/ports';
@@ -15,24 +16,39 @@ const ISSUER = 'https://trellis.local';
 const AUDIENCE = 'trellis-local-dashboard';
 const TOKEN_HOURS = 12;
 
+/** Another issuer of this machine whose tokens the local server accepts too (sign in with GitHub). */
+export interface TrustedIssuer {
+  readonly issuer: string;
+  readonly audience: string;
+  /** Its key set, read when a token needs it. */
+  keys(): Promise<{ keys: Jwk[] }>;
+}
+
 /**
  * Local mode's identity provider: signs RS256 JWTs with a key made at start, and verifies
  * them with the same JwtAuthenticator AWS uses (its key set served in-process), so local
  * tokens go through exactly the checks Cognito tokens do.
  */
 export class LocalIdentity {
-  readonly authenticator: Authenticator;
-  private readonly privateKey;
-  private readonly kid = randomUUID();
+  /** One verifier for every token the local server takes (see `trust`). */
+  readonly authenticator: Authenticator = { authenticate: token => this.verifier.authenticate(token) };
+  private readonly key: SigningKey;
+  private verifier: JwtAuthenticator;
 
   constructor(private readonly users: readonly LocalUser[], private readonly clock: Clock = systemClock) {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    this.privateKey = privateKey;
-    const jwk = { ...publicKey.export({ format: 'jwk' }), kid: this.kid, alg: 'RS256', use: 'sig' };
-    this.authenticator = new JwtAuthenticator(
-      { issuer: ISSUER, audiences: [AUDIENCE] },
-      async () => ({ keys: [jwk as never] }),
-      clock,
+    this.key = signingKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    this.verifier = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE] }, async () => ({ keys: [this.key.jwk] }), clock);
+  }
+
+  /**
+   * Accept `other`'s tokens as well, through the same verifier: one key set holding both issuers'
+   * keys, either issuer and either audience accepted. Called before the server answers requests.
+   */
+  trust(other: TrustedIssuer): void {
+    this.verifier = new JwtAuthenticator(
+      { issuer: ISSUER, otherIssuers: [other.issuer], audiences: [AUDIENCE, other.audience] },
+      async () => ({ keys: [this.key.jwk, ...(await other.keys()).keys] }),
+      this.clock,
     );
   }
 
@@ -49,15 +65,9 @@ export class LocalIdentity {
   /** A token without a password (tests and the `trellis` command's own calls). */
   token(user: LocalUser): string {
     const now = Math.floor(this.clock.now().getTime() / 1000);
-    const header = { alg: 'RS256', typ: 'JWT', kid: this.kid };
     const claims = { iss: ISSUER, aud: AUDIENCE, sub: `local:${user.name}`, name: user.name, groups: user.groups, iat: now, exp: now + TOKEN_HOURS * 3600 };
-    const signed = `${base64url(header)}.${base64url(claims)}`;
-    return `${signed}.${sign('RSA-SHA256', Buffer.from(signed), this.privateKey).toString('base64url')}`;
+    return signJwt(claims, this.key);
   }
-}
-
-function base64url(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
 function digest(value: string): Buffer {

@@ -72,6 +72,15 @@ describe('GitHub setup routes (a fake GitHub)', () => {
     expect(new URL(org.json.action).searchParams.get('state')).not.toBe(new URL(mine.json.action).searchParams.get('state'));
   });
 
+  test('an organization configured for the installation is where the App is made unless the admin names another', async () => {
+    deps = { ...deps, githubOrganization: 'acme-corp' };
+    expect((await call('GET', '/api/github', { principal: admin })).json).toEqual({ configured: false, canCreate: true, organization: 'acme-corp' });
+    const configured = await call('POST', '/api/github/manifest', { principal: admin, body: {} });
+    expect(configured.json.action).toMatch(/^https:\/\/github\.example\/organizations\/acme-corp\/settings\/apps\/new\?state=/);
+    const named = await call('POST', '/api/github/manifest', { principal: admin, body: { organization: 'acme-labs' } });
+    expect(named.json.action).toMatch(/^https:\/\/github\.example\/organizations\/acme-labs\/settings\/apps\/new\?state=/);
+  });
+
   test('the manifest body is checked field by field', async () => {
     const bad = await call('POST', '/api/github/manifest', { principal: admin, body: { name: 'x'.repeat(35), organization: '-acme', replace: 'yes' } });
     expect(bad.status).toBe(400);

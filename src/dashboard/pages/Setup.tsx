@@ -46,7 +46,7 @@ export function SetupPage({ created }: { created: boolean }) {
 function CreateApp({ view, replace = false }: { view: GitHubSetupView; replace?: boolean }) {
   const { api } = useSession();
   const [name, setName] = useState('');
-  const [organization, setOrganization] = useState('');
+  const [organization, setOrganization] = useState(view.organization ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [form, setForm] = useState<GitHubManifestForm>();
@@ -95,7 +95,7 @@ function CreateApp({ view, replace = false }: { view: GitHubSetupView; replace?:
           <input value={name} maxLength={34} onInput={event => setName(event.currentTarget.value)} data-testid="setup-app-name" />
         </label>
         <label>
-          Organization <span class="muted">(optional: leave empty to make it under your own account)</span>
+          Organization <span class="muted">{view.organization ? '(the installation\'s)' : '(optional: leave empty to make it under your own account)'}</span>
           <input value={organization} onInput={event => setOrganization(event.currentTarget.value)} data-testid="setup-organization" />
         </label>
         {error ? <ErrorBox error={error} testId="setup-error" /> : null}

@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 import { DashboardConfig } from '../../runtime/core/api-types';
 import { localSignIn } from '../api';
-import { startOidcSignIn } from '../auth';
+import { startGitHubSignIn, startOidcSignIn } from '../auth';
 import { ErrorBox } from '../components/ErrorBox';
 
-/** Local mode: user and password. Otherwise: the identity provider's page (OIDC + PKCE). */
+/** Local mode: user and password (and GitHub, when offered). Otherwise: GitHub's or the identity provider's page (OIDC + PKCE). */
 export interface SignInProps {
   readonly config: DashboardConfig;
   readonly onSignedIn: (token: string) => void;
@@ -25,6 +25,7 @@ export function SignIn({ config, onSignedIn, error: initialError }: SignInProps)
     setError(undefined);
     try {
       if (auth.kind === 'local') onSignedIn(await localSignIn(config, user, password));
+      else if (auth.kind === 'github') startGitHubSignIn(auth.signInUrl);
       else await startOidcSignIn(auth);
     } catch (failure) {
       setError(failure);
@@ -51,9 +52,16 @@ export function SignIn({ config, onSignedIn, error: initialError }: SignInProps)
                   onInput={event => setPassword(event.currentTarget.value)} data-testid="sign-in-password" />
               </label>
               <button type="submit" class="primary" disabled={busy} data-testid="sign-in-submit">{busy ? 'Signing in…' : 'Sign in'}</button>
+              {auth.githubSignInUrl
+                ? <button type="button" disabled={busy} onClick={() => startGitHubSignIn(auth.githubSignInUrl!)} data-testid="sign-in-github">Sign in with GitHub</button>
+                : null}
             </>
           )
-          : <button type="submit" class="primary" disabled={busy} data-testid="sign-in-submit">{busy ? 'Redirecting…' : 'Sign in with your organization'}</button>}
+          : (
+            <button type="submit" class="primary" disabled={busy} data-testid="sign-in-submit">
+              {busy ? 'Redirecting…' : auth.kind === 'github' ? 'Sign in with GitHub' : 'Sign in with your organization'}
+            </button>
+          )}
       </form>
     </main>
   );

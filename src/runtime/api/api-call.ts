@@ -28,6 +28,8 @@ export interface ApiDeps {
   readonly github?: GitHubConnection;
   /** Where this installation answers: links handed to GitHub (the App's manifest) and redirects. @default none: the setup page cannot make an App */
   readonly urls?: InstallationUrls;
+  /** The organization the setup page makes the GitHub App in. @default the admin's own account */
+  readonly githubOrganization?: string;
   readonly clock: Clock;
   /** Never given a secret value or a request body. */
   readonly log: (entry: Record<string, unknown>) => void;

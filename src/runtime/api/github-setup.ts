@@ -37,6 +37,7 @@ export async function getGitHubSetup({ principal, deps }: ApiCall): Promise<Http
   const body: GitHubSetupView = {
     configured: info !== undefined,
     canCreate: github !== undefined && deps.urls !== undefined,
+    ...deps.githubOrganization !== undefined && { organization: deps.githubOrganization },
     ...github && info && {
       app: { slug: info.slug, htmlUrl: info.htmlUrl ?? `${github.endpoints.webUrl}/apps/${info.slug}`, installUrl: installUrl(github.endpoints, info.slug) },
       ...admin && { repositories: await (await github.app())?.installedRepositories() ?? [] },
@@ -52,7 +53,7 @@ export async function createManifest({ principal, body, deps }: ApiCall): Promis
   const issues: ValidationIssue[] = [];
   const name = optionalText(fields, 'name', issues) ?? defaultAppName(deps.installation);
   if (name.length > MAX_APP_NAME) issues.push({ path: 'name', message: `must be at most ${MAX_APP_NAME} characters (GitHub's limit)` });
-  const organization = optionalText(fields, 'organization', issues);
+  const organization = optionalText(fields, 'organization', issues) ?? deps.githubOrganization;
   if (organization !== undefined && !GITHUB_LOGIN.test(organization)) issues.push({ path: 'organization', message: 'is not a GitHub organization name' });
   if (fields.replace !== undefined && typeof fields.replace !== 'boolean') issues.push({ path: 'replace', message: 'must be true or false' });
   if (issues.length > 0) throw new ValidationError(issues);

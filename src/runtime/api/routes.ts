@@ -6,10 +6,16 @@ import { appCreated, createManifest, getGitHubSetup } from './github-setup';
 import { getApplication, getDeployment, health, listApplications, listDeployments, me, readLogs } from './reads';
 import { Route } from './router';
 import { changeSettings } from './settings';
+import { finishGitHubSignIn, gitHubSignInDiscovery, gitHubSignInKeys, startGitHubSignIn } from '../auth/github-sign-in-routes';
 
 /** The control API, route by route, as api-types.ts documents it. */
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/health', handle: health, public: true },
+  // Sign in with GitHub: the browser navigates to these, and API Gateway's JWT authorizer reads the last two.
+  { method: 'GET', path: '/auth/github/sign-in', handle: startGitHubSignIn, public: true },
+  { method: 'GET', path: '/auth/github/callback', handle: finishGitHubSignIn, public: true },
+  { method: 'GET', path: '/auth/github/.well-known/jwks.json', handle: gitHubSignInKeys, public: true },
+  { method: 'GET', path: '/auth/github/.well-known/openid-configuration', handle: gitHubSignInDiscovery, public: true },
   { method: 'GET', path: '/api/me', handle: me },
   { method: 'GET', path: '/api/apps', handle: listApplications },
   { method: 'GET', path: '/api/apps/{app}', handle: getApplication },

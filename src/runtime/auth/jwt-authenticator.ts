@@ -8,6 +8,11 @@ import { Clock, systemClock } from '../core/ports';
 export interface JwtSettings {
   /** `iss` of accepted tokens, e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>. */
   readonly issuer: string;
+  /**
+   * Further accepted `iss` values, whose keys are in the same key set: local mode's server
+   * verifies its own tokens and those of sign in with GitHub in one pass. @default none
+   */
+  readonly otherIssuers?: readonly string[];
   /** Accepted `aud` (ID tokens) or `client_id` (Cognito access tokens). */
   readonly audiences: readonly string[];
   /** @default `<issuer>/.well-known/jwks.json` */
@@ -70,7 +75,7 @@ export class JwtAuthenticator implements Authenticator {
 
   private principal(claims: Record<string, unknown>): Principal {
     const now = Math.floor(this.clock.now().getTime() / 1000);
-    if (claims.iss !== this.settings.issuer) throw new UnauthorizedError('the token is from another issuer');
+    if (![this.settings.issuer, ...this.settings.otherIssuers ?? []].includes(claims.iss as string)) throw new UnauthorizedError('the token is from another issuer');
     if (typeof claims.exp !== 'number' || claims.exp + LEEWAY_SECONDS < now) throw new UnauthorizedError('the token has expired');
     if (typeof claims.nbf === 'number' && claims.nbf - LEEWAY_SECONDS > now) throw new UnauthorizedError('the token is not valid yet');
     const audiences = [claims.aud, claims.client_id].flat().filter((value): value is string => typeof value === 'string');

@@ -1,7 +1,7 @@
 import {
   CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceExistsException, ResourceNotFoundException, SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { SecretStore } from '../core/ports';
+import { SecretCreator, SecretStore } from '../core/ports';
 
 /**
  * An environment's secret variables in one Secrets Manager secret, a JSON object of
@@ -11,8 +11,19 @@ import { SecretStore } from '../core/ports';
  * An update reads, merges and writes: Secrets Manager has no conditional write, so of two
  * updates at the same moment the last one wins.
  */
-export class SecretsManagerStore implements SecretStore {
+export class SecretsManagerStore implements SecretStore, SecretCreator {
   constructor(private readonly client = new SecretsManagerClient({})) {}
+
+  /** A whole secret, only when none has the name: CreateSecret itself refuses a second one. */
+  async create(name: string, value: string): Promise<boolean> {
+    try {
+      await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value, Description: 'trellis: made on first use' }));
+      return true;
+    } catch (error) {
+      if (error instanceof ResourceExistsException) return false;
+      throw error;
+    }
+  }
 
   async names(secretName: string): Promise<string[]> {
     return Object.keys(await this.read(secretName) ?? {}).sort();

@@ -114,6 +114,8 @@ export interface GitHubSetupView {
   readonly configured: boolean;
   /** The installation can make its App from the setup page (it has a GitHub connection and knows its own URLs). */
   readonly canCreate: boolean;
+  /** The organization the App is made in unless the admin names another (TrellisPipeline's `GitHubApp.fromSetupPage({ organization })`). */
+  readonly organization?: string;
   readonly app?: { readonly slug: string; readonly htmlUrl: string; readonly installUrl: string };
   readonly repositories?: readonly InstalledRepository[];
 }
@@ -121,7 +123,7 @@ export interface GitHubSetupView {
 export interface GitHubManifestBody {
   /** The App's name on GitHub (at most 34 characters). @default `Trellis (<installation>)` */
   readonly name?: string;
-  /** Make the App in this organization (its owner must post the form). @default the admin's own account */
+  /** Make the App in this organization (an owner of it must post the form). @default the configured organization, else the admin's own account */
   readonly organization?: string;
   /** Make a new App although one is connected: its credentials replace the old ones. @default false */
   readonly replace?: boolean;
