@@ -1,3 +1,4 @@
+import type { GitHubSignInSettings } from '../auth/github-sign-in';
 import { Principal } from '../core/access';
 import { GitHubConnection } from '../core/github';
 import { HttpResponse } from '../core/http';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   readonly installation: string;
   /** The installation's GitHub App connection. @default none: repositories are reached with a personal access token */
   readonly github?: GitHubConnection;
+  /** Sign in with GitHub (its routes need `github` and `urls` too). @default none: its routes answer 404 */
+  readonly githubSignIn?: GitHubSignInSettings;
   /** Where this installation answers: links handed to GitHub (the App's manifest) and redirects. @default none: the setup page cannot make an App */
   readonly urls?: InstallationUrls;
   /** The organization the setup page makes the GitHub App in. @default the admin's own account */

@@ -159,5 +159,10 @@ export interface DashboardConfig {
 export type DashboardAuth =
   /** OIDC authorization code flow with PKCE (Cognito's hosted UI or any OIDC issuer). */
   | { readonly kind: 'oidc'; readonly authorizeUrl: string; readonly tokenUrl: string; readonly clientId: string; readonly scopes: readonly string[]; readonly logoutUrl?: string }
-  /** Local mode: POST /auth/local/sign-in { user, password } → { token }. */
-  | { readonly kind: 'local' };
+  /** Local mode: POST /auth/local/sign-in { user, password } → { token }; also with GitHub (as `github`) when `githubSignInUrl` is given. */
+  | { readonly kind: 'local'; readonly githubSignInUrl?: string }
+  /**
+   * Sign in with GitHub: the browser goes to `signInUrl?return=<dashboard URL>` (the control API's
+   * `/auth/github/sign-in`) and comes back with Trellis' own token in the URL's fragment.
+   */
+  | { readonly kind: 'github'; readonly signInUrl: string };
