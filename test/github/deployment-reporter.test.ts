@@ -4,7 +4,7 @@ import { LocalGitHubReports, localGitHubReports } from '../../src/local/github-r
 import { Clock, Deployment, DeploymentScheduler, Store } from '../../src/runtime/core';
 import { finalizeTask } from '../../src/runtime/deployments/finalize';
 import { launchQueued } from '../../src/runtime/deployments/launch';
-import { describe as describeStatus, reportDeployment, whyNotReported } from '../../src/runtime/github/deployment-reporter';
+import { reportDeployment, statusDescription, whyNotReported } from '../../src/runtime/github/deployment-reporter';
 import { FakeTaskRunner, taskArn } from '../deployments/fake-task-runner';
 import { appConfig, configuredStore, envConfig, queuedDeployment } from '../store/fixtures';
 
@@ -215,9 +215,9 @@ describe('what is reported', () => {
   });
 
   test('descriptions stay within GitHub\'s 140 characters', () => {
-    const text = describeStatus(deployment({ status: 'failed', reason: 'x'.repeat(300) }));
+    const text = statusDescription(deployment({ status: 'failed', reason: 'x'.repeat(300) }));
     expect(text).toHaveLength(140);
     expect(text).toMatch(/^Failed: x+…$/);
-    expect(describeStatus(deployment({ status: 'cancelled', reason: 'cancelled by carol' }))).toBe('Cancelled: cancelled by carol');
+    expect(statusDescription(deployment({ status: 'cancelled', reason: 'cancelled by carol' }))).toBe('Cancelled: cancelled by carol');
   });
 });

@@ -81,7 +81,7 @@ export async function reportDeployment(
   const app = await call('read the GitHub App', () => deps.github.app());
   if (!app) return failed.length > 0 ? { failed } : { skipped: 'no GitHub App is set up' };
   const repository = deployment.repository!;
-  const description = describe(deployment);
+  const description = statusDescription(deployment);
   const logUrl = deploymentPage(deps.dashboardUrl, deployment.id);
   await call('set the commit status', () => app.setCommitStatus({
     repository,
@@ -122,7 +122,7 @@ export function deploymentPage(dashboardUrl: string, id: string): string {
 }
 
 /** The status line GitHub shows next to the check (at most 140 characters). */
-export function describe(deployment: Deployment): string {
+export function statusDescription(deployment: Deployment): string {
   const target = deployment.environment;
   const text = ((): string => {
     switch (deployment.status) {
