@@ -1,5 +1,7 @@
 import { deploy, promote, rollback, teardown } from './actions';
+import { createApplication, deleteApplication } from './apps';
 import { cancel } from './cancel';
+import { addEnvironment, deleteEnvironment } from './environments';
 import { listFailedDeliveries, redeliver } from './github-deliveries';
 import { APP_CREATED_PATH } from './github-manifest';
 import { appCreated, createManifest, getGitHubSetup } from './github-setup';
@@ -28,6 +30,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/api/apps/{app}/environments/{env}/teardown', handle: teardown },
   { method: 'POST', path: '/api/deployments/{id}/cancel', handle: cancel },
   { method: 'PUT', path: '/api/apps/{app}/environments/{env}/settings', handle: changeSettings },
+  { method: 'POST', path: '/api/apps', handle: createApplication },
+  { method: 'DELETE', path: '/api/apps/{app}', handle: deleteApplication },
+  { method: 'POST', path: '/api/apps/{app}/environments', handle: addEnvironment },
+  { method: 'DELETE', path: '/api/apps/{app}/environments/{env}', handle: deleteEnvironment },
   { method: 'GET', path: '/api/github', handle: getGitHubSetup },
   { method: 'POST', path: '/api/github/manifest', handle: createManifest },
   // GitHub sends the browser back with the new App's code: no token (the one-use state is the check).

@@ -1,6 +1,6 @@
 import { Grant } from './access';
 import { InstalledRepository } from './github';
-import { Deployment, EnvironmentKind, LogRecord } from './types';
+import { ApplicationOrigin, Deployment, EnvironmentKind, LogRecord } from './types';
 
 /**
  * The control API's contract: routes and JSON shapes, shared by the handlers, the local
@@ -20,6 +20,10 @@ import { Deployment, EnvironmentKind, LogRecord } from './types';
  *   POST /api/apps/{app}/environments/{env}/teardown     TeardownBody → 202 Deployment
  *   POST /api/deployments/{id}/cancel                    {}  → Deployment
  *   PUT  /api/apps/{app}/environments/{env}/settings     SettingsBody → EnvironmentView (admin)
+ *   POST   /api/apps                                     CreateApplicationBody → 201 ApplicationView (admin of all applications)
+ *   POST   /api/apps/{app}/environments                  EnvironmentBody → 201 EnvironmentView (admin; dashboard-made apps)
+ *   DELETE /api/apps/{app}                               DeleteBody → 200/202 DeletionResult (admin; dashboard-made apps)
+ *   DELETE /api/apps/{app}/environments/{env}            DeleteBody → 200/202 DeletionResult (admin; dashboard-made apps)
  *   GET  /api/github                                     → GitHubSetupView (repositories: admin only)
  *   POST /api/github/manifest                            GitHubManifestBody → GitHubManifestForm (admin)
  *   GET  /github/app-created                             ?code&state → 302 to the setup page (no token: GitHub sends the browser)
@@ -66,6 +70,8 @@ export interface EnvironmentView {
   readonly currentDeploymentId?: string;
   /** The newest deployment of this environment, whatever its status. */
   readonly lastDeployment?: Deployment;
+  /** Present while the environment is being deleted (its teardown runs, or failed: then `failure` says why). */
+  readonly deleting?: DeletionView;
   /** What the caller may do here (the dashboard shows buttons from this). */
   readonly allowed: {
     readonly deploy: boolean;
@@ -79,8 +85,56 @@ export interface EnvironmentView {
 export interface ApplicationView {
   readonly name: string;
   readonly repository: string;
+  /** `code`: TrellisPipeline applications (or the local config file), changed there only; `dashboard`: made here, deletable here. */
+  readonly origin: ApplicationOrigin;
+  /** Present while the application is being deleted. */
+  readonly deleting?: DeletionView;
   /** In promotion order. */
   readonly environments: readonly EnvironmentView[];
+}
+
+/** A deletion under way: the teardown it waits for, and why that teardown failed when it did (DELETE again retries). */
+export interface DeletionView {
+  readonly requestedAt: string;
+  readonly requestedBy?: string;
+  readonly teardownId?: string;
+  readonly failure?: string;
+}
+
+/** Environments default to development (`dev`, branch main), staging and production. */
+export interface CreateApplicationBody {
+  readonly name: string;
+  /** `owner/repo`; with a GitHub App, one of the repositories it is installed on. */
+  readonly repository: string;
+  /** Without secrets (add them in the environment's settings). */
+  readonly environments?: ReadonlyArray<Omit<EnvironmentBody, 'secrets'>>;
+}
+
+/** A new environment: the construct's rules and kind defaults (a standard kind's name and branch when not given). */
+export interface EnvironmentBody {
+  readonly name?: string;
+  readonly kind: EnvironmentKind;
+  readonly branch?: string;
+  readonly autoDeploy?: boolean;
+  readonly runTests?: boolean;
+  readonly testCommand?: readonly string[];
+  readonly variables?: Readonly<Record<string, string>>;
+  /** Values are written to Secrets Manager and never returned. */
+  readonly secrets?: Readonly<Record<string, string>>;
+  readonly region?: string;
+  readonly account?: string;
+  readonly deployRoleArn?: string;
+}
+
+/** The application's or environment's name, typed again: deleting tears down what it deployed. */
+export interface DeleteBody {
+  readonly confirm: string;
+}
+
+/** `deleted` (200): gone now, nothing was deployed; `tearing-down` (202): deleted once these teardowns succeed. */
+export interface DeletionResult {
+  readonly status: 'deleted' | 'tearing-down';
+  readonly teardowns: readonly string[];
 }
 
 export interface RollbackBody {
