@@ -180,7 +180,7 @@ function send(response: ServerResponse, result: HttpResponse): void {
 }
 
 /** The raw body, or undefined when it is larger than `limit`. */
-async function readBody(request: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | undefined> {
+export async function readBody(request: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
