@@ -58,7 +58,7 @@ describe('control-api.lambda CORS', () => {
       expect(response.statusCode).toBe(204);
       expect(response.headers).toEqual({
         'access-control-allow-origin': origin,
-        'access-control-allow-methods': 'GET, POST, PUT',
+        'access-control-allow-methods': 'GET, POST, PUT, DELETE',
         'access-control-allow-headers': 'authorization, content-type',
         'access-control-max-age': '3600',
         'vary': 'origin',

@@ -1,7 +1,7 @@
 import { HttpResponse, rejection } from '../core/http';
 
 /** What a dashboard page may send cross-origin: the API's methods and the two headers it reads. */
-export const CORS_METHODS: readonly string[] = ['GET', 'POST', 'PUT'];
+export const CORS_METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'DELETE'];
 export const CORS_HEADERS: readonly string[] = ['authorization', 'content-type'];
 /** How long a browser may reuse a preflight answer. */
 const MAX_AGE_SECONDS = 3600;

@@ -1,11 +1,9 @@
 import { NotFoundError } from '../core/errors';
 import { Store } from '../core/ports';
-import { EnvironmentRecord } from '../core/types';
+import { ApplicationRecord, EnvironmentRecord } from '../core/types';
 
 /** An application with its environments as records (runtime state, effective settings), in promotion order. */
-export interface LoadedApplication {
-  readonly name: string;
-  readonly repository: string;
+export interface LoadedApplication extends Omit<ApplicationRecord, 'environments'> {
   readonly environments: readonly EnvironmentRecord[];
 }
 
@@ -19,7 +17,7 @@ export interface LoadedEnvironment {
 export async function loadApplication(store: Store, name: string): Promise<LoadedApplication> {
   const [app, environments] = await Promise.all([store.config.getApplication(name), store.config.listEnvironments(name)]);
   if (!app) throw new NotFoundError(`application ${name} does not exist`);
-  return { name: app.name, repository: app.repository, environments };
+  return { ...app, environments };
 }
 
 export async function loadEnvironment(store: Store, application: string, environment: string): Promise<LoadedEnvironment> {

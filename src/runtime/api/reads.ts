@@ -25,7 +25,7 @@ export async function listApplications({ principal, deps }: ApiCall): Promise<Ht
   const visible = (await deps.store.config.listApplications()).filter(app => hasRole(principal, app.name, 'viewer'));
   const items = await Promise.all(visible.map(async app => {
     const environments = await deps.store.config.listEnvironments(app.name);
-    return applicationView({ name: app.name, repository: app.repository, environments }, principal, deps);
+    return applicationView({ ...app, environments }, principal, deps);
   }));
   return json(200, { items: items.sort((a, b) => a.name.localeCompare(b.name)) });
 }

@@ -4,7 +4,7 @@ import { ValidationError, ValidationIssue } from '../core/errors';
 import * as names from '../core/names';
 
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'PUT';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** `/`-separated; a `{name}` segment captures a path parameter checked by its rule below. */
   readonly path: string;
   readonly handle: RouteHandler;

@@ -75,7 +75,7 @@ function applicationIssues(app: LoadedApplication, candidate: EnvironmentRecord)
 }
 
 /** The variable rules of config-validation (name, reserved prefixes, value size), applied to secret variables. */
-function secretVariableIssues(secrets: Readonly<Record<string, string>>): ValidationIssue[] {
+export function secretVariableIssues(secrets: Readonly<Record<string, string>>): ValidationIssue[] {
   const holder: EnvironmentConfig = { name: 'secrets', kind: 'custom', autoDeploy: false, runTests: false, testCommand: ['true'], variables: secrets, protected: false };
   return validateEnvironment(holder, {}, PATH).map(issue => ({ ...issue, path: issue.path.replace(`${PATH}.variables.`, 'secrets.') }));
 }

@@ -3,9 +3,10 @@ import { LoadedApplication } from './load';
 import { mayAct } from './permissions';
 import { secretNames } from '../../contract/secret-names';
 import { Principal, hasRole } from '../core/access';
-import { ApplicationView, EnvironmentView } from '../core/api-types';
+import { ApplicationView, DeletionView, EnvironmentView } from '../core/api-types';
 import { settingSources } from '../core/effective-environment';
-import { Deployment, EnvironmentRecord } from '../core/types';
+import { isTerminal } from '../core/state-machine';
+import { DeletionMark, Deployment, EnvironmentRecord } from '../core/types';
 
 /** What an environment's view is built from. */
 export interface EnvironmentFacts {
@@ -40,6 +41,7 @@ export function environmentView(facts: EnvironmentFacts, principal: Principal): 
     currentCommit: env.currentCommit,
     currentDeploymentId: env.currentDeploymentId,
     lastDeployment: facts.lastDeployment,
+    deleting: env.deleting && deletionView(env.deleting, facts.lastDeployment),
     // Buttons the caller can use now: the role, and whether the action has something to act on.
     allowed: {
       deploy: mayAct(principal, application, env) && env.branch !== undefined,
@@ -51,11 +53,18 @@ export function environmentView(facts: EnvironmentFacts, principal: Principal): 
   };
 }
 
+/** The deletion mark, with why its teardown failed when the newest deployment is that teardown and it did not succeed. */
+function deletionView(mark: DeletionMark, last: Deployment | undefined): DeletionView {
+  const teardown = last !== undefined && last.id === mark.teardownId ? last : undefined;
+  const failed = teardown && isTerminal(teardown.status) && teardown.status !== 'succeeded';
+  return { ...mark, ...failed && { failure: `the teardown ${teardown.status === 'failed' ? 'failed' : `was ${teardown.status}`}${teardown.reason ? `: ${teardown.reason}` : ''}` } };
+}
+
 /** Reads what every environment's view needs (newest deployment, secret names) in parallel. */
 export async function applicationView(app: LoadedApplication, principal: Principal, deps: ApiDeps): Promise<ApplicationView> {
   const environments = await Promise.all(app.environments.map((env, index) =>
     loadEnvironmentView(app, env, app.environments[index + 1], principal, deps)));
-  return { name: app.name, repository: app.repository, environments };
+  return { name: app.name, repository: app.repository, origin: app.origin ?? 'code', deleting: app.deleting, environments };
 }
 
 export async function loadEnvironmentView(

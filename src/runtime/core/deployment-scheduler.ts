@@ -1,5 +1,5 @@
 import { newDeploymentId } from './deployment-ids';
-import { IllegalTransitionError, NotFoundError } from './errors';
+import { ConflictError, IllegalTransitionError, NotFoundError } from './errors';
 import { ClaimOptions, Clock, CurrentVersion, LaunchQueue, Store, systemClock } from './ports';
 import { isTerminal } from './state-machine';
 import { Deployment, DeploymentStatus, TransitionDetails } from './types';
@@ -47,6 +47,8 @@ export class DeploymentScheduler {
   async create(request: DeploymentRequest): Promise<Deployment> {
     const env = await this.store.config.getEnvironment(request.application, request.environment);
     if (!env) throw new NotFoundError(`environment ${request.application}/${request.environment} does not exist`);
+    // Only the teardown that deletion waits for; anything else would deploy what is about to go.
+    if (env.deleting && request.action !== 'teardown') throw new ConflictError(`environment ${request.application}/${request.environment} is being deleted`);
     const now = this.clock.now().toISOString();
     const deployment: Deployment = {
       ...request,

@@ -1,5 +1,5 @@
 import { printable } from './names';
-import { ApplicationConfig } from './types';
+import { ApplicationConfig, EnvironmentConfig, EnvironmentState } from './types';
 
 /** What the webhook handler extracts from a GitHub push event. */
 export interface PushEvent {
@@ -27,6 +27,11 @@ export interface PushRouting {
   readonly unknownRepository?: true;
 }
 
+/** An application as configured, its environments with the stored mark of one being deleted (which no push deploys to). */
+export type RoutableApplication = Omit<ApplicationConfig, 'environments'> & {
+  readonly environments: ReadonlyArray<EnvironmentConfig & Pick<EnvironmentState, 'deleting'>>;
+};
+
 const BRANCH_PREFIX = 'refs/heads/';
 const NO_COMMIT = /^0+$/;
 
@@ -34,7 +39,7 @@ const NO_COMMIT = /^0+$/;
  * Which environments does a push start? Every auto-deploy environment that tracks the
  * pushed branch, in each application of the pushed repository. Production never.
  */
-export function routePush(apps: readonly ApplicationConfig[], push: PushEvent): PushRouting {
+export function routePush(apps: readonly RoutableApplication[], push: PushEvent): PushRouting {
   if (!push.ref.startsWith(BRANCH_PREFIX)) {
     const what = push.ref.startsWith('refs/tags/') ? 'tag push' : 'not a branch';
     return ignore(`${what} (${printable(push.ref)}) starts no deployment`);
@@ -52,7 +57,9 @@ export function routePush(apps: readonly ApplicationConfig[], push: PushEvent): 
   for (const app of matching) {
     const tracking = app.environments.filter(env => env.branch === branch);
     for (const env of tracking) {
-      if (env.kind === 'production') {
+      if (env.deleting) {
+        ignored.push(`${app.name}/${env.name}: is being deleted`);
+      } else if (env.kind === 'production') {
         ignored.push(`${app.name}/${env.name}: production never deploys on push; promote to it`);
       } else if (!env.autoDeploy) {
         ignored.push(`${app.name}/${env.name}: autoDeploy is off`);

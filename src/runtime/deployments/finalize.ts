@@ -1,3 +1,4 @@
+import { finishDeletion } from './deletion';
 import { BuildDependencies, LaunchOutcome, launchQueued, pastInvocation, startHolder, stranded } from './launch';
 import { BUILDER_EXIT } from '../core/builder-exit';
 import { isDeploymentId } from '../core/deployment-ids';
@@ -59,6 +60,7 @@ export async function finalizeTask(event: TaskStopped, deps: BuildDependencies):
       // released, so a push that arrives meanwhile is newer and replaces it (the lock rule).
       const rollback = plan?.target ? await requestRollback(plan.target, won, deps) : undefined;
       const next = await scheduler.release(won);
+      await finishDeletion(won, deps.store, deps.log);
       return { outcome: 'finalized', status: verdict.status, rollback, next: next ? await startHolder(next, deps) : undefined };
     }
   }
@@ -68,6 +70,7 @@ export async function finalizeTask(event: TaskStopped, deps: BuildDependencies):
   // one), then pass the lock on if it still holds it.
   const rollback = isTerminal(deployment.status) ? await unrequestedRollback(event, deployment, deps) : undefined;
   const next = await scheduler.release(ended) ?? await strandedHolder(ended, deps);
+  await finishDeletion(ended, deps.store, deps.log);
   return { outcome: 'already-final', status: ended.status, rollback, next: next ? await startHolder(next, deps) : undefined };
 }
 

@@ -243,6 +243,7 @@ export async function startFakeControlPlane(options: FakeOptions): Promise<FakeC
   const view = (app: FakeApp, user: FakeUser): ApplicationView => ({
     name: app.name,
     repository: app.repository,
+    origin: 'code',
     environments: app.envs.map((e, position) => {
       const mayAct = user.role === 'admin' || (user.role === 'deployer' && !e.protected);
       const next = app.envs[position + 1];
