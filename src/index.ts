@@ -10,5 +10,6 @@ export * from './constructs/builder-image';
 export * from './constructs/build-log-stream';
 export * from './constructs/trellis-dashboard';
 export * from './constructs/dashboard-identity';
+export * from './constructs/github-app';
 export * from './constructs/metric-options';
 export * from './constructs/trellis-alarms';

@@ -160,7 +160,10 @@ export class BuildServer extends Construct implements ec2.IConnectable {
   private readonly stopStatement: iam.PolicyStatement;
   private readonly tasksOfCluster: FindingReason;
   private readonly container: ecs.ContainerDefinition;
+  /** Functions every build role may invoke (live logs, repository tokens): each by its unqualified ARN. */
+  private readonly invokedByBuilds: lambda.IFunction[] = [];
   private liveLogFunction?: lambda.IFunction;
+  private repositoryTokenFunction?: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: BuildServerProps) {
     super(scope, id);
@@ -363,7 +366,7 @@ export class BuildServer extends Construct implements ec2.IConnectable {
     if (this.buildRoles.has(key)) throw new Error(`BuildServer ${this.node.path}: environment ${key} already has a build role`);
     const scope = this.environmentRoles.node.tryFindChild(application) as Construct | undefined ?? new Construct(this.environmentRoles, application);
     const role = buildRoleFor(scope, env.name, application, env, this.identity);
-    if (this.liveLogFunction) grantInvokeIngest(role, this.liveLogFunction);
+    for (const fn of this.invokedByBuilds) grantInvoke(role, fn);
     this.buildRoles.set(key, role);
     return role.roleArn;
   }
@@ -379,12 +382,33 @@ export class BuildServer extends Construct implements ec2.IConnectable {
       throw new Error(`BuildServer ${this.node.path}: builds already send live logs to ${this.liveLogFunction.node.path}`);
     }
     this.liveLogFunction = ingestFunction;
-    this.container.addEnvironment(BUILD_SETTINGS.logIngestFunction, ingestFunction.functionName);
-    for (const role of this.buildRoles.values()) grantInvokeIngest(role, ingestFunction);
+    this.letBuildsInvoke(BUILD_SETTINGS.logIngestFunction, ingestFunction);
+  }
+
+  /**
+   * Let builds clone with a token minted for exactly their repository (a GitHub App's
+   * installation token) by `tokenFunction` (TrellisPipeline's, with `github`): the container
+   * learns its name and every environment's build role may invoke it. Builds never read the
+   * App's credentials.
+   * @internal
+   */
+  public _cloneWithTokensFrom(tokenFunction: lambda.IFunction): void {
+    if (this.repositoryTokenFunction) {
+      throw new Error(`BuildServer ${this.node.path}: builds already get repository tokens from ${this.repositoryTokenFunction.node.path}`);
+    }
+    this.repositoryTokenFunction = tokenFunction;
+    this.letBuildsInvoke(BUILD_SETTINGS.repositoryTokenFunction, tokenFunction);
+  }
+
+  /** The container finds `fn` by name in `setting`; every build role, made or to be made, may invoke it. */
+  private letBuildsInvoke(setting: string, fn: lambda.IFunction): void {
+    this.container.addEnvironment(setting, fn.functionName);
+    this.invokedByBuilds.push(fn);
+    for (const role of this.buildRoles.values()) grantInvoke(role, fn);
   }
 }
 
 /** The unqualified ARN only: builds invoke the function by name, never a version or alias. */
-function grantInvokeIngest(role: iam.IRole, ingestFunction: lambda.IFunction): void {
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [ingestFunction.functionArn] }));
+function grantInvoke(role: iam.IRole, fn: lambda.IFunction): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
 }

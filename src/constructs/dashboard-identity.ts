@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { BoundIdentity, IdentityBinder, IdentityContext } from './private/bound-identity';
 import { COGNITO_SCOPES, bindCognito, cognitoEndpoints, derivedDomainPrefix, domainBaseUrl } from './private/cognito-identity';
 import { cognitoDomainPrefixProblem, urlProblem } from './private/dashboard-web';
+import { bindGitHubSignIn, gitHubRoleMappingsOf } from './private/github-sign-in-identity';
 import { optionsError } from './private/prop-issues';
 import { ValidationIssue } from '../runtime/core/errors';
 
@@ -79,11 +80,37 @@ export interface OidcIdentityOptions {
   readonly jwksUrl?: string;
 }
 
+/** Who gets which role when signing in with GitHub: the members of an organization, or of one of its teams. */
+export interface GitHubRoleMapping {
+  /** The organization's login, e.g. `acme` (compared case-insensitively, as GitHub does). */
+  readonly organization: string;
+
+  /**
+   * A team's slug in the organization, e.g. `platform` (not `acme/platform`): only its members.
+   * @default - every member of the organization
+   */
+  readonly team?: string;
+
+  /** `viewer` (read), `deployer` (deploy, promote, roll back, cancel in unprotected environments) or `admin` (everything). */
+  readonly role: string;
+
+  /**
+   * The role on this application only.
+   * @default - every application
+   */
+  readonly application?: string;
+}
+
+/** Sign in with GitHub: who gets which role. */
+export interface GitHubIdentityOptions {
+  /** Role mappings; a user gets every role a mapping gives them, and one no mapping matches cannot sign in. */
+  readonly roles: GitHubRoleMapping[];
+}
 
 /**
  * Who signs in to the dashboard: a user pool it creates (the default), a user pool of
- * yours, or any OpenID Connect provider. The control API and the live log socket accept
- * the same tokens.
+ * yours, any OpenID Connect provider, or GitHub accounts. The control API and the live log
+ * socket accept the same tokens.
  *
  * @example
  * new TrellisPipeline(stack, 'Trellis', {
@@ -177,6 +204,26 @@ export class DashboardIdentity {
       logoutUrl: options.logoutUrl,
       scopes: [...(options.scopes ?? ['openid', 'profile', 'email'])],
     }));
+  }
+
+  /**
+   * Sign in with GitHub, through the pipeline's GitHub App (`TrellisPipelineProps.github`): the
+   * control API runs GitHub's OAuth web flow and issues its own tokens (RS256, one hour, signed
+   * with a key it keeps as `trellis/<installationName>/session-signing-key`), with the roles that
+   * the user's organizations and teams map to. Throws, naming the mapping, if one breaks a rule.
+   *
+   * @example
+   * const identity = DashboardIdentity.gitHub({
+   *   roles: [
+   *     { organization: 'acme', role: 'viewer' },
+   *     { organization: 'acme', team: 'platform', role: 'admin' },
+   *     { organization: 'acme', team: 'shop-team', role: 'deployer', application: 'shop' },
+   *   ],
+   * });
+   */
+  public static gitHub(options: GitHubIdentityOptions): DashboardIdentity {
+    const roles = gitHubRoleMappingsOf(options);
+    return new DashboardIdentity((_scope, context) => bindGitHubSignIn(context, roles));
   }
 
   private readonly binder: IdentityBinder;

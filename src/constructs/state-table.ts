@@ -26,8 +26,15 @@ export interface StateTableOptions {
   readonly pointInTimeRecovery?: boolean;
 }
 
-/** Properties of the Trellis state table: its options; it needs no wiring. */
-export interface StateTableProps extends StateTableOptions {}
+/** Properties of the Trellis state table: its options, and whether changes are streamed. */
+export interface StateTableProps extends StateTableOptions {
+  /**
+   * Stream every change of an item, with its old and new image (DynamoDB Streams): the GitHub
+   * reporter follows deployments through it. Reading it from Lambda costs nothing.
+   * @default false
+   */
+  readonly streamChanges?: boolean;
+}
 
 /**
  * The single DynamoDB table that holds Trellis' state: applications, environments and
@@ -61,6 +68,7 @@ export class StateTable extends Construct {
       encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
       encryptionKey: props.encryptionKey,
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      stream: props.streamChanges ? dynamodb.StreamViewType.NEW_AND_OLD_IMAGES : undefined,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       deletionProtection: (props.removalPolicy ?? RemovalPolicy.RETAIN) === RemovalPolicy.RETAIN,
     });

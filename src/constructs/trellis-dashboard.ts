@@ -9,12 +9,15 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WebSocketAuthentication } from './build-log-stream';
 import { DashboardIdentity } from './dashboard-identity';
+import { GitHubApp } from './github-app';
+import { BoundIdentity } from './private/bound-identity';
 import { addControlApiRoutes, controlApiFunction, corsOrigins } from './private/control-api';
+import { controlApiActsAsApp, controlApiSignsInWithGitHub } from './private/control-api-github';
 import { deploySite, siteBucket, siteDistribution } from './private/dashboard-site';
 import { callbackUrlProblem, urlProblem } from './private/dashboard-web';
 import { constructPropsError } from './private/prop-issues';
 import { StateTable } from './state-table';
-import { DashboardConfig } from '../runtime/core/api-types';
+import { DashboardAuth, DashboardConfig } from '../runtime/core/api-types';
 import { ValidationIssue } from '../runtime/core/errors';
 import { installationName as installationNameRule } from '../runtime/core/names';
 
@@ -55,6 +58,13 @@ export interface TrellisDashboardProps extends TrellisDashboardOptions {
 
   /** The live log WebSocket URL (BuildLogStream's `webSocketUrl`). */
   readonly webSocketUrl: string;
+
+  /**
+   * The GitHub App the control API acts as: the setup page, repositories of new applications,
+   * sign in with GitHub (`DashboardIdentity.gitHub`).
+   * @default - none: repositories are reached with the installation's personal access token
+   */
+  readonly github?: GitHubApp;
 
   /**
    * How long CloudWatch keeps the logs of this construct's functions and of the control API access log.
@@ -110,16 +120,21 @@ export class TrellisDashboard extends Construct {
     // headers name the identity provider: the URL is read when the template is written.
     let distribution: cloudfront.Distribution | undefined;
     const siteUrl = Lazy.string({ produce: () => `https://${distribution!.distributionDomainName}` });
+    // Sign in with GitHub has the control API as its issuer; the API exists once the identity does.
+    let api: apigwv2.HttpApi | undefined;
     const identity = (props.identity ?? DashboardIdentity.cognito())._bind(new Construct(this, 'Identity'), {
       installationName: props.installationName,
       url: siteUrl,
       callbackUrls: props.callbackUrls ?? [],
+      apiUrl: Lazy.string({ produce: () => api!.apiEndpoint }),
+      hasGitHubApp: props.github !== undefined,
       fail: issues => this.fail(issues),
     });
+    const github = props.github?._bind(this, props.installationName);
 
     // No CORS configuration on the API: it would name the distribution, whose security headers
     // name the API. The API function answers the preflight and adds the CORS headers itself.
-    const api = new apigwv2.HttpApi(this, 'Api', {
+    api = new apigwv2.HttpApi(this, 'Api', {
       description: 'Trellis control API',
       createDefaultStage: false,
     });
@@ -129,6 +144,8 @@ export class TrellisDashboard extends Construct {
       installationName: props.installationName,
       // This installation's control API, live log socket and token endpoint: exact origins.
       connect: [api.apiEndpoint, props.webSocketUrl, identity.tokenUrl],
+      // The setup page posts the App's manifest to GitHub.
+      ...github?.createdBySetupPage ? { formAction: [github.endpoints.webUrl] } : {},
       accessLogBucket: props.accessLogBucket,
     });
     this.distribution = distribution;
@@ -143,7 +160,12 @@ export class TrellisDashboard extends Construct {
     });
     this.apiFunction = fn;
     this._apiHandler = fn;
-    addControlApiRoutes(this, api, fn, identity, props.logRetention);
+    if (github) controlApiActsAsApp(fn, github, api.apiEndpoint);
+    if (identity.gitHubRoles) controlApiSignsInWithGitHub(fn, props.installationName, identity.issuer, identity.gitHubRoles);
+    addControlApiRoutes(this, api, fn, identity, props.logRetention, {
+      signIn: identity.gitHubRoles !== undefined,
+      appCreated: github?.createdBySetupPage ?? false,
+    });
     this.api = api;
     this.apiUrl = api.apiEndpoint;
 
@@ -154,14 +176,7 @@ export class TrellisDashboard extends Construct {
     const config: DashboardConfig = {
       apiUrl: this.apiUrl,
       webSocketUrl: props.webSocketUrl,
-      auth: {
-        kind: 'oidc',
-        authorizeUrl: identity.authorizeUrl,
-        tokenUrl: identity.tokenUrl,
-        clientId: identity.clientId,
-        scopes: identity.scopes,
-        ...(identity.logoutUrl === undefined ? {} : { logoutUrl: identity.logoutUrl }),
-      },
+      auth: dashboardAuth(identity),
     };
     deploySite(this, bucket, distribution, config);
 
@@ -191,4 +206,17 @@ export class TrellisDashboard extends Construct {
   private fail(issues: ValidationIssue[]): never {
     throw constructPropsError('TrellisDashboard', this, issues);
   }
+}
+
+/** How the dashboard page signs in: GitHub through the control API's sign-in route, else the OIDC flow with PKCE. */
+function dashboardAuth(identity: BoundIdentity): DashboardAuth {
+  if (identity.gitHubRoles) return { kind: 'github', signInUrl: identity.authorizeUrl };
+  return {
+    kind: 'oidc',
+    authorizeUrl: identity.authorizeUrl,
+    tokenUrl: identity.tokenUrl,
+    clientId: identity.clientId,
+    scopes: identity.scopes,
+    ...(identity.logoutUrl === undefined ? {} : { logoutUrl: identity.logoutUrl }),
+  };
 }

@@ -6,13 +6,16 @@ import { BuildLogStream, BuildLogStreamOptions, WebSocketAuthentication } from '
 import { BuildServer, BuildServerOptions } from './build-server';
 import { ConfigurationWriter } from './configuration-writer';
 import { ApplicationOptions, defaultEnvironments } from './deployment-environment';
+import { GitHubApp } from './github-app';
 import { DeploymentMetricOptions, WebhookRejectionMetricOptions } from './metric-options';
+import { githubReporter, repositoryTokenFunction } from './private/github-functions';
 import { constructPropsError } from './private/prop-issues';
 import { deploymentMetric } from './private/trellis-metrics';
 import { StateTable, StateTableOptions } from './state-table';
 import { TrellisAlarmOptions, TrellisAlarms } from './trellis-alarms';
 import { TrellisDashboard, TrellisDashboardOptions } from './trellis-dashboard';
 import { WebhookIngest, WebhookIngestOptions } from './webhook-ingest';
+import { GITHUB_ENV } from '../contract/function-environment';
 import { keysOf } from '../runtime/core/config-keys';
 import { validateApplication } from '../runtime/core/config-validation';
 import { ValidationIssue } from '../runtime/core/errors';
@@ -61,6 +64,14 @@ export interface TrellisPipelineProps {
   readonly logs?: BuildLogStreamOptions;
 
   /**
+   * The GitHub App Trellis acts as: webhooks from every repository it is installed on, a clone
+   * token per build for that build's repository only, commit statuses and GitHub Deployments of
+   * pushed commits, repositories to pick for new applications, and sign in with GitHub.
+   * @default - none: a webhook per repository signed with `webhook.secret`, and builds clone with the personal access token `trellis/<installationName>/github-token`
+   */
+  readonly github?: GitHubApp;
+
+  /**
    * The dashboard's identity provider, extra redirect URLs and access logs.
    * @default - a Cognito user pool created for this installation (`DashboardIdentity.cognito()`)
    */
@@ -85,6 +96,7 @@ const PROPS_KEYS = keysOf<TrellisPipelineProps>({
   webhook: true,
   buildServer: true,
   logs: true,
+  github: true,
   dashboard: true,
   logRetention: true,
 });
@@ -169,11 +181,13 @@ export class TrellisPipeline extends Construct {
     this.installationName = props.installationName ?? Names.uniqueResourceName(this, { maxLength: 32, separator: '-' }).toLowerCase().replace(/^[^a-z]+/, '');
     const nameProblem = Token.isUnresolved(this.installationName) ? undefined : installationNameRule(this.installationName);
     if (nameProblem) this.fail([{ path: 'installationName', message: nameProblem }]);
-    this.table = new StateTable(this, 'Table', props.table);
+    // The GitHub reporter follows deployments through the table's stream.
+    this.table = new StateTable(this, 'Table', props.github ? { ...props.table, streamChanges: true } : props.table);
     this.webhook = new WebhookIngest(this, 'Webhook', {
       ...props.webhook,
       table: this.table,
       installationName: this.installationName,
+      github: props.github,
       logRetention: props.logRetention,
     });
     this.buildServer = new BuildServer(this, 'Build', {
@@ -198,6 +212,7 @@ export class TrellisPipeline extends Construct {
       queue: this.webhook.queue,
       installationName: this.installationName,
       webSocketUrl: this.logs.webSocketUrl,
+      github: props.github,
       logRetention: props.logRetention,
     });
     // Live logs let in the dashboard's users, with the same tokens, unless told otherwise. The
@@ -207,6 +222,7 @@ export class TrellisPipeline extends Construct {
     // Cancel stops a running build; the next waiting one goes to the launch queue.
     this.buildServer.addRunnerSettings(this.dashboard._apiHandler);
     this.buildServer.grantStopBuilds(this.dashboard.apiFunction);
+    if (props.github) this.connectGitHub(props.github, props.logRetention);
     for (const app of props.applications ?? []) this.addApplication(app);
     new ConfigurationWriter(this, 'Configuration', {
       table: this.table,
@@ -293,6 +309,25 @@ export class TrellisPipeline extends Construct {
       ...config,
       environments: config.environments.map(env => ({ ...env, buildRoleArn: this.buildServer._addEnvironment(config.name, env) })),
     });
+  }
+
+  /**
+   * The parts that act as the GitHub App besides the webhook and the control API: builds clone
+   * with a token the repository-token function mints for them, and a reporter follows pushed
+   * deployments on the table's stream. The setup page's manifest names the webhook's URL.
+   */
+  private connectGitHub(github: GitHubApp, logRetention?: logs.RetentionDays): void {
+    this.dashboard._apiHandler.addEnvironment(GITHUB_ENV.webhookUrl, this.webhook.url);
+    const scope = new Construct(this, 'GitHub');
+    const options = {
+      app: github._bind(scope, this.installationName),
+      table: this.table,
+      installationName: this.installationName,
+      dashboardUrl: this.dashboard.url,
+      logRetention,
+    };
+    this.buildServer._cloneWithTokensFrom(repositoryTokenFunction(scope, options));
+    githubReporter(scope, options);
   }
 
   private fail(issues: ValidationIssue[]): never {

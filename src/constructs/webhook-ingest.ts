@@ -7,13 +7,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { GitHubApp } from './github-app';
 import { WebhookRejectionMetricOptions } from './metric-options';
 import { acknowledge, functionReasons } from './private/acknowledge';
 import { trellisLogGroup } from './private/log-groups';
 import { constructPropsError } from './private/prop-issues';
 import { deadLetteredLaunchesMetric, webhookRejectionsMetric } from './private/trellis-metrics';
 import { StateTable } from './state-table';
-import { WEBHOOK_ENV } from '../contract/function-environment';
+import { GITHUB_ENV, WEBHOOK_ENV } from '../contract/function-environment';
 import { secretNames } from '../contract/secret-names';
 import { ValidationIssue } from '../runtime/core/errors';
 import { WebhookFunction } from '../runtime/handlers/webhook-function';
@@ -46,6 +47,13 @@ export interface WebhookIngestProps extends WebhookIngestOptions {
 
   /** Installation name; the generated secret is `trellis/<installationName>/github-webhook-secret`. */
   readonly installationName: string;
+
+  /**
+   * The GitHub App whose deliveries are accepted too, signed with its own webhook secret: every
+   * repository it is installed on, without a webhook per repository.
+   * @default - none: only deliveries signed with `secret`
+   */
+  readonly github?: GitHubApp;
 
   /**
    * How long CloudWatch keeps the logs of this construct's function and of its HTTP API access log.
@@ -124,6 +132,12 @@ export class WebhookIngest extends Construct {
       logGroup: trellisLogGroup(this, 'HandlerLogs', props.logRetention),
     });
     this.webhookSecret.grantRead(handler);
+    // The App's webhook secret only: the webhook never acts as the App.
+    const app = props.github?._bind(this, props.installationName);
+    if (app) {
+      handler.addEnvironment(GITHUB_ENV.appWebhookSecret, app.webhookSecret);
+      app.grantReadWebhookSecret(handler);
+    }
     props.table.grantReadWriteData(handler);
     this.queue.grantSendMessages(handler);
     this.handler = handler;

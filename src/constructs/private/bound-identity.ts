@@ -1,6 +1,7 @@
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { ValidationIssue } from '../../runtime/core/errors';
+import { GitHubRoleMapping } from '../../runtime/core/github-role-mapping';
 
 /** What an identity needs to know about the dashboard it signs users in to. */
 export interface IdentityContext {
@@ -9,6 +10,10 @@ export interface IdentityContext {
   readonly url: string;
   /** Extra sign-in and sign-out redirect URLs (local development). */
   readonly callbackUrls: string[];
+  /** The control API's URL (`https://<api id>.execute-api...`), without a trailing slash. */
+  readonly apiUrl: string;
+  /** Whether the installation has a GitHub App (sign in with GitHub goes through it). */
+  readonly hasGitHubApp: boolean;
   /** Throws the dashboard's validation error. */
   readonly fail: (issues: ValidationIssue[]) => never;
 }
@@ -25,6 +30,8 @@ export interface BoundIdentity {
   readonly scopes: string[];
   readonly userPool?: cognito.IUserPool;
   readonly userPoolClient?: cognito.IUserPoolClient;
+  /** Sign in with GitHub: the control API issues the tokens, with roles from these mappings. */
+  readonly gitHubRoles?: readonly GitHubRoleMapping[];
 }
 
 /** Creates what an identity needs for one dashboard, in `scope`. */

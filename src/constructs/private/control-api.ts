@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FindingReason, acknowledge, functionReasons } from './acknowledge';
 import { BoundIdentity } from './bound-identity';
+import { GitHubRoutes, addGitHubRoutes } from './control-api-github';
 import { originOf } from './dashboard-web';
 import { trellisLogGroup } from './log-groups';
 import { secretArn } from './secret-arn';
@@ -69,10 +70,11 @@ export function corsOrigins(url: string, callbackUrls: string[]): string[] {
 
 /**
  * The control API's throttled `$default` stage with its access log, and its routes: everything
- * under `/api/` needs a JWT of `identity`, but the health check and the CORS preflight.
+ * under `/api/` needs a JWT of `identity`, but the health check and the CORS preflight; the
+ * GitHub routes asked for are public.
  */
 export function addControlApiRoutes(scope: Construct, api: apigwv2.HttpApi, fn: lambda.IFunction, identity: BoundIdentity,
-  logRetention?: logs.RetentionDays): void {
+  logRetention?: logs.RetentionDays, gitHubRoutes: GitHubRoutes = { signIn: false, appCreated: false }): void {
   new apigwv2.HttpStage(scope, 'Stage', {
     httpApi: api,
     stageName: '$default',
@@ -99,6 +101,7 @@ export function addControlApiRoutes(scope: Construct, api: apigwv2.HttpApi, fn: 
   acknowledge(preflight, {
     APIG4: 'OPTIONS /api/{proxy+} is the CORS preflight, which browsers send without a token: the function answers it for the dashboard\'s origins and reads nothing',
   });
+  addGitHubRoutes(api, integration, gitHubRoutes);
 }
 
 /**

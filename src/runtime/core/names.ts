@@ -30,10 +30,14 @@ export const applicationName: Rule = value =>
 /** The owner local mode gives a repository that exists only on this machine (`local/<app>`): it has no GitHub page. */
 export const LOCAL_OWNER = 'local';
 
+/** A GitHub account's login: a repository's owner, an organization. */
+export const githubLogin: Rule = value =>
+  GITHUB_OWNER.test(value) && !value.endsWith('-') ? undefined : `'${printable(value)}' must be a GitHub account or organization login, such as 'acme'`;
+
 export const repository: Rule = value => {
   const [owner, repo, ...rest] = value.split('/');
   const valid = rest.length === 0 && owner !== undefined && repo !== undefined
-    && GITHUB_OWNER.test(owner) && !owner.endsWith('-')
+    && githubLogin(owner) === undefined
     && GITHUB_REPO.test(repo) && repo !== '.' && repo !== '..' && !repo.endsWith('.git');
   return valid ? undefined : `'${printable(value)}' must be a GitHub repository as 'owner/repo' (no URL, no .git suffix)`;
 };
