@@ -16,6 +16,8 @@ export interface GitHubRequest {
    * @default the method and the path without its query
    */
   readonly name?: string;
+  /** Other secret values of the call (a code in its path or body): masked in any error, like the token. */
+  readonly secrets?: readonly string[];
 }
 
 /** GitHub answered something other than 2xx (and not 404: that is a NotFoundError). */
@@ -71,11 +73,11 @@ export class GitHubRest {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new Error(safe(`GitHub did not answer ${name}: ${errorMessage(error)}`, request.token));
+      throw new Error(withoutSecrets(`GitHub did not answer ${name}: ${errorMessage(error)}`, request.token, ...request.secrets ?? []));
     }
     const text = await response.text();
     if (!response.ok) {
-      const message = safe(`GitHub answered ${response.status} to ${name}${reason(text)}`, request.token);
+      const message = withoutSecrets(`GitHub answered ${response.status} to ${name}${reason(text)}`, request.token, ...request.secrets ?? []);
       if (response.status === 404) throw new NotFoundError(message);
       throw new GitHubApiError(response.status, message);
     }
@@ -115,8 +117,8 @@ function reason(text: string): string {
   }
 }
 
-/** The message with the call's own token and anything shaped like a credential masked. */
-function safe(message: string, token: string | undefined): string {
-  const withoutToken = token ? message.split(token).join(MASK) : message;
-  return maskCredentials(withoutToken).replace(/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, MASK);
+/** The message with the given secrets (the call's token, say) and anything shaped like a credential masked. */
+export function withoutSecrets(message: string, ...secrets: ReadonlyArray<string | undefined>): string {
+  const masked = secrets.reduce<string>((text, secret) => (secret ? text.split(secret).join(MASK) : text), message);
+  return maskCredentials(masked).replace(/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, MASK);
 }

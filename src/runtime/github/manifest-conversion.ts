@@ -28,6 +28,7 @@ export class ManifestConversionClient implements GitHubAppManifestConversion {
       path: `/app-manifests/${encodeURIComponent(code)}/conversions`,
       // The code is a one-time credential: errors name the route, not it.
       name: 'POST /app-manifests/{code}/conversions',
+      secrets: [code],
     });
     const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
     const appId = typeof answer?.id === 'number' ? String(answer.id) : undefined;

@@ -1,4 +1,4 @@
-import { GitHubRest, GitHubRestOptions } from './github-rest';
+import { GitHubRest, GitHubRestOptions, withoutSecrets } from './github-rest';
 import { UnauthorizedError } from '../core/errors';
 import { GitHubEndpoints, GitHubTeam, GitHubUser, GitHubUserAuthorization } from '../core/github';
 
@@ -33,10 +33,11 @@ export class UserAuthorizationClient implements GitHubUserAuthorization {
       method: 'POST',
       path: '/login/oauth/access_token',
       body: { client_id: this.client.clientId, client_secret: this.client.clientSecret, code, redirect_uri: redirectUri },
+      secrets: [code, this.client.clientSecret],
     });
     if (typeof answer?.access_token === 'string' && answer.access_token !== '') return answer.access_token;
     const why = typeof answer?.error_description === 'string' ? answer.error_description : typeof answer?.error === 'string' ? answer.error : 'no token';
-    throw new UnauthorizedError(`GitHub did not accept the sign-in code: ${why.slice(0, 200)}`);
+    throw new UnauthorizedError(withoutSecrets(`GitHub did not accept the sign-in code: ${why.slice(0, 200)}`, code, this.client.clientSecret));
   }
 
   async user(userToken: string): Promise<GitHubUser> {
