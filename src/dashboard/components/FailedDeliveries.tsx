@@ -15,6 +15,8 @@ export function FailedDeliveries() {
   const deliveries = useResource('failed-deliveries', () => api.failedDeliveries());
   const [sent, setSent] = useState<number[]>([]);
   const [error, setError] = useState<unknown>();
+  // GitHub's log names a delivery's repository by id only: the column shows when any has a name.
+  const withRepository = deliveries.data?.items.some(delivery => delivery.repository !== undefined) ?? false;
   const redeliver = async (id: number) => {
     setError(undefined);
     try {
@@ -41,13 +43,13 @@ export function FailedDeliveries() {
           <div class="card table-wrap">
             <table class="history">
               <thead>
-                <tr><th>Event</th><th>Repository</th><th>When</th><th>Trellis answered</th><th>Attempts</th><th /></tr>
+                <tr><th>Event</th>{withRepository ? <th>Repository</th> : null}<th>When</th><th>Trellis answered</th><th>Attempts</th><th /></tr>
               </thead>
               <tbody>
                 {deliveries.data.items.map(delivery => (
                   <tr key={delivery.guid} data-testid={`delivery-${delivery.guid}`}>
                     <td>{delivery.event}{delivery.action ? ` (${delivery.action})` : ''}</td>
-                    <td>{delivery.repository ?? <span class="muted">–</span>}</td>
+                    {withRepository ? <td>{delivery.repository ?? <span class="muted">–</span>}</td> : null}
                     <td title={dateTime(delivery.deliveredAt)}>{ago(delivery.deliveredAt)}</td>
                     <td>{delivery.statusCode === 0 ? 'no answer' : delivery.statusCode}</td>
                     <td>{delivery.attempts}</td>

@@ -91,11 +91,11 @@ function CreateApp({ view, replace = false }: { view: GitHubSetupView; replace?:
       </p>
       <form class="stack" onSubmit={start}>
         <label>
-          App name on GitHub <span class="muted">(optional, at most 34 characters)</span>
+          <span>App name on GitHub <span class="muted">(optional, at most 34 characters)</span></span>
           <input value={name} maxLength={34} onInput={event => setName(event.currentTarget.value)} data-testid="setup-app-name" />
         </label>
         <label>
-          Organization <span class="muted">{view.organization ? '(the installation\'s)' : '(optional: leave empty to make it under your own account)'}</span>
+          <span>Organization <span class="muted">{view.organization ? '(the installation\'s)' : '(optional; empty: your own account)'}</span></span>
           <input value={organization} onInput={event => setOrganization(event.currentTarget.value)} data-testid="setup-organization" />
         </label>
         {error ? <ErrorBox error={error} testId="setup-error" /> : null}
