@@ -1,7 +1,7 @@
 import { expiresWithin } from './token';
 import {
-  ApplicationView, DashboardConfig, EnvironmentView, FailedDeliveryView, GitHubManifestBody, GitHubManifestForm, GitHubSetupView, LogPageView, Me,
-  RollbackBody, SettingsBody, TeardownBody,
+  ApplicationView, CreateApplicationBody, DashboardConfig, DeleteBody, DeletionResult, EnvironmentBody, EnvironmentView, FailedDeliveryView,
+  GitHubManifestBody, GitHubManifestForm, GitHubSetupView, LogPageView, Me, RollbackBody, SettingsBody, TeardownBody,
 } from '../runtime/core/api-types';
 import { Deployment, Page } from '../runtime/core/types';
 
@@ -78,6 +78,22 @@ export class Api {
 
   settings(app: string, env: string, body: SettingsBody): Promise<EnvironmentView> {
     return this.call('PUT', `${envPath(app, env)}/settings`, body);
+  }
+
+  createApp(body: CreateApplicationBody): Promise<ApplicationView> {
+    return this.call('POST', '/api/apps', body);
+  }
+
+  addEnvironment(app: string, body: EnvironmentBody): Promise<EnvironmentView> {
+    return this.call('POST', `/api/apps/${enc(app)}/environments`, body);
+  }
+
+  deleteApp(app: string, body: DeleteBody): Promise<DeletionResult> {
+    return this.call('DELETE', `/api/apps/${enc(app)}`, body);
+  }
+
+  deleteEnvironment(app: string, env: string, body: DeleteBody): Promise<DeletionResult> {
+    return this.call('DELETE', envPath(app, env), body);
   }
 
   github(): Promise<GitHubSetupView> {

@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
-import { ApplicationView, EnvironmentView } from '../../runtime/core/api-types';
+import { ApplicationView, DeletionResult, EnvironmentView } from '../../runtime/core/api-types';
 import { Deployment } from '../../runtime/core/types';
+import { AddEnvironmentDialog } from '../components/AddEnvironmentDialog';
+import { DeleteDialog } from '../components/DeleteDialog';
 import { EnvCard, EnvAction } from '../components/EnvCard';
 import { Empty, ErrorBox, Spinner } from '../components/ErrorBox';
 import { Layout } from '../components/Layout';
@@ -12,7 +14,9 @@ import { refreshAfter, useResource } from '../hooks';
 import { href } from '../routes';
 import { useSession } from '../session';
 
-type Open = { readonly dialog: 'rollback' | 'teardown' | 'settings'; readonly env: EnvironmentView };
+type Open =
+  | { readonly dialog: 'rollback' | 'teardown' | 'settings' | 'delete-env'; readonly env: EnvironmentView }
+  | { readonly dialog: 'add-env' | 'delete-app' };
 
 const VERBS: Record<Deployment['action'], string> = { deploy: 'Deploy', promote: 'Promotion', rollback: 'Rollback', teardown: 'Teardown' };
 
@@ -48,13 +52,49 @@ export function AppPage({ name }: { name: string }) {
     }
   };
 
+  /** Deletes now, or starts the teardowns the deletion waits for (the page shows them). */
+  const remove = async (key: string, action: () => Promise<DeletionResult>, deletedGoesTo?: string) => {
+    setBusy(key);
+    setActionError(undefined);
+    try {
+      const result = await action();
+      setOpen(undefined);
+      if (result.status === 'deleted' && deletedGoesTo) location.hash = deletedGoesTo;
+      else app.reload();
+    } catch (error) {
+      setActionError(error);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const deleting = open?.dialog === 'delete-app'
+    ? { what: 'application' as const, name, run: (confirm: string) => remove('delete', () => api.deleteApp(name, { confirm }), href.apps()) }
+    : open?.dialog === 'delete-env'
+      ? { what: 'environment' as const, name: open.env.name, run: deleteEnvironment(open.env.name) }
+      : undefined;
+  function deleteEnvironment(env: string) {
+    return (confirm: string) => remove('delete', () => api.deleteEnvironment(name, env, { confirm }));
+  }
+
   const view: ApplicationView | undefined = app.data;
+  // Only dashboard-made applications change shape here; admins only (the API decides either way).
+  const editable = view?.origin === 'dashboard' && !view.deleting && (view.environments[0]?.allowed.settings ?? false);
   return (
     <Layout crumbs={[{ label: 'Applications', href: href.apps() }, { label: name }]}>
       <div class="page-head">
         <h1 data-testid="app-name">{name}</h1>
         {view ? <span class="muted">{view.repository}</span> : null}
+        {editable
+          ? (
+            <>
+              <button type="button" onClick={() => setOpen({ dialog: 'add-env' })} data-testid="add-env">Add environment</button>
+              <button type="button" class="danger quiet" onClick={() => setOpen({ dialog: 'delete-app' })} data-testid="delete-app">Delete application</button>
+            </>
+          )
+          : null}
       </div>
+      {view?.deleting ? <div class="notice" role="status" data-testid="app-deleting">Being deleted: its environments are torn down first.</div> : null}
       {app.error ? <ErrorBox error={app.error} onRetry={app.reload} /> : null}
       {actionError && !open ? <ErrorBox error={actionError} testId="action-error" /> : null}
       {notice
@@ -73,13 +113,31 @@ export function AppPage({ name }: { name: string }) {
           <ol class="pipeline" data-testid="pipeline">
             {view.environments.map((env, index) => (
               <li key={env.name} class="pipeline-step">
-                <EnvCard
-                  app={view}
-                  env={env}
-                  next={view.environments[index + 1]}
-                  busy={busy}
-                  onAction={action => onAction(env, action)}
-                />
+                <div class="stack" style={{ width: '100%' }}>
+                  <EnvCard
+                    app={view}
+                    env={env}
+                    next={view.environments[index + 1]}
+                    busy={busy}
+                    onAction={action => onAction(env, action)}
+                  />
+                  {env.deleting
+                    ? (
+                      <p class="muted" data-testid={`env-${env.name}-deleting`}>
+                        Being deleted
+                        {env.deleting.teardownId ? <>, after <a href={href.deployment(env.deleting.teardownId)}>its teardown</a></> : null}.
+                        {env.deleting.failure ? <> {env.deleting.failure}: delete it again to retry.</> : null}
+                      </p>
+                    )
+                    : null}
+                  {mayDelete(view, env)
+                    ? (
+                      <button type="button" class="danger quiet" onClick={() => setOpen({ dialog: 'delete-env', env })} data-testid={`delete-env-${env.name}`}>
+                        Delete {env.name}
+                      </button>
+                    )
+                    : null}
+                </div>
               </li>
             ))}
           </ol>
@@ -112,6 +170,30 @@ export function AppPage({ name }: { name: string }) {
           />
         )
         : null}
+      {open?.dialog === 'add-env'
+        ? (
+          <AddEnvironmentDialog
+            app={name}
+            onClose={() => setOpen(undefined)}
+            onAdded={() => {
+              setOpen(undefined);
+              app.reload();
+            }}
+          />
+        )
+        : null}
+      {deleting
+        ? (
+          <DeleteDialog
+            what={deleting.what}
+            name={deleting.name}
+            busy={busy === 'delete'}
+            error={actionError}
+            onClose={() => setOpen(undefined)}
+            onConfirm={confirm => void deleting.run(confirm)}
+          />
+        )
+        : null}
       {open?.dialog === 'settings'
         ? (
           <SettingsDialog
@@ -127,4 +209,10 @@ export function AppPage({ name }: { name: string }) {
         : null}
     </Layout>
   );
+}
+
+/** A dashboard-made application's environment, not its only one, for admins; again after a failed teardown. */
+function mayDelete(app: ApplicationView, env: EnvironmentView): boolean {
+  const settled = !env.deleting || env.deleting.failure !== undefined;
+  return app.origin === 'dashboard' && env.allowed.settings && app.environments.length > 1 && settled;
 }
