@@ -145,7 +145,7 @@ describe('GitHubApp.fromSetupPage', () => {
     expect(iamGlobMatches(PATTERNS.webhookSecret, STORED.credentials)).toBe(false);
   });
 
-  test('the table: the token function reads configuration and deployment items, the reporter also writes deployment items; no index, no other item', () => {
+  test('the table: the token function reads configuration and deployment items, the reporter also writes the GitHub Deployment\'s id of deployment items; no index, no other item', () => {
     const { template, pipeline } = setupPage();
     const table = `<${Stack.of(pipeline).resolve((pipeline.table.table.node.defaultChild as any).logicalId)}.Arn>`;
     const dynamo = (description: RegExp) => statementsOfFunction(template, description)
@@ -155,7 +155,15 @@ describe('GitHubApp.fromSetupPage', () => {
     expect(dynamo(REPOSITORY_TOKEN)).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table], conditions: leadingKeys(['CONFIG', 'DEP#*']) }]);
     expect(dynamo(REPORTER)).toEqual([
       { actions: ['dynamodb:GetItem'], resources: [table], conditions: leadingKeys(['CONFIG', 'DEP#*']) },
-      { actions: ['dynamodb:UpdateItem'], resources: [table], conditions: leadingKeys(['DEP#*']) },
+      {
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table],
+        conditions: {
+          ...leadingKeys(['DEP#*']),
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['PK', 'SK', 'githubDeploymentId'] },
+          'StringEqualsIfExists': { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+        },
+      },
       { actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], resources: [table.replace('.Arn>', '.StreamArn>')], conditions: {} },
     ]);
   });
@@ -176,6 +184,7 @@ describe('GitHubApp.fromSetupPage', () => {
       FunctionName: { Ref: reporter },
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrellisTable'), 'StreamArn'] },
       StartingPosition: 'LATEST',
+      BatchSize: 3,
       MaximumRetryAttempts: 2,
       BisectBatchOnFunctionError: true,
       MaximumRecordAgeInSeconds: 3600,

@@ -7,8 +7,8 @@ import { acknowledge, functionReasons } from './acknowledge';
 import { BoundGitHubApp, actingAsAppEnvironment } from './bound-github-app';
 import { trellisLogGroup } from './log-groups';
 import { GITHUB_REPORTER_ENV, REPOSITORY_TOKEN_ENV } from '../../contract/function-environment';
-import { keys } from '../../contract/table-schema';
-import { TriggerKind } from '../../runtime/core/types';
+import { PARTITION_KEY, SORT_KEY, keys } from '../../contract/table-schema';
+import { Deployment, TriggerKind } from '../../runtime/core/types';
 import { GithubReporterFunction } from '../../runtime/handlers/github-reporter-function';
 import { RepositoryTokenFunction } from '../../runtime/handlers/repository-token-function';
 import { StateTable } from '../state-table';
@@ -27,6 +27,8 @@ export interface GitHubFunctionsOptions {
 const REPORT_RETRY_ATTEMPTS = 2;
 /** Records older than this are dropped unreported: a status that late would mislead more than it helps. */
 const REPORT_MAX_AGE = Duration.hours(1);
+/** The deployment item's attribute the reporter keeps the GitHub Deployment's id in. */
+const GITHUB_DEPLOYMENT_ID: keyof Deployment = 'githubDeploymentId';
 /** The triggers GitHub hears about: deployments of a pushed commit. */
 const REPORTED_TRIGGER: TriggerKind = 'push';
 
@@ -61,7 +63,8 @@ export function repositoryTokenFunction(scope: Construct, options: GitHubFunctio
 export function githubReporter(scope: Construct, options: GitHubFunctionsOptions): lambda.Function {
   const fn = new GithubReporterFunction(scope, 'Reporter', {
     description: 'Trellis: commit statuses and GitHub Deployments of pushed deployments',
-    timeout: Duration.minutes(2),
+    // A record takes about 95 s at worst while GitHub fails (three calls, each tried three times); a batch is three records.
+    timeout: Duration.minutes(5),
     memorySize: 512,
     environment: {
       ...actingAsAppEnvironment(options.app),
@@ -74,7 +77,11 @@ export function githubReporter(scope: Construct, options: GitHubFunctionsOptions
   options.app.grantReadCredentials(fn);
   const deploymentKey = keys.deployment('*').PK;
   grantTable(fn, options.table, ['dynamodb:GetItem'], [keys.configuration().PK, deploymentKey]);
-  grantTable(fn, options.table, ['dynamodb:UpdateItem'], [deploymentKey]);
+  // Of a deployment item, only the GitHub Deployment's id: never its status or anything else.
+  grantTable(fn, options.table, ['dynamodb:UpdateItem'], [deploymentKey], {
+    'ForAllValues:StringEquals': { 'dynamodb:Attributes': [PARTITION_KEY, SORT_KEY, GITHUB_DEPLOYMENT_ID] },
+    'StringEqualsIfExists': { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+  });
   readStream(fn, options.table);
   options.table.table.encryptionKey?.grantEncryptDecrypt(fn);
   acknowledge(fn, functionReasons(options.table.table));
@@ -93,7 +100,7 @@ function readStream(fn: lambda.Function, table: StateTable): void {
   fn.addEventSourceMapping('TableStream', {
     eventSourceArn: streamArn,
     startingPosition: lambda.StartingPosition.LATEST,
-    batchSize: 10,
+    batchSize: 3,
     retryAttempts: REPORT_RETRY_ATTEMPTS,
     bisectBatchOnError: true,
     maxRecordAge: REPORT_MAX_AGE,
@@ -116,12 +123,13 @@ function readStream(fn: lambda.Function, table: StateTable): void {
   }));
 }
 
-/** `actions` on the table itself (no index), only on items whose partition key is one of `leadingKeys`. */
-function grantTable(fn: lambda.Function, table: StateTable, actions: string[], leadingKeys: string[]): void {
+/** `actions` on the table itself (no index), only on items whose partition key is one of `leadingKeys`, and under `conditions`. */
+function grantTable(fn: lambda.Function, table: StateTable, actions: string[], leadingKeys: string[],
+  conditions: Record<string, unknown> = {}): void {
   fn.addToRolePolicy(new iam.PolicyStatement({
     actions,
     resources: [table.table.tableArn],
-    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys }, ...conditions },
   }));
 }
 
