@@ -43,6 +43,12 @@ describe('GitHub setup routes (a fake GitHub)', () => {
     return new URL(response.json.action).searchParams.get('state')!;
   }
 
+  /** GitHub was asked to convert exactly `codes`, and no secret is stored (since the test last cleared them). */
+  function expectConvertedOnly(...codes: string[]): void {
+    expect(github.converted).toEqual(codes);
+    expect(h.secrets.secrets.size).toBe(0);
+  }
+
   const returnFromGitHub = (code: string, state: string) => call('GET', '/github/app-created', { query: { code, state } });
   const stored = () => ({
     app: h.secrets.value(secretNames.githubApp(INSTALLATION)),
@@ -125,8 +131,7 @@ describe('GitHub setup routes (a fake GitHub)', () => {
       expect(again.status).toBe(400);
       expect(again.text).toContain('expired or was used');
     }
-    expect(github.converted).toEqual(['code-1']);
-    expect(h.secrets.secrets.size).toBe(0);
+    expectConvertedOnly('code-1');
   });
 
   test('a code is good once: with a fresh state it is refused before GitHub is asked', async () => {
@@ -137,8 +142,7 @@ describe('GitHub setup routes (a fake GitHub)', () => {
     const again = await returnFromGitHub('code-1', await manifestState({ replace: true }));
     expect(again.status).toBe(400);
     expect(again.text).toContain('used already');
-    expect(github.converted).toEqual(['code-1']);
-    expect(h.secrets.secrets.size).toBe(0);
+    expectConvertedOnly('code-1');
   });
 
   test('a forged, malformed or missing state is refused and GitHub is not asked', async () => {
@@ -150,8 +154,7 @@ describe('GitHub setup routes (a fake GitHub)', () => {
       expect(response.headers['content-security-policy']).toBe("default-src 'none'");
       expect(response.text).not.toContain('code-1');
     }
-    expect(github.converted).toEqual([]);
-    expect(h.secrets.secrets.size).toBe(0);
+    expectConvertedOnly();
   });
 
   test('a state expires 10 minutes after the form was made', async () => {
@@ -222,62 +225,51 @@ describe('GitHub setup routes (a fake GitHub)', () => {
     expect((await call('GET', '/api/github/deliveries', { principal: admin })).json).toEqual({ items: [] });
     expect((await call('POST', '/api/github/deliveries/5/redeliver', { principal: admin, body: {} })).status).toBe(409);
   });
-});
 
-describe('missed deliveries (a fake GitHub)', () => {
-  let h: Harness;
-  let github: FakeGitHub;
-  let deps: ApiDeps;
+  describe('missed deliveries', () => {
+    beforeEach(() => {
+      github.credentials = fakeCredentials(1);
+    });
 
-  beforeEach(async () => {
-    h = await apiHarness();
-    github = new FakeGitHub();
-    github.credentials = fakeCredentials(1);
-    deps = { ...h.deps, github, urls: URLS };
-  });
+    const at = (msBefore: number) => new Date(T0 - msBefore).toISOString();
 
-  const at = (msBefore: number) => new Date(T0 - msBefore).toISOString();
-  async function call(method: string, path: string, principal: Principal = admin) {
-    const response = await handleApiRequest({ method, path, query: {}, body: method === 'POST' ? '{}' : '', principal }, deps);
-    return { status: response.statusCode, json: JSON.parse(response.body) };
-  }
+    test('lists each GUID no attempt of which was answered 2xx in the last 3 days, by its newest attempt, newest first', async () => {
+      const failedTwice = [attempt('twice', 500, at(50_000)), attempt('twice', 502, at(40_000), { redelivery: true })];
+      const timedOut = attempt('timeout', 0, at(30_000), { event: 'pull_request', action: 'opened' });
+      github.attempts = [
+        attempt('recovered', 500, at(60_000)), attempt('recovered', 202, at(20_000), { redelivery: true }),
+        ...failedTwice,
+        timedOut,
+        attempt('fine', 202, at(10_000)),
+        attempt('too-old', 500, at(3 * DAY + 60_000)),
+      ];
+      const { status, json } = await call('GET', '/api/github/deliveries', { principal: admin });
+      expect(status).toBe(200);
+      expect(json.items).toEqual([
+        { id: timedOut.id, guid: 'timeout', event: 'pull_request', action: 'opened', repository: 'acme/web', deliveredAt: at(30_000), statusCode: 0, attempts: 1 },
+        { id: failedTwice[1].id, guid: 'twice', event: 'push', repository: 'acme/web', deliveredAt: at(40_000), statusCode: 502, attempts: 2 },
+      ]);
+      // The log is read back 3 days from the API's clock.
+      expect(Date.parse(github.deliveriesSince[0])).toBeGreaterThanOrEqual(T0 - 3 * DAY);
+      expect(Date.parse(github.deliveriesSince[0])).toBeLessThan(T0 - 3 * DAY + 60_000);
+    });
 
-  test('lists each GUID no attempt of which was answered 2xx in the last 3 days, by its newest attempt, newest first', async () => {
-    const failedTwice = [attempt('twice', 500, at(50_000)), attempt('twice', 502, at(40_000), { redelivery: true })];
-    const timedOut = attempt('timeout', 0, at(30_000), { event: 'pull_request', action: 'opened' });
-    github.attempts = [
-      attempt('recovered', 500, at(60_000)), attempt('recovered', 202, at(20_000), { redelivery: true }),
-      ...failedTwice,
-      timedOut,
-      attempt('fine', 202, at(10_000)),
-      attempt('too-old', 500, at(3 * DAY + 60_000)),
-    ];
-    const { status, json } = await call('GET', '/api/github/deliveries');
-    expect(status).toBe(200);
-    expect(json.items).toEqual([
-      { id: timedOut.id, guid: 'timeout', event: 'pull_request', action: 'opened', repository: 'acme/web', deliveredAt: at(30_000), statusCode: 0, attempts: 1 },
-      { id: failedTwice[1].id, guid: 'twice', event: 'push', repository: 'acme/web', deliveredAt: at(40_000), statusCode: 502, attempts: 2 },
-    ]);
-    // The log is read back 3 days from the API's clock.
-    expect(Date.parse(github.deliveriesSince[0])).toBeGreaterThanOrEqual(T0 - 3 * DAY);
-    expect(Date.parse(github.deliveriesSince[0])).toBeLessThan(T0 - 3 * DAY + 60_000);
-  });
+    test('a failed delivery is sent again by its id', async () => {
+      github.attempts = [attempt('lost', 500, at(1000))];
+      const id = github.attempts[0].id;
+      const response = await call('POST', `/api/github/deliveries/${id}/redeliver`, { principal: admin, body: {} });
+      expect({ status: response.status, json: response.json }).toEqual({ status: 202, json: { redelivered: id } });
+      expect(github.redelivered).toEqual([id]);
+      expect(h.logs).toContainEqual(expect.objectContaining({ message: 'github delivery redelivered', deliveryId: id, subject: admin.subject }));
+    });
 
-  test('a failed delivery is sent again by its id', async () => {
-    github.attempts = [attempt('lost', 500, at(1000))];
-    const id = github.attempts[0].id;
-    const response = await call('POST', `/api/github/deliveries/${id}/redeliver`);
-    expect(response).toEqual({ status: 202, json: { redelivered: id } });
-    expect(github.redelivered).toEqual([id]);
-    expect(h.logs).toContainEqual(expect.objectContaining({ message: 'github delivery redelivered', deliveryId: id, subject: admin.subject }));
-  });
-
-  test('a delivery id must be a positive integer: anything else is refused before GitHub is asked', async () => {
-    for (const id of ['0', '-1', 'abc', '1.5', '1e3', '012', '99999999999999999']) {
-      const response = await call('POST', `/api/github/deliveries/${id}/redeliver`);
-      expect({ id, status: response.status }).toEqual({ id, status: 400 });
-      expect(response.json.reason).toContain('delivery');
-    }
-    expect(github.redelivered).toEqual([]);
+    test('a delivery id must be a positive integer: anything else is refused before GitHub is asked', async () => {
+      for (const id of ['0', '-1', 'abc', '1.5', '1e3', '012', '99999999999999999']) {
+        const response = await call('POST', `/api/github/deliveries/${id}/redeliver`, { principal: admin, body: {} });
+        expect({ id, status: response.status }).toEqual({ id, status: 400 });
+        expect(response.json.reason).toContain('delivery');
+      }
+      expect(github.redelivered).toEqual([]);
+    });
   });
 });
