@@ -1,6 +1,6 @@
 import { LocalIdentity } from './local-identity';
+import { GITHUB_SIGN_IN_AUDIENCE, gitHubSignInIssuer } from '../contract/github-sign-in';
 import { ApiDeps } from '../runtime/api/api-call';
-import { GITHUB_SIGN_IN_AUDIENCE, gitHubSignInIssuer } from '../runtime/auth/github-sign-in';
 import { DashboardAuth } from '../runtime/core/api-types';
 import { ValidationError, ValidationIssue } from '../runtime/core/errors';
 import { GitHubRoleMapping, parseGitHubRoleMappings } from '../runtime/core/github-role-mapping';

@@ -31,6 +31,11 @@ function everyRoute(deployment: Deployment, rollbackTo: Deployment): RouteCall[]
     { method: 'POST', path: '/api/github/deliveries/12/redeliver', body: {}, action: true },
     // GitHub sends the browser back here, with no token: test/api/github-setup.test.ts has its rules.
     { method: 'GET', path: '/github/app-created', action: false, browserReturn: true },
+    // Sign in with GitHub: public, no token (test/local/github-sign-in.test.ts and test/auth/ have their rules).
+    { method: 'GET', path: '/auth/github/sign-in', action: false, browserReturn: true },
+    { method: 'GET', path: '/auth/github/callback', action: false, browserReturn: true },
+    { method: 'GET', path: '/auth/github/.well-known/jwks.json', action: false, browserReturn: true },
+    { method: 'GET', path: '/auth/github/.well-known/openid-configuration', action: false, browserReturn: true },
   ];
 }
 

@@ -1,16 +1,13 @@
 import { randomBytes } from 'crypto';
 import { signJwt } from './jwt-signer';
 import { SessionSigningKey } from './session-signing-key';
+import { GITHUB_SIGN_IN_AUDIENCE, gitHubSignInIssuer } from '../../contract/github-sign-in';
 import { ConflictError, UnauthorizedError, ValidationError } from '../core/errors';
 import { GitHubConnection } from '../core/github';
 import { GitHubRoleMapping, describeMapping, groupsOf, rolesFromGitHub } from '../core/github-role-mapping';
 import { printable } from '../core/names';
 import { Clock, OneUseStore } from '../core/ports';
 
-/** `aud` of the tokens sign in with GitHub issues; API Gateway's JWT authorizer accepts this audience. */
-export const GITHUB_SIGN_IN_AUDIENCE = 'trellis-dashboard';
-/** Where the sign-in routes are on the control API, and the tokens' issuer under the API's URL. */
-export const GITHUB_SIGN_IN_PATH = '/auth/github';
 const STATE_PURPOSE = 'github-sign-in';
 const STATE_TTL_SECONDS = 10 * 60;
 const TOKEN_TTL_SECONDS = 60 * 60;
@@ -41,11 +38,6 @@ export interface GitHubSignInOptions extends GitHubSignInSettings {
 export type SignInResult =
   | { readonly kind: 'signed-in'; readonly location: string }
   | { readonly kind: 'refused'; readonly status: number; readonly reason: string; readonly returnTo?: string };
-
-/** The token's issuer for an API URL. */
-export function gitHubSignInIssuer(apiUrl: string): string {
-  return `${apiUrl.replace(/\/+$/, '')}${GITHUB_SIGN_IN_PATH}`;
-}
 
 /**
  * Sign in with GitHub: GitHub's OAuth web flow through the App's user authorization, then a

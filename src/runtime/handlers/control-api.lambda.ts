@@ -1,8 +1,10 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logJson } from './json-log';
-import { CONTROL_API_ENV } from '../../contract/function-environment';
+import { CONTROL_API_ENV, GITHUB_ENV } from '../../contract/function-environment';
 import { handleApiRequest, principalFromHttpApi } from '../api/control-api';
 import { CorsPolicy } from '../api/cors';
+import { installationUrlsFromEnvironment } from '../api/installation-urls';
+import { gitHubSignInFromEnvironment } from '../auth/github-sign-in-from-env';
 import { toHttpApiResult } from '../aws/api-gateway';
 import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
 import { GitHubCommitSource } from '../aws/github-commit-source';
@@ -11,17 +13,29 @@ import { SecretsManagerStore } from '../aws/secrets-manager-store';
 import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
 import { withDeploymentMetrics } from '../core/deployment-metrics';
 import { systemClock } from '../core/ports';
+import { gitHubConnectionFromEnvironment } from '../github/github-connection';
 import { createDynamoStore } from '../store/dynamo-store';
 import { tableContext } from '../store/table-context';
 
 // Built once per container. The GitHub token is cached in memory (5 minutes), never in the environment.
 const installation = process.env[CONTROL_API_ENV.installation]!;
+const secretSource = new SecretsManagerSource();
+const secretStore = new SecretsManagerStore();
 const deps = {
   // A cancelled deployment, or a request the queue refused, is logged and counted once (metrics.ts).
   store: withDeploymentMetrics(createDynamoStore(tableContext(process.env[CONTROL_API_ENV.tableName]!)), { installation, log: logJson }),
   queue: new SqsLaunchQueue(process.env[CONTROL_API_ENV.queueUrl]!),
-  commits: new GitHubCommitSource(installation, new SecretsManagerSource()),
-  secrets: new SecretsManagerStore(),
+  commits: new GitHubCommitSource(installation, secretSource),
+  secrets: secretStore,
+  // Sign in with GitHub when GITHUB_SIGN_IN_ROLES is set: its session key is read, or made once, in Secrets Manager.
+  githubSignIn: gitHubSignInFromEnvironment(process.env, {
+    get: name => secretSource.get(name),
+    create: (name, value) => secretStore.create(name, value),
+  }, logJson),
+  // The GitHub App (GITHUB_ENV; once the setup page made it, or as given) and the URLs its manifest names.
+  github: gitHubConnectionFromEnvironment(process.env, secretSource, logJson),
+  urls: installationUrlsFromEnvironment(process.env),
+  githubOrganization: process.env[GITHUB_ENV.organization] || undefined,
   // Cancel stops a running build's task (the next waiting one goes to the launch queue): the BuildServer's RUNNER_SETTINGS.
   runner: ecsRunnerFromEnvironment(),
   installation,
