@@ -10,7 +10,7 @@ import { GitHubApp } from './github-app';
 import { DeploymentMetricOptions, WebhookRejectionMetricOptions } from './metric-options';
 import { githubReporter, repositoryTokenFunction } from './private/github-functions';
 import { constructPropsError } from './private/prop-issues';
-import { deploymentMetric } from './private/trellis-metrics';
+import { deploymentMetric, gitHubReportFailuresMetric } from './private/trellis-metrics';
 import { StateTable, StateTableOptions } from './state-table';
 import { TrellisAlarmOptions, TrellisAlarms } from './trellis-alarms';
 import { TrellisDashboard, TrellisDashboardOptions } from './trellis-dashboard';
@@ -261,6 +261,15 @@ export class TrellisPipeline extends Construct {
   /** Requests the webhook refused (`Trellis` `WebhookRejections`, Sum), in total or by `reason`. */
   public metricWebhookRejections(props?: WebhookRejectionMetricOptions): cloudwatch.Metric {
     return this.webhook.metricWebhookRejections(props);
+  }
+
+  /**
+   * Reports to GitHub (a commit status, a GitHub Deployment or its status) that failed on every
+   * attempt (`Trellis` `GitHubReportFailures`, Sum): only with `github`. The deployments went on;
+   * the reporter's log names each call and why it failed.
+   */
+  public metricGitHubReportFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return gitHubReportFailuresMetric(this.installationName, props);
   }
 
   /**

@@ -4,6 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { shopInstallation } from './stack-fixtures';
 import { DashboardIdentity, GitHubApp, TrellisPipeline, TrellisPipelineProps } from '../../src';
 import { LOG_SETTINGS } from '../../src/contract/log-settings';
+import { GITHUB_REPORT_DIMENSION_SETS, METRIC_NAMES, METRIC_NAMESPACE } from '../../src/runtime/core/metrics';
 import { iamGlobMatches } from '../security/support/iam-glob';
 import { FoundStatement, TemplateJson, arnText, iamStatements, statementsOfRole } from '../security/support/iam-policies';
 import { synthesizedOnce } from '../support/synth-cache';
@@ -310,6 +311,17 @@ describe('GitHubApp.fromSecrets and DashboardIdentity.gitHub', () => {
     expect(cycleIn(fromSecrets().template.toJSON() as TemplateJson)).toBeUndefined();
     expect(cycleIn(setupPage().template.toJSON() as TemplateJson)).toBeUndefined();
   });
+});
+
+test('metricGitHubReportFailures reads what the reporter emits: Trellis/GitHubReportFailures by installation, summed', () => {
+  const { stack, pipeline } = setupPage();
+  const config = pipeline.metricGitHubReportFailures().toMetricConfig().metricStat!;
+  expect({ namespace: config.namespace, name: config.metricName, statistic: config.statistic }).toEqual({
+    namespace: METRIC_NAMESPACE, name: METRIC_NAMES.gitHubReportFailures, statistic: 'Sum',
+  });
+  expect(config.dimensions?.map(dimension => [dimension.name, stack.resolve(dimension.value)])).toEqual([['Installation', 'acme']]);
+  expect(GITHUB_REPORT_DIMENSION_SETS).toEqual([['Installation']]);
+  expect(() => pipeline.metricGitHubReportFailures({ dimensionsMap: { Reason: 'x' } })).toThrow(/dimensionsMap: is set by Trellis/);
 });
 
 describe('refused at synth, naming the option', () => {

@@ -75,6 +75,18 @@ export function webhookRejectionsMetric(installationName: string, options: Webho
   });
 }
 
+/** Reports to GitHub that failed on every attempt, per installation (the only dimension set the reporter emits). */
+export function gitHubReportFailuresMetric(installationName: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  fail(`metric ${METRIC_NAMES.gitHubReportFailures}`, dimensionIssues(options));
+  return new cloudwatch.Metric({
+    statistic: cloudwatch.Stats.SUM,
+    ...options,
+    namespace: METRIC_NAMESPACE,
+    metricName: METRIC_NAMES.gitHubReportFailures,
+    dimensionsMap: { [METRIC_DIMENSIONS.installation]: installationName },
+  });
+}
+
 /**
  * Launch messages the launcher gave up on (moved to the dead-letter queue after its retries): the
  * queue's own, free SQS metric. Each is a deployment left queued until someone acts.
