@@ -28,6 +28,14 @@ describe('routePush', () => {
     expect(routing.targets).toEqual([{ application: 'shop', environment: 'dev', branch: 'main', commit: COMMIT }]);
   });
 
+  test('an environment being deleted is skipped, saying so; the others of its application still deploy', () => {
+    const mark = { requestedAt: '2026-03-01T12:00:00.000Z', teardownId: 'teardown' };
+    const deleting = { ...shop, environments: [{ ...shop.environments[0], deleting: mark }, env({ name: 'qa', branch: 'main', autoDeploy: true })] };
+    const routing = routePush([deleting], push());
+    expect(routing.targets.map(t => t.environment)).toEqual(['qa']);
+    expect(routing.ignored).toEqual(['shop/dev: is being deleted']);
+  });
+
   test('a push to another tracked branch starts that environment instead', () => {
     const routing = routePush([shop], push({ ref: 'refs/heads/release' }));
     expect(routing.targets).toEqual([{ application: 'shop', environment: 'staging', branch: 'release', commit: COMMIT }]);
