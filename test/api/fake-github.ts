@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../src/runtime/core';
 import {
-  GitHubApp, GitHubAppCredentials, GitHubConnection, InstalledRepository, WebhookDelivery,
+  GitHubApp, GitHubAppCredentials, GitHubConnection, GitHubEndpoints, InstalledRepository, WebhookDelivery,
 } from '../../src/runtime/core/github';
 
 /** What the fake App's conversion hands over: every value is recognisable in a response or a log. */
@@ -21,7 +21,6 @@ export function fakeCredentials(n = 1): GitHubAppCredentials & { webhookSecret: 
  * codes that work once each, a delivery log and the redeliveries asked for.
  */
 export class FakeGitHub implements GitHubConnection {
-  readonly endpoints = { apiUrl: 'https://api.github.example', webUrl: 'https://github.example' };
   credentials?: GitHubAppCredentials;
   repositories: InstalledRepository[] = [{ fullName: 'acme/web', private: true, defaultBranch: 'main' }];
   attempts: WebhookDelivery[] = [];
@@ -40,6 +39,8 @@ export class FakeGitHub implements GitHubConnection {
       return created;
     },
   };
+
+  constructor(readonly endpoints: GitHubEndpoints = { apiUrl: 'https://api.github.example', webUrl: 'https://github.example' }) {}
 
   async app(): Promise<GitHubApp | undefined> {
     if (!this.credentials) return undefined;
