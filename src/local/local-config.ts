@@ -27,7 +27,8 @@ export interface LocalConfig {
  * Local additions: `repository` may be a path or file:// URL (the app is then `local/<name>`),
  * or `owner/repo` with `source` naming the local clone; relative paths are taken from the
  * file's folder; `{configDir}`, `{dataDir}` and `{serverUrl}` in variable values and in a
- * health check's `url` are replaced.
+ * health check's `url` are replaced. `github: { roles: [...] }` maps the GitHub stand-in's
+ * organizations and teams to roles for sign in with GitHub (local-github-sign-in.ts).
  */
 export function loadLocalConfig(file: string, dataDir: string, serverUrl?: string): LocalConfig {
   let raw: unknown;

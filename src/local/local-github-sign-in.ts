@@ -1,6 +1,10 @@
+import { FileSecretSource } from './file-secret-source';
 import { LocalIdentity } from './local-identity';
 import { GITHUB_SIGN_IN_AUDIENCE, gitHubSignInIssuer } from '../contract/github-sign-in';
+import { secretNames } from '../contract/secret-names';
 import { ApiDeps } from '../runtime/api/api-call';
+import { GitHubSignInSettings } from '../runtime/auth/github-sign-in';
+import { SessionSigningKey } from '../runtime/auth/session-signing-key';
 import { DashboardAuth } from '../runtime/core/api-types';
 import { ValidationError, ValidationIssue } from '../runtime/core/errors';
 import { GitHubRoleMapping, parseGitHubRoleMappings } from '../runtime/core/github-role-mapping';
@@ -31,6 +35,15 @@ export const LOCAL_GITHUB_USER = { login: 'trellis-developer', name: 'Trellis De
 
 /** Without `github.roles` in the config file: every member of the stand-in's organization is an admin. */
 export const DEFAULT_LOCAL_GITHUB_ROLES: readonly GitHubRoleMapping[] = [{ organization: LOCAL_GITHUB_ORGANIZATION, role: 'admin' }];
+
+/** Local mode's sign in with GitHub: the config file's mapping or the default, the session key in the secrets file. */
+export function localGitHubSignIn(config: { readonly githubRoles?: readonly GitHubRoleMapping[] }, secrets: FileSecretSource, installation: string,
+  log: (entry: Record<string, unknown>) => void): GitHubSignInSettings {
+  return {
+    roles: config.githubRoles ?? DEFAULT_LOCAL_GITHUB_ROLES,
+    signingKey: new SessionSigningKey(secrets, secretNames.sessionSigningKey(installation), log),
+  };
+}
 
 /**
  * The config file's `github` section (`{ "roles": [...] }`): the role mapping, checked as the

@@ -141,7 +141,7 @@ describe('the local config file is strict: a key no one reads is an error, never
 
   test.each<[string, unknown, string]>([
     ['a top-level key', { ...shop({}), aplications: [] }, 'aplications: is not a known field; did you mean `applications`?'],
-    ['a top-level key nothing is close to', { ...shop({}), port: 4100 }, 'port: is not a known field; the fields are applications'],
+    ['a top-level key nothing is close to', { ...shop({}), port: 4100 }, 'port: is not a known field; the fields are applications, github'],
     ['an application key', shop({}, { enviroments: [] }), 'applications[0].enviroments: is not a known field; did you mean `environments`?'],
     ['local mode\'s own application key', shop({}, { sorce: '../clone' }), 'applications[0].sorce: is not a known field; did you mean `source`?'],
     ['runTests in lowercase', shop({ runtests: false }), 'applications[0].environments[1].runtests: is not a known field; did you mean `runTests`?'],
