@@ -38,6 +38,9 @@ export function describeHostileApi(storeName: string, makeStore: typeof freshSto
     ['GET', '/api/deployments/{id}', ''],
     ['GET', '/api/deployments/{id}/logs', ''],
     ['POST', '/api/deployments/{id}/cancel', '{}'],
+    ['POST', '/api/apps/{app}/environments', JSON.stringify({ name: 'qa', kind: 'custom' })],
+    ['DELETE', '/api/apps/{app}', JSON.stringify({ confirm: 'web' })],
+    ['DELETE', '/api/apps/{app}/environments/{env}', JSON.stringify({ confirm: 'dev' })],
   ];
   const VALID: Record<string, string> = { app: 'web', env: 'dev' };
 
