@@ -23,6 +23,7 @@ module.exports = [
   'test/dashboard/local-mode.test.ts',
   'test/dashboard/oidc.test.ts',
   'test/dashboard/local-csp.test.ts',
+  'test/dashboard/setup-page.test.ts',
   // `trellis local` end to end: DynamoDB Local, the dashboard server, real git and builds.
   'test/local/trellis-local.test.ts',
   'test/local/trellis-cli.test.ts',
