@@ -100,7 +100,11 @@ export class GitHubApp {
   public static fromSecrets(options: GitHubAppSecretsOptions): GitHubApp {
     const issues = [...unknownKeys(options, SECRETS_KEYS), ...githubEndpointIssues(options)];
     for (const key of ['credentials', 'webhookSecret'] as const) {
-      if (!options[key]?.secretArn) issues.push({ path: key, message: 'is required: a secretsmanager.ISecret' });
+      const secret: unknown = options[key];
+      if (secret === undefined) issues.push({ path: key, message: 'is required: a secretsmanager.ISecret' });
+      else if (typeof (secret as Partial<secretsmanager.ISecret>)?.secretArn !== 'string') {
+        issues.push({ path: key, message: 'must be a secretsmanager.ISecret, such as secretsmanager.Secret.fromSecretCompleteArn(scope, id, arn)' });
+      }
     }
     if (issues.length > 0) throw optionsError('GitHubApp.fromSecrets', issues);
     return new GitHubApp(options, (_scope, _installationName, endpoints) => givenApp(endpoints, options.credentials, options.webhookSecret));

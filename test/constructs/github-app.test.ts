@@ -351,6 +351,21 @@ describe('refused at synth, naming the option', () => {
     ].join('\n'));
   });
 
+  test('GitHubApp.fromSecrets: an ARN where a secret belongs; Python callers read the option as they wrote it', () => {
+    const saved = process.env.JSII_AGENT;
+    process.env.JSII_AGENT = 'Python/3.12.3';
+    try {
+      expect(message(() => GitHubApp.fromSecrets({ credentials: CREDENTIALS_ARN, webhookSecret: WEBHOOK_SECRET_ARN } as any))).toBe([
+        'GitHubApp.fromSecrets: invalid options',
+        '  credentials: must be a secretsmanager.ISecret, such as secretsmanager.Secret.fromSecretCompleteArn(scope, id, arn)',
+        '  webhook_secret: must be a secretsmanager.ISecret, such as secretsmanager.Secret.fromSecretCompleteArn(scope, id, arn)',
+      ].join('\n'));
+    } finally {
+      if (saved === undefined) delete process.env.JSII_AGENT;
+      else process.env.JSII_AGENT = saved;
+    }
+  });
+
   test('DashboardIdentity.gitHub: each mapping\'s problem at its path, and an empty list', () => {
     expect(message(() => DashboardIdentity.gitHub({ roles: [{ organization: 'acme', team: 'acme/platform', role: 'owner' }] }))).toBe([
       'DashboardIdentity.gitHub: invalid options',
