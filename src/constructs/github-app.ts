@@ -101,8 +101,7 @@ export class GitHubApp {
     const issues = [...unknownKeys(options, SECRETS_KEYS), ...githubEndpointIssues(options)];
     for (const key of ['credentials', 'webhookSecret'] as const) {
       const secret: unknown = options[key];
-      if (secret === undefined) issues.push({ path: key, message: 'is required: a secretsmanager.ISecret' });
-      else if (typeof (secret as Partial<secretsmanager.ISecret>)?.secretArn !== 'string') {
+      if (secret === undefined) {issues.push({ path: key, message: 'is required: a secretsmanager.ISecret' });} else if (typeof (secret as Partial<secretsmanager.ISecret>)?.secretArn !== 'string') {
         issues.push({ path: key, message: 'must be a secretsmanager.ISecret, such as secretsmanager.Secret.fromSecretCompleteArn(scope, id, arn)' });
       }
     }
