@@ -100,10 +100,8 @@ export class GitHubApp {
   public static fromSecrets(options: GitHubAppSecretsOptions): GitHubApp {
     const issues = [...unknownKeys(options, SECRETS_KEYS), ...githubEndpointIssues(options)];
     for (const key of ['credentials', 'webhookSecret'] as const) {
-      const secret: unknown = options[key];
-      if (secret === undefined) {issues.push({ path: key, message: 'is required: a secretsmanager.ISecret' });} else if (typeof (secret as Partial<secretsmanager.ISecret>)?.secretArn !== 'string') {
-        issues.push({ path: key, message: 'must be a secretsmanager.ISecret, such as secretsmanager.Secret.fromSecretCompleteArn(scope, id, arn)' });
-      }
+      const problem = secretProblem(options[key]);
+      if (problem) issues.push({ path: key, message: problem });
     }
     if (issues.length > 0) throw optionsError('GitHubApp.fromSecrets', issues);
     return new GitHubApp(options, (_scope, _installationName, endpoints) => givenApp(endpoints, options.credentials, options.webhookSecret));
@@ -131,6 +129,15 @@ type AppBinder = (scope: IConstruct, installationName: string, endpoints: GitHub
 
 function unknownKeys(options: object, known: readonly string[]): ValidationIssue[] {
   return isPlainObject(options) ? unknownKeyIssues(options, known, '') : [];
+}
+
+/** Plain JavaScript callers can pass anything: an ARN string is not a secret. */
+function secretProblem(secret: unknown): string | undefined {
+  if (secret === undefined) return 'is required: a secretsmanager.ISecret';
+  if (typeof (secret as Partial<secretsmanager.ISecret>)?.secretArn !== 'string') {
+    return 'must be a secretsmanager.ISecret, such as secretsmanager.Secret.fromSecretCompleteArn(scope, id, arn)';
+  }
+  return undefined;
 }
 
 function withoutTrailingSlash(url: string): string {
