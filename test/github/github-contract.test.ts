@@ -330,6 +330,37 @@ describe('the GitHub client against the stand-in', () => {
     }
   });
 
+  test('the repository\'s pages show what was reported; POST /_stand-in/push delivers a push; failNext injects faults', async () => {
+    const page = await (await get(`${standIn.url}/acme/widgets`)).text();
+    expect(page).toContain(widgets[1].slice(0, 7));
+    expect(page).toMatch(/trellis\/widgets\/dev<\/td><td>success/);
+    expect(page).toMatch(/production<\/td><td>[0-9a-f]{7}<\/td><td>success/);
+    const commitPage = await (await get(`${standIn.url}/acme/widgets/commit/${widgets[1]}`)).text();
+    expect(commitPage).toMatch(/pending[\s\S]*success/);
+
+    const before = receiver.received.length;
+    const pushed = await fetch(`${standIn.url}/_stand-in/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repository: 'acme/widgets', ref: 'refs/heads/main', before: widgets[0], after: widgets[1] }),
+    });
+    expect(await pushed.json()).toEqual({ status_code: 200 });
+    expect(receiver.received).toHaveLength(before + 1);
+    const notInstalled = await fetch(`${standIn.url}/_stand-in/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repository: 'acme/elsewhere', ref: 'refs/heads/main', before: widgets[0], after: widgets[1] }),
+    });
+    expect(notInstalled.status).toBe(422);
+
+    standIn.failNext(/\/statuses\//, 502);
+    const app = (await github.app())!;
+    const report = { repository: 'acme/widgets', sha: widgets[1], context: 'trellis/widgets/dev', state: 'success' as const, description: 'again' };
+    await expect(app.setCommitStatus(report)).rejects.toMatchObject({ status: 502 });
+    await app.setCommitStatus(report);
+    expect(standIn.statuses('acme/widgets', widgets[1])).toHaveLength(3);
+  });
+
   test('state survives a restart of the stand-in: App, installations, users, statuses, deployments, deliveries', async () => {
     const app = (await github.app())!;
     const { token } = await app.repositoryToken('acme/widgets');
@@ -339,7 +370,7 @@ describe('the GitHub client against the stand-in', () => {
     github = connect(standIn, credentials);
     const restarted = (await github.app())!;
     expect(await restarted.installedRepositories()).toHaveLength(2);
-    expect(standIn.statuses('acme/widgets', widgets[1])).toHaveLength(2);
+    expect(standIn.statuses('acme/widgets', widgets[1])).toHaveLength(3);
     expect(standIn.deployments('acme/widgets')).toHaveLength(1);
     expect(standIn.deliveries()).toEqual(deliveries);
     expect((await get(`${standIn.endpoints.apiUrl}/repos/acme/widgets/commits/main`, token)).status).toBe(200);

@@ -106,8 +106,7 @@ export function restRoutes(context: StandInContext): Route[] {
     ['GET', /^\/installation\/repositories$/, request => {
       const held = installationToken(state(), token(request), context.now());
       const repositories = held.repositories.map(fullName => repositoryJson(context, state().repositories[fullName]));
-      const answer = paged(request, repositories);
-      return { ...answer, body: JSON.stringify({ total_count: repositories.length, repository_selection: 'selected', repositories: JSON.parse(answer.body!) }) };
+      return paged(request, repositories, slice => ({ total_count: repositories.length, repository_selection: 'selected', repositories: slice }));
     }],
 
     ['GET', new RegExp(`^${REPO}/installation$`), request => {
@@ -297,12 +296,10 @@ function deliveryJson(delivery: StoredDelivery): Record<string, unknown> {
   return { ...rest, status: code >= 200 && code < 300 ? 'OK' : code === 0 ? 'Timed out' : `Invalid HTTP Response: ${code}`, throttled_at: null };
 }
 
-/** One page of a list (`page`, `per_page` up to 100, default 30), with GitHub's Link header when more follow. */
-function paged(request: StandInRequest, items: readonly unknown[]): Answer & { body: string } {
+/** One page of a list (`page`, `per_page` up to 100, default 30) as the answer, with GitHub's Link header when more follow. */
+function paged(request: StandInRequest, items: readonly unknown[], wrap: (slice: unknown[]) => unknown = slice => slice): Answer {
   const perPage = Math.min(100, Math.max(1, Number(request.query.get('per_page')) || 30));
   const page = Math.max(1, Number(request.query.get('page')) || 1);
-  const slice = items.slice((page - 1) * perPage, page * perPage);
   const more = page * perPage < items.length;
-  const answer = json(200, slice, more ? { link: `<?per_page=${perPage}&page=${page + 1}>; rel="next"` } : {});
-  return { ...answer, body: answer.body! };
+  return json(200, wrap(items.slice((page - 1) * perPage, page * perPage)), more ? { link: `<?per_page=${perPage}&page=${page + 1}>; rel="next"` } : {});
 }

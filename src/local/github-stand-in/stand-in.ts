@@ -6,10 +6,12 @@ import { StandInContext } from './context';
 import { tokenCovers } from './credentials';
 import { PushUpdate, deliverPush, redeliver } from './deliveries';
 import { serveGitHttp } from './git-http';
-import { Answer, answer, refusal, send } from './http-answers';
+import { Answer, Route, answer, json, refusal, send } from './http-answers';
+import { repositoryRoutes } from './repository-pages';
 import { restRoutes } from './rest-api';
 import { StateFile } from './state';
 import { webRoutes } from './web-pages';
+import { errorMessage } from '../../runtime/core/errors';
 import { GitHubAppCredentials, GitHubEndpoints } from '../../runtime/core/github';
 import * as names from '../../runtime/core/names';
 
@@ -96,7 +98,22 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
     log,
   };
   const routes = restRoutes(context);
-  const pages = webRoutes(context);
+  const pages: Route[] = [
+    ...webRoutes(context),
+    // What GitHub does after a push to it: local repositories are pushed to on disk, so `trellis push` (or a test) says when.
+    ['POST', /^\/_stand-in\/push$/, async request => {
+      const { repository, ref, before, after } = request.body;
+      if (typeof repository !== 'string' || typeof ref !== 'string' || typeof before !== 'string' || typeof after !== 'string') {
+        return refusal(422, 'repository, ref, before and after are required');
+      }
+      try {
+        return json(200, { status_code: await deliverPush(context, repository, { ref, before, after }) });
+      } catch (error) {
+        return refusal(422, errorMessage(error));
+      }
+    }],
+    ...repositoryRoutes(context),
+  ];
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://stand-in');
