@@ -3,20 +3,24 @@ import { useState } from 'preact/hooks';
 import { Dialog } from './Dialog';
 import { ErrorBox } from './ErrorBox';
 
+/** What the page gives a confirmation dialog: whether its request runs, how it failed, and the two ways out. */
+export interface ConfirmProps {
+  readonly busy: boolean;
+  readonly error?: unknown;
+  readonly onClose: () => void;
+  readonly onConfirm: (confirm: string) => void;
+}
+
 /**
  * What cannot be undone (a teardown, a deletion) is confirmed by typing the name again: the
  * button works only once it matches. Test ids are `<testId>-dialog`, `-confirm-input`, `-confirm`, `-error`.
  */
-export function ConfirmByNameDialog({ title, name, action, busyAction, testId, busy, error, onClose, onConfirm, children }: {
+export function ConfirmByNameDialog({ title, name, action, busyAction, testId, busy, error, onClose, onConfirm, children }: ConfirmProps & {
   title: string;
   name: string;
   action: string;
   busyAction: string;
   testId: string;
-  busy: boolean;
-  error?: unknown;
-  onClose: () => void;
-  onConfirm: (confirm: string) => void;
   children: ComponentChildren;
 }) {
   const [typed, setTyped] = useState('');
