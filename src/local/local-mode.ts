@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { cpSync, createWriteStream, existsSync, realpathSync } from 'fs';
+import { cpSync, createWriteStream, existsSync, readdirSync, realpathSync } from 'fs';
 import { join, relative, resolve as resolvePath, sep } from 'path';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DashboardServer, startDashboardServer } from './dashboard-server';
@@ -7,15 +7,20 @@ import { DEFAULT_DATA_DIR, DataDir, ServerInfo } from './data-dir';
 import { observeDeployments } from './deployment-events';
 import { createLocalTable, DynamoDbLocal } from './dynamodb-local';
 import { superviseDynamoDbLocal } from './dynamodb-supervisor';
+import { LocalGitHubReports, localGitHubReports } from './github-reports';
+import { GitHubStandIn, startGitHubStandIn } from './github-stand-in/stand-in';
 import { resumeInterrupted } from './interrupted';
 import { clearLeftovers } from './leftovers';
 import { LocalConfig, loadLocalConfig, parseLocalConfig } from './local-config';
 import { LocalExecutor, createLocalExecutor } from './local-executor';
+import { LOCAL_GITHUB_USER, localGitHubSignIn } from './local-github-sign-in';
 import { LocalIdentity } from './local-identity';
 import { processStartTime } from './process-records';
 import { deploymentLine, startBanner } from './terminal-lines';
 import { secretNames } from '../contract/secret-names';
 import { errorMessage } from '../runtime/core/errors';
+import * as names from '../runtime/core/names';
+import { gitHubConnection } from '../runtime/github/github-connection';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
 import { tableContext } from '../runtime/store/table-context';
 import { webhookSecrets } from '../runtime/webhook/webhook-secrets';
@@ -64,6 +69,8 @@ export interface LocalModeOptions {
 
 export interface LocalMode {
   readonly url: string;
+  /** Local mode's GitHub stand-in (web pages; its REST API is under /api/v3). */
+  readonly githubUrl: string;
   readonly webhookUrl: string;
   readonly webSocketUrl: string;
   readonly data: DataDir;
@@ -108,9 +115,14 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   let dynamo: DynamoDbLocal | undefined;
   let executor: LocalExecutor | undefined;
   let server: DashboardServer | undefined;
+  let github: GitHubStandIn | undefined;
+  let gitHubReports: LocalGitHubReports | undefined;
   const stopAll = async () => {
     await executor?.close();
     await server?.close();
+    // The last changes (builds stopped as failed) reach the stand-in before it stops, and their lines the log before it closes.
+    await gitHubReports?.settled();
+    await github?.close();
     await dynamo?.stop();
     processes.remove('dynamodb');
     data.removeServerInfo();
@@ -141,9 +153,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     await ensureTable(dynamo);
     signal?.throwIfAborted();
     let dashboardUrl = '';
+    // Each status change is printed, and reported to GitHub (the stand-in) once it runs, without waiting for it.
     const store = observeDeployments(
       createDynamoStore(tableContext(TABLE_NAME, dynamo.clientConfig)),
-      deployment => options.print(deploymentLine(deployment, dashboardUrl)),
+      deployment => {
+        options.print(deploymentLine(deployment, dashboardUrl));
+        gitHubReports?.report(deployment);
+      },
     );
     await store.config.syncApplications(config.applications);
     const resumed = await resumeInterrupted(store);
@@ -161,11 +177,34 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       processRecords: processes,
       log,
     });
+    // Local mode's GitHub: the App, its installations, sign-in and statuses without github.com, on the port after the dashboard's.
+    const gitHubPort = options.port === 0 ? 0 : (options.port ?? DEFAULT_PORT) + 1;
+    const standIn = github = await startGitHubStandIn({ dataDir: join(data.root, 'github'), port: gitHubPort, log }).catch(error => {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(`port ${gitHubPort} (the GitHub stand-in's, the dashboard's + 1) is in use: stop what uses it, or pass another --port`);
+      }
+      throw error;
+    });
+    hostRepositories(standIn, data, config);
+    standIn.addUser(LOCAL_GITHUB_USER);
+    const gitHub = gitHubConnection({
+      endpoints: standIn.endpoints, secrets: running.secrets, credentialsSecret: secretNames.githubApp(INSTALLATION), log,
+    });
+    gitHubReports = localGitHubReports({ github: gitHub, store, dashboardUrl: () => dashboardUrl || expectedUrl, installation: INSTALLATION, log });
     const password = data.adminPassword();
     server = await startDashboardServer({
       store,
       identity: new LocalIdentity([{ name: ADMIN_USER, password, groups: ['admin'] }]),
-      api: { queue: running.queue, commits: running.commits, secrets: running.secrets, runner: running.runner, installation: INSTALLATION },
+      api: {
+        queue: running.queue,
+        commits: running.commits,
+        secrets: running.secrets,
+        runner: running.runner,
+        installation: INSTALLATION,
+        github: gitHub,
+        // Sign in with GitHub (the stand-in) beside the password, once the setup page made the App.
+        githubSignIn: localGitHubSignIn(config, running.secrets, INSTALLATION, log),
+      },
       // The installation's webhook secret (what `trellis push` signs with), and the GitHub App's once it exists.
       webhook: {
         secrets: webhookSecrets(async () => data.webhookSecret(), running.secrets, secretNames.githubAppWebhook(INSTALLATION)),
@@ -210,13 +249,14 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       applications: config.applications.map(app => app.name),
       command: options.command ?? 'npx trellis',
       customDataDir: resolvePath(options.dataDir) !== resolvePath(DEFAULT_DATA_DIR),
+      githubUrl: standIn.url,
     }));
     // What waited when the last run was killed deploys now, without a new push.
     for (const id of resumed.requeue) {
       options.print(`Re-queued ${id}: it was waiting when the last run stopped.`);
       await running.queue.send({ deploymentId: id });
     }
-    return { url: server.url, webhookUrl, webSocketUrl: server.webSocketUrl, data, failed, close: stopAll };
+    return { url: server.url, githubUrl: standIn.url, webhookUrl, webSocketUrl: server.webSocketUrl, data, failed, close: stopAll };
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;
@@ -267,6 +307,24 @@ export const LOCAL_GIT_IDENTITY = {
   GIT_COMMITTER_NAME: process.env.GIT_COMMITTER_NAME ?? 'Trellis Local',
   GIT_COMMITTER_EMAIL: process.env.GIT_COMMITTER_EMAIL ?? 'local@trellis.invalid',
 };
+
+/**
+ * The stand-in hosts every git repository of the data directory's repos/ as `local/<folder>` (the
+ * sample app is `local/sample-app`) and each configured application's as its `repository`.
+ */
+function hostRepositories(standIn: GitHubStandIn, data: DataDir, config: LocalConfig): void {
+  const folders = existsSync(data.repos) ? readdirSync(data.repos, { withFileTypes: true }) : [];
+  for (const folder of folders) {
+    const fullName = `${names.LOCAL_OWNER}/${folder.name}`;
+    if (folder.isDirectory() && existsSync(join(data.repos, folder.name, '.git')) && !names.repository(fullName)) {
+      standIn.addRepository(fullName, join(data.repos, folder.name));
+    }
+  }
+  for (const app of config.applications) {
+    const path = config.repositories[app.name];
+    if (path !== undefined) standIn.addRepository(app.repository, path);
+  }
+}
 
 /** Each repository must be the top of a git work tree (not a folder inside another repository). */
 function checkRepositories(config: LocalConfig): void {

@@ -43,6 +43,8 @@ export interface BannerDetails {
   readonly command: string;
   /** The data directory was chosen with --data-dir: `trellis push` needs it too. */
   readonly customDataDir?: boolean;
+  /** Local mode's GitHub stand-in. @default no line */
+  readonly githubUrl?: string;
 }
 
 /**
@@ -67,6 +69,7 @@ export function startBanner(details: BannerDetails): string {
     `  Sign in     ${details.user} / ${details.password}`,
     `  Webhook     ${details.webhookUrl}`,
     `  Live logs   ${details.webSocketUrl}`,
+    ...details.githubUrl ? [`  GitHub      ${details.githubUrl}/ (local stand-in)`] : [],
     `  Data        ${details.dataDir}`,
     `  Apps        ${details.applications.join(', ')}`,
     '',
