@@ -40,7 +40,8 @@ export function gitEnvironment(base: Readonly<Record<string, string>>, url: stri
   const env: Record<string, string> = {
     ...base,
     GIT_TERMINAL_PROMPT: '0',
-    GIT_ALLOW_PROTOCOL: 'https:file',
+    // Plain http only for local mode's GitHub stand-in on this machine (params.ts allows no other).
+    GIT_ALLOW_PROTOCOL: url.startsWith('http://') ? 'http' : 'https:file',
     GIT_CONFIG_COUNT: String(config.length),
   };
   config.forEach(([key, value], index) => {
@@ -51,5 +52,5 @@ export function gitEnvironment(base: Readonly<Record<string, string>>, url: stri
 }
 
 function headerKey(url: string): string {
-  return url.startsWith('https://') ? `http.${new URL(url).origin}/.extraheader` : 'http.extraheader';
+  return /^https?:\/\//.test(url) ? `http.${new URL(url).origin}/.extraheader` : 'http.extraheader';
 }
