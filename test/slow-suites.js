@@ -24,6 +24,7 @@ module.exports = [
   'test/dashboard/oidc.test.ts',
   'test/dashboard/local-csp.test.ts',
   'test/dashboard/setup-page.test.ts',
+  'test/dashboard/github-sign-in.test.ts',
   'test/dashboard/dashboard-apps.test.ts',
   // `trellis local` end to end: DynamoDB Local, the dashboard server, real git and builds.
   'test/local/trellis-local.test.ts',

@@ -1,26 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
+import { readFileSync } from 'fs';
+import { LOCAL_ADMIN, SIGN_IN_INSTALLATION as INSTALLATION, SignInServer, startSignInServer } from './support/github-sign-in-server';
 import { GITHUB_SIGN_IN_AUDIENCE } from '../../src/contract/github-sign-in';
 import { secretNames } from '../../src/contract/secret-names';
-import { DashboardServer, startDashboardServer } from '../../src/local/dashboard-server';
+import { DashboardServer } from '../../src/local/dashboard-server';
 import { FileSecretSource } from '../../src/local/file-secret-source';
-import { GitHubStandIn, startGitHubStandIn } from '../../src/local/github-stand-in/stand-in';
-import { LocalIdentity } from '../../src/local/local-identity';
+import { GitHubStandIn } from '../../src/local/github-stand-in/stand-in';
 import { JwtAuthenticator } from '../../src/runtime/auth/jwt-authenticator';
-import { SessionSigningKey } from '../../src/runtime/auth/session-signing-key';
-import { DashboardConfig, Store } from '../../src/runtime/core';
-import { GitHubRoleMapping } from '../../src/runtime/core/github-role-mapping';
-import { gitHubConnection } from '../../src/runtime/github/github-connection';
-import { FakeCommitSource, FakeLaunchQueue } from '../api/fakes';
-import { FakeTaskRunner } from '../deployments/fake-task-runner';
-import { freshStore } from '../support/test-table';
-
-const INSTALLATION = 'local';
-const ROLES: GitHubRoleMapping[] = [
-  { organization: 'acme', team: 'platform', role: 'admin' },
-  { organization: 'acme', team: 'shop-devs', role: 'deployer', application: 'shop' },
-];
+import { DashboardConfig } from '../../src/runtime/core';
 
 /**
  * Sign in with GitHub end to end over real HTTP: the local server's public /auth/github routes,
@@ -28,50 +14,18 @@ const ROLES: GitHubRoleMapping[] = [
  * signing key in the secrets file; the token then used against the API.
  */
 describe('sign in with GitHub (local server and the GitHub stand-in)', () => {
-  let store: Store;
+  let world: SignInServer;
   let server: DashboardServer;
   let standIn: GitHubStandIn;
   let secrets: FileSecretSource;
-  const logged: Array<Record<string, unknown>> = [];
+  let logged: Array<Record<string, unknown>>;
 
   beforeAll(async () => {
-    ({ store } = await freshStore());
-    const dir = mkdtempSync(join(tmpdir(), 'trellis-github-sign-in-'));
-    const staticDir = join(dir, 'static');
-    secrets = new FileSecretSource(join(dir, 'secrets.json'));
-    standIn = await startGitHubStandIn();
-    standIn.addUser({ login: 'ada', organizations: ['acme'], teams: ['acme/platform'] });
-    standIn.addUser({ login: 'dana', organizations: ['Acme'], teams: ['Acme/Shop-Devs'] });
-    standIn.addUser({ login: 'eve', organizations: ['acme', 'elsewhere'], teams: ['elsewhere/platform'] });
-    mkdirSync(staticDir);
-    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Trellis</title>');
-    server = await startDashboardServer({
-      store,
-      identity: new LocalIdentity([{ name: 'admin', password: 'pw', groups: ['admin'] }]),
-      api: {
-        queue: new FakeLaunchQueue(),
-        commits: new FakeCommitSource(),
-        secrets,
-        runner: new FakeTaskRunner(),
-        installation: INSTALLATION,
-        github: gitHubConnection({
-          endpoints: standIn.endpoints, secrets, credentialsSecret: secretNames.githubApp(INSTALLATION), log: () => undefined,
-        }),
-        githubSignIn: { roles: ROLES, signingKey: new SessionSigningKey(secrets, secretNames.sessionSigningKey(INSTALLATION)) },
-      },
-      staticDir,
-      log: entry => logged.push(entry),
-    });
-    // The App, as the setup page's manifest flow would leave it: its user authorization calls back to this server.
-    const manifest = { name: 'trellis', url: server.url, callback_urls: [`${server.url}/auth/github/callback`] };
-    const { webhookSecret: _webhookSecret, ...credentials } = standIn.createApp(manifest);
-    await secrets.put(secretNames.githubApp(INSTALLATION), JSON.stringify(credentials));
+    world = await startSignInServer();
+    ({ server, standIn, secrets, logs: logged } = world);
   });
 
-  afterAll(async () => {
-    await server?.close();
-    await standIn?.close();
-  });
+  afterAll(() => world?.close());
 
   const noFollow = (url: string) => fetch(url, { redirect: 'manual' });
 
@@ -192,7 +146,7 @@ describe('sign in with GitHub (local server and the GitHub stand-in)', () => {
   test('config.json offers GitHub beside the local password, and the local server takes both kinds of token', async () => {
     const config = await (await fetch(`${server.url}/config.json`)).json() as DashboardConfig;
     expect(config.auth).toEqual({ kind: 'local', githubSignInUrl: `${server.url}/auth/github/sign-in` });
-    const signedIn = await fetch(`${server.url}/auth/local/sign-in`, { method: 'POST', body: JSON.stringify({ user: 'admin', password: 'pw' }) });
+    const signedIn = await fetch(`${server.url}/auth/local/sign-in`, { method: 'POST', body: JSON.stringify(LOCAL_ADMIN) });
     const { token } = await signedIn.json() as { token: string };
     expect((await me(token)).status).toBe(200);
     expect((await me(await signInAs('dana'))).status).toBe(200);
