@@ -33,7 +33,7 @@ const synthesized = installations.map(([name, build]) => {
 const resourcesOfType = (template: any, type: string): any[] => Object.values(template.Resources).filter((resource: any) => resource.Type === type);
 const logicalId = (resource: CfnResource): string => Stack.of(resource).resolve(resource.logicalId);
 
-describe.each(synthesized)('$name installation', ({ stack, pipeline, template }) => {
+describe.each(synthesized)('$name installation', ({ name: installation, stack, pipeline, template }) => {
   test('no secret value, no dynamic reference to one, no credential shape anywhere in the template', () => {
     expect(JSON.stringify(template).length).toBeGreaterThan(10_000); // a whole installation was scanned
     expect(secretLeaks(template)).toEqual([]);
@@ -69,7 +69,10 @@ describe.each(synthesized)('$name installation', ({ stack, pipeline, template })
     // ECS `Secrets` would put values into the builder's environment, where app commands could read them.
     expect(containers[0].Secrets).toBeUndefined();
     const names = containers[0].Environment.map((variable: { Name: string }) => variable.Name).sort();
-    expect(names).toEqual(['AWS_REGION', BUILD_SETTINGS.artifactBucket, BUILD_SETTINGS.cacheBucket, BUILD_SETTINGS.installation, BUILD_SETTINGS.logIngestFunction, BUILD_SETTINGS.tableName].sort());
+    // With a GitHub App (the fully configured installation) also the function that mints clone tokens, by name.
+    const gitHub = installation === 'fully configured' ? [BUILD_SETTINGS.repositoryTokenFunction] : [];
+    expect(names).toEqual(['AWS_REGION', BUILD_SETTINGS.artifactBucket, BUILD_SETTINGS.cacheBucket, BUILD_SETTINGS.installation, BUILD_SETTINGS.logIngestFunction,
+      BUILD_SETTINGS.tableName, ...gitHub].sort());
   });
 });
 

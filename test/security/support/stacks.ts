@@ -2,7 +2,9 @@ import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DashboardIdentity, DeployFramework, DeploymentEnvironment, TestCommand, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication } from '../../../src';
+import {
+  DashboardIdentity, DeployFramework, DeploymentEnvironment, GitHubApp, TestCommand, TrellisPipeline, TrellisPipelineProps, WebSocketAuthentication,
+} from '../../../src';
 import { ensureDashboardAssets } from '../../constructs/stack-fixtures';
 
 ensureDashboardAssets();
@@ -24,10 +26,11 @@ export function defaultInstallation(stack: Stack, props: Partial<TrellisPipeline
   return new TrellisPipeline(stack, 'Trellis', { applications: [{ name: 'shop', repository: 'acme/shop' }], ...props });
 }
 
-/** Every option that adds resources or grants: own KMS key, Cognito with MFA and threat protection, access logs, a deploy role. */
+/** Every option that adds resources or grants: own KMS key, Cognito with MFA and threat protection, access logs, a deploy role, a GitHub App. */
 export function fullyConfiguredInstallation(stack: Stack): TrellisPipeline {
   return new TrellisPipeline(stack, 'Trellis', {
     installationName: 'acme',
+    github: GitHubApp.fromSetupPage({ organization: 'acme' }),
     table: { encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) },
     buildServer: { cpu: 2048, memoryLimitMiB: 8192, ephemeralStorageGiB: 50 },
     logs: {
