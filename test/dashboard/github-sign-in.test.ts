@@ -30,6 +30,11 @@ afterAll(async () => {
   if (assets) rmSync(assets, { recursive: true, force: true });
 });
 
+/** The session's token as the dashboard keeps it (sessionStorage: this tab only). */
+function storedToken(tab: Page): Promise<string | null> {
+  return tab.evaluate<string | null>("sessionStorage.getItem('trellis.token')");
+}
+
 async function signInWithGitHubAs(login: string): Promise<void> {
   await page.getByTestId('sign-in-github').click();
   await page.waitForURL(url => url.toString().startsWith(`${world.standIn.url}/login/oauth/authorize?`));
@@ -53,14 +58,14 @@ test('a team member signs in with GitHub and comes back to the page they left, t
 
 test('a token in a link this tab did not ask for signs nobody in', async () => {
   const { server } = world;
-  const token = await page.evaluate(() => sessionStorage.getItem('trellis.token'));
+  const token = await storedToken(page);
   expect(token).toMatch(/^ey/);
   const other = await browser.context.newPage();
   try {
     await other.goto(`${server.url}/#token=${token}`);
     await other.getByTestId('sign-in').waitFor();
     expect(other.url()).not.toContain('token=');
-    expect(await other.evaluate(() => sessionStorage.getItem('trellis.token'))).toBeNull();
+    expect(await storedToken(other)).toBeNull();
   } finally {
     await other.close();
   }
@@ -75,5 +80,5 @@ test('a user outside the mapped teams lands on a page saying why, with a way bac
   expect(await page.locator('#reason').textContent()).toContain('eve is in none of the GitHub organizations or teams');
   await page.locator('#back').click();
   await page.getByTestId('sign-in').waitFor();
-  expect(await page.evaluate(() => sessionStorage.getItem('trellis.token'))).toBeNull();
+  expect(await storedToken(page)).toBeNull();
 });
