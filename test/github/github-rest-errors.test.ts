@@ -13,6 +13,16 @@ const TOKEN = `ghs_${'A1b2C3d4E5'.repeat(4).slice(0, 36)}`;
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxIn0.c2lnbmF0dXJl';
 const SECRET_CODE = 'one-time-code-4711';
 
+/** What a call that must fail threw. */
+async function failureOf(call: Promise<unknown>): Promise<Error & { status?: number }> {
+  try {
+    await call;
+  } catch (error) {
+    return error as Error & { status?: number };
+  }
+  throw new Error('the call did not fail');
+}
+
 describe('GitHub client errors', () => {
   let server: Server;
   let url: string;
@@ -37,7 +47,7 @@ describe('GitHub client errors', () => {
 
   test.each([401, 403, 422, 500])('GitHub answering %i with the token in its message: the error names the status, not the token', async status => {
     for (const token of [TOKEN, JWT, 'opaque-credential-without-a-known-shape']) {
-      const error = await new GitHubRest(url).json({ path: `/${status}/x`, token }).catch(caught => caught);
+      const error = await failureOf(new GitHubRest(url).json({ path: `/${status}/x`, token }));
       expect(error).toBeInstanceOf(GitHubApiError);
       expect(error.status).toBe(status);
       expect(error.message).toContain(`GitHub answered ${status} to GET /${status}/x: refused`);
@@ -46,7 +56,7 @@ describe('GitHub client errors', () => {
   });
 
   test('404 is a NotFoundError, still without the token', async () => {
-    const error = await new GitHubRest(url).json({ path: '/404/y', token: TOKEN }).catch(caught => caught);
+    const error = await failureOf(new GitHubRest(url).json({ path: '/404/y', token: TOKEN }));
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.message).not.toContain(TOKEN);
   });
@@ -56,20 +66,20 @@ describe('GitHub client errors', () => {
     await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise(resolve => closed.close(resolve));
-    const error = await new GitHubRest(`http://127.0.0.1:${port}`).json({ path: '/user', token: TOKEN }).catch(caught => caught);
+    const error = await failureOf(new GitHubRest(`http://127.0.0.1:${port}`).json({ path: '/user', token: TOKEN }));
     expect(error.message).toMatch(/^GitHub did not answer GET \/user/);
     expect(error.message).not.toContain(TOKEN);
   });
 
   test('a manifest conversion that fails does not name its one-time code', async () => {
-    const error = await new ManifestConversionClient(`${url}/422`).convert(SECRET_CODE).catch(caught => caught);
+    const error = await failureOf(new ManifestConversionClient(`${url}/422`).convert(SECRET_CODE));
     expect(error.message).toContain('POST /app-manifests/{code}/conversions');
     expect(error.message).not.toContain(SECRET_CODE);
   });
 
   test('a refused sign-in code: neither the client secret nor the code is in the error', async () => {
     const users = new UserAuthorizationClient({ apiUrl: url, webUrl: `${url}/200` }, { clientId: 'Iv1.abc', clientSecret: 'client-secret-0815' });
-    const error = await users.exchangeCode(SECRET_CODE, 'http://127.0.0.1:9/callback').catch(caught => caught);
+    const error = await failureOf(users.exchangeCode(SECRET_CODE, 'http://127.0.0.1:9/callback'));
     expect(error.message).toMatch(/^GitHub did not accept the sign-in code/);
     expect(error.message).not.toContain('client-secret-0815');
     expect(error.message).not.toContain(SECRET_CODE);
