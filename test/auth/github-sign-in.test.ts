@@ -122,12 +122,16 @@ describe('sign in with GitHub: the flow\'s rules', () => {
     await expect(new JwtAuthenticator({ issuer: discovery.issuer, audiences: ['trellis-dashboard'] }, served, later).authenticate(token)).rejects.toThrow('expired');
   });
 
-  test('a state older than 10 minutes is refused, and so is one used once', async () => {
+  test('a state older than 10 minutes is refused, and so are one used once and one start() cannot have made', async () => {
     const state = await start();
     now = new Date(now.getTime() + 10 * 60_000 + 2_000);
     const late = await get('/auth/github/callback', { code: 'code-dana', state });
     expect([late.statusCode, late.headers.location]).toEqual([400, undefined]);
     expect(late.body).toContain('older than 10 minutes');
+
+    for (const forged of ['x'.repeat(5000), 'a'.repeat(31), `${state.slice(0, 31)}!`]) {
+      expect((await get('/auth/github/callback', { code: 'code-dana', state: forged })).statusCode).toBe(400);
+    }
 
     const fresh = await start();
     expect((await get('/auth/github/callback', { code: 'code-dana', state: fresh })).statusCode).toBe(302);

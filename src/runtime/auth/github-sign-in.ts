@@ -11,6 +11,8 @@ import { Clock, OneUseStore } from '../core/ports';
 const STATE_PURPOSE = 'github-sign-in';
 const STATE_TTL_SECONDS = 10 * 60;
 const TOKEN_TTL_SECONDS = 60 * 60;
+/** 24 random bytes, base64url. */
+const STATE_FORM = /^[\w-]{32}$/;
 
 /** What an installation configures: who gets which role, and the key tokens are signed with. */
 export interface GitHubSignInSettings {
@@ -67,7 +69,8 @@ export class GitHubSignIn {
 
   /** GitHub's answer (`?code&state`, or `?error&state`): the state taken once, then the user's roles. */
   async callback(query: Readonly<Record<string, string | undefined>>): Promise<SignInResult> {
-    const kept = query.state ? await this.options.states.take(STATE_PURPOSE, query.state) : undefined;
+    // Only what start() makes is looked up: anything else (a huge value, say) never reaches the table.
+    const kept = STATE_FORM.test(query.state ?? '') ? await this.options.states.take(STATE_PURPOSE, query.state!) : undefined;
     if (!kept) {
       return refused(400, 'This sign-in answer does not match a sign-in started here, or it was used already or is older than 10 minutes. Sign in again.');
     }
