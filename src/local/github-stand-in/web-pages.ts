@@ -1,7 +1,7 @@
 import { createApp, install } from './apps';
 import { StandInContext } from './context';
 import { Refusal, USER_TOKEN_MS, newToken, randomText } from './credentials';
-import { Route, StandInRequest, escapeHtml, hidden, json, page, redirect } from './http-answers';
+import { Answer, Route, StandInRequest, escapeHtml, hidden, json, page, redirect } from './http-answers';
 
 /** An OAuth code may be exchanged within 10 minutes, once, as on GitHub. */
 const OAUTH_CODE_MS = 10 * 60_000;
@@ -130,8 +130,9 @@ ${hidden('manifest', manifest ?? '')}${hidden('state', request.query.get('state'
     ['POST', /^\/login\/oauth\/access_token$/, request => {
       const app = state().app;
       const [clientId, clientSecret, code, redirectUri] = ['client_id', 'client_secret', 'code', 'redirect_uri'].map(name => field(request, name));
-      // GitHub answers these with 200 and an `error`.
-      const error = (kind: string, description: string) => json(200, { error: kind, error_description: description, error_uri: 'https://docs.github.com/apps' });
+      // A refusal is a 200 with an `error`, as on GitHub.
+      const answerWith = (fields: Record<string, string>) => oauthAnswer(request.headers.accept, fields);
+      const error = (kind: string, description: string) => answerWith({ error: kind, error_description: description, error_uri: 'https://docs.github.com/apps' });
       if (!app || clientId !== app.clientId || clientSecret !== app.clientSecret) return error('incorrect_client_credentials', 'The client_id and/or client_secret passed are incorrect.');
       const now = context.now().getTime();
       const found = state().oauthCodes.find(candidate => candidate.code === code && candidate.clientId === clientId
@@ -142,7 +143,7 @@ ${hidden('manifest', manifest ?? '')}${hidden('state', request.query.get('state'
       const token = newToken('ghu');
       state().userTokens.push({ token, login: found.login, expiresAt: new Date(now + USER_TOKEN_MS).toISOString() });
       save();
-      return json(200, { access_token: token, token_type: 'bearer', scope: '', expires_in: USER_TOKEN_MS / 1000 });
+      return answerWith({ access_token: token, token_type: 'bearer', scope: '', expires_in: String(USER_TOKEN_MS / 1000) });
     }],
   ];
 
@@ -179,6 +180,12 @@ function callbackCovers(callback: string, redirectUri: string): boolean {
 /** Whoever signs in first owns an App made from the personal form; the stand-in has no sessions. */
 function defaultOwner(context: StandInContext): string {
   return context.file.state.users[0]?.login ?? 'local';
+}
+
+/** GitHub's OAuth endpoint answers JSON only to `Accept: application/json` (not to the REST API's type), else a form body. */
+function oauthAnswer(accept: string | undefined, fields: Record<string, string>): Answer {
+  if (/(^|[\s,])application\/json\b/.test(accept ?? '')) return json(200, fields);
+  return { status: 200, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: new URLSearchParams(fields).toString() };
 }
 
 function field(request: StandInRequest, name: string): string | undefined {

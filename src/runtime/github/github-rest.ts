@@ -16,6 +16,8 @@ export interface GitHubRequest {
    * @default the method and the path without its query
    */
   readonly name?: string;
+  /** @default `application/vnd.github+json` (the REST API's); the OAuth endpoint answers JSON only to `application/json`. */
+  readonly accept?: string;
   /** Other secret values of the call (a code in its path or body): masked in any error, like the token. */
   readonly secrets?: readonly string[];
 }
@@ -63,7 +65,7 @@ export class GitHubRest {
       response = await fetch(`${this.baseUrl}${request.path}`, {
         method,
         headers: {
-          'accept': 'application/vnd.github+json',
+          'accept': request.accept ?? 'application/vnd.github+json',
           'x-github-api-version': '2022-11-28',
           'user-agent': 'trellis-cdk',
           ...request.token !== undefined && { authorization: `Bearer ${request.token}` },

@@ -32,6 +32,7 @@ export class UserAuthorizationClient implements GitHubUserAuthorization {
     const answer = await this.web.json<AccessTokenAnswer>({
       method: 'POST',
       path: '/login/oauth/access_token',
+      accept: 'application/json',
       body: { client_id: this.client.clientId, client_secret: this.client.clientSecret, code, redirect_uri: redirectUri },
       secrets: [code, this.client.clientSecret],
     });
