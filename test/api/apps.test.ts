@@ -181,6 +181,26 @@ describe('applications and environments from the dashboard', () => {
       }
     });
 
+    test('how it deploys is set as in code: custom commands as argument vectors, a health check with the construct\'s defaults', async () => {
+      const added = await post('/api/apps/shop/environments', {
+        name: 'qa',
+        kind: 'custom',
+        framework: { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] },
+        rootDirectory: 'packages/api',
+        healthCheck: { url: 'https://qa.example.com/health' },
+      });
+      expect(added.status).toBe(201);
+      expect(await h.store.config.getEnvironment('shop', 'qa')).toMatchObject({
+        framework: { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] },
+        rootDirectory: 'packages/api',
+        healthCheck: { url: 'https://qa.example.com/health', minStatus: 200, maxStatus: 399 },
+      });
+      expect(issuesOf(await post('/api/apps/shop/environments', { name: 'qa2', kind: 'custom', framework: { kind: 'custom', deploy: 'npm run deploy' } })))
+        .toEqual({ 'framework.deploy': expect.stringMatching(/list|array|vector/) });
+      expect(issuesOf(await post('/api/apps/shop/environments', { name: 'qa2', kind: 'custom', framework: { kind: 'custom', deply: ['x'] } })))
+        .toEqual({ 'framework.deply': expect.stringMatching(/deploy/) });
+    });
+
     test('a new environment does not inherit the secrets of an earlier one of its name', async () => {
       await h.secrets.update(h.secretName('shop', 'qa'), { OLD: 'left over' });
       const added = await post('/api/apps/shop/environments', { name: 'qa', kind: 'custom', secrets: { NEW: 'n' } });

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { Dialog } from './Dialog';
 import { ErrorBox } from './ErrorBox';
 import { EnvironmentView } from '../../runtime/core/api-types';
-import { EnvironmentKind } from '../../runtime/core/types';
+import { EnvironmentKind, FrameworkConfig } from '../../runtime/core/types';
 import { textToArgv } from '../format';
 import { useSession } from '../session';
 
@@ -15,7 +15,7 @@ const KINDS: readonly EnvironmentKind[] = ['custom', 'development', 'staging', '
 export function AddEnvironmentDialog({ app, onClose, onAdded }: { app: string; onClose: () => void; onAdded: (env: EnvironmentView) => void }) {
   const { api } = useSession();
   const [fields, setFields] = useState({
-    name: '', kind: 'custom' as EnvironmentKind, branch: '', testCommand: '', region: '', account: '', deployRoleArn: '',
+    name: '', kind: 'custom' as EnvironmentKind, branch: '', testCommand: '', deployCommand: '', removeCommand: '', region: '', account: '', deployRoleArn: '',
   });
   const [autoDeploy, setAutoDeploy] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -35,6 +35,7 @@ export function AddEnvironmentDialog({ app, onClose, onAdded }: { app: string; o
         branch: given(fields.branch),
         ...autoDeploy && { autoDeploy },
         ...given(fields.testCommand) && { runTests: true, testCommand: textToArgv(fields.testCommand) },
+        ...given(fields.deployCommand) && { framework: customCommands(fields.deployCommand, fields.removeCommand) },
         region: given(fields.region),
         account: given(fields.account),
         deployRoleArn: given(fields.deployRoleArn),
@@ -68,6 +69,8 @@ export function AddEnvironmentDialog({ app, onClose, onAdded }: { app: string; o
           Deploy on every push to the branch
         </label>
         {text('testCommand', 'Test command (optional)', 'npm test')}
+        {text('deployCommand', 'Deploy command (optional: without one the framework is detected)', 'make deploy')}
+        {text('removeCommand', 'Remove command (with a deploy command: what a teardown runs)', 'make remove')}
         {text('region', 'AWS region (optional)', 'eu-west-1')}
         {text('account', 'AWS account (optional)', '111122223333')}
         {text('deployRoleArn', 'Deploy role ARN (optional)', 'arn:aws:iam::111122223333:role/deploy')}
@@ -79,4 +82,9 @@ export function AddEnvironmentDialog({ app, onClose, onAdded }: { app: string; o
       </form>
     </Dialog>
   );
+}
+
+/** Custom deploy (and remove) commands, split into argument vectors as the test command is: never a shell string. */
+function customCommands(deploy: string, remove: string): FrameworkConfig {
+  return { kind: 'custom', deploy: textToArgv(deploy), ...remove.trim() !== '' && { remove: textToArgv(remove) } };
 }

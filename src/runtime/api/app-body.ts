@@ -31,6 +31,12 @@ export const ENVIRONMENT_BODY_FIELDS = keysOf<EnvironmentBody>({
   region: true,
   account: true,
   deployRoleArn: true,
+  framework: true,
+  rootDirectory: true,
+  nodeVersion: true,
+  stacks: true,
+  dependencyCache: true,
+  healthCheck: true,
 });
 /** Secrets are set on an environment that exists (its settings), not in the application's body. */
 const ENVIRONMENT_FIELDS_IN_APPLICATION = ENVIRONMENT_BODY_FIELDS.filter(field => field !== 'secrets');

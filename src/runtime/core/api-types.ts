@@ -1,6 +1,6 @@
 import { Grant } from './access';
 import { InstalledRepository } from './github';
-import { ApplicationOrigin, Deployment, EnvironmentKind, LogRecord } from './types';
+import { ApplicationOrigin, Deployment, EnvironmentKind, FrameworkConfig, HealthCheckConfig, LogRecord } from './types';
 
 /**
  * The control API's contract: routes and JSON shapes, shared by the handlers, the local
@@ -124,6 +124,15 @@ export interface EnvironmentBody {
   readonly region?: string;
   readonly account?: string;
   readonly deployRoleArn?: string;
+  /** How it deploys (custom commands as argument vectors); absent = detected from the repository. */
+  readonly framework?: FrameworkConfig;
+  /** The app's folder in the repository; absent = the application's. */
+  readonly rootDirectory?: string;
+  readonly nodeVersion?: string;
+  readonly stacks?: readonly string[];
+  readonly dependencyCache?: boolean;
+  /** As in the construct; the limits default as there. */
+  readonly healthCheck?: Partial<HealthCheckConfig>;
 }
 
 /** The application's or environment's name, typed again: deleting tears down what it deployed. */
