@@ -175,7 +175,7 @@ describe('the GitHub client against the stand-in', () => {
     // Asked again: the same token, nothing new issued.
     expect((await app.repositoryToken('acme/widgets')).token).toBe(token);
     expect(standIn.tokensIssued()).toHaveLength(before + 1);
-    await expect(app.repositoryToken('acme/elsewhere')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(app.repositoryToken('acme/elsewhere')).rejects.toThrow(new NotFoundError('the GitHub App is not installed on acme/elsewhere'));
   });
 
   test('installed repositories: every one of the installation, sorted, as GitHub describes them', async () => {
@@ -322,7 +322,7 @@ describe('the GitHub client against the stand-in', () => {
 
   test('a redirect_uri that is not one of the App\'s callback URLs is refused: no redirect, no code', async () => {
     const users = (await github.userAuthorization())!;
-    for (const elsewhere of ['http://127.0.0.1:9/elsewhere', 'http://evil.example/auth/github/callback', 'http://127.0.0.1:9/auth/github/callbackx']) {
+    for (const elsewhere of ['http://127.0.0.1:9/elsewhere', 'http://evil.example/auth/github/callback', `${CALLBACK}/deeper`, `${CALLBACK}?next=x`]) {
       const page = await get(users.authorizeUrl('s', elsewhere));
       expect(page.status).toBe(400);
       expect(page.headers.get('location')).toBeNull();

@@ -158,22 +158,11 @@ ${hidden('manifest', manifest ?? '')}${hidden('state', request.query.get('state'
     const app = state().app;
     if (!app || clientId !== app.clientId) return page(404, 'Not Found', '<p>No application with this client_id.</p>');
     const chosen = redirectUri || app.callbackUrls[0];
-    if (!chosen || !app.callbackUrls.some(callback => callbackCovers(callback, chosen))) {
+    // A GitHub App's redirect_uri must be exactly one of its callback URLs.
+    if (!chosen || !app.callbackUrls.includes(chosen)) {
       return page(400, 'Redirect URI mismatch', '<p>Be careful! The redirect_uri is not associated with this application.</p>');
     }
     return { clientId: app.clientId, redirectUri: chosen };
-  }
-}
-
-/** GitHub's rule: the same scheme, host and port, and the callback's path or one below it. */
-function callbackCovers(callback: string, redirectUri: string): boolean {
-  try {
-    const allowed = new URL(callback);
-    const asked = new URL(redirectUri);
-    const base = allowed.pathname.replace(/\/+$/, '');
-    return allowed.origin === asked.origin && (asked.pathname === allowed.pathname || asked.pathname.startsWith(`${base}/`));
-  } catch {
-    return false;
   }
 }
 

@@ -149,8 +149,10 @@ export class GitHubAppClient implements GitHubApp {
     const kept = this.tokens.get(key);
     const now = this.clock.now().getTime();
     if (kept && Date.parse(kept.expiresAt) - TOKEN_REUSE_MARGIN_MS > now) return kept;
-    const installation = await this.rest.json<{ id?: unknown }>({ path: `${repositoryPath(repository)}/installation`, token: this.jwt() });
-    if (typeof installation?.id !== 'number') throw new NotFoundError(`the GitHub App is not installed on ${repository}`);
+    const notInstalled = new NotFoundError(`the GitHub App is not installed on ${repository}`);
+    const installation = await this.rest.json<{ id?: unknown }>({ path: `${repositoryPath(repository)}/installation`, token: this.jwt() })
+      .catch(error => { throw error instanceof NotFoundError ? notInstalled : error; });
+    if (typeof installation?.id !== 'number') throw notInstalled;
     const token = await this.mint(installation.id, { repositories: [repository.split('/')[1]], permissions });
     for (const [other, held] of this.tokens) if (Date.parse(held.expiresAt) - TOKEN_REUSE_MARGIN_MS <= now) this.tokens.delete(other);
     this.tokens.set(key, token);
