@@ -5,8 +5,10 @@ import { observeDeployments } from '../../src/local/deployment-events';
 import { LocalGitHubReports, localGitHubReports } from '../../src/local/github-reports';
 import { GitHubStandIn, startGitHubStandIn } from '../../src/local/github-stand-in/stand-in';
 import { Clock, DeploymentScheduler, Store } from '../../src/runtime/core';
+import { GitHubConnection } from '../../src/runtime/core/github';
 import { finalizeTask } from '../../src/runtime/deployments/finalize';
 import { launchQueued } from '../../src/runtime/deployments/launch';
+import { reportDeployment } from '../../src/runtime/github/deployment-reporter';
 import { gitHubConnection } from '../../src/runtime/github/github-connection';
 import { FakeTaskRunner, taskArn } from '../deployments/fake-task-runner';
 import { appConfig, configuredStore, envConfig } from '../store/fixtures';
@@ -32,6 +34,7 @@ describe('deployment reporter against the GitHub stand-in', () => {
   let runner: FakeTaskRunner;
   let reports: LocalGitHubReports;
   let logs: Array<Record<string, any>>;
+  let connection: GitHubConnection;
   const deps = () => ({ store, runner, clock });
   const failures = () => logs.filter(entry => entry.message === 'github report failed');
 
@@ -58,7 +61,7 @@ describe('deployment reporter against the GitHub stand-in', () => {
     });
     standIn.install([REPOSITORY]);
     logs = [];
-    const github = gitHubConnection({
+    const github = connection = gitHubConnection({
       endpoints: standIn.endpoints,
       secrets: { get: async () => JSON.stringify(credentials) },
       credentialsSecret: 'trellis/github-app',
@@ -110,6 +113,24 @@ describe('deployment reporter against the GitHub stand-in', () => {
         [expect.stringMatching(/^(statuses|deployments)$/), 'write'],
       ]);
     }
+  });
+
+  test('a repository the App is not installed on: nothing reported, nothing counted, a line says why', async () => {
+    const [commit] = gitRepo(join(dir, 'other'), { 'b.txt': 'one' });
+    standIn.addRepository('acme/other', join(dir, 'other'));
+    const d = await new DeploymentScheduler(inner, clock).create({
+      application: 'shop', environment: 'staging', action: 'deploy', commit, repository: 'acme/other', trigger: { kind: 'push' },
+    });
+    const result = await reportDeployment(
+      d,
+      undefined,
+      { github: connection, deployments: inner.deployments, dashboardUrl: DASHBOARD, installation: 'local', log: entry => logs.push(entry) },
+    );
+    // GitHub's answer to "the App's installation on this repository" (a 404, or one without an installation).
+    expect(result).toEqual({ skipped: expect.stringMatching(/404 to GET \/repos\/acme\/other\/installation|not installed on acme\/other/) });
+    expect(failures()).toEqual([]);
+    expect(logs).toContainEqual(expect.objectContaining({ message: 'github report skipped', call: 'set the commit status', deployment: d.id }));
+    expect(standIn.statuses('acme/other', commit)).toEqual([]);
   });
 
   test('GitHub answering 500 on every try: the deployment is unaffected, the failure logged without a token; the next change is reported', async () => {

@@ -165,6 +165,27 @@ describe('deployment reporter (DynamoDB Local, real launch and finalize, GitHub 
     expect(failures()).toEqual([]);
   });
 
+  test('an answer that is the same on every try (422) is tried once, then logged and counted', async () => {
+    github.failNext(/\/statuses\//, 422, 3);
+    const d = await queue(11);
+    await reports.settled();
+    expect(github.calls.filter(path => path.includes('/statuses/'))).toHaveLength(1);
+    expect(failures()).toEqual([expect.objectContaining({ call: 'set the commit status', attempts: 1, deployment: d.id, GitHubReportFailures: 1 })]);
+    expect(github.deployments('acme/shop')).toHaveLength(1);
+  });
+
+  test('a repository the App is not installed on (404): the report stops at once, said in a line that counts no failure', async () => {
+    github.failNext(/\/statuses\//, 404, 1);
+    const d = await queue(12);
+    await reports.settled();
+    expect(github.calls).toEqual([`/repos/acme/shop/statuses/${COMMIT(12)}`]);
+    expect(failures()).toEqual([]);
+    expect(logs).toEqual([expect.objectContaining({
+      message: 'github report skipped', call: 'set the commit status', reason: expect.stringContaining('404'), deployment: d.id, failed: [],
+    })]);
+    expect(logs[0].GitHubReportFailures).toBeUndefined();
+  });
+
   test('GitHub not answering: each try times out, the failure is logged, and the GitHub Deployment is made at the next change', async () => {
     github.failNext(/\/deployments$/, 'hang', 3);
     const d = await queue(9);

@@ -1,4 +1,5 @@
-import { errorMessage } from '../core/errors';
+import { GitHubApiError } from './github-rest';
+import { NotFoundError, errorMessage } from '../core/errors';
 import { CommitState, GitHubApp, GitHubConnection, GitHubDeploymentState } from '../core/github';
 import { GITHUB_REPORT_DIMENSION_SETS, METRIC_DIMENSIONS, METRIC_NAMES, metricRecord } from '../core/metrics';
 import { repository as repositoryRule } from '../core/names';
@@ -39,7 +40,7 @@ export interface ReportRetry {
 export const DEFAULT_REPORT_RETRY: ReportRetry = { attempts: 3, backoffMs: 250, timeoutMs: 10_000 };
 
 export type ReportResult =
-  /** Nothing to report (and nothing was called): why. */
+  /** Nothing (more) to report: why. */
   | { readonly skipped: string }
   /** The calls made; `failed` names those that failed on every try (logged and counted). */
   | { readonly failed: readonly string[] };
@@ -77,6 +78,21 @@ export async function reportDeployment(
   const skipped = whyNotReported(deployment);
   if (skipped) return { skipped };
   const failed: string[] = [];
+  try {
+    return await report(deployment, environment, deps, failed);
+  } catch (error) {
+    if (!(error instanceof NothingThere)) throw error;
+    deps.log({ message: 'github report skipped', call: error.call, reason: error.message, deployment: deployment.id, status: deployment.status, failed });
+    return { skipped: error.message };
+  }
+}
+
+async function report(
+  deployment: Deployment,
+  environment: EnvironmentConfig | undefined,
+  deps: DeploymentReporterDeps,
+  failed: string[],
+): Promise<ReportResult> {
   const call = callGitHub(deployment, deps, failed);
   const app = await call('read the GitHub App', () => deps.github.app());
   if (!app) return failed.length > 0 ? { failed } : { skipped: 'no GitHub App is set up' };
@@ -173,20 +189,41 @@ async function gitHubDeployment(of: {
 }
 
 /**
+ * GitHub has nothing there to report to: the App is not installed on the repository (the
+ * repository may send its webhooks with the installation's own secret), or the repository,
+ * commit or GitHub Deployment is gone. Not a failure: the report stops, with a line that says why.
+ */
+class NothingThere extends Error {
+  constructor(readonly call: string, message: string) {
+    super(message);
+  }
+}
+
+/** An answer that is the same on every try (a 4xx other than a rate limit or a timeout): tried once. */
+function permanent(error: unknown): boolean {
+  return error instanceof GitHubApiError && error.status >= 400 && error.status < 500 && ![403, 408, 429].includes(error.status);
+}
+
+/**
  * Each call tried `attempts` times with a timeout per try; after the last failure it is logged
  * (one line that is also the GitHubReportFailures metric), named in `failed`, and answers
- * undefined. Messages are the client's: it never puts a token in one.
+ * undefined. A 404 (NotFoundError) stops the report instead (NothingThere). Messages are the
+ * client's: it never puts a token in one.
  */
 function callGitHub(deployment: Deployment, deps: DeploymentReporterDeps, failed: string[]): Call {
   const retry = { ...DEFAULT_REPORT_RETRY, ...deps.retry };
   const clock = deps.clock ?? systemClock;
   const call: Call = async (what, action) => {
     let error: unknown;
+    let attempts = 0;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+      attempts = attempt;
       try {
         return await withTimeout(action, retry.timeoutMs, what);
       } catch (caught) {
         error = caught;
+        if (error instanceof NotFoundError) throw new NothingThere(what, errorMessage(error));
+        if (permanent(error)) break;
         if (attempt < retry.attempts) await new Promise(resolve => setTimeout(resolve, retry.backoffMs * 2 ** (attempt - 1)));
       }
     }
@@ -199,7 +236,7 @@ function callGitHub(deployment: Deployment, deps: DeploymentReporterDeps, failed
       properties: {
         message: 'github report failed',
         call: what,
-        attempts: retry.attempts,
+        attempts,
         error: errorMessage(error).slice(0, 500),
         deployment: deployment.id,
         application: deployment.application,

@@ -1,6 +1,8 @@
+import { NotFoundError } from '../../../src/runtime/core/errors';
 import {
   CommitStatusReport, GitHubApp, GitHubDeploymentRequest, GitHubDeploymentStatus, InstalledRepository, RepositoryToken, WebhookDelivery,
 } from '../../../src/runtime/core/github';
+import { GitHubApiError } from '../../../src/runtime/github/github-rest';
 
 /** A fault for the calls whose REST path (as GitHub's API names it) matches. */
 interface Fault {
@@ -92,6 +94,8 @@ export class MemoryGitHub {
     if (!fault) return;
     fault.remaining--;
     if (fault.answer === 'hang') return new Promise<never>(() => undefined);
-    throw new Error(`GitHub answered ${fault.answer} to POST ${path}`);
+    // As the client throws them: a 404 is a NotFoundError, any other status a GitHubApiError.
+    const message = `GitHub answered ${fault.answer} to POST ${path}`;
+    throw fault.answer === 404 ? new NotFoundError(message) : new GitHubApiError(fault.answer, message);
   }
 }
