@@ -30,6 +30,11 @@ export function authorizationHeader(token: string): string {
   return `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
 }
 
+/** The forms of a token the masker must know: itself, and as git sends it (the header's base64). */
+export function gitTokenForms(token: string): string[] {
+  return [token, authorizationHeader(token).split(' ').pop()!, Buffer.from(token).toString('base64')];
+}
+
 /**
  * Git's environment: the token travels as an http.extraheader set through GIT_CONFIG_*
  * variables, so it is in no argument list, URL or file. Scoped to the source's origin.

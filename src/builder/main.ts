@@ -4,6 +4,7 @@ import { openBuildLog, runToExit } from './build-log';
 import { IMAGE_PACKAGE_MANAGERS } from './corepack-fallback';
 import { AssumeRole, AssumeRoleCredentialSource, sessionNameFor } from './credentials';
 import { lambdaIngest } from './lambda-ingest';
+import { repositoryTokenFunction } from './repository-token';
 import { runBuild } from './run-build';
 import { S3CacheStorage } from './s3-cache-storage';
 import { BUILD_PARAMETERS, BUILD_SETTINGS } from '../contract/build-environment';
@@ -75,6 +76,11 @@ async function main(): Promise<number> {
     // The task's own disk: a Node fetched for an app lasts as long as the task (one build).
     nodeCache: '/var/cache/trellis-node',
     packageManagers: IMAGE_PACKAGE_MANAGERS,
+    // With a GitHub App: the clone's token from the repository-token function (a retry, bounded).
+    repositoryTokens: repositoryTokenFunction(process.env, new LambdaClient({
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: 3000, requestTimeout: 15000, throwOnRequestTimeout: true },
+    })),
   });
 }
 

@@ -33,8 +33,9 @@ export type Checked<T> =
 
 const ACTIONS: readonly DeploymentAction[] = ['deploy', 'promote', 'rollback', 'teardown'];
 const COMMIT = /^[0-9a-f]{40}$/;
-// A local path or a file:// or https:// URL; never an option (-...) or another git transport (ext::).
-const GIT_URL = /^(?:\/|file:\/\/|https:\/\/)[^\x00-\x20\x7f]*$/;
+// A local path, a file:// or https:// URL, or http:// on this machine (local mode's GitHub stand-in);
+// never an option (-...) or another git transport (ext::).
+const GIT_URL = /^(?:\/|file:\/\/|https:\/\/|http:\/\/127\.0\.0\.1(?::\d{1,5})?\/)[^\x00-\x20\x7f]*$/;
 
 /** Read and validate the builder's own settings; any problem means nothing may run (the record is not read). */
 export function readBuildSettings(env: ParameterEnv): Checked<BuildSettings> {
@@ -45,7 +46,7 @@ export function readBuildSettings(env: ParameterEnv): Checked<BuildSettings> {
   const installation = check(BUILD_SETTINGS.installation, env[BUILD_SETTINGS.installation], names.installationName);
   const gitUrl = env[BUILD_SETTINGS.gitUrl] || undefined;
   if (gitUrl !== undefined && !GIT_URL.test(gitUrl)) {
-    problems.push(`${BUILD_SETTINGS.gitUrl}: '${names.printable(gitUrl)}' must be an absolute path, a file:// URL or an https:// URL`);
+    problems.push(`${BUILD_SETTINGS.gitUrl}: '${names.printable(gitUrl)}' must be an absolute path, a file:// URL, an https:// URL or an http:// URL of 127.0.0.1`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: { deploymentId, installation, gitUrl } };
 }

@@ -17,7 +17,7 @@ import { nodeDependencies, pythonDependencies, withPythonFirst } from './depende
 import { detectProject } from './detect';
 import { dockerImageAssets } from './docker-assets';
 import { failureReason } from './failure-cause';
-import { ancestryCommands, authorizationHeader, cloneCommands, gitEnvironment, repositoryUrl } from './git';
+import { ancestryCommands, cloneCommands, gitEnvironment, gitTokenForms, repositoryUrl } from './git';
 import { checkHealth, forgetStackOutputs, healthCheckUrl } from './health-check';
 import { MIN_SECRET_LENGTH, Masker } from './masking';
 import { chooseNodeVersion, provideNode, withNodeFirst } from './node-version';
@@ -25,6 +25,7 @@ import { LineWriter, Reporter } from './output';
 import { BuildRequest, ParameterEnv, readBuildSettings, requestFromRecord } from './params';
 import { PhaseNote, Phases } from './phases';
 import { displayCommand, runCommand, stopStrayProcesses } from './process-runner';
+import { RepositoryTokenSource, cloneToken } from './repository-token';
 import { BuildSecrets, loadSecrets } from './secrets';
 import { WorkspaceFileError } from './workspace-files';
 import { BUILDER_EXIT } from '../runtime/core/builder-exit';
@@ -60,6 +61,8 @@ export interface BuildDeps {
    * download the version a repository asks for (corepack-fallback.ts); absent = no fallback.
    */
   readonly packageManagers?: string;
+  /** With a GitHub App: where the clone's installation token comes from; absent = the GitHub token secret (PAT), if any. */
+  readonly repositoryTokens?: RepositoryTokenSource;
 }
 
 /** Everything prepare found out; nothing of it is printed unmasked. */
@@ -157,7 +160,9 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
 
     const outdated = await phases.run('clone', async note => {
       const url = repositoryUrl(prepared.app.repository, request.gitUrl);
-      const gitEnv = gitEnvironment(base, url, prepared.secrets.githubToken);
+      // Asked for right before the clone (an installation token lasts an hour); git alone gets it.
+      const token = await cloneToken(deps.repositoryTokens, prepared.secrets.githubToken, reporter.masker, line => reporter.line(line));
+      const gitEnv = gitEnvironment(base, url, token);
       await runAll(cloneCommands(url, request.commit), gitEnv, workspace);
       note.detail = `${request.commit.slice(0, 12)} from ${request.gitUrl ? url : prepared.app.repository}`;
       const newer = await deployedNewer(deps.store, prepared, request.commit, async deployed => {
@@ -297,11 +302,7 @@ async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Repo
 
   const secrets = await loadSecrets(deps.secrets, request.installation, request.application, request.environment);
   const masker = reporter.masker;
-  if (secrets.githubToken) {
-    masker.add(secrets.githubToken);
-    masker.add(authorizationHeader(secrets.githubToken).split(' ').pop()!);
-    masker.add(Buffer.from(secrets.githubToken).toString('base64'));
-  }
+  if (secrets.githubToken) gitTokenForms(secrets.githubToken).forEach(form => masker.add(form));
   for (const [name, value] of Object.entries(secrets.variables)) {
     if (!masker.add(value) && value !== '') {
       reporter.line(`warning: secret ${name} is shorter than ${MIN_SECRET_LENGTH} characters and is not masked in the log`, 'stderr');

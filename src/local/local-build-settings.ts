@@ -35,6 +35,11 @@ export interface LocalBuildInput {
   readonly secrets: Readonly<Record<string, string>>;
   /** Why the runner could not read the secrets (the build then fails in prepare, saying so). */
   readonly secretsError?: string;
+  /**
+   * The GitHub App's installation token for this build's repository (`contents: read`), which
+   * the runner minted; absent without an App (the GitHub token secret, if any, is used).
+   */
+  readonly repositoryToken?: string;
   /** More build parameters (LOCAL_BUILD_SETTINGS, BUILD_SETTINGS.gitUrl), merged into the environment the builder reads. */
   readonly settings: Readonly<Record<string, string>>;
 }
@@ -48,14 +53,15 @@ export function parseLocalBuildInput(text: string): LocalBuildInput {
     throw new Error('the local runner\'s input is not JSON');
   }
   if (!isPlainObject(value)) throw new Error('the local runner\'s input is not a JSON object');
-  const { dynamodb, secrets, secretsError, settings } = value;
+  const { dynamodb, secrets, secretsError, repositoryToken, settings } = value;
   if (!isPlainObject(dynamodb) || typeof dynamodb.endpoint !== 'string' || typeof dynamodb.accessKeyId !== 'string') {
     throw new Error('the local runner\'s input has no dynamodb.endpoint and dynamodb.accessKeyId');
   }
   if (!stringRecord(secrets)) throw new Error('the local runner\'s input: secrets must be an object of strings');
   if (secretsError !== undefined && typeof secretsError !== 'string') throw new Error('the local runner\'s input: secretsError must be a string');
+  if (repositoryToken !== undefined && typeof repositoryToken !== 'string') throw new Error('the local runner\'s input: repositoryToken must be a string');
   if (!stringRecord(settings)) throw new Error('the local runner\'s input: settings must be an object of strings');
-  return { dynamodb: { endpoint: dynamodb.endpoint, accessKeyId: dynamodb.accessKeyId }, secrets, secretsError, settings };
+  return { dynamodb: { endpoint: dynamodb.endpoint, accessKeyId: dynamodb.accessKeyId }, secrets, secretsError, repositoryToken, settings };
 }
 
 function stringRecord(value: unknown): value is Record<string, string> {

@@ -4,6 +4,7 @@ import { GivenSecrets, LOCAL_BUILD_SETTINGS, LocalBuildInput, parseLocalBuildInp
 import { openBuildLog, runToExit } from '../builder/build-log';
 import { CredentialSource } from '../builder/credentials';
 import { FolderCacheStorage } from '../builder/folder-cache-storage';
+import { givenRepositoryToken } from '../builder/repository-token';
 import { runBuild } from '../builder/run-build';
 import { BUILD_SETTINGS } from '../contract/build-environment';
 import { BUILDER_EXIT } from '../runtime/core/builder-exit';
@@ -69,6 +70,8 @@ async function main(): Promise<number> {
     artifacts: artifactDir ? new FolderCacheStorage(artifactDir, Number.POSITIVE_INFINITY) : undefined,
     // Beside the dependency cache in the data directory (not in it: its eviction counts archives only).
     nodeCache: cacheDir ? join(dirname(cacheDir), 'node') : undefined,
+    // The runner minted it (local mode's GitHub App on the stand-in) and cloning is from the stand-in over HTTP.
+    repositoryTokens: input.repositoryToken === undefined ? undefined : givenRepositoryToken(input.repositoryToken),
   });
 }
 

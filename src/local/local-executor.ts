@@ -5,10 +5,12 @@ import { LocalCommitSource } from './local-commit-source';
 import { LocalLaunchQueue } from './local-queue';
 import { BuilderCommand, LocalTaskRunner, LocalTaskRunnerProps } from './local-task-runner';
 import { ProcessRecords } from './process-records';
+import { GitHubConnection } from '../runtime/core/github';
 import { Clock, Store } from '../runtime/core/ports';
 import { LogRecord } from '../runtime/core/types';
 import { finalizeTask } from '../runtime/deployments/finalize';
 import { BuildDependencies } from '../runtime/deployments/launch';
+import { applicationRepositoryToken } from '../runtime/github/repository-token';
 
 export interface LocalExecutorOptions {
   readonly store: Store;
@@ -30,6 +32,12 @@ export interface LocalExecutorOptions {
   readonly clock?: Clock;
   /** Where running builds are recorded for the next start (LocalTaskRunnerProps.processRecords). @default - not recorded */
   readonly processRecords?: ProcessRecords;
+  /**
+   * Local mode's GitHub (the stand-in), read when a build starts: with the App installed on an
+   * application's repository, its builds clone from there with an installation token.
+   * @default - none: builds clone from `repositories`
+   */
+  readonly github?: () => GitHubConnection | undefined;
   /** The runner's timings and batch sizes (LocalTaskRunnerProps). */
   readonly tuning?: Pick<LocalTaskRunnerProps, 'stopGraceMs' | 'flushMs' | 'maxBatch' | 'maxPending'>;
 }
@@ -65,6 +73,17 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     outputDir: join(options.dataDir, 'builds'),
     builder: options.builder,
     processRecords: options.processRecords,
+    repositoryAccess: async request => {
+      const github = options.github?.();
+      if (!github) return undefined;
+      const minted = await applicationRepositoryToken(request.application, { store, github, log });
+      if ('refused' in minted) {
+        log({ message: 'build clones without an installation token', deployment: request.deploymentId, reason: minted.refused });
+        return undefined;
+      }
+      // Where GitHub serves a repository to git: the web URL's /<owner>/<repo>.git, the stand-in's here.
+      return { token: minted.token.token, gitUrl: `${github.endpoints.webUrl}/${minted.repository}.git` };
+    },
     ...options.tuning,
     onRecords: options.onRecords,
     onExit: async event => {

@@ -19,6 +19,7 @@ import { processStartTime } from './process-records';
 import { deploymentLine, startBanner } from './terminal-lines';
 import { secretNames } from '../contract/secret-names';
 import { errorMessage } from '../runtime/core/errors';
+import { GitHubConnection } from '../runtime/core/github';
 import * as names from '../runtime/core/names';
 import { gitHubConnection } from '../runtime/github/github-connection';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
@@ -165,6 +166,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const resumed = await resumeInterrupted(store);
     signal?.throwIfAborted();
 
+    let gitHub: GitHubConnection | undefined;
     const running = executor = createLocalExecutor({
       store,
       tableName: TABLE_NAME,
@@ -175,6 +177,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       builder: { args: [options.assets.builder] },
       onRecords: (deploymentId, records) => server!.ingest(deploymentId, records),
       processRecords: processes,
+      // Builds of a repository the App is installed on clone from the stand-in with an installation token.
+      github: () => gitHub,
       log,
     });
     // Local mode's GitHub: the App, its installations, sign-in and statuses without github.com, on the port after the dashboard's.
@@ -187,7 +191,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     });
     hostRepositories(standIn, data, config);
     standIn.addUser(LOCAL_GITHUB_USER);
-    const gitHub = gitHubConnection({
+    gitHub = gitHubConnection({
       endpoints: standIn.endpoints, secrets: running.secrets, credentialsSecret: secretNames.githubApp(INSTALLATION), log,
     });
     gitHubReports = localGitHubReports({ github: gitHub, store, dashboardUrl: () => dashboardUrl || expectedUrl, installation: INSTALLATION, log });

@@ -10,6 +10,7 @@ import { LocalTask, LocalTaskOptions, LocalTaskState } from './local-task';
 import { processStartTime } from './process-records';
 import { buildEnvironment, BUILD_PARAMETERS, BUILD_SETTINGS } from '../contract/build-environment';
 import { secretNames } from '../contract/secret-names';
+import { maskCredentials } from '../runtime/core/credential-patterns';
 import { NotFoundError, errorMessage } from '../runtime/core/errors';
 import { SecretSource, StartedTask, TaskRequest, TaskRunner } from '../runtime/core/ports';
 
@@ -42,6 +43,13 @@ export interface LocalTaskRunnerProps extends LocalTaskOptions {
    * An application not listed is cloned from GitHub, like in AWS.
    */
   readonly gitUrls?: Readonly<Record<string, string>>;
+  /**
+   * Local mode's GitHub App: a build whose application's repository the App is installed on gets
+   * an installation token for it (on stdin, with its secrets) and clones from the stand-in over
+   * HTTP with it. Undefined from it (no App yet, not installed there): as without an App.
+   * @default - no App: the path in gitUrls, the GitHub token secret
+   */
+  readonly repositoryAccess?: (request: TaskRequest) => Promise<RepositoryAccess | undefined>;
   /** Where the builder's output that is not a log record is kept, one file per task. */
   readonly outputDir: string;
   /** @default node on the bundled assets/local/builder.js */
@@ -54,6 +62,13 @@ export interface LocalTaskRunnerProps extends LocalTaskOptions {
   readonly workRoot?: string;
   /** The environment builds inherit (PATH, HOME, the user's AWS profile, ...). `TRELLIS_*` are dropped. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A build's installation token (secret) and where it clones with it. */
+export interface RepositoryAccess {
+  readonly token: string;
+  /** `<stand-in>/<owner>/<repo>.git` */
+  readonly gitUrl: string;
 }
 
 /** Finished tasks `describe` still knows. */
@@ -203,6 +218,8 @@ export class LocalTaskRunner implements TaskRunner {
     const gitUrls = this.props.gitUrls ?? {};
     const gitUrl = Object.prototype.hasOwnProperty.call(gitUrls, request.application) ? gitUrls[request.application] : undefined;
     if (gitUrl !== undefined) settings[BUILD_SETTINGS.gitUrl] = gitUrl.startsWith('file://') ? gitUrl : localPath(gitUrl);
+    const access = await this.repositoryAccess(request);
+    if (access) settings[BUILD_SETTINGS.gitUrl] = access.gitUrl;
     const names = [
       secretNames.githubToken(this.installation),
       secretNames.environment(this.installation, request.application, request.environment),
@@ -220,7 +237,17 @@ export class LocalTaskRunner implements TaskRunner {
       // The build fails in prepare with this reason, in its own log (as a builder that read the file would).
       return { dynamodb: this.props.dynamodb, secrets: {}, secretsError: `the secrets could not be read: ${errorMessage(error)}`, settings };
     }
-    return { dynamodb: this.props.dynamodb, secrets, settings };
+    return { dynamodb: this.props.dynamodb, secrets, settings, ...access && { repositoryToken: access.token } };
+  }
+
+  /** The build's installation token, if the App gives one; a failure only means the build clones as without an App. */
+  private async repositoryAccess(request: TaskRequest): Promise<RepositoryAccess | undefined> {
+    try {
+      return await this.props.repositoryAccess?.(request);
+    } catch (error) {
+      this.log({ message: 'no repository token for the build', deployment: request.deploymentId, error: maskCredentials(errorMessage(error)).slice(0, 300) });
+      return undefined;
+    }
   }
 
   private get installation(): string {

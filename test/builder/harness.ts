@@ -4,7 +4,9 @@ import { tmpdir } from 'os';
 import { delimiter, join } from 'path';
 import { buildSync, stop as stopEsbuild } from 'esbuild';
 import { BUILD_INGEST_TOKEN, BUILD_PARAMETERS, BUILD_SETTINGS, buildEnvironment } from '../../src/contract/build-environment';
-import { ApplicationConfig, Deployment, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker, parseBuildLogLine, parsePhaseMarker } from '../../src/runtime/core';
+import {
+  ApplicationConfig, Deployment, DeploymentAction, LiveLogBatch, LogRecord, PhaseMarker, Store, parseBuildLogLine, parsePhaseMarker,
+} from '../../src/runtime/core';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { TableContext } from '../../src/runtime/store/table-context';
 import { depId, queuedDeployment } from '../store/fixtures';
@@ -179,6 +181,11 @@ export class BuilderHarness {
     }
     writeExecutable(join(this.bin, 'git'), wrapperSource(this.recordFile, 'git', [which('git')]));
     writeExecutable(join(this.bin, 'npm'), wrapperSource(this.recordFile, 'npm', [process.execPath, which('npm')]));
+  }
+
+  /** The table the builder reads, as a store (a test's stand-in for a trusted function reads it too). */
+  store(): Store {
+    return createDynamoStore(this.table);
   }
 
   /** Store the applications' configuration, as config-sync would. */

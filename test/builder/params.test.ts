@@ -17,11 +17,12 @@ describe('readBuildSettings', () => {
     expect(readBuildSettings(old)).toEqual(readBuildSettings(settings));
   });
 
-  test.each(['/srv/git/shop', 'file:///srv/git/shop', 'https://git.example.com/shop.git'])('accepts the git source %s', gitUrl => {
+  test.each(['/srv/git/shop', 'file:///srv/git/shop', 'https://git.example.com/shop.git', 'http://127.0.0.1:4101/local/shop.git'])('accepts the git source %s', gitUrl => {
     expect(readBuildSettings({ ...settings, TRELLIS_GIT_URL: gitUrl })).toMatchObject({ ok: true, value: { gitUrl } });
   });
 
-  test.each(['ext::sh -c touch% /tmp/x', '-uupload-pack=x', 'relative/path', 'ssh://host/repo', 'http://plain.example.com/x'])('refuses the git source %s', gitUrl => {
+  test.each(['ext::sh -c touch% /tmp/x', '-uupload-pack=x', 'relative/path', 'ssh://host/repo', 'http://plain.example.com/x',
+    'http://127.0.0.1.example.com/x', 'http://127.0.0.1@example.com/x', 'http://localhost:4101/x'])('refuses the git source %s', gitUrl => {
     expect(readBuildSettings({ ...settings, TRELLIS_GIT_URL: gitUrl }).ok).toBe(false);
   });
 

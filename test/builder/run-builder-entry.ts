@@ -3,6 +3,7 @@ import { FAKE_ROLE_CREDENTIALS } from './fake-credentials';
 import { openBuildLog } from '../../src/builder/build-log';
 import { AssumeRoleCredentialSource } from '../../src/builder/credentials';
 import { FolderCacheStorage } from '../../src/builder/folder-cache-storage';
+import { repositoryTokenFunction } from '../../src/builder/repository-token';
 import { runBuild } from '../../src/builder/run-build';
 import { localClientConfig } from '../../src/local/dynamodb-local';
 import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
@@ -56,6 +57,13 @@ runBuild(process.env, {
   appUserRequired: process.env.TRELLIS_TEST_APP_USER_REQUIRED === '1',
   nodeCache: process.env.TRELLIS_TEST_NODE_CACHE,
   packageManagers: process.env.TRELLIS_TEST_PACKAGE_MANAGERS,
+  // As main.ts wires it, with Lambda Invoke as a POST to the URL the test gives as the function's name.
+  repositoryTokens: repositoryTokenFunction(process.env, {
+    send: async command => {
+      const answer = await fetch(command.input.FunctionName!, { method: 'POST', body: Buffer.from(command.input.Payload as Uint8Array) });
+      return { $metadata: {}, StatusCode: 200, Payload: new Uint8Array(await answer.arrayBuffer()) } as never;
+    },
+  }),
 }).then(async code => {
   await log.finish();
   process.exit(code);

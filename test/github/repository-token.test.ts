@@ -81,7 +81,7 @@ describe('repository tokens for builds', () => {
     for (const token of [answer, other].map(given => (given as { token: string }).token)) expect(logged).not.toContain(token);
   });
 
-  test.each([
+  test.each<[string, () => Promise<unknown>, string]>([
     ['a wrong ingest token', async () => ({ deploymentId: await deployment('alpha'), ingestToken: `${INGEST}x` }), "not the deployment's ingest token"],
     ['no ingest token', async () => ({ deploymentId: await deployment('alpha') }), "not the deployment's ingest token"],
     ['the ingest token of another deployment', async () => {
@@ -98,7 +98,7 @@ describe('repository tokens for builds', () => {
     ['no deployment id', async () => ({ ingestToken: INGEST }), 'names no deployment'],
     ['not an object', async () => 'alpha', 'names no deployment'],
     ['a repository the App is not installed on', async () => ({ deploymentId: await deployment('gamma'), ingestToken: INGEST }), 'not installed on acme/gamma'],
-  ] as const)('%s: refused without detail, logged without a token', async (_what, request, reason) => {
+  ])('%s: refused without detail, logged without a token', async (_what, request, reason) => {
     const before = standIn.tokensIssued().length;
     logs.length = 0;
     expect(await answerRepositoryTokenRequest(await request(), deps)).toEqual({ refused: true });
