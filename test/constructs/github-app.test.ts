@@ -197,7 +197,7 @@ describe('GitHubApp.fromSetupPage', () => {
       eventName: ['INSERT', 'MODIFY'],
       dynamodb: {
         Keys: { PK: { S: [{ prefix: 'DEP#' }] }, SK: { S: ['DEP'] } },
-        NewImage: { trigger: { M: { kind: { S: ['push'] } } } },
+        NewImage: { action: { S: [{ 'anything-but': ['teardown'] }] } },
       },
     }]);
   });

@@ -8,7 +8,7 @@ import { BoundGitHubApp, actingAsAppEnvironment } from './bound-github-app';
 import { trellisLogGroup } from './log-groups';
 import { GITHUB_REPORTER_ENV, REPOSITORY_TOKEN_ENV } from '../../contract/function-environment';
 import { PARTITION_KEY, SORT_KEY, keys } from '../../contract/table-schema';
-import { Deployment, TriggerKind } from '../../runtime/core/types';
+import { Deployment, DeploymentAction } from '../../runtime/core/types';
 import { GithubReporterFunction } from '../../runtime/handlers/github-reporter-function';
 import { RepositoryTokenFunction } from '../../runtime/handlers/repository-token-function';
 import { StateTable } from '../state-table';
@@ -29,8 +29,8 @@ const REPORT_RETRY_ATTEMPTS = 2;
 const REPORT_MAX_AGE = Duration.hours(1);
 /** The deployment item's attribute the reporter keeps the GitHub Deployment's id in. */
 const GITHUB_DEPLOYMENT_ID: keyof Deployment = 'githubDeploymentId';
-/** The triggers GitHub hears about: deployments of a pushed commit. */
-const REPORTED_TRIGGER: TriggerKind = 'push';
+/** A teardown deploys no commit: GitHub hears about every other action (the reporter decides the rest). */
+const UNREPORTED_ACTION: DeploymentAction = 'teardown';
 
 /**
  * Mints a build's clone token: invoked by the build roles with the deployment's id and ingest
@@ -112,7 +112,7 @@ function readStream(fn: lambda.Function, table: StateTable): void {
           PK: { S: lambda.FilterRule.beginsWith(keys.deployment('').PK) },
           SK: { S: lambda.FilterRule.isEqual(deployment.SK) },
         },
-        NewImage: { trigger: { M: { kind: { S: lambda.FilterRule.isEqual(REPORTED_TRIGGER) } } } },
+        NewImage: { action: { S: lambda.FilterRule.notEquals(UNREPORTED_ACTION) } },
       },
     })],
   });
