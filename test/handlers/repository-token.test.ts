@@ -1,14 +1,12 @@
 import { mkdtempSync, rmSync } from 'fs';
-import { Server, createServer } from 'http';
-import { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { GITHUB_ENV, REPOSITORY_TOKEN_ENV } from '../../src/contract/function-environment';
-import { readBody } from '../../src/local/dashboard-server';
 import { GitHubStandIn, startGitHubStandIn } from '../../src/local/github-stand-in/stand-in';
 import { ingestTokenHash } from '../../src/runtime/core/ingest-token';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
 import { appConfig, depId, envConfig, queuedDeployment } from '../store/fixtures';
+import { startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { gitRepo } from '../support/git-repo';
 import { freshTable } from '../support/test-table';
 
@@ -27,7 +25,7 @@ describe('repository-token.lambda', () => {
   ];
   let dir: string;
   let standIn: GitHubStandIn;
-  let secretsManager: Server;
+  let secretsManager: { url: string; close(): Promise<void> };
   let handler: (event: unknown) => Promise<Record<string, unknown>>;
   let stdout: string[];
   let spy: jest.SpyInstance;
@@ -40,13 +38,7 @@ describe('repository-token.lambda', () => {
     standIn.addRepository('acme/shop', join(dir, 'shop'));
     const credentials = standIn.createApp({ name: 'trellis-handler-test', default_permissions: { contents: 'read', metadata: 'read' } });
     standIn.install(['acme/shop']);
-    secretsManager = createServer((request, response) => void (async () => {
-      const { SecretId } = JSON.parse((await readBody(request))!.toString('utf8'));
-      response.writeHead(SecretId === APP_SECRET ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(SecretId === APP_SECRET
-        ? { ARN: `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${APP_SECRET}-AbCdEf`, Name: APP_SECRET, SecretString: JSON.stringify(credentials) }
-        : { __type: 'ResourceNotFoundException', message: 'Secrets Manager can\'t find the specified secret.' }));
-    })());
-    await new Promise<void>(resolve => secretsManager.listen(0, '127.0.0.1', resolve));
+    secretsManager = await startFakeSecretsManager({ [APP_SECRET]: JSON.stringify(credentials) });
     const table = await freshTable('token-handler');
     const store = createDynamoStore(table);
     await store.config.syncApplications([appConfig('shop', [envConfig('dev')], 'acme/shop')]);
@@ -64,7 +56,7 @@ describe('repository-token.lambda', () => {
       [GITHUB_ENV.webUrl]: standIn.endpoints.webUrl,
       [GITHUB_ENV.appSecret]: APP_SECRET,
       AWS_ENDPOINT_URL_DYNAMODB: process.env.TRELLIS_TEST_DYNAMODB_ENDPOINT,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(secretsManager.address() as AddressInfo).port}`,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
@@ -83,7 +75,7 @@ describe('repository-token.lambda', () => {
 
   afterAll(async () => {
     for (const name of variables) delete process.env[name];
-    await new Promise(resolve => secretsManager.close(resolve));
+    await secretsManager.close();
     await standIn.close();
     rmSync(dir, { recursive: true, force: true });
   });
