@@ -26,6 +26,7 @@ module.exports = [
   'test/dashboard/setup-page.test.ts',
   'test/dashboard/github-sign-in.test.ts',
   'test/dashboard/dashboard-apps.test.ts',
+  'test/dashboard/github-connect.test.ts',
   // `trellis local` end to end: DynamoDB Local, the dashboard server, real git and builds.
   'test/local/trellis-local.test.ts',
   'test/local/trellis-cli.test.ts',

@@ -10,7 +10,7 @@ import { errorMessage } from '../runtime/core/errors';
  * The `trellis` command (bundled to assets/local/trellis.js, the package's bin).
  *
  *   trellis local [--config <file>] [--data-dir <dir>] [--port <n>] [--reset]
- *   trellis push <app> <branch> [--message <text>] [--data-dir <dir>]
+ *   trellis push <app | owner/repo> <branch> [--message <text>] [--data-dir <dir>]
  */
 const USAGE = `Usage:
   trellis local [--config <file>] [--data-dir <dir>] [--port <n>] [--reset]
@@ -21,9 +21,11 @@ const USAGE = `Usage:
       --port      the server's port (default ${DEFAULT_PORT}; 0 picks a free one)
       --reset     start from an empty data directory
 
-  trellis push <app> <branch> [--message <text>] [--data-dir <dir>]
-      Commit everything in the app's local repository on <branch> and send a signed,
-      GitHub-shaped push webhook to the running local server.
+  trellis push <app | owner/repo> <branch> [--message <text>] [--data-dir <dir>]
+      Commit everything in the app's local repository (or in a repository the local
+      GitHub stand-in hosts) on <branch> and let the running server know, as GitHub would:
+      through the stand-in to the GitHub App's webhook once the App is installed on the
+      repository, else as a webhook signed with the installation's own secret.
 `;
 
 /** The assets sit beside this bundle: assets/local/trellis.js, assets/local/builder.js, assets/dashboard. */
@@ -59,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
       return runLocal({ dataDir, config: values.config, port: values.port, reset: values.reset === true });
     case 'push': {
       const [application, branch] = rest;
-      if (!application || !branch || rest.length > 2) throw new UsageError('trellis push needs <app> <branch>');
+      if (!application || !branch || rest.length > 2) throw new UsageError('trellis push needs <app | owner/repo> <branch>');
       const result = await pushCommit({ data: new DataDir(dataDir), application, branch, message: values.message });
       const info = new DataDir(dataDir).readServerInfo();
       process.stdout.write(`pushed ${result.commit.slice(0, 7)} to ${application} ${branch}\n`);

@@ -16,6 +16,8 @@ export interface ServerInfo {
   readonly dynamodbPid?: number;
   /** Application → `owner/repo` pushes name and its local repository path. */
   readonly applications: Readonly<Record<string, { readonly repository: string; readonly path: string }>>;
+  /** The GitHub stand-in: pushes to the repositories it hosts (`owner/repo` → path) go through it, as to GitHub. */
+  readonly github?: { readonly url: string; readonly repositories: Readonly<Record<string, string>> };
 }
 
 /**

@@ -242,6 +242,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         repository: app.repository,
         path: config.repositories[app.name],
       }])),
+      github: { url: standIn.url, repositories: Object.fromEntries(standIn.repositories().map(hosted => [hosted.fullName, hosted.path])) },
     });
     options.print(startBanner({
       url: server.url,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'child_process';
 import { createHmac, randomUUID } from 'crypto';
-import { DataDir } from './data-dir';
+import { DataDir, ServerInfo } from './data-dir';
 import { LOCAL_GIT_IDENTITY } from './local-mode';
 
 export interface PushOptions {
@@ -21,14 +21,17 @@ export interface PushResult {
 const ZERO_SHA = '0'.repeat(40);
 
 /**
- * What a `git push` to GitHub amounts to, on this machine: commit everything in the app's
- * local repository on `branch` (an empty commit when nothing changed), then send a
- * GitHub-shaped push webhook signed with the local webhook secret to the running server.
+ * What a `git push` to GitHub amounts to, on this machine: commit everything in the local
+ * repository on `branch` (an empty commit when nothing changed), then let the webhook know. A
+ * repository the GitHub stand-in hosts is pushed through it, as to GitHub: the stand-in delivers
+ * the push to the GitHub App's webhook, signed with the App's secret, when the App is installed
+ * on it. Otherwise (no App yet, or not installed there) the push is sent straight to the local
+ * server, signed with the installation's own webhook secret, as a hand-made webhook would be.
+ * `application` is an application of the config file, or a hosted repository as `owner/repo`.
  */
 export async function pushCommit(options: PushOptions): Promise<PushResult> {
   const info = options.data.readServerInfo();
-  const app = Object.prototype.hasOwnProperty.call(info.applications, options.application) ? info.applications[options.application] : undefined;
-  if (!app) throw new Error(`no application '${options.application}' in the running local server; it has: ${Object.keys(info.applications).join(', ')}`);
+  const app = pushTarget(info, options.application);
   const git = gitIn(app.path);
   try {
     git('check-ref-format', '--branch', options.branch);
@@ -85,6 +88,10 @@ export async function pushCommit(options: PushOptions): Promise<PushResult> {
     pusher: { name, email },
     sender: { login: name },
   };
+  const hosted = info.github?.repositories[app.repository] !== undefined;
+  const viaGitHub = hosted ? await pushThroughStandIn(info.github!.url, app.repository, { ref: payload.ref, before, after }) : undefined;
+  if (viaGitHub) return { commit: after, ...viaGitHub };
+
   const body = JSON.stringify(payload);
   const signature = `sha256=${createHmac('sha256', options.data.webhookSecret()).update(body).digest('hex')}`;
   const response = await fetch(info.webhookUrl, {
@@ -100,6 +107,36 @@ export async function pushCommit(options: PushOptions): Promise<PushResult> {
   });
   const answer = await response.json().catch(() => ({ reason: `the server answered ${response.status} without JSON` })) as PushResult['answer'];
   return { commit: after, statusCode: response.status, answer };
+}
+
+/** The application's repository and path, or a repository the stand-in hosts, named `owner/repo`. */
+function pushTarget(info: ServerInfo, name: string): { repository: string; path: string } {
+  const own = (record: object | undefined, key: string) => record !== undefined && Object.prototype.hasOwnProperty.call(record, key);
+  if (own(info.applications, name)) return info.applications[name];
+  if (own(info.github?.repositories, name)) return { repository: name, path: info.github!.repositories[name] };
+  const hosted = Object.keys(info.github?.repositories ?? {});
+  throw new Error(`no application or repository '${name}' in the running local server; applications: ${Object.keys(info.applications).join(', ') || 'none'}`
+    + `${hosted.length > 0 ? `; repositories: ${hosted.join(', ')}` : ''}`);
+}
+
+/**
+ * The push, told to the stand-in as GitHub learns of a push: its delivery's status and the
+ * webhook's answer; undefined when the stand-in delivers nothing (no App, or not installed there).
+ */
+async function pushThroughStandIn(standInUrl: string, repository: string, push: { ref: string; before: string; after: string })
+  : Promise<Omit<PushResult, 'commit'> | undefined> {
+  const response = await fetch(`${standInUrl}/_stand-in/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ repository, ...push }),
+  });
+  if (response.status === 422) return undefined;
+  if (!response.ok) throw new Error(`the GitHub stand-in answered ${response.status} to the push`);
+  const delivered = await response.json() as { status_code: number; response: unknown };
+  const answer = typeof delivered.response === 'object' && delivered.response !== null
+    ? delivered.response as PushResult['answer']
+    : { reason: `the webhook answered ${delivered.status_code} without JSON` };
+  return { statusCode: delivered.status_code, answer };
 }
 
 type Git = (...args: Array<string | { allowFailure: boolean }>) => string;

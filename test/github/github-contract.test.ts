@@ -344,7 +344,7 @@ describe('the GitHub client against the stand-in', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ repository: 'acme/widgets', ref: 'refs/heads/main', before: widgets[0], after: widgets[1] }),
     });
-    expect(await pushed.json()).toEqual({ status_code: 200 });
+    expect(await pushed.json()).toEqual({ status_code: 200, response: '' });
     expect(receiver.received).toHaveLength(before + 1);
     const notInstalled = await fetch(`${standIn.url}/_stand-in/push`, {
       method: 'POST',

@@ -37,14 +37,14 @@ test('no command: the usage, exit 2; --help: the usage, exit 0', async () => {
   expect(bare.stdout).toContain('trellis local [--config <file>]');
   const help = await trellis(['--help']);
   expect(help.code).toBe(0);
-  expect(help.stdout).toContain('trellis push <app> <branch>');
+  expect(help.stdout).toContain('trellis push <app | owner/repo> <branch>');
 });
 
 test('an unknown command, a bad port or a push without a branch: the reason and the usage, exit 2', async () => {
   for (const [args, reason] of [
     [['deploy'], "unknown command 'deploy'"],
     [['local', '--port', 'eighty', '--data-dir', join(scratch, 'port')], "--port must be a port number, got 'eighty'"],
-    [['push', 'sample-app'], 'trellis push needs <app> <branch>'],
+    [['push', 'sample-app'], 'trellis push needs <app | owner/repo> <branch>'],
   ] as const) {
     const result = await trellis([...args]);
     expect([result.code, result.stderr]).toEqual([2, expect.stringContaining(reason)]);

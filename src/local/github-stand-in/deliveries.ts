@@ -18,6 +18,9 @@ export interface PushUpdate {
  * repository's real commits), signed with the App's webhook secret, POSTed to the App's hook URL,
  * and recorded in the delivery log. Returns the status code answered (0: no answer).
  */
+/** How much of a webhook's answer the delivery log keeps. */
+const MAX_RESPONSE_CHARS = 64 * 1024;
+
 export async function deliverPush(context: StandInContext, fullName: string, push: PushUpdate): Promise<number> {
   const { app, repositories } = context.file.state;
   const repository = repositories[fullName];
@@ -90,6 +93,7 @@ async function send(context: StandInContext, outgoing: Outgoing): Promise<number
   if (!app?.hookUrl) throw new Error('the GitHub App has no webhook URL');
   const started = Date.now();
   let statusCode = 0;
+  let responseBody = '';
   try {
     const response = await fetch(app.hookUrl, {
       method: 'POST',
@@ -108,7 +112,7 @@ async function send(context: StandInContext, outgoing: Outgoing): Promise<number
       signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
     });
     statusCode = response.status;
-    await response.arrayBuffer();
+    responseBody = (await response.text()).slice(0, MAX_RESPONSE_CHARS);
   } catch (error) {
     context.log({ event: 'github-stand-in-delivery-failed', guid: outgoing.guid, error: String(error) });
   }
@@ -124,6 +128,7 @@ async function send(context: StandInContext, outgoing: Outgoing): Promise<number
     installation_id: outgoing.installationId,
     repository_id: outgoing.repositoryId,
     body: outgoing.body,
+    response_body: responseBody,
   };
   context.file.state.deliveries.push(delivery);
   context.file.save(context.now());

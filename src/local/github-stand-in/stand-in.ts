@@ -107,7 +107,9 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
         return refusal(422, 'repository, ref, before and after are required');
       }
       try {
-        return json(200, { status_code: await deliverPush(context, repository, { ref, before, after }) });
+        const statusCode = await deliverPush(context, repository, { ref, before, after });
+        // What `trellis push` prints: the webhook's own answer (deployments queued, reasons ignored).
+        return json(200, { status_code: statusCode, response: parsedOrText(context.file.state.deliveries.at(-1)?.response_body ?? '') });
       } catch (error) {
         return refusal(422, errorMessage(error));
       }
@@ -226,4 +228,12 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
       server.closeAllConnections();
     }),
   };
+}
+
+function parsedOrText(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
 }

@@ -118,6 +118,8 @@ export interface StoredDelivery {
   readonly repository_id: number | null;
   /** The body as sent, so a redelivery sends the same bytes. */
   readonly body: string;
+  /** What the webhook answered (at most 64 KiB), as GitHub's delivery log keeps it. */
+  readonly response_body?: string;
 }
 
 export interface StandInState {
