@@ -38,6 +38,12 @@ export interface LocalExecutorOptions {
    * @default - none: builds clone from `repositories`
    */
   readonly github?: () => GitHubConnection | undefined;
+  /**
+   * `owner/repo` → local path of the repositories local mode's GitHub hosts: where "deploy the
+   * newest commit" looks for an application made on the dashboard, which has no configured path.
+   * @default - only the configured applications' repositories
+   */
+  readonly hostedRepositories?: () => Readonly<Record<string, string>>;
   /** The runner's timings and batch sizes (LocalTaskRunnerProps). */
   readonly tuning?: Pick<LocalTaskRunnerProps, 'stopGraceMs' | 'flushMs' | 'maxBatch' | 'maxPending'>;
 }
@@ -103,7 +109,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
   const commits = new LocalCommitSource(async repository => {
     const apps = await store.config.listApplications();
     const app = apps.find(candidate => candidate.repository === repository && local(candidate.name));
-    return app && options.repositories[app.name];
+    return app ? options.repositories[app.name] : options.hostedRepositories?.()[repository];
   });
   return {
     queue,

@@ -179,6 +179,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       processRecords: processes,
       // Builds of a repository the App is installed on clone from the stand-in with an installation token.
       github: () => gitHub,
+      hostedRepositories: () => Object.fromEntries((github?.repositories() ?? []).map(hosted => [hosted.fullName, hosted.path])),
       log,
     });
     // Local mode's GitHub: the App, its installations, sign-in and statuses without github.com, on the port after the dashboard's.

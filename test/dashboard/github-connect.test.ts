@@ -42,7 +42,7 @@ function quotesRepository(dir: string): void {
     'package-lock.json': JSON.stringify({
       name: 'quotes', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'quotes', version: '1.0.0' } },
     }, null, 2),
-    'deploy.js': "console.log(`deployed quotes to ${process.env.STAGE}`);\n",
+    'deploy.js': 'console.log(`deployed quotes to ${process.env.STAGE}`);\n',
     'test/quote.test.js': "const test = require('node:test');\nconst assert = require('node:assert');\ntest('a quote', () => assert.equal(1 + 1, 2));\n",
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
@@ -72,6 +72,16 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (cli) rmSync(path.dirname(path.dirname(cli)), { recursive: true, force: true });
 }, 60_000);
+
+/** The deployment page shows it succeeded (or the test fails with what the page says). */
+async function succeeded(): Promise<void> {
+  await page.waitForFunction(
+    () => (globalThis as any).document.querySelector('[data-testid="deployment-status"]')?.getAttribute('data-status') === 'succeeded',
+    undefined, { timeout: 120_000 },
+  ).catch(async error => {
+    throw new Error(`${String(error)}\n${await page.locator('main').textContent()}`);
+  });
+}
 
 test('an admin connects GitHub, creates an application with a custom environment, pushes, and sees it deployed and reported', async () => {
   const { url, github } = trellis!.info;
@@ -118,12 +128,7 @@ test('an admin connects GitHub, creates an application with a custom environment
   const commit = execFileSync('git', ['rev-parse', ENV], { cwd: path.join(dataDir, 'repos', APP), encoding: 'utf8' }).trim();
 
   await page.goto(`${url}/#/deployments/${deployment}`);
-  await page.waitForFunction(
-    () => (globalThis as any).document.querySelector('[data-testid="deployment-status"]')?.getAttribute('data-status') === 'succeeded',
-    undefined, { timeout: 120_000 },
-  ).catch(async error => {
-    throw new Error(`${String(error)}\n${await page.locator('main').textContent()}`);
-  });
+  await succeeded();
   expect(await page.locator('main').textContent()).toContain(`deployed quotes to ${ENV}`);
 
   // On "GitHub": the push's delivery succeeded, the commit has its status and its GitHub Deployment.
@@ -138,6 +143,17 @@ test('an admin connects GitHub, creates an application with a custom environment
     `trellis/${APP}/${ENV}pendingQueued`, `trellis/${APP}/${ENV}pendingDeploying`, `trellis/${APP}/${ENV}successDeployed`,
   ]);
   expect(reported.deployments).toEqual([`${APP}/${ENV}${commit.slice(0, 7)}successLog`]);
+
+  // Deploy from the dashboard: the newest commit of qa is read from the repository the stand-in hosts.
+  await page.goto(`${url}/#/apps/${APP}`);
+  await page.getByTestId(`last-${ENV}`).waitFor();
+  await page.getByTestId(`deploy-${ENV}`).click();
+  await page.getByTestId('notice-link').waitFor();
+  const manual = decodeURIComponent((await page.getByTestId('notice-link').getAttribute('href'))!.replace('#/deployments/', ''));
+  expect(manual).not.toBe(deployment);
+  await page.goto(`${url}/#/deployments/${manual}`);
+  await succeeded();
+  expect(await page.getByTestId('deployment-commit').textContent()).toContain(commit.slice(0, 7));
   expect(readdirSync(path.join(dataDir, 'github')).length).toBeGreaterThan(0);
   expect(pageErrors).toEqual([]);
 }, 300_000);
