@@ -53,6 +53,8 @@ export const GITHUB_ENV = {
   appWebhookSecret: 'GITHUB_APP_WEBHOOK_SECRET',
   /** Control API, setup page: the organization the manifest flow creates the App in; unset = the admin's own account. */
   organization: 'GITHUB_ORGANIZATION',
+  /** `given` when the App's secrets are the user's own (GitHubApp.fromSecrets): the setup page neither creates nor replaces it. */
+  appOrigin: 'GITHUB_APP_ORIGIN',
   /** Control API, setup page: the webhook endpoint's URL (the manifest's `hook_attributes.url`). */
   webhookUrl: 'GITHUB_WEBHOOK_URL',
   /** Control API, setup page: its own base URL (the manifest's `redirect_url` is `<url>/github/app-created`). */

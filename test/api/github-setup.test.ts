@@ -216,6 +216,16 @@ describe('GitHub setup routes (a fake GitHub)', () => {
     expect(seen.json).toEqual({ configured: true, canCreate: true, app: expect.objectContaining({ slug: 'trellis-acme-1' }) });
   });
 
+  test('an App given by the installation\'s own secrets is neither created nor replaced here', async () => {
+    deps = { ...deps, githubAppGiven: true };
+    expect((await call('GET', '/api/github', { principal: admin })).json).toMatchObject({ canCreate: false });
+    for (const replace of [false, true]) {
+      const manifest = await call('POST', '/api/github/manifest', { principal: admin, body: { replace } });
+      expect(manifest.status).toBe(409);
+      expect(manifest.json.reason).toContain('GitHubApp.fromSecrets');
+    }
+  });
+
   test('without a GitHub connection: not configured, nothing to create, no deliveries', async () => {
     deps = { ...h.deps };
     expect((await call('GET', '/api/github', { principal: admin })).json).toEqual({ configured: false, canCreate: false });

@@ -118,6 +118,7 @@ describe('GitHubApp.fromSetupPage', () => {
     expect(Object.keys(webhook).filter(name => name.startsWith('GITHUB_'))).toEqual(['GITHUB_APP_WEBHOOK_SECRET']);
     const api = variables(CONTROL_API);
     expect(api).toMatchObject({ ...github, GITHUB_APP_WEBHOOK_SECRET: 'trellis/acme/github-app-webhook-secret', GITHUB_ORGANIZATION: 'acme-org' });
+    expect(api.GITHUB_APP_ORIGIN).toBeUndefined();
     expect(arnText(api.GITHUB_WEBHOOK_URL)).toMatch(/^<TrellisWebhookApi\w+\.ApiEndpoint>\/webhook$/);
     expect(arnText(api.TRELLIS_API_URL)).toMatch(/^<TrellisDashboardApi\w+\.ApiEndpoint>$/);
     expect(api.GITHUB_SIGN_IN_ISSUER).toBeUndefined();
@@ -255,6 +256,8 @@ describe('GitHubApp.fromSecrets and DashboardIdentity.gitHub', () => {
     }
     expect(variables(WEBHOOK).GITHUB_APP_WEBHOOK_SECRET).toBe(WEBHOOK_SECRET_ARN);
     expect(variables(WEBHOOK).GITHUB_APP_SECRET).toBeUndefined();
+    // The setup page is told the App is the user's: it offers neither to create nor to replace it.
+    expect(variables(CONTROL_API).GITHUB_APP_ORIGIN).toBe('given');
   });
 
   test('secrets: read only, by their own ARNs; nothing creates or writes them, and there is no App-created callback', () => {

@@ -21,6 +21,7 @@ export function controlApiActsAsApp(fn: lambda.Function, app: BoundGitHubApp, ap
     // The setup page's callback stores it; the App's deliveries are signed with it.
     [GITHUB_ENV.appWebhookSecret]: app.webhookSecret,
     ...app.organization === undefined ? {} : { [GITHUB_ENV.organization]: app.organization },
+    ...app.createdBySetupPage ? {} : { [GITHUB_ENV.appOrigin]: 'given' },
   };
   for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
   app.grantControlApi(fn);

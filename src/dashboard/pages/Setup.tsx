@@ -143,7 +143,10 @@ function ConnectedApp({ view }: { view: GitHubSetupView }) {
               ))}
             </ul>
           )}
-        {replacing ? null : <button type="button" class="quiet" onClick={() => setReplacing(true)} data-testid="setup-replace">Replace with a new App…</button>}
+        {/* An App given by the installation's own secrets is replaced there, not here. */}
+        {replacing || !view.canCreate
+          ? null
+          : <button type="button" class="quiet" onClick={() => setReplacing(true)} data-testid="setup-replace">Replace with a new App…</button>}
       </section>
       {replacing ? <CreateApp view={view} replace /> : null}
       <FailedDeliveries />

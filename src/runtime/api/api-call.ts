@@ -33,6 +33,8 @@ export interface ApiDeps {
   readonly urls?: InstallationUrls;
   /** The organization the setup page makes the GitHub App in. @default the admin's own account */
   readonly githubOrganization?: string;
+  /** The App's credentials are the user's own secrets (GitHubApp.fromSecrets): the setup page neither creates nor replaces it. @default false */
+  readonly githubAppGiven?: boolean;
   readonly clock: Clock;
   /** Never given a secret value or a request body. */
   readonly log: (entry: Record<string, unknown>) => void;

@@ -36,7 +36,7 @@ export async function getGitHubSetup({ principal, deps }: ApiCall): Promise<Http
   const admin = hasRole(principal, ALL_APPLICATIONS, 'admin');
   const body: GitHubSetupView = {
     configured: info !== undefined,
-    canCreate: github !== undefined && deps.urls !== undefined,
+    canCreate: github !== undefined && deps.urls !== undefined && deps.githubAppGiven !== true,
     ...deps.githubOrganization !== undefined && { organization: deps.githubOrganization },
     ...github && info && {
       app: { slug: info.slug, htmlUrl: info.htmlUrl ?? `${github.endpoints.webUrl}/apps/${info.slug}`, installUrl: installUrl(github.endpoints, info.slug) },
@@ -116,6 +116,9 @@ export async function appCreated({ query, deps }: ApiCall): Promise<HttpResponse
 function connected(deps: ApiDeps): { github: GitHubConnection; urls: InstallationUrls } {
   if (!deps.github || !deps.urls) {
     throw new ConflictError('this installation has no GitHub App connection: give TrellisPipeline `github: GitHubApp.fromSetupPage()` first');
+  }
+  if (deps.githubAppGiven) {
+    throw new ConflictError('the GitHub App is given by your own secrets (GitHubApp.fromSecrets): to use another App, change those secrets');
   }
   return { github: deps.github, urls: deps.urls };
 }

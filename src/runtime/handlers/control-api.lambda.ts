@@ -36,6 +36,7 @@ const deps = {
   github: gitHubConnectionFromEnvironment(process.env, secretSource, logJson),
   urls: installationUrlsFromEnvironment(process.env),
   githubOrganization: process.env[GITHUB_ENV.organization] || undefined,
+  githubAppGiven: process.env[GITHUB_ENV.appOrigin] === 'given',
   // Cancel stops a running build's task (the next waiting one goes to the launch queue): the BuildServer's RUNNER_SETTINGS.
   runner: ecsRunnerFromEnvironment(),
   installation,
