@@ -81,14 +81,19 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     processRecords: options.processRecords,
     repositoryAccess: async request => {
       const github = options.github?.();
-      if (!github) return undefined;
       const minted = await applicationRepositoryToken(request.application, { store, github, log });
-      if ('refused' in minted) {
-        log({ message: 'build clones without an installation token', deployment: request.deploymentId, reason: minted.refused });
+      if (!('refused' in minted)) {
+        // Where GitHub serves a repository to git: the web URL's /<owner>/<repo>.git, the stand-in's here.
+        return { token: minted.token.token, gitUrl: `${github!.endpoints.webUrl}/${minted.repository}.git` };
+      }
+      if (Object.prototype.hasOwnProperty.call(options.repositories, request.application)) {
+        if (github) log({ message: 'build clones without an installation token', deployment: request.deploymentId, reason: minted.refused });
         return undefined;
       }
-      // Where GitHub serves a repository to git: the web URL's /<owner>/<repo>.git, the stand-in's here.
-      return { token: minted.token.token, gitUrl: `${github.endpoints.webUrl}/${minted.repository}.git` };
+      // An application made on the dashboard has no configured path: the one the stand-in hosts its repository at.
+      const repository = (await store.config.getApplication(request.application))?.repository;
+      const hosted = repository === undefined ? undefined : options.hostedRepositories?.()[repository];
+      return hosted === undefined ? undefined : { gitUrl: hosted };
     },
     ...options.tuning,
     onRecords: options.onRecords,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { cpSync, createWriteStream, existsSync, readdirSync, realpathSync } from 'fs';
+import { cpSync, createWriteStream, existsSync } from 'fs';
 import { join, relative, resolve as resolvePath, sep } from 'path';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DashboardServer, startDashboardServer } from './dashboard-server';
@@ -9,6 +9,7 @@ import { createLocalTable, DynamoDbLocal } from './dynamodb-local';
 import { superviseDynamoDbLocal } from './dynamodb-supervisor';
 import { LocalGitHubReports, localGitHubReports } from './github-reports';
 import { GitHubStandIn, startGitHubStandIn } from './github-stand-in/stand-in';
+import { gitTopLevelProblem, hostLocalRepository, hostRepositories } from './hosted-repositories';
 import { resumeInterrupted } from './interrupted';
 import { clearLeftovers } from './leftovers';
 import { LocalConfig, loadLocalConfig, parseLocalConfig } from './local-config';
@@ -18,9 +19,7 @@ import { LocalIdentity } from './local-identity';
 import { processStartTime } from './process-records';
 import { deploymentLine, startBanner } from './terminal-lines';
 import { secretNames } from '../contract/secret-names';
-import { errorMessage } from '../runtime/core/errors';
 import { GitHubConnection } from '../runtime/core/github';
-import * as names from '../runtime/core/names';
 import { gitHubConnection } from '../runtime/github/github-connection';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
 import { tableContext } from '../runtime/store/table-context';
@@ -179,7 +178,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       processRecords: processes,
       // Builds of a repository the App is installed on clone from the stand-in with an installation token.
       github: () => gitHub,
-      hostedRepositories: () => Object.fromEntries((github?.repositories() ?? []).map(hosted => [hosted.fullName, hosted.path])),
+      hostedRepositories: () => (github ? hostedPaths(github) : {}),
       log,
     });
     // Local mode's GitHub: the App, its installations, sign-in and statuses without github.com, on the port after the dashboard's.
@@ -207,6 +206,14 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         runner: running.runner,
         installation: INSTALLATION,
         github: gitHub,
+        // An absolute path as a new application's repository: hosted by the stand-in, and pushes to it are found by `trellis push`.
+        localRepositories: {
+          host: async path => {
+            const fullName = hostLocalRepository(standIn, path);
+            if (info) data.writeServerInfo(info = { ...info, github: { url: standIn.url, repositories: hostedPaths(standIn) } });
+            return fullName;
+          },
+        },
         // Sign in with GitHub (the stand-in) beside the password, once the setup page made the App.
         githubSignIn: localGitHubSignIn(config, running.secrets, INSTALLATION, log),
       },
@@ -243,7 +250,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         repository: app.repository,
         path: config.repositories[app.name],
       }])),
-      github: { url: standIn.url, repositories: Object.fromEntries(standIn.repositories().map(hosted => [hosted.fullName, hosted.path])) },
+      github: { url: standIn.url, repositories: hostedPaths(standIn) },
     });
     options.print(startBanner({
       url: server.url,
@@ -314,37 +321,17 @@ export const LOCAL_GIT_IDENTITY = {
   GIT_COMMITTER_EMAIL: process.env.GIT_COMMITTER_EMAIL ?? 'local@trellis.invalid',
 };
 
-/**
- * The stand-in hosts every git repository of the data directory's repos/ as `local/<folder>` (the
- * sample app is `local/sample-app`) and each configured application's as its `repository`.
- */
-function hostRepositories(standIn: GitHubStandIn, data: DataDir, config: LocalConfig): void {
-  const folders = existsSync(data.repos) ? readdirSync(data.repos, { withFileTypes: true }) : [];
-  for (const folder of folders) {
-    const fullName = `${names.LOCAL_OWNER}/${folder.name}`;
-    if (folder.isDirectory() && existsSync(join(data.repos, folder.name, '.git')) && !names.repository(fullName)) {
-      standIn.addRepository(fullName, join(data.repos, folder.name));
-    }
-  }
-  for (const app of config.applications) {
-    const path = config.repositories[app.name];
-    if (path !== undefined) standIn.addRepository(app.repository, path);
-  }
-}
-
 /** Each repository must be the top of a git work tree (not a folder inside another repository). */
 function checkRepositories(config: LocalConfig): void {
   for (const [app, path] of Object.entries(config.repositories)) {
-    let top: string;
-    try {
-      top = execFileSync('git', ['-C', path, 'rev-parse', '--show-toplevel'], { stdio: 'pipe', encoding: 'utf8' }).trim();
-    } catch (error) {
-      throw new Error(`application ${app}: ${path} is not a git repository (${errorMessage(error).split('\n')[0]})`);
-    }
-    if (realpathSync(top) !== realpathSync(path)) {
-      throw new Error(`application ${app}: ${path} is a folder inside the git repository ${top}, not a repository of its own`);
-    }
+    const problem = gitTopLevelProblem(path);
+    if (problem) throw new Error(`application ${app}: ${problem}`);
   }
+}
+
+/** `owner/repo` → local path of what the stand-in hosts. */
+function hostedPaths(standIn: GitHubStandIn): Record<string, string> {
+  return Object.fromEntries(standIn.repositories().map(hosted => [hosted.fullName, hosted.path]));
 }
 
 async function ensureTable(dynamo: DynamoDbLocal): Promise<void> {

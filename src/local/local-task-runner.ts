@@ -66,8 +66,9 @@ export interface LocalTaskRunnerProps extends LocalTaskOptions {
 
 /** A build's installation token (secret) and where it clones with it. */
 export interface RepositoryAccess {
-  readonly token: string;
-  /** `<stand-in>/<owner>/<repo>.git` */
+  /** An installation token for the repository; without one, `gitUrl` is a local path. */
+  readonly token?: string;
+  /** `<stand-in>/<owner>/<repo>.git`, or the local path of a repository the stand-in hosts. */
   readonly gitUrl: string;
 }
 
@@ -219,7 +220,7 @@ export class LocalTaskRunner implements TaskRunner {
     const gitUrl = Object.prototype.hasOwnProperty.call(gitUrls, request.application) ? gitUrls[request.application] : undefined;
     if (gitUrl !== undefined) settings[BUILD_SETTINGS.gitUrl] = gitUrl.startsWith('file://') ? gitUrl : localPath(gitUrl);
     const access = await this.repositoryAccess(request);
-    if (access) settings[BUILD_SETTINGS.gitUrl] = access.gitUrl;
+    if (access) settings[BUILD_SETTINGS.gitUrl] = access.token === undefined ? localPath(access.gitUrl) : access.gitUrl;
     const names = [
       secretNames.githubToken(this.installation),
       secretNames.environment(this.installation, request.application, request.environment),
@@ -237,7 +238,7 @@ export class LocalTaskRunner implements TaskRunner {
       // The build fails in prepare with this reason, in its own log (as a builder that read the file would).
       return { dynamodb: this.props.dynamodb, secrets: {}, secretsError: `the secrets could not be read: ${errorMessage(error)}`, settings };
     }
-    return { dynamodb: this.props.dynamodb, secrets, settings, ...access && { repositoryToken: access.token } };
+    return { dynamodb: this.props.dynamodb, secrets, settings, ...access?.token !== undefined && { repositoryToken: access.token } };
   }
 
   /** The build's installation token, if the App gives one; a failure only means the build clones as without an App. */

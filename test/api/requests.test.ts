@@ -9,7 +9,7 @@ describe('control API requests: routing, bodies, parameters', () => {
   });
 
   test('an unknown route: 404 JSON', async () => {
-    for (const path of ['/api/nothing', '/api/apps/web/environments', '/api/apps/web/', '/apps', '/api/deployments']) {
+    for (const path of ['/api/nothing', '/api/apps/web/environment', '/api/apps/web/', '/apps', '/api/deployments']) {
       const response = await h.call('GET', path, { principal: viewer });
       expect({ path, status: response.status, error: response.json.error }).toEqual({ path, status: 404, error: 'not_found' });
       expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -18,10 +18,11 @@ describe('control API requests: routing, bodies, parameters', () => {
   });
 
   test('a known path with another method: 405 with Allow', async () => {
-    const response = await h.call('DELETE', '/api/apps/web', { principal: admin });
+    const response = await h.call('PUT', '/api/apps/web', { principal: admin });
     expect(response.status).toBe(405);
-    expect(response.json).toEqual({ error: 'method_not_allowed', reason: '/api/apps/web answers GET' });
-    expect(response.headers.allow).toBe('GET');
+    expect(response.json).toEqual({ error: 'method_not_allowed', reason: '/api/apps/web answers GET, DELETE' });
+    expect(response.headers.allow).toBe('GET, DELETE');
+    expect((await h.call('GET', '/api/apps/web/environments', { principal: admin })).headers.allow).toBe('POST');
     expect((await h.call('GET', '/api/apps/web/environments/dev/deploy', { principal: admin })).headers.allow).toBe('POST');
     expect((await h.call('POST', '/api/apps/web/environments/dev/settings', { principal: admin })).status).toBe(405);
   });

@@ -157,3 +157,33 @@ test('an admin connects GitHub, creates an application with a custom environment
   expect(readdirSync(path.join(dataDir, 'github')).length).toBeGreaterThan(0);
   expect(pageErrors).toEqual([]);
 }, 300_000);
+
+test('in local mode an application\'s repository may be a local path: the stand-in hosts it, the App reaches it, a push deploys it', async () => {
+  const notes = mkdtempSync(path.join(tmpdir(), 'trellis-notes-'));
+  const repository = path.join(notes, 'notes');
+  quotesRepository(repository);
+  const framework = { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] };
+  try {
+    const inside = await trellis!.api('POST', '/api/apps', { name: 'inside', repository: path.join(repository, 'test') });
+    expect({ status: inside.status, reason: inside.body.reason }).toEqual({ status: 400, reason: expect.stringMatching(/^repository: .*inside the git repository/) });
+    const relative = await trellis!.api('POST', '/api/apps', { name: 'relative', repository: 'notes' });
+    expect({ status: relative.status, reason: relative.body.reason }).toEqual({ status: 400, reason: expect.stringMatching(/^repository: /) });
+
+    const created = await trellis!.api('POST', '/api/apps', { name: 'notes', repository, environments: [{ kind: 'development', framework }] });
+    expect({ status: created.status, repository: created.body.repository }).toEqual({ status: 201, repository: 'local/notes' });
+    // The App was installed on local's repositories: it reaches this one too.
+    expect((await trellis!.api('GET', '/api/github')).body.repositories.map((hosted: { fullName: string }) => hosted.fullName))
+      .toEqual(['local/notes', REPOSITORY]);
+
+    const output = await trellis!.push('local/notes', 'main', 'Notes');
+    const deployment = /queued notes\/dev\s+\S*#\/deployments\/(\S+)/.exec(output)?.[1];
+    expect({ output, deployment }).toEqual({ output, deployment: expect.any(String) });
+    const status = await eventually('the notes deployment to end', async () => {
+      const read = await trellis!.api('GET', `/api/deployments/${encodeURIComponent(deployment!)}`);
+      return ['succeeded', 'failed'].includes(read.body.status) ? read.body : undefined;
+    }, 120_000);
+    expect({ status: status.status, reason: status.reason }).toEqual({ status: 'succeeded', reason: undefined });
+  } finally {
+    rmSync(notes, { recursive: true, force: true });
+  }
+}, 200_000);

@@ -50,7 +50,7 @@ test.each<[string, unknown, string[]]>([
   ['a health check key', shop({ healthCheck: { url: 'http://127.0.0.1:1/health', timeout: 3 } }),
     ['applications[0].environments[0].healthCheck.timeout: is not a known field; did you mean `timeoutSeconds`?']],
   ['an application key and a top-level key at once', { ...shop({}, { enviroments: [] }), port: 4100 }, [
-    'port: is not a known field; the fields are applications',
+    'port: is not a known field; the fields are applications, github',
     'applications[0].enviroments: is not a known field; did you mean `environments`?',
   ]],
 ])('%s: exit 1 with the path and the suggestion, no server started', async (_, config, lines) => {

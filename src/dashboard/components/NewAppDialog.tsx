@@ -42,14 +42,17 @@ export function NewAppDialog({ onClose, onCreated }: { onClose: () => void; onCr
         </label>
         <label>
           Repository
-          {installed
-            ? (
-              <select value={repository} onChange={event => setRepository(event.currentTarget.value)} data-testid="new-app-repository">
-                <option value="">Choose a repository the GitHub App is installed on</option>
-                {installed.map(repo => <option key={repo.fullName} value={repo.fullName}>{repo.fullName}</option>)}
-              </select>
-            )
-            : <input value={repository} onInput={event => setRepository(event.currentTarget.value)} placeholder="owner/repo" autoComplete="off" spellcheck={false} data-testid="new-app-repository" />}
+          {github.loading && github.data === undefined
+            // Until the App's repositories are known: no field to type into that then turns into a list.
+            ? <select disabled data-testid="new-app-repository-loading"><option>Loading repositories…</option></select>
+            : installed
+              ? (
+                <select value={repository} onChange={event => setRepository(event.currentTarget.value)} data-testid="new-app-repository">
+                  <option value="">Choose a repository the GitHub App is installed on</option>
+                  {installed.map(repo => <option key={repo.fullName} value={repo.fullName}>{repo.fullName}</option>)}
+                </select>
+              )
+              : <input value={repository} onInput={event => setRepository(event.currentTarget.value)} placeholder="owner/repo" autoComplete="off" spellcheck={false} data-testid="new-app-repository" />}
         </label>
         <p class="muted">It starts with dev (deploys on push to main), staging and production; add environments on its page.</p>
         {error ? <ErrorBox error={error} testId="new-app-error" /> : null}

@@ -55,6 +55,8 @@ export interface GitHubStandIn {
   createApp(manifest: object): GitHubAppCredentials & { webhookSecret: string };
   /** Install the App on these repositories (one installation per owner); returns the first owner's installation id. */
   install(repositories: string[]): number;
+  /** True when the App is installed on repositories of `owner`. */
+  installedOn(owner: string): boolean;
   /** A commit's statuses, oldest first. */
   statuses(repository: string, sha: string): Array<{ context: string; state: string; description: string | null; target_url: string | null }>;
   /** A repository's deployments with their statuses, oldest first. */
@@ -198,6 +200,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
       return credentials;
     },
     install: repositories => install(context, repositories),
+    installedOn: owner => file.state.app !== undefined && file.state.installations.some(installation => installation.account === owner),
     statuses: (repository, sha) => (file.state.statuses[repository] ?? [])
       .filter(status => status.sha === sha)
       .map(status => ({ context: status.context, state: status.state, description: status.description, target_url: status.target_url })),

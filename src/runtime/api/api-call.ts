@@ -35,6 +35,12 @@ export interface ApiDeps {
   readonly githubOrganization?: string;
   /** The App's credentials are the user's own secrets (GitHubApp.fromSecrets): the setup page neither creates nor replaces it. @default false */
   readonly githubAppGiven?: boolean;
+  /**
+   * Local mode: an absolute path given as a new application's repository is a local git
+   * repository, hosted by its GitHub stand-in; answers its name (`local/<folder>`), or throws a
+   * ValidationError naming `repository`. @default none: a repository is `owner/repo`
+   */
+  readonly localRepositories?: { host(path: string): Promise<string> };
   readonly clock: Clock;
   /** Never given a secret value or a request body. */
   readonly log: (entry: Record<string, unknown>) => void;

@@ -8,6 +8,7 @@ import { secretNames } from '../../contract/secret-names';
 import { ConflictError, ValidationError } from '../core/errors';
 import { HttpResponse, json } from '../core/http';
 import { printable } from '../core/names';
+import { isPlainObject } from '../core/plain-object';
 
 /**
  * Applications made on the dashboard (admin): stored like code-defined ones with origin
@@ -17,7 +18,7 @@ import { printable } from '../core/names';
 /** POST /api/apps: 201 with the application. */
 export async function createApplication({ principal, body, deps }: ApiCall): Promise<HttpResponse> {
   requireInstallationAdmin(principal, 'creating an application');
-  const app = parseApplicationBody(body);
+  const app = parseApplicationBody(await withLocalRepository(body, deps));
   const problem = await repositoryProblem(app.repository, deps);
   if (problem) throw new ValidationError([{ path: 'repository', message: problem }]);
   if (await deps.store.config.getApplication(app.name)) throw new ConflictError(`application ${app.name} exists`);
@@ -34,6 +35,12 @@ export async function deleteApplication({ principal, params, body, deps }: ApiCa
   const app = await loadApplication(deps.store, params.app);
   refuseCodeDefined(app, 'it cannot be deleted here');
   return tearDownAndDelete(app, app.environments, true, { principal, deps });
+}
+
+/** Local mode: an absolute path as the repository names a local git repository, which its GitHub stand-in then hosts. */
+async function withLocalRepository(body: unknown, deps: ApiDeps): Promise<unknown> {
+  if (!deps.localRepositories || !isPlainObject(body) || typeof body.repository !== 'string' || !body.repository.startsWith('/')) return body;
+  return { ...body, repository: await deps.localRepositories.host(body.repository) };
 }
 
 /**
