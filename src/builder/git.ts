@@ -1,8 +1,8 @@
 import { Argv } from './commands';
 
-/** GitHub, unless local mode or a test points the builder at another source. */
-export function repositoryUrl(repository: string, override?: string): string {
-  return override ?? `https://github.com/${repository}.git`;
+/** GitHub (or its Enterprise Server at `webUrl`), unless local mode or a test points the builder at another source. */
+export function repositoryUrl(repository: string, override?: string, webUrl = 'https://github.com'): string {
+  return override ?? `${webUrl.replace(/\/+$/, '')}/${repository}.git`;
 }
 
 /** Exactly one commit, shallow: no branch name or tag is ever involved. */

@@ -15,6 +15,8 @@ export interface BuildSettings {
   readonly installation: string;
   /** Local mode and tests: clone from this path or URL instead of GitHub. */
   readonly gitUrl?: string;
+  /** A GitHub Enterprise Server's web URL (https): repositories are cloned from there. @default https://github.com */
+  readonly githubWebUrl?: string;
 }
 
 /** One build, as its deployment record asks for it; every field has been validated. */
@@ -36,6 +38,8 @@ const COMMIT = /^[0-9a-f]{40}$/;
 // A local path, a file:// or https:// URL, or http:// on this machine (local mode's GitHub stand-in);
 // never an option (-...) or another git transport (ext::).
 const GIT_URL = /^(?:\/|file:\/\/|https:\/\/|http:\/\/127\.0\.0\.1(?::\d{1,5})?\/)[^\x00-\x20\x7f]*$/;
+/** A host (and port) only: the repository's path is appended. */
+const GITHUB_WEB_URL = /^https:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?\/?$/;
 
 /** Read and validate the builder's own settings; any problem means nothing may run (the record is not read). */
 export function readBuildSettings(env: ParameterEnv): Checked<BuildSettings> {
@@ -48,7 +52,12 @@ export function readBuildSettings(env: ParameterEnv): Checked<BuildSettings> {
   if (gitUrl !== undefined && !GIT_URL.test(gitUrl)) {
     problems.push(`${BUILD_SETTINGS.gitUrl}: '${names.printable(gitUrl)}' must be an absolute path, a file:// URL, an https:// URL or an http:// URL of 127.0.0.1`);
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, value: { deploymentId, installation, gitUrl } };
+  const githubWebUrl = env[BUILD_SETTINGS.githubWebUrl] || undefined;
+  if (githubWebUrl !== undefined && !GITHUB_WEB_URL.test(githubWebUrl)) {
+    problems.push(`${BUILD_SETTINGS.githubWebUrl}: '${names.printable(githubWebUrl)}' must be an https:// URL without a path, query or credentials`);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, value: { deploymentId, installation, gitUrl, ...githubWebUrl && { githubWebUrl } } };
 }
 
 /**

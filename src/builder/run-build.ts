@@ -159,7 +159,7 @@ export async function runBuild(processEnv: ParameterEnv, deps: BuildDeps): Promi
     }
 
     const outdated = await phases.run('clone', async note => {
-      const url = repositoryUrl(prepared.app.repository, request.gitUrl);
+      const url = repositoryUrl(prepared.app.repository, request.gitUrl, request.githubWebUrl);
       // Asked for right before the clone (an installation token lasts an hour); git alone gets it.
       const token = await cloneToken(deps.repositoryTokens, prepared.secrets.githubToken, reporter.masker, line => reporter.line(line));
       const gitEnv = gitEnvironment(base, url, token);

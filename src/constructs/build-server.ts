@@ -20,6 +20,7 @@ import { StateTable } from './state-table';
 import { BUILD_SETTINGS } from '../contract/build-environment';
 import { LAUNCHER_ENV, RUNNER_FUNCTION_ENV } from '../contract/function-environment';
 import { RUNNER_SETTINGS, LAUNCH_TIMEOUT_SECONDS } from '../contract/runner-settings';
+import { GITHUB_DOT_COM } from '../runtime/core/github';
 import { EnvironmentConfig } from '../runtime/core/types';
 import { FinalizerFunction } from '../runtime/handlers/finalizer-function';
 import { LauncherFunction } from '../runtime/handlers/launcher-function';
@@ -389,15 +390,16 @@ export class BuildServer extends Construct implements ec2.IConnectable {
    * Let builds clone with a token minted for exactly their repository (a GitHub App's
    * installation token) by `tokenFunction` (TrellisPipeline's, with `github`): the container
    * learns its name and every environment's build role may invoke it. Builds never read the
-   * App's credentials.
+   * App's credentials. Repositories are cloned from `webUrl` (a GitHub Enterprise Server's).
    * @internal
    */
-  public _cloneWithTokensFrom(tokenFunction: lambda.IFunction): void {
+  public _cloneWithTokensFrom(tokenFunction: lambda.IFunction, webUrl: string): void {
     if (this.repositoryTokenFunction) {
       throw new Error(`BuildServer ${this.node.path}: builds already get repository tokens from ${this.repositoryTokenFunction.node.path}`);
     }
     this.repositoryTokenFunction = tokenFunction;
     this.letBuildsInvoke(BUILD_SETTINGS.repositoryTokenFunction, tokenFunction);
+    if (webUrl !== GITHUB_DOT_COM.webUrl) this.container.addEnvironment(BUILD_SETTINGS.githubWebUrl, webUrl);
   }
 
   /** The container finds `fn` by name in `setting`; every build role, made or to be made, may invoke it. */

@@ -335,7 +335,7 @@ export class TrellisPipeline extends Construct {
       dashboardUrl: this.dashboard.url,
       logRetention,
     };
-    this.buildServer._cloneWithTokensFrom(repositoryTokenFunction(scope, options));
+    this.buildServer._cloneWithTokensFrom(repositoryTokenFunction(scope, options), options.app.endpoints.webUrl);
     githubReporter(scope, options);
   }
 

@@ -21,6 +21,8 @@ export const BUILD_SETTINGS = {
   gitUrl: 'TRELLIS_GIT_URL',
   /** The log-ingest function the builder sends live batches to; absent = archive path only. */
   logIngestFunction: 'TRELLIS_LOG_INGEST_FUNCTION',
+  /** Where repositories are cloned from (`<url>/<owner>/<repo>.git`): a GitHub Enterprise Server's web URL; absent = https://github.com. */
+  githubWebUrl: 'TRELLIS_GITHUB_WEB_URL',
   /** With a GitHub App: the function that mints the build's clone token (`{ deploymentId, ingestToken }`); absent = the token secret (PAT). */
   repositoryTokenFunction: 'TRELLIS_REPOSITORY_TOKEN_FUNCTION',
   /** The S3 bucket of the dependency cache; absent = no cache. */

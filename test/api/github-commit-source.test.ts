@@ -57,6 +57,22 @@ describe('GitHubCommitSource', () => {
     expect(github.requests).toEqual([{ url: '/repos/acme/web/commits/feature%2Fa%2Fb', authorization: `Bearer ${TOKEN}`, accept: 'application/vnd.github+json' }]);
   });
 
+  test('with a GitHub App, its token for the repository is used; where it has none, the token secret', async () => {
+    github.answer = () => ({ status: 200, body: { sha: SHA, commit: { message: 'x' } } });
+    const asked: string[] = [];
+    const source = new GitHubCommitSource('acme', secretsWith({ 'trellis/acme/github-token': TOKEN }), {
+      apiUrl,
+      appToken: async repository => {
+        asked.push(repository);
+        return repository === 'acme/web' ? 'ghs_app_token_for_web' : undefined;
+      },
+    });
+    await source.latestCommit('acme/web', 'main');
+    await source.latestCommit('acme/other', 'main');
+    expect(asked).toEqual(['acme/web', 'acme/other']);
+    expect(github.requests.map(request => request.authorization)).toEqual(['Bearer ghs_app_token_for_web', `Bearer ${TOKEN}`]);
+  });
+
   test('public repositories work without a token; the author falls back to the commit author name', async () => {
     github.answer = () => ({ status: 200, body: { sha: SHA, commit: { message: 'x', author: { name: 'Ada' } }, author: null } });
     const source = new GitHubCommitSource('acme', secretsWith({}), { apiUrl });
@@ -68,7 +84,7 @@ describe('GitHubCommitSource', () => {
     github.answer = () => ({ status: 404 });
     const anonymous = new GitHubCommitSource('acme', secretsWith({}), { apiUrl });
     await expect(anonymous.latestCommit('acme/private', 'main')).rejects.toThrow(
-      new NotFoundError("branch 'main' of acme/private was not found on GitHub (a private repository needs a GitHub token in trellis/acme/github-token)"));
+      new NotFoundError("branch 'main' of acme/private was not found on GitHub (a private repository needs the GitHub App installed on it, or a GitHub token in trellis/acme/github-token)"));
     github.answer = () => ({ status: 422, body: { message: 'No commit found for SHA: nope' } });
     const withToken = new GitHubCommitSource('acme', secretsWith({ 'trellis/acme/github-token': TOKEN }), { apiUrl });
     await expect(withToken.latestCommit('acme/web', 'nope')).rejects.toThrow(new NotFoundError("branch 'nope' of acme/web was not found on GitHub"));

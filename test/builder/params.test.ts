@@ -1,3 +1,4 @@
+import { repositoryUrl } from '../../src/builder/git';
 import { readBuildSettings, requestFromRecord } from '../../src/builder/params';
 import { Deployment } from '../../src/runtime/core';
 import { depId, queuedDeployment } from '../store/fixtures';
@@ -24,6 +25,15 @@ describe('readBuildSettings', () => {
   test.each(['ext::sh -c touch% /tmp/x', '-uupload-pack=x', 'relative/path', 'ssh://host/repo', 'http://plain.example.com/x',
     'http://127.0.0.1.example.com/x', 'http://127.0.0.1@example.com/x', 'http://localhost:4101/x'])('refuses the git source %s', gitUrl => {
     expect(readBuildSettings({ ...settings, TRELLIS_GIT_URL: gitUrl }).ok).toBe(false);
+  });
+
+  test('a GitHub Enterprise Server is a host to clone from: https, no path, query or credentials', () => {
+    expect(readBuildSettings({ ...settings, TRELLIS_GITHUB_WEB_URL: 'https://github.acme.com' })).toMatchObject({ ok: true, value: { githubWebUrl: 'https://github.acme.com' } });
+    expect(repositoryUrl('acme/shop', undefined, 'https://github.acme.com/')).toBe('https://github.acme.com/acme/shop.git');
+    expect(repositoryUrl('acme/shop')).toBe('https://github.com/acme/shop.git');
+    for (const url of ['http://github.acme.com', 'https://user:pw@github.acme.com', 'https://github.acme.com/x', 'https://github.acme.com?x', '-c', 'ext::sh']) {
+      expect({ url, ok: readBuildSettings({ ...settings, TRELLIS_GITHUB_WEB_URL: url }).ok }).toEqual({ url, ok: false });
+    }
   });
 
   test('lists every problem at once, with control characters made printable', () => {

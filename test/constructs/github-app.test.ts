@@ -209,6 +209,8 @@ describe('GitHubApp.fromSetupPage', () => {
     const container = template.findResources('AWS::ECS::TaskDefinition');
     const environment = (Object.values(container)[0] as any).Properties.ContainerDefinitions[0].Environment;
     expect(environment).toContainEqual({ Name: 'TRELLIS_REPOSITORY_TOKEN_FUNCTION', Value: { Ref: tokenFunction } });
+    // github.com is the builder's default host to clone from: no setting for it.
+    expect(environment.map((variable: { Name: string }) => variable.Name)).not.toContain('TRELLIS_GITHUB_WEB_URL');
     for (const env of ['dev', 'staging', 'production']) {
       const invoked = statementsOfRole(template.toJSON() as TemplateJson, pipeline.buildServer.buildRole('shop', env))
         .filter(statement => statement.actions.includes('lambda:InvokeFunction'))
@@ -258,6 +260,9 @@ describe('GitHubApp.fromSecrets and DashboardIdentity.gitHub', () => {
     expect(variables(WEBHOOK).GITHUB_APP_SECRET).toBeUndefined();
     // The setup page is told the App is the user's: it offers neither to create nor to replace it.
     expect(variables(CONTROL_API).GITHUB_APP_ORIGIN).toBe('given');
+    // Builds clone from the Enterprise Server.
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as any[];
+    expect(task.Properties.ContainerDefinitions[0].Environment).toContainEqual({ Name: 'TRELLIS_GITHUB_WEB_URL', Value: 'https://github.acme.com' });
   });
 
   test('secrets: read only, by their own ARNs; nothing creates or writes them, and there is no App-created callback', () => {

@@ -8,6 +8,12 @@ export interface GitHubCommitSourceOptions {
   readonly apiUrl?: string;
   /** @default 5000 */
   readonly timeoutMs?: number;
+  /**
+   * With a GitHub App: an installation token for the repository (read-only, that repository only),
+   * asked for first; undefined (no App, not installed there) falls back to the token secret.
+   * @default - the token secret only
+   */
+  readonly appToken?: (repository: string) => Promise<string | undefined>;
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -29,7 +35,11 @@ export class GitHubCommitSource implements CommitSource {
   private readonly apiUrl: string;
   private readonly timeoutMs: number;
 
-  constructor(private readonly installation: string, private readonly secrets: SecretSource, options: GitHubCommitSourceOptions = {}) {
+  constructor(
+    private readonly installation: string,
+    private readonly secrets: SecretSource,
+    private readonly options: GitHubCommitSourceOptions = {},
+  ) {
     this.apiUrl = (options.apiUrl ?? 'https://api.github.com').replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 5000;
   }
@@ -37,7 +47,7 @@ export class GitHubCommitSource implements CommitSource {
   async latestCommit(repository: string, branch: string): Promise<{ sha: string; message?: string; author?: string }> {
     const problem = names.repository(repository) ?? names.branchName(branch);
     if (problem) throw new ValidationError([{ path: 'branch', message: problem }]);
-    const token = await this.token();
+    const token = await this.options.appToken?.(repository) ?? await this.token();
     const [owner, repo] = repository.split('/');
     const url = `${this.apiUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/commits/${encodeURIComponent(branch)}`;
     let response: Response;
@@ -56,7 +66,7 @@ export class GitHubCommitSource implements CommitSource {
     }
     const where = `branch '${names.printable(branch)}' of ${repository}`;
     if (response.status === 404 || response.status === 422) {
-      const hint = token ? '' : ` (a private repository needs a GitHub token in ${secretNames.githubToken(this.installation)})`;
+      const hint = token ? '' : ` (a private repository needs the GitHub App installed on it, or a GitHub token in ${secretNames.githubToken(this.installation)})`;
       throw new NotFoundError(`${where} was not found on GitHub${hint}`);
     }
     if (!response.ok) throw new Error(`GitHub answered ${response.status} when asked for the newest commit of ${where}`);

@@ -21,19 +21,25 @@ import { tableContext } from '../store/table-context';
 const installation = process.env[CONTROL_API_ENV.installation]!;
 const secretSource = new SecretsManagerSource();
 const secretStore = new SecretsManagerStore();
+// The GitHub App (GITHUB_ENV; once the setup page made it, or as given).
+const github = gitHubConnectionFromEnvironment(process.env, secretSource, logJson);
 const deps = {
   // A cancelled deployment, or a request the queue refused, is logged and counted once (metrics.ts).
   store: withDeploymentMetrics(createDynamoStore(tableContext(process.env[CONTROL_API_ENV.tableName]!)), { installation, log: logJson }),
   queue: new SqsLaunchQueue(process.env[CONTROL_API_ENV.queueUrl]!),
-  commits: new GitHubCommitSource(installation, secretSource),
+  // "Deploy the newest commit": with the App, a read-only token for that repository alone; else the token secret.
+  commits: new GitHubCommitSource(installation, secretSource, {
+    apiUrl: process.env[GITHUB_ENV.apiUrl] || undefined,
+    appToken: async repository => (await (await github?.app())?.repositoryToken(repository).catch(() => undefined))?.token,
+  }),
   secrets: secretStore,
   // Sign in with GitHub when GITHUB_SIGN_IN_ROLES is set: its session key is read, or made once, in Secrets Manager.
   githubSignIn: gitHubSignInFromEnvironment(process.env, {
     get: name => secretSource.get(name),
     create: (name, value) => secretStore.create(name, value),
   }, logJson),
-  // The GitHub App (GITHUB_ENV; once the setup page made it, or as given) and the URLs its manifest names.
-  github: gitHubConnectionFromEnvironment(process.env, secretSource, logJson),
+  // The URLs the App's manifest names.
+  github,
   urls: installationUrlsFromEnvironment(process.env),
   githubOrganization: process.env[GITHUB_ENV.organization] || undefined,
   githubAppGiven: process.env[GITHUB_ENV.appOrigin] === 'given',
