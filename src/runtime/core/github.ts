@@ -154,9 +154,9 @@ export const GITHUB_DOT_COM: GitHubEndpoints = { apiUrl: 'https://api.github.com
  */
 export interface GitHubConnection {
   readonly endpoints: GitHubEndpoints;
+  readonly manifest: GitHubAppManifestConversion;
   app(): Promise<GitHubApp | undefined>;
   userAuthorization(): Promise<GitHubUserAuthorization | undefined>;
   /** The App's name and page, once it exists (no secret in it). */
   appInfo(): Promise<{ readonly appId: string; readonly slug: string; readonly htmlUrl?: string } | undefined>;
-  readonly manifest: GitHubAppManifestConversion;
 }
