@@ -101,6 +101,13 @@ class RecordingApi {
     return response.body ? JSON.parse(response.body) : undefined;
   }
 
+  /** A redirect the browser follows (GitHub's callbacks): its Location. */
+  async redirect(path: string): Promise<URL> {
+    const response = await this.send('GET', path, undefined, false);
+    if (response.status !== 302) throw new Error(`GET ${path} answered ${response.status}, not 302: ${response.body}`);
+    return new URL(/Location: (\S+)$/.exec(response.body)![1]);
+  }
+
   private async send(method: string, path: string, body: unknown, signedIn: boolean): Promise<RecordedResponse> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (signedIn) headers.authorization = `Bearer ${await this.signIn()}`;
@@ -108,8 +115,11 @@ class RecordingApi {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      // A redirect is an answer too (GitHub's callbacks): kept with its Location, which is scanned.
+      redirect: 'manual',
     });
-    const recorded = { method, path, status: response.status, body: await response.text() };
+    const location = response.headers.get('location');
+    const recorded = { method, path, status: response.status, body: `${await response.text()}${location ? `\nLocation: ${location}` : ''}` };
     this.responses.push(recorded);
     return recorded;
   }
@@ -126,6 +136,9 @@ let live: TestClient | undefined;
 let builderEnviron: Record<string, string> = {};
 let builderArgv: string[] = [];
 const deploymentIds: string[] = [];
+/** The GitHub App's secrets, once the setup page's flow made it: scanned for like every other. */
+const appSecrets: Secret[] = [];
+const everyValue = (): readonly Secret[] => [...EVERY_VALUE, ...appSecrets];
 
 const releaseFile = () => join(dataDir!, 'release-deploy');
 const settings = (body: unknown, expected = 200) => api.call('PUT', `/api/apps/${APP}/environments/${ENV}/settings`, body, expected);
@@ -252,6 +265,62 @@ afterAll(async () => {
   for (const dir of [dataDir, repoDir, configDir, cli && dirname(dirname(cli))]) if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
+/** The stand-in's web page form `action` answers, posted as the browser would; its redirect's Location. */
+async function submitForm(url: string, fields: Record<string, string> | URLSearchParams): Promise<URL> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  });
+  expect({ url, status: response.status }).toEqual({ url, status: 302 });
+  return new URL(response.headers.get('location')!);
+}
+
+/** The hidden fields of the first form on an HTML page. */
+function hiddenFields(html: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
+    fields[match[1]] = match[2].replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+  }
+  return fields;
+}
+
+/**
+ * The GitHub routes, as an admin goes through them: the App made through the setup page's
+ * manifest flow on the stand-in, installed, then a sign-in with GitHub. The App's secrets are
+ * then scanned for everywhere else.
+ */
+async function connectGitHub(): Promise<void> {
+  const standIn = trellis.info.github!.url;
+  const form = await api.call('POST', '/api/github/manifest', {});
+  const created = await submitForm(`${standIn}/settings/apps/create`, {
+    manifest: JSON.stringify(form.manifest), state: new URL(form.action).searchParams.get('state')!, owner: 'local',
+  });
+  expect((await api.redirect(`${created.pathname}${created.search}`)).hash).toBe('#/setup?created=1');
+  const setup = await api.call('GET', '/api/github');
+  await submitForm(`${standIn}/apps/${setup.app.slug}/installations`, new URLSearchParams(
+    Object.keys(trellis.info.github!.repositories).map((repository): [string, string] => ['repositories', repository])));
+  expect((await api.call('GET', '/api/github')).repositories.length).toBeGreaterThan(0);
+  await api.call('GET', '/api/github/deliveries');
+
+  const authorize = await api.redirect(`/auth/github/sign-in?return=${encodeURIComponent(`${trellis.info.url}/`)}`);
+  const page = await (await fetch(authorize)).text();
+  const signedIn = await submitForm(`${standIn}/login/oauth/authorize`, hiddenFields(page));
+  expect((await api.redirect(`${signedIn.pathname}${signedIn.search}`)).hash).toMatch(/^#token=/);
+  await api.call('GET', '/auth/github/.well-known/jwks.json');
+  await api.call('GET', '/auth/github/.well-known/openid-configuration');
+
+  const stored = JSON.parse(readFileSync(join(dataDir!, 'secrets.json'), 'utf8')) as Record<string, string>;
+  const app = JSON.parse(stored[secretNames.githubApp('local')]) as { privateKey: string; clientSecret: string };
+  appSecrets.push(
+    { name: 'GitHub App private key', value: app.privateKey },
+    { name: 'GitHub App client secret', value: app.clientSecret },
+    { name: 'GitHub App webhook secret', value: (JSON.parse(stored[secretNames.githubAppWebhook('local')]) as { secret: string }).secret },
+    { name: 'session signing key', value: stored[secretNames.sessionSigningKey('local')] },
+  );
+}
+
 describe('secrets scan, end to end in local mode', () => {
   test('a build prints its secrets in install, test and deploy; the builder runs without them', async () => {
     // Settings writes: the secrets, and two refused changes that carry a secret value.
@@ -315,21 +384,22 @@ describe('secrets scan, end to end in local mode', () => {
     }
     await api.call('GET', '/config.json');
     await api.call('GET', '/api/deployments/not-an-id', undefined, 400);
+    await connectGitHub();
 
     // Every GET route of the control API (and the settings write) answered 200 at least once.
     const answered = (method: string, template: string) => {
       const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
-      return api.responses.some(response => response.method === method && response.status === 200 && pattern.test(response.path.split('?')[0]));
+      return api.responses.some(response => response.method === method && [200, 302].includes(response.status) && pattern.test(response.path.split('?')[0]));
     };
     const routes = ROUTES.filter(route => route.method === 'GET' || route.method === 'PUT');
     expect(routes.filter(route => !answered(route.method, route.path)).map(route => `${route.method} ${route.path}`)).toEqual([]);
 
-    const scanner = new SecretScanner(EVERY_VALUE);
+    const scanner = new SecretScanner(everyValue());
     api.responses.forEach((response, index) => scanner.scanMaybeJson(`api #${index} ${response.method} ${response.path} ${response.status}`, response.body));
     // A secret cut across two records would hide from a per-record scan: each log read whole, too.
     for (const id of deploymentIds) scanner.scanText(`api log of ${id}, joined`, (await apiLog(id)).map(record => record.text).join(''));
     expect(scanner.scanned.size).toBeGreaterThan(20);
-    recordFinding(ITEM, `API: ${api.responses.length} responses of ${new Set(api.responses.map(r => `${r.method} ${r.path.split('?')[0]}`)).size} distinct calls scanned for ${EVERY_VALUE.length} values in every encoding`, 'info');
+    recordFinding(ITEM, `API: ${api.responses.length} responses of ${new Set(api.responses.map(r => `${r.method} ${r.path.split('?')[0]}`)).size} distinct calls scanned for ${everyValue().length} values in every encoding`, 'info');
     expectNoSecrets(scanner, 'API response');
   }, 120_000);
 
@@ -338,7 +408,7 @@ describe('secrets scan, end to end in local mode', () => {
     const config = localClientConfig(dynamoEndpoint(), new DataDir(dataDir!).dynamodbAccessKeyId());
     const base = new DynamoDBClient(config);
     const client = DynamoDBDocumentClient.from(base);
-    const scanner = new SecretScanner(EVERY_VALUE);
+    const scanner = new SecretScanner(everyValue());
     try {
       const { TableNames = [] } = await base.send(new ListTablesCommand({}));
       expect(TableNames.length).toBeGreaterThan(0);
@@ -374,7 +444,7 @@ describe('secrets scan, end to end in local mode', () => {
   }, 120_000);
 
   test('no secret in the WebSocket live-log messages', async () => {
-    const scanner = new SecretScanner(EVERY_VALUE);
+    const scanner = new SecretScanner(everyValue());
     const logMessages = live!.messages.filter(message => message.type === 'log');
     expect(logMessages.length).toBeGreaterThan(0);
     expect(live!.assembled.some(record => record.text === '[deploy] SNTL_PLAIN plain: ***')).toBe(true);
@@ -397,7 +467,7 @@ describe('secrets scan, end to end in local mode', () => {
     // No secret by name either (they are read from the secrets file at run time).
     expect(Object.keys(builderEnviron).filter(name => SECRETS.some(secret => secret.name === name))).toEqual([]);
 
-    const scanner = new SecretScanner(EVERY_VALUE);
+    const scanner = new SecretScanner(everyValue());
     for (const [name, value] of Object.entries(builderEnviron)) scanner.scanText(`builder environment ${name}`, `${name}=${value}`);
     builderArgv.forEach((arg, index) => scanner.scanText(`builder argv[${index}]`, arg));
     expectNoSecrets(scanner, 'builder parameters');
@@ -405,9 +475,9 @@ describe('secrets scan, end to end in local mode', () => {
 
   test('no secret in the server\'s files (server.log, builder output, DynamoDB Local\'s files) or its terminal', async () => {
     expect(await trellis.stop('SIGINT', 60_000)).toBe(0);
-    const scanner = new SecretScanner(EVERY_VALUE);
+    const scanner = new SecretScanner(everyValue());
     // secrets.json holds them by design (mode 0600); the rest must not.
-    const files = filesIn(dataDir!, ['secrets.json']);
+    const files = filesIn(dataDir!, ['secrets.json', 'github/state.json']);
     expect(files.map(file => relative(dataDir!, file))).toEqual(expect.arrayContaining(['server.log']));
     for (const file of files) {
       const name = relative(dataDir!, file);
