@@ -310,26 +310,25 @@ describe('DynamoConfigStore', () => {
     test('config sync never deletes a dashboard-made application, and keeps managing its own', async () => {
       await store.config.createApplication(made);
       await store.config.syncApplications([web]);
-      expect(await store.config.syncApplications([])).toEqual({ takenOver: [] });
+      await store.config.syncApplications([]);
 
       expect(await store.config.getApplication('web')).toBeUndefined();
       expect(await store.config.getApplication('shop')).toMatchObject({ origin: 'dashboard' });
       expect(names(await store.config.getApplication('shop'))).toEqual(['dev', 'production']);
     });
 
-    test('a code application with the name of a dashboard-made one takes it over: it becomes code-defined, with the code environments', async () => {
+    test('a code application with the name of a dashboard-made one is refused before anything is written: nothing made on the dashboard is lost', async () => {
       await store.config.createApplication(made);
-      await store.config.markDeleting('shop', 'dev', mark);
+      await store.config.syncApplications([web]);
       const code = appConfig('shop', [envConfig('dev', { kind: 'development', branch: 'trunk' })], 'acme/shop-code');
-      expect(await store.config.syncApplications([code])).toEqual({ takenOver: ['shop'] });
-
-      const app = await store.config.getApplication('shop');
-      expect(app).not.toHaveProperty('origin');
-      expect(app?.repository).toBe('acme/shop-code');
-      expect(names(app)).toEqual(['dev']);
-      expect(await store.config.getEnvironment('shop', 'dev')).not.toHaveProperty('deleting');
-      expect(await store.config.syncApplications([code])).toEqual({ takenOver: [] });
-      await expect(store.config.deleteApplication('shop')).rejects.toMatchObject({ name: 'ConflictError' });
+      const added = appConfig('added', [envConfig('dev')]);
+      await expect(store.config.syncApplications([web, added, code])).rejects.toMatchObject({
+        name: 'ConflictError', message: expect.stringMatching(/^application shop was made on the dashboard: delete it there/),
+      });
+      expect(await store.config.getApplication('shop')).toMatchObject({ origin: 'dashboard', repository: 'acme/shop' });
+      expect(names(await store.config.getApplication('shop'))).toEqual(['dev', 'production']);
+      expect(await store.config.getApplication('added')).toBeUndefined();
+      expect(await store.config.getApplication('web')).toBeDefined();
     });
 
     test('markDeleting marks the application or one environment; a code-defined one is refused', async () => {

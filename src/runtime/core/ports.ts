@@ -20,10 +20,11 @@ export interface ConfigStore {
   /**
    * Make the stored code-defined configuration equal `apps`: upsert each, delete code-defined
    * applications and environments no longer present. Runtime state (lock, current version) and
-   * history survive. Dashboard-made applications are left alone, except one with the name of an
-   * application in `apps`: code wins, it becomes code-defined (named in `takenOver`).
+   * history survive. Dashboard-made applications are left alone; one with the name of an
+   * application in `apps` is a ConflictError, before anything is written (nothing made on the
+   * dashboard is replaced or lost by a deploy).
    */
-  syncApplications(apps: readonly ApplicationConfig[]): Promise<SyncResult>;
+  syncApplications(apps: readonly ApplicationConfig[]): Promise<void>;
   /** A dashboard-made application with its environments, in one write. Throws ConflictError when the name exists, whatever its origin. */
   createApplication(app: ApplicationConfig): Promise<ApplicationRecord>;
   /**
@@ -46,11 +47,6 @@ export interface ConfigStore {
    * NotFoundError when the environment does not exist.
    */
   setOverrides(application: string, environment: string, overrides: EnvironmentOverrides): Promise<EnvironmentRecord>;
-}
-
-export interface SyncResult {
-  /** Dashboard-made applications that code now defines. */
-  readonly takenOver: readonly string[];
 }
 
 /** The version an environment runs: set when a deployment succeeds, cleared (null) by a teardown. */

@@ -17,10 +17,8 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
 
   const apps = parseApplications(JSON.parse(String(event.ResourceProperties.Applications)));
   const store = createDynamoStore(tableContext(tableName));
-  const { takenOver } = await store.config.syncApplications(apps);
-  for (const application of takenOver) {
-    logJson({ message: 'dashboard-made application taken over by code: it is code-defined from now on', application });
-  }
+  // An application of the name of one made on the dashboard fails the deploy, naming it: nothing is replaced.
+  await store.config.syncApplications(apps);
   logJson({ message: 'configuration synced', applications: apps.map(app => app.name) });
   return { PhysicalResourceId: physicalResourceId };
 }

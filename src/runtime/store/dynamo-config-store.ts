@@ -4,7 +4,7 @@ import { keys } from '../../contract/table-schema';
 import { ENVIRONMENT_KEYS } from '../core/config-keys';
 import { effectiveEnvironment } from '../core/effective-environment';
 import { ConflictError, NotFoundError } from '../core/errors';
-import { ConfigStore, SyncResult } from '../core/ports';
+import { ConfigStore } from '../core/ports';
 import { ApplicationConfig, ApplicationRecord, DeletionMark, EnvironmentConfig, EnvironmentOverrides, EnvironmentRecord } from '../core/types';
 
 const APP_ENTITY = 'application';
@@ -84,11 +84,15 @@ export class DynamoConfigStore implements ConfigStore {
     }
   }
 
-  async syncApplications(apps: readonly ApplicationConfig[]): Promise<SyncResult> {
+  async syncApplications(apps: readonly ApplicationConfig[]): Promise<void> {
     const stored = await this.listApplications();
-    const takenOver = stored.filter(old => old.origin === 'dashboard' && apps.some(app => app.name === old.name)).map(old => old.name);
+    // Before anything is written: code never replaces what was made on the dashboard (its environments, what they deployed).
+    const clashing = stored.filter(old => old.origin === 'dashboard' && apps.some(app => app.name === old.name)).map(old => old.name);
+    if (clashing.length > 0) {
+      throw new ConflictError(`application ${clashing.join(', ')} was made on the dashboard: delete it there (its environments are torn down), `
+        + 'or give the application in code another name');
+    }
     for (const app of apps) {
-      // A whole-item put: a dashboard-made application of this name loses its origin (code wins).
       await this.ctx.doc.send(new PutCommand({
         TableName: this.ctx.tableName,
         Item: { ...keys.application(app.name), entity: APP_ENTITY, ...applicationAttributes(app) },
@@ -98,7 +102,7 @@ export class DynamoConfigStore implements ConfigStore {
       }
     }
     // Removed from the configuration: delete the config items; history stays. Dashboard-made ones are not code's to remove.
-    for (const old of stored.filter(app => app.origin !== 'dashboard' || takenOver.includes(app.name))) {
+    for (const old of stored.filter(app => app.origin !== 'dashboard')) {
       const current = apps.find(app => app.name === old.name);
       for (const env of old.environments) {
         if (!current?.environments.some(e => e.name === env.name)) {
@@ -109,7 +113,6 @@ export class DynamoConfigStore implements ConfigStore {
         await this.ctx.doc.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.application(old.name) }));
       }
     }
-    return { takenOver };
   }
 
   async createApplication(app: ApplicationConfig): Promise<ApplicationRecord> {
