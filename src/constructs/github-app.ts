@@ -53,8 +53,8 @@ const SECRETS_KEYS = keysOf<GitHubAppSecretsOptions>({ apiUrl: true, webUrl: tru
 
 /**
  * The GitHub App Trellis acts as: webhooks from every repository it is installed on, a clone
- * token per build for exactly its repository, commit statuses and GitHub deployments for pushed
- * commits, and sign in with GitHub (`DashboardIdentity.gitHub`). Without one, Trellis uses the
+ * token per build for exactly its repository, commit statuses and GitHub deployments for every
+ * deployed commit, and sign in with GitHub (`DashboardIdentity.gitHub`). Without one, Trellis uses the
  * installation's webhook secret and personal access token (`trellis/<installationName>/github-token`).
  *
  * @example

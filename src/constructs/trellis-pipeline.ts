@@ -66,7 +66,7 @@ export interface TrellisPipelineProps {
   /**
    * The GitHub App Trellis acts as: webhooks from every repository it is installed on, a clone
    * token per build for that build's repository only, commit statuses and GitHub Deployments of
-   * pushed commits, repositories to pick for new applications, and sign in with GitHub.
+   * every deployed commit, repositories to pick for new applications, and sign in with GitHub.
    * @default - none: a webhook per repository signed with `webhook.secret`, and builds clone with the personal access token `trellis/<installationName>/github-token`
    */
   readonly github?: GitHubApp;

@@ -1,5 +1,5 @@
 import { LOCAL_OWNER } from '../runtime/core/names';
-import { Deployment, DeploymentStatus, TriggerKind } from '../runtime/core/types';
+import { Deployment, DeploymentStatus, FrameworkConfig, TriggerKind } from '../runtime/core/types';
 
 const TERMINAL: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled', 'superseded'];
 
@@ -110,4 +110,23 @@ export function textToArgv(text: string): string[] {
     else args.push(match[2] ?? match[3]);
   }
   return args;
+}
+
+/** What a shell would act on; a command here runs without one, so each would reach it as a word. */
+const SHELL_SYNTAX = /^(?:&&|\|\||\||;|&|\d?>>?|<|\d?>&\d)$|;$|^\$\(|`/;
+
+/** Why a command typed as a line cannot mean what it looks like (no shell runs it), or undefined. */
+export function commandLineProblem(label: string, text: string): string | undefined {
+  const unquoted = text.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, ' ');
+  if (/["']/.test(unquoted)) return `${label}: a quote is not closed`;
+  const syntax = unquoted.split(/\s+/).find(word => SHELL_SYNTAX.test(word));
+  if (!syntax) return undefined;
+  return `${label} runs without a shell, so '${syntax}' would reach the command as an argument: `
+    + 'put the line in a script (a package.json script, a Makefile target) and give that';
+}
+
+/** Custom deploy (and remove) commands, split as the test command is; undefined without a deploy command. */
+export function customCommands(deploy: string, remove: string): FrameworkConfig | undefined {
+  if (deploy.trim() === '') return undefined;
+  return { kind: 'custom', deploy: textToArgv(deploy), ...remove.trim() !== '' && { remove: textToArgv(remove) } };
 }

@@ -1,4 +1,4 @@
-import { argvToText, commitUrl, deploySource, duration, shortSha, textToArgv, triggerText } from '../../src/dashboard/format';
+import { argvToText, commandLineProblem, commitUrl, customCommands, deploySource, duration, shortSha, textToArgv, triggerText } from '../../src/dashboard/format';
 import { toLogLine } from '../../src/dashboard/log-lines';
 import { href, parseRoute } from '../../src/dashboard/routes';
 import { formatPhaseMarker } from '../../src/runtime/core/phase-markers';
@@ -61,5 +61,34 @@ describe('dashboard formatting', () => {
     expect(toLogLine({ seq: 2, at: '', stream: 'stdout', text: end }).marker).toBe(false);
     const turkish = toLogLine({ seq: 3, at: '', stream: 'stdout', text: 'İstanbul' });
     expect(turkish.lower.length).toBe(turkish.text.length);
+  });
+});
+
+describe('commandLineProblem: a command runs without a shell', () => {
+  test.each([
+    ['npm run deploy && echo done', '&&'],
+    ['make deploy > out.txt', '>'],
+    ['make deploy 2>&1', '2>&1'],
+    ['cat a | grep b', '|'],
+    ['deploy; remove', 'deploy;'],
+    ['echo $(whoami)', '$(whoami)'],
+    ['echo `id`', '`id`'],
+  ])('%s is refused, naming %s', (line, syntax) => {
+    expect(commandLineProblem('The deploy command', line)).toBe(`The deploy command runs without a shell, so '${syntax}' would reach the command as an argument: `
+      + 'put the line in a script (a package.json script, a Makefile target) and give that');
+  });
+
+  test.each(['npm run deploy', 'make deploy STAGE=dev', 'node -e "console.log(1 && 2)"', "echo '>'", ''])('%s passes', line => {
+    expect(commandLineProblem('The deploy command', line)).toBeUndefined();
+  });
+
+  test('an unclosed quote is named', () => {
+    expect(commandLineProblem('The remove command', "echo 'bye")).toBe('The remove command: a quote is not closed');
+  });
+
+  test('custom commands become argument vectors; no deploy command, no framework', () => {
+    expect(customCommands('npm run deploy', 'npm run "re move"')).toEqual({ kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 're move'] });
+    expect(customCommands('make deploy', ' ')).toEqual({ kind: 'custom', deploy: ['make', 'deploy'] });
+    expect(customCommands('', 'make remove')).toBeUndefined();
   });
 });

@@ -110,12 +110,21 @@ test('an admin connects GitHub, creates an application with a custom environment
   await page.getByTestId('new-app').click();
   await page.getByTestId('new-app-name').fill(APP);
   await page.getByTestId('new-app-repository').selectOption(REPOSITORY);
+  await page.getByTestId('new-app-deploy-command').fill('npm run deploy');
+  await page.getByTestId('new-app-remove-command').fill('npm run remove');
   await page.getByTestId('new-app-create').click();
   await page.waitForURL(target => target.hash === `#/apps/${APP}`);
+  // Every standard environment deploys with the commands given.
+  const created = await trellis!.api('GET', `/api/apps/${APP}`);
+  expect(created.body.environments.map((env: { name: string }) => env.name)).toEqual(['dev', 'staging', 'production']);
   await page.getByTestId('add-env').click();
   await page.getByTestId('add-env-name').fill(ENV);
   await page.getByTestId('add-env-branch').fill(ENV);
   await page.getByTestId('add-env-auto-deploy').check();
+  // No shell runs it: a shell line is refused before it is sent, saying why.
+  await page.getByTestId('add-env-deployCommand').fill('npm run deploy && echo done');
+  await page.getByTestId('add-env-add').click();
+  expect(await page.getByTestId('add-env-error').textContent()).toContain("runs without a shell, so '&&' would reach the command as an argument");
   await page.getByTestId('add-env-deployCommand').fill('npm run deploy');
   await page.getByTestId('add-env-removeCommand').fill('npm run remove');
   await page.getByTestId('add-env-add').click();

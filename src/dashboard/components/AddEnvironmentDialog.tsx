@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { Dialog } from './Dialog';
-import { ErrorBox } from './ErrorBox';
+import { ErrorBox, FormProblem } from './ErrorBox';
 import { EnvironmentView } from '../../runtime/core/api-types';
-import { EnvironmentKind, FrameworkConfig } from '../../runtime/core/types';
-import { textToArgv } from '../format';
+import { EnvironmentKind } from '../../runtime/core/types';
+import { commandLineProblem, customCommands, textToArgv } from '../format';
 import { useSession } from '../session';
 
 const KINDS: readonly EnvironmentKind[] = ['custom', 'development', 'staging', 'production'];
@@ -29,6 +29,9 @@ export function AddEnvironmentDialog({ app, onClose, onAdded }: { app: string; o
     setError(undefined);
     const given = (value: string) => (value.trim() === '' ? undefined : value.trim());
     try {
+      const problem = commandLineProblem('The test command', fields.testCommand)
+        ?? commandLineProblem('The deploy command', fields.deployCommand) ?? commandLineProblem('The remove command', fields.removeCommand);
+      if (problem) throw new FormProblem(problem);
       onAdded(await api.addEnvironment(app, {
         name: given(fields.name),
         kind: fields.kind,
@@ -84,7 +87,3 @@ export function AddEnvironmentDialog({ app, onClose, onAdded }: { app: string; o
   );
 }
 
-/** Custom deploy (and remove) commands, split into argument vectors as the test command is: never a shell string. */
-function customCommands(deploy: string, remove: string): FrameworkConfig {
-  return { kind: 'custom', deploy: textToArgv(deploy), ...remove.trim() !== '' && { remove: textToArgv(remove) } };
-}

@@ -13,7 +13,11 @@ export function ErrorBox({ error, onRetry, testId = 'error' }: { error: unknown;
   );
 }
 
+/** What a form says is wrong before anything is sent. */
+export class FormProblem extends Error {}
+
 function title(error: unknown): string {
+  if (error instanceof FormProblem) return 'Check the form';
   if (!(error instanceof ApiError)) return 'Something went wrong';
   if (error.status === 0) return 'Offline';
   if (error.status === 401) return 'Signed out';

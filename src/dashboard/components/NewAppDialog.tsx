@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
 import { Dialog } from './Dialog';
-import { ErrorBox } from './ErrorBox';
+import { ErrorBox, FormProblem } from './ErrorBox';
 import { ApplicationView } from '../../runtime/core/api-types';
+import { DEFAULT_ENVIRONMENT_KINDS } from '../../runtime/core/environment-kinds';
+import { commandLineProblem, customCommands } from '../format';
 import { useResource } from '../hooks';
 import { useSession } from '../session';
 
@@ -17,6 +19,8 @@ export function NewAppDialog({ onClose, onCreated }: { onClose: () => void; onCr
   const installed = github.data?.configured ? github.data.repositories ?? [] : undefined;
   const [name, setName] = useState('');
   const [repository, setRepository] = useState('');
+  const [deployCommand, setDeployCommand] = useState('');
+  const [removeCommand, setRemoveCommand] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
 
@@ -25,7 +29,12 @@ export function NewAppDialog({ onClose, onCreated }: { onClose: () => void; onCr
     setBusy(true);
     setError(undefined);
     try {
-      onCreated(await api.createApp({ name: name.trim(), repository: repository.trim() }));
+      const problem = commandLineProblem('The deploy command', deployCommand) ?? commandLineProblem('The remove command', removeCommand);
+      if (problem) throw new FormProblem(problem);
+      // The standard environments, each deploying with the commands given (else the framework is detected).
+      const framework = customCommands(deployCommand, removeCommand);
+      const environments = framework && DEFAULT_ENVIRONMENT_KINDS.map(kind => ({ kind, framework }));
+      onCreated(await api.createApp({ name: name.trim(), repository: repository.trim(), ...environments && { environments } }));
     } catch (failure) {
       setError(failure);
     } finally {
@@ -53,6 +62,16 @@ export function NewAppDialog({ onClose, onCreated }: { onClose: () => void; onCr
                 </select>
               )
               : <input value={repository} onInput={event => setRepository(event.currentTarget.value)} placeholder="owner/repo" autoComplete="off" spellcheck={false} data-testid="new-app-repository" />}
+        </label>
+        <label>
+          Deploy command (optional: without one the framework is detected)
+          <input value={deployCommand} onInput={event => setDeployCommand(event.currentTarget.value)} placeholder="npm run deploy"
+            autoComplete="off" spellcheck={false} data-testid="new-app-deploy-command" />
+        </label>
+        <label>
+          Remove command (with a deploy command: what a teardown runs)
+          <input value={removeCommand} onInput={event => setRemoveCommand(event.currentTarget.value)} placeholder="npm run remove"
+            autoComplete="off" spellcheck={false} data-testid="new-app-remove-command" />
         </label>
         <p class="muted">It starts with dev (deploys on push to main), staging and production; add environments on its page.</p>
         {error ? <ErrorBox error={error} testId="new-app-error" /> : null}

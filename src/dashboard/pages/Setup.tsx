@@ -128,7 +128,8 @@ function ConnectedApp({ view }: { view: GitHubSetupView }) {
         </div>
         <p>
           Install the App on the repositories Trellis deploys: their pushes then arrive without any webhook set up by hand.{' '}
-          <a href={app.installUrl} target="_blank" rel="noopener noreferrer" data-testid="setup-install">Install on repositories</a>
+          {/* In this tab: GitHub sends it back here, and the session is this tab's. */}
+          <a href={app.installUrl} data-testid="setup-install">Install on repositories</a>
         </p>
         <h3>Installed repositories</h3>
         {repositories.length === 0
