@@ -366,6 +366,25 @@ describe('applications and environments from the dashboard', () => {
       expect((await h.store.config.getApplication('shop'))?.environments.map(e => e.name)).toEqual(['staging', 'production']);
     });
 
+    test('a teardown that cannot succeed: deleting with keepDeployed leaves what it deployed running, never while a deployment is under way', async () => {
+      await deployedShop();
+      const first = await remove('/api/apps/shop', 'shop');
+      const [failing] = first.json.teardowns;
+      const keep = (confirm: string, keepDeployed: unknown) => h.call('DELETE', '/api/apps/shop', { principal: admin, body: { confirm, keepDeployed } });
+      // The teardown still runs: nothing is deleted from under it.
+      const busy = await keep('shop', true);
+      expect({ status: busy.status, reason: busy.json.reason }).toEqual({ status: 409, reason: expect.stringContaining('a deployment is under way in shop/dev') });
+      expect(await runTeardown(failing, 1)).toMatchObject({ status: 'failed' });
+
+      expect(issuesOf(await keep('shop', 'yes'))).toEqual({ keepDeployed: 'must be true or false' });
+      expect(issuesOf(await keep('shp', true))).toEqual({ confirm: expect.stringContaining("must be the application's name") });
+      const deleted = await keep('shop', true);
+      expect({ status: deleted.status, json: deleted.json }).toEqual({ status: 200, json: { status: 'deleted', teardowns: [], leftDeployed: ['dev'] } });
+      expect(await h.store.config.getApplication('shop')).toBeUndefined();
+      expect(await h.store.config.getEnvironment('shop', 'dev')).toBeUndefined();
+      expect(h.logs).toContainEqual(expect.objectContaining({ message: 'deleted without a teardown: what it deployed is left running', leftDeployed: ['dev'] }));
+    });
+
     test('a teardown of an environment not being deleted deletes nothing', async () => {
       await deployedShop();
       const teardown = await post('/api/apps/shop/environments/dev/teardown', { confirm: 'dev' });

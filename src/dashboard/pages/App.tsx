@@ -126,7 +126,10 @@ export function AppPage({ name }: { name: string }) {
                       <p class="muted" data-testid={`env-${env.name}-deleting`}>
                         Being deleted
                         {env.deleting.teardownId ? <>, after <a href={href.deployment(env.deleting.teardownId)}>its teardown</a></> : null}.
-                        {env.deleting.failure ? <> {env.deleting.failure}: delete it again to retry.</> : null}
+                        {env.deleting.failure
+                          ? <> {env.deleting.failure}: delete it again to retry
+                            (or, through the API, with <code>keepDeployed</code> to leave it running).</>
+                          : null}
                       </p>
                     )
                     : null}

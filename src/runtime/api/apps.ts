@@ -31,10 +31,10 @@ export async function createApplication({ principal, body, deps }: ApiCall): Pro
 /** DELETE /api/apps/{app} `{ confirm }`: every environment torn down, then the application gone. */
 export async function deleteApplication({ principal, params, body, deps }: ApiCall): Promise<HttpResponse> {
   requireRole(principal, params.app, 'admin', 'deleting an application');
-  requireConfirmation(body, params.app, 'application');
+  const options = requireConfirmation(body, params.app, 'application');
   const app = await loadApplication(deps.store, params.app);
   refuseCodeDefined(app, 'it cannot be deleted here');
-  return tearDownAndDelete(app, app.environments, true, { principal, deps });
+  return tearDownAndDelete(app, app.environments, true, { principal, deps }, options);
 }
 
 /** Local mode: an absolute path as the repository names a local git repository, which its GitHub stand-in then hosts. */

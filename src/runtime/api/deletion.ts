@@ -6,6 +6,7 @@ import { Principal } from '../core/access';
 import { DeletionResult } from '../core/api-types';
 import { ConflictError, ValidationError, ValidationIssue } from '../core/errors';
 import { HttpResponse, json } from '../core/http';
+import { DeleteOptions } from '../core/ports';
 import { isTerminal } from '../core/state-machine';
 import { DeletionMark, EnvironmentRecord } from '../core/types';
 
@@ -17,14 +18,17 @@ import { DeletionMark, EnvironmentRecord } from '../core/types';
  * (deployments/deletion.ts). Nothing deployed: deleted at once.
  */
 
-/** Throws a ValidationError unless the body repeats `name` in `confirm`. */
-export function requireConfirmation(body: unknown, name: string, what: 'application' | 'environment'): void {
+/** The body's options; throws a ValidationError unless it repeats `name` in `confirm`. */
+export function requireConfirmation(body: unknown, name: string, what: 'application' | 'environment'): DeleteOptions {
   const issues: ValidationIssue[] = [];
-  const confirm = requiredString(bodyFields(body, ['confirm']), 'confirm', issues);
+  const fields = bodyFields(body, ['confirm', 'keepDeployed']);
+  const confirm = requiredString(fields, 'confirm', issues);
   if (confirm !== undefined && confirm !== name) {
     issues.push({ path: 'confirm', message: `must be the ${what}'s name ('${name}'), typed again: deleting it tears down everything it deployed` });
   }
+  if (fields.keepDeployed !== undefined && typeof fields.keepDeployed !== 'boolean') issues.push({ path: 'keepDeployed', message: 'must be true or false' });
   if (issues.length > 0) throw new ValidationError(issues);
+  return { keepDeployed: fields.keepDeployed === true };
 }
 
 /** 409 for a code-defined application: the dashboard neither deletes nor extends it. */
@@ -40,8 +44,10 @@ export async function tearDownAndDelete(
   envs: readonly EnvironmentRecord[],
   whole: boolean,
   { principal, deps }: Pick<ApiCall, 'principal' | 'deps'>,
+  options: DeleteOptions = {},
 ): Promise<HttpResponse> {
   const subject = whole ? { application: app.name } : { application: app.name, environment: envs[0].name };
+  if (options.keepDeployed) return deleteKeepingDeployed(app, envs, whole, { principal, deps });
   const deployed = envs.filter(runsSomething);
   if (deployed.length === 0) {
     if (whole) await deps.store.config.deleteApplication(app.name);
@@ -59,6 +65,33 @@ export async function tearDownAndDelete(
   for (const env of deployed) teardowns.push(await teardownOf(app, env, mark, principal, deps));
   deps.log({ message: 'deletion waits for teardowns', ...subject, teardowns, actor: principal.name });
   return json(202, { status: 'tearing-down', teardowns } satisfies DeletionResult);
+}
+
+/**
+ * Deleted now, what was deployed left running (said in the log and the answer): the way out when
+ * a teardown cannot succeed. A deployment under way (a teardown included) must end first.
+ */
+async function deleteKeepingDeployed(
+  app: LoadedApplication,
+  envs: readonly EnvironmentRecord[],
+  whole: boolean,
+  { principal, deps }: Pick<ApiCall, 'principal' | 'deps'>,
+): Promise<HttpResponse> {
+  const busy: string[] = [];
+  for (const env of envs) if (await underWay(env, deps)) busy.push(env.name);
+  if (busy.length > 0) throw new ConflictError(`a deployment is under way in ${busy.map(name => `${app.name}/${name}`).join(', ')}: wait for it to end, or cancel it`);
+  if (whole) await deps.store.config.deleteApplication(app.name, { keepDeployed: true });
+  else await deps.store.config.deleteEnvironment(app.name, envs[0].name, { keepDeployed: true });
+  const leftDeployed = envs.filter(env => env.currentDeploymentId !== undefined).map(env => env.name);
+  deps.log({ message: 'deleted without a teardown: what it deployed is left running', application: app.name, leftDeployed, actor: principal.name });
+  return json(200, { status: 'deleted', teardowns: [], leftDeployed } satisfies DeletionResult);
+}
+
+/** A deployment holds or waits for the lock, or the deletion's teardown is queued and has not ended. */
+async function underWay(env: EnvironmentRecord, deps: ApiDeps): Promise<boolean> {
+  if (env.lockHolder !== undefined || env.pending !== undefined) return true;
+  const teardown = env.deleting?.teardownId === undefined ? undefined : await deps.store.deployments.get(env.deleting.teardownId);
+  return teardown !== undefined && !isTerminal(teardown.status);
 }
 
 function runsSomething(env: EnvironmentRecord): boolean {

@@ -42,9 +42,9 @@ export async function addEnvironment({ principal, params, body, deps }: ApiCall)
 /** DELETE /api/apps/{app}/environments/{env} `{ confirm }`: torn down, then gone. The only environment goes with its application. */
 export async function deleteEnvironment({ principal, params, body, deps }: ApiCall): Promise<HttpResponse> {
   requireRole(principal, params.app, 'admin', 'deleting an environment');
-  requireConfirmation(body, params.env, 'environment');
+  const options = requireConfirmation(body, params.env, 'environment');
   const { app, env } = await loadEnvironment(deps.store, params.app, params.env);
   refuseCodeDefined(app, `${app.name}/${env.name} cannot be deleted here`);
   if (app.environments.length === 1) throw new ConflictError(`${env.name} is the only environment of ${app.name}: delete the application instead`);
-  return tearDownAndDelete(app, [env], false, { principal, deps });
+  return tearDownAndDelete(app, [env], false, { principal, deps }, options);
 }

@@ -138,12 +138,19 @@ export interface EnvironmentBody {
 /** The application's or environment's name, typed again: deleting tears down what it deployed. */
 export interface DeleteBody {
   readonly confirm: string;
+  /**
+   * Delete without tearing down: what it deployed stays running (for a teardown that cannot
+   * succeed, e.g. a remove command that fails). Refused while a deployment is under way.
+   */
+  readonly keepDeployed?: boolean;
 }
 
 /** `deleted` (200): gone now, nothing was deployed; `tearing-down` (202): deleted once these teardowns succeed. */
 export interface DeletionResult {
   readonly status: 'deleted' | 'tearing-down';
   readonly teardowns: readonly string[];
+  /** With keepDeployed: the environments whose deployed version was left running. */
+  readonly leftDeployed?: readonly string[];
 }
 
 export interface RollbackBody {

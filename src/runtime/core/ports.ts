@@ -38,15 +38,24 @@ export interface ConfigStore {
    * Delete an environment of a dashboard-made application that runs nothing (no lock holder, no
    * current version). Deployment history stays. Throws ConflictError otherwise.
    */
-  deleteEnvironment(application: string, environment: string): Promise<void>;
+  deleteEnvironment(application: string, environment: string, options?: DeleteOptions): Promise<void>;
   /** Delete a dashboard-made application and its environments, none of which may run anything; history stays. Throws ConflictError otherwise. */
-  deleteApplication(application: string): Promise<void>;
+  deleteApplication(application: string, options?: DeleteOptions): Promise<void>;
   /**
    * Replace the environment's dashboard overrides (empty = none) in one conditional write
    * that touches nothing else; returns the environment with them applied. Throws
    * NotFoundError when the environment does not exist.
    */
   setOverrides(application: string, environment: string, overrides: EnvironmentOverrides): Promise<EnvironmentRecord>;
+}
+
+/** How a dashboard-made application or environment is deleted. */
+export interface DeleteOptions {
+  /**
+   * Delete even with a deployed version (what it deployed stays running): for a teardown that
+   * cannot succeed. A deployment under way still refuses it. @default false
+   */
+  readonly keepDeployed?: boolean;
 }
 
 /** The version an environment runs: set when a deployment succeeds, cleared (null) by a teardown. */

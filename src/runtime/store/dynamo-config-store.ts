@@ -4,7 +4,7 @@ import { keys } from '../../contract/table-schema';
 import { ENVIRONMENT_KEYS } from '../core/config-keys';
 import { effectiveEnvironment } from '../core/effective-environment';
 import { ConflictError, NotFoundError } from '../core/errors';
-import { ConfigStore } from '../core/ports';
+import { ConfigStore, DeleteOptions } from '../core/ports';
 import { ApplicationConfig, ApplicationRecord, DeletionMark, EnvironmentConfig, EnvironmentOverrides, EnvironmentRecord } from '../core/types';
 
 const APP_ENTITY = 'application';
@@ -13,6 +13,8 @@ const ENV_ENTITY = 'environment';
 const DASHBOARD_MADE = 'origin = :dashboard';
 /** An environment that runs nothing: its configuration may go. */
 const RUNS_NOTHING = 'attribute_exists(PK) AND attribute_not_exists(lockHolder) AND attribute_not_exists(currentDeploymentId)';
+/** Leaving a deployed version behind (DeleteOptions.keepDeployed): only no deployment may be under way. */
+const NOTHING_UNDER_WAY = 'attribute_exists(PK) AND attribute_not_exists(lockHolder)';
 
 /**
  * Configuration attributes of an environment item; the rest is runtime state and the
@@ -182,12 +184,12 @@ export class DynamoConfigStore implements ConfigStore {
     }
   }
 
-  async deleteEnvironment(application: string, environment: string): Promise<void> {
+  async deleteEnvironment(application: string, environment: string, options: DeleteOptions = {}): Promise<void> {
     try {
       await this.ctx.doc.send(new TransactWriteCommand({
         TransactItems: [
           this.dashboardApplicationCheck(application),
-          { Delete: { TableName: this.ctx.tableName, Key: keys.environment(application, environment), ConditionExpression: RUNS_NOTHING } },
+          { Delete: { TableName: this.ctx.tableName, Key: keys.environment(application, environment), ConditionExpression: deletable(options) } },
         ],
       }));
     } catch (error) {
@@ -198,7 +200,7 @@ export class DynamoConfigStore implements ConfigStore {
     }
   }
 
-  async deleteApplication(application: string): Promise<void> {
+  async deleteApplication(application: string, options: DeleteOptions = {}): Promise<void> {
     const envs = await this.listEnvironments(application);
     try {
       await this.ctx.doc.send(new TransactWriteCommand({
@@ -212,7 +214,7 @@ export class DynamoConfigStore implements ConfigStore {
             },
           },
           ...envs.map(env => ({
-            Delete: { TableName: this.ctx.tableName, Key: keys.environment(application, env.name), ConditionExpression: RUNS_NOTHING },
+            Delete: { TableName: this.ctx.tableName, Key: keys.environment(application, env.name), ConditionExpression: deletable(options) },
           })),
         ],
       }));
@@ -300,4 +302,8 @@ function environmentFromItem(item: Record<string, unknown>): EnvironmentRecord {
 
 function inOrder(envs: EnvironmentRecord[]): EnvironmentRecord[] {
   return [...envs].sort((a, b) => a.position - b.position);
+}
+
+function deletable(options: DeleteOptions): string {
+  return options.keepDeployed ? NOTHING_UNDER_WAY : RUNS_NOTHING;
 }
