@@ -102,14 +102,14 @@ describe('sign in with GitHub (local server and the GitHub stand-in)', () => {
     expect((await me(tampered)).status).toBe(401);
   });
 
-  test('a user outside the mapped teams is refused with a 403 page naming them and the mapped teams, and no token', async () => {
+  test('a user outside the mapped teams is refused with a 403 page naming them, not the mapping (anyone may sign in), and no token', async () => {
     const refused = await noFollow(await authorizeAs('eve'));
     expect(refused.status).toBe(403);
     expect(refused.headers.get('location')).toBeNull();
     expect(refused.headers.get('content-type')).toMatch(/^text\/html/);
     const page = await refused.text();
     expect(page).toContain('eve is in none of the GitHub organizations or teams');
-    expect(page).toContain('acme/platform → admin; acme/shop-devs → deployer of shop');
+    expect(page).not.toMatch(/acme\/platform|shop-devs/);
     expect(page).toContain(`href="${server.url}/"`);
     expect(page).not.toMatch(/token=|eyJ/);
     expect(logged).toContainEqual(expect.objectContaining({ message: 'github sign-in refused', login: 'eve' }));

@@ -92,7 +92,9 @@ export class GitHubSignIn {
     const groups = groupsOf(rolesFromGitHub(this.options.roles, organizations, teams));
     const subject = `github:${user.id}`;
     if (groups.length === 0) {
-      this.options.log({ message: 'github sign-in refused', subject, login: user.login, organizations, teams: teams.length });
+      this.options.log({
+        message: 'github sign-in refused', subject, login: user.login, organizations, teams: teams.length, mapped: this.options.roles.map(describeMapping),
+      });
       return refused(403, this.noRoleReason(user.login), returnTo);
     }
     this.options.log({ message: 'github sign-in', subject, login: user.login, groups });
@@ -136,11 +138,10 @@ export class GitHubSignIn {
     return url.toString();
   }
 
+  /** Anyone with a GitHub account sees this page: it names no organization or team (the log names them for the admin). */
   private noRoleReason(login: string): string {
-    const mapped = this.options.roles.map(describeMapping);
-    const rules = mapped.length > 0 ? `Roles are given to: ${mapped.join('; ')}.` : 'No organization or team is mapped to a role yet.';
-    return `${printable(login, 40)} is in none of the GitHub organizations or teams this Trellis gives a role to. ${rules}`
-      + ' Ask an admin to add you to one of them (the GitHub App must be installed on the organization for its teams to count).';
+    return `${printable(login, 40)} is in none of the GitHub organizations or teams this Trellis gives a role to.`
+      + ' Ask an admin of this Trellis to add you to one of them (the GitHub App must be installed on the organization for its teams to count).';
   }
 
   private callbackUrl(): string {
