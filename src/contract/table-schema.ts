@@ -46,6 +46,10 @@ export const keys = {
   delivery: (id: string) => ({ PK: `DELIVERY#${id}`, SK: 'DELIVERY' }),
   /** A one-use value (a GitHub flow's `state`), by purpose: kept until its TTL or its one use. */
   oneUse: (purpose: string, id: string) => ({ PK: `ONCE#${purpose}#${id}`, SK: 'ONCE' }),
+  // API tokens share one small partition (like CONFIG): listing them is one query. Outside DEP#:
+  // no build role may read them.
+  apiTokens: () => ({ PK: 'TOKENS' }),
+  apiToken: (id: string) => ({ PK: 'TOKENS', SK: `TOKEN#${id}` }),
   connection: (id: string) => ({ PK: `CONN#${id}`, SK: 'CONN' }),
   subscription: (connectionId: string, deploymentId: string) => ({
     PK: `SUB#${deploymentId}`,

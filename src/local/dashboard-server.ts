@@ -6,6 +6,8 @@ import { LocalIdentity } from './local-identity';
 import { LocalSocketServer } from './socket-server';
 import { serveStatic } from './static-files';
 import { ApiDeps, handleApiRequest } from '../runtime/api/control-api';
+import { ApiTokenAuthenticator } from '../runtime/auth/api-token-authenticator';
+import { bearerCredential } from '../runtime/auth/bearer-credential';
 import { Principal } from '../runtime/core/access';
 import { DashboardConfig } from '../runtime/core/api-types';
 import { contentSecurityPolicy } from '../runtime/core/content-security-policy';
@@ -61,7 +63,9 @@ export interface DashboardServer {
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const clock = options.clock ?? systemClock;
   const { store, identity, log } = options;
-  const live = new LocalSocketServer({ store, authenticator: identity.authenticator, clock, log });
+  // API tokens (`trellis_...`) and the local identity's JWTs, on the API and the socket alike.
+  const authenticator = new ApiTokenAuthenticator(store.apiTokens, identity.authenticator, clock, log);
+  const live = new LocalSocketServer({ store, authenticator, clock, log });
   /** Its own URLs join once the port is known. */
   let apiDeps: ApiDeps = { ...options.api, store, clock, log } as ApiDeps;
   let config: DashboardConfig | undefined;
@@ -133,11 +137,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
 
   /** The verified caller, or undefined: the API answers 401 itself. */
   async function principalOf(request: IncomingMessage): Promise<Principal | undefined> {
-    const header = request.headers.authorization ?? '';
-    const token = /^Bearer (.+)$/i.exec(header)?.[1];
+    const token = bearerCredential(request.headers.authorization);
     if (!token) return undefined;
     try {
-      return await identity.authenticator.authenticate(token);
+      return await authenticator.authenticate(token);
     } catch {
       return undefined;
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'crypto';
 import { IncomingMessage, Server } from 'http';
 import { Duplex } from 'stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { connectCredential } from '../runtime/auth/bearer-credential';
 import { MAX_CLIENT_MESSAGE } from '../runtime/core/live-messages';
 import { LogSink } from '../runtime/core/ports';
 import { SocketDeps, SocketEvent, handleSocketEvent } from '../runtime/logs/socket-handler';
@@ -11,7 +12,7 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 /**
  * The WebSocket endpoint of local mode: what API Gateway does in AWS (handshake, routes,
- * @connections) over the same handler. The token comes in the query string; a refused
+ * @connections) over the same handler. The token comes in the query string (or an Authorization header); a refused
  * connect answers the HTTP upgrade with its status and never becomes a socket.
  */
 export class LocalSocketServer implements LogSink {
@@ -55,7 +56,8 @@ export class LocalSocketServer implements LogSink {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     if (url.pathname !== this.path) return refuse(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
     const connectionId = randomUUID();
-    const result = await this.handle({ kind: 'connect', connectionId, token: url.searchParams.get('token') ?? undefined });
+    const token = connectCredential(url.searchParams.get('token') ?? undefined, request.headers.authorization);
+    const result = await this.handle({ kind: 'connect', connectionId, token });
     if (result.statusCode !== 200) return refuse(socket, result.statusCode, result.reason ?? 'refused');
     this.wss.handleUpgrade(request, socket, head, ws => {
       this.sockets.set(connectionId, ws);

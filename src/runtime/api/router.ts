@@ -1,4 +1,5 @@
 import { RouteHandler } from './api-call';
+import { apiTokenIdProblem } from '../core/api-tokens';
 import { isDeploymentId } from '../core/deployment-ids';
 import { ValidationError, ValidationIssue } from '../core/errors';
 import * as names from '../core/names';
@@ -23,6 +24,8 @@ const PARAMETER_RULES: Record<string, names.Rule> = {
   env: names.environmentName,
   id: value => isDeploymentId(value) ? undefined : `'${names.printable(value)}' is not a deployment id`,
   // GitHub's numeric id of a webhook delivery attempt.
+  // An API token's public id. Not echoed: a whole token pasted here would put its secret in the answer.
+  token: apiTokenIdProblem,
   delivery: value => /^[1-9][0-9]{0,15}$/.test(value) && Number.isSafeInteger(Number(value)) ? undefined : `'${names.printable(value)}' is not a delivery id (a positive integer)`,
 };
 

@@ -22,6 +22,8 @@ export interface Principal {
   /** Display name for logs and `actor` fields. */
   readonly name: string;
   readonly grants: readonly Grant[];
+  /** The id of the API token the caller signed in with (core/api-tokens.ts); absent for a person. */
+  readonly apiToken?: string;
 }
 
 /** Why a group that names a role grants nothing, or undefined when it is a grant (or names no role at all). */

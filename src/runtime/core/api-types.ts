@@ -1,4 +1,4 @@
-import { Grant } from './access';
+import { Grant, Role } from './access';
 import { InstalledRepository } from './github';
 import { ApplicationOrigin, Deployment, EnvironmentKind, FrameworkConfig, HealthCheckConfig, LogRecord } from './types';
 
@@ -29,6 +29,9 @@ import { ApplicationOrigin, Deployment, EnvironmentKind, FrameworkConfig, Health
  *   GET  /github/app-created                             ?code&state → 302 to the setup page (no token: GitHub sends the browser)
  *   GET  /api/github/deliveries                          → { items: FailedDeliveryView[] } (admin)
  *   POST /api/github/deliveries/{delivery}/redeliver     {}  → 202 { redelivered: id } (admin)
+ *   GET    /api/tokens                                   → { items: ApiTokenView[] } (admin: the tokens of the applications they administer)
+ *   POST   /api/tokens                                   CreateApiTokenBody → 201 CreatedApiToken (admin of the token's application; not with an API token)
+ *   DELETE /api/tokens/{token}                           → ApiTokenView, revoked (admin of the token's application; not with an API token)
  *
  * Roles: `viewer` reads; `deployer` deploys, promotes, rolls back, tears down and cancels in
  * environments that are not protected; `admin` does all of it everywhere and changes settings.
@@ -153,6 +156,14 @@ export interface DeletionResult {
   readonly leftDeployed?: readonly string[];
 }
 
+/** Deploy: both optional, at most one of them; without either, the newest commit of the environment's branch. */
+export interface DeployBody {
+  /** Deploy the newest commit of this branch instead of the environment's. */
+  readonly branch?: string;
+  /** Deploy this commit (40 hexadecimal characters) of the application's repository. */
+  readonly commit?: string;
+}
+
 export interface RollbackBody {
   /** An earlier succeeded deployment of the same environment. */
   readonly deploymentId: string;
@@ -236,3 +247,36 @@ export type DashboardAuth =
    * `/auth/github/sign-in`) and comes back with Trellis' own token in the URL's fragment.
    */
   | { readonly kind: 'github'; readonly signInUrl: string };
+
+/**
+ * An API token for CI and scripts: `Authorization: Bearer trellis_<id>_<secret>`, next to JWTs,
+ * with one role on one application (or `*`). Only its SHA-256 is stored; the token is shown once.
+ */
+export interface ApiTokenView {
+  /** The public part (`trellis_<id>_...`): names the token in lists, logs and `DELETE /api/tokens/{token}`. */
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  /** An application's name, or `*` for every application. */
+  readonly application: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  /** Recorded at most once a minute. */
+  readonly lastUsedAt?: string;
+}
+
+export interface CreateApiTokenBody {
+  /** What it is for (`github-actions`): letters, digits, `.`, `_`, `-`, 1–64 characters. */
+  readonly name: string;
+  readonly role: Role;
+  /** @default '*' (every application: needs the admin role on all of them) */
+  readonly application?: string;
+  /** 1–365. @default 90 */
+  readonly expiresInDays?: number;
+}
+
+/** The answer to creating a token: the only time `token` is shown. */
+export interface CreatedApiToken extends ApiTokenView {
+  readonly token: string;
+}

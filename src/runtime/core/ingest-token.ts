@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'crypto';
+import { randomBytes } from 'crypto';
+import { matchesDigest, secretDigest } from './secret-digest';
 
 /**
  * What binds a build's log records to the build. The live path: a token issued per deployment
@@ -14,15 +15,13 @@ export function newIngestToken(): string {
 
 /** What the deployment keeps of its token (hex SHA-256): enough to check it, useless to send. */
 export function ingestTokenHash(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return secretDigest(token);
 }
 
 /** Whether `token` is the one whose hash is `hash`, in constant time over equal-length digests. */
 export function ingestTokenMatches(token: unknown, hash: string | undefined): boolean {
   if (typeof token !== 'string' || token === '' || hash === undefined) return false;
-  const expected = Buffer.from(hash, 'hex');
-  const actual = createHash('sha256').update(token, 'utf8').digest();
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return matchesDigest(token, hash);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Principal } from './access';
+import { ApiTokenRecord } from './api-tokens';
 import { Ordered } from './push-order';
 import {
   ApplicationConfig, ApplicationRecord, DeletionMark, Deployment, DeploymentStatus, EnvironmentConfig, EnvironmentOverrides,
@@ -207,6 +208,23 @@ export interface OneUseStore {
   take(purpose: string, id: string): Promise<Record<string, string> | undefined>;
 }
 
+/**
+ * API tokens by id. Only the digest of a token's secret is kept; a revoked token is deleted, so
+ * it is as unknown as one that never existed. Expired tokens stay listed until the table's TTL
+ * removes them, some days after their expiry.
+ */
+export interface ApiTokenStore {
+  /** Keep a new token; false when its id is taken (the caller draws another). */
+  create(token: ApiTokenRecord): Promise<boolean>;
+  get(id: string): Promise<ApiTokenRecord | undefined>;
+  /** Every token, expired ones too, oldest first. */
+  list(): Promise<ApiTokenRecord[]>;
+  /** Delete the token; what it was, or undefined when it was unknown (or revoked already). */
+  revoke(id: string): Promise<ApiTokenRecord | undefined>;
+  /** Record a use at `at`, unless one was recorded less than a minute before (a conditional write); unknown ids are ignored. */
+  touch(id: string, at: Date): Promise<void>;
+}
+
 export interface Connection {
   readonly connectionId: string;
   /** Who opened it, as authenticated at connect. */
@@ -230,6 +248,7 @@ export interface Store {
   readonly deliveries: DeliveryStore;
   readonly connections: ConnectionStore;
   readonly oneUse: OneUseStore;
+  readonly apiTokens: ApiTokenStore;
 }
 
 /** Hands queued deployments to the launcher (SQS in AWS, in-process locally). */

@@ -1,3 +1,4 @@
+import { DynamoApiTokenStore } from './dynamo-api-token-store';
 import { DynamoConfigStore } from './dynamo-config-store';
 import { DynamoConnectionStore } from './dynamo-connection-store';
 import { DynamoDeliveryStore } from './dynamo-delivery-store';
@@ -16,5 +17,6 @@ export function createDynamoStore(ctx: TableContext, clock: Clock = systemClock)
     deliveries: new DynamoDeliveryStore(ctx, clock),
     connections: new DynamoConnectionStore(ctx),
     oneUse: new DynamoOneUseStore(ctx, clock),
+    apiTokens: new DynamoApiTokenStore(ctx),
   };
 }
