@@ -8,6 +8,7 @@ import { appCreated, createManifest, getGitHubSetup } from './github-setup';
 import { getApplication, getDeployment, health, listApplications, listDeployments, me, readLogs } from './reads';
 import { Route } from './router';
 import { changeSettings } from './settings';
+import { createToken, listTokens, revokeToken } from './tokens';
 import { finishGitHubSignIn, gitHubSignInDiscovery, gitHubSignInKeys, startGitHubSignIn } from '../auth/github-sign-in-routes';
 
 /** The control API, route by route, as api-types.ts documents it. */
@@ -40,4 +41,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: APP_CREATED_PATH, handle: appCreated, public: true },
   { method: 'GET', path: '/api/github/deliveries', handle: listFailedDeliveries },
   { method: 'POST', path: '/api/github/deliveries/{delivery}/redeliver', handle: redeliver },
+  { method: 'GET', path: '/api/tokens', handle: listTokens },
+  { method: 'POST', path: '/api/tokens', handle: createToken },
+  { method: 'DELETE', path: '/api/tokens/{token}', handle: revokeToken },
 ];
