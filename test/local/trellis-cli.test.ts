@@ -34,20 +34,23 @@ function trellis(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: n
 test('no command: the usage, exit 2; --help: the usage, exit 0', async () => {
   const bare = await trellis([]);
   expect(bare.code).toBe(2);
-  expect(bare.stdout).toContain('trellis local [--config <file>]');
+  expect(bare.stdout).toContain('Usage: trellis');
+  expect(bare.stdout).toMatch(/^ {2}local \[options\] +run Trellis on this machine/m);
   const help = await trellis(['--help']);
   expect(help.code).toBe(0);
-  expect(help.stdout).toContain('trellis push <app | owner/repo> <branch>');
+  expect(help.stdout).toMatch(/^ {2}push \[options\] <app> <branch> +commit and push/m);
+  const local = await trellis(['local', '--help']);
+  expect([local.code, local.stdout]).toEqual([0, expect.stringContaining('Usage: trellis local [--config <file>] [--data-dir <dir>] [--port <n>] [--reset]')]);
 });
 
 test('an unknown command, a bad port or a push without a branch: the reason and the usage, exit 2', async () => {
   for (const [args, reason] of [
-    [['deploy'], "unknown command 'deploy'"],
-    [['local', '--port', 'eighty', '--data-dir', join(scratch, 'port')], "--port must be a port number, got 'eighty'"],
-    [['push', 'sample-app'], 'trellis push needs <app | owner/repo> <branch>'],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+    [['local', '--port', 'eighty', '--data-dir', join(scratch, 'port')], "option '--port <n>' argument 'eighty' is invalid. It must be a whole number from 0 to 65535."],
+    [['push', 'sample-app'], "missing required argument 'branch'"],
   ] as const) {
     const result = await trellis([...args]);
-    expect([result.code, result.stderr]).toEqual([2, expect.stringContaining(reason)]);
+    expect([result.code, result.stderr]).toEqual([2, expect.stringContaining(`trellis: ${reason}`)]);
     expect(result.stderr).toContain('Usage:');
   }
 });

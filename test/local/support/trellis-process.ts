@@ -35,7 +35,7 @@ export function bundleTrellis(): string {
 /** The `trellis` command alone, bundled to `cli` (enough for what it does before starting anything). */
 export function bundleCommand(cli: string): void {
   buildSync({
-    entryPoints: [join(ROOT, 'src', 'local', 'cli.ts')],
+    entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')],
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -1,0 +1,54 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { CliContext } from './context';
+import { CliError, EXIT } from './exit-codes';
+
+/**
+ * The pieces the commands share: the `--url` and `--json` options, whole-number arguments, and
+ * the action wrapper that turns an action's result into the exit code and a usage error into
+ * the command's help.
+ */
+
+export interface UrlOption {
+  readonly url?: string;
+}
+
+export interface JsonOption {
+  readonly json?: boolean;
+}
+
+export function withUrl(command: Command): Command {
+  return command.option('--url <url>', 'the installation (its dashboard URL); default: TRELLIS_URL, else the one signed in to last');
+}
+
+export function withJson(command: Command): Command {
+  return command.option('--json', 'print the API\'s answer as JSON on stdout (progress goes to stderr)');
+}
+
+/** An integer option or argument from `min` to `max`; else commander names the option and exits 2. */
+export function wholeNumber(min: number, max: number): (value: string) => number {
+  return value => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`It must be a whole number from ${min} to ${max}.`);
+    }
+    return parsed;
+  };
+}
+
+type Handler = (...args: any[]) => Promise<number | void>;
+
+/**
+ * The command's action: what it returns is the exit code (0 when nothing); a usage CliError
+ * goes through commander's own error path, so it prints the command's help and exits 2.
+ */
+export function action(cli: CliContext, handler: Handler): (...args: any[]) => Promise<void> {
+  return async (...args: any[]) => {
+    const command = args[args.length - 1] as Command;
+    try {
+      cli.exitCode = (await handler(...args)) ?? EXIT.ok;
+    } catch (error) {
+      if (error instanceof CliError && error.exitCode === EXIT.usage) command.error(`trellis: ${error.message}`, { exitCode: EXIT.usage, code: 'trellis.usage' });
+      throw error;
+    }
+  };
+}

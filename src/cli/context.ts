@@ -1,0 +1,60 @@
+import { ApiClient } from './api-client';
+import { CredentialStore, configDirectory } from './credentials';
+import { BrowserLogin, Session, SessionRefresher, openSession } from './session';
+
+/**
+ * What every command of `trellis` works with: its output streams, its environment, the stored
+ * sign-ins, and the session (installation + token) a command's `--url` leads to. Commands write
+ * through `out`/`err` only, so a test can run the program in-process.
+ */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** The whole of stdin (for --password-stdin). */
+  readStdin(): Promise<string>;
+}
+
+export interface CliHooks {
+  /** Signs in through the browser (src/cli/browser-login.ts): `trellis login` without --user. */
+  readonly browserLogin?: BrowserLogin;
+  /** Renews an expired stored sign-in with its refresh token. */
+  readonly refreshSession?: SessionRefresher;
+}
+
+export class CliContext {
+  readonly credentials: CredentialStore;
+  /** What the program exits with once the command's action returned. */
+  exitCode = 0;
+
+  constructor(
+    readonly io: CliIo,
+    readonly env: NodeJS.ProcessEnv,
+    readonly hooks: CliHooks = {},
+    readonly now: () => Date = () => new Date(),
+  ) {
+    this.credentials = new CredentialStore(configDirectory(env));
+  }
+
+  /** A line on stdout. */
+  print(line = ''): void {
+    this.io.out(`${line}\n`);
+  }
+
+  /** A line on stderr. */
+  warn(line: string): void {
+    this.io.err(`${line}\n`);
+  }
+
+  /** The API's answer as it came, for --json. */
+  printJson(value: unknown): void {
+    this.io.out(`${JSON.stringify(value, undefined, 2)}\n`);
+  }
+
+  session(options: { readonly url?: string }): Promise<Session> {
+    return openSession(options, { env: this.env, credentials: this.credentials, now: this.now, refreshSession: this.hooks.refreshSession });
+  }
+
+  async client(options: { readonly url?: string }): Promise<ApiClient> {
+    return new ApiClient(await this.session(options));
+  }
+}
