@@ -27,6 +27,7 @@ module.exports = [
   'test/dashboard/github-sign-in.test.ts',
   'test/dashboard/dashboard-apps.test.ts',
   'test/dashboard/github-connect.test.ts',
+  'test/dashboard/api-tokens.test.ts',
   // `trellis local` end to end: DynamoDB Local, the dashboard server, real git and builds.
   'test/local/trellis-local.test.ts',
   'test/local/trellis-cli.test.ts',

@@ -1,7 +1,8 @@
 import { expiresWithin } from './token';
 import {
-  ApplicationView, CreateApplicationBody, DashboardConfig, DeleteBody, DeletionResult, EnvironmentBody, EnvironmentView, FailedDeliveryView,
-  GitHubManifestBody, GitHubManifestForm, GitHubSetupView, LogPageView, Me, RollbackBody, SettingsBody, TeardownBody,
+  ApiTokenView, ApplicationView, CreateApiTokenBody, CreateApplicationBody, CreatedApiToken, DashboardConfig, DeleteBody, DeletionResult,
+  EnvironmentBody, EnvironmentView, FailedDeliveryView, GitHubManifestBody, GitHubManifestForm, GitHubSetupView, LogPageView, Me, RollbackBody,
+  SettingsBody, TeardownBody,
 } from '../runtime/core/api-types';
 import { Deployment, Page } from '../runtime/core/types';
 
@@ -110,6 +111,19 @@ export class Api {
 
   redeliver(id: number): Promise<{ redelivered: number }> {
     return this.call('POST', `/api/github/deliveries/${id}/redeliver`, {});
+  }
+
+  tokens(): Promise<{ items: ApiTokenView[] }> {
+    return this.call('GET', '/api/tokens');
+  }
+
+  /** The answer holds the token itself: the only time the API gives it. */
+  createToken(body: CreateApiTokenBody): Promise<CreatedApiToken> {
+    return this.call('POST', '/api/tokens', body);
+  }
+
+  revokeToken(id: string): Promise<ApiTokenView> {
+    return this.call('DELETE', `/api/tokens/${enc(id)}`);
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,3 +1,4 @@
+import { ALL_APPLICATIONS } from './roles';
 import { LOCAL_OWNER } from '../runtime/core/names';
 import { Deployment, DeploymentStatus, FrameworkConfig, TriggerKind } from '../runtime/core/types';
 
@@ -23,6 +24,11 @@ export function deploySource(deployment: Deployment): DeploySource | undefined {
   if (phase?.outcome === 'succeeded') return { label: 'from artifact', detail: phase.detail };
   if (phase?.outcome === 'skipped') return { label: 'rebuild', detail: phase.detail };
   return undefined;
+}
+
+/** A grant's or token's application in words. */
+export function applicationScope(application: string): string {
+  return application === ALL_APPLICATIONS ? 'all applications' : application;
 }
 
 export function shortSha(commit: string): string {

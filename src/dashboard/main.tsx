@@ -11,6 +11,7 @@ import { DeploymentPage } from './pages/Deployment';
 import { HistoryPage } from './pages/History';
 import { SetupPage } from './pages/Setup';
 import { SignIn } from './pages/SignIn';
+import { TokensPage } from './pages/Tokens';
 import { useRoute } from './router';
 import { Route, href } from './routes';
 import { Session, SessionContext } from './session';
@@ -93,6 +94,7 @@ function Page({ route }: { route: Route }) {
     case 'history': return <HistoryPage key={`${route.app}/${route.env}`} app={route.app} env={route.env} />;
     case 'deployment': return <DeploymentPage key={route.id} id={route.id} />;
     case 'setup': return <SetupPage created={route.created} />;
+    case 'tokens': return <TokensPage />;
     default:
       return (
         <Layout crumbs={[{ label: 'Not found' }]}>

@@ -7,6 +7,7 @@
  *   #/apps/<app>/environments/<env>     an environment's history
  *   #/deployments/<id>                  one deployment with its live log
  *   #/setup                             connecting GitHub (GitHub returns here with `?created=1` or `?installation_id=...`)
+ *   #/tokens                            API tokens for CI and scripts
  */
 export type Route =
   | { readonly page: 'apps' }
@@ -14,6 +15,7 @@ export type Route =
   | { readonly page: 'history'; readonly app: string; readonly env: string }
   | { readonly page: 'deployment'; readonly id: string }
   | { readonly page: 'setup'; readonly created: boolean }
+  | { readonly page: 'tokens' }
   | { readonly page: 'not-found'; readonly path: string };
 
 export function parseRoute(hash: string): Route {
@@ -25,6 +27,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'apps' && parts.length === 2) return { page: 'app', app: parts[1] };
   if (parts[0] === 'apps' && parts[2] === 'environments' && parts.length === 4) return { page: 'history', app: parts[1], env: parts[3] };
   if (parts[0] === 'deployments' && parts.length === 2) return { page: 'deployment', id: parts[1] };
+  if (parts[0] === 'tokens' && parts.length === 1) return { page: 'tokens' };
   return { page: 'not-found', path };
 }
 
@@ -34,6 +37,7 @@ export const href = {
   history: (app: string, env: string) => `#/apps/${encodeURIComponent(app)}/environments/${encodeURIComponent(env)}`,
   deployment: (id: string) => `#/deployments/${encodeURIComponent(id)}`,
   setup: () => '#/setup',
+  tokens: () => '#/tokens',
 };
 
 function safeDecode(part: string): string {

@@ -1,5 +1,8 @@
-import { argvToText, commandLineProblem, commitUrl, customCommands, deploySource, duration, shortSha, textToArgv, triggerText } from '../../src/dashboard/format';
+import {
+  applicationScope, argvToText, commandLineProblem, commitUrl, customCommands, deploySource, duration, shortSha, textToArgv, triggerText,
+} from '../../src/dashboard/format';
 import { toLogLine } from '../../src/dashboard/log-lines';
+import { administeredApplications, administersAnyApplication, isInstallationAdmin } from '../../src/dashboard/roles';
 import { href, parseRoute } from '../../src/dashboard/routes';
 import { formatPhaseMarker } from '../../src/runtime/core/phase-markers';
 import { Deployment, PhaseRecord, Trigger } from '../../src/runtime/core/types';
@@ -50,7 +53,22 @@ describe('dashboard formatting', () => {
     expect(parseRoute(href.app('my shop'))).toEqual({ page: 'app', app: 'my shop' });
     expect(parseRoute(href.history('shop', 'dev/eu'))).toEqual({ page: 'history', app: 'shop', env: 'dev/eu' });
     expect(parseRoute(href.deployment('20261123T121310123Z-1a2b3c4d'))).toEqual({ page: 'deployment', id: '20261123T121310123Z-1a2b3c4d' });
+    expect(parseRoute(href.tokens())).toEqual({ page: 'tokens' });
+    expect(parseRoute('#/tokens/x')).toEqual({ page: 'not-found', path: '/tokens/x' });
     expect(parseRoute('#/nowhere/at/all')).toEqual({ page: 'not-found', path: '/nowhere/at/all' });
+  });
+
+  test('who manages API tokens, for which applications: admins, of what they administer', () => {
+    const me = (...grants: Array<[string, 'viewer' | 'deployer' | 'admin']>) => ({ subject: 's', name: 'n', grants: grants.map(([application, role]) => ({ application, role })) });
+    const apps = ['shop', 'docs', 'web'];
+    expect(administeredApplications(me(['*', 'admin']), apps)).toEqual(apps);
+    expect(administeredApplications(me(['shop', 'admin'], ['*', 'deployer'], ['docs', 'viewer']), apps)).toEqual(['shop']);
+    expect(administeredApplications(undefined, apps)).toEqual([]);
+    expect(administersAnyApplication(me(['shop', 'admin']))).toBe(true);
+    expect(administersAnyApplication(me(['*', 'deployer']))).toBe(false);
+    // Tokens for every application: only an admin of all of them.
+    expect(isInstallationAdmin(me(['shop', 'admin']))).toBe(false);
+    expect([applicationScope('*'), applicationScope('shop')]).toEqual(['all applications', 'shop']);
   });
 
   test('log lines: colours stripped, phase markers shown as headings, search text the same length', () => {
