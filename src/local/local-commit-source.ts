@@ -2,6 +2,7 @@ import { execFile } from 'child_process';
 import { isAbsolute, resolve } from 'path';
 import { fileURLToPath } from 'url';
 import { NotFoundError } from '../runtime/core/errors';
+import { isCommitSha } from '../runtime/core/names';
 import { CommitSource } from '../runtime/core/ports';
 
 /** The head of a branch, as a deployment records it. */
@@ -34,14 +35,15 @@ export class LocalCommitSource implements CommitSource {
 
   constructor(private readonly locate: RepositoryLocator) {}
 
-  /** Throws NotFoundError when the repository has no local path or the branch does not exist. */
-  async latestCommit(repository: string, branch: string): Promise<LatestCommit> {
+  /** `ref`: a branch, or a commit's full SHA. Throws NotFoundError when the repository has no local path or the ref does not exist. */
+  async latestCommit(repository: string, ref: string): Promise<LatestCommit> {
     const location = await this.locate(repository);
     if (location === undefined) throw new NotFoundError(`repository ${repository} has no local path`);
     const dir = localPath(location);
-    // `refs/heads/...` can never be read as an option; --verify refuses anything but one ref.
-    const resolved = await git(dir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`]);
-    if (resolved.code === NOT_FOUND) throw new NotFoundError(`branch ${branch} does not exist in ${repository} (${dir})`);
+    // `refs/heads/...` and a SHA can never be read as an option; --verify refuses anything but one ref.
+    const commit = isCommitSha(ref);
+    const resolved = await git(dir, ['rev-parse', '--verify', '--quiet', `${commit ? ref : `refs/heads/${ref}`}^{commit}`]);
+    if (resolved.code === NOT_FOUND) throw new NotFoundError(`${commit ? 'commit' : 'branch'} ${ref} does not exist in ${repository} (${dir})`);
     if (resolved.code !== 0 || !SHA.test(resolved.stdout.trim())) {
       throw new Error(`git rev-parse in ${dir} failed: ${resolved.stderr.trim() || `exit code ${resolved.code}`}`);
     }

@@ -53,7 +53,7 @@ describe('control API actions', () => {
     test('an environment without a branch: 400; a branch GitHub does not know: 404', async () => {
       expect(await post('staging/deploy', {})).toMatchObject({
         status: 400,
-        json: { error: 'invalid_input', reason: 'branch: web/staging tracks no branch: promote to it, or set a branch in its settings' },
+        json: { error: 'invalid_input', reason: 'branch: web/staging tracks no branch: promote to it, name a branch or commit, or set a branch in its settings' },
       });
       await h.call('PUT', '/api/apps/web/environments/staging/settings', { principal: admin, body: { branch: 'release/2' } });
       const missing = await post('staging/deploy', {});

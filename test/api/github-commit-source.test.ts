@@ -57,6 +57,13 @@ describe('GitHubCommitSource', () => {
     expect(github.requests).toEqual([{ url: '/repos/acme/web/commits/feature%2Fa%2Fb', authorization: `Bearer ${TOKEN}`, accept: 'application/vnd.github+json' }]);
   });
 
+  test('a full SHA asks for that commit (on any branch); one GitHub does not have is a 404 naming the commit', async () => {
+    github.answer = request => (request.url === `/repos/acme/web/commits/${SHA}` ? { status: 200, body: { sha: SHA, commit: { message: 'Old one' } } } : { status: 422 });
+    const source = new GitHubCommitSource('acme', secretsWith({ 'trellis/acme/github-token': TOKEN }), { apiUrl });
+    expect(await source.latestCommit('acme/web', SHA)).toEqual({ sha: SHA, message: 'Old one', author: undefined });
+    await expect(source.latestCommit('acme/web', 'f'.repeat(40))).rejects.toThrow(new NotFoundError(`commit ${'f'.repeat(40)} of acme/web was not found on GitHub`));
+  });
+
   test('with a GitHub App, its token for the repository is used; where it has none, the token secret', async () => {
     github.answer = () => ({ status: 200, body: { sha: SHA, commit: { message: 'x' } } });
     const asked: string[] = [];

@@ -3,9 +3,11 @@ import { loadEnvironment } from './load';
 import { requireAction, requireRole } from './permissions';
 import { bodyFields, emptyBody, requiredString } from './request-body';
 import { schedule } from './schedule';
+import { DeployBody } from '../core/api-types';
 import { isDeploymentId } from '../core/deployment-ids';
 import { ConflictError, NotFoundError, ValidationError, ValidationIssue } from '../core/errors';
 import { HttpResponse, json } from '../core/http';
+import * as names from '../core/names';
 import { rollbackProblem, rollbackRequest } from '../core/rollback';
 import { Deployment } from '../core/types';
 
@@ -15,22 +17,26 @@ import { Deployment } from '../core/types';
  * queued deployment, created and enqueued exactly as a push would be.
  */
 
-/** The newest commit of the environment's branch (a dashboard override wins over the code's branch). */
+/**
+ * DeployBody: the newest commit of the environment's branch (a dashboard override wins over the
+ * code's branch), of another branch, or one commit by its SHA (of any branch).
+ */
 export async function deploy({ principal, params, body, deps }: ApiCall): Promise<HttpResponse> {
   requireRole(principal, params.app, 'deployer', 'deploying');
-  emptyBody(body);
+  const target = deployTarget(body);
   const { app, env } = await loadEnvironment(deps.store, params.app, params.env);
   requireAction(principal, app.name, env, 'deploy');
-  if (env.branch === undefined) {
-    throw new ValidationError([{ path: 'branch', message: `${app.name}/${env.name} tracks no branch: promote to it, or set a branch in its settings` }]);
+  const branch = target.commit === undefined ? target.branch ?? env.branch : undefined;
+  if (target.commit === undefined && branch === undefined) {
+    throw new ValidationError([{ path: 'branch', message: `${app.name}/${env.name} tracks no branch: promote to it, name a branch or commit, or set a branch in its settings` }]);
   }
-  const commit = await deps.commits.latestCommit(app.repository, env.branch);
+  const commit = await deps.commits.latestCommit(app.repository, target.commit ?? branch!);
   return accepted(await schedule({
     application: app.name,
     environment: env.name,
     action: 'deploy',
     commit: commit.sha,
-    branch: env.branch,
+    branch,
     repository: app.repository,
     commitMessage: commit.message,
     author: commit.author,
@@ -109,6 +115,23 @@ export async function teardown({ principal, params, body, deps }: ApiCall): Prom
     repository: app.repository,
     trigger: { kind: 'manual', actor: principal.name },
   }, deps));
+}
+
+/** The body of a deploy: at most one of `branch` (a branch name) and `commit` (a full SHA). */
+function deployTarget(body: unknown): DeployBody {
+  const fields = bodyFields(body, ['branch', 'commit']);
+  const issues: ValidationIssue[] = [];
+  const { branch, commit } = fields;
+  if (branch !== undefined) {
+    const problem = typeof branch === 'string' ? names.branchName(branch) : 'must be a branch name';
+    if (problem) issues.push({ path: 'branch', message: problem });
+  }
+  if (commit !== undefined && (typeof commit !== 'string' || !names.isCommitSha(commit.toLowerCase()))) {
+    issues.push({ path: 'commit', message: 'must be a full commit SHA: 40 hexadecimal characters' });
+  }
+  if (branch !== undefined && commit !== undefined) issues.push({ path: 'commit', message: 'give a branch or a commit, not both' });
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { branch: branch as string | undefined, commit: (commit as string | undefined)?.toLowerCase() };
 }
 
 function accepted(deployment: Deployment): HttpResponse {

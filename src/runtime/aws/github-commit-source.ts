@@ -44,6 +44,7 @@ export class GitHubCommitSource implements CommitSource {
     this.timeoutMs = options.timeoutMs ?? 5000;
   }
 
+  /** `branch`: a branch name, or a commit's full SHA (GitHub's commits route takes either). */
   async latestCommit(repository: string, branch: string): Promise<{ sha: string; message?: string; author?: string }> {
     const problem = names.repository(repository) ?? names.branchName(branch);
     if (problem) throw new ValidationError([{ path: 'branch', message: problem }]);
@@ -64,12 +65,12 @@ export class GitHubCommitSource implements CommitSource {
     } catch (error) {
       throw new Error(`GitHub did not answer for ${repository}@${branch}: ${errorMessage(error)}`);
     }
-    const where = `branch '${names.printable(branch)}' of ${repository}`;
+    const where = names.isCommitSha(branch) ? `commit ${branch} of ${repository}` : `branch '${names.printable(branch)}' of ${repository}`;
     if (response.status === 404 || response.status === 422) {
       const hint = token ? '' : ` (a private repository needs the GitHub App installed on it, or a GitHub token in ${secretNames.githubToken(this.installation)})`;
       throw new NotFoundError(`${where} was not found on GitHub${hint}`);
     }
-    if (!response.ok) throw new Error(`GitHub answered ${response.status} when asked for the newest commit of ${where}`);
+    if (!response.ok) throw new Error(`GitHub answered ${response.status} when asked for ${where}`);
     const body = await response.json() as CommitResponse;
     if (typeof body.sha !== 'string' || !SHA.test(body.sha)) throw new Error(`GitHub answered no commit SHA for ${where}`);
     const message = typeof body.commit?.message === 'string' ? body.commit.message.split('\n')[0] : undefined;

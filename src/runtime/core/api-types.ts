@@ -4,7 +4,8 @@ import { ApplicationOrigin, Deployment, EnvironmentKind, FrameworkConfig, Health
 
 /**
  * The control API's contract: routes and JSON shapes, shared by the handlers, the local
- * server and the dashboard. Every route but `GET /api/health` needs `Authorization: Bearer <JWT>`.
+ * server and the dashboard. Every route but the public ones (`GET /api/health`, the sign-in routes) needs
+ * `Authorization: Bearer <JWT or API token>` (API tokens: core/api-tokens.ts).
  * Errors are `{ "error": code, "reason": "..." }` with 400/401/403/404/409.
  *
  *   GET  /api/health                                     → { ok: true }            (no token)
@@ -14,7 +15,7 @@ import { ApplicationOrigin, Deployment, EnvironmentKind, FrameworkConfig, Health
  *   GET  /api/apps/{app}/environments/{env}/deployments  ?limit&cursor → Page<Deployment>
  *   GET  /api/deployments/{id}                           → Deployment (with phases)
  *   GET  /api/deployments/{id}/logs                      ?from&limit → LogPage
- *   POST /api/apps/{app}/environments/{env}/deploy       {}  → 202 Deployment (latest commit of the env's branch)
+ *   POST /api/apps/{app}/environments/{env}/deploy       DeployBody → 202 Deployment (newest commit of the env's branch or another, or one commit)
  *   POST /api/apps/{app}/environments/{env}/promote      {}  → 202 Deployment (this env's current version → the next env)
  *   POST /api/apps/{app}/environments/{env}/rollback     RollbackBody → 202 Deployment
  *   POST /api/apps/{app}/environments/{env}/teardown     TeardownBody → 202 Deployment

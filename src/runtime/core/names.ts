@@ -58,6 +58,11 @@ export const variableName: Rule = value =>
     : RESERVED_OBJECT_KEYS.includes(value) ? `'${value}' cannot be a variable name: JavaScript objects give it a special meaning`
       : undefined;
 
+/** A commit named by its full SHA-1 (40 lowercase hexadecimal characters), as git prints it. */
+export function isCommitSha(value: string): boolean {
+  return /^[0-9a-f]{40}$/.test(value);
+}
+
 /** git check-ref-format rules for a branch name, plus a length cap. */
 export const branchName: Rule = value => {
   const problem =

@@ -316,13 +316,14 @@ export interface LogSink {
   send(connectionId: string, message: unknown): Promise<'sent' | 'gone'>;
 }
 
-/** The newest commit of a branch (GitHub's REST API in AWS). */
+/** The newest commit of a branch, or a commit by its SHA (GitHub's REST API in AWS). */
 export interface CommitSource {
   /**
-   * `message` is the first line of the commit message; `author` a GitHub login or name.
-   * Throws NotFoundError when the repository or branch does not exist (or cannot be seen).
+   * `ref`: a branch name, or a commit's full SHA (isCommitSha), which answers that commit, on
+   * any branch. `message` is the first line of the commit message; `author` a GitHub login or
+   * name. Throws NotFoundError when the repository, branch or commit does not exist (or cannot be seen).
    */
-  latestCommit(repository: string, branch: string): Promise<{ sha: string; message?: string; author?: string }>;
+  latestCommit(repository: string, ref: string): Promise<{ sha: string; message?: string; author?: string }>;
 }
 
 /**
