@@ -34,6 +34,8 @@ function everyRoute(deployment: Deployment, rollbackTo: Deployment): RouteCall[]
     // Sign in with GitHub: public, no token (test/local/github-sign-in.test.ts and test/auth/ have their rules).
     { method: 'GET', path: '/auth/github/sign-in', action: false, browserReturn: true },
     { method: 'GET', path: '/auth/github/callback', action: false, browserReturn: true },
+    // trellis login redeems the one-use code its sign-in sent to the terminal, before it has a token (test/local/github-terminal-sign-in.test.ts).
+    { method: 'POST', path: '/auth/github/token', body: {}, action: false, browserReturn: true },
     { method: 'GET', path: '/auth/github/.well-known/jwks.json', action: false, browserReturn: true },
     { method: 'GET', path: '/auth/github/.well-known/openid-configuration', action: false, browserReturn: true },
   ];

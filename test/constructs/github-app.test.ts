@@ -237,6 +237,7 @@ describe('GitHubApp.fromSetupPage', () => {
     const { template } = setupPage();
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /github/app-created', AuthorizationType: 'NONE' });
     template.resourcePropertiesCountIs('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /auth/github/{proxy+}' }, 0);
+    template.resourcePropertiesCountIs('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /auth/github/token' }, 0);
   });
 
   test('the dashboard\'s pages may post the manifest form to GitHub', () => {
@@ -285,6 +286,9 @@ describe('GitHubApp.fromSecrets and DashboardIdentity.gitHub', () => {
     expect(issuer).toMatch(/^<TrellisDashboardApi\w+\.ApiEndpoint>\/auth\/github$/);
     expect(authorizer.Properties.JwtConfiguration.Audience).toEqual(['trellis-dashboard']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /auth/github/{proxy+}', AuthorizationType: 'NONE' });
+    // trellis login redeems its one-use code before it has a token; no other POST under /auth/github is public.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /auth/github/token', AuthorizationType: 'NONE' });
+    template.resourcePropertiesCountIs('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /auth/github/{proxy+}' }, 0);
     const api = functionNamed(template, CONTROL_API).properties.Environment.Variables;
     expect(arnText(api.GITHUB_SIGN_IN_ISSUER)).toBe(issuer);
     expect(JSON.parse(api.GITHUB_SIGN_IN_ROLES)).toEqual([{ organization: 'acme', role: 'viewer' }, { organization: 'acme', team: 'platform', role: 'admin' }]);

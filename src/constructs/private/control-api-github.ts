@@ -44,7 +44,7 @@ export function controlApiSignsInWithGitHub(fn: lambda.Function, installationNam
 
 /** Which public GitHub routes the control API has. */
 export interface GitHubRoutes {
-  /** `GET /auth/github/{proxy+}`: sign-in, GitHub's callback, the OpenID configuration and key set. */
+  /** `GET /auth/github/{proxy+}`: sign-in, GitHub's callback, the OpenID configuration and key set; `POST /auth/github/token`: the terminal's code. */
   readonly signIn: boolean;
   /** `GET /github/app-created`: where GitHub sends the admin back after creating the App from the manifest. */
   readonly appCreated: boolean;
@@ -61,6 +61,11 @@ export function addGitHubRoutes(api: apigwv2.HttpApi, integration: apigwv2.HttpR
     acknowledge(signIn, {
       APIG4: 'sign in with GitHub happens before the user has a token: the function accepts only a callback with the one-use state it issued, '
         + 'and the OpenID configuration and key set are public by nature',
+    });
+    const [terminalCode] = api.addRoutes({ path: '/auth/github/token', methods: [apigwv2.HttpMethod.POST], integration });
+    acknowledge(terminalCode, {
+      APIG4: 'trellis login redeems the one-use code its sign-in with GitHub sent to the terminal, before it has a token: '
+        + 'the function accepts only a code it issued, once, with the PKCE verifier of the challenge it was bound to',
     });
   }
   if (routes.appCreated) {

@@ -9,7 +9,7 @@ import { getApplication, getDeployment, health, listApplications, listDeployment
 import { Route } from './router';
 import { changeSettings } from './settings';
 import { createToken, listTokens, revokeToken } from './tokens';
-import { finishGitHubSignIn, gitHubSignInDiscovery, gitHubSignInKeys, startGitHubSignIn } from '../auth/github-sign-in-routes';
+import { finishGitHubSignIn, gitHubSignInDiscovery, gitHubSignInKeys, redeemGitHubSignInCode, startGitHubSignIn } from '../auth/github-sign-in-routes';
 
 /** The control API, route by route, as api-types.ts documents it. */
 export const ROUTES: readonly Route[] = [
@@ -17,6 +17,8 @@ export const ROUTES: readonly Route[] = [
   // Sign in with GitHub: the browser navigates to these, and API Gateway's JWT authorizer reads the last two.
   { method: 'GET', path: '/auth/github/sign-in', handle: startGitHubSignIn, public: true },
   { method: 'GET', path: '/auth/github/callback', handle: finishGitHubSignIn, public: true },
+  // The terminal's one-use code (bound to its PKCE challenge) for a token: the code is the check.
+  { method: 'POST', path: '/auth/github/token', handle: redeemGitHubSignInCode, public: true },
   { method: 'GET', path: '/auth/github/.well-known/jwks.json', handle: gitHubSignInKeys, public: true },
   { method: 'GET', path: '/auth/github/.well-known/openid-configuration', handle: gitHubSignInDiscovery, public: true },
   { method: 'GET', path: '/api/me', handle: me },

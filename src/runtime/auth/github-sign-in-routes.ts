@@ -1,6 +1,7 @@
 import { GitHubSignIn } from './github-sign-in';
 import { redirectTo, signInRefusedPage } from './sign-in-page';
 import { ApiDeps, RouteHandler } from '../api/api-call';
+import { bodyFields } from '../api/request-body';
 import { NotFoundError, TrellisError, errorMessage, httpStatusOf } from '../core/errors';
 import { HttpResponse, json } from '../core/http';
 
@@ -9,15 +10,19 @@ import { HttpResponse, json } from '../core/http';
  * navigates to them). Failures of the two page routes answer a page, not JSON: a person reads them.
  */
 
-/** `GET /auth/github/sign-in?return=<dashboard page>` → GitHub's authorize page. */
+/** `GET /auth/github/sign-in?return=<dashboard page>` (or the terminal's loopback return with a PKCE challenge) → GitHub's authorize page. */
 export const startGitHubSignIn: RouteHandler = ({ deps, query }) =>
-  asPage(deps, async () => redirectTo(await signInOf(deps).start(query.return)));
+  asPage(deps, async () => redirectTo(await signInOf(deps).start(query.return, query)));
 
-/** `GET /auth/github/callback?code&state` → the dashboard with `#token=...`, or a page saying why not. */
+/** `GET /auth/github/callback?code&state` → the dashboard with `#token=...` (the terminal with `?code=...`), or a page saying why not. */
 export const finishGitHubSignIn: RouteHandler = ({ deps, query }) => asPage(deps, async () => {
   const result = await signInOf(deps).callback(query);
-  return result.kind === 'signed-in' ? redirectTo(result.location) : signInRefusedPage(result.status, result.reason, result.returnTo);
+  return result.kind === 'refused' ? signInRefusedPage(result.status, result.reason, result.returnTo) : redirectTo(result.location);
 });
+
+/** `POST /auth/github/token { code, code_verifier }` → { token, expiresAt, user }: the terminal redeems its one-use code. */
+export const redeemGitHubSignInCode: RouteHandler = async ({ deps, body }) =>
+  noStore(json(200, await signInOf(deps).exchange(bodyFields(body, ['code', 'code_verifier']))));
 
 /** `GET /auth/github/.well-known/jwks.json` */
 export const gitHubSignInKeys: RouteHandler = async ({ deps }) => cached(json(200, await signInOf(deps).jwks()));
@@ -41,6 +46,11 @@ async function asPage(deps: ApiDeps, answer: () => Promise<HttpResponse>): Promi
     deps.log({ message: 'github sign-in failed', error: errorMessage(error) });
     return signInRefusedPage(502, 'Signing in with GitHub failed on the way (it was logged). Try again in a moment.');
   }
+}
+
+/** The answer holds a token: no cache keeps it. */
+function noStore(response: HttpResponse): HttpResponse {
+  return { ...response, headers: { ...response.headers, 'cache-control': 'no-store' } };
 }
 
 /** The key set changes only when the key is replaced by hand: readers may keep it a few minutes. */
