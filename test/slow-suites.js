@@ -31,6 +31,8 @@ module.exports = [
   // `trellis local` end to end: DynamoDB Local, the dashboard server, real git and builds.
   'test/local/trellis-local.test.ts',
   'test/local/trellis-cli.test.ts',
+  // `trellis logs --follow` through a proxy that cuts its WebSocket mid-build.
+  'test/cli/logs-follow.test.ts',
   'test/local/repository-corpus.test.ts',
   'test/local/restart-and-stop.test.ts',
   'test/local/health-rollback.test.ts',
