@@ -1,5 +1,5 @@
 import { readFileSync } from 'fs';
-import { LOCAL_ADMIN, SIGN_IN_INSTALLATION as INSTALLATION, SignInServer, startSignInServer } from './support/github-sign-in-server';
+import { LOCAL_ADMIN, SIGN_IN_INSTALLATION as INSTALLATION, SignInServer, chooseOnStandIn, startSignInServer } from './support/github-sign-in-server';
 import { GITHUB_SIGN_IN_AUDIENCE } from '../../src/contract/github-sign-in';
 import { secretNames } from '../../src/contract/secret-names';
 import { DashboardServer } from '../../src/local/dashboard-server';
@@ -37,17 +37,7 @@ describe('sign in with GitHub (local server and the GitHub stand-in)', () => {
     expect(authorize.origin).toBe(standIn.url);
     const page = await (await fetch(authorize)).text();
     expect(page).toContain(`Sign in as ${login}`);
-    const chosen = await fetch(`${standIn.url}/login/oauth/authorize`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: authorize.searchParams.get('client_id')!,
-        redirect_uri: authorize.searchParams.get('redirect_uri')!,
-        state: authorize.searchParams.get('state')!,
-        login,
-      }).toString(),
-    });
+    const chosen = await chooseOnStandIn(standIn, authorize, login);
     expect(chosen.status).toBe(302);
     const callback = chosen.headers.get('location')!;
     expect(callback.startsWith(`${server.url}/auth/github/callback?`)).toBe(true);

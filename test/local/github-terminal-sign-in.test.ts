@@ -1,4 +1,4 @@
-import { LOCAL_ADMIN, SignInServer, startSignInServer } from './support/github-sign-in-server';
+import { LOCAL_ADMIN, SignInServer, chooseOnStandIn, startSignInServer } from './support/github-sign-in-server';
 import { browserLogin, passwordSignIn } from '../../src/cli/browser-login';
 import { EXIT } from '../../src/cli/exit-codes';
 import { DashboardConfig } from '../../src/runtime/core';
@@ -37,16 +37,8 @@ describe('sign in with GitHub from the terminal (local server and the GitHub sta
     const start = await visit(signInUrl);
     expect(start.status).toBe(302);
     const authorize = new URL(start.headers.get('location')!);
-    const chosen = await visit(`${world.standIn.url}/login/oauth/authorize`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: authorize.searchParams.get('client_id')!,
-        redirect_uri: authorize.searchParams.get('redirect_uri')!,
-        state: authorize.searchParams.get('state')!,
-        login,
-      }).toString(),
-    });
+    const chosen = await chooseOnStandIn(world.standIn, authorize, login);
+    visited.push(chosen.headers.get('location')!);
     return chosen.headers.get('location')!;
   }
 

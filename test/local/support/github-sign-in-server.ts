@@ -85,3 +85,18 @@ export async function startSignInServer(staticDir?: string): Promise<SignInServe
     },
   };
 }
+
+/** The person choosing `login` on the stand-in's authorize page (`authorize`: where the sign-in sent the browser): GitHub's answer, a redirect to the callback. */
+export function chooseOnStandIn(standIn: GitHubStandIn, authorize: URL, login: string): Promise<Response> {
+  return fetch(`${standIn.url}/login/oauth/authorize`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      client_id: authorize.searchParams.get('client_id')!,
+      redirect_uri: authorize.searchParams.get('redirect_uri')!,
+      state: authorize.searchParams.get('state')!,
+      login,
+    }).toString(),
+  });
+}
