@@ -156,13 +156,14 @@ export class TrellisDashboard extends Construct {
       queue: props.queue,
       installationName: props.installationName,
       origins: corsOrigins(this.url, props.callbackUrls ?? []),
+      identity,
       logRetention: props.logRetention,
     });
     this.apiFunction = fn;
     this._apiHandler = fn;
     if (github) controlApiActsAsApp(fn, github, api.apiEndpoint);
     if (identity.gitHubRoles) controlApiSignsInWithGitHub(fn, props.installationName, identity.issuer, identity.gitHubRoles);
-    addControlApiRoutes(this, api, fn, identity, props.logRetention, {
+    addControlApiRoutes(this, api, fn, props.logRetention, {
       signIn: identity.gitHubRoles !== undefined,
       appCreated: github?.createdBySetupPage ?? false,
     });

@@ -24,11 +24,28 @@ export const WEBHOOK_ENV = {
   installation: INSTALLATION,
 } as const;
 
+/**
+ * Which JWTs a function that authenticates its callers itself accepts (the control API, the live
+ * log socket; API tokens are checked against the table). authenticatorFromEnvironment reads them.
+ */
+export const AUTH_ENV = {
+  /** JWT issuer (a Cognito user pool URL or any OIDC issuer); absent = every JWT refused. */
+  issuer: 'AUTH_ISSUER',
+  /** Accepted `aud` / `client_id` values, comma-separated. */
+  audience: 'AUTH_AUDIENCE',
+  /** JWKS URL; default `<issuer>/.well-known/jwks.json`. */
+  jwksUrl: 'AUTH_JWKS_URL',
+} as const;
+
 /** The control API (its build runner settings, for cancel, are RUNNER_SETTINGS). */
 export const CONTROL_API_ENV = {
   tableName: TABLE_NAME,
   queueUrl: QUEUE_URL,
   installation: INSTALLATION,
+  /** The function verifies each request's JWT or API token itself (API Gateway's JWT authorizer cannot take API tokens). */
+  authIssuer: AUTH_ENV.issuer,
+  authAudience: AUTH_ENV.audience,
+  authJwksUrl: AUTH_ENV.jwksUrl,
   /** The origins whose pages may call the API (CORS), space-separated. */
   dashboardOrigins: 'DASHBOARD_ORIGINS',
 } as const;

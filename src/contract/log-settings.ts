@@ -1,4 +1,4 @@
-import { TABLE_NAME } from './function-environment';
+import { AUTH_ENV, TABLE_NAME } from './function-environment';
 
 /** Environment of the LogStream functions, set by the construct, read by the handlers. */
 export const LOG_SETTINGS = {
@@ -12,12 +12,10 @@ export const LOG_SETTINGS = {
   ingestPath: 'TRELLIS_INGEST_PATH',
   /** Log chunks expire this many days after they are written. */
   retentionDays: 'LOG_RETENTION_DAYS',
-  /** JWT issuer (a Cognito user pool URL or any OIDC issuer); absent = every connection refused. */
-  authIssuer: 'AUTH_ISSUER',
-  /** Accepted `aud` / `client_id` values, comma-separated. */
-  authAudience: 'AUTH_AUDIENCE',
-  /** JWKS URL; default `<issuer>/.well-known/jwks.json`. */
-  authJwksUrl: 'AUTH_JWKS_URL',
+  /** Which JWTs open a connection (AUTH_ENV); without an issuer only API tokens do. */
+  authIssuer: AUTH_ENV.issuer,
+  authAudience: AUTH_ENV.audience,
+  authJwksUrl: AUTH_ENV.jwksUrl,
 } as const;
 
 /** WebSocket connections and subscriptions expire after API Gateway's 2-hour connection limit. */

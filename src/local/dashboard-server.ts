@@ -7,8 +7,7 @@ import { LocalSocketServer } from './socket-server';
 import { serveStatic } from './static-files';
 import { ApiDeps, handleApiRequest } from '../runtime/api/control-api';
 import { ApiTokenAuthenticator } from '../runtime/auth/api-token-authenticator';
-import { bearerCredential } from '../runtime/auth/bearer-credential';
-import { Principal } from '../runtime/core/access';
+import { principalOfRequest } from '../runtime/auth/bearer-credential';
 import { DashboardConfig } from '../runtime/core/api-types';
 import { contentSecurityPolicy } from '../runtime/core/content-security-policy';
 import { errorMessage } from '../runtime/core/errors';
@@ -125,7 +124,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
         body,
-        principal: await principalOf(request),
+        principal: await principalOfRequest(authenticator, request.headers.authorization),
       }, apiDeps);
       return send(response, result);
     }
@@ -133,17 +132,6 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
     response.setHeader('content-security-policy', pagePolicy);
     return serveStatic(options.staticDir, url.pathname, response);
-  }
-
-  /** The verified caller, or undefined: the API answers 401 itself. */
-  async function principalOf(request: IncomingMessage): Promise<Principal | undefined> {
-    const token = bearerCredential(request.headers.authorization);
-    if (!token) return undefined;
-    try {
-      return await authenticator.authenticate(token);
-    } catch {
-      return undefined;
-    }
   }
 
   live.attach(server);

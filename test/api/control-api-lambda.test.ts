@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { WEB } from './harness';
 import { JwtAuthenticator } from '../../src/runtime/auth/jwt-authenticator';
 import { systemClock } from '../../src/runtime/core/ports';
@@ -9,12 +9,12 @@ import { httpApiEvent } from '../support/http-api-event';
 import { JwksServer, TestIssuer, createTestIssuer, serveJwks } from '../support/jwt';
 import { freshTable } from '../support/test-table';
 
-const ENV = ['TABLE_NAME', 'QUEUE_URL', 'TRELLIS_INSTALLATION', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+const ENV = ['TABLE_NAME', 'QUEUE_URL', 'TRELLIS_INSTALLATION', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 const DEPLOYMENT = '20260301T120000000Z-0000abcd';
 
 /** The handler's event mapping, with the DynamoDB store on DynamoDB Local (these routes need no other AWS service). */
 describe('control-api.lambda', () => {
-  let handler: (event: APIGatewayProxyEventV2WithJWTAuthorizer) => Promise<{ statusCode?: number; body?: string; headers?: unknown }>;
+  let handler: (event: APIGatewayProxyEventV2) => Promise<{ statusCode?: number; body?: string; headers?: unknown }>;
   let idp: TestIssuer;
   let jwks: JwksServer;
   let store: ReturnType<typeof createDynamoStore>;
@@ -32,6 +32,10 @@ describe('control-api.lambda', () => {
       TABLE_NAME: ctx.tableName,
       QUEUE_URL: 'http://127.0.0.1:9/queue/unused',
       TRELLIS_INSTALLATION: 'acme',
+      // The function verifies each request itself (CONTROL_API_ENV's auth names).
+      AUTH_ISSUER: idp.issuer,
+      AUTH_AUDIENCE: idp.audience,
+      AUTH_JWKS_URL: jwks.url,
       AWS_ENDPOINT_URL_DYNAMODB: process.env.TRELLIS_TEST_DYNAMODB_ENDPOINT,
       AWS_REGION: 'local',
       AWS_ACCESS_KEY_ID: 'local',
@@ -55,10 +59,8 @@ describe('control-api.lambda', () => {
   afterEach(() => consoleLog.mockRestore());
 
   interface EventOptions {
-    /** A signed token: sent in the Authorization header, its claims as the authorizer passes them. */
+    /** A token (a JWT or an API token), sent in the Authorization header. */
     readonly token?: string;
-    /** The authorizer's claims, when they are not the token's. */
-    readonly claims?: Record<string, string>;
     /** The Authorization header, when it is not `Bearer <token>`. */
     readonly authorization?: string;
     readonly body?: string;
@@ -70,28 +72,18 @@ describe('control-api.lambda', () => {
     return idp.sign({ 'email': 'ada@example.com', 'cognito:groups': groups, ...claims });
   }
 
-  /**
-   * The event API Gateway (payload 2.0) sends after its JWT authorizer verified the Authorization
-   * header: header names in lower case, the token's claims flattened to strings, arrays as "[a b]".
-   */
-  function event(method: string, rawPath: string, options: EventOptions = {}): APIGatewayProxyEventV2WithJWTAuthorizer {
+  /** The event API Gateway (payload 2.0) sends: header names in lower case, no authorizer (the function verifies the header). */
+  function event(method: string, rawPath: string, options: EventOptions = {}): APIGatewayProxyEventV2 {
     const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
-    const claims = options.claims ?? (options.token ? flattenedClaims(options.token) : undefined);
     return httpApiEvent(method, rawPath, {
       routeKey: 'ANY /api/{proxy+}',
       headers: { 'host': 'abc123.execute-api.eu-west-1.amazonaws.com', 'user-agent': 'jest', ...authorization !== undefined && { authorization } },
       isBase64Encoded: options.base64,
       body: options.body,
-      claims,
     });
   }
 
-  function flattenedClaims(jwt: string): Record<string, string> {
-    const claims = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(claims).map(([name, value]) => [name, Array.isArray(value) ? `[${value.join(' ')}]` : String(value)]));
-  }
-
-  test('health without a token; everything else needs the authorizer claims', async () => {
+  test('health without a token; everything else needs a token that verifies', async () => {
     expect(await handler(event('GET', '/api/health'))).toMatchObject({ statusCode: 200, body: '{"ok":true}' });
     expect((await handler(event('GET', '/api/me'))).statusCode).toBe(401);
   });
@@ -102,11 +94,9 @@ describe('control-api.lambda', () => {
     expect(JSON.parse(response.body!)).toEqual({ subject: 'u-1', name: 'ada@example.com', grants: [{ role: 'admin', application: '*' }, { role: 'viewer', application: 'web' }] });
   });
 
-  test('a group named "release admin", flattened by API Gateway to "[release admin]", is not admin; the WebSocket path agrees', async () => {
+  test('a group named "release admin" is not admin; the WebSocket path agrees', async () => {
     const jwt = token(['release admin'], { sub: 'u-7' });
-    const sent = event('GET', '/api/me', { token: jwt });
-    expect(sent.requestContext.authorizer.jwt.claims['cognito:groups']).toBe('[release admin]');
-    const response = await handler(sent);
+    const response = await handler(event('GET', '/api/me', { token: jwt }));
     expect(response.statusCode).toBe(200);
     const http = JSON.parse(response.body!);
     expect(http).toEqual({ subject: 'u-7', name: 'ada@example.com', grants: [] });
@@ -139,18 +129,35 @@ describe('control-api.lambda', () => {
     expect((await handler(event('GET', `/api/deployments/${DEPLOYMENT}`, { token: jwt }))).statusCode).toBe(403);
   });
 
-  test('a header token that is not the one the authorizer verified: 401', async () => {
-    const verified = token(['viewer'], { sub: 'u-1' });
-    const other = token(['admin'], { sub: 'root' });
-    const swapped = await handler(event('GET', '/api/me', { claims: flattenedClaims(verified), authorization: `Bearer ${other}` }));
-    expect(swapped.statusCode).toBe(401);
-    // Same subject, another token (a later exp): refused too.
-    const later = idp.sign({ 'sub': 'u-1', 'cognito:groups': ['admin'], 'exp': Math.floor(Date.now() / 1000) + 7200 });
-    expect((await handler(event('GET', '/api/me', { claims: flattenedClaims(verified), authorization: `Bearer ${later}` }))).statusCode).toBe(401);
-    // Claims but no header, or a header that is no JWT.
-    expect((await handler(event('GET', '/api/me', { claims: flattenedClaims(verified) }))).statusCode).toBe(401);
-    expect((await handler(event('GET', '/api/me', { claims: flattenedClaims(verified), authorization: 'Bearer not-a-jwt' }))).statusCode).toBe(401);
-    expect(logged.map(line => JSON.parse(line).message)).toEqual(['request refused', 'request refused', 'request refused', 'request refused']);
+  test('a token the function cannot verify: 401, whatever is wrong with it', async () => {
+    const forger = createTestIssuer({ issuer: idp.issuer, audience: idp.audience, kid: idp.kid });
+    const stranger = createTestIssuer({ issuer: 'https://other.example', audience: idp.audience, kid: idp.kid });
+    const expired = idp.sign({ 'sub': 'u-1', 'cognito:groups': ['admin'], 'exp': Math.floor(Date.now() / 1000) - 3600 });
+    for (const authorization of [
+      `Bearer ${forger.sign({ 'sub': 'root', 'cognito:groups': ['admin'] })}`,
+      `Bearer ${stranger.sign({ 'sub': 'root', 'cognito:groups': ['admin'] })}`,
+      `Bearer ${idp.sign({ 'sub': 'root', 'aud': 'another-client', 'cognito:groups': ['admin'] })}`,
+      `Bearer ${expired}`,
+      'Bearer not-a-jwt',
+      `Basic ${Buffer.from('ada:pw').toString('base64')}`,
+    ]) {
+      expect({ authorization, status: (await handler(event('GET', '/api/me', { authorization }))).statusCode }).toEqual({ authorization, status: 401 });
+    }
+  });
+
+  test('an API token is verified by the function: its role on its application; revoked, 401', async () => {
+    const admin = token(['admin'], { sub: 'u-admin' });
+    const created = await handler(event('POST', '/api/tokens', { token: admin, body: JSON.stringify({ name: 'ci', role: 'viewer', application: 'web' }) }));
+    expect(created.statusCode).toBe(201);
+    const { id, token: apiToken } = JSON.parse(created.body!) as { id: string; token: string };
+    expect(JSON.parse((await handler(event('GET', '/api/me', { token: apiToken }))).body!)).toMatchObject({ name: 'token ci', grants: [{ application: 'web', role: 'viewer' }] });
+    expect((await handler(event('GET', `/api/deployments/${DEPLOYMENT}`, { token: apiToken }))).statusCode).toBe(200);
+    expect((await handler(event('POST', '/api/apps/web/environments/dev/deploy', { token: apiToken, body: '{}' }))).statusCode).toBe(403);
+    expect((await handler(event('DELETE', `/api/tokens/${id}`, { token: admin }))).statusCode).toBe(200);
+    expect((await handler(event('GET', '/api/me', { token: apiToken }))).statusCode).toBe(401);
+    const lines = logged.join('\n');
+    expect(lines).toContain(`"token":"${id}"`);
+    expect(lines).not.toContain(apiToken.slice(`trellis_${id}_`.length));
   });
 
   test('the store is the table named in TABLE_NAME', async () => {

@@ -279,12 +279,12 @@ describe('GitHubApp.fromSecrets and DashboardIdentity.gitHub', () => {
     template.resourcePropertiesCountIs('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /github/app-created' }, 0);
   });
 
-  test('sign in with GitHub: the API is the issuer of the tokens its authorizer accepts, and holds the signing key and the mappings', () => {
+  test('sign in with GitHub: the API is the issuer of the tokens it accepts, and holds the signing key and the mappings', () => {
     const { template } = fromSecrets();
-    const [authorizer] = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer', { Properties: { Name: 'trellis-dashboard' } }));
-    const issuer = arnText(authorizer.Properties.JwtConfiguration.Issuer);
+    const accepted = functionNamed(template, CONTROL_API).properties.Environment.Variables;
+    const issuer = arnText(accepted.AUTH_ISSUER);
     expect(issuer).toMatch(/^<TrellisDashboardApi\w+\.ApiEndpoint>\/auth\/github$/);
-    expect(authorizer.Properties.JwtConfiguration.Audience).toEqual(['trellis-dashboard']);
+    expect(accepted.AUTH_AUDIENCE).toBe('trellis-dashboard');
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /auth/github/{proxy+}', AuthorizationType: 'NONE' });
     // trellis login redeems its one-use code before it has a token; no other POST under /auth/github is public.
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /auth/github/token', AuthorizationType: 'NONE' });

@@ -205,27 +205,23 @@ describe('Dashboard', () => {
     expect(cspAllows(connect, 'https://ctrl000001.execute-api.eu-west-1.amazonaws.com.evil.example/api')).toBe(false);
   });
 
-  test('every control API route needs the JWT authorizer, except GET /api/health and the CORS preflight', () => {
+  test('no API Gateway authorizer (it cannot take API tokens): the function verifies every request, against the dashboard\'s identity', () => {
     const { template } = shopInstallation();
     const api = idOf(template, 'AWS::ApiGatewayV2::Api', 'TrellisDashboardApi');
-    const authorizerId = idOf(template, 'AWS::ApiGatewayV2::Authorizer', 'TrellisDashboardApi');
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter((route: any) => route.Properties.ApiId.Ref === api) as any[];
     expect(routes.map(route => route.Properties.RouteKey).sort()).toEqual(['ANY /api/{proxy+}', 'GET /api/health', 'OPTIONS /api/{proxy+}']);
     for (const route of routes) {
-      const expected = ['GET /api/health', 'OPTIONS /api/{proxy+}'].includes(route.Properties.RouteKey)
-        ? { AuthorizationType: 'NONE', AuthorizerId: undefined }
-        : { AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } };
       expect({ key: route.Properties.RouteKey, AuthorizationType: route.Properties.AuthorizationType, AuthorizerId: route.Properties.AuthorizerId })
-        .toEqual({ key: route.Properties.RouteKey, ...expected });
+        .toEqual({ key: route.Properties.RouteKey, AuthorizationType: 'NONE', AuthorizerId: undefined });
     }
-    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      ApiId: { Ref: api },
-      AuthorizerType: 'JWT',
-      IdentitySource: ['$request.header.Authorization'],
-      JwtConfiguration: {
-        Issuer: { 'Fn::GetAtt': [idOf(template, 'AWS::Cognito::UserPool', 'TrellisDashboard'), 'ProviderURL'] },
-        Audience: [{ Ref: idOf(template, 'AWS::Cognito::UserPoolClient', 'TrellisDashboard') }],
-      },
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+    // The stage's throttle still holds.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { ApiId: { Ref: api }, DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
+    const pool = idOf(template, 'AWS::Cognito::UserPool', 'TrellisDashboard');
+    expect(resourceOf(template, 'AWS::Lambda::Function', 'TrellisDashboardApiHandler').Properties.Environment.Variables).toMatchObject({
+      AUTH_ISSUER: { 'Fn::GetAtt': [pool, 'ProviderURL'] },
+      AUTH_AUDIENCE: { Ref: idOf(template, 'AWS::Cognito::UserPoolClient', 'TrellisDashboard') },
+      AUTH_JWKS_URL: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [pool, 'ProviderURL'] }, '/.well-known/jwks.json']] },
     });
   });
 
@@ -260,6 +256,10 @@ describe('Dashboard', () => {
       QUEUE_URL: { Ref: idOf(template, 'AWS::SQS::Queue', 'TrellisWebhookLaunchQueue') },
       TRELLIS_INSTALLATION: 'acme',
       DASHBOARD_ORIGINS: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [idOf(template, 'AWS::CloudFront::Distribution', 'TrellisDashboardDistribution'), 'DomainName'] }]] },
+      // The function verifies each request's JWT (or API token) itself.
+      AUTH_ISSUER: expect.anything(),
+      AUTH_AUDIENCE: expect.anything(),
+      AUTH_JWKS_URL: expect.anything(),
       CLUSTER_ARN: expect.anything(),
       TASK_DEFINITION_ARN: expect.anything(),
       CONTAINER_NAME: 'builder',
@@ -422,8 +422,8 @@ describe('Dashboard', () => {
     template.resourceCountIs('AWS::Cognito::UserPoolClient', 0);
     template.resourceCountIs('AWS::Cognito::UserPoolGroup', 0);
     template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { UserPoolId: 'eu-west-1_abc', Domain: Match.anyValue() });
-    const jwt = resourceOf(template, 'AWS::ApiGatewayV2::Authorizer', 'TrellisDashboardApi').Properties.JwtConfiguration;
-    expect({ issuer: readable(jwt.Issuer), audience: jwt.Audience }).toEqual({ issuer: 'https://cognito-idp.eu-west-1.${AWS::URLSuffix}/eu-west-1_abc', audience: ['client123'] });
+    const jwt = resourceOf(template, 'AWS::Lambda::Function', 'TrellisDashboardApiHandler').Properties.Environment.Variables;
+    expect({ issuer: readable(jwt.AUTH_ISSUER), audience: jwt.AUTH_AUDIENCE }).toEqual({ issuer: 'https://cognito-idp.eu-west-1.${AWS::URLSuffix}/eu-west-1_abc', audience: 'client123' });
     const config = writtenDashboardConfig(stack, template);
     expect(config.auth.clientId).toBe('client123');
     // The domain belongs to the user's pool: `DashboardDomain` under it.
@@ -453,7 +453,7 @@ describe('Dashboard', () => {
     });
   });
 
-  test('an OIDC provider: no Cognito at all; the authorizer, the live logs and config.json use the provider', () => {
+  test('an OIDC provider: no Cognito at all; the control API, the live logs and config.json use the provider', () => {
     const identity = DashboardIdentity.oidc({
       issuer: 'https://login.example.com',
       clientId: 'trellis-dashboard',
@@ -465,9 +465,12 @@ describe('Dashboard', () => {
     });
     const { stack, template } = shopInstallation({ dashboard: { identity } });
     for (const type of ['AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolClient', 'AWS::Cognito::UserPoolDomain', 'AWS::Cognito::UserPoolGroup']) template.resourceCountIs(type, 0);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      JwtConfiguration: { Issuer: 'https://login.example.com', Audience: ['trellis-dashboard', 'trellis-cli'] },
-    });
+    const accepted = {
+      AUTH_ISSUER: 'https://login.example.com',
+      AUTH_AUDIENCE: 'trellis-dashboard,trellis-cli',
+      AUTH_JWKS_URL: 'https://login.example.com/keys',
+    };
+    expect(resourceOf(template, 'AWS::Lambda::Function', 'TrellisDashboardApiHandler').Properties.Environment.Variables).toMatchObject(accepted);
     expect(resourceOf(template, 'AWS::Lambda::Function', 'TrellisLogsSocket').Properties.Environment.Variables).toMatchObject({
       AUTH_ISSUER: 'https://login.example.com',
       AUTH_AUDIENCE: 'trellis-dashboard,trellis-cli',

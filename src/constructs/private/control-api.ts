@@ -1,6 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -29,6 +28,8 @@ export interface ControlApiFunctionOptions {
   readonly installationName: string;
   /** The origins whose pages may call the API (CORS). */
   readonly origins: string[];
+  /** Whose JWTs the function accepts (it verifies each request itself, API tokens too). */
+  readonly identity: Pick<BoundIdentity, 'issuer' | 'audiences' | 'jwksUrl'>;
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -47,6 +48,9 @@ export function controlApiFunction(scope: Construct, options: ControlApiFunction
       [CONTROL_API_ENV.installation]: options.installationName,
       // The origins whose pages may call the API (CORS), space-separated.
       [CONTROL_API_ENV.dashboardOrigins]: options.origins.join(' '),
+      [CONTROL_API_ENV.authIssuer]: options.identity.issuer,
+      [CONTROL_API_ENV.authAudience]: options.identity.audiences.join(','),
+      [CONTROL_API_ENV.authJwksUrl]: options.identity.jwksUrl ?? `${options.identity.issuer}/.well-known/jwks.json`,
     },
     logGroup: trellisLogGroup(scope, 'ApiHandlerLogs', options.logRetention),
   });
@@ -70,10 +74,11 @@ export function corsOrigins(url: string, callbackUrls: string[]): string[] {
 
 /**
  * The control API's throttled `$default` stage with its access log, and its routes: everything
- * under `/api/` needs a JWT of `identity`, but the health check and the CORS preflight; the
- * GitHub routes asked for are public.
+ * under `/api/` goes to the function, which answers 401 unless the request carries a JWT of the
+ * identity or an API token (API Gateway's JWT authorizer cannot take API tokens); the GitHub routes
+ * asked for are public.
  */
-export function addControlApiRoutes(scope: Construct, api: apigwv2.HttpApi, fn: lambda.IFunction, identity: BoundIdentity,
+export function addControlApiRoutes(scope: Construct, api: apigwv2.HttpApi, fn: lambda.IFunction,
   logRetention?: logs.RetentionDays, gitHubRoutes: GitHubRoutes = { signIn: false, appCreated: false }): void {
   new apigwv2.HttpStage(scope, 'Stage', {
     httpApi: api,
@@ -85,15 +90,15 @@ export function addControlApiRoutes(scope: Construct, api: apigwv2.HttpApi, fn: 
     },
   });
   const integration = new HttpLambdaIntegration('ControlApi', fn);
-  const authorizer = new HttpJwtAuthorizer('Jwt', identity.issuer, {
-    authorizerName: 'trellis-dashboard',
-    jwtAudience: identity.audiences,
-    identitySource: ['$request.header.Authorization'],
+  const [proxy] = api.addRoutes({ path: '/api/{proxy+}', methods: [apigwv2.HttpMethod.ANY], integration });
+  acknowledge(proxy, {
+    APIG4: 'API Gateway\'s JWT authorizer cannot verify Trellis API tokens (trellis_<id>_<secret>, for CI), so the function authenticates '
+      + 'every request itself: JWTs against the identity provider\'s keys (the authorizer\'s checks: signature, issuer, audience, expiry), '
+      + 'API tokens against their SHA-256 in the table; without either it answers 401 and reads nothing. The stage\'s throttle still applies',
   });
-  api.addRoutes({ path: '/api/{proxy+}', methods: [apigwv2.HttpMethod.ANY], integration, authorizer });
   const [health] = api.addRoutes({ path: '/api/health', methods: [apigwv2.HttpMethod.GET], integration });
   acknowledge(health, {
-    APIG4: 'GET /api/health is public by design: it answers { ok: true } for monitoring and reads nothing; every other route needs a JWT',
+    APIG4: 'GET /api/health is public by design: it answers { ok: true } for monitoring and reads nothing; every other route needs a JWT or an API token',
   });
   // Browsers send the preflight without the Authorization header; the function answers it
   // from DASHBOARD_ORIGINS and reads nothing.

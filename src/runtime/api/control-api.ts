@@ -6,7 +6,7 @@ import { TrellisError, errorMessage } from '../core/errors';
 import { HttpResponse, errorResponse, rejection } from '../core/http';
 
 export type { ApiCall, ApiDeps, ApiRequest } from './api-call';
-export { principalFromClaims, principalFromHttpApi } from './principal-from-claims';
+export { principalFromClaims } from '../core/access';
 
 /**
  * The control API (routes and shapes: core/api-types.ts). Parse → authorize → core → JSON.

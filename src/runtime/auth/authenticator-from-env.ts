@@ -1,5 +1,5 @@
 import { JwtAuthenticator } from './jwt-authenticator';
-import { LOG_SETTINGS } from '../../contract/log-settings';
+import { AUTH_ENV } from '../../contract/function-environment';
 import { Authenticator } from '../core/access';
 import { UnauthorizedError } from '../core/errors';
 
@@ -19,8 +19,8 @@ export function authenticatorFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
   log: (entry: Record<string, unknown>) => void = logJsonLine,
 ): Authenticator {
-  const issuer = env[LOG_SETTINGS.authIssuer];
-  const audiences = (env[LOG_SETTINGS.authAudience] ?? '').split(',').map(value => value.trim()).filter(Boolean);
+  const issuer = env[AUTH_ENV.issuer];
+  const audiences = (env[AUTH_ENV.audience] ?? '').split(',').map(value => value.trim()).filter(Boolean);
   if (!issuer || audiences.length === 0) return refuseEveryone;
-  return new JwtAuthenticator({ issuer, audiences, jwksUrl: env[LOG_SETTINGS.authJwksUrl] || undefined }, undefined, undefined, log);
+  return new JwtAuthenticator({ issuer, audiences, jwksUrl: env[AUTH_ENV.jwksUrl] || undefined }, undefined, undefined, log);
 }

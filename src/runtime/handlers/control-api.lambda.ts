@@ -1,9 +1,12 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logJson } from './json-log';
 import { CONTROL_API_ENV, GITHUB_ENV } from '../../contract/function-environment';
-import { handleApiRequest, principalFromHttpApi } from '../api/control-api';
+import { handleApiRequest } from '../api/control-api';
 import { CorsPolicy } from '../api/cors';
 import { installationUrlsFromEnvironment } from '../api/installation-urls';
+import { ApiTokenAuthenticator } from '../auth/api-token-authenticator';
+import { authenticatorFromEnvironment } from '../auth/authenticator-from-env';
+import { principalOfRequest } from '../auth/bearer-credential';
 import { gitHubSignInFromEnvironment } from '../auth/github-sign-in-from-env';
 import { toHttpApiResult } from '../aws/api-gateway';
 import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
@@ -12,6 +15,8 @@ import { SecretsManagerSource } from '../aws/secrets-manager-source';
 import { SecretsManagerStore } from '../aws/secrets-manager-store';
 import { SqsLaunchQueue } from '../aws/sqs-launch-queue';
 import { withDeploymentMetrics } from '../core/deployment-metrics';
+import { errorMessage } from '../core/errors';
+import { errorResponse } from '../core/http';
 import { systemClock } from '../core/ports';
 import { gitHubConnectionFromEnvironment } from '../github/github-connection';
 import { createDynamoStore } from '../store/dynamo-store';
@@ -49,26 +54,36 @@ const deps = {
   clock: systemClock,
   log: logJson,
 };
+// Every request's credential is verified here: API tokens against the table, JWTs against the
+// identity provider's keys (AUTH_ENV), as the live-log socket does.
+const authenticator = new ApiTokenAuthenticator(deps.store.apiTokens, authenticatorFromEnvironment(process.env, logJson), systemClock, logJson);
 // The dashboard's origins (its CloudFront URL and extra callback URLs), space-separated.
 const cors = CorsPolicy.fromList(process.env[CONTROL_API_ENV.dashboardOrigins]);
 
 /**
- * Every route of the control HTTP API (payload v2). API Gateway's JWT authorizer has verified the
- * token in the Authorization header; the principal comes from that token's own claims.
+ * Every route of the control HTTP API (payload v2). No API Gateway authorizer: it cannot take API
+ * tokens, so the function verifies the Authorization header itself (a JWT or an API token).
  */
-export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const origin = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'origin')?.[1];
   // OPTIONS /api/{proxy+} has no authorizer: it is the browsers' preflight, answered here.
   if (event.requestContext.http.method === 'OPTIONS') return toHttpApiResult(cors.preflight(origin));
-  const claims = event.requestContext.authorizer?.jwt?.claims;
   const authorization = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
   const raw = event.body ?? '';
+  let principal;
+  try {
+    principal = await principalOfRequest(authenticator, authorization);
+  } catch (error) {
+    // The table or the identity provider's keys out of reach: not the caller's fault, not a 401.
+    logJson({ message: 'request not authenticated', error: errorMessage(error) });
+    return toHttpApiResult(cors.apply(errorResponse(error), origin));
+  }
   const response = await handleApiRequest({
     method: event.requestContext.http.method,
     path: event.rawPath,
     query: event.queryStringParameters ?? {},
     body: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
-    principal: principalFromHttpApi(authorization, claims, logJson),
+    principal,
   }, deps);
   return toHttpApiResult(cors.apply(response, origin));
 }
