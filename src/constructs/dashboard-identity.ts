@@ -46,7 +46,10 @@ export interface OidcIdentityOptions {
    */
   readonly issuer: string;
 
-  /** The dashboard's client id at the provider: a public client (no secret) allowed the dashboard URL as redirect URI. */
+  /**
+   * The dashboard's client id at the provider: a public client (no secret) allowed the dashboard URL
+   * as redirect URI, and `http://localhost:53682/callback` for `trellis login`.
+   */
   readonly clientId: string;
 
   /** The provider's authorization endpoint (https). */
@@ -136,8 +139,8 @@ export class DashboardIdentity {
   /**
    * A Cognito user pool and app client of yours. The client must be public (no secret), allow
    * the authorization code grant with the `openid`, `email` and `profile` scopes, and list the dashboard URL
-   * (`TrellisDashboard.url` + `/`) as callback and sign-out URL. The ID token's `cognito:groups` decide
-   * what a user may do.
+   * (`TrellisDashboard.url` + `/`) as callback and sign-out URL, and `http://localhost:53682/callback`
+   * as callback for `trellis login`. The ID token's `cognito:groups` decide what a user may do.
    *
    * @param userPool the user pool
    * @param client the dashboard's app client

@@ -328,7 +328,7 @@ describe('Dashboard', () => {
     expect(readable(domain.Domain)).toBe('trellis-acme-${Select(0, ${Split(-, ${Select(2, ${Split(/, ${AWS::StackId})})})})}');
   });
 
-  test('the app client: authorization code (PKCE, no secret), redirecting to the dashboard and to callbackUrls', () => {
+  test('the app client: authorization code (PKCE, no secret), redirecting to the dashboard, to callbackUrls and to trellis login\'s loopback listener', () => {
     const { template } = shopInstallation({ dashboard: { callbackUrls: ['http://localhost:5173/'] } });
     const client = resourceOf(template, 'AWS::Cognito::UserPoolClient', 'TrellisDashboard').Properties;
     const distribution = idOf(template, 'AWS::CloudFront::Distribution', 'TrellisDashboardDistribution');
@@ -341,7 +341,8 @@ describe('Dashboard', () => {
       SupportedIdentityProviders: ['COGNITO'],
       PreventUserExistenceErrors: 'ENABLED',
     });
-    expect(client.CallbackURLs.map(readable)).toEqual([dashboardUrl, 'http://localhost:5173/']);
+    // Cognito takes http only for localhost, and compares the port: trellis login listens on this one.
+    expect(client.CallbackURLs.map(readable)).toEqual([dashboardUrl, 'http://localhost:5173/', 'http://localhost:53682/callback']);
     expect(client.LogoutURLs.map(readable)).toEqual([dashboardUrl, 'http://localhost:5173/']);
   });
 

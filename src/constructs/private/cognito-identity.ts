@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from './acknowledge';
 import { BoundIdentity, IdentityContext } from './bound-identity';
 import { cognitoDomainPrefixProblem } from './dashboard-web';
+import { TERMINAL_SIGN_IN_CALLBACK } from '../../contract/terminal-sign-in';
 import type { CognitoIdentityOptions } from '../dashboard-identity';
 
 /** Groups a created user pool has; the control API and the live log socket read them from the ID token. */
@@ -68,7 +69,8 @@ export function bindCognito(scope: Construct, context: IdentityContext, options:
     oAuth: {
       flows: { authorizationCodeGrant: true },
       scopes: COGNITO_SCOPES,
-      callbackUrls: redirects,
+      // `trellis login` signs in through the browser too, back to its loopback listener.
+      callbackUrls: [...redirects, TERMINAL_SIGN_IN_CALLBACK],
       logoutUrls: redirects,
     },
     supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
