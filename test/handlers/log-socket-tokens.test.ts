@@ -16,8 +16,14 @@ describe('log-socket.lambda: API tokens', () => {
     const ctx = await freshTable('log-socket');
     store = createDynamoStore(ctx);
     await store.apiTokens.create({
-      id: made.id, name: 'ci', role: 'viewer', application: 'web', createdBy: 'ada',
-      createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 86_400_000).toISOString(), secretHash: made.secretHash,
+      id: made.id,
+      name: 'ci',
+      role: 'viewer',
+      application: 'web',
+      createdBy: 'ada',
+      createdAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      secretHash: made.secretHash,
     });
     Object.assign(process.env, {
       TABLE_NAME: ctx.tableName,
