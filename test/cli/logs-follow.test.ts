@@ -55,8 +55,12 @@ afterAll(async () => {
 
 /** `trellis logs …` as a process, signed in to the proxy with TRELLIS_URL and TRELLIS_TOKEN, its output as it comes. */
 function logs(...args: string[]) {
+  return logsWith(token, ...args);
+}
+
+function logsWith(bearer: string, ...args: string[]) {
   const child = spawn(process.execPath, [cli!, 'logs', ...args], {
-    env: { ...process.env, TRELLIS_URL: proxy.url, TRELLIS_TOKEN: token, TRELLIS_CONFIG_DIR: configDir! },
+    env: { ...process.env, TRELLIS_URL: proxy.url, TRELLIS_TOKEN: bearer, TRELLIS_CONFIG_DIR: configDir! },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);
@@ -133,7 +137,8 @@ describe('trellis logs against a real trellis local', () => {
     const stored = await storedLog(id);
     expect(stored.length).toBeGreaterThan(LINES);
     expect(jsonRecords(json.stdout)).toEqual(stored);
-    expect(sampleLines(json.stdout)).toEqual(Array.from({ length: LINES }, (_, i) => i + 1));
+    // Each sample line once (stdout and stderr are two pipes: their lines may swap, as stored).
+    expect(sampleLines(json.stdout).sort((a, b) => a - b)).toEqual(Array.from({ length: LINES }, (_, i) => i + 1));
 
     // The person's view: the same lines, phases as they start and end, the outcome last.
     const final: Deployment = await api(`/api/deployments/${encodeURIComponent(id)}`);
@@ -151,14 +156,20 @@ describe('trellis logs against a real trellis local', () => {
     expect(jsonRecords(json.stdout)).toEqual(await storedLog(followed));
   }, 30_000);
 
-  test('--follow exits 1 with the reason when the deployment fails', async () => {
+  test('--follow exits 1 with the reason when the deployment fails (with a viewer\'s API token, as in CI)', async () => {
+    const created = await trellis.api('POST', '/api/tokens', { name: 'ci-logs', role: 'viewer', application: APP, expiresInDays: 1 });
+    expect(created.status).toBe(201);
+    const apiToken: string = created.body.token;
     const pricing = join(repo(), 'src', 'pricing.js');
     const original = readFileSync(pricing, 'utf8');
     writeFileSync(pricing, original.replace('const DISCOUNT_RATE = 0.1;', 'const DISCOUNT_RATE = 0.2;'));
     try {
       const id = await push('Bigger bulk discount');
-      const run = logs(id, '--follow');
+      const upgrades = proxy.upgrades;
+      const run = logsWith(apiToken, id, '--follow');
       expect(await run.exited).toBe(1);
+      expect(proxy.upgrades).toBeGreaterThan(upgrades);
+      expect(`${run.stdout}${run.stderr}`).not.toContain(apiToken);
       const failed: Deployment = await api(`/api/deployments/${encodeURIComponent(id)}`);
       expect(failed.status).toBe('failed');
       expect(run.stderr).toContain(`trellis: ${APP}/dev deploy ${failed.commit.slice(0, 7)} failed in`);
