@@ -29,6 +29,10 @@ function everyRoute(deployment: Deployment, rollbackTo: Deployment): RouteCall[]
     { method: 'POST', path: '/api/github/manifest', body: {}, action: true },
     { method: 'GET', path: '/api/github/deliveries', action: true },
     { method: 'POST', path: '/api/github/deliveries/12/redeliver', body: {}, action: true },
+    // API tokens: admins only, listing included (test/api/tokens.test.ts has their rules).
+    { method: 'GET', path: '/api/tokens', action: true },
+    { method: 'POST', path: '/api/tokens', body: { name: 'ci', role: 'deployer', application: 'web' }, action: true },
+    { method: 'DELETE', path: '/api/tokens/abcdefghijkl', action: true },
     // GitHub sends the browser back here, with no token: test/api/github-setup.test.ts has its rules.
     { method: 'GET', path: '/github/app-created', action: false, browserReturn: true },
     // Sign in with GitHub: public, no token (test/local/github-sign-in.test.ts and test/auth/ have their rules).

@@ -20,9 +20,7 @@ const ID_DRAWS = 3;
 
 /** The tokens of the applications the caller administers (`*` tokens: admins of all). */
 export async function listTokens({ principal, deps }: ApiCall): Promise<HttpResponse> {
-  if (!principal.grants.some(grant => grant.role === 'admin')) {
-    throw new ForbiddenError('listing API tokens needs the admin role on an application');
-  }
+  requireAdminOfSome(principal, 'listing API tokens');
   const tokens = await deps.store.apiTokens.list();
   const items: ApiTokenView[] = tokens.filter(token => administers(principal, token.application)).map(apiTokenView);
   return json(200, { items });
@@ -58,6 +56,8 @@ export async function createToken({ principal, body, deps }: ApiCall): Promise<H
 
 export async function revokeToken({ principal, params, deps }: ApiCall): Promise<HttpResponse> {
   refuseTokenCaller(principal, 'revoke');
+  // Checked before reading: a caller who administers nothing learns nothing of which tokens exist.
+  requireAdminOfSome(principal, 'revoking an API token');
   const token = await deps.store.apiTokens.get(params.token);
   if (!token) throw new NotFoundError(`API token ${params.token} does not exist (or was revoked already)`);
   requireAdmin(principal, token.application, `revoking API token ${token.id}`);
@@ -69,6 +69,10 @@ export async function revokeToken({ principal, params, deps }: ApiCall): Promise
 
 function administers(principal: Principal, application: string): boolean {
   return hasRole(principal, application, 'admin');
+}
+
+function requireAdminOfSome(principal: Principal, what: string): void {
+  if (!principal.grants.some(grant => grant.role === 'admin')) throw new ForbiddenError(`${what} needs the admin role on an application`);
 }
 
 function requireAdmin(principal: Principal, application: string, what: string): void {
