@@ -17,6 +17,9 @@ import { LOCAL_BUILD_SETTINGS } from '../../src/local/local-build-settings';
 import { LOCAL_GIT_IDENTITY } from '../../src/local/local-mode';
 import { ROUTES } from '../../src/runtime/api/routes';
 import { EcsTaskRunner } from '../../src/runtime/aws/ecs-task-runner';
+import { parseApiToken } from '../../src/runtime/core/api-tokens';
+import { CreateApiTokenBody, CreatedApiToken } from '../../src/runtime/core/api-types';
+import { secretDigest } from '../../src/runtime/core/secret-digest';
 import { Deployment } from '../../src/runtime/core/types';
 import { taskRequest } from '../../src/runtime/deployments/launch';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
@@ -35,6 +38,8 @@ import { eventually } from '../support/eventually';
  * answered during the run (every GET route, settings writes, actions), the WebSocket's
  * live-log messages, the server's files (server.log, builder output) and terminal, or the
  * builder's own environment and argv. ECS's task overrides are checked on EcsTaskRunner.
+ * API tokens made during the run (used for reads, a deploy and the live log, one revoked) are
+ * secrets too: their full text and secret part may appear only in the answer that created them.
  *
  * The tests share one server and run in order: the builds first, then one scan per place.
  */
@@ -82,10 +87,12 @@ interface RecordedResponse {
 
 /** The control API as the dashboard calls it, keeping every response body for the scan. */
 class RecordingApi {
-  readonly responses: RecordedResponse[] = [];
-  private token?: string;
+  constructor(private readonly trellis: TrellisProcess, readonly responses: RecordedResponse[] = [], private token?: string) {}
 
-  constructor(private readonly trellis: TrellisProcess) {}
+  /** The same API called with an API token instead of the admin's sign-in; its answers are recorded with the rest. */
+  withToken(token: string): RecordingApi {
+    return new RecordingApi(this.trellis, this.responses, token);
+  }
 
   async signIn(): Promise<string> {
     if (this.token) return this.token;
@@ -132,13 +139,21 @@ let configDir: string | undefined;
 let trellis: TrellisProcess;
 let api: RecordingApi;
 let live: TestClient | undefined;
-/** What was read from the builder's process while it ran. */
-let builderEnviron: Record<string, string> = {};
-let builderArgv: string[] = [];
+/** The live log as a pipeline follows it: connected with an API token. */
+let tokenLive: TestClient | undefined;
+/** The token a pipeline deploys with (kept to the end), and the API called with it. */
+let deployToken: CreatedApiToken;
+let tokenApi: RecordingApi;
+/** What was read from each builder's process while it ran (the first build's, the token's deploy's). */
+const builders: Array<{ readonly deploymentId: string; readonly environ: Record<string, string>; readonly argv: string[] }> = [];
 const deploymentIds: string[] = [];
 /** The GitHub App's secrets, once the setup page's flow made it: scanned for like every other. */
 const appSecrets: Secret[] = [];
-const everyValue = (): readonly Secret[] => [...EVERY_VALUE, ...appSecrets];
+/** Each API token made in the run: its full text and its secret part. */
+const apiTokenSecrets: Secret[] = [];
+/** The answers that created them: the one place a token may be shown. */
+const tokenCreateAnswers = new Set<RecordedResponse>();
+const everyValue = (): readonly Secret[] => [...EVERY_VALUE, ...appSecrets, ...apiTokenSecrets];
 
 const releaseFile = () => join(dataDir!, 'release-deploy');
 const settings = (body: unknown, expected = 200) => api.call('PUT', `/api/apps/${APP}/environments/${ENV}/settings`, body, expected);
@@ -226,6 +241,30 @@ function dynamoEndpoint(): string {
   return `http://127.0.0.1:${argv[argv.indexOf('-port') + 1]}`;
 }
 
+/** The running builder's environment and argv (read while its deploy holds): the task's parameters. */
+function captureBuilder(deploymentId: string): void {
+  const builder = descendantsOf(trellis.child.pid!).find(pid => argvOf(pid).some(arg => arg.endsWith('builder.js')));
+  expect(builder).toBeDefined();
+  builders.push({ deploymentId, environ: environOf(builder!), argv: argvOf(builder!) });
+}
+
+/** A token's full text and its secret part (the 43 characters after `trellis_<id>_`), to scan for from now on. */
+function scanForToken(name: string, token: string): void {
+  const parts = parseApiToken(token);
+  expect(parts?.secret).toHaveLength(43);
+  apiTokenSecrets.push({ name: `API token ${name}`, value: token }, { name: `API token ${name}'s secret`, value: parts!.secret });
+}
+
+/** An API token made by the admin through POST /api/tokens; its answer is set apart as the one allowed to show it. */
+async function createApiToken(body: CreateApiTokenBody): Promise<CreatedApiToken> {
+  const created = await api.call('POST', '/api/tokens', body, 201) as CreatedApiToken;
+  const answer = api.responses[api.responses.length - 1];
+  expect({ method: answer.method, path: answer.path, shown: answer.body.includes(created.token) }).toEqual({ method: 'POST', path: '/api/tokens', shown: true });
+  tokenCreateAnswers.add(answer);
+  scanForToken(created.name, created.token);
+  return created;
+}
+
 /** Files under `dir`, recursively, except the names in `skip` (relative paths). */
 function filesIn(dir: string, skip: readonly string[]): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -256,6 +295,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await live?.close().catch(() => undefined);
+  await tokenLive?.close().catch(() => undefined);
   if (trellis && trellis.child.exitCode === null && trellis.child.signalCode === null) {
     const ours = [...new Set([...descendantsOf(trellis.child.pid!), ...trellis.seen])];
     await trellis.stop('SIGINT', 30_000).catch(() => {
@@ -322,6 +362,24 @@ async function connectGitHub(): Promise<void> {
 }
 
 describe('secrets scan, end to end in local mode', () => {
+  test('an admin makes API tokens, lists them and revokes one; a pipeline reads and follows the live log with one', async () => {
+    deployToken = await createApiToken({ name: 'ci-deploy', role: 'deployer', application: APP, expiresInDays: 7 });
+    const reader = await createApiToken({ name: 'ci-read', role: 'viewer', application: APP });
+    tokenApi = api.withToken(deployToken.token);
+    const readerApi = api.withToken(reader.token);
+    for (const caller of [tokenApi, readerApi]) expect((await caller.call('GET', '/api/apps')).items.map((app: { name: string }) => app.name)).toEqual([APP]);
+    // No token mints tokens: the refusal is an answer to scan, too.
+    await tokenApi.call('POST', '/api/tokens', { name: 'minted', role: 'viewer', application: APP }, 403);
+
+    const listed = await api.call('GET', '/api/tokens');
+    expect(listed.items.map((token: { name: string }) => token.name).sort()).toEqual(['ci-deploy', 'ci-read']);
+    expect((await api.call('DELETE', `/api/tokens/${reader.id}`)).id).toBe(reader.id);
+    await readerApi.call('GET', '/api/apps', undefined, 401);
+
+    // The deployer token follows the next deployments' live log (the failed deploy it starts below).
+    tokenLive = await TestClient.connect(`${trellis.info.webSocketUrl}?token=${encodeURIComponent(deployToken.token)}`);
+  }, 30_000);
+
   test('a build prints its secrets in install, test and deploy; the builder runs without them', async () => {
     // Settings writes: the secrets, and two refused changes that carry a secret value.
     const view = await settings({ secrets: Object.fromEntries(SECRETS.map(secret => [secret.name, secret.value])) });
@@ -337,10 +395,7 @@ describe('secrets scan, end to end in local mode', () => {
     await live.until(() => live!.assembled.some(record => record.text.includes('holding until released')), 120_000);
 
     // The deploy holds: the builder is running. Its environment and argv are the task's parameters.
-    const builder = descendantsOf(trellis.child.pid!).find(pid => argvOf(pid).some(arg => arg.endsWith('builder.js')));
-    expect(builder).toBeDefined();
-    builderEnviron = environOf(builder!);
-    builderArgv = argvOf(builder!);
+    captureBuilder(id);
     writeFileSync(releaseFile(), '');
 
     const done = await statusOf(id, 'succeeded');
@@ -355,10 +410,16 @@ describe('secrets scan, end to end in local mode', () => {
     expect(log).toContain('[deploy] fetched token ***');
   }, 240_000);
 
-  test('a failed deploy and a teardown print them too; actions answer', async () => {
+  test('a failed deploy (by the API token, its live log followed with it) and a teardown print them too; actions answer', async () => {
     await settings({ variables: { LEAKY_DEPLOY_EXIT: '1' } });
-    const failing = await api.call('POST', `/api/apps/${APP}/environments/${ENV}/deploy`, undefined, 202);
+    rmSync(releaseFile());
+    const failing = await tokenApi.call('POST', `/api/apps/${APP}/environments/${ENV}/deploy`, undefined, 202);
+    expect(failing.trigger.actor).toBe('token ci-deploy');
     deploymentIds.push(failing.id);
+    tokenLive!.subscribe(failing.id, 0);
+    await tokenLive!.until(() => tokenLive!.assembled.some(record => record.text.includes('holding until released')), 120_000);
+    captureBuilder(failing.id);
+    writeFileSync(releaseFile(), '');
     const failed = await statusOf(failing.id, 'failed');
     // The reason carries the failing line as the log has it: the secret it printed masked.
     expect(failed.reason).toBe('deploy failed: npm run deploy exited with code 1: [deploy] deploy failed on purpose with ***');
@@ -395,7 +456,11 @@ describe('secrets scan, end to end in local mode', () => {
     expect(routes.filter(route => !answered(route.method, route.path)).map(route => `${route.method} ${route.path}`)).toEqual([]);
 
     const scanner = new SecretScanner(everyValue());
-    api.responses.forEach((response, index) => scanner.scanMaybeJson(`api #${index} ${response.method} ${response.path} ${response.status}`, response.body));
+    // A token's create answer shows it, once by design: every other answer is scanned.
+    expect(tokenCreateAnswers.size).toBeGreaterThanOrEqual(2);
+    api.responses.forEach((response, index) => {
+      if (!tokenCreateAnswers.has(response)) scanner.scanMaybeJson(`api #${index} ${response.method} ${response.path} ${response.status}`, response.body);
+    });
     // A secret cut across two records would hide from a per-record scan: each log read whole, too.
     for (const id of deploymentIds) scanner.scanText(`api log of ${id}, joined`, (await apiLog(id)).map(record => record.text).join(''));
     expect(scanner.scanned.size).toBeGreaterThan(20);
@@ -413,11 +478,13 @@ describe('secrets scan, end to end in local mode', () => {
       const { TableNames = [] } = await base.send(new ListTablesCommand({}));
       expect(TableNames.length).toBeGreaterThan(0);
       let items = 0;
+      const tokenItems: Array<Record<string, unknown>> = [];
       for (const table of TableNames) {
         let start: Record<string, unknown> | undefined;
         do {
           const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
           for (const item of page.Items ?? []) scanner.scanValue(`table ${table} item ${items++}`, item);
+          tokenItems.push(...(page.Items ?? []).filter(item => item.PK === 'TOKENS'));
           start = page.LastEvaluatedKey;
         } while (start);
         const store = createDynamoStore(tableContext(table, config));
@@ -436,6 +503,10 @@ describe('secrets scan, end to end in local mode', () => {
         }
       }
       expect(items).toBeGreaterThan(10);
+      // The kept token's item was scanned: it holds the SHA-256 of the secret (the scan finds no other form); the revoked one is gone.
+      expect(tokenItems.map(item => ({ SK: item.SK, secretHash: item.secretHash }))).toEqual([
+        { SK: `TOKEN#${deployToken.id}`, secretHash: secretDigest(parseApiToken(deployToken.token)!.secret) },
+      ]);
       recordFinding(ITEM, `table: ${items} items scanned`, 'info');
     } finally {
       base.destroy();
@@ -443,33 +514,35 @@ describe('secrets scan, end to end in local mode', () => {
     expectNoSecrets(scanner, 'stored item');
   }, 120_000);
 
-  test('no secret in the WebSocket live-log messages', async () => {
+  test('no secret in the WebSocket live-log messages (the admin\'s connection and the API token\'s)', async () => {
     const scanner = new SecretScanner(everyValue());
-    const logMessages = live!.messages.filter(message => message.type === 'log');
-    expect(logMessages.length).toBeGreaterThan(0);
-    expect(live!.assembled.some(record => record.text === '[deploy] SNTL_PLAIN plain: ***')).toBe(true);
-    live!.messages.forEach((message, index) => scanner.scanValue(`websocket message ${index}`, message));
-    scanner.scanText('websocket log, joined', live!.assembled.map(record => record.text).join(''));
+    for (const [name, client] of [['admin', live!], ['API token', tokenLive!]] as const) {
+      expect(client.messages.filter(message => message.type === 'log').length).toBeGreaterThan(0);
+      expect(client.assembled.some(record => record.text === '[deploy] SNTL_PLAIN plain: ***')).toBe(true);
+      client.messages.forEach((message, index) => scanner.scanValue(`${name} websocket message ${index}`, message));
+      scanner.scanText(`${name} websocket log, joined`, client.assembled.map(record => record.text).join(''));
+    }
     expectNoSecrets(scanner, 'WebSocket message');
   });
 
-  test('the builder got names and ids, never a secret value: its environment and argv', () => {
-    // The right process was read: it carries this deployment's parameters.
-    expect(builderEnviron[BUILD_PARAMETERS.deploymentId]).toBe(deploymentIds[0]);
-    expect(builderArgv.some(arg => arg.endsWith('builder.js'))).toBe(true);
-    const trellisNames = Object.keys(builderEnviron).filter(name => name.startsWith('TRELLIS_')).sort();
+  test('the builders got names and ids, never a secret value: their environment and argv', () => {
+    // The right processes were read: they carry their deployments' parameters (the pushed build's, the API token's deploy's).
+    expect(builders.map(builder => builder.environ[BUILD_PARAMETERS.deploymentId])).toEqual(deploymentIds.slice(0, 2));
     const allowed: string[] = [
       ...Object.values(BUILD_PARAMETERS),
       BUILD_SETTINGS.tableName, BUILD_SETTINGS.installation, BUILD_SETTINGS.gitUrl,
       ...Object.values(LOCAL_BUILD_SETTINGS),
     ];
-    expect(trellisNames.filter(name => !allowed.includes(name))).toEqual([]);
-    // No secret by name either (they are read from the secrets file at run time).
-    expect(Object.keys(builderEnviron).filter(name => SECRETS.some(secret => secret.name === name))).toEqual([]);
-
     const scanner = new SecretScanner(everyValue());
-    for (const [name, value] of Object.entries(builderEnviron)) scanner.scanText(`builder environment ${name}`, `${name}=${value}`);
-    builderArgv.forEach((arg, index) => scanner.scanText(`builder argv[${index}]`, arg));
+    for (const { deploymentId, environ, argv } of builders) {
+      expect(argv.some(arg => arg.endsWith('builder.js'))).toBe(true);
+      const trellisNames = Object.keys(environ).filter(name => name.startsWith('TRELLIS_')).sort();
+      expect(trellisNames.filter(name => !allowed.includes(name))).toEqual([]);
+      // No secret by name either (they are read from the secrets file at run time).
+      expect(Object.keys(environ).filter(name => SECRETS.some(secret => secret.name === name))).toEqual([]);
+      for (const [name, value] of Object.entries(environ)) scanner.scanText(`builder of ${deploymentId}: environment ${name}`, `${name}=${value}`);
+      argv.forEach((arg, index) => scanner.scanText(`builder of ${deploymentId}: argv[${index}]`, arg));
+    }
     expectNoSecrets(scanner, 'builder parameters');
   });
 
