@@ -33,6 +33,8 @@ module.exports = [
   'test/local/trellis-cli.test.ts',
   // `trellis logs --follow` through a proxy that cuts its WebSocket mid-build.
   'test/cli/logs-follow.test.ts',
+  // The `trellis` command's sign-in, reads, actions with --wait and API tokens against `trellis local`.
+  'test/cli/trellis-command.test.ts',
   'test/local/repository-corpus.test.ts',
   'test/local/restart-and-stop.test.ts',
   'test/local/health-rollback.test.ts',

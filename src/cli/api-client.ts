@@ -5,6 +5,9 @@ import {
 } from '../runtime/core/api-types';
 import { Deployment, Page } from '../runtime/core/types';
 
+/** No answer from the API (network down, server gone): a poll may try again. */
+export class ApiUnreachableError extends CliError {}
+
 /**
  * The control API for the `trellis` command: routes and shapes from core/api-types, the
  * session's bearer token on every call. Every answer other than 2xx becomes a CliError that
@@ -86,7 +89,7 @@ export class ApiClient {
         redirect: 'error',
       });
     } catch (error) {
-      throw new CliError(`cannot reach ${this.session.apiUrl} (${method} ${path}): ${causeOf(error)}`);
+      throw new ApiUnreachableError(`cannot reach ${this.session.apiUrl} (${method} ${path}): ${causeOf(error)}`);
     }
     const text = await response.text();
     const answer = parse(text);

@@ -1,6 +1,8 @@
 import { ApiClient } from './api-client';
+import { BrowserLoginOptions, BrowserLoginResult, browserLogin, refreshSession } from './browser-login';
 import { CredentialStore, configDirectory } from './credentials';
-import { BrowserLogin, Session, SessionRefresher, openSession } from './session';
+import { Session, SessionRefresher, openSession } from './session';
+import { DashboardConfig } from '../runtime/core/api-types';
 
 /**
  * What every command of `trellis` works with: its output streams, its environment, the stored
@@ -14,11 +16,12 @@ export interface CliIo {
   readStdin(): Promise<string>;
 }
 
+/** The sign-in flows (browser-login.ts), replaceable in tests. */
 export interface CliHooks {
-  /** Signs in through the browser (src/cli/browser-login.ts): `trellis login` without --user. */
-  readonly browserLogin?: BrowserLogin;
+  /** Signs in through the browser: `trellis login` without --user. */
+  readonly browserLogin: (config: DashboardConfig, options: BrowserLoginOptions) => Promise<BrowserLoginResult>;
   /** Renews an expired stored sign-in with its refresh token. */
-  readonly refreshSession?: SessionRefresher;
+  readonly refreshSession: SessionRefresher;
 }
 
 export class CliContext {
@@ -29,7 +32,7 @@ export class CliContext {
   constructor(
     readonly io: CliIo,
     readonly env: NodeJS.ProcessEnv,
-    readonly hooks: CliHooks = {},
+    readonly hooks: CliHooks = { browserLogin, refreshSession },
     readonly now: () => Date = () => new Date(),
   ) {
     this.credentials = new CredentialStore(configDirectory(env));

@@ -1,6 +1,11 @@
 import { Command, CommanderError } from 'commander';
+import { registerActionCommands } from './commands/actions';
 import { registerLocalCommand } from './commands/local';
+import { registerLoginCommands } from './commands/login';
+import { registerLogsCommand } from './commands/logs';
 import { registerPushCommand } from './commands/push';
+import { registerReadCommands } from './commands/reads';
+import { registerTokensCommand } from './commands/tokens';
 import { CliContext } from './context';
 import { CliError, EXIT } from './exit-codes';
 import { errorMessage } from '../runtime/core/errors';
@@ -30,8 +35,13 @@ Environment:
 Exit codes: 0 done (with --wait: the deployment succeeded), 1 failed, 2 wrong usage, 3 not signed in or not allowed.
 
 Run \`trellis <command> --help\` for a command's options and examples.`);
+  registerLoginCommands(program, cli);
+  registerReadCommands(program, cli);
+  registerActionCommands(program, cli);
+  registerTokensCommand(program, cli);
   registerLocalCommand(program, cli);
   registerPushCommand(program, cli);
+  registerLogsCommand(program, cli);
   return program;
 }
 

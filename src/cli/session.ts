@@ -21,21 +21,6 @@ export interface Session {
 /** Renews a stored sign-in whose token expired, with its refresh token (browser-login.ts). */
 export type SessionRefresher = (entry: CredentialEntry, config: DashboardConfig) => Promise<CredentialEntry>;
 
-/** What a browser sign-in gives (browser-login.ts); `trellis login` stores it with the installation's URLs. */
-export interface BrowserSignIn {
-  readonly token: string;
-  readonly refreshToken?: string;
-  /** ISO; read from the token when absent and the token is a JWT. */
-  readonly expiresAt?: string;
-  readonly user?: string;
-}
-
-/** Signs in to the installation at `url` through the browser (or, for local mode, a prompt). */
-export type BrowserLogin = (
-  config: DashboardConfig,
-  options: { readonly url: string; readonly print: (line: string) => void },
-) => Promise<BrowserSignIn>;
-
 export interface SessionSources {
   readonly env: NodeJS.ProcessEnv;
   readonly credentials: CredentialStore;
@@ -57,7 +42,7 @@ export function chosenUrl(given: string | undefined, sources: SessionSources): s
   if (sources.env.TRELLIS_URL) return installationUrl(sources.env.TRELLIS_URL, 'TRELLIS_URL');
   const current = sources.credentials.read().current;
   if (current) return current;
-  throw new CliError(`not signed in: ${loginHint(undefined)}, or set TRELLIS_URL and TRELLIS_TOKEN`, EXIT.auth);
+  throw new CliError('not signed in: run `trellis login --url <url>` (or set TRELLIS_URL and TRELLIS_TOKEN)', EXIT.auth);
 }
 
 /** The installation's config.json (the dashboard's): where its API and log socket are, how to sign in. */

@@ -1,0 +1,133 @@
+import { Command, Option } from 'commander';
+import { rollbackProblem } from '../../runtime/core/rollback';
+import { Deployment } from '../../runtime/core/types';
+import { ApiClient } from '../api-client';
+import { JsonOption, UrlOption, action, withJson, withUrl } from '../command-kit';
+import { CliContext } from '../context';
+import { outcomeExitCode, outcomeLine } from '../deployment-outcome';
+import { CliError, EXIT, ExitCode, usageError } from '../exit-codes';
+import { waitForDeployment } from '../wait';
+
+/**
+ * The actions: deploy, promote, rollback, teardown, cancel. Each prints the deployment it
+ * queued (or, with --json, the API's answer); with --wait it follows it to the end and exits 0
+ * only when it succeeded (cancel: when it ended cancelled).
+ */
+
+interface ActionOptions extends UrlOption, JsonOption {
+  readonly wait?: boolean;
+}
+
+function actionCommand(program: Command, name: string): Command {
+  const command = program.command(name);
+  withUrl(command);
+  withJson(command);
+  return command.option('--wait', 'follow the deployment to its end: a line per phase; exit 0 when it succeeded, 1 otherwise with the reason');
+}
+
+export function registerActionCommands(program: Command, cli: CliContext): void {
+  actionCommand(program, 'deploy')
+    .summary('deploy the newest commit of an environment\'s branch (or another branch or commit)')
+    .description('Deploy <env> of <app>: the newest commit of the environment\'s branch, of --branch, or the commit --commit names.')
+    .argument('<app>', 'the application')
+    .argument('<env>', 'the environment')
+    .addOption(new Option('--branch <branch>', 'deploy the newest commit of this branch instead').conflicts('commit'))
+    .option('--commit <sha>', 'deploy this commit (40 hexadecimal characters)')
+    .addHelpText('after', '\nExamples:\n  trellis deploy shop dev\n  trellis deploy shop staging --branch release/1.4 --wait\n  trellis deploy shop dev --commit 1f0e...c3 --json')
+    .action(action(cli, async (app: string, env: string, options: ActionOptions & { branch?: string; commit?: string }) => {
+      if (options.commit !== undefined && !/^[0-9a-f]{40}$/i.test(options.commit)) throw usageError(`--commit must be a commit's full sha (40 hexadecimal characters), got '${options.commit}'`);
+      const client = await cli.client(options);
+      const body = options.commit ? { commit: options.commit.toLowerCase() } : options.branch ? { branch: options.branch } : {};
+      return finish(cli, client, await client.deploy(app, env, body), options);
+    }));
+
+  actionCommand(program, 'promote')
+    .summary('deploy what runs in one environment to the next one')
+    .description('Promote the version running in <from> to <to>, the next environment in the application\'s order.')
+    .argument('<app>', 'the application')
+    .argument('<from>', 'the environment whose version is promoted')
+    .argument('<to>', 'the next environment (named again, so a script says what it changes)')
+    .addHelpText('after', '\nExamples:\n  trellis promote shop dev staging --wait\n  trellis promote shop staging production')
+    .action(action(cli, async (app: string, from: string, to: string, options: ActionOptions) => {
+      const client = await cli.client(options);
+      const environments = (await client.app(app)).environments;
+      const index = environments.findIndex(environment => environment.name === from);
+      if (index < 0) throw usageError(`${app} has no environment ${from}; its environments: ${environments.map(e => e.name).join(', ')}`);
+      const next = environments[index + 1];
+      if (!next) throw usageError(`${from} is the last environment of ${app}: there is nothing to promote it to`);
+      if (next.name !== to) throw usageError(`${from} promotes to the next environment, ${next.name}, not ${to}`);
+      return finish(cli, client, await client.promote(app, from), options);
+    }));
+
+  actionCommand(program, 'rollback')
+    .summary('deploy an earlier succeeded version again')
+    .description('Roll <env> of <app> back to an earlier succeeded deployment\'s version: --to names it, else the newest succeeded one before the current (as the dashboard offers it).')
+    .argument('<app>', 'the application')
+    .argument('<env>', 'the environment')
+    .option('--to <deployment>', 'the deployment whose version to deploy again (trellis history lists them)')
+    .addHelpText('after', '\nExamples:\n  trellis rollback shop production --wait\n  trellis rollback shop production --to 01J9Z...')
+    .action(action(cli, async (app: string, env: string, options: ActionOptions & { to?: string }) => {
+      const client = await cli.client(options);
+      const target = options.to ?? await previousVersion(client, app, env);
+      return finish(cli, client, await client.rollback(app, env, { deploymentId: target }), options);
+    }));
+
+  actionCommand(program, 'teardown')
+    .summary('remove everything an environment deployed')
+    .description('Tear down <env> of <app>: runs its remove command. --confirm must name the environment again.')
+    .argument('<app>', 'the application')
+    .argument('<env>', 'the environment')
+    .requiredOption('--confirm <env>', 'the environment\'s name, typed again')
+    .addHelpText('after', '\nExample:\n  trellis teardown shop preview --confirm preview --wait')
+    .action(action(cli, async (app: string, env: string, options: ActionOptions & { confirm: string }) => {
+      if (options.confirm !== env) throw usageError(`--confirm must repeat the environment's name, ${env}; got '${options.confirm}'`);
+      const client = await cli.client(options);
+      return finish(cli, client, await client.teardown(app, env, { confirm: options.confirm }), options);
+    }));
+
+  actionCommand(program, 'cancel')
+    .summary('cancel a queued or running deployment')
+    .description('Cancel deployment <id>; with --wait, exit 0 once it ended cancelled, 1 when it ended otherwise first.')
+    .argument('<id>', 'the deployment')
+    .addHelpText('after', '\nExample:\n  trellis cancel 01J9Z... --wait')
+    .action(action(cli, async (id: string, options: ActionOptions) => {
+      const client = await cli.client(options);
+      return finish(cli, client, await client.cancel(id), options, 'cancelled');
+    }));
+}
+
+/** The newest succeeded version of app/env other than the one running now, paging back through its history. */
+async function previousVersion(client: ApiClient, app: string, env: string): Promise<string> {
+  const environment = (await client.app(app)).environments.find(candidate => candidate.name === env);
+  if (!environment) throw new CliError(`${app} has no environment ${env}`);
+  let cursor: string | undefined;
+  do {
+    const page = await client.deployments(app, env, { limit: 50, cursor });
+    // Another version: a deployment of the commit that runs now would deploy the same again (the API refuses it).
+    const found = page.items.find(item => item.commit !== environment.currentCommit && rollbackProblem(item, app, env) === undefined);
+    if (found) return found.id;
+    cursor = page.cursor;
+  } while (cursor);
+  throw new CliError(`there is no earlier succeeded deployment of ${app}/${env} to roll back to`);
+}
+
+/** Say what was queued, or follow it with --wait; the exit code. */
+async function finish(cli: CliContext, client: ApiClient, deployment: Deployment, options: ActionOptions, wanted: Deployment['status'] = 'succeeded'): Promise<ExitCode> {
+  if (!options.wait) {
+    if (options.json) cli.printJson(deployment);
+    else cli.print(`${deployment.status} ${deployment.application}/${deployment.environment} ${deployment.action} ${deployment.commit.slice(0, 7)}: ${client.session.url}/#/deployments/${deployment.id}`);
+    return EXIT.ok;
+  }
+  // With --json, stdout holds the final deployment alone: progress goes to stderr.
+  const report = (line: string) => (options.json ? cli.warn(line) : cli.print(line));
+  report(`${deployment.application}/${deployment.environment} ${deployment.action} ${deployment.commit.slice(0, 7)} ${deployment.status}: ${client.session.url}/#/deployments/${deployment.id}`);
+  const final = await waitForDeployment(client, deployment, report);
+  if (options.json) cli.printJson(final);
+  const ok = wanted === 'succeeded' ? outcomeExitCode(final) === EXIT.ok : final.status === wanted;
+  if (ok) {
+    if (!options.json) cli.print(outcomeLine(final));
+    return EXIT.ok;
+  }
+  cli.warn(`trellis: ${outcomeLine(final)}`);
+  return EXIT.failed;
+}

@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { ApiClient } from '../api-client';
+import { passwordSignIn } from '../browser-login';
+import { JsonOption, UrlOption, action, withJson, withUrl } from '../command-kit';
+import { CliContext } from '../context';
+import { CredentialEntry } from '../credentials';
+import { usageError } from '../exit-codes';
+import { chosenUrl, fetchDashboardConfig } from '../session';
+
+/** `trellis login` and `trellis logout`: the sign-ins kept in the credentials file. */
+
+export function registerLoginCommands(program: Command, cli: CliContext): void {
+  withJson(withUrl(program.command('login')))
+    .summary('sign in to an installation (browser, or --user with --password-stdin)')
+    .description('Sign in to the installation at --url (its dashboard\'s URL) and make it the one the commands use. '
+      + 'The browser signs you in as the dashboard does; local mode takes --user and the password on stdin. '
+      + 'The token is kept in <config dir>/trellis/credentials.json, readable by you alone. In CI, set TRELLIS_URL and TRELLIS_TOKEN instead.')
+    .option('--user <name>', 'sign in with a user and password (local mode) instead of the browser')
+    .option('--password-stdin', 'read the password from stdin (never give it as an argument: ps and shell history show those)')
+    .addHelpText('after', '\nExamples:\n  trellis login --url https://d1234abcd.cloudfront.net\n  cat .trellis/local/admin-password | trellis login --url http://127.0.0.1:4100 --user admin --password-stdin')
+    .action(action(cli, async (options: UrlOption & JsonOption & { user?: string; passwordStdin?: boolean }) => {
+      if (options.user !== undefined && !options.passwordStdin) throw usageError('--user needs --password-stdin: the password is read from stdin, never from an argument');
+      if (options.passwordStdin && options.user === undefined) throw usageError('--password-stdin needs --user <name>');
+      const url = chosenUrl(options.url, { env: cli.env, credentials: cli.credentials, now: cli.now });
+      const config = await fetchDashboardConfig(url);
+      const signedIn = options.user !== undefined
+        ? await passwordSignIn(url, options.user, (await cli.io.readStdin()).replace(/\r?\n$/, ''))
+        : await cli.hooks.browserLogin(config, { dashboardUrl: url, print: line => cli.warn(line) });
+      const entry: CredentialEntry = { url, apiUrl: config.apiUrl, webSocketUrl: config.webSocketUrl, ...signedIn };
+      // Asked before it is kept: a token the API refuses is not worth storing.
+      const me = await new ApiClient({ ...entry, tokenSource: 'credentials' }).me();
+      cli.credentials.save({ ...entry, user: me.name });
+      if (options.json) return cli.printJson({ url, user: me.name, expiresAt: entry.expiresAt });
+      cli.print(`Signed in to ${url} as ${me.name}${entry.expiresAt ? ` until ${entry.expiresAt}` : ''}.`);
+    }));
+
+  withUrl(program.command('logout'))
+    .summary('forget the sign-in to an installation')
+    .description('Forget the stored sign-in to the installation (--url, TRELLIS_URL or the current one).')
+    .addHelpText('after', '\nExample:\n  trellis logout --url https://d1234abcd.cloudfront.net')
+    .action(action(cli, async (options: UrlOption) => {
+      const url = chosenUrl(options.url, { env: cli.env, credentials: cli.credentials, now: cli.now });
+      cli.print(cli.credentials.remove(url) ? `Signed out of ${url}.` : `Not signed in to ${url}.`);
+    }));
+}

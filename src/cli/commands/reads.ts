@@ -1,0 +1,75 @@
+import { Command } from 'commander';
+import { ApplicationView } from '../../runtime/core/api-types';
+import { Deployment } from '../../runtime/core/types';
+import { JsonOption, UrlOption, action, wholeNumber, withJson, withUrl } from '../command-kit';
+import { CliContext } from '../context';
+import { shortCommit, table } from '../table';
+
+/** The read commands: apps, status, history. --json prints the API's answer as it came. */
+
+type ReadOptions = UrlOption & JsonOption;
+
+function readCommand(program: Command, name: string): Command {
+  return withJson(withUrl(program.command(name)));
+}
+
+export function registerReadCommands(program: Command, cli: CliContext): void {
+  readCommand(program, 'apps')
+    .summary('list the applications you can see')
+    .description('List the applications you can see, with their repository and environments.')
+    .addHelpText('after', '\nExamples:\n  trellis apps\n  trellis apps --json | jq -r \'.items[].name\'')
+    .action(action(cli, async (options: ReadOptions) => {
+      const answer = await (await cli.client(options)).apps();
+      if (options.json) return cli.printJson(answer);
+      if (answer.items.length === 0) return cli.print('No applications.');
+      for (const line of table(['APP', 'REPOSITORY', 'ENVIRONMENTS'], answer.items.map(app => [app.name, app.repository, app.environments.map(env => env.name).join(', ')]))) {
+        cli.print(line);
+      }
+    }));
+
+  readCommand(program, 'status')
+    .summary('what runs in each environment, and its newest deployment')
+    .description('What runs in each environment of [app] (of every application without it): the deployed commit and the newest deployment.')
+    .argument('[app]', 'one application')
+    .addHelpText('after', '\nExamples:\n  trellis status\n  trellis status shop --json')
+    .action(action(cli, async (app: string | undefined, options: ReadOptions) => {
+      const client = await cli.client(options);
+      const answer = app === undefined ? await client.apps() : await client.app(app);
+      if (options.json) return cli.printJson(answer);
+      const apps = 'items' in answer ? answer.items : [answer];
+      if (apps.length === 0) return cli.print('No applications.');
+      for (const line of table(['ENVIRONMENT', 'DEPLOYED', 'BRANCH', 'LAST DEPLOYMENT', 'WHEN'], apps.flatMap(statusRows))) cli.print(line);
+    }));
+
+  readCommand(program, 'history')
+    .summary('an environment\'s deployments, newest first')
+    .description('The deployments of <env> of <app>, newest first.')
+    .argument('<app>', 'the application')
+    .argument('<env>', 'the environment')
+    .option('--limit <n>', 'how many (1-100)', wholeNumber(1, 100), 20)
+    .addHelpText('after', '\nExamples:\n  trellis history shop production\n  trellis history shop dev --limit 5 --json')
+    .action(action(cli, async (app: string, env: string, options: ReadOptions & { limit: number }) => {
+      const page = await (await cli.client(options)).deployments(app, env, { limit: options.limit });
+      if (options.json) return cli.printJson(page);
+      if (page.items.length === 0) return cli.print(`No deployments of ${app}/${env} yet.`);
+      const rows = page.items.map(item => [item.id, item.action, item.status, shortCommit(item.commit), when(item), item.trigger.actor ?? item.trigger.kind, item.commitMessage ?? '']);
+      for (const line of table(['ID', 'ACTION', 'STATUS', 'COMMIT', 'WHEN', 'BY', 'MESSAGE'], rows)) cli.print(line);
+    }));
+}
+
+function statusRows(app: ApplicationView): string[][] {
+  return app.environments.map(env => {
+    const last = env.lastDeployment;
+    return [
+      `${app.name}/${env.name}`,
+      shortCommit(env.currentCommit),
+      env.branch ?? '-',
+      last ? `${last.action} ${shortCommit(last.commit)} ${last.status}` : '-',
+      last ? when(last) : '-',
+    ];
+  });
+}
+
+function when(deployment: Deployment): string {
+  return (deployment.finishedAt ?? deployment.startedAt ?? deployment.createdAt).replace(/\.\d+Z$/, 'Z');
+}
