@@ -261,7 +261,7 @@ describe('API tokens from the command', () => {
   const secrets: string[] = [];
 
   test('create (shown once, alone on stdout), use with TRELLIS_TOKEN, scope enforced, no minting, revoke, expired refused', async () => {
-    const created = await run(['tokens', 'create', '--name', 'ci', '--role', 'deployer', '--app', APP, '--expires-in-days', '7']);
+    const created = await run(['tokens', 'create', '--name', 'ci', '--role', 'deployer', '--app', APP, '--expires', '7d']);
     expect(created.code).toBe(0);
     const token = created.stdout.trim();
     secrets.push(token);

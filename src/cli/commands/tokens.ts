@@ -1,8 +1,8 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, Role } from '../../runtime/core/access';
-import { API_TOKEN_PREFIX, apiTokenIdProblem, parseApiToken } from '../../runtime/core/api-tokens';
+import { API_TOKEN_DAYS, API_TOKEN_PREFIX, apiTokenIdProblem, parseApiToken } from '../../runtime/core/api-tokens';
 import { ApiTokenView } from '../../runtime/core/api-types';
-import { JsonOption, UrlOption, action, wholeNumber, withJson, withUrl } from '../command-kit';
+import { JsonOption, UrlOption, action, withJson, withUrl } from '../command-kit';
 import { CliContext } from '../context';
 import { usageError } from '../exit-codes';
 import { table } from '../table';
@@ -16,21 +16,21 @@ export function registerTokensCommand(program: Command, cli: CliContext): void {
     .summary('API tokens for CI and scripts: create, list, revoke')
     .description('API tokens for CI and scripts (TRELLIS_TOKEN): one role on one application or all of them, shown once, revocable. '
       + 'Managing them needs the admin role on their application, and a signed-in person: an API token cannot create or revoke tokens.')
-    .addHelpText('after', '\nExamples:\n  trellis tokens create --name github-actions --role deployer --app shop\n  trellis tokens list\n  trellis tokens revoke k3v9x2m4p7q1');
+    .addHelpText('after', '\nExamples:\n  trellis tokens create --role deployer --app shop --expires 30d\n  trellis tokens list\n  trellis tokens revoke k3v9x2m4p7q1');
 
   withJson(withUrl(tokens.command('create')))
     .description('Create a token; it is printed once (alone on stdout, so `$(trellis tokens create ...)` takes it): store it as a secret now.')
-    .requiredOption('--name <name>', 'what it is for: letters, digits, ., _, - (1-64)')
     .addOption(new Option('--role <role>', 'what it may do').choices(ROLES).makeOptionMandatory())
     .option('--app <app>', 'the one application it works on (default: all, which needs the admin role on all)')
-    .option('--expires-in-days <days>', 'days until it expires (1-365; default 90)', wholeNumber(1, 365))
-    .addHelpText('after', '\nExample:\n  trellis tokens create --name github-actions --role deployer --app shop --expires-in-days 30')
-    .action(action(cli, async (options: Options & { name: string; role: Role; app?: string; expiresInDays?: number }) => {
+    .option('--expires <days>', `how long it lasts, in days: 90d (${API_TOKEN_DAYS.min}d-${API_TOKEN_DAYS.max}d; default ${API_TOKEN_DAYS.default}d)`, days)
+    .option('--name <name>', 'what it is for, shown in lists and as the actor of its deployments: letters, digits, ., _, - (1-64; default <role>-<app>, e.g. deployer-shop)')
+    .addHelpText('after', '\nExample:\n  trellis tokens create --name github-actions --role deployer --app shop --expires 30d')
+    .action(action(cli, async (options: Options & { name?: string; role: Role; app?: string; expires?: number }) => {
       const created = await (await cli.client(options)).createToken({
-        name: options.name,
+        name: options.name ?? `${options.role}-${options.app ?? 'all'}`,
         role: options.role,
         ...options.app === undefined ? {} : { application: options.app },
-        ...options.expiresInDays === undefined ? {} : { expiresInDays: options.expiresInDays },
+        ...options.expires === undefined ? {} : { expiresInDays: options.expires },
       });
       if (options.json) return cli.printJson(created);
       cli.print(created.token);
@@ -55,6 +55,15 @@ export function registerTokensCommand(program: Command, cli: CliContext): void {
       if (options.json) return cli.printJson(revoked);
       cli.print(`Revoked ${describe(revoked)}.`);
     }));
+}
+
+/** `--expires 90d` (a bare `90` means days too). */
+function days(value: string): number {
+  const count = Number(/^(\d{1,3})d?$/.exec(value)?.[1]);
+  if (!Number.isInteger(count) || count < API_TOKEN_DAYS.min || count > API_TOKEN_DAYS.max) {
+    throw new InvalidArgumentError(`It must be a number of days from ${API_TOKEN_DAYS.min}d to ${API_TOKEN_DAYS.max}d, e.g. 90d.`);
+  }
+  return count;
 }
 
 function describe(token: ApiTokenView): string {
