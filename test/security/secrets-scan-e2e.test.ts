@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import { execFile, execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -38,8 +38,9 @@ import { eventually } from '../support/eventually';
  * answered during the run (every GET route, settings writes, actions), the WebSocket's
  * live-log messages, the server's files (server.log, builder output) and terminal, or the
  * builder's own environment and argv. ECS's task overrides are checked on EcsTaskRunner.
- * API tokens made during the run (used for reads, a deploy and the live log, one revoked) are
- * secrets too: their full text and secret part may appear only in the answer that created them.
+ * API tokens made during the run (through the API and `trellis tokens create`; used for reads, a
+ * deploy and the live log; two revoked) are secrets too: their full text and secret part may
+ * appear only in the answer that created them (the create command's stdout, for the command's).
  *
  * The tests share one server and run in order: the builds first, then one scan per place.
  */
@@ -153,6 +154,8 @@ const appSecrets: Secret[] = [];
 const apiTokenSecrets: Secret[] = [];
 /** The answers that created them: the one place a token may be shown. */
 const tokenCreateAnswers = new Set<RecordedResponse>();
+/** What the `trellis` command printed, but the stdout of the `tokens create` that made a token. */
+const commandOutputs: Array<{ readonly source: string; readonly text: string }> = [];
 const everyValue = (): readonly Secret[] => [...EVERY_VALUE, ...appSecrets, ...apiTokenSecrets];
 
 const releaseFile = () => join(dataDir!, 'release-deploy');
@@ -265,6 +268,26 @@ async function createApiToken(body: CreateApiTokenBody): Promise<CreatedApiToken
   return created;
 }
 
+/**
+ * `trellis <args>` as a pipeline runs it: the bundled command with the admin's sign-in in
+ * TRELLIS_TOKEN and a config directory of its own. Its stderr is kept for the scan; so is its
+ * stdout, unless `showsToken` (the create that prints the token it made).
+ */
+async function runTrellis(args: string[], showsToken = false): Promise<string> {
+  const adminToken = await api.signIn();
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [cli!, ...args, '--url', trellis.info.url], {
+      env: { ...process.env, TRELLIS_TOKEN: adminToken, TRELLIS_CONFIG_DIR: join(configDir!, 'trellis-command') },
+      encoding: 'utf8',
+    }, (error, stdout, stderr) => {
+      const command = `trellis ${args.join(' ')}`;
+      commandOutputs.push({ source: `${command}: stderr`, text: stderr });
+      if (!showsToken) commandOutputs.push({ source: `${command}: stdout`, text: stdout });
+      return error ? reject(new Error(`${command} failed: ${stderr}${stdout}`)) : resolve(stdout);
+    });
+  });
+}
+
 /** Files under `dir`, recursively, except the names in `skip` (relative paths). */
 function filesIn(dir: string, skip: readonly string[]): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -362,7 +385,7 @@ async function connectGitHub(): Promise<void> {
 }
 
 describe('secrets scan, end to end in local mode', () => {
-  test('an admin makes API tokens, lists them and revokes one; a pipeline reads and follows the live log with one', async () => {
+  test('an admin makes API tokens (one with `trellis tokens create`), lists them and revokes two; a pipeline reads and follows the live log with one', async () => {
     deployToken = await createApiToken({ name: 'ci-deploy', role: 'deployer', application: APP, expiresInDays: 7 });
     const reader = await createApiToken({ name: 'ci-read', role: 'viewer', application: APP });
     tokenApi = api.withToken(deployToken.token);
@@ -371,10 +394,19 @@ describe('secrets scan, end to end in local mode', () => {
     // No token mints tokens: the refusal is an answer to scan, too.
     await tokenApi.call('POST', '/api/tokens', { name: 'minted', role: 'viewer', application: APP }, 403);
 
+    // One made as a pipeline's set-up script makes it: `trellis tokens create` prints it alone on stdout.
+    const cliToken = (await runTrellis(['tokens', 'create', '--name', 'cli-made', '--role', 'viewer', '--app', APP], true)).trim();
+    scanForToken('cli-made', cliToken);
+    const cliApi = api.withToken(cliToken);
+    expect((await cliApi.call('GET', '/api/apps')).items).toHaveLength(1);
+
     const listed = await api.call('GET', '/api/tokens');
-    expect(listed.items.map((token: { name: string }) => token.name).sort()).toEqual(['ci-deploy', 'ci-read']);
+    expect(listed.items.map((token: { name: string }) => token.name).sort()).toEqual(['ci-deploy', 'ci-read', 'cli-made']);
+    expect(JSON.parse(await runTrellis(['tokens', 'list', '--json'])).items).toHaveLength(3);
     expect((await api.call('DELETE', `/api/tokens/${reader.id}`)).id).toBe(reader.id);
-    await readerApi.call('GET', '/api/apps', undefined, 401);
+    // Given the whole token, the command sends only its id (the secret in no URL, so in no access log).
+    expect(await runTrellis(['tokens', 'revoke', cliToken])).toMatch(/^Revoked token cli-made /);
+    for (const revoked of [readerApi, cliApi]) await revoked.call('GET', '/api/apps', undefined, 401);
 
     // The deployer token follows the next deployments' live log (the failed deploy it starts below).
     tokenLive = await TestClient.connect(`${trellis.info.webSocketUrl}?token=${encodeURIComponent(deployToken.token)}`);
@@ -546,7 +578,7 @@ describe('secrets scan, end to end in local mode', () => {
     expectNoSecrets(scanner, 'builder parameters');
   });
 
-  test('no secret in the server\'s files (server.log, builder output, DynamoDB Local\'s files) or its terminal', async () => {
+  test('no secret in the server\'s files (server.log, builder output, DynamoDB Local\'s files), its terminal or the trellis command\'s output', async () => {
     expect(await trellis.stop('SIGINT', 60_000)).toBe(0);
     const scanner = new SecretScanner(everyValue());
     // secrets.json holds them by design (mode 0600); the rest must not.
@@ -559,6 +591,8 @@ describe('secrets scan, end to end in local mode', () => {
     }
     expect(scanner.sourcesStartingWith('dynamodb/').length).toBeGreaterThan(0);
     scanner.scanText('terminal output', trellis.output);
+    expect(commandOutputs.length).toBeGreaterThanOrEqual(5);
+    for (const output of commandOutputs) scanner.scanText(output.source, output.text);
     // The file that must hold them does: the scan can see them where they are.
     const store = new SecretScanner(SECRETS);
     store.scanText('secrets.json', readFileSync(join(dataDir!, 'secrets.json'), 'utf8'));
