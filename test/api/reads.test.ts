@@ -55,6 +55,20 @@ describe('control API reads', () => {
     expect(prod.lastDeployment).toBeUndefined();
   });
 
+  test('an environment shows the deployment under way and the one waiting for it', async () => {
+    h.commits.push('acme/web', 'main', { sha: sha(7), message: 'First' });
+    const { json: first } = await h.call('POST', '/api/apps/web/environments/dev/deploy', { principal: admin });
+    h.commits.push('acme/web', 'main', { sha: sha(8), message: 'Second' });
+    const { json: second } = await h.call('POST', '/api/apps/web/environments/dev/deploy', { principal: admin });
+    // The launcher claims the environment for each, in order: the first holds it, the second waits.
+    await h.store.deployments.claimEnvironment('web', 'dev', first.id);
+    await h.store.deployments.claimEnvironment('web', 'dev', second.id);
+    const dev = (await h.call('GET', '/api/apps/web', { principal: viewer })).json.environments[0] as EnvironmentView;
+    expect([dev.activeDeploymentId, dev.waitingDeploymentId]).toEqual([first.id, second.id]);
+    const staging = (await h.call('GET', '/api/apps/web', { principal: viewer })).json.environments[1] as EnvironmentView;
+    expect([staging.activeDeploymentId, staging.waitingDeploymentId]).toEqual([undefined, undefined]);
+  });
+
   test('GET /api/apps/{app}: one application; 404 when it does not exist', async () => {
     const response = await h.call('GET', '/api/apps/web', { principal: viewer });
     expect(response.status).toBe(200);

@@ -140,7 +140,7 @@ describe('reads with --json print the API\'s answer', () => {
 
     const table = await run(['status', APP]);
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^ENVIRONMENT +DEPLOYED +BRANCH +LAST DEPLOYMENT +WHEN$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ENVIRONMENT +DEPLOYED +BRANCH +LAST DEPLOYMENT +WHEN +UNDER WAY$/);
     expect(table.stdout).toMatch(new RegExp(`^${APP}/production `, 'm'));
   });
 });

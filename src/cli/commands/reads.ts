@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ApplicationView } from '../../runtime/core/api-types';
+import { ApplicationView, EnvironmentView } from '../../runtime/core/api-types';
 import { Deployment } from '../../runtime/core/types';
 import { JsonOption, UrlOption, action, wholeNumber, withJson, withUrl } from '../command-kit';
 import { CliContext } from '../context';
@@ -28,8 +28,8 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
     }));
 
   readCommand(program, 'status')
-    .summary('what runs in each environment, and its newest deployment')
-    .description('What runs in each environment of [app] (of every application without it): the deployed commit and the newest deployment.')
+    .summary('what runs in each environment, its newest deployment and what is under way')
+    .description('What runs in each environment of [app] (of every application without it): the deployed commit, the newest deployment, and the deployment under way (with one waiting, if any).')
     .argument('[app]', 'one application')
     .addHelpText('after', '\nExamples:\n  trellis status\n  trellis status shop --json')
     .action(action(cli, async (app: string | undefined, options: ReadOptions) => {
@@ -38,7 +38,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
       if (options.json) return cli.printJson(answer);
       const apps = 'items' in answer ? answer.items : [answer];
       if (apps.length === 0) return cli.print('No applications.');
-      for (const line of table(['ENVIRONMENT', 'DEPLOYED', 'BRANCH', 'LAST DEPLOYMENT', 'WHEN'], apps.flatMap(statusRows))) cli.print(line);
+      for (const line of table(['ENVIRONMENT', 'DEPLOYED', 'BRANCH', 'LAST DEPLOYMENT', 'WHEN', 'UNDER WAY'], apps.flatMap(statusRows))) cli.print(line);
     }));
 
   readCommand(program, 'history')
@@ -66,8 +66,15 @@ function statusRows(app: ApplicationView): string[][] {
       env.branch ?? '-',
       last ? `${last.action} ${shortCommit(last.commit)} ${last.status}` : '-',
       last ? when(last) : '-',
+      underWay(env),
     ];
   });
+}
+
+/** The deployment holding the environment (`trellis logs <id> --follow` follows it), and whether another waits. */
+function underWay(env: EnvironmentView): string {
+  if (env.activeDeploymentId === undefined) return env.waitingDeploymentId === undefined ? '-' : `${env.waitingDeploymentId} waiting`;
+  return env.waitingDeploymentId === undefined ? env.activeDeploymentId : `${env.activeDeploymentId} (+1 waiting)`;
 }
 
 function when(deployment: Deployment): string {

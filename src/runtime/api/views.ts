@@ -20,7 +20,8 @@ export interface EnvironmentFacts {
 
 /**
  * A record → the API's EnvironmentView, field by field: nothing the contract does not name
- * (lock, raw overrides, deploy role) leaves the store, and secrets are names only.
+ * (raw overrides, deploy role) leaves the store, and secrets are names only. The lock shows as
+ * the ids of the active and the waiting deployment, which any reader may see anyway.
  */
 export function environmentView(facts: EnvironmentFacts, principal: Principal): EnvironmentView {
   const { application, env, next } = facts;
@@ -41,6 +42,8 @@ export function environmentView(facts: EnvironmentFacts, principal: Principal): 
     currentCommit: env.currentCommit,
     currentDeploymentId: env.currentDeploymentId,
     lastDeployment: facts.lastDeployment,
+    activeDeploymentId: env.lockHolder,
+    waitingDeploymentId: env.pending,
     deleting: env.deleting && deletionView(env.deleting, facts.lastDeployment),
     // Buttons the caller can use now: the role, and whether the action has something to act on.
     allowed: {

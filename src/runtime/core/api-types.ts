@@ -74,6 +74,10 @@ export interface EnvironmentView {
   readonly currentDeploymentId?: string;
   /** The newest deployment of this environment, whatever its status. */
   readonly lastDeployment?: Deployment;
+  /** The deployment that holds the environment now (launching or running). */
+  readonly activeDeploymentId?: string;
+  /** The one deployment waiting for it (newer requests replace it). */
+  readonly waitingDeploymentId?: string;
   /** Present while the environment is being deleted (its teardown runs, or failed: then `failure` says why). */
   readonly deleting?: DeletionView;
   /** What the caller may do here (the dashboard shows buttons from this). */
