@@ -83,7 +83,7 @@ export const GITHUB_ENV = {
  * unset otherwise. The session signing key's name comes from the installation (secretNames).
  */
 export const GITHUB_SIGN_IN_ENV = {
-  /** The issuer of Trellis' session tokens: `<control API URL>/auth/github` (the JWT authorizer's). */
+  /** The issuer of Trellis' session tokens: `<control API URL>/auth/github` (the one the verifiers accept). */
   issuer: 'GITHUB_SIGN_IN_ISSUER',
   /** JSON array of GitHubRoleMapping (`{ organization, team?, role, application? }`). */
   roles: 'GITHUB_SIGN_IN_ROLES',

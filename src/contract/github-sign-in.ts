@@ -1,5 +1,5 @@
 /**
- * Sign in with GitHub's names that the construct (API Gateway's JWT authorizer, the dashboard's
+ * Sign in with GitHub's names that the construct (the verifiers' issuer, the dashboard's
  * config) and the control API (which issues the tokens) must agree on.
  */
 

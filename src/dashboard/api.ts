@@ -17,10 +17,10 @@ export class ApiError extends Error {
 export type Unauthorized = () => void;
 
 /**
- * A network error with a token this close to its expiry counts as a 401: in AWS, API Gateway's
- * JWT authorizer refuses an expired token before the API function (which adds the CORS headers)
- * runs, so the browser cannot read that 401 and reports a network error. The margin covers a
- * clock a few minutes off.
+ * A network error with a token this close to its expiry counts as a 401: an answer API Gateway
+ * gives itself (throttled, timed out) lacks the CORS headers the API function adds, so the
+ * browser reports a network error, and near expiry signing in again is the likely remedy. The
+ * margin covers a clock a few minutes off.
  */
 export const EXPIRY_MARGIN_MS = 5 * 60_000;
 

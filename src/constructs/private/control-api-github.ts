@@ -28,7 +28,7 @@ export function controlApiActsAsApp(fn: lambda.Function, app: BoundGitHubApp, ap
 }
 
 /**
- * The control API issuing its own tokens after a GitHub sign-in: the issuer the JWT authorizer
+ * The control API issuing its own tokens after a GitHub sign-in: the issuer its verifier
  * expects, the role mappings, and the signing key's secret (read, or created on first use; never
  * rewritten: a new key would void every token).
  */
@@ -51,9 +51,9 @@ export interface GitHubRoutes {
 }
 
 /**
- * Routes without the JWT authorizer: the browser reaches them before it has a token (or GitHub
- * sends it there). Each is guarded by the function: a one-use `state` it issued, checked before
- * anything else; the key set and OpenID configuration are public by nature.
+ * Public routes: the browser reaches them before it has a token (or GitHub sends it there).
+ * Each is guarded by the function: a one-use `state` it issued, checked before anything else;
+ * the key set and OpenID configuration are public by nature.
  */
 export function addGitHubRoutes(api: apigwv2.HttpApi, integration: apigwv2.HttpRouteIntegration, routes: GitHubRoutes): void {
   if (routes.signIn) {

@@ -14,7 +14,7 @@ import { finishGitHubSignIn, gitHubSignInDiscovery, gitHubSignInKeys, redeemGitH
 /** The control API, route by route, as api-types.ts documents it. */
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/health', handle: health, public: true },
-  // Sign in with GitHub: the browser navigates to these, and API Gateway's JWT authorizer reads the last two.
+  // Sign in with GitHub: the browser navigates to these, and the token verifiers read the key set.
   { method: 'GET', path: '/auth/github/sign-in', handle: startGitHubSignIn, public: true },
   { method: 'GET', path: '/auth/github/callback', handle: finishGitHubSignIn, public: true },
   // The terminal's one-use code (bound to its PKCE challenge) for a token: the code is the check.

@@ -9,7 +9,7 @@ import { SecretCreator, SecretSource } from '../core/ports';
 /**
  * The control API function's sign in with GitHub from its environment: on when
  * GITHUB_SIGN_IN_ROLES holds the role mapping (JSON), off (undefined) when it is unset. The
- * issuer is GITHUB_SIGN_IN_ISSUER (as API Gateway's JWT authorizer has it), sign-ins may return
+ * issuer is GITHUB_SIGN_IN_ISSUER (as the verifiers of the control API and the log socket have it), sign-ins may return
  * to the dashboard's origins (DASHBOARD_ORIGINS), and the key is the installation's
  * session-signing-key secret. A mapping the construct would have refused stops the function.
  */

@@ -29,7 +29,7 @@ export interface GitHubSignInSettings {
   readonly signingKey: SessionSigningKey;
   /** Origins a sign-in may send the browser back to besides the dashboard's own. @default none */
   readonly returnOrigins?: readonly string[];
-  /** The tokens' `iss`, exactly as API Gateway's JWT authorizer expects it. @default `<control API URL>/auth/github` */
+  /** The tokens' `iss`, exactly as the control API's and the log socket's verifiers expect it. @default `<control API URL>/auth/github` */
   readonly issuer?: string;
 }
 
@@ -135,12 +135,12 @@ export class GitHubSignIn {
     return this.issue({ subject: kept.subject, name: kept.name, groups: JSON.parse(kept.groups) as string[] });
   }
 
-  /** The key set tokens verify against (API Gateway's JWT authorizer and JwtAuthenticator fetch it). */
+  /** The key set tokens verify against (JwtAuthenticator fetches it, in the control API and the log socket). */
   async jwks(): Promise<{ keys: unknown[] }> {
     return this.options.signingKey.jwks();
   }
 
-  /** The discovery document API Gateway's JWT authorizer reads (`<issuer>/.well-known/openid-configuration`). */
+  /** The issuer's OpenID discovery document (`<issuer>/.well-known/openid-configuration`), for any OIDC client. */
   openIdConfiguration(): Record<string, unknown> {
     return {
       issuer: this.issuer,
