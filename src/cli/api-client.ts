@@ -1,9 +1,6 @@
 import { CliError, EXIT } from './exit-codes';
 import { Session, causeOf, loginHint } from './session';
-import {
-  ApiTokenView, ApplicationView, CreateApiTokenBody, CreatedApiToken, DeployBody, LogPageView, Me, RollbackBody, TeardownBody,
-} from '../runtime/core/api-types';
-import { Deployment, Page } from '../runtime/core/types';
+import { ApiMethod, ControlApiCalls } from '../runtime/core/api-calls';
 
 /** No answer from the API (network down, server gone): a poll may try again. */
 export class ApiUnreachableError extends CliError {}
@@ -14,71 +11,12 @@ export class ApiUnreachableError extends CliError {}
  * says what to do: 401 → sign in again (exit 3), 403 → the API's reason, which names the role
  * needed (exit 3), other 4xx/5xx → the API's reason (exit 1), no answer → the URL (exit 1).
  */
-export class ApiClient {
-  constructor(readonly session: Session) {}
-
-  me(): Promise<Me> {
-    return this.call('GET', '/api/me');
+export class ApiClient extends ControlApiCalls {
+  constructor(readonly session: Session) {
+    super();
   }
 
-  apps(): Promise<{ items: ApplicationView[] }> {
-    return this.call('GET', '/api/apps');
-  }
-
-  app(app: string): Promise<ApplicationView> {
-    return this.call('GET', `/api/apps/${enc(app)}`);
-  }
-
-  deployments(app: string, env: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<Deployment>> {
-    const query = new URLSearchParams();
-    if (options.limit !== undefined) query.set('limit', String(options.limit));
-    if (options.cursor) query.set('cursor', options.cursor);
-    return this.call('GET', `${envPath(app, env)}/deployments${query.size > 0 ? `?${query}` : ''}`);
-  }
-
-  deployment(id: string): Promise<Deployment> {
-    return this.call('GET', `/api/deployments/${enc(id)}`);
-  }
-
-  logs(id: string, from: number, limit?: number): Promise<LogPageView> {
-    const query = new URLSearchParams({ from: String(from) });
-    if (limit !== undefined) query.set('limit', String(limit));
-    return this.call('GET', `/api/deployments/${enc(id)}/logs?${query}`);
-  }
-
-  deploy(app: string, env: string, body: DeployBody): Promise<Deployment> {
-    return this.call('POST', `${envPath(app, env)}/deploy`, body);
-  }
-
-  promote(app: string, env: string): Promise<Deployment> {
-    return this.call('POST', `${envPath(app, env)}/promote`, {});
-  }
-
-  rollback(app: string, env: string, body: RollbackBody): Promise<Deployment> {
-    return this.call('POST', `${envPath(app, env)}/rollback`, body);
-  }
-
-  teardown(app: string, env: string, body: TeardownBody): Promise<Deployment> {
-    return this.call('POST', `${envPath(app, env)}/teardown`, body);
-  }
-
-  cancel(id: string): Promise<Deployment> {
-    return this.call('POST', `/api/deployments/${enc(id)}/cancel`, {});
-  }
-
-  tokens(): Promise<{ items: ApiTokenView[] }> {
-    return this.call('GET', '/api/tokens');
-  }
-
-  createToken(body: CreateApiTokenBody): Promise<CreatedApiToken> {
-    return this.call('POST', '/api/tokens', body);
-  }
-
-  revokeToken(id: string): Promise<ApiTokenView> {
-    return this.call('DELETE', `/api/tokens/${enc(id)}`);
-  }
-
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  protected async call<T>(method: ApiMethod, path: string, body?: unknown): Promise<T> {
     const address = `${this.session.apiUrl}${path}`;
     let response: Response;
     try {
@@ -115,12 +53,4 @@ function parse(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function enc(segment: string): string {
-  return encodeURIComponent(segment);
-}
-
-function envPath(app: string, env: string): string {
-  return `/api/apps/${enc(app)}/environments/${enc(env)}`;
 }

@@ -1,10 +1,6 @@
 import { expiresWithin } from './token';
-import {
-  ApiTokenView, ApplicationView, CreateApiTokenBody, CreateApplicationBody, CreatedApiToken, DashboardConfig, DeleteBody, DeletionResult,
-  EnvironmentBody, EnvironmentView, FailedDeliveryView, GitHubManifestBody, GitHubManifestForm, GitHubSetupView, LogPageView, Me, RollbackBody,
-  SettingsBody, TeardownBody,
-} from '../runtime/core/api-types';
-import { Deployment, Page } from '../runtime/core/types';
+import { ApiMethod, ControlApiCalls } from '../runtime/core/api-calls';
+import { DashboardConfig } from '../runtime/core/api-types';
 
 /** An answer other than 2xx: the API's `{ error, reason }`, or what the network said. */
 export class ApiError extends Error {
@@ -25,108 +21,15 @@ export type Unauthorized = () => void;
 export const EXPIRY_MARGIN_MS = 5 * 60_000;
 
 /**
- * The typed client of the control API (routes and shapes from core/api-types). One
+ * The control API's calls (core/api-calls) over the browser's fetch. One
  * instance per signed-in session; every call carries the bearer token.
  */
-export class Api {
-  constructor(private readonly baseUrl: string, private readonly token: string, private readonly onUnauthorized: Unauthorized) {}
-
-  me(): Promise<Me> {
-    return this.call('GET', '/api/me');
+export class Api extends ControlApiCalls {
+  constructor(private readonly baseUrl: string, private readonly token: string, private readonly onUnauthorized: Unauthorized) {
+    super();
   }
 
-  apps(): Promise<{ items: ApplicationView[] }> {
-    return this.call('GET', '/api/apps');
-  }
-
-  app(app: string): Promise<ApplicationView> {
-    return this.call('GET', `/api/apps/${enc(app)}`);
-  }
-
-  deployments(app: string, env: string, cursor?: string, limit = 20): Promise<Page<Deployment>> {
-    const query = new URLSearchParams({ limit: String(limit) });
-    if (cursor) query.set('cursor', cursor);
-    return this.call('GET', `${envPath(app, env)}/deployments?${query}`);
-  }
-
-  deployment(id: string): Promise<Deployment> {
-    return this.call('GET', `/api/deployments/${enc(id)}`);
-  }
-
-  logs(id: string, from: number, limit = 1000): Promise<LogPageView> {
-    return this.call('GET', `/api/deployments/${enc(id)}/logs?from=${from}&limit=${limit}`);
-  }
-
-  deploy(app: string, env: string): Promise<Deployment> {
-    return this.call('POST', `${envPath(app, env)}/deploy`, {});
-  }
-
-  promote(app: string, env: string): Promise<Deployment> {
-    return this.call('POST', `${envPath(app, env)}/promote`, {});
-  }
-
-  rollback(app: string, env: string, body: RollbackBody): Promise<Deployment> {
-    return this.call('POST', `${envPath(app, env)}/rollback`, body);
-  }
-
-  teardown(app: string, env: string, body: TeardownBody): Promise<Deployment> {
-    return this.call('POST', `${envPath(app, env)}/teardown`, body);
-  }
-
-  cancel(id: string): Promise<Deployment> {
-    return this.call('POST', `/api/deployments/${enc(id)}/cancel`, {});
-  }
-
-  settings(app: string, env: string, body: SettingsBody): Promise<EnvironmentView> {
-    return this.call('PUT', `${envPath(app, env)}/settings`, body);
-  }
-
-  createApp(body: CreateApplicationBody): Promise<ApplicationView> {
-    return this.call('POST', '/api/apps', body);
-  }
-
-  addEnvironment(app: string, body: EnvironmentBody): Promise<EnvironmentView> {
-    return this.call('POST', `/api/apps/${enc(app)}/environments`, body);
-  }
-
-  deleteApp(app: string, body: DeleteBody): Promise<DeletionResult> {
-    return this.call('DELETE', `/api/apps/${enc(app)}`, body);
-  }
-
-  deleteEnvironment(app: string, env: string, body: DeleteBody): Promise<DeletionResult> {
-    return this.call('DELETE', envPath(app, env), body);
-  }
-
-  github(): Promise<GitHubSetupView> {
-    return this.call('GET', '/api/github');
-  }
-
-  githubManifest(body: GitHubManifestBody): Promise<GitHubManifestForm> {
-    return this.call('POST', '/api/github/manifest', body);
-  }
-
-  failedDeliveries(): Promise<{ items: FailedDeliveryView[] }> {
-    return this.call('GET', '/api/github/deliveries');
-  }
-
-  redeliver(id: number): Promise<{ redelivered: number }> {
-    return this.call('POST', `/api/github/deliveries/${id}/redeliver`, {});
-  }
-
-  tokens(): Promise<{ items: ApiTokenView[] }> {
-    return this.call('GET', '/api/tokens');
-  }
-
-  /** The answer holds the token itself: the only time the API gives it. */
-  createToken(body: CreateApiTokenBody): Promise<CreatedApiToken> {
-    return this.call('POST', '/api/tokens', body);
-  }
-
-  revokeToken(id: string): Promise<ApiTokenView> {
-    return this.call('DELETE', `/api/tokens/${enc(id)}`);
-  }
-
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  protected async call<T>(method: ApiMethod, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
@@ -181,14 +84,6 @@ export async function readJson<T>(response: Response): Promise<T> {
 
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
-}
-
-function envPath(app: string, env: string): string {
-  return `/api/apps/${enc(app)}/environments/${enc(env)}`;
-}
-
-function enc(value: string): string {
-  return encodeURIComponent(value);
 }
 
 export function errorReason(error: unknown): string {

@@ -17,7 +17,7 @@ export function RollbackDialog({ app, env, busy, error, onClose, onRollback }: {
   onRollback: (deploymentId: string) => void;
 }) {
   const { api } = useSession();
-  const pages = usePages<Deployment>(`rollback:${app.name}:${env.name}`, cursor => api.deployments(app.name, env.name, cursor));
+  const pages = usePages<Deployment>(`rollback:${app.name}:${env.name}`, cursor => api.deployments(app.name, env.name, { cursor, limit: 20 }));
   const candidates = pages.items.filter(item => item.status === 'succeeded' && item.action !== 'teardown' && item.id !== env.currentDeploymentId);
   return (
     <Dialog title={`Roll back ${env.name}`} onClose={onClose} testId="rollback-dialog" wide>

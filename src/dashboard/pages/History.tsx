@@ -13,7 +13,7 @@ import { useSession } from '../session';
 /** An environment's deployments, newest first, a page at a time. */
 export function HistoryPage({ app, env }: { app: string; env: string }) {
   const { api } = useSession();
-  const pages = usePages<Deployment>(`history:${app}:${env}`, cursor => api.deployments(app, env, cursor));
+  const pages = usePages<Deployment>(`history:${app}:${env}`, cursor => api.deployments(app, env, { cursor, limit: 20 }));
   // The repository, for commit links.
   const view = useResource(`app:${app}`, () => api.app(app));
   const now = useNow(pages.items.some(item => item.status === 'running' || item.status === 'queued'));
