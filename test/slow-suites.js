@@ -35,6 +35,8 @@ module.exports = [
   'test/cli/logs-follow.test.ts',
   // The `trellis` command's sign-in, reads, actions with --wait and API tokens against `trellis local`.
   'test/cli/trellis-command.test.ts',
+  // `trellis login` in Chromium: sign in with GitHub against `trellis local`, and OIDC's redirect to the loopback listener.
+  'test/cli/browser-login.test.ts',
   'test/local/repository-corpus.test.ts',
   'test/local/restart-and-stop.test.ts',
   'test/local/health-rollback.test.ts',
