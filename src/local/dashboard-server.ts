@@ -7,7 +7,7 @@ import { LocalSocketServer } from './socket-server';
 import { serveStatic } from './static-files';
 import { ApiDeps, handleApiRequest } from '../runtime/api/control-api';
 import { ApiTokenAuthenticator } from '../runtime/auth/api-token-authenticator';
-import { principalOfRequest } from '../runtime/auth/bearer-credential';
+import { callerOfRequest } from '../runtime/auth/bearer-credential';
 import { DashboardConfig } from '../runtime/core/api-types';
 import { contentSecurityPolicy } from '../runtime/core/content-security-policy';
 import { errorMessage } from '../runtime/core/errors';
@@ -124,7 +124,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
         body,
-        principal: await principalOfRequest(authenticator, request.headers.authorization),
+        ...await callerOfRequest(authenticator, request.headers.authorization),
       }, apiDeps);
       return send(response, result);
     }

@@ -85,7 +85,8 @@ describe('control-api.lambda', () => {
 
   test('health without a token; everything else needs a token that verifies', async () => {
     expect(await handler(event('GET', '/api/health'))).toMatchObject({ statusCode: 200, body: '{"ok":true}' });
-    expect((await handler(event('GET', '/api/me'))).statusCode).toBe(401);
+    const bare = await handler(event('GET', '/api/me'));
+    expect([bare.statusCode, JSON.parse(bare.body!).reason]).toEqual([401, 'sign in: this API needs a bearer token']);
   });
 
   test("the verified token's claims become the principal", async () => {
@@ -143,6 +144,9 @@ describe('control-api.lambda', () => {
     ]) {
       expect({ authorization, status: (await handler(event('GET', '/api/me', { authorization }))).statusCode }).toEqual({ authorization, status: 401 });
     }
+    // A refused token hears why (its holder may know it): not the bare "sign in" of a request without one.
+    const late = await handler(event('GET', '/api/me', { authorization: `Bearer ${expired}` }));
+    expect(JSON.parse(late.body!).reason).toBe('the token was refused: the token has expired');
   });
 
   test('an API token is verified by the function: its role on its application; revoked, 401', async () => {
@@ -154,7 +158,8 @@ describe('control-api.lambda', () => {
     expect((await handler(event('GET', `/api/deployments/${DEPLOYMENT}`, { token: apiToken }))).statusCode).toBe(200);
     expect((await handler(event('POST', '/api/apps/web/environments/dev/deploy', { token: apiToken, body: '{}' }))).statusCode).toBe(403);
     expect((await handler(event('DELETE', `/api/tokens/${id}`, { token: admin }))).statusCode).toBe(200);
-    expect((await handler(event('GET', '/api/me', { token: apiToken }))).statusCode).toBe(401);
+    const revoked = await handler(event('GET', '/api/me', { token: apiToken }));
+    expect([revoked.statusCode, JSON.parse(revoked.body!).reason]).toEqual([401, 'the token was refused: the API token is unknown, revoked or expired']);
     const lines = logged.join('\n');
     expect(lines).toContain(`"token":"${id}"`);
     expect(lines).not.toContain(apiToken.slice(`trellis_${id}_`.length));

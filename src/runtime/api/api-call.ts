@@ -14,6 +14,8 @@ export interface ApiRequest {
   readonly body: string;
   /** The verified caller; undefined answers 401 everywhere but `GET /api/health`. */
   readonly principal?: Principal;
+  /** Why the credential the request carried was refused: the 401 says so (else it asks for one). */
+  readonly refusal?: string;
 }
 
 export interface ApiDeps {

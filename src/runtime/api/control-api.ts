@@ -24,7 +24,9 @@ export { principalFromClaims } from '../core/access';
 export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<HttpResponse> {
   const match = matchRoute(ROUTES, request.method.toUpperCase(), request.path);
   const isPublic = match.kind === 'found' && match.route.public === true;
-  if (!request.principal && !isPublic) return rejection(401, 'unauthorized', 'sign in: this API needs a bearer token');
+  if (!request.principal && !isPublic) {
+    return rejection(401, 'unauthorized', request.refusal === undefined ? 'sign in: this API needs a bearer token' : `the token was refused: ${request.refusal}`);
+  }
   if (match.kind === 'not-found') return rejection(404, 'not_found', `no route ${request.method.toUpperCase()} ${printablePath(request.path)}`);
   if (match.kind === 'wrong-method') {
     const response = rejection(405, 'method_not_allowed', `${printablePath(request.path)} answers ${match.allowed.join(', ')}`);

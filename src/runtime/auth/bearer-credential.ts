@@ -19,18 +19,25 @@ export function connectCredential(queryToken: string | undefined, authorization:
   return queryToken || bearerCredential(authorization);
 }
 
+/** Who an HTTP request comes from: a verified principal, or why the credential it carried was refused. */
+export interface RequestCaller {
+  readonly principal?: Principal;
+  /** The verifier's reason, when a credential was given and refused (the 401 says it: the caller holds that credential). */
+  readonly refusal?: string;
+}
+
 /**
- * The caller of an HTTP request by its Authorization header, or undefined when there is no
- * credential or it does not verify (the API answers 401). Other failures (the table or the
- * identity provider's keys out of reach) are thrown: a 500, not a refusal.
+ * The caller of an HTTP request by its Authorization header: nobody when there is no credential,
+ * the refusal's reason when it does not verify (the API answers 401 with it). Other failures (the
+ * table or the identity provider's keys out of reach) are thrown: a 500, not a refusal.
  */
-export async function principalOfRequest(authenticator: Authenticator, authorization: string | undefined): Promise<Principal | undefined> {
+export async function callerOfRequest(authenticator: Authenticator, authorization: string | undefined): Promise<RequestCaller> {
   const credential = bearerCredential(authorization);
-  if (credential === undefined) return undefined;
+  if (credential === undefined) return {};
   try {
-    return await authenticator.authenticate(credential);
+    return { principal: await authenticator.authenticate(credential) };
   } catch (error) {
-    if (error instanceof UnauthorizedError) return undefined;
+    if (error instanceof UnauthorizedError) return { refusal: error.message };
     throw error;
   }
 }

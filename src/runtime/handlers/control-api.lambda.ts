@@ -6,7 +6,7 @@ import { CorsPolicy } from '../api/cors';
 import { installationUrlsFromEnvironment } from '../api/installation-urls';
 import { ApiTokenAuthenticator } from '../auth/api-token-authenticator';
 import { authenticatorFromEnvironment } from '../auth/authenticator-from-env';
-import { principalOfRequest } from '../auth/bearer-credential';
+import { RequestCaller, callerOfRequest } from '../auth/bearer-credential';
 import { gitHubSignInFromEnvironment } from '../auth/github-sign-in-from-env';
 import { toHttpApiResult } from '../aws/api-gateway';
 import { ecsRunnerFromEnvironment } from '../aws/ecs-task-runner';
@@ -70,9 +70,9 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
   if (event.requestContext.http.method === 'OPTIONS') return toHttpApiResult(cors.preflight(origin));
   const authorization = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
   const raw = event.body ?? '';
-  let principal;
+  let caller: RequestCaller;
   try {
-    principal = await principalOfRequest(authenticator, authorization);
+    caller = await callerOfRequest(authenticator, authorization);
   } catch (error) {
     // The table or the identity provider's keys out of reach: not the caller's fault, not a 401.
     logJson({ message: 'request not authenticated', error: errorMessage(error) });
@@ -83,7 +83,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     path: event.rawPath,
     query: event.queryStringParameters ?? {},
     body: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
-    principal,
+    ...caller,
   }, deps);
   return toHttpApiResult(cors.apply(response, origin));
 }
