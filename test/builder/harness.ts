@@ -245,6 +245,9 @@ export class BuilderHarness {
       PATH: `${this.bin}${delimiter}${process.env.PATH}`,
       HOME: this.root,
       NODE_NO_WARNINGS: '1', // the SDK's Node 20 notice; the image runs Node 22
+      // The machine's way out to the registries (a proxy and its CA), as an operator gives the image
+      // its own: the few tests that fetch for real (Node for an .nvmrc) go the way this machine does.
+      ...Object.fromEntries(NETWORK_SETTINGS.map(name => [name, process.env[name]])),
       npm_config_cache: join(this.root, 'npm-cache'),
       npm_config_offline: 'true',
       TRELLIS_TEST_DYNAMODB_ENDPOINT: dynamoEndpoint(),
@@ -287,6 +290,12 @@ export class BuilderHarness {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** The variables that say how this machine reaches the registries: a proxy, and the CA it signs with. */
+const NETWORK_SETTINGS = [
+  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'npm_config_cafile', 'PIP_CERT', 'REQUESTS_CA_BUNDLE',
+  'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy',
+];
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
