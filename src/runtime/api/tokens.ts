@@ -2,7 +2,7 @@ import { ApiCall } from './api-call';
 import { requireInstallationAdmin, requireRole } from './permissions';
 import { bodyFields, requiredString } from './request-body';
 import { ALL_APPLICATIONS, Principal, ROLES, Role, hasRole } from '../core/access';
-import { API_TOKEN_DAYS, API_TOKEN_NAME, ApiTokenRecord, apiTokenView, newApiToken } from '../core/api-tokens';
+import { API_TOKEN_DAYS, ApiTokenRecord, apiTokenNameProblem, apiTokenView, newApiToken } from '../core/api-tokens';
 import { ApiTokenView, CreateApiTokenBody, CreatedApiToken } from '../core/api-types';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, ValidationIssue } from '../core/errors';
 import { HttpResponse, json } from '../core/http';
@@ -90,7 +90,8 @@ function createBody(body: unknown): CreateApiTokenBody {
   const fields = bodyFields(body, ['name', 'role', 'application', 'expiresInDays']);
   const issues: ValidationIssue[] = [];
   const name = requiredString(fields, 'name', issues);
-  if (name !== undefined && !API_TOKEN_NAME.test(name)) issues.push({ path: 'name', message: 'must be 1-64 letters, digits, dots, underscores or hyphens' });
+  const nameProblem = name === undefined ? undefined : apiTokenNameProblem(name);
+  if (nameProblem) issues.push({ path: 'name', message: nameProblem });
   const role = requiredString(fields, 'role', issues);
   if (role !== undefined && !ROLES.includes(role as Role)) issues.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
   const { application, expiresInDays } = fields;

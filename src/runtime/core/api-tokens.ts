@@ -83,4 +83,9 @@ export function tokenUseWorthRecording(token: Pick<ApiTokenView, 'lastUsedAt'>, 
 
 /** What a new token may be: its name's form, its lifetime. */
 export const API_TOKEN_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Why `value` cannot be a token's name, or undefined. */
+export function apiTokenNameProblem(value: string): string | undefined {
+  return API_TOKEN_NAME.test(value) ? undefined : 'must be 1-64 letters, digits, dots, underscores or hyphens';
+}
 export const API_TOKEN_DAYS = { min: 1, max: 365, default: 90 } as const;
