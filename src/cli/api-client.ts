@@ -1,15 +1,37 @@
-import { CliError, EXIT } from './exit-codes';
-import { Session, causeOf, loginHint } from './session';
+import { CliError, EXIT, ExitCode } from './exit-codes';
+import { oneLine } from './log-lines';
+import { Session, causeOf, loginHint, unreachableHint } from './session';
 import { ApiMethod, ControlApiCalls } from '../runtime/core/api-calls';
 
 /** No answer from the API (network down, server gone): a poll may try again. */
 export class ApiUnreachableError extends CliError {}
+
+/** The API answered with a refusal: its status and its reason, one line per problem (`field: message`). */
+export class ApiRefusal extends CliError {
+  constructor(readonly status: number, readonly problems: readonly string[], exitCode: ExitCode, prefix = '') {
+    super(`${prefix}${problems.join('; ')}`, exitCode);
+  }
+
+  /**
+   * The same refusal with the API's body fields named as the command's options
+   * (`deploymentId: ...` → `--to: ...`), so the message speaks of what the person typed.
+   */
+  withOptionNames(options: Readonly<Record<string, string>>): ApiRefusal {
+    if (this.status !== 400) return this;
+    const renamed = this.problems.map(problem => {
+      const field = /^([\w.[\]]+): /.exec(problem)?.[1];
+      return field !== undefined && options[field] !== undefined ? `${options[field]}${problem.slice(field.length)}` : problem;
+    });
+    return new ApiRefusal(this.status, renamed, this.exitCode);
+  }
+}
 
 /**
  * The control API for the `trellis` command: routes and shapes from core/api-types, the
  * session's bearer token on every call. Every answer other than 2xx becomes a CliError that
  * says what to do: 401 → sign in again (exit 3), 403 → the API's reason, which names the role
  * needed (exit 3), other 4xx/5xx → the API's reason (exit 1), no answer → the URL (exit 1).
+ * The reasons are the server's text: cleaned of escape sequences before they are shown.
  */
 export class ApiClient extends ControlApiCalls {
   constructor(readonly session: Session) {
@@ -27,7 +49,7 @@ export class ApiClient extends ControlApiCalls {
         redirect: 'error',
       });
     } catch (error) {
-      throw new ApiUnreachableError(`cannot reach ${this.session.apiUrl} (${method} ${path}): ${causeOf(error)}`);
+      throw new ApiUnreachableError(`cannot reach ${this.session.apiUrl} (${method} ${path}): ${causeOf(error)}; ${unreachableHint}`);
     }
     const text = await response.text();
     const answer = parse(text);
@@ -35,9 +57,11 @@ export class ApiClient extends ControlApiCalls {
     const reason = typeof (answer as { reason?: unknown })?.reason === 'string'
       ? (answer as { reason: string }).reason
       : `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-    if (response.status === 401) throw new CliError(this.unauthorized(reason), EXIT.auth);
-    if (response.status === 403) throw new CliError(`not allowed: ${reason}`, EXIT.auth);
-    throw new CliError(reason, EXIT.failed);
+    // A validation error lists one problem per line.
+    const problems = reason.split('\n').map(oneLine).filter(line => line !== '');
+    if (response.status === 401) throw new CliError(this.unauthorized(problems.join('; ')), EXIT.auth);
+    if (response.status === 403) throw new ApiRefusal(403, problems, EXIT.auth, `not allowed${this.session.tokenSource === 'TRELLIS_TOKEN' ? ' (with TRELLIS_TOKEN)' : ''}: `);
+    throw new ApiRefusal(response.status, problems, EXIT.failed);
   }
 
   private unauthorized(reason: string): string {

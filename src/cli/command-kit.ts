@@ -1,11 +1,13 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { ApiRefusal } from './api-client';
 import { CliContext } from './context';
 import { CliError, EXIT } from './exit-codes';
+import { plainLines } from './log-lines';
 
 /**
  * The pieces the commands share: the `--url` and `--json` options, whole-number arguments, and
  * the action wrapper that turns an action's result into the exit code and a usage error into
- * the command's help.
+ * commander's (the message, then where the command's help is).
  */
 
 export interface UrlOption {
@@ -39,16 +41,23 @@ type Handler = (...args: any[]) => Promise<number | void>;
 
 /**
  * The command's action: what it returns is the exit code (0 when nothing); a usage CliError
- * goes through commander's own error path, so it prints the command's help and exits 2.
+ * goes through commander's own error path (exit 2). `apiFields` names the API body's fields as
+ * the command's options, for the API's validation reasons (`{ deploymentId: '--to' }`).
  */
-export function action(cli: CliContext, handler: Handler): (...args: any[]) => Promise<void> {
+export function action(cli: CliContext, handler: Handler, apiFields: Readonly<Record<string, string>> = {}): (...args: any[]) => Promise<void> {
   return async (...args: any[]) => {
     const command = args[args.length - 1] as Command;
     try {
       cli.exitCode = (await handler(...args)) ?? EXIT.ok;
     } catch (error) {
-      if (error instanceof CliError && error.exitCode === EXIT.usage) command.error(`trellis: ${error.message}`, { exitCode: EXIT.usage, code: 'trellis.usage' });
-      throw error;
+      if (error instanceof CliError && error.exitCode === EXIT.usage) command.error(`trellis: ${plainLines(error.message)}`, { exitCode: EXIT.usage, code: 'trellis.usage' });
+      throw error instanceof ApiRefusal ? error.withOptionNames(apiFields) : error;
     }
   };
+}
+
+/** After a usage error, one line saying where the help is (not the whole help above the error). */
+export function pointToHelp(command: Command, path = 'trellis'): void {
+  command.showHelpAfterError(`see \`${path} --help\``);
+  for (const sub of command.commands) pointToHelp(sub, `${path} ${sub.name()}`);
 }

@@ -14,6 +14,11 @@ export interface CliIo {
   err(text: string): void;
   /** The whole of stdin (for --password-stdin). */
   readStdin(): Promise<string>;
+  /**
+   * Run `say` on Ctrl-C, then end with exit 130 (the process does; a test's io records it);
+   * answers what removes the handler.
+   */
+  onInterrupt?(say: () => void): () => void;
 }
 
 /** The sign-in flows (browser-login.ts), replaceable in tests. */
@@ -51,6 +56,19 @@ export class CliContext {
   /** The API's answer as it came, for --json. */
   printJson(value: unknown): void {
     this.io.out(`${JSON.stringify(value, undefined, 2)}\n`);
+  }
+
+  /**
+   * Follow deployment `id` (--wait, logs --follow); a Ctrl-C meanwhile says that the deployment
+   * goes on without us, and how to pick it up again or stop it.
+   */
+  async following<T>(id: string, follow: () => Promise<T>): Promise<T> {
+    const remove = this.io.onInterrupt?.(() => this.warn(`\nstopped following: the deployment goes on; follow it with \`trellis logs ${id} --follow\`, or \`trellis cancel ${id}\``));
+    try {
+      return await follow();
+    } finally {
+      remove?.();
+    }
   }
 
   session(options: { readonly url?: string }): Promise<Session> {

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, wri
 import { homedir } from 'os';
 import { join } from 'path';
 import { CliError, usageError } from './exit-codes';
+import { printable } from '../runtime/core/names';
 
 /**
  * Where `trellis login` keeps its sign-ins: `<config dir>/trellis/credentials.json`, readable by
@@ -50,11 +51,11 @@ export function installationUrl(given: string, field = '--url'): string {
   try {
     url = new URL(given);
   } catch {
-    throw usageError(`${field} must be the installation's URL (https://...), got '${given}'`);
+    throw usageError(`${field} must be the installation's URL (https://...), got '${printable(given)}'`);
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw usageError(`${field} must be an https:// URL (http:// only for 127.0.0.1 or localhost), got '${given}'`);
+    throw usageError(`${field} must be an https:// URL (http:// only for 127.0.0.1 or localhost), got '${printable(given)}'`);
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

@@ -11,6 +11,8 @@ export const EXIT = {
   usage: 2,
   /** Not signed in, the token was refused, or the caller's role does not allow it. */
   auth: 3,
+  /** Stopped with Ctrl-C while following a deployment (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = typeof EXIT[keyof typeof EXIT];
@@ -23,7 +25,7 @@ export class CliError extends Error {
   }
 }
 
-/** A mistake in the command line: printed with the command's usage, exit 2. */
+/** A mistake in the command line: printed with where to read the command's usage, exit 2. */
 export function usageError(message: string): CliError {
   return new CliError(message, EXIT.usage);
 }

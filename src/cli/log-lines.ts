@@ -13,13 +13,13 @@ export const PHASE_PREFIX = '==>';
 
 /** `==> test`: a phase started. */
 export function phaseStartLine(phase: string): string {
-  return `${PHASE_PREFIX} ${phase}`;
+  return `${PHASE_PREFIX} ${oneLine(phase)}`;
 }
 
 /** `==> test failed in 1.2 s: 2 tests failed`: a phase ended. */
 export function phaseEndLine(phase: string, outcome: PhaseOutcome | 'running', durationMs?: number, detail?: string): string {
   const took = durationMs === undefined || outcome === 'skipped' ? '' : ` in ${duration(durationMs)}`;
-  return `${PHASE_PREFIX} ${phase} ${outcome}${took}${detail ? `: ${oneLine(detail)}` : ''}`;
+  return `${PHASE_PREFIX} ${oneLine(phase)} ${outcome}${took}${detail ? `: ${oneLine(detail)}` : ''}`;
 }
 
 export interface LineOptions {
@@ -62,6 +62,16 @@ export function terminalText(text: string, options: LineOptions): string {
   return coloured ? `${cleaned}${RESET}` : cleaned;
 }
 
-function oneLine(text: string): string {
+/**
+ * Text from the server on one line, as a table cell or a message shows it: names, reasons,
+ * commit messages and actors are data anyone who can push or call the API chose, so no escape
+ * sequence or control character of theirs reaches the terminal, and a newline becomes a space.
+ */
+export function oneLine(text: string): string {
   return terminalText(text.replace(/\s+/g, ' '), { colour: false });
+}
+
+/** A message of several lines (an error that lists problems) with each line cleaned as `oneLine`. */
+export function plainLines(text: string): string {
+  return text.split('\n').map(oneLine).join('\n');
 }

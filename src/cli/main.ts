@@ -1,4 +1,5 @@
 import { CliContext } from './context';
+import { EXIT } from './exit-codes';
 import { runCli } from './program';
 
 /** The `trellis` command's entry point (bundled to assets/local/trellis.js, the package's bin). */
@@ -17,6 +18,14 @@ const cli = new CliContext({
   out: text => process.stdout.write(text),
   err: text => process.stderr.write(text),
   readStdin,
+  onInterrupt: say => {
+    const interrupted = () => {
+      say();
+      process.exit(EXIT.interrupted);
+    };
+    process.once('SIGINT', interrupted);
+    return () => process.off('SIGINT', interrupted);
+  },
 }, process.env);
 
 // Local mode runs on the Node a developer has; the SDK's notice about future versions is noise here.

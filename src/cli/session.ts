@@ -36,6 +36,14 @@ export function loginHint(url: string | undefined): string {
   return `run \`trellis login --url ${url ?? '<url>'}\` (or set TRELLIS_TOKEN)`;
 }
 
+/** What to check when the installation does not answer. */
+export const unreachableHint = 'check --url / TRELLIS_URL and that the installation is up';
+
+/** Whether `--url`, TRELLIS_URL or a current sign-in names an installation (else `chosenUrl` refuses). */
+export function installationNamed(given: string | undefined, sources: Pick<SessionSources, 'env' | 'credentials'>): boolean {
+  return given !== undefined || Boolean(sources.env.TRELLIS_URL) || sources.credentials.read().current !== undefined;
+}
+
 /** The installation a command means: `--url`, else TRELLIS_URL, else the current sign-in. */
 export function chosenUrl(given: string | undefined, sources: SessionSources): string {
   if (given !== undefined) return installationUrl(given, '--url');
@@ -52,7 +60,7 @@ export async function fetchDashboardConfig(url: string): Promise<DashboardConfig
   try {
     response = await fetch(address, { headers: { accept: 'application/json' }, redirect: 'error' });
   } catch (error) {
-    throw new CliError(`cannot reach ${address}: ${causeOf(error)}`);
+    throw new CliError(`cannot reach ${address}: ${causeOf(error)}; ${unreachableHint}`);
   }
   const config = response.ok ? await response.json().catch(() => undefined) as Partial<DashboardConfig> | undefined : undefined;
   if (!config || typeof config.apiUrl !== 'string' || typeof config.webSocketUrl !== 'string' || !config.auth) {

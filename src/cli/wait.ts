@@ -1,4 +1,5 @@
 import { ApiClient, ApiUnreachableError } from './api-client';
+import { deploymentLabel, followingLost } from './deployment-outcome';
 import { phaseEndLine, phaseStartLine } from './log-lines';
 import { isTerminal } from '../runtime/core/state-machine';
 import { Deployment } from '../runtime/core/types';
@@ -35,7 +36,8 @@ export async function waitForDeployment(
       failedPolls = 0;
     } catch (error) {
       // A refusal (signed out, deleted) will not change; a network error may.
-      if (!(error instanceof ApiUnreachableError) || ++failedPolls >= maxFailedPolls) throw error;
+      if (!(error instanceof ApiUnreachableError)) throw error;
+      if (++failedPolls >= maxFailedPolls) throw followingLost(error, started.id, started);
       continue;
     }
     progress.show(deployment);
@@ -54,7 +56,7 @@ class Progress {
   show(deployment: Deployment): void {
     if (!this.running && deployment.status === 'running') {
       this.running = true;
-      this.report(`${deployment.application}/${deployment.environment} ${deployment.action} ${deployment.commit.slice(0, 7)} running`);
+      this.report(`${deploymentLabel(deployment)} running`);
     }
     for (const phase of deployment.phases ?? []) {
       if (!this.started.has(phase.phase)) {

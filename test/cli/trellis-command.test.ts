@@ -189,7 +189,7 @@ describe('actions', () => {
     const wrong = await run(['promote', APP, 'dev', 'production']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('trellis: dev promotes to the next environment, staging, not production');
-    expect(wrong.stderr).toContain('Usage: trellis promote');
+    expect(wrong.stderr).toContain('see `trellis promote --help`');
     const promoted = await json(['promote', APP, 'dev', 'staging', '--wait']);
     expect(promoted).toMatchObject({ environment: 'staging', action: 'promote', status: 'succeeded', commit: firstDev.commit });
     expect(promoted).toEqual(await api('GET', `/api/deployments/${promoted.id}`));
@@ -229,7 +229,33 @@ describe('actions', () => {
     }
   }, 150_000);
 
-  test('usage errors exit 2 with the reason and the command\'s usage', async () => {
+  test('cancel of a deployment that had already ended otherwise: exit 1, nothing cancelled', async () => {
+    const result = await run(['cancel', firstDev.id, '--wait']);
+    expect([result.code, result.stdout, result.stderr]).toEqual([1, '', `trellis: ${firstDev.id} had already succeeded: nothing to cancel\n`]);
+    expect((await api('GET', `/api/deployments/${firstDev.id}`)).status).toBe('succeeded');
+  });
+
+  test('history: a commit message with escape sequences and line breaks prints as plain text on its row', async () => {
+    const esc = '\u001b';
+    git('checkout', '-q', '-b', 'hostile');
+    writeFileSync(join(repo(), 'HOSTILE.md'), 'escape sequences in a commit message\n');
+    git('add', 'HOSTILE.md');
+    git('commit', '-q', '-m', `Hostile ${esc}]0;pwned${esc}\\${esc}[31mred${esc}[0m\rover\u009b2J`, '-m', `second ${esc}[2J paragraph\u0007`);
+    git('checkout', '-q', 'main');
+    const queued = await json(['deploy', APP, 'dev', '--branch', 'hostile']);
+    expect(queued.commitMessage).toContain(esc);
+    await json(['cancel', queued.id]);
+
+    const history = await run(['history', APP, 'dev', '--limit', '3']);
+    expect(history.code).toBe(0);
+    expect(history.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    const row = history.stdout.split('\n').find(line => line.startsWith(queued.id));
+    // git's subject line (%s): the first paragraph; the carriage return became a space.
+    expect(row).toMatch(/ Hostile red ?over$/);
+    expect(history.stdout.trimEnd().split('\n')).toHaveLength(4);
+  }, 60_000);
+
+  test('usage errors exit 2 with the reason and where the command\'s help is', async () => {
     for (const [args, reason] of [
       [['deploy', APP], "missing required argument 'env'"],
       [['deploy', APP, 'dev', '--commit', 'abc'], "--commit must be a commit's full sha (40 hexadecimal characters), got 'abc'"],
@@ -240,7 +266,8 @@ describe('actions', () => {
     ] as const) {
       const result = await run(args);
       expect([args, result.code, result.stderr]).toEqual([args, 2, expect.stringContaining(`trellis: ${reason}`)]);
-      expect(result.stderr).toContain('Usage: trellis ');
+      expect(result.stderr).toMatch(/^see `trellis [a-z ]+--help`$/m);
+      expect(result.stderr).not.toContain('Usage:');
     }
   });
 
@@ -275,7 +302,7 @@ describe('API tokens from the command', () => {
     // production is protected: a deployer may not deploy there; the API's reason names the role.
     const refused = await run(['deploy', APP, 'production'], ci);
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toMatch(/^trellis: not allowed: .*admin/m);
+    expect(refused.stderr).toMatch(/^trellis: not allowed \(with TRELLIS_TOKEN\): .*admin/m);
     const minting = await run(['tokens', 'create', '--name', 'more', '--role', 'viewer', '--app', APP], ci);
     expect(minting.code).toBe(3);
     expect(minting.stdout).toBe('');

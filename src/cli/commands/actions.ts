@@ -1,11 +1,16 @@
 import { Command, Option } from 'commander';
+import { isCommitSha, printable } from '../../runtime/core/names';
 import { rollbackProblem } from '../../runtime/core/rollback';
+import { isTerminal } from '../../runtime/core/state-machine';
 import { Deployment } from '../../runtime/core/types';
 import { ApiClient } from '../api-client';
+import { EXAMPLE_DEPLOYMENT_ID, checkApp, checkBranch, checkDeploymentId, checkEnv } from '../arguments';
 import { JsonOption, UrlOption, action, withJson, withUrl } from '../command-kit';
 import { CliContext } from '../context';
-import { outcomeExitCode, outcomeLine } from '../deployment-outcome';
+import { deploymentLabel, outcomeExitCode, outcomeLine } from '../deployment-outcome';
+import { environmentOf, explainingNotFound } from '../environments';
 import { CliError, EXIT, ExitCode, usageError } from '../exit-codes';
+import { oneLine } from '../log-lines';
 import { waitForDeployment } from '../wait';
 
 /**
@@ -18,11 +23,13 @@ interface ActionOptions extends UrlOption, JsonOption {
   readonly wait?: boolean;
 }
 
-function actionCommand(program: Command, name: string): Command {
+const WAIT = 'follow the deployment to its end: a line per phase; exit 0 when it succeeded, 1 otherwise with the reason';
+
+function actionCommand(program: Command, name: string, wait = WAIT): Command {
   const command = program.command(name);
   withUrl(command);
   withJson(command);
-  return command.option('--wait', 'follow the deployment to its end: a line per phase; exit 0 when it succeeded, 1 otherwise with the reason');
+  return command.option('--wait', wait);
 }
 
 export function registerActionCommands(program: Command, cli: CliContext): void {
@@ -33,13 +40,16 @@ export function registerActionCommands(program: Command, cli: CliContext): void 
     .argument('<env>', 'the environment')
     .addOption(new Option('--branch <branch>', 'deploy the newest commit of this branch instead').conflicts('commit'))
     .option('--commit <sha>', 'deploy this commit (40 hexadecimal characters)')
-    .addHelpText('after', '\nExamples:\n  trellis deploy shop dev\n  trellis deploy shop staging --branch release/1.4 --wait\n  trellis deploy shop dev --commit 1f0e...c3 --json')
+    .addHelpText('after', '\nExamples:\n  trellis deploy shop dev\n  trellis deploy shop staging --branch release/1.4 --wait\n  trellis deploy shop dev --commit 1f0e9a3b7c2d4e5f60718293a4b5c6d7e8f9a0c3 --json')
     .action(action(cli, async (app: string, env: string, options: ActionOptions & { branch?: string; commit?: string }) => {
-      if (options.commit !== undefined && !/^[0-9a-f]{40}$/i.test(options.commit)) throw usageError(`--commit must be a commit's full sha (40 hexadecimal characters), got '${options.commit}'`);
+      checkApp(app);
+      checkEnv(env);
+      if (options.branch !== undefined) checkBranch(options.branch);
+      if (options.commit !== undefined && !isCommitSha(options.commit.toLowerCase())) throw usageError(`--commit must be a commit's full sha (40 hexadecimal characters), got '${printable(options.commit)}'`);
       const client = await cli.client(options);
       const body = options.commit ? { commit: options.commit.toLowerCase() } : options.branch ? { branch: options.branch } : {};
-      return finish(cli, client, await client.deploy(app, env, body), options);
-    }));
+      return finish(cli, client, await explainingNotFound(client, app, env, () => client.deploy(app, env, body)), options);
+    }, { branch: '--branch', commit: '--commit' }));
 
   actionCommand(program, 'promote')
     .summary('deploy what runs in one environment to the next one')
@@ -49,13 +59,14 @@ export function registerActionCommands(program: Command, cli: CliContext): void 
     .argument('<to>', 'the next environment (named again, so a script says what it changes)')
     .addHelpText('after', '\nExamples:\n  trellis promote shop dev staging --wait\n  trellis promote shop staging production')
     .action(action(cli, async (app: string, from: string, to: string, options: ActionOptions) => {
+      checkApp(app);
+      checkEnv(from, '<from>');
+      checkEnv(to, '<to>');
       const client = await cli.client(options);
-      const environments = (await client.app(app)).environments;
-      const index = environments.findIndex(environment => environment.name === from);
-      if (index < 0) throw usageError(`${app} has no environment ${from}; its environments: ${environments.map(e => e.name).join(', ')}`);
-      const next = environments[index + 1];
+      const { environment, environments } = await environmentOf(client, app, from);
+      const next = environments[environments.indexOf(environment) + 1];
       if (!next) throw usageError(`${from} is the last environment of ${app}: there is nothing to promote it to`);
-      if (next.name !== to) throw usageError(`${from} promotes to the next environment, ${next.name}, not ${to}`);
+      if (next.name !== to) throw usageError(`${from} promotes to the next environment, ${oneLine(next.name)}, not ${to}`);
       return finish(cli, client, await client.promote(app, from), options);
     }));
 
@@ -65,12 +76,15 @@ export function registerActionCommands(program: Command, cli: CliContext): void 
     .argument('<app>', 'the application')
     .argument('<env>', 'the environment')
     .option('--to <deployment>', 'the deployment whose version to deploy again (trellis history lists them)')
-    .addHelpText('after', '\nExamples:\n  trellis rollback shop production --wait\n  trellis rollback shop production --to 01J9Z...')
+    .addHelpText('after', `\nExamples:\n  trellis rollback shop production --wait\n  trellis rollback shop production --to ${EXAMPLE_DEPLOYMENT_ID}`)
     .action(action(cli, async (app: string, env: string, options: ActionOptions & { to?: string }) => {
+      checkApp(app);
+      checkEnv(env);
+      if (options.to !== undefined) checkDeploymentId(options.to, '--to');
       const client = await cli.client(options);
       const target = options.to ?? await previousVersion(client, app, env);
-      return finish(cli, client, await client.rollback(app, env, { deploymentId: target }), options);
-    }));
+      return finish(cli, client, await explainingNotFound(client, app, env, () => client.rollback(app, env, { deploymentId: target })), options);
+    }, { deploymentId: '--to' }));
 
   actionCommand(program, 'teardown')
     .summary('remove everything an environment deployed')
@@ -80,26 +94,34 @@ export function registerActionCommands(program: Command, cli: CliContext): void 
     .requiredOption('--confirm <env>', 'the environment\'s name, typed again')
     .addHelpText('after', '\nExample:\n  trellis teardown shop preview --confirm preview --wait')
     .action(action(cli, async (app: string, env: string, options: ActionOptions & { confirm: string }) => {
-      if (options.confirm !== env) throw usageError(`--confirm must repeat the environment's name, ${env}; got '${options.confirm}'`);
+      checkApp(app);
+      checkEnv(env);
+      if (options.confirm !== env) throw usageError(`--confirm must repeat the environment's name, ${env}; got '${printable(options.confirm)}'`);
       const client = await cli.client(options);
-      return finish(cli, client, await client.teardown(app, env, { confirm: options.confirm }), options);
-    }));
+      return finish(cli, client, await explainingNotFound(client, app, env, () => client.teardown(app, env, { confirm: options.confirm })), options);
+    }, { confirm: '--confirm' }));
 
-  actionCommand(program, 'cancel')
+  actionCommand(program, 'cancel', 'follow the deployment until it stops: exit 0 once it ended cancelled, 1 when it ended otherwise first')
     .summary('cancel a queued or running deployment')
-    .description('Cancel deployment <id>; with --wait, exit 0 once it ended cancelled, 1 when it ended otherwise first.')
+    .description('Cancel deployment <id>. A deployment that had already ended otherwise is not cancelled: exit 1, saying how it ended.')
     .argument('<id>', 'the deployment')
-    .addHelpText('after', '\nExample:\n  trellis cancel 01J9Z... --wait')
+    .addHelpText('after', `\nExample:\n  trellis cancel ${EXAMPLE_DEPLOYMENT_ID} --wait`)
     .action(action(cli, async (id: string, options: ActionOptions) => {
+      checkDeploymentId(id);
       const client = await cli.client(options);
-      return finish(cli, client, await client.cancel(id), options, 'cancelled');
+      const answer = await client.cancel(id);
+      if (!isTerminal(answer.status)) return finish(cli, client, answer, options, 'cancelled');
+      // Final already: nothing to follow (no replay of its phases).
+      if (answer.status === 'cancelled') return finish(cli, client, answer, { ...options, wait: false });
+      if (options.json) cli.printJson(answer);
+      cli.warn(`trellis: ${id} had already ${answer.status === 'superseded' ? 'been superseded' : oneLine(answer.status)}: nothing to cancel`);
+      return EXIT.failed;
     }));
 }
 
 /** The newest succeeded version of app/env other than the one running now, paging back through its history. */
 async function previousVersion(client: ApiClient, app: string, env: string): Promise<string> {
-  const environment = (await client.app(app)).environments.find(candidate => candidate.name === env);
-  if (!environment) throw new CliError(`${app} has no environment ${env}`);
+  const { environment } = await environmentOf(client, app, env);
   let cursor: string | undefined;
   do {
     const page = await client.deployments(app, env, { limit: 50, cursor });
@@ -115,13 +137,13 @@ async function previousVersion(client: ApiClient, app: string, env: string): Pro
 async function finish(cli: CliContext, client: ApiClient, deployment: Deployment, options: ActionOptions, wanted: Deployment['status'] = 'succeeded'): Promise<ExitCode> {
   if (!options.wait) {
     if (options.json) cli.printJson(deployment);
-    else cli.print(`${deployment.status} ${deployment.application}/${deployment.environment} ${deployment.action} ${deployment.commit.slice(0, 7)}: ${client.session.url}/#/deployments/${deployment.id}`);
+    else cli.print(`${oneLine(deployment.status)} ${deploymentLabel(deployment)}: ${client.session.url}/#/deployments/${oneLine(deployment.id)}`);
     return EXIT.ok;
   }
   // With --json, stdout holds the final deployment alone: progress goes to stderr.
   const report = (line: string) => (options.json ? cli.warn(line) : cli.print(line));
-  report(`${deployment.application}/${deployment.environment} ${deployment.action} ${deployment.commit.slice(0, 7)} ${deployment.status}: ${client.session.url}/#/deployments/${deployment.id}`);
-  const final = await waitForDeployment(client, deployment, report);
+  report(`${deploymentLabel(deployment)} ${oneLine(deployment.status)}: ${client.session.url}/#/deployments/${oneLine(deployment.id)}`);
+  const final = await cli.following(deployment.id, () => waitForDeployment(client, deployment, report));
   if (options.json) cli.printJson(final);
   const ok = wanted === 'succeeded' ? outcomeExitCode(final) === EXIT.ok : final.status === wanted;
   if (ok) {

@@ -5,7 +5,8 @@ import { JsonOption, UrlOption, action, withJson, withUrl } from '../command-kit
 import { CliContext } from '../context';
 import { CredentialEntry } from '../credentials';
 import { usageError } from '../exit-codes';
-import { chosenUrl, fetchDashboardConfig } from '../session';
+import { oneLine } from '../log-lines';
+import { chosenUrl, fetchDashboardConfig, installationNamed } from '../session';
 
 /** `trellis login` and `trellis logout`: the sign-ins kept in the credentials file. */
 
@@ -21,25 +22,31 @@ export function registerLoginCommands(program: Command, cli: CliContext): void {
     .action(action(cli, async (options: UrlOption & JsonOption & { user?: string; passwordStdin?: boolean }) => {
       if (options.user !== undefined && !options.passwordStdin) throw usageError('--user needs --password-stdin: the password is read from stdin, never from an argument');
       if (options.passwordStdin && options.user === undefined) throw usageError('--password-stdin needs --user <name>');
-      const url = chosenUrl(options.url, { env: cli.env, credentials: cli.credentials, now: cli.now });
+      const sources = { env: cli.env, credentials: cli.credentials, now: cli.now };
+      // Signing in again to the current installation needs no --url; a first sign-in does.
+      if (!installationNamed(options.url, sources)) throw usageError('trellis login needs --url <dashboard url> (or TRELLIS_URL)');
+      const url = chosenUrl(options.url, sources);
+      const password = options.user === undefined ? undefined : (await cli.io.readStdin()).replace(/\r?\n$/, '');
+      if (password === '') throw usageError('no password on stdin (--password-stdin reads it from there: `trellis login --user <name> --password-stdin < file`)');
       const config = await fetchDashboardConfig(url);
       const signedIn = options.user !== undefined
-        ? await passwordSignIn(url, options.user, (await cli.io.readStdin()).replace(/\r?\n$/, ''))
+        ? await passwordSignIn(url, options.user, password!)
         : await cli.hooks.browserLogin(config, { dashboardUrl: url, print: line => cli.warn(line) });
       const entry: CredentialEntry = { url, apiUrl: config.apiUrl, webSocketUrl: config.webSocketUrl, ...signedIn };
       // Asked before it is kept: a token the API refuses is not worth storing.
       const me = await new ApiClient({ ...entry, tokenSource: 'credentials' }).me();
       cli.credentials.save({ ...entry, user: me.name });
       if (options.json) return cli.printJson({ url, user: me.name, expiresAt: entry.expiresAt });
-      cli.print(`Signed in to ${url} as ${me.name}${entry.expiresAt ? ` until ${entry.expiresAt}` : ''}.`);
+      cli.print(`Signed in to ${url} as ${oneLine(me.name)}${entry.expiresAt ? ` until ${entry.expiresAt}` : ''}.`);
     }));
 
   withUrl(program.command('logout'))
     .summary('forget the sign-in to an installation')
-    .description('Forget the stored sign-in to the installation (--url, TRELLIS_URL or the current one).')
+    .description('Forget the stored sign-in to the installation (--url, TRELLIS_URL or the current one). Exits 0 also when there was none.')
     .addHelpText('after', '\nExample:\n  trellis logout --url https://d1234abcd.cloudfront.net')
     .action(action(cli, async (options: UrlOption) => {
+      if (!installationNamed(options.url, cli)) return cli.print('Not signed in to any installation: nothing to forget.');
       const url = chosenUrl(options.url, { env: cli.env, credentials: cli.credentials, now: cli.now });
-      cli.print(cli.credentials.remove(url) ? `Signed out of ${url}.` : `Not signed in to ${url}.`);
+      cli.print(cli.credentials.remove(url) ? `Signed out of ${url}.` : `Not signed in to ${url}: nothing to forget.`);
     }));
 }

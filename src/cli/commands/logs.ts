@@ -1,13 +1,16 @@
 import { Command } from 'commander';
 import { isDeploymentId } from '../../runtime/core/deployment-ids';
+import { printable } from '../../runtime/core/names';
 import { LogRecord } from '../../runtime/core/types';
 import { ApiClient } from '../api-client';
+import { EXAMPLE_DEPLOYMENT_ID, checkApp, checkEnv } from '../arguments';
 import { JsonOption, UrlOption, action, withJson, withUrl } from '../command-kit';
 import { CliContext } from '../context';
-import { outcomeExitCode, outcomeLine } from '../deployment-outcome';
+import { followingLost, outcomeExitCode, outcomeLine } from '../deployment-outcome';
+import { environmentOf } from '../environments';
 import { CliError, EXIT, usageError } from '../exit-codes';
 import { LiveLogRefused, followLog } from '../live-log';
-import { recordLine } from '../log-lines';
+import { oneLine, recordLine } from '../log-lines';
 
 interface LogsOptions extends UrlOption, JsonOption {
   readonly follow?: boolean;
@@ -33,7 +36,7 @@ With --json, each line of the log is printed as the API's JSON record, one per l
 Examples:
   trellis logs shop/production
   trellis logs shop/staging --follow
-  trellis logs 20260102T030405123Z-1a2b3c4d --json > build-log.ndjson`)
+  trellis logs ${EXAMPLE_DEPLOYMENT_ID} --json > build-log.ndjson`)
     .action(action(cli, async (target: string, options: LogsOptions) => {
       const wanted = parseTarget(target);
       const client = await cli.client(options);
@@ -46,19 +49,19 @@ Examples:
         await printStored(client, id, print);
         return EXIT.ok;
       }
-      const final = await followLog({
+      const final = await cli.following(id, () => followLog({
         webSocketUrl: client.session.webSocketUrl,
         token: client.session.token,
         deploymentId: id,
         onRecords: print,
-        onNotice: text => cli.warn(text),
+        onNotice: text => cli.warn(oneLine(text)),
         deployment: () => client.deployment(id),
         readLog: from => client.logs(id, from, PAGE_LINES),
       }).catch(async error => {
         // The socket says only "401": the API says whose sign-in it refused and what to do.
         if (error instanceof LiveLogRefused && error.status === 401) await client.me();
-        throw error;
-      });
+        throw followingLost(error, id, 'app' in wanted ? { application: wanted.app, environment: wanted.env } : undefined);
+      }));
       if (outcomeExitCode(final) === EXIT.ok) {
         if (!options.json) cli.print(`==> ${outcomeLine(final)}`);
       } else {
@@ -75,18 +78,16 @@ function parseTarget(target: string): Target {
   if (isDeploymentId(target)) return { id: target };
   const slash = target.indexOf('/');
   if (slash <= 0 || slash === target.length - 1) {
-    throw usageError(`"${target}" is neither a deployment id (like 20260102T030405123Z-1a2b3c4d) nor <app>/<env>`);
+    throw usageError(`'${printable(target)}' is neither a deployment id (like ${EXAMPLE_DEPLOYMENT_ID}) nor <app>/<env>`);
   }
-  return { app: target.slice(0, slash), env: target.slice(slash + 1) };
+  return { app: checkApp(target.slice(0, slash)), env: checkEnv(target.slice(slash + 1)) };
 }
 
 /** The deployment's id: as given, or the environment's newest deployment. */
 async function deploymentOf(client: ApiClient, target: Target): Promise<string> {
   if ('id' in target) return target.id;
   const { app, env } = target;
-  const view = await client.app(app);
-  const environment = view.environments.find(candidate => candidate.name === env);
-  if (!environment) throw new CliError(`application ${app} has no environment ${env} (it has ${view.environments.map(e => e.name).join(', ') || 'none'})`);
+  const { environment } = await environmentOf(client, app, env);
   if (!environment.lastDeployment) throw new CliError(`${app}/${env} has no deployment yet`);
   return environment.lastDeployment.id;
 }

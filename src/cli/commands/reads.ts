@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { ApplicationView, EnvironmentView } from '../../runtime/core/api-types';
 import { Deployment } from '../../runtime/core/types';
+import { checkApp, checkEnv } from '../arguments';
 import { JsonOption, UrlOption, action, wholeNumber, withJson, withUrl } from '../command-kit';
 import { CliContext } from '../context';
+import { appView, explainingNotFound } from '../environments';
 import { shortCommit, table } from '../table';
 
 /** The read commands: apps, status, history. --json prints the API's answer as it came. */
@@ -33,8 +35,9 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
     .argument('[app]', 'one application')
     .addHelpText('after', '\nExamples:\n  trellis status\n  trellis status shop --json')
     .action(action(cli, async (app: string | undefined, options: ReadOptions) => {
+      if (app !== undefined) checkApp(app);
       const client = await cli.client(options);
-      const answer = app === undefined ? await client.apps() : await client.app(app);
+      const answer = app === undefined ? await client.apps() : await appView(client, app);
       if (options.json) return cli.printJson(answer);
       const apps = 'items' in answer ? answer.items : [answer];
       if (apps.length === 0) return cli.print('No applications.');
@@ -49,7 +52,10 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
     .option('--limit <n>', 'how many (1-100)', wholeNumber(1, 100), 20)
     .addHelpText('after', '\nExamples:\n  trellis history shop production\n  trellis history shop dev --limit 5 --json')
     .action(action(cli, async (app: string, env: string, options: ReadOptions & { limit: number }) => {
-      const page = await (await cli.client(options)).deployments(app, env, { limit: options.limit });
+      checkApp(app);
+      checkEnv(env);
+      const client = await cli.client(options);
+      const page = await explainingNotFound(client, app, env, () => client.deployments(app, env, { limit: options.limit }));
       if (options.json) return cli.printJson(page);
       if (page.items.length === 0) return cli.print(`No deployments of ${app}/${env} yet.`);
       const rows = page.items.map(item => [item.id, item.action, item.status, shortCommit(item.commit), when(item), item.trigger.actor ?? item.trigger.kind, item.commitMessage ?? '']);

@@ -1,10 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ROLES, Role } from '../../runtime/core/access';
-import { API_TOKEN_DAYS, API_TOKEN_PREFIX, apiTokenIdProblem, parseApiToken } from '../../runtime/core/api-tokens';
+import { ALL_APPLICATIONS, ROLES, Role } from '../../runtime/core/access';
+import { API_TOKEN_DAYS, API_TOKEN_PREFIX, apiTokenIdProblem, apiTokenNameProblem, parseApiToken } from '../../runtime/core/api-tokens';
 import { ApiTokenView } from '../../runtime/core/api-types';
+import { printable } from '../../runtime/core/names';
+import { checkApp } from '../arguments';
 import { JsonOption, UrlOption, action, withJson, withUrl } from '../command-kit';
 import { CliContext } from '../context';
 import { usageError } from '../exit-codes';
+import { oneLine } from '../log-lines';
 import { table } from '../table';
 
 /** `trellis tokens create|list|revoke`: API tokens for CI and scripts (admins; never with an API token). */
@@ -19,15 +22,21 @@ export function registerTokensCommand(program: Command, cli: CliContext): void {
     .addHelpText('after', '\nExamples:\n  trellis tokens create --role deployer --app shop --expires 30d\n  trellis tokens list\n  trellis tokens revoke k3v9x2m4p7q1');
 
   withJson(withUrl(tokens.command('create')))
+    .summary('create a token, printed once')
     .description('Create a token; it is printed once (alone on stdout, so `$(trellis tokens create ...)` takes it): store it as a secret now.')
-    .addOption(new Option('--role <role>', 'what it may do').choices(ROLES).makeOptionMandatory())
+    .addOption(new Option('--role <role>', 'what it may do (required)').choices(ROLES).makeOptionMandatory())
     .option('--app <app>', 'the one application it works on (default: all, which needs the admin role on all)')
-    .option('--expires <days>', `how long it lasts, in days: 90d (${API_TOKEN_DAYS.min}d-${API_TOKEN_DAYS.max}d; default ${API_TOKEN_DAYS.default}d)`, days)
+    .option('--expires <days>', `how long it lasts, in days: 90d, or 90 (${API_TOKEN_DAYS.min}-${API_TOKEN_DAYS.max}; default ${API_TOKEN_DAYS.default})`, days)
     .option('--name <name>', 'what it is for, shown in lists and as the actor of its deployments: letters, digits, ., _, - (1-64; default <role>-<app>, e.g. deployer-shop)')
     .addHelpText('after', '\nExample:\n  trellis tokens create --name github-actions --role deployer --app shop --expires 30d')
     .action(action(cli, async (options: Options & { name?: string; role: Role; app?: string; expires?: number }) => {
+      // The app first: the default name is made from it.
+      if (options.app !== undefined && options.app !== ALL_APPLICATIONS) checkApp(options.app, '--app');
+      const name = options.name ?? `${options.role}-${options.app === undefined || options.app === ALL_APPLICATIONS ? 'all' : options.app}`;
+      const nameProblem = apiTokenNameProblem(name);
+      if (nameProblem) throw usageError(`--name '${printable(name)}' ${nameProblem}`);
       const created = await (await cli.client(options)).createToken({
-        name: options.name ?? `${options.role}-${options.app ?? 'all'}`,
+        name,
         role: options.role,
         ...options.app === undefined ? {} : { application: options.app },
         ...options.expires === undefined ? {} : { expiresInDays: options.expires },
@@ -35,10 +44,12 @@ export function registerTokensCommand(program: Command, cli: CliContext): void {
       if (options.json) return cli.printJson(created);
       cli.print(created.token);
       cli.warn(`Created ${describe(created)}. It is shown this once: store it now (as the CI secret TRELLIS_TOKEN, say).`);
-    }));
+    }, { name: '--name', role: '--role', application: '--app', expiresInDays: '--expires' }));
 
   withJson(withUrl(tokens.command('list')))
+    .summary('the tokens of the applications you administer')
     .description('The tokens of the applications you administer (never their secrets).')
+    .addHelpText('after', '\nExamples:\n  trellis tokens list\n  trellis tokens list --json | jq -r \'.items[] | select(.lastUsedAt == null) | .id\'')
     .action(action(cli, async (options: Options) => {
       const answer = await (await cli.client(options)).tokens();
       if (options.json) return cli.printJson(answer);
@@ -48,8 +59,10 @@ export function registerTokensCommand(program: Command, cli: CliContext): void {
     }));
 
   withJson(withUrl(tokens.command('revoke')))
+    .summary('revoke a token at once')
     .description('Revoke a token at once: the API refuses it from then on.')
     .argument('<id>', 'the token\'s id (trellis tokens list), or the token itself')
+    .addHelpText('after', '\nExamples:\n  trellis tokens revoke k3v9x2m4p7q1\n  trellis tokens revoke "$OLD_TRELLIS_TOKEN"')
     .action(action(cli, async (id: string, options: Options) => {
       const revoked = await (await cli.client(options)).revokeToken(tokenId(id));
       if (options.json) return cli.printJson(revoked);
@@ -67,13 +80,14 @@ function days(value: string): number {
 }
 
 function describe(token: ApiTokenView): string {
-  return `token ${token.name} (${token.id}): ${token.role} on ${token.application === '*' ? 'every application' : token.application}, expires ${token.expiresAt}`;
+  return oneLine(`token ${token.name} (${token.id}): ${token.role} on ${token.application === ALL_APPLICATIONS ? 'every application' : token.application}, expires ${token.expiresAt}`);
 }
 
 /** The id part when the whole token is given: the secret never goes into a URL (and so no access log), nor into an error. */
 function tokenId(given: string): string {
   const id = parseApiToken(given)?.id ?? given.replace(new RegExp(`^${API_TOKEN_PREFIX}`), '');
   const problem = apiTokenIdProblem(id);
-  if (problem) throw usageError(`the token to revoke ${problem}`);
+  // Something shaped like a token may be one (mistyped): its text is never echoed.
+  if (problem) throw usageError(`the token to revoke ${given.startsWith(API_TOKEN_PREFIX) ? '' : `'${printable(given)}' `}${problem}`);
   return id;
 }
