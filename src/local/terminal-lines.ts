@@ -1,12 +1,16 @@
+import { oneLine } from '../runtime/core/terminal-text';
 import { Deployment } from '../runtime/core/types';
 
-/** What a person reads in the terminal per deployment state change, one line each. */
+/**
+ * What a person reads in the terminal per deployment state change, one line each. The commit
+ * message, actor and reason are others' text: cleaned of escape sequences and line breaks.
+ */
 export function deploymentLine(deployment: Deployment, dashboardUrl: string): string {
   const time = deployment.updatedAt.slice(11, 19);
   const target = `${deployment.application}/${deployment.environment}`.padEnd(24);
   const status = deployment.status.padEnd(10);
   const what = `${deployment.action} ${deployment.commit.slice(0, 7)}`;
-  return `${time}  ${target} ${status} ${what}  ${detailOf(deployment, dashboardUrl)}`.trimEnd();
+  return `${time}  ${target} ${status} ${what}  ${oneLine(detailOf(deployment, dashboardUrl))}`.trimEnd();
 }
 
 function detailOf(deployment: Deployment, dashboardUrl: string): string {

@@ -1,4 +1,5 @@
-import { phaseEndLine, phaseStartLine, recordLine, terminalText } from '../../src/cli/log-lines';
+import { phaseEndLine, phaseStartLine, recordLine } from '../../src/cli/log-lines';
+import { terminalText } from '../../src/runtime/core/terminal-text';
 import { formatPhaseMarker } from '../../src/runtime/core/phase-markers';
 import { LogRecord } from '../../src/runtime/core/types';
 

@@ -96,4 +96,11 @@ describe('terminal lines', () => {
     expect(deploymentLine({ ...base, status: 'failed', reason: 'the builder exited with code 1' }, ''))
       .toMatch(/failed\s+deploy 0123456 {2}the builder exited with code 1$/);
   });
+
+  test("a commit message, actor or reason cannot drive the terminal: others' text, cleaned to one line", () => {
+    const hostile = { ...base, commitMessage: 'Fix\u001b]0;owned\u0007 \u001b[2Jit\nrm -rf', trigger: { kind: 'push' as const, actor: 'eve\u001b[31m' } };
+    expect(deploymentLine(hostile, '')).toBe('17:40:02  shop/dev                 queued     deploy 0123456  push by eve "Fix it rm -rf"');
+    const failed = deploymentLine({ ...base, status: 'failed', reason: 'boom\r\u001b[1Aok' }, '');
+    expect(failed).toMatch(/failed\s+deploy 0123456 {2}boom ok$/);
+  });
 });
