@@ -1,6 +1,6 @@
 import { phaseEndLine, phaseStartLine, recordLine } from '../../src/cli/log-lines';
-import { terminalText } from '../../src/runtime/core/terminal-text';
 import { formatPhaseMarker } from '../../src/runtime/core/phase-markers';
+import { terminalText } from '../../src/runtime/core/terminal-text';
 import { LogRecord } from '../../src/runtime/core/types';
 
 const at = '2026-01-02T03:04:05.000Z';
