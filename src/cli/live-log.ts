@@ -9,7 +9,7 @@ import { Deployment, LogRecord } from '../runtime/core/types';
 export interface FollowLogOptions {
   /** config.json's `webSocketUrl` (ws:, wss:, or http(s): taken as ws(s):). */
   readonly webSocketUrl: string;
-  /** Sent as the `token` query parameter, as the dashboard does; never printed. */
+  /** Sent as `Authorization: Bearer` on the connect, never in the URL (proxies and access logs keep those); never printed. */
   readonly token: string;
   readonly deploymentId: string;
   /** Records in seq order, each once, no gaps. */
@@ -86,7 +86,10 @@ class LiveLogFollower {
 
   private connect(): void {
     if (this.ended) return;
-    const socket = new WebSocket(socketAddress(this.options.webSocketUrl, this.options.token), { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+    const socket = new WebSocket(socketAddress(this.options.webSocketUrl), {
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      headers: { authorization: `Bearer ${this.options.token}` },
+    });
     this.socket = socket;
     let lost = false;
     const onLost = (why: string) => {
@@ -176,13 +179,12 @@ class LiveLogFollower {
   }
 }
 
-/** The socket's address with the token in the query, as the server reads it. */
-export function socketAddress(webSocketUrl: string, token: string): string {
+/** The socket's address: config.json's `webSocketUrl` as ws(s):. The token goes in a header, never here. */
+export function socketAddress(webSocketUrl: string): string {
   const url = new URL(webSocketUrl);
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new CliError(`the live log address ${url.origin} is not a WebSocket URL`);
-  url.searchParams.set('token', token);
   return url.toString();
 }
 

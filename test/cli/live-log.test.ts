@@ -102,6 +102,22 @@ describe('following a log over a WebSocket that drops', () => {
     expect(run.notices.join('\n')).not.toContain(token());
   });
 
+  test('the token goes in the Authorization header of every connect, never in the URL (proxies and access logs keep URLs)', async () => {
+    const secret = token();
+    const run = follow({ token: secret });
+    await ingest(0, 10);
+    await eventually('the first lines', () => run.printed.length >= 10);
+    proxy.cut();
+    await eventually('a second connect', () => proxy.upgradeRequests.length >= 2);
+    run.end();
+    await run.done;
+    expect(proxy.upgradeRequests.map(request => request.authorization)).toEqual(proxy.upgradeRequests.map(() => `Bearer ${secret}`));
+    for (const { url } of proxy.upgradeRequests) {
+      expect(url).not.toContain('token=');
+      expect(url).not.toContain(secret);
+    }
+  });
+
   test('when no connection can be made, the stored log is read once the deployment is final: every line, once', async () => {
     proxy.refuseUpgrades = true;
     const run = follow();

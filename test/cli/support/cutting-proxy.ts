@@ -17,6 +17,8 @@ export class CuttingProxy {
 
   /** WebSocket upgrade requests forwarded so far. */
   upgrades = 0;
+  /** Every upgrade request's URL and Authorization header, as they came (refused ones too). */
+  readonly upgradeRequests: { readonly url: string; readonly authorization?: string }[] = [];
   /** Answer upgrades with 503 instead of forwarding them. */
   refuseUpgrades = false;
   private readonly server: Server;
@@ -91,6 +93,7 @@ export class CuttingProxy {
   }
 
   private upgrade(request: IncomingMessage, client: Duplex, head: Buffer): void {
+    this.upgradeRequests.push({ url: request.url ?? '', authorization: request.headers.authorization });
     if (this.refuseUpgrades) {
       client.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
       return;
