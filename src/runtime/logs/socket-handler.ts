@@ -1,5 +1,6 @@
 import { CONNECTION_TTL_SECONDS } from '../../contract/log-settings';
-import { Authenticator, hasRole } from '../core/access';
+import { Authenticator, Principal, hasRole } from '../core/access';
+import { apiTokenExpired } from '../core/api-tokens';
 import { ForbiddenError, NotFoundError, TrellisError, UnauthorizedError, errorMessage, httpStatusOf } from '../core/errors';
 import { ServerMessage, logMessages, parseClientMessage } from '../core/live-messages';
 import { Clock, LogSink, Store } from '../core/ports';
@@ -59,6 +60,7 @@ async function message(connectionId: string, body: string, deps: SocketDeps): Pr
     deploymentId = request.deploymentId;
     const connection = await deps.store.connections.get(connectionId);
     if (!connection) throw new UnauthorizedError('the connection is not signed in; reconnect');
+    await refuseEndedToken(connection.principal, connectionId, deps);
     const deployment = await deps.store.deployments.get(request.deploymentId);
     if (!deployment) throw new NotFoundError(`deployment ${request.deploymentId} not found`);
     if (!hasRole(connection.principal, deployment.application, 'viewer')) {
@@ -93,6 +95,20 @@ async function message(connectionId: string, body: string, deps: SocketDeps): Pr
     await deps.sink.send(connectionId, { type: 'error', status: statusCode, reason, deploymentId } satisfies ServerMessage);
     return { statusCode, reason };
   }
+}
+
+/**
+ * An API token is checked again at each subscription, not only at connect: a connection opened
+ * before the token was revoked (or expired) cannot subscribe with it afterwards. The connection
+ * is dropped; what it already follows runs to that subscription's end.
+ */
+async function refuseEndedToken(principal: Principal, connectionId: string, deps: SocketDeps): Promise<void> {
+  if (principal.apiToken === undefined) return;
+  const token = await deps.store.apiTokens.get(principal.apiToken);
+  if (token && !apiTokenExpired(token, deps.clock.now())) return;
+  await deps.store.connections.remove(connectionId);
+  deps.log({ message: 'api token refused', token: principal.apiToken, connection: connectionId, reason: 'revoked or expired since connect' });
+  throw new UnauthorizedError('the API token is unknown, revoked or expired; reconnect with a valid one');
 }
 
 function expiry(deps: SocketDeps): number {
