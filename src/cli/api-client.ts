@@ -13,14 +13,18 @@ export class ApiRefusal extends CliError {
   }
 
   /**
-   * The same refusal with the API's body fields named as the command's options
-   * (`deploymentId: ...` → `--to: ...`), so the message speaks of what the person typed.
+   * The same refusal in the words of what the person typed: a body field whose option was given
+   * is named as that option (`deploymentId: ...` → `--to: ...`); one the command filled in itself
+   * loses the field's name (`branch: shop/dev tracks no branch` → `shop/dev tracks no branch`:
+   * there was no --branch to blame). `options`: field → option; `given`: the options typed.
    */
-  withOptionNames(options: Readonly<Record<string, string>>): ApiRefusal {
+  withOptionNames(options: Readonly<Record<string, string>>, given: ReadonlySet<string>): ApiRefusal {
     if (this.status !== 400) return this;
     const renamed = this.problems.map(problem => {
       const field = /^([\w.[\]]+): /.exec(problem)?.[1];
-      return field !== undefined && options[field] !== undefined ? `${options[field]}${problem.slice(field.length)}` : problem;
+      const option = field === undefined ? undefined : options[field];
+      if (option === undefined) return problem;
+      return given.has(option) ? `${option}${problem.slice(field!.length)}` : problem.slice(field!.length + 2);
     });
     return new ApiRefusal(this.status, renamed, this.exitCode);
   }

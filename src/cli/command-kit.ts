@@ -42,7 +42,8 @@ type Handler = (...args: any[]) => Promise<number | void>;
 /**
  * The command's action: what it returns is the exit code (0 when nothing); a usage CliError
  * goes through commander's own error path (exit 2). `apiFields` names the API body's fields as
- * the command's options, for the API's validation reasons (`{ deploymentId: '--to' }`).
+ * the command's options, for the API's validation reasons (`{ deploymentId: '--to' }`;
+ * ApiRefusal.withOptionNames).
  */
 export function action(cli: CliContext, handler: Handler, apiFields: Readonly<Record<string, string>> = {}): (...args: any[]) => Promise<void> {
   return async (...args: any[]) => {
@@ -51,9 +52,14 @@ export function action(cli: CliContext, handler: Handler, apiFields: Readonly<Re
       cli.exitCode = (await handler(...args)) ?? EXIT.ok;
     } catch (error) {
       if (error instanceof CliError && error.exitCode === EXIT.usage) command.error(`trellis: ${plainLines(error.message)}`, { exitCode: EXIT.usage, code: 'trellis.usage' });
-      throw error instanceof ApiRefusal ? error.withOptionNames(apiFields) : error;
+      throw error instanceof ApiRefusal ? error.withOptionNames(apiFields, optionsGiven(command)) : error;
     }
   };
+}
+
+/** The options typed on the command line (`--to`), not those left to their default. */
+function optionsGiven(command: Command): Set<string> {
+  return new Set(command.options.filter(option => command.getOptionValueSource(option.attributeName()) === 'cli').map(option => option.long ?? option.flags));
 }
 
 /** After a usage error, one line saying where the help is (not the whole help above the error). */

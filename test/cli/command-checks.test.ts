@@ -202,13 +202,23 @@ describe('what a refusal says', () => {
     const rollback = await trellis(['rollback', 'shop', 'dev', '--to', ID]);
     expect([rollback.code, rollback.stderr]).toEqual([1, 'trellis: --to: deployed commit aaaaaaaaaaaa, which is the current version already\n']);
 
-    fake.on('POST', '/api/apps/shop/environments/dev/deploy', { status: 400, body: { error: 'invalid_input', reason: 'branch: shop/dev tracks no branch: promote to it, name a branch or commit\ncommit: nope' } });
-    const deploy = await trellis(['deploy', 'shop', 'dev']);
-    expect(deploy.stderr).toBe('trellis: --branch: shop/dev tracks no branch: promote to it, name a branch or commit; --commit: nope\n');
+    fake.on('POST', '/api/apps/shop/environments/dev/deploy', { status: 400, body: { error: 'invalid_input', reason: 'branch: no branch feature/x in acme/shop' } });
+    const deploy = await trellis(['deploy', 'shop', 'dev', '--branch', 'feature/x']);
+    expect(deploy.stderr).toBe('trellis: --branch: no branch feature/x in acme/shop\n');
 
     fake.on('POST', '/api/tokens', { status: 400, body: { error: 'invalid_input', reason: 'expiresInDays: must be a whole number of days from 1 to 365\napplication: x' } });
-    const token = await trellis(['tokens', 'create', '--role', 'viewer', '--app', 'shop']);
+    const token = await trellis(['tokens', 'create', '--role', 'viewer', '--app', 'shop', '--expires', '30']);
     expect(token.stderr).toBe('trellis: --expires: must be a whole number of days from 1 to 365; --app: x\n');
+  });
+
+  test('a field whose option was not typed is not blamed on it: the API\'s words without the field', async () => {
+    fake.on('POST', '/api/apps/shop/environments/staging/deploy', { status: 400, body: { error: 'invalid_input', reason: 'branch: shop/staging tracks no branch: promote to it, name a branch or commit' } });
+    const deploy = await trellis(['deploy', 'shop', 'staging']);
+    expect([deploy.code, deploy.stderr]).toEqual([1, 'trellis: shop/staging tracks no branch: promote to it, name a branch or commit\n']);
+
+    fake.on('POST', '/api/tokens', { status: 400, body: { error: 'invalid_input', reason: 'name: taken\nexpiresInDays: too long' } });
+    const token = await trellis(['tokens', 'create', '--role', 'viewer', '--app', 'shop']);
+    expect(token.stderr).toBe('trellis: taken; too long\n');
   });
 
   test('deploy to an unknown application points to `trellis apps`; to an unknown environment, lists the application\'s', async () => {
