@@ -1,4 +1,4 @@
-import { randomBytes } from 'crypto';
+import { generateKeyPairSync, randomBytes } from 'crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { ProcessRecords, processStartTime, writeAtomically } from './process-records';
@@ -56,6 +56,11 @@ export class DataDir {
   /** The webhook secret, made on the first start and kept (0600), like the one in Secrets Manager. */
   webhookSecret(): string {
     return this.keptSecret('webhook-secret', () => randomBytes(32).toString('hex'));
+  }
+
+  /** The key local mode signs sign-in tokens with (PKCS#8 PEM), made on the first start and kept: a restart signs nobody out. */
+  signingKeyPem(): string {
+    return this.keptSecret('signing-key.pem', () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
   }
 
   /** The local admin's password, made on the first start and kept. */

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomUUID, timingSafeEqual } from 'crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomUUID, timingSafeEqual } from 'crypto';
 import { Jwk, JwtAuthenticator } from '../runtime/auth/jwt-authenticator';
 import { SigningKey, signJwt, signingKey } from '../runtime/auth/jwt-signer';
 import { Authenticator } from '../runtime/core/access';
@@ -33,11 +33,19 @@ export class LocalIdentity {
   /** One verifier for every token the local server takes (see `trust`). */
   readonly authenticator: Authenticator = { authenticate: token => this.verifier.authenticate(token) };
   private readonly key: SigningKey;
+  private readonly clock: Clock;
   private verifier: JwtAuthenticator;
 
-  constructor(private readonly users: readonly LocalUser[], private readonly clock: Clock = systemClock) {
-    this.key = signingKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
-    this.verifier = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE] }, async () => ({ keys: [this.key.jwk] }), clock);
+  /**
+   * `privateKeyPem`: the signing key kept in the data directory, so tokens (a browser's, a
+   * terminal's `trellis login`) outlive a restart; without it, a key made now.
+   */
+  constructor(private readonly users: readonly LocalUser[], options: { readonly clock?: Clock; readonly privateKeyPem?: string } = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.key = signingKey(options.privateKeyPem === undefined
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+      : createPrivateKey(options.privateKeyPem));
+    this.verifier = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE] }, async () => ({ keys: [this.key.jwk] }), this.clock);
   }
 
   /**

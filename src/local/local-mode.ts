@@ -198,7 +198,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const password = data.adminPassword();
     server = await startDashboardServer({
       store,
-      identity: new LocalIdentity([{ name: ADMIN_USER, password, groups: ['admin'] }]),
+      identity: new LocalIdentity([{ name: ADMIN_USER, password, groups: ['admin'] }], { privateKeyPem: data.signingKeyPem() }),
       api: {
         queue: running.queue,
         commits: running.commits,

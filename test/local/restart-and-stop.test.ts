@@ -100,6 +100,11 @@ describe('kill -9 with a deploy running and a push waiting', () => {
     expect(deploy).toBeDefined();
     const workspaces = workspacesIn(join(dataDir, 'server.log'));
     expect(workspaces).toHaveLength(1);
+    // A sign-in of this run (a browser's, a terminal's `trellis login`) must outlive the restart.
+    const signIn = await fetch(`${trellis.info.url}/auth/local/sign-in`, {
+      method: 'POST', body: JSON.stringify({ user: 'admin', password: trellis.adminPassword }),
+    });
+    const { token: signedIn } = await signIn.json() as { token: string };
     await trellis.stop('SIGKILL');
 
     // The gate of the waiting commit is open: once re-queued, it deploys without a new push.
@@ -107,6 +112,9 @@ describe('kill -9 with a deploy running and a push waiting', () => {
     trellis = await TrellisProcess.start(cli!, { dataDir, config });
     started.push(trellis);
     noteDescendants(trellis, commands);
+
+    const me = await fetch(`${trellis.info.url}/api/me`, { headers: { authorization: `Bearer ${signedIn}` } });
+    expect([me.status, (await me.json()).name]).toEqual([200, 'admin']);
 
     const done = await api.terminal(waiting, 120_000);
     expect(done.status).toBe('succeeded');
