@@ -1,10 +1,10 @@
 import { CredentialEntry, CredentialStore, installationUrl } from './credentials';
-import { CliError, EXIT } from './exit-codes';
+import { CliError, EXIT, usageError } from './exit-codes';
 import { DashboardConfig } from '../runtime/core/api-types';
 
 /**
  * Which installation a command talks to and with which token: `--url` > TRELLIS_URL > the
- * current sign-in; TRELLIS_TOKEN (for CI) > the stored token. The API's and the log socket's
+ * current sign-in; TRELLIS_TOKEN (for CI, with --url or TRELLIS_URL) > the stored token. The API's and the log socket's
  * URLs come from the installation's config.json (stored at sign-in).
  */
 
@@ -45,12 +45,20 @@ export function installationNamed(given: string | undefined, sources: Pick<Sessi
 }
 
 /** The installation a command means: `--url`, else TRELLIS_URL, else the current sign-in. */
-export function chosenUrl(given: string | undefined, sources: SessionSources): string {
+export function chosenUrl(given: string | undefined, sources: Pick<SessionSources, 'env' | 'credentials'>): string {
   if (given !== undefined) return installationUrl(given, '--url');
   if (sources.env.TRELLIS_URL) return installationUrl(sources.env.TRELLIS_URL, 'TRELLIS_URL');
-  const current = sources.credentials.read().current;
+  const { current, installations } = sources.credentials.read();
   if (current) return current;
+  const stored = Object.keys(installations);
+  // Signed in elsewhere, but none is the default (its sign-in was forgotten): which one is for the person to say.
+  if (stored.length > 0) throw usageError(`no installation chosen: ${stillSignedIn(stored)}`);
   throw new CliError('not signed in: run `trellis login --url <url>` (or set TRELLIS_URL and TRELLIS_TOKEN)', EXIT.auth);
+}
+
+/** The installations still signed in to, and how to use one. */
+export function stillSignedIn(urls: readonly string[]): string {
+  return `signed in to ${urls.join(', ')}; pass --url <url> to use one (\`trellis login --url <url>\` makes it the default)`;
 }
 
 /** The installation's config.json (the dashboard's): where its API and log socket are, how to sign in. */
@@ -70,9 +78,11 @@ export async function fetchDashboardConfig(url: string): Promise<DashboardConfig
 }
 
 export async function openSession(given: { readonly url?: string }, sources: SessionSources): Promise<Session> {
+  const fromEnv = sources.env.TRELLIS_TOKEN;
+  // A token works on one installation: never sent to whichever was signed in to last.
+  if (fromEnv && given.url === undefined && !sources.env.TRELLIS_URL) throw usageError('TRELLIS_TOKEN is set, but which installation? set TRELLIS_URL or pass --url');
   const url = chosenUrl(given.url, sources);
   const stored = sources.credentials.entry(url);
-  const fromEnv = sources.env.TRELLIS_TOKEN;
   if (fromEnv) {
     const { apiUrl, webSocketUrl } = stored ?? await fetchDashboardConfig(url);
     return { url, apiUrl, webSocketUrl, token: fromEnv, tokenSource: 'TRELLIS_TOKEN' };

@@ -1,6 +1,8 @@
-import { readFileSync } from 'fs';
+import { mkdtempSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { ApiClient } from '../../src/cli/api-client';
+import { CredentialStore } from '../../src/cli/credentials';
 import { CliError, EXIT } from '../../src/cli/exit-codes';
 import { waitForDeployment } from '../../src/cli/wait';
 import { ApiMethod, ControlApiCalls } from '../../src/runtime/core/api-calls';
@@ -158,6 +160,38 @@ describe('exit codes as `trellis --help` states them', () => {
     expect([none.code, none.stdout]).toEqual([0, 'Not signed in to any installation: nothing to forget.\n']);
     const other = await runTrellis(['logout', '--url', fake.url]);
     expect([other.code, other.stdout]).toEqual([0, `Not signed in to ${fake.url}: nothing to forget.\n`]);
+  });
+
+  test('after logout of the current installation, none is the default: the commands name those still signed in (exit 2)', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'trellis-config-'));
+    const store = new CredentialStore(configDir);
+    store.save({ url: fake.url, apiUrl: fake.url, webSocketUrl: fake.url.replace('http', 'ws'), token: 'stored-a' });
+    store.save({ url: 'https://b.example', apiUrl: 'https://b.example/api', webSocketUrl: 'wss://b.example', token: 'stored-b' });
+    const signedIn = { env: { TRELLIS_CONFIG_DIR: configDir } };
+
+    const logout = await runTrellis(['logout'], signedIn);
+    expect([logout.code, logout.stdout]).toEqual([0, `Signed out of https://b.example.\nStill signed in to ${fake.url}; pass --url <url> to use one (\`trellis login --url <url>\` makes it the default).\n`]);
+    const apps = await runTrellis(['apps'], signedIn);
+    expect([apps.code, apps.stderr.split('\n')[0]]).toEqual([2, `trellis: no installation chosen: signed in to ${fake.url}; pass --url <url> to use one (\`trellis login --url <url>\` makes it the default)`]);
+    const again = await runTrellis(['logout'], signedIn);
+    expect([again.code, again.stdout]).toEqual([0, expect.stringMatching(/^No installation chosen: signed in to http:\/\/127\.0\.0\.1:\d+; pass --url/)]);
+    expect(fake.apiCalls).toEqual([]);
+
+    fake.on('GET', '/api/apps', { status: 200, body: { items: [] } });
+    const named = await runTrellis(['apps', '--url', fake.url], signedIn);
+    expect([named.code, named.stdout]).toEqual([0, 'No applications.\n']);
+  });
+
+  test('TRELLIS_TOKEN without TRELLIS_URL or --url: exit 2 asking which installation, even with a current sign-in (the token is never sent to a guess)', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'trellis-config-'));
+    new CredentialStore(configDir).save({ url: fake.url, apiUrl: fake.url, webSocketUrl: fake.url.replace('http', 'ws'), token: 'stored' });
+    for (const configured of [{}, { TRELLIS_CONFIG_DIR: configDir }]) {
+      const result = await runTrellis(['apps'], { env: { TRELLIS_TOKEN: env.TRELLIS_TOKEN, ...configured } });
+      expect([result.code, result.stderr.split('\n')[0]]).toEqual([2, 'trellis: TRELLIS_TOKEN is set, but which installation? set TRELLIS_URL or pass --url']);
+    }
+    expect(fake.requests).toEqual([]);
+    fake.on('GET', '/api/apps', { status: 200, body: { items: [] } });
+    expect((await runTrellis(['apps', '--url', fake.url], { env: { TRELLIS_TOKEN: env.TRELLIS_TOKEN } })).code).toBe(0);
   });
 
   test('a usage error prints the reason and where the help is, not the whole help', async () => {

@@ -58,7 +58,7 @@ test('a damaged file is named, with what to do', () => {
 describe('the session', () => {
   const now = () => new Date('2030-01-01T00:00:00Z');
 
-  test('--url > TRELLIS_URL > current; TRELLIS_TOKEN > the stored token', async () => {
+  test('--url > TRELLIS_URL > current; TRELLIS_TOKEN (with --url or TRELLIS_URL) > the stored token', async () => {
     const credentials = new CredentialStore(scratch);
     credentials.save(entry('http://127.0.0.1:1', 'one'));
     credentials.save(entry('http://127.0.0.1:2', 'two'));
@@ -66,7 +66,9 @@ describe('the session', () => {
     expect(await open({})).toMatchObject({ url: 'http://127.0.0.1:2', token: 'two', tokenSource: 'credentials' });
     expect(await open({}, { TRELLIS_URL: 'http://127.0.0.1:1' })).toMatchObject({ url: 'http://127.0.0.1:1', token: 'one' });
     expect(await open({ url: 'http://127.0.0.1:2/' }, { TRELLIS_URL: 'http://127.0.0.1:1' })).toMatchObject({ token: 'two' });
-    expect(await open({}, { TRELLIS_TOKEN: 'trellis_x' })).toMatchObject({ url: 'http://127.0.0.1:2', token: 'trellis_x', tokenSource: 'TRELLIS_TOKEN' });
+    expect(await open({}, { TRELLIS_URL: 'http://127.0.0.1:2', TRELLIS_TOKEN: 'trellis_x' })).toMatchObject({ url: 'http://127.0.0.1:2', token: 'trellis_x', tokenSource: 'TRELLIS_TOKEN' });
+    // The token belongs to one installation: not sent to the current one unless named.
+    await expect(open({}, { TRELLIS_TOKEN: 'trellis_x' })).rejects.toMatchObject({ exitCode: EXIT.usage, message: 'TRELLIS_TOKEN is set, but which installation? set TRELLIS_URL or pass --url' });
     await expect(open({ url: 'http://127.0.0.1:3' })).rejects.toThrow(new CliError('not signed in to http://127.0.0.1:3: run `trellis login --url http://127.0.0.1:3` (or set TRELLIS_TOKEN)', EXIT.auth));
   });
 

@@ -6,7 +6,7 @@ import { CliContext } from '../context';
 import { CredentialEntry } from '../credentials';
 import { usageError } from '../exit-codes';
 import { oneLine } from '../log-lines';
-import { chosenUrl, fetchDashboardConfig, installationNamed } from '../session';
+import { chosenUrl, fetchDashboardConfig, installationNamed, stillSignedIn } from '../session';
 
 /** `trellis login` and `trellis logout`: the sign-ins kept in the credentials file. */
 
@@ -42,11 +42,19 @@ export function registerLoginCommands(program: Command, cli: CliContext): void {
 
   withUrl(program.command('logout'))
     .summary('forget the sign-in to an installation')
-    .description('Forget the stored sign-in to the installation (--url, TRELLIS_URL or the current one). Exits 0 also when there was none.')
+    .description('Forget the stored sign-in to the installation (--url, TRELLIS_URL or the current one). Exits 0 also when there was none. '
+      + 'Forgetting the current one leaves no default: until the next login, the other commands need --url, and say which installations are still signed in.')
     .addHelpText('after', '\nExample:\n  trellis logout --url https://d1234abcd.cloudfront.net')
     .action(action(cli, async (options: UrlOption) => {
-      if (!installationNamed(options.url, cli)) return cli.print('Not signed in to any installation: nothing to forget.');
-      const url = chosenUrl(options.url, { env: cli.env, credentials: cli.credentials, now: cli.now });
+      const others = () => Object.keys(cli.credentials.read().installations);
+      if (!installationNamed(options.url, cli)) {
+        const stored = others();
+        return cli.print(stored.length === 0 ? 'Not signed in to any installation: nothing to forget.' : `No installation chosen: ${stillSignedIn(stored)}.`);
+      }
+      const url = chosenUrl(options.url, cli);
       cli.print(cli.credentials.remove(url) ? `Signed out of ${url}.` : `Not signed in to ${url}: nothing to forget.`);
+      // None is the default now: the next command needs --url, so say which are left.
+      const left = others();
+      if (left.length > 0 && cli.credentials.read().current === undefined) cli.print(`Still ${stillSignedIn(left)}.`);
     }));
 }
