@@ -44,6 +44,7 @@ describe('API tokens', () => {
 
   test('the form check sends only trellis_ credentials to the token store', () => {
     expect(isApiTokenForm('trellis_anything')).toBe(true);
+    expect(isApiTokenForm('TRELLIS_anything')).toBe(true);
     expect(isApiTokenForm('eyJ.a.b')).toBe(false);
   });
 

@@ -37,7 +37,8 @@ export function newApiToken(): NewApiToken {
 
 /** Whether a bearer credential is meant as an API token (else it is a JWT). */
 export function isApiTokenForm(credential: string): boolean {
-  return credential.startsWith(API_TOKEN_PREFIX);
+  // Any case: a `TRELLIS_...` pasted from a variable name is refused as an API token, not as a JWT.
+  return credential.slice(0, API_TOKEN_PREFIX.length).toLowerCase() === API_TOKEN_PREFIX;
 }
 
 /** The id and secret of a well-formed token; undefined for anything else. */
