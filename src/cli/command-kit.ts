@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, Help, InvalidArgumentError, Option } from 'commander';
 import { ApiRefusal } from './api-client';
 import { CliContext } from './context';
 import { CliError, EXIT } from './exit-codes';
@@ -61,6 +61,19 @@ export function action(cli: CliContext, handler: Handler, apiFields: Readonly<Re
 function optionsGiven(command: Command): Set<string> {
   return new Set(command.options.filter(option => command.getOptionValueSource(option.attributeName()) === 'cli').map(option => option.long ?? option.flags));
 }
+
+/**
+ * The help's option lines: a mandatory option says "required" in the same parenthesis as
+ * commander's own notes ("(required; choices: ...)"), not a second one.
+ */
+export const helpSettings: Partial<Help> = {
+  optionDescription(option: Option): string {
+    const described = Help.prototype.optionDescription.call(this, option);
+    if (!option.mandatory) return described;
+    const notes = described.startsWith(`${option.description} (`) ? described.slice(option.description.length + 2, -1) : '';
+    return `${option.description} (required${notes ? `; ${notes}` : ''})`;
+  },
+};
 
 /** After a usage error, one line saying where the help is (not the whole help above the error). */
 export function pointToHelp(command: Command, path = 'trellis'): void {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Command, CommanderError } from 'commander';
-import { pointToHelp } from './command-kit';
+import { helpSettings, pointToHelp } from './command-kit';
 import { registerActionCommands } from './commands/actions';
 import { registerLocalCommand } from './commands/local';
 import { registerLoginCommands } from './commands/login';
@@ -24,6 +24,7 @@ export function buildProgram(cli: CliContext): Command {
     .version(packageVersion(), '-V, --version', 'the version of trellis-cdk this command comes from')
     // Settings the subcommands inherit: set before any is added.
     .exitOverride()
+    .configureHelp(helpSettings)
     .configureOutput({
       writeOut: text => cli.io.out(text),
       writeErr: text => cli.io.err(text),

@@ -144,6 +144,12 @@ describe('names are checked before any call, with core\'s rules', () => {
     expect(all.code).toBe(0);
     expect(fake.requests.at(-1)?.body).toEqual({ name: 'admin-all', role: 'admin', application: '*' });
   });
+
+  test('tokens create without --app: exit 2, nothing made (every application is asked for by name, --app \'*\')', async () => {
+    const result = await trellis(['tokens', 'create', '--role', 'viewer']);
+    expect([result.code, result.stderr]).toEqual([2, "trellis: required option '--app <app>' not specified\nsee `trellis tokens create --help`\n"]);
+    expect(fake.apiCalls).toEqual([]);
+  });
 });
 
 describe('exit codes as `trellis --help` states them', () => {
@@ -321,7 +327,11 @@ describe('help and version', () => {
     const tokens = (await runTrellis(['tokens', '--help'])).stdout;
     for (const summary of ['create a token, printed once', 'the tokens of the applications you administer', 'revoke a token at once']) expect(tokens).toContain(summary);
     const create = (await runTrellis(['tokens', 'create', '--help'])).stdout;
-    expect(create).toMatch(/--role <role> +what it may do \(required\)/);
+    // One parenthesis per option: "required" joins commander's own notes.
+    expect(create).toMatch(/--role <role> +what it may do \(required; choices: "viewer", "deployer",\s+"admin"\)\n/);
+    expect(create).toMatch(/--app <app> +the one application it works on, or '\*',[^()]*\(required\)\n/);
+    expect(create).not.toMatch(/\) \(/);
+    expect((await runTrellis(['teardown', '--help'])).stdout).toMatch(/--confirm <env> +the environment's name, typed again \(required\)\n/);
     expect(create).toContain('90d, or 90');
     for (const command of ['list', 'revoke']) expect((await runTrellis(['tokens', command, '--help'])).stdout).toContain(`Examples:\n  trellis tokens ${command}`);
 

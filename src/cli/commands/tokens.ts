@@ -24,21 +24,21 @@ export function registerTokensCommand(program: Command, cli: CliContext): void {
   withJson(withUrl(tokens.command('create')))
     .summary('create a token, printed once')
     .description('Create a token; it is printed once (alone on stdout, so `$(trellis tokens create ...)` takes it): store it as a secret now.')
-    .addOption(new Option('--role <role>', 'what it may do (required)').choices(ROLES).makeOptionMandatory())
-    .option('--app <app>', 'the one application it works on (default: all, which needs the admin role on all)')
+    .addOption(new Option('--role <role>', 'what it may do').choices(ROLES).makeOptionMandatory())
+    .addOption(new Option('--app <app>', 'the one application it works on, or \'*\', quoted, for every application, which needs the admin role on all').makeOptionMandatory())
     .option('--expires <days>', `how long it lasts, in days: 90d, or 90 (${API_TOKEN_DAYS.min}-${API_TOKEN_DAYS.max}; default ${API_TOKEN_DAYS.default})`, days)
     .option('--name <name>', 'what it is for, shown in lists and as the actor of its deployments: letters, digits, ., _, - (1-64; default <role>-<app>, e.g. deployer-shop)')
-    .addHelpText('after', '\nExample:\n  trellis tokens create --name github-actions --role deployer --app shop --expires 30d')
-    .action(action(cli, async (options: Options & { name?: string; role: Role; app?: string; expires?: number }) => {
-      // The app first: the default name is made from it.
-      if (options.app !== undefined && options.app !== ALL_APPLICATIONS) checkApp(options.app, '--app');
-      const name = options.name ?? `${options.role}-${options.app === undefined || options.app === ALL_APPLICATIONS ? 'all' : options.app}`;
+    .addHelpText('after', '\nExamples:\n  trellis tokens create --name github-actions --role deployer --app shop --expires 30d\n  trellis tokens create --name nightly-audit --role viewer --app \'*\'')
+    .action(action(cli, async (options: Options & { name?: string; role: Role; app: string; expires?: number }) => {
+      // The app first: the default name is made from it. Every application is asked for by name ('*'), never by leaving --app out.
+      if (options.app !== ALL_APPLICATIONS) checkApp(options.app, '--app');
+      const name = options.name ?? `${options.role}-${options.app === ALL_APPLICATIONS ? 'all' : options.app}`;
       const nameProblem = apiTokenNameProblem(name);
       if (nameProblem) throw usageError(`--name '${printable(name)}' ${nameProblem}`);
       const created = await (await cli.client(options)).createToken({
         name,
         role: options.role,
-        ...options.app === undefined ? {} : { application: options.app },
+        application: options.app,
         ...options.expires === undefined ? {} : { expiresInDays: options.expires },
       });
       if (options.json) return cli.printJson(created);
