@@ -33,10 +33,14 @@ export function buildProgram(cli: CliContext): Command {
     .addHelpText('after', `
 Environment:
   TRELLIS_URL         the installation, when no --url is given
-  TRELLIS_TOKEN       an API token (trellis tokens create), for CI: used instead of the stored sign-in
+  TRELLIS_TOKEN       an API token (trellis tokens create), for CI: used instead of the stored sign-in; needs TRELLIS_URL or --url
   TRELLIS_CONFIG_DIR  the directory whose trellis/credentials.json keeps sign-ins (default: $XDG_CONFIG_HOME or ~/.config)
 
 Exit codes: 0 done (with --wait: the deployment succeeded), 1 failed, 2 wrong usage, 3 not signed in or not allowed.
+
+--json: stdout holds the API's answer alone. On an error it stays empty and the reason goes to stderr
+(the exit code is not 0). With --wait it holds the final deployment, whatever its outcome;
+\`cancel --json\` of a deployment that had already ended prints it, and exits 1.
 
 Run \`trellis <command> --help\` for a command's options and examples.`);
   registerLoginCommands(program, cli);

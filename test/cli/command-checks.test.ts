@@ -236,6 +236,40 @@ describe('cancel', () => {
   });
 });
 
+describe('--json', () => {
+  test('on an error stdout stays empty and the reason goes to stderr; cancel --json of a finished deployment prints it and exits 1', async () => {
+    fake.on('POST', '/api/apps/shop/environments/dev/deploy', { status: 409, body: { error: 'conflict', reason: 'busy' } });
+    const refused = await trellis(['deploy', 'shop', 'dev', '--json']);
+    expect(refused).toEqual({ code: 1, stdout: '', stderr: 'trellis: busy\n' });
+
+    fake.on('POST', `/api/deployments/${ID}/cancel`, { status: 200, body: deployment({ status: 'succeeded' }) });
+    const cancel = await trellis(['cancel', ID, '--json']);
+    expect([cancel.code, JSON.parse(cancel.stdout).status, cancel.stderr]).toEqual([1, 'succeeded', `trellis: ${ID} had already succeeded: nothing to cancel\n`]);
+
+    const help = (await runTrellis(['--help'])).stdout;
+    expect(help).toContain('On an error it stays empty and the reason goes to stderr');
+    expect(help).toContain('`cancel --json` of a deployment that had already ended prints it, and exits 1.');
+  });
+
+  test('history pages with --cursor, the cursor of the previous page\'s answer; without --json the next page\'s command goes to stderr', async () => {
+    const history = '/api/apps/shop/environments/dev/deployments';
+    fake.on('GET', `${history}?limit=1`, { status: 200, body: { items: [deployment({ status: 'succeeded' })], cursor: 'eyJwayI6IngifQ' } });
+    fake.on('GET', `${history}?limit=1&cursor=eyJwayI6IngifQ`, { status: 200, body: { items: [deployment({ id: depId(6), status: 'failed' })] } });
+    const first = await trellis(['history', 'shop', 'dev', '--limit', '1', '--json']);
+    const { cursor } = JSON.parse(first.stdout);
+    const second = await trellis(['history', 'shop', 'dev', '--limit', '1', '--json', '--cursor', cursor]);
+    expect([second.code, JSON.parse(second.stdout)]).toEqual([0, { items: [expect.objectContaining({ id: depId(6) })] }]);
+
+    const human = await trellis(['history', 'shop', 'dev', '--limit', '1']);
+    expect([human.stdout.split('\n')[1], human.stderr]).toEqual([expect.stringMatching(new RegExp(`^${ID} `)), 'More: trellis history shop dev --limit 1 --cursor eyJwayI6IngifQ\n']);
+    expect((await trellis(['history', 'shop', 'dev', '--limit', '1', '--cursor', 'eyJwayI6IngifQ'])).stderr).toBe('');
+
+    const empty = await trellis(['history', 'shop', 'dev', '--cursor', '']);
+    expect([empty.code, empty.stderr]).toEqual([2, expect.stringContaining("trellis: --cursor must be the `cursor` of the previous page's --json answer, got ''")]);
+    expect((await runTrellis(['history', '--help'])).stdout).toContain('--cursor <cursor>');
+  });
+});
+
 describe('what a refusal says', () => {
   test('the API\'s body fields are named as the command\'s options', async () => {
     fake.on('POST', '/api/apps/shop/environments/dev/rollback', { status: 400, body: { error: 'invalid_input', reason: 'deploymentId: deployed commit aaaaaaaaaaaa, which is the current version already' } });

@@ -5,6 +5,8 @@ import { checkApp, checkEnv } from '../arguments';
 import { JsonOption, UrlOption, action, wholeNumber, withJson, withUrl } from '../command-kit';
 import { CliContext } from '../context';
 import { appView, explainingNotFound } from '../environments';
+import { usageError } from '../exit-codes';
+import { oneLine } from '../log-lines';
 import { shortCommit, table } from '../table';
 
 /** The read commands: apps, status, history. --json prints the API's answer as it came. */
@@ -49,18 +51,28 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
     .description('The deployments of <env> of <app>, newest first.')
     .argument('<app>', 'the application')
     .argument('<env>', 'the environment')
-    .option('--limit <n>', 'how many (1-100)', wholeNumber(1, 100), 20)
-    .addHelpText('after', '\nExamples:\n  trellis history shop production\n  trellis history shop dev --limit 5 --json')
-    .action(action(cli, async (app: string, env: string, options: ReadOptions & { limit: number }) => {
+    .option('--limit <n>', 'how many, 1 to 100', wholeNumber(1, 100), 20)
+    .option('--cursor <cursor>', 'the next page: the `cursor` of the previous page\'s --json answer (there is none on the last page)')
+    .addHelpText('after', `
+Without --json, the next page's command is printed on stderr when there is one.
+
+Examples:
+  trellis history shop production
+  trellis history shop dev --limit 5 --json
+  trellis history shop dev --json --cursor "$(trellis history shop dev --json | jq -r .cursor)"`)
+    .action(action(cli, async (app: string, env: string, options: ReadOptions & { limit: number; cursor?: string }) => {
       checkApp(app);
       checkEnv(env);
+      // An empty one would silently ask for the first page again.
+      if (options.cursor === '') throw usageError('--cursor must be the `cursor` of the previous page\'s --json answer, got \'\'');
       const client = await cli.client(options);
-      const page = await explainingNotFound(client, app, env, () => client.deployments(app, env, { limit: options.limit }));
+      const page = await explainingNotFound(client, app, env, () => client.deployments(app, env, { limit: options.limit, cursor: options.cursor }));
       if (options.json) return cli.printJson(page);
-      if (page.items.length === 0) return cli.print(`No deployments of ${app}/${env} yet.`);
+      if (page.items.length === 0) return cli.print(options.cursor === undefined ? `No deployments of ${app}/${env} yet.` : 'No more deployments.');
       const rows = page.items.map(item => [item.id, item.action, item.status, shortCommit(item.commit), when(item), item.trigger.actor ?? item.trigger.kind, item.commitMessage ?? '']);
       for (const line of table(['ID', 'ACTION', 'STATUS', 'COMMIT', 'WHEN', 'BY', 'MESSAGE'], rows)) cli.print(line);
-    }));
+      if (page.cursor) cli.warn(`More: trellis history ${app} ${env} --limit ${options.limit} --cursor ${oneLine(page.cursor)}`);
+    }, { cursor: '--cursor' }));
 }
 
 function statusRows(app: ApplicationView): string[][] {
