@@ -124,8 +124,9 @@ describe('signing in', () => {
     stored = JSON.parse(readFileSync(file, 'utf8'));
     expect(Object.keys(stored.installations)).toEqual([url]);
     expect(permissions(file)).toBe('600');
-    // No current installation now: --url names it (TRELLIS_URL would too).
-    expect((await run(['apps'])).code).toBe(3);
+    // No current installation now: the command names the one still signed in; --url (or TRELLIS_URL) uses it.
+    const unchosen = await run(['apps']);
+    expect([unchosen.code, unchosen.stderr]).toEqual([2, expect.stringContaining(`trellis: no installation chosen: signed in to ${url}; pass --url <url> to use one`)]);
     expect((await run(['apps'], { env: { TRELLIS_URL: url } })).code).toBe(0);
     expect((await run(['login', '--url', url, '--user', 'admin', '--password-stdin'], { stdin: trellis.adminPassword })).code).toBe(0);
   });
