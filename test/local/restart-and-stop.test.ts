@@ -114,7 +114,7 @@ describe('kill -9 with a deploy running and a push waiting', () => {
     noteDescendants(trellis, commands);
 
     const me = await fetch(`${trellis.info.url}/api/me`, { headers: { authorization: `Bearer ${signedIn}` } });
-    expect([me.status, (await me.json()).name]).toEqual([200, 'admin']);
+    expect([me.status, (await me.json() as { name: string }).name]).toEqual([200, 'admin']);
 
     const done = await api.terminal(waiting, 120_000);
     expect(done.status).toBe('succeeded');

@@ -581,8 +581,10 @@ describe('secrets scan, end to end in local mode', () => {
   test('no secret in the server\'s files (server.log, builder output, DynamoDB Local\'s files), its terminal or the trellis command\'s output', async () => {
     expect(await trellis.stop('SIGINT', 60_000)).toBe(0);
     const scanner = new SecretScanner(everyValue());
-    // secrets.json holds them by design (mode 0600); the rest must not.
-    const files = filesIn(dataDir!, ['secrets.json', 'github/state.json']);
+    // secrets.json holds them by design (mode 0600), and signing-key.pem local mode's sign-in key
+    // (0600, a private key by name: the scan's PEM pattern would match it); the rest must not.
+    expect(statSync(join(dataDir!, 'signing-key.pem')).mode & 0o777).toBe(0o600);
+    const files = filesIn(dataDir!, ['secrets.json', 'github/state.json', 'signing-key.pem']);
     expect(files.map(file => relative(dataDir!, file))).toEqual(expect.arrayContaining(['server.log']));
     for (const file of files) {
       const name = relative(dataDir!, file);
