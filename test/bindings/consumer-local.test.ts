@@ -265,7 +265,10 @@ run('npx trellis local in a project that depends on the packed trellis-cdk', () 
     for (const name of PEERS) {
       expect(JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8')).version).toBe(pinned(name));
     }
-    expect(await succeed(project, 'npx', ['--no', 'trellis', 'help'])).toContain('trellis local [--config <file>]');
+    const help = await succeed(project, 'npx', ['--no', 'trellis', 'help']);
+    expect(help).toContain('Usage: trellis [options] [command]');
+    expect(help).toMatch(/^ {2}local \[options\] +run Trellis on this machine/m);
+    expect(await succeed(project, 'npx', ['--no', 'trellis', 'help', 'local'])).toContain('Usage: trellis local [--config <file>]');
   });
 
   test('starts on 127.0.0.1 with the sample app seeded from node_modules/trellis-cdk, whole', async () => {
