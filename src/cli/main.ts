@@ -30,6 +30,13 @@ const cli = new CliContext({
 
 // Local mode runs on the Node a developer has; the SDK's notice about future versions is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// `trellis history shop dev | head`: a reader that stops early is no error (no stack trace).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', error => {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 // `npx projen local -- --reset` hands the `--` on: it separates nothing here.
 void runCli(process.argv.slice(2).filter((arg, index, all) => arg !== '--' || all.indexOf('--') !== index), cli).then(code => {
   process.exitCode = code;

@@ -67,3 +67,11 @@ test('--version: the package.json two folders above the bundle, else unknown', a
   const known = start(['-V']);
   expect([await known.exit, known.output.stdout]).toEqual([0, '1.2.3\n']);
 });
+
+test('a reader that stops early (| head): no stack trace, exit 0', async () => {
+  const run = start(['help']);
+  // Close our end of stdout before the command writes: its next write meets a closed pipe.
+  run.child.stdout.destroy();
+  expect(await run.exit).toBe(0);
+  expect(run.output.stderr).not.toMatch(/EPIPE|at .*\(/);
+});
