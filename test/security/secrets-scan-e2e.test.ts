@@ -583,7 +583,7 @@ describe('secrets scan, end to end in local mode', () => {
     const scanner = new SecretScanner(everyValue());
     // secrets.json holds them by design (mode 0600), and signing-key.pem local mode's sign-in key
     // (0600, a private key by name: the scan's PEM pattern would match it); the rest must not.
-    expect(statSync(join(dataDir!, 'signing-key.pem')).mode & 0o777).toBe(0o600);
+    expect((statSync(join(dataDir!, 'signing-key.pem')).mode % 0o1000).toString(8)).toBe('600');
     const files = filesIn(dataDir!, ['secrets.json', 'github/state.json', 'signing-key.pem']);
     expect(files.map(file => relative(dataDir!, file))).toEqual(expect.arrayContaining(['server.log']));
     for (const file of files) {
