@@ -30,6 +30,7 @@ import { ApplicationOrigin, Deployment, EnvironmentKind, FrameworkConfig, Health
  *   GET  /github/app-created                             ?code&state → 302 to the setup page (no token: GitHub sends the browser)
  *   GET  /api/github/deliveries                          → { items: FailedDeliveryView[] } (admin)
  *   POST /api/github/deliveries/{delivery}/redeliver     {}  → 202 { redelivered: id } (admin)
+ *   GET  /api/apps/{app}/audit                         ?limit&cursor&action&actor&environment&format=jsonl → Page<AuditEntryView> (admin of the application; jsonl: every match, one per line)
  *   GET    /api/tokens                                   → { items: ApiTokenView[] } (admin: the tokens of the applications they administer)
  *   POST   /api/tokens                                   CreateApiTokenBody → 201 CreatedApiToken (admin of the token's application; not with an API token)
  *   DELETE /api/tokens/{token}                           → ApiTokenView, revoked (admin of the token's application; not with an API token)
@@ -284,4 +285,39 @@ export interface CreateApiTokenBody {
 /** The answer to creating a token: the only time `token` is shown. */
 export interface CreatedApiToken extends ApiTokenView {
   readonly token: string;
+}
+
+/** What an audited action was: the control API's changes, named for people. */
+export type AuditAction =
+  | 'deploy' | 'promote' | 'rollback' | 'teardown' | 'cancel' | 'settings'
+  | 'create-application' | 'delete-application' | 'add-environment' | 'delete-environment'
+  | 'create-token' | 'revoke-token' | 'github-app' | 'redeliver';
+
+/**
+ * One entry of the audit trail: who did what, when, and how it ended. Values of variables and
+ * secrets are never in it: their names are.
+ */
+export interface AuditEntryView {
+  readonly id: string;
+  readonly at: string;
+  /** The principal's display name (`token ci` for an API token). */
+  readonly actor: string;
+  readonly subject: string;
+  /** The API token's id when the caller was one. */
+  readonly apiToken?: string;
+  readonly action: AuditAction;
+  readonly application: string;
+  readonly environment?: string;
+  /** What it acted on beyond the environment: a deployment id, a token id. */
+  readonly target?: string;
+  /** Names only: the settings changed (`variables.LOG_LEVEL`, `secrets.STRIPE_KEY`), the options given. */
+  readonly details?: readonly string[];
+  readonly result: {
+    /** The API's status code. */
+    readonly status: number;
+    /** The deployment the action queued, when it queued one. */
+    readonly deploymentId?: string;
+    /** Why it was refused or failed (the API's reason). */
+    readonly reason?: string;
+  };
 }
