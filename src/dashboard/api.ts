@@ -1,3 +1,4 @@
+import { AuditFilters, auditQuery } from './audit';
 import { expiresWithin } from './token';
 import { ApiMethod, ControlApiCalls } from '../runtime/core/api-calls';
 import { DashboardConfig } from '../runtime/core/api-types';
@@ -30,6 +31,21 @@ export class Api extends ControlApiCalls {
   }
 
   protected async call<T>(method: ApiMethod, path: string, body?: unknown): Promise<T> {
+    return readJson<T>(await this.send(method, path, body));
+  }
+
+  /**
+   * Every audit entry of `app` matching `filters`, as the API's JSON lines (`format=jsonl`):
+   * the text as sent, for saving as a file.
+   */
+  async auditJsonLines(app: string, filters: AuditFilters): Promise<string> {
+    const query = auditQuery(filters);
+    query.set('format', 'jsonl');
+    const response = await this.send('GET', `/api/apps/${encodeURIComponent(app)}/audit?${query}`);
+    return response.ok ? response.text() : readJson<never>(response);
+  }
+
+  private async send(method: ApiMethod, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
@@ -40,7 +56,7 @@ export class Api extends ControlApiCalls {
       throw error;
     }
     if (response.status === 401) this.onUnauthorized();
-    return readJson<T>(response);
+    return response;
   }
 }
 

@@ -16,6 +16,11 @@ export function administersAnyApplication(me: Me | undefined): boolean {
   return me?.grants.some(grant => grant.role === 'admin') ?? false;
 }
 
+/** Whether the user administers `app`: who sees its audit trail. */
+export function administers(me: Me | undefined, app: string): boolean {
+  return me !== undefined && hasRole(me, app, 'admin');
+}
+
 /** The applications of `names` the user administers. */
 export function administeredApplications(me: Me | undefined, names: readonly string[]): string[] {
   return me === undefined ? [] : names.filter(name => hasRole(me, name, 'admin'));

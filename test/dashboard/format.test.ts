@@ -1,9 +1,11 @@
+import { AUDIT_ACTIONS, AUDIT_ACTION_LABELS, auditDeployment, auditExportFileName, auditOutcome } from '../../src/dashboard/audit';
 import {
   applicationScope, argvToText, commandLineProblem, commitUrl, customCommands, deploySource, duration, shortSha, textToArgv, triggerText,
 } from '../../src/dashboard/format';
 import { toLogLine } from '../../src/dashboard/log-lines';
-import { administeredApplications, administersAnyApplication, isInstallationAdmin } from '../../src/dashboard/roles';
+import { administeredApplications, administers, administersAnyApplication, isInstallationAdmin } from '../../src/dashboard/roles';
 import { href, parseRoute } from '../../src/dashboard/routes';
+import { AuditAction, AuditEntryView } from '../../src/runtime/core/api-types';
 import { formatPhaseMarker } from '../../src/runtime/core/phase-markers';
 import { Deployment, PhaseRecord, Trigger } from '../../src/runtime/core/types';
 import { queuedDeployment } from '../store/fixtures';
@@ -56,6 +58,11 @@ describe('dashboard formatting', () => {
     expect(parseRoute(href.tokens())).toEqual({ page: 'tokens' });
     expect(parseRoute('#/tokens/x')).toEqual({ page: 'not-found', path: '/tokens/x' });
     expect(parseRoute('#/nowhere/at/all')).toEqual({ page: 'not-found', path: '/nowhere/at/all' });
+    // The audit page keeps its filters in the address; an unknown action or an empty value is no filter.
+    expect(href.audit('my shop')).toBe('#/apps/my%20shop/audit');
+    const filters = { action: 'settings' as const, environment: 'dev/eu', actor: 'token ci' };
+    expect(parseRoute(href.audit('my shop', filters))).toEqual({ page: 'audit', app: 'my shop', filters });
+    expect(parseRoute('#/apps/shop/audit?action=drop-tables&environment=&actor=ada')).toEqual({ page: 'audit', app: 'shop', filters: { actor: 'ada' } });
   });
 
   test('who manages API tokens, for which applications: admins, of what they administer', () => {
@@ -66,6 +73,9 @@ describe('dashboard formatting', () => {
     expect(administeredApplications(undefined, apps)).toEqual([]);
     expect(administersAnyApplication(me(['shop', 'admin']))).toBe(true);
     expect(administersAnyApplication(me(['*', 'deployer']))).toBe(false);
+    // The audit trail's link: admins of that application.
+    expect([administers(me(['shop', 'admin']), 'shop'), administers(me(['shop', 'admin']), 'docs'), administers(me(['*', 'admin']), 'docs')]).toEqual([true, false, true]);
+    expect(administers(undefined, 'shop')).toBe(false);
     // Tokens for every application: only an admin of all of them.
     expect(isInstallationAdmin(me(['shop', 'admin']))).toBe(false);
     expect([applicationScope('*'), applicationScope('shop')]).toEqual(['all applications', 'shop']);
@@ -79,6 +89,28 @@ describe('dashboard formatting', () => {
     expect(toLogLine({ seq: 2, at: '', stream: 'stdout', text: end }).marker).toBe(false);
     const turkish = toLogLine({ seq: 3, at: '', stream: 'stdout', text: 'İstanbul' });
     expect(turkish.lower.length).toBe(turkish.text.length);
+  });
+});
+
+describe('the audit trail', () => {
+  const entry = (action: AuditAction, target?: string, deploymentId?: string): AuditEntryView => ({
+    id: 'e1', at: '2026-12-06T10:00:00.000Z', actor: 'ada', subject: 'local:ada', action, application: 'shop', target, result: { status: 202, deploymentId },
+  });
+
+  test('outcomes by status; the deployment an entry links to', () => {
+    expect([200, 202, 400, 403, 409, 500, 503].map(auditOutcome)).toEqual(['done', 'done', 'refused', 'refused', 'refused', 'failed', 'failed']);
+    expect(auditDeployment(entry('cancel', 'd-cancelled'))).toBe('d-cancelled');
+    expect(auditDeployment(entry('rollback', 'd-old', 'd-new'))).toBe('d-old');
+    expect(auditDeployment(entry('deploy', undefined, 'd-queued'))).toBe('d-queued');
+    // A token's id is not a deployment.
+    expect(auditDeployment(entry('revoke-token', 'abc123'))).toBeUndefined();
+  });
+
+  test('every action is in the filter; the export is named after the application and the day', () => {
+    expect(AUDIT_ACTIONS).toContain('settings');
+    expect(new Set(AUDIT_ACTIONS).size).toBe(Object.keys(AUDIT_ACTION_LABELS).length);
+    expect(auditExportFileName('shop', new Date('2026-12-06T23:59:00Z'))).toBe('audit-shop-2026-12-06.jsonl');
+    expect(auditExportFileName('../we b', new Date('2026-12-06T00:00:00Z'))).toBe('audit-.._we_b-2026-12-06.jsonl');
   });
 });
 
