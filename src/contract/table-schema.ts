@@ -50,6 +50,10 @@ export const keys = {
   // no build role may read them.
   apiTokens: () => ({ PK: 'TOKENS' }),
   apiToken: (id: string) => ({ PK: 'TOKENS', SK: `TOKEN#${id}` }),
+  // The audit trail: one partition per application (`*`: installation-wide entries); the sort key
+  // starts with the time, so a query read backwards gives the newest first.
+  auditTrail: (application: string) => ({ PK: `AUDIT#${application}` }),
+  auditEntry: (application: string, at: string, id: string) => ({ PK: `AUDIT#${application}`, SK: `${at}#${id}` }),
   connection: (id: string) => ({ PK: `CONN#${id}`, SK: 'CONN' }),
   subscription: (connectionId: string, deploymentId: string) => ({
     PK: `SUB#${deploymentId}`,

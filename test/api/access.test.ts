@@ -29,6 +29,8 @@ function everyRoute(deployment: Deployment, rollbackTo: Deployment): RouteCall[]
     { method: 'POST', path: '/api/github/manifest', body: {}, action: true },
     { method: 'GET', path: '/api/github/deliveries', action: true },
     { method: 'POST', path: '/api/github/deliveries/12/redeliver', body: {}, action: true },
+    // The audit trail: its application's admins only (test/api/audit.test.ts has its rules).
+    { method: 'GET', path: '/api/apps/web/audit', action: true },
     // API tokens: admins only, listing included (test/api/tokens.test.ts has their rules).
     { method: 'GET', path: '/api/tokens', action: true },
     { method: 'POST', path: '/api/tokens', body: { name: 'ci', role: 'deployer', application: 'web' }, action: true },

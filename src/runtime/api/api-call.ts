@@ -43,6 +43,8 @@ export interface ApiDeps {
    * ValidationError naming `repository`. @default none: a repository is `owner/repo`
    */
   readonly localRepositories?: { host(path: string): Promise<string> };
+  /** How long audit trail entries are kept, in days. @default 365 */
+  readonly auditRetentionDays?: number;
   readonly clock: Clock;
   /** Never given a secret value or a request body. */
   readonly log: (entry: Record<string, unknown>) => void;

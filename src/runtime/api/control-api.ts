@@ -1,6 +1,7 @@
 import { ApiDeps, ApiRequest } from './api-call';
+import { recordAudit } from './audit-recording';
 import { MAX_BODY_BYTES, bodyBytes, parseJsonBody } from './request-body';
-import { checkParams, matchRoute } from './router';
+import { Route, checkParams, matchRoute } from './router';
 import { ROUTES } from './routes';
 import { TrellisError, errorMessage } from '../core/errors';
 import { HttpResponse, errorResponse, rejection } from '../core/http';
@@ -20,6 +21,9 @@ export { principalFromClaims } from '../core/access';
  * | 400 | invalid path parameter, query, JSON or body field (the reason names it) |
  * | 403 | the caller's role does not allow it (the reason says which role is needed) |
  * | 409 | nothing to promote, no next environment, or the state moved on |
+ *
+ * Every call of a route with an `audit` description made with a principal is recorded in the
+ * audit trail once it is answered, whatever the answer (audit-recording.ts).
  */
 export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<HttpResponse> {
   const match = matchRoute(ROUTES, request.method.toUpperCase(), request.path);
@@ -33,6 +37,12 @@ export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Prom
     return { ...response, headers: { ...response.headers, allow: match.allowed.join(', ') } };
   }
   const { route, params } = match;
+  const response = await answer(route, params, request, deps);
+  if (route.audit && request.principal) await recordAudit(route.audit, request.principal, { params, body: bodyBytes(request.body) > MAX_BODY_BYTES ? '' : request.body }, response, deps);
+  return response;
+}
+
+async function answer(route: Route, params: Readonly<Record<string, string>>, request: ApiRequest, deps: ApiDeps): Promise<HttpResponse> {
   const takesBody = route.method !== 'GET';
   if (takesBody && bodyBytes(request.body) > MAX_BODY_BYTES) {
     return rejection(413, 'payload_too_large', `the body is ${bodyBytes(request.body)} bytes; the limit is ${MAX_BODY_BYTES}`);

@@ -1,4 +1,5 @@
 import { RouteHandler } from './api-call';
+import type { RouteAudit } from './audit-recording';
 import { apiTokenIdProblem } from '../core/api-tokens';
 import { isDeploymentId } from '../core/deployment-ids';
 import { ValidationError, ValidationIssue } from '../core/errors';
@@ -11,6 +12,8 @@ export interface Route {
   readonly handle: RouteHandler;
   /** Answered without a principal (health, and where GitHub sends the browser back). */
   readonly public?: boolean;
+  /** How a call is recorded in the audit trail (every route that changes something has one). @default not recorded */
+  readonly audit?: RouteAudit;
 }
 
 export type RouteMatch =

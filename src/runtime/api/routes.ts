@@ -1,5 +1,10 @@
 import { deploy, promote, rollback, teardown } from './actions';
 import { createApplication, deleteApplication } from './apps';
+import { readAuditTrail } from './audit';
+import {
+  addEnvironmentAudit, cancelAudit, createApplicationAudit, createTokenAudit, environmentAction, installationAction, revokeTokenAudit,
+  rollbackAudit, settingsAudit,
+} from './audit-recording';
 import { cancel } from './cancel';
 import { addEnvironment, deleteEnvironment } from './environments';
 import { listFailedDeliveries, redeliver } from './github-deliveries';
@@ -11,7 +16,7 @@ import { changeSettings } from './settings';
 import { createToken, listTokens, revokeToken } from './tokens';
 import { finishGitHubSignIn, gitHubSignInDiscovery, gitHubSignInKeys, redeemGitHubSignInCode, startGitHubSignIn } from '../auth/github-sign-in-routes';
 
-/** The control API, route by route, as api-types.ts documents it. */
+/** The control API, route by route, as api-types.ts documents it; each route that changes something is audited (`audit`). */
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/health', handle: health, public: true },
   // Sign in with GitHub: the browser navigates to these, and the token verifiers read the key set.
@@ -27,23 +32,24 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/apps/{app}/environments/{env}/deployments', handle: listDeployments },
   { method: 'GET', path: '/api/deployments/{id}', handle: getDeployment },
   { method: 'GET', path: '/api/deployments/{id}/logs', handle: readLogs },
-  { method: 'POST', path: '/api/apps/{app}/environments/{env}/deploy', handle: deploy },
-  { method: 'POST', path: '/api/apps/{app}/environments/{env}/promote', handle: promote },
-  { method: 'POST', path: '/api/apps/{app}/environments/{env}/rollback', handle: rollback },
-  { method: 'POST', path: '/api/apps/{app}/environments/{env}/teardown', handle: teardown },
-  { method: 'POST', path: '/api/deployments/{id}/cancel', handle: cancel },
-  { method: 'PUT', path: '/api/apps/{app}/environments/{env}/settings', handle: changeSettings },
-  { method: 'POST', path: '/api/apps', handle: createApplication },
-  { method: 'DELETE', path: '/api/apps/{app}', handle: deleteApplication },
-  { method: 'POST', path: '/api/apps/{app}/environments', handle: addEnvironment },
-  { method: 'DELETE', path: '/api/apps/{app}/environments/{env}', handle: deleteEnvironment },
+  { method: 'POST', path: '/api/apps/{app}/environments/{env}/deploy', handle: deploy, audit: environmentAction('deploy', ['branch', 'commit']) },
+  { method: 'POST', path: '/api/apps/{app}/environments/{env}/promote', handle: promote, audit: environmentAction('promote') },
+  { method: 'POST', path: '/api/apps/{app}/environments/{env}/rollback', handle: rollback, audit: rollbackAudit },
+  { method: 'POST', path: '/api/apps/{app}/environments/{env}/teardown', handle: teardown, audit: environmentAction('teardown') },
+  { method: 'POST', path: '/api/deployments/{id}/cancel', handle: cancel, audit: cancelAudit },
+  { method: 'PUT', path: '/api/apps/{app}/environments/{env}/settings', handle: changeSettings, audit: settingsAudit },
+  { method: 'POST', path: '/api/apps', handle: createApplication, audit: createApplicationAudit },
+  { method: 'DELETE', path: '/api/apps/{app}', handle: deleteApplication, audit: environmentAction('delete-application') },
+  { method: 'POST', path: '/api/apps/{app}/environments', handle: addEnvironment, audit: addEnvironmentAudit },
+  { method: 'DELETE', path: '/api/apps/{app}/environments/{env}', handle: deleteEnvironment, audit: environmentAction('delete-environment') },
   { method: 'GET', path: '/api/github', handle: getGitHubSetup },
-  { method: 'POST', path: '/api/github/manifest', handle: createManifest },
+  { method: 'POST', path: '/api/github/manifest', handle: createManifest, audit: installationAction('github-app') },
   // GitHub sends the browser back with the new App's code: no token (the one-use state is the check).
   { method: 'GET', path: APP_CREATED_PATH, handle: appCreated, public: true },
   { method: 'GET', path: '/api/github/deliveries', handle: listFailedDeliveries },
-  { method: 'POST', path: '/api/github/deliveries/{delivery}/redeliver', handle: redeliver },
+  { method: 'POST', path: '/api/github/deliveries/{delivery}/redeliver', handle: redeliver, audit: installationAction('redeliver', params => params.delivery) },
+  { method: 'GET', path: '/api/apps/{app}/audit', handle: readAuditTrail },
   { method: 'GET', path: '/api/tokens', handle: listTokens },
-  { method: 'POST', path: '/api/tokens', handle: createToken },
-  { method: 'DELETE', path: '/api/tokens/{token}', handle: revokeToken },
+  { method: 'POST', path: '/api/tokens', handle: createToken, audit: createTokenAudit },
+  { method: 'DELETE', path: '/api/tokens/{token}', handle: revokeToken, audit: revokeTokenAudit },
 ];

@@ -1,5 +1,6 @@
 import {
-  ApiTokenView, ApplicationView, CreateApiTokenBody, CreateApplicationBody, CreatedApiToken, DeleteBody, DeletionResult, DeployBody,
+  ApiTokenView, ApplicationView, AuditAction, AuditEntryView, CreateApiTokenBody, CreateApplicationBody, CreatedApiToken, DeleteBody, DeletionResult,
+  DeployBody,
   EnvironmentBody, EnvironmentView, FailedDeliveryView, GitHubManifestBody, GitHubManifestForm, GitHubSetupView, LogPageView, Me,
   RollbackBody, SettingsBody, TeardownBody,
 } from './api-types';
@@ -100,6 +101,11 @@ export abstract class ControlApiCalls {
     return this.call('POST', `/api/github/deliveries/${id}/redeliver`, {});
   }
 
+  /** A page of the application's audit trail, newest first (admins of the application). */
+  async audit(app: string, query: AuditQuery = {}): Promise<Page<AuditEntryView>> {
+    return this.call('GET', auditPath(app, query));
+  }
+
   async tokens(): Promise<{ items: ApiTokenView[] }> {
     return this.call('GET', '/api/tokens');
   }
@@ -115,6 +121,29 @@ export abstract class ControlApiCalls {
 
   /** Send one call (`path` from `/api/...`, `body` as JSON when given) and answer its parsed 2xx body, or throw. */
   protected abstract call<T>(method: ApiMethod, path: string, body?: unknown): Promise<T>;
+}
+
+/** Which audit entries to read: all filters must match. */
+export interface AuditQuery {
+  readonly limit?: number;
+  readonly cursor?: string;
+  readonly action?: AuditAction;
+  /** The actor's display name, exactly (`ada`, `token ci`). */
+  readonly actor?: string;
+  readonly environment?: string;
+}
+
+/**
+ * The path of an audit trail read; with `format: 'jsonl'` the export: every match as JSON lines
+ * (application/x-ndjson), which a client fetches itself (call() parses one JSON answer).
+ */
+export function auditPath(app: string, query: AuditQuery & { readonly format?: 'jsonl' } = {}): string {
+  const params = new URLSearchParams();
+  for (const name of ['limit', 'cursor', 'action', 'actor', 'environment', 'format'] as const) {
+    const value = query[name];
+    if (value !== undefined && value !== '') params.set(name, String(value));
+  }
+  return `/api/apps/${enc(app)}/audit${withQuery(params)}`;
 }
 
 /**

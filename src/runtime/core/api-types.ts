@@ -293,6 +293,13 @@ export type AuditAction =
   | 'create-application' | 'delete-application' | 'add-environment' | 'delete-environment'
   | 'create-token' | 'revoke-token' | 'github-app' | 'redeliver';
 
+/** Every AuditAction, in the order a filter lists them. */
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  'deploy', 'promote', 'rollback', 'teardown', 'cancel', 'settings',
+  'create-application', 'delete-application', 'add-environment', 'delete-environment',
+  'create-token', 'revoke-token', 'github-app', 'redeliver',
+];
+
 /**
  * One entry of the audit trail: who did what, when, and how it ended. Values of variables and
  * secrets are never in it: their names are.

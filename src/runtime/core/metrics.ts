@@ -21,6 +21,8 @@ export const METRIC_NAMES = {
   forgedLogRecords: 'ForgedLogRecords',
   /** A call reporting a deployment to GitHub (commit status, GitHub Deployment) failed on every attempt (Count). */
   gitHubReportFailures: 'GitHubReportFailures',
+  /** An audit trail entry could not be written (Count); the request it records was answered all the same. */
+  auditWriteFailures: 'AuditWriteFailures',
 } as const;
 
 export const METRIC_DIMENSIONS = {
@@ -49,6 +51,9 @@ export const WEBHOOK_REJECTION_DIMENSION_SETS: readonly (readonly string[])[] = 
 
 /** Failed GitHub reports, per installation (the log line names the deployment and the call). */
 export const GITHUB_REPORT_DIMENSION_SETS: readonly (readonly string[])[] = [[installation]];
+
+/** Failed audit writes, per installation (the log line names the action and the application). */
+export const AUDIT_WRITE_DIMENSION_SETS: readonly (readonly string[])[] = [[installation]];
 
 /**
  * Every Reason the webhook counts a rejection with: a fixed set, never a value from the request,

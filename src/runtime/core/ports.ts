@@ -1,5 +1,6 @@
 import { Principal } from './access';
 import { ApiTokenRecord } from './api-tokens';
+import { AuditAction, AuditEntryView } from './api-types';
 import { Ordered } from './push-order';
 import {
   ApplicationConfig, ApplicationRecord, DeletionMark, Deployment, DeploymentStatus, EnvironmentConfig, EnvironmentOverrides,
@@ -225,6 +226,27 @@ export interface ApiTokenStore {
   touch(id: string, at: Date): Promise<void>;
 }
 
+/** Which entries of an application's audit trail to list, a page at a time. */
+export interface AuditListOptions {
+  readonly limit?: number;
+  readonly cursor?: string;
+  readonly action?: AuditAction;
+  /** The actor's display name, exactly (`ada`, `token ci`). */
+  readonly actor?: string;
+  readonly environment?: string;
+}
+
+/**
+ * The audit trail: entries per application (`*` for the installation's own), kept until
+ * `expiresAt` (epoch seconds, the table's TTL), never changed once written.
+ */
+export interface AuditStore {
+  /** Keep a new entry; its id is unique (a conditional write: an entry is never overwritten). */
+  record(entry: AuditEntryView, expiresAt: number): Promise<void>;
+  /** Newest first; filters keep pages full (the store reads on until the page is or the trail ends). */
+  list(application: string, options?: AuditListOptions): Promise<Page<AuditEntryView>>;
+}
+
 export interface Connection {
   readonly connectionId: string;
   /** Who opened it, as authenticated at connect. */
@@ -249,6 +271,7 @@ export interface Store {
   readonly connections: ConnectionStore;
   readonly oneUse: OneUseStore;
   readonly apiTokens: ApiTokenStore;
+  readonly audit: AuditStore;
 }
 
 /** Hands queued deployments to the launcher (SQS in AWS, in-process locally). */

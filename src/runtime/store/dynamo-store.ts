@@ -1,4 +1,5 @@
 import { DynamoApiTokenStore } from './dynamo-api-token-store';
+import { DynamoAuditStore } from './dynamo-audit-store';
 import { DynamoConfigStore } from './dynamo-config-store';
 import { DynamoConnectionStore } from './dynamo-connection-store';
 import { DynamoDeliveryStore } from './dynamo-delivery-store';
@@ -18,5 +19,6 @@ export function createDynamoStore(ctx: TableContext, clock: Clock = systemClock)
     connections: new DynamoConnectionStore(ctx),
     oneUse: new DynamoOneUseStore(ctx, clock),
     apiTokens: new DynamoApiTokenStore(ctx),
+    audit: new DynamoAuditStore(ctx),
   };
 }

@@ -1,5 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Canary, HostileValue, hostileCorpus, titled } from './hostile-corpus';
+import { AuditEntryView } from '../../../src/runtime/core/api-types';
 import { TableContext } from '../../../src/runtime/store/table-context';
 import { Harness, admin, apiHarness, sha } from '../../api/harness';
 import { freshStore } from '../../support/test-table';
@@ -41,6 +42,7 @@ export function describeHostileApi(storeName: string, makeStore: typeof freshSto
     ['POST', '/api/apps/{app}/environments', JSON.stringify({ name: 'qa', kind: 'custom' })],
     ['DELETE', '/api/apps/{app}', JSON.stringify({ confirm: 'web' })],
     ['DELETE', '/api/apps/{app}/environments/{env}', JSON.stringify({ confirm: 'dev' })],
+    ['GET', '/api/apps/{app}/audit', ''],
   ];
   const VALID: Record<string, string> = { app: 'web', env: 'dev' };
 
@@ -48,9 +50,14 @@ export function describeHostileApi(storeName: string, makeStore: typeof freshSto
     let h: Harness;
     let deploymentId: string;
     let secretName: string;
+    const audited: AuditEntryView[] = [];
 
     beforeAll(async () => {
       h = await apiHarness(undefined, makeStore);
+      // Refusals are audited too: their entries are kept apart (checked below), so "the stores exactly as they were" holds.
+      h.store.audit.record = async entry => {
+        audited.push(entry);
+      };
       h.commits.push('acme/web', 'main', { sha: sha(1), message: 'Ship it', author: 'octocat' });
       deploymentId = (await h.finished('web', 'dev', 'succeeded')).id;
       secretName = h.secretName('web', 'dev');
@@ -194,6 +201,17 @@ export function describeHostileApi(storeName: string, makeStore: typeof freshSto
           expect(await state()).toEqual(before);
         }
       });
+    });
+
+    test('the audit entries of the refusals hold bounded, printable values and a valid application or `*`', () => {
+      expect(audited.length).toBeGreaterThan(0);
+      for (const entry of audited) {
+        expect(JSON.stringify(entry).length).toBeLessThan(20_000);
+        expect(entry.application).toMatch(/^(\*|[a-z][a-z0-9-]*)$/);
+        for (const value of [entry.environment, entry.target, entry.result.reason, ...entry.details ?? []]) {
+          if (value !== undefined) expect(value).not.toMatch(/[\x00-\x1f\x7f]/);
+        }
+      }
     });
 
     test('no value in the corpus ever ran a command', () => {
