@@ -28,6 +28,7 @@ module.exports = [
   'test/dashboard/dashboard-apps.test.ts',
   'test/dashboard/github-connect.test.ts',
   'test/dashboard/api-tokens.test.ts',
+  'test/dashboard/audit-trail.test.ts',
   // `trellis local` end to end: DynamoDB Local, the dashboard server, real git and builds.
   'test/local/trellis-local.test.ts',
   'test/local/trellis-cli.test.ts',

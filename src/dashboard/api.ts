@@ -1,6 +1,6 @@
-import { AuditFilters, auditQuery } from './audit';
+import { AuditFilters } from './audit';
 import { expiresWithin } from './token';
-import { ApiMethod, ControlApiCalls } from '../runtime/core/api-calls';
+import { ApiMethod, ControlApiCalls, auditPath } from '../runtime/core/api-calls';
 import { DashboardConfig } from '../runtime/core/api-types';
 
 /** An answer other than 2xx: the API's `{ error, reason }`, or what the network said. */
@@ -39,9 +39,7 @@ export class Api extends ControlApiCalls {
    * the text as sent, for saving as a file.
    */
   async auditJsonLines(app: string, filters: AuditFilters): Promise<string> {
-    const query = auditQuery(filters);
-    query.set('format', 'jsonl');
-    const response = await this.send('GET', `/api/apps/${encodeURIComponent(app)}/audit?${query}`);
+    const response = await this.send('GET', auditPath(app, { ...filters, format: 'jsonl' }));
     return response.ok ? response.text() : readJson<never>(response);
   }
 

@@ -7,6 +7,7 @@ import { Layout } from './components/Layout';
 import { useResource } from './hooks';
 import { AppPage } from './pages/App';
 import { AppsPage } from './pages/Apps';
+import { AuditPage } from './pages/Audit';
 import { DeploymentPage } from './pages/Deployment';
 import { HistoryPage } from './pages/History';
 import { SetupPage } from './pages/Setup';
@@ -92,6 +93,7 @@ function Page({ route }: { route: Route }) {
     case 'apps': return <AppsPage />;
     case 'app': return <AppPage key={route.app} name={route.app} />;
     case 'history': return <HistoryPage key={`${route.app}/${route.env}`} app={route.app} env={route.env} />;
+    case 'audit': return <AuditPage key={route.app} app={route.app} filters={route.filters} />;
     case 'deployment': return <DeploymentPage key={route.id} id={route.id} />;
     case 'setup': return <SetupPage created={route.created} />;
     case 'tokens': return <TokensPage />;

@@ -11,6 +11,7 @@ import { SettingsDialog } from '../components/SettingsDialog';
 import { TeardownDialog } from '../components/TeardownDialog';
 import { isActive, shortSha } from '../format';
 import { refreshAfter, useResource } from '../hooks';
+import { administers } from '../roles';
 import { href } from '../routes';
 import { useSession } from '../session';
 
@@ -22,7 +23,7 @@ const VERBS: Record<Deployment['action'], string> = { deploy: 'Deploy', promote:
 
 /** One application: its environments as a pipeline in promotion order, with what the caller may do on each. */
 export function AppPage({ name }: { name: string }) {
-  const { api } = useSession();
+  const { api, me } = useSession();
   const app = useResource(`app:${name}`, () => api.app(name), data => refreshAfter(data.environments.some(env => isActive(env.lastDeployment))));
   const [busy, setBusy] = useState<string>();
   const [actionError, setActionError] = useState<unknown>();
@@ -85,6 +86,7 @@ export function AppPage({ name }: { name: string }) {
       <div class="page-head">
         <h1 data-testid="app-name">{name}</h1>
         {view ? <span class="muted">{view.repository}</span> : null}
+        {administers(me, name) ? <a href={href.audit(name)} data-testid="audit-link">Audit trail</a> : null}
         {editable
           ? (
             <>
