@@ -1,4 +1,4 @@
-import { CfnOutput, Lazy, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -18,6 +18,7 @@ import { callbackUrlProblem, urlProblem } from './private/dashboard-web';
 import { constructPropsError } from './private/prop-issues';
 import { StateTable } from './state-table';
 import { DashboardAuth, DashboardConfig } from '../runtime/core/api-types';
+import { DEFAULT_AUDIT_RETENTION_DAYS, auditRetentionProblem } from '../runtime/core/audit-retention';
 import { ValidationIssue } from '../runtime/core/errors';
 import { installationName as installationNameRule } from '../runtime/core/names';
 
@@ -71,6 +72,13 @@ export interface TrellisDashboardProps extends TrellisDashboardOptions {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * How long the audit trail keeps each entry (the table's TTL deletes it then): whole days, from
+   * one day to ten years.
+   * @default Duration.days(365)
+   */
+  readonly auditRetention?: Duration;
 }
 
 /**
@@ -157,6 +165,7 @@ export class TrellisDashboard extends Construct {
       installationName: props.installationName,
       origins: corsOrigins(this.url, props.callbackUrls ?? []),
       identity,
+      auditRetentionDays: props.auditRetention?.toDays({ integral: false }) ?? DEFAULT_AUDIT_RETENTION_DAYS,
       logRetention: props.logRetention,
     });
     this.apiFunction = fn;
@@ -201,6 +210,12 @@ export class TrellisDashboard extends Construct {
       const problem = callbackUrlProblem(value);
       if (problem) issues.push({ path: `callbackUrls[${index}]`, message: problem });
     });
+    if (props.auditRetention) {
+      const retentionProblem = props.auditRetention.isUnresolved()
+        ? 'must be a duration known at synth time'
+        : auditRetentionProblem(props.auditRetention.toDays({ integral: false }));
+      if (retentionProblem) issues.push({ path: 'auditRetention', message: retentionProblem });
+    }
     if (issues.length > 0) this.fail(issues);
   }
 

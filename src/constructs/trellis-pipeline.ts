@@ -1,4 +1,4 @@
-import { Names, Token } from 'aws-cdk-lib';
+import { Duration, Names, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -83,6 +83,13 @@ export interface TrellisPipelineProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * How long the audit trail keeps each entry (who did what, when, and how it ended), in whole
+   * days from one day to ten years. The table's TTL deletes older entries, at no cost.
+   * @default Duration.days(365)
+   */
+  readonly auditRetention?: Duration;
 }
 
 /**
@@ -99,6 +106,7 @@ const PROPS_KEYS = keysOf<TrellisPipelineProps>({
   github: true,
   dashboard: true,
   logRetention: true,
+  auditRetention: true,
 });
 const NESTED_PROPS_KEYS: Readonly<Record<string, readonly string[]>> = {
   table: keysOf<StateTableOptions>({ encryptionKey: true, removalPolicy: true, pointInTimeRecovery: true }),
@@ -214,6 +222,7 @@ export class TrellisPipeline extends Construct {
       webSocketUrl: this.logs.webSocketUrl,
       github: props.github,
       logRetention: props.logRetention,
+      auditRetention: props.auditRetention,
     });
     // Live logs let in the dashboard's users, with the same tokens, unless told otherwise. The
     // dashboard's identity exists only once the dashboard does, and the dashboard needs the

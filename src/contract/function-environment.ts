@@ -48,6 +48,8 @@ export const CONTROL_API_ENV = {
   authJwksUrl: AUTH_ENV.jwksUrl,
   /** The origins whose pages may call the API (CORS), space-separated. */
   dashboardOrigins: 'DASHBOARD_ORIGINS',
+  /** How long audit trail entries are kept, in whole days (TrellisPipelineProps.auditRetention). */
+  auditRetentionDays: 'AUDIT_RETENTION_DAYS',
 } as const;
 
 /** What the finalizer reads, and the launcher too (both start builds), beside RUNNER_SETTINGS. */

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -260,6 +260,8 @@ describe('Dashboard', () => {
       AUTH_ISSUER: expect.anything(),
       AUTH_AUDIENCE: expect.anything(),
       AUTH_JWKS_URL: expect.anything(),
+      // A year, unless TrellisPipelineProps.auditRetention says otherwise.
+      AUDIT_RETENTION_DAYS: '365',
       CLUSTER_ARN: expect.anything(),
       TASK_DEFINITION_ARN: expect.anything(),
       CONTAINER_NAME: 'builder',
@@ -504,6 +506,13 @@ describe('Dashboard', () => {
     expect(pipeline.dashboard.userPoolClient).toBeDefined();
   });
 
+  test('auditRetention reaches the control API function as whole days', () => {
+    const { template } = shopInstallation({ installationName: 'acme', auditRetention: Duration.days(30) });
+    expect(resourceOf(template, 'AWS::Lambda::Function', API_FUNCTION).Properties.Environment.Variables.AUDIT_RETENTION_DAYS).toBe('30');
+    expect(() => shopInstallation({ installationName: 'acme', auditRetention: Duration.days(0) }))
+      .toThrow(/invalid configuration\n {2}auditRetention: must be whole days from 1 day to 10 years \(3650 days\), got 0 days/);
+  });
+
   test('a standalone dashboard, with CloudFront access logs', () => {
     const stack = newStack();
     const logBucket = new s3.Bucket(stack, 'Logs', { objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED });
@@ -527,6 +536,9 @@ describe('Dashboard', () => {
       ['webSocketUrl', { webSocketUrl: 'https://live.example.com' }, /webSocketUrl: 'https:\/\/live.example.com' must be an wss URL/],
       ['callbackUrls', { callbackUrls: ['https://ok.example.com/', 'http://dev.example.com/'] }, /callbackUrls\[1\]: 'http:\/\/dev.example.com\/' must be https \(http is accepted only for localhost\)/],
       ['callbackUrls', { callbackUrls: ['https://ok.example.com/?next=1'] }, /callbackUrls\[0\]: .*must not have a query or fragment/],
+      ['auditRetention', { auditRetention: Duration.hours(12) }, /auditRetention: must be whole days from 1 day to 10 years \(3650 days\), got 0.5 days/],
+      ['auditRetention', { auditRetention: Duration.days(3651) }, /auditRetention: must be whole days .* got 3651 days/],
+      ['auditRetention', { auditRetention: Duration.hours(36) }, /auditRetention: must be whole days .* got 1.5 days/],
     ])('Dashboard names the bad prop (%s)', (_prop, props, message) => {
       expect(() => standalone(props as Partial<TrellisDashboardProps>)).toThrow(/^TrellisDashboard TestStack\/Dashboard: invalid configuration/);
       expect(() => standalone(props as Partial<TrellisDashboardProps>)).toThrow(message);

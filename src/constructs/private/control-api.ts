@@ -30,6 +30,8 @@ export interface ControlApiFunctionOptions {
   readonly origins: string[];
   /** Whose JWTs the function accepts (it verifies each request itself, API tokens too). */
   readonly identity: Pick<BoundIdentity, 'issuer' | 'audiences' | 'jwksUrl'>;
+  /** How long the audit trail keeps an entry, in whole days (checked by the caller). */
+  readonly auditRetentionDays: number;
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -51,6 +53,7 @@ export function controlApiFunction(scope: Construct, options: ControlApiFunction
       [CONTROL_API_ENV.authIssuer]: options.identity.issuer,
       [CONTROL_API_ENV.authAudience]: options.identity.audiences.join(','),
       [CONTROL_API_ENV.authJwksUrl]: options.identity.jwksUrl ?? `${options.identity.issuer}/.well-known/jwks.json`,
+      [CONTROL_API_ENV.auditRetentionDays]: String(options.auditRetentionDays),
     },
     logGroup: trellisLogGroup(scope, 'ApiHandlerLogs', options.logRetention),
   });

@@ -3,6 +3,7 @@ import { ApiDeps } from './api-call';
 import { ALL_APPLICATIONS, Principal } from '../core/access';
 import { apiTokenIdProblem } from '../core/api-tokens';
 import { AuditAction, AuditEntryView } from '../core/api-types';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '../core/audit-retention';
 import { isDeploymentId } from '../core/deployment-ids';
 import { errorMessage } from '../core/errors';
 import { HttpResponse } from '../core/http';
@@ -10,8 +11,6 @@ import { AUDIT_WRITE_DIMENSION_SETS, METRIC_DIMENSIONS, METRIC_NAMES, metricReco
 import { applicationName, environmentName } from '../core/names';
 import { isPlainObject } from '../core/plain-object';
 
-/** How long an entry is kept when the installation says nothing else. */
-export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 const MAX_DETAILS = 100;
 const MAX_REASON = 500;
 

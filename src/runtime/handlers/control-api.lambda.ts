@@ -51,6 +51,8 @@ const deps = {
   // Cancel stops a running build's task (the next waiting one goes to the launch queue): the BuildServer's RUNNER_SETTINGS.
   runner: ecsRunnerFromEnvironment(),
   installation,
+  // Whole days, checked at synth time (the construct's auditRetention).
+  auditRetentionDays: Number(process.env[CONTROL_API_ENV.auditRetentionDays]) || undefined,
   clock: systemClock,
   log: logJson,
 };
