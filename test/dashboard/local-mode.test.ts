@@ -230,6 +230,7 @@ describe('trellis local, driven through the dashboard', () => {
   test('sign in as admin: sample-app shows dev, staging and production', async () => {
     await page.goto(`${trellis!.info.url}/`);
     await signIn();
+    await signedIn();
     await byTestId(`app-${APP}`).click();
     await byTestId('env-production').waitFor();
     const names = await page.$$eval('[data-testid^="env-"]', cards => cards.map(card => card.getAttribute('data-testid')));
