@@ -109,6 +109,13 @@ class RecordingApi {
     return response.body ? JSON.parse(response.body) : undefined;
   }
 
+  /** Call for a text answer (JSON lines); throws unless the status is `expected`. */
+  async text(method: string, path: string, expected = 200): Promise<string> {
+    const response = await this.send(method, path, undefined, true);
+    if (response.status !== expected) throw new Error(`${method} ${path} answered ${response.status}, not ${expected}: ${response.body}`);
+    return response.body;
+  }
+
   /** A redirect the browser follows (GitHub's callbacks): its Location. */
   async redirect(path: string): Promise<URL> {
     const response = await this.send('GET', path, undefined, false);
@@ -475,6 +482,10 @@ describe('secrets scan, end to end in local mode', () => {
       await api.call('GET', `/api/deployments/${encodeURIComponent(id)}`);
       await apiLog(id);
     }
+    // The audit trail of every action above (settings with secrets included: names only), as a page and as JSON lines.
+    const trail = await api.call('GET', `/api/apps/${APP}/audit?limit=100`);
+    expect(trail.items.length).toBeGreaterThan(3);
+    expect((await api.text('GET', `/api/apps/${APP}/audit?format=jsonl`)).split('\n').filter(Boolean).length).toBeGreaterThan(3);
     await api.call('GET', '/config.json');
     await api.call('GET', '/api/deployments/not-an-id', undefined, 400);
     await connectGitHub();
