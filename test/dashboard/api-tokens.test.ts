@@ -3,6 +3,7 @@ import { join } from 'path';
 import { Page } from 'playwright-core';
 import { TestBrowser, launchBrowser } from './support/browser';
 import { ROOT, buildDashboard } from './support/build-dashboard';
+import { callWithToken, signInAs, signOutOf } from './support/local-session';
 import { DashboardServer, startDashboardServer } from '../../src/local/dashboard-server';
 import { LocalIdentity } from '../../src/local/local-identity';
 import { Store } from '../../src/runtime/core';
@@ -69,32 +70,8 @@ afterEach(() => {
   expect(pageErrors.splice(0)).toEqual([]);
 });
 
-async function signIn(user: { name: string; password: string }) {
-  await page.goto(`${server.url}/#/`);
-  await page.getByTestId('sign-in-user').fill(user.name);
-  await page.getByTestId('sign-in-password').fill(user.password);
-  await page.getByTestId('sign-in-submit').click();
-  await page.getByTestId('user-name').waitFor();
-}
-
-async function signOut() {
-  await page.getByTestId('sign-out').click();
-  await page.getByTestId('sign-in-user').waitFor();
-}
-
-/** A call to the control API as a pipeline would make it, with the token and nothing else. */
-async function withToken(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...body !== undefined && { 'content-type': 'application/json' } },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
 test('an admin makes a token for one application, sees it once, uses it there only, and revokes it', async () => {
-  await signIn(ADMIN);
+  await signInAs(page, server.url, ADMIN);
   await page.getByTestId('tokens-link').click();
   await page.waitForURL(`${server.url}/#/tokens`);
   await page.getByTestId('tokens-empty').waitFor();
@@ -139,12 +116,12 @@ test('an admin makes a token for one application, sees it once, uses it there on
   expect(await page.content()).not.toContain(token);
 
   // What a pipeline does with it: its application, as a deployer; not another; never more tokens.
-  expect((await withToken(token, 'GET', '/api/apps/web')).status).toBe(200);
-  const other = await withToken(token, 'GET', '/api/apps/docs');
+  expect((await callWithToken(server.url, token, 'GET', '/api/apps/web')).status).toBe(200);
+  const other = await callWithToken(server.url, token, 'GET', '/api/apps/docs');
   expect(other).toMatchObject({ status: 403, body: { reason: expect.stringContaining('docs') } });
-  const deployed = await withToken(token, 'POST', '/api/apps/web/environments/dev/deploy', {});
+  const deployed = await callWithToken(server.url, token, 'POST', '/api/apps/web/environments/dev/deploy', {});
   expect(deployed).toMatchObject({ status: 202, body: { commit: COMMIT, trigger: { actor: 'token ci-web' } } });
-  const minted = await withToken(token, 'POST', '/api/tokens', { name: 'successor', role: 'admin', application: 'web' });
+  const minted = await callWithToken(server.url, token, 'POST', '/api/tokens', { name: 'successor', role: 'admin', application: 'web' });
   expect(minted).toMatchObject({ status: 403, body: { reason: expect.stringContaining('API token') } });
 
   // The list shows it used (the page reads the list again when opened).
@@ -164,12 +141,12 @@ test('an admin makes a token for one application, sees it once, uses it there on
   await page.getByTestId('revoke-confirm').click();
   await row.waitFor({ state: 'detached' });
   await page.getByTestId('tokens-empty').waitFor();
-  expect((await withToken(token, 'GET', '/api/apps/web')).status).toBe(401);
+  expect((await callWithToken(server.url, token, 'GET', '/api/apps/web')).status).toBe(401);
 
   // The secret was in the create answer only: in no log line of the server.
   expect(JSON.stringify(logs)).not.toContain(secret);
   expect(logs.some(entry => entry.message === 'api token created' && entry.token === id)).toBe(true);
-  await signOut();
+  await signOutOf(page);
 }, 120_000);
 
 test('an expired token is marked on the list and refused by the API', async () => {
@@ -179,17 +156,17 @@ test('an expired token is marked on the list and refused by the API', async () =
   const createdAt = new Date(Date.now() - 31 * day).toISOString();
   const expiresAt = new Date(Date.now() - day).toISOString();
   await store.apiTokens.create({ id, secretHash, name: 'old-ci', role: 'deployer', application: 'docs', createdBy: 'ada', createdAt, expiresAt });
-  expect((await withToken(token, 'GET', '/api/apps/docs')).status).toBe(401);
-  await signIn(ADMIN);
+  expect((await callWithToken(server.url, token, 'GET', '/api/apps/docs')).status).toBe(401);
+  await signInAs(page, server.url, ADMIN);
   await page.getByTestId('tokens-link').click();
   await page.getByTestId(`token-expired-${id}`).waitFor();
   expect(await page.getByTestId(`token-${id}`).getAttribute('data-expired')).toBe('true');
   expect(await page.getByTestId(`token-${id}`).locator('td').nth(6).textContent()).toMatch(/expired\s*yesterday|expired\s*1 day ago/);
-  await signOut();
+  await signOutOf(page);
 }, 60_000);
 
 test('an admin of one application makes tokens for it alone; a viewer manages none', async () => {
-  await signIn(WEB_ADMIN);
+  await signInAs(page, server.url, WEB_ADMIN);
   await page.getByTestId('tokens-link').click();
   await page.getByTestId('new-token').click();
   const applications = page.locator('select[data-testid="new-token-application"] option');
@@ -203,14 +180,14 @@ test('an admin of one application makes tokens for it alone; a viewer manages no
   await page.getByTestId('dialog-close').click();
   await page.getByTestId(`token-${TOKEN.exec(token)![1]}`).waitFor();
   // A viewer token reads and does nothing else.
-  expect((await withToken(token, 'GET', '/api/apps/web')).status).toBe(200);
-  expect((await withToken(token, 'POST', '/api/apps/web/environments/dev/deploy', {})).status).toBe(403);
-  await signOut();
+  expect((await callWithToken(server.url, token, 'GET', '/api/apps/web')).status).toBe(200);
+  expect((await callWithToken(server.url, token, 'POST', '/api/apps/web/environments/dev/deploy', {})).status).toBe(403);
+  await signOutOf(page);
 
-  await signIn(VIEWER);
+  await signInAs(page, server.url, VIEWER);
   expect(await page.getByTestId('tokens-link').count()).toBe(0);
   await page.goto(`${server.url}/#/tokens`);
   await page.getByTestId('tokens-not-admin').waitFor();
   expect(await page.getByTestId('new-token').count()).toBe(0);
-  await signOut();
+  await signOutOf(page);
 }, 120_000);

@@ -3,6 +3,7 @@ import { join } from 'path';
 import { Page } from 'playwright-core';
 import { TestBrowser, launchBrowser } from './support/browser';
 import { ROOT, buildDashboard } from './support/build-dashboard';
+import { callWithToken, localToken, signInAs, signOutOf } from './support/local-session';
 import { DashboardServer, startDashboardServer } from '../../src/local/dashboard-server';
 import { LocalIdentity } from '../../src/local/local-identity';
 import { Store } from '../../src/runtime/core';
@@ -66,40 +67,6 @@ afterEach(() => {
   expect(pageErrors.splice(0)).toEqual([]);
 });
 
-async function signIn(user: { name: string; password: string }) {
-  await page.goto(`${server.url}/#/`);
-  await page.getByTestId('sign-in-user').fill(user.name);
-  await page.getByTestId('sign-in-password').fill(user.password);
-  await page.getByTestId('sign-in-submit').click();
-  await page.getByTestId('user-name').waitFor();
-}
-
-async function signOut() {
-  await page.getByTestId('sign-out').click();
-  await page.getByTestId('sign-in-user').waitFor();
-}
-
-/** A bearer token of a local user, as the sign-in page gets one. */
-async function tokenOf(user: { name: string; password: string }): Promise<string> {
-  const response = await fetch(`${server.url}/auth/local/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user: user.name, password: user.password }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { token: string }).token;
-}
-
-async function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...body !== undefined && { 'content-type': 'application/json' } },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
 interface Row {
   readonly id: string;
   readonly action: string;
@@ -138,10 +105,10 @@ async function showsRows(count: number): Promise<Row[]> {
 
 test('the audit page shows what an admin and an API token did, filters it, and exports it', async () => {
   // An API token made through the API deploys dev; its deployment then counts as deployed there.
-  const adminToken = await tokenOf(ADMIN);
-  const created = await call(adminToken, 'POST', '/api/tokens', { name: 'ci', role: 'deployer', application: 'web' });
+  const adminToken = await localToken(server.url, ADMIN);
+  const created = await callWithToken(server.url, adminToken, 'POST', '/api/tokens', { name: 'ci', role: 'deployer', application: 'web' });
   expect(created.status).toBe(201);
-  const tokenDeploy = await call(created.body.token, 'POST', '/api/apps/web/environments/dev/deploy', {});
+  const tokenDeploy = await callWithToken(server.url, created.body.token, 'POST', '/api/apps/web/environments/dev/deploy', {});
   expect(tokenDeploy.status).toBe(202);
   const deployed = tokenDeploy.body.id as string;
   // What the launcher and the builder would do (the queue here launches nothing).
@@ -151,7 +118,7 @@ test('the audit page shows what an admin and an API token did, filters it, and e
   await store.deployments.releaseEnvironment('web', 'dev', deployed, { deploymentId: deployed, commit: COMMIT });
 
   // In the browser: promote dev to prod, deploy dev and cancel that, change dev's settings.
-  await signIn(ADMIN);
+  await signInAs(page, server.url, ADMIN);
   await page.goto(`${server.url}/#/apps/web`);
   await page.getByTestId('promote-dev').click();
   await page.getByTestId('notice').waitFor();
@@ -225,21 +192,21 @@ test('the audit page shows what an admin and an API token did, filters it, and e
   const exported = text.split('\n').filter(line => line !== '').map(line => JSON.parse(line) as AuditEntryView);
   expect(exported.map(entry => entry.id)).toEqual(all.map(row => row.id));
   expect(exported.find(entry => entry.apiToken !== undefined)).toMatchObject({ action: 'deploy', actor: 'token ci', application: 'web', environment: 'dev' });
-  await signOut();
+  await signOutOf(page);
 }, 180_000);
 
 test('a viewer sees no audit link, and the API refuses them the trail', async () => {
-  await signIn(VIEWER);
+  await signInAs(page, server.url, VIEWER);
   await page.goto(`${server.url}/#/apps/web`);
   await page.getByTestId('pipeline').waitFor();
   expect(await page.getByTestId('audit-link').count()).toBe(0);
   await page.goto(`${server.url}/#/apps/web/audit`);
   await page.getByTestId('audit-error').waitFor();
   expect(await page.getByTestId('audit-error').textContent()).toContain('403');
-  const refused = await call(await tokenOf(VIEWER), 'GET', '/api/apps/web/audit');
+  const refused = await callWithToken(server.url, await localToken(server.url, VIEWER), 'GET', '/api/apps/web/audit');
   expect(refused.status).toBe(403);
   expect(refused.body.reason).toContain('admin');
-  await signOut();
+  await signOutOf(page);
 }, 60_000);
 
 test('a long trail comes a page at a time: Load more reads on from the cursor', async () => {
@@ -251,7 +218,7 @@ test('a long trail comes a page at a time: Load more reads on from the cursor', 
       id: `old-${String(i).padStart(2, '0')}`, at, actor: 'ada', subject: 'local:ada', action: 'deploy', application: 'web', environment: 'dev', result: { status: 202 },
     }, Math.floor(Date.now() / 1000) + 3600);
   }
-  await signIn(ADMIN);
+  await signInAs(page, server.url, ADMIN);
   await page.goto(`${server.url}/#/apps/web/audit`);
   await page.getByTestId('load-more').waitFor();
   expect(await page.getByTestId('audit-row').count()).toBe(50);
@@ -262,5 +229,5 @@ test('a long trail comes a page at a time: Load more reads on from the cursor', 
   expect(ids[55]).toBe('old-00');
   expect(new Set(ids).size).toBe(56);
   expect(await page.getByTestId('load-more').count()).toBe(0);
-  await signOut();
+  await signOutOf(page);
 }, 60_000);
