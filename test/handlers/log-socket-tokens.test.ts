@@ -1,5 +1,6 @@
-import { newApiToken } from '../../src/runtime/core/api-tokens';
+import { NewApiToken } from '../../src/runtime/core/api-tokens';
 import { createDynamoStore } from '../../src/runtime/store/dynamo-store';
+import { storedApiToken } from '../store/fixtures';
 import { freshTable } from '../support/test-table';
 
 const ENV = ['TABLE_NAME', 'CONNECTIONS_ENDPOINT', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
@@ -8,23 +9,14 @@ const ENV = ['TABLE_NAME', 'CONNECTIONS_ENDPOINT', 'AWS_ENDPOINT_URL_DYNAMODB', 
 describe('log-socket.lambda: API tokens', () => {
   let handler: (event: unknown) => Promise<{ statusCode: number; body: string }>;
   let store: ReturnType<typeof createDynamoStore>;
-  const made = newApiToken();
+  let made: NewApiToken;
   const logged: string[] = [];
   let consoleLog: jest.SpyInstance;
 
   beforeAll(async () => {
     const ctx = await freshTable('log-socket');
     store = createDynamoStore(ctx);
-    await store.apiTokens.create({
-      id: made.id,
-      name: 'ci',
-      role: 'viewer',
-      application: 'web',
-      createdBy: 'ada',
-      createdAt: new Date().toISOString(),
-      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-      secretHash: made.secretHash,
-    });
+    made = await storedApiToken(store);
     Object.assign(process.env, {
       TABLE_NAME: ctx.tableName,
       CONNECTIONS_ENDPOINT: 'http://127.0.0.1:9/unused',

@@ -1,9 +1,8 @@
 import { ApiTokenAuthenticator } from '../../src/runtime/auth/api-token-authenticator';
 import { refuseEveryone } from '../../src/runtime/auth/authenticator-from-env';
-import { newApiToken } from '../../src/runtime/core/api-tokens';
 import { Store, systemClock } from '../../src/runtime/core/ports';
 import { SocketDeps, handleSocketEvent } from '../../src/runtime/logs/socket-handler';
-import { depId, queuedDeployment } from '../store/fixtures';
+import { depId, queuedDeployment, storedApiToken } from '../store/fixtures';
 import { freshStore } from '../support/test-table';
 
 /** A connection opened with an API token cannot subscribe once the token is revoked or has expired. */
@@ -27,20 +26,7 @@ describe('live-log socket: an API token ended after connect', () => {
     await store.deployments.create(queuedDeployment(depId(1), 'web', 'dev'));
   });
 
-  async function tokenFor(expiresAt: Date): Promise<{ id: string; token: string }> {
-    const made = newApiToken();
-    await store.apiTokens.create({
-      id: made.id,
-      name: 'ci',
-      role: 'viewer',
-      application: 'web',
-      createdBy: 'ada',
-      createdAt: new Date().toISOString(),
-      expiresAt: expiresAt.toISOString(),
-      secretHash: made.secretHash,
-    });
-    return made;
-  }
+  const tokenFor = (expiresAt: Date) => storedApiToken(store, { expiresAt: expiresAt.toISOString() });
 
   const subscribe = (connectionId: string) =>
     handleSocketEvent({ kind: 'message', connectionId, body: JSON.stringify({ action: 'subscribe', deploymentId: depId(1), from: 0 }) }, deps);

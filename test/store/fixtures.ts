@@ -1,4 +1,5 @@
 import { ApplicationConfig, Clock, Deployment, DeploymentScheduler, EnvironmentConfig, Store, newDeploymentId } from '../../src/runtime/core';
+import { ApiTokenRecord, NewApiToken, newApiToken } from '../../src/runtime/core/api-tokens';
 import { freshStore } from '../support/test-table';
 
 /** 2026-03-01T12:00:00.000Z */
@@ -69,4 +70,24 @@ export function queuedDeployment(id: string, application: string, environment: s
     updatedAt: at,
     ...overrides,
   };
+}
+
+/**
+ * An API token stored as the API stores one (a viewer's on `web`, valid a day, unless `fields`
+ * say otherwise); answers the token itself, which only its creator ever sees.
+ */
+export async function storedApiToken(store: Store, fields: Partial<ApiTokenRecord> = {}): Promise<NewApiToken> {
+  const made = newApiToken();
+  await store.apiTokens.create({
+    id: made.id,
+    name: 'ci',
+    role: 'viewer',
+    application: 'web',
+    createdBy: 'ada',
+    createdAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    ...fields,
+    secretHash: made.secretHash,
+  });
+  return made;
 }
