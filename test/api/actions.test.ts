@@ -99,6 +99,24 @@ describe('control API actions', () => {
       expect(h.queue.sent).toEqual([{ deploymentId: response.json.id }]);
     });
 
+    test('a deployment that ended but has not yet released the lock counts as current (the finalizer writes twice)', async () => {
+      const older = await h.finished('web', 'dev', 'succeeded', { commit: sha(3) });
+      await h.setCurrent('web', 'dev', older);
+      const newer = await h.finished('web', 'dev', 'succeeded', { commit: sha(5) });
+      await h.holdLock('web', 'dev', newer);
+
+      const response = await post('dev/promote', {});
+      expect(response.json).toMatchObject({ commit: sha(5), trigger: { sourceDeploymentId: newer.id } });
+
+      // A failed holder leaves the current version as it was; a teardown leaves nothing to promote.
+      const failed = await h.finished('web', 'dev', 'failed', { commit: sha(6) });
+      await h.holdLock('web', 'dev', failed);
+      expect((await post('dev/promote', {})).json).toMatchObject({ commit: sha(3), trigger: { sourceDeploymentId: older.id } });
+      const teardown = await h.finished('web', 'dev', 'succeeded', { action: 'teardown' });
+      await h.holdLock('web', 'dev', teardown);
+      expect(await post('dev/promote', {})).toMatchObject({ status: 409, json: { reason: 'web/dev has no deployed version to promote yet' } });
+    });
+
     test('nothing deployed yet, or no next environment: 409', async () => {
       expect(await post('dev/promote', {})).toMatchObject({ status: 409, json: { error: 'conflict', reason: 'web/dev has no deployed version to promote yet' } });
       expect(await post('prod/promote', {}, admin)).toMatchObject({ status: 409, json: { reason: 'web/prod is the last environment: there is nothing to promote to' } });

@@ -84,6 +84,16 @@ export async function apiHarness(apps: ApplicationConfig[] = [WEB, API], makeSto
     }));
   }
 
+  /** Make `deployment` the environment's lock holder (a finalizer between its terminal write and the release). */
+  async function holdLock(application: string, environment: string, deployment: Deployment): Promise<void> {
+    await ctx.doc.send(new UpdateCommand({
+      TableName: ctx.tableName,
+      Key: keys.environment(application, environment),
+      UpdateExpression: 'SET lockHolder = :d',
+      ExpressionAttributeValues: { ':d': deployment.id },
+    }));
+  }
+
   let next = 1;
   /** A deployment that ran and ended with `status`, stored like the launcher and finalizer leave it. */
   async function finished(application: string, environment: string, status: 'succeeded' | 'failed', overrides: Partial<Deployment> = {}): Promise<Deployment> {
@@ -107,6 +117,7 @@ export async function apiHarness(apps: ApplicationConfig[] = [WEB, API], makeSto
     responses,
     call,
     setCurrent,
+    holdLock,
     finished,
     secretName: (application: string, environment: string) => secretNames.environment(INSTALLATION, application, environment),
   };

@@ -4,6 +4,7 @@ import { requireAction, requireRole } from './permissions';
 import { bodyFields, emptyBody, requiredString } from './request-body';
 import { schedule } from './schedule';
 import { DeployBody } from '../core/api-types';
+import { currentVersion } from '../core/current-version';
 import { isDeploymentId } from '../core/deployment-ids';
 import { ConflictError, NotFoundError, ValidationError, ValidationIssue } from '../core/errors';
 import { HttpResponse, json } from '../core/http';
@@ -51,20 +52,19 @@ export async function promote({ principal, params, body, deps }: ApiCall): Promi
   const { app, env, next } = await loadEnvironment(deps.store, params.app, params.env);
   if (!next) throw new ConflictError(`${app.name}/${env.name} is the last environment: there is nothing to promote to`);
   requireAction(principal, app.name, next, 'promote');
-  if (env.currentDeploymentId === undefined || env.currentCommit === undefined) {
-    throw new ConflictError(`${app.name}/${env.name} has no deployed version to promote yet`);
-  }
-  const source = await deps.store.deployments.get(env.currentDeploymentId);
+  const current = await currentVersion(env, deps.store);
+  if (current === undefined) throw new ConflictError(`${app.name}/${env.name} has no deployed version to promote yet`);
+  const source = await deps.store.deployments.get(current.deploymentId);
   return accepted(await schedule({
     application: app.name,
     environment: next.name,
     action: 'promote',
-    commit: env.currentCommit,
+    commit: current.commit,
     branch: source?.branch,
     repository: app.repository,
     commitMessage: source?.commitMessage,
     author: source?.author,
-    trigger: { kind: 'promotion', actor: principal.name, sourceDeploymentId: env.currentDeploymentId },
+    trigger: { kind: 'promotion', actor: principal.name, sourceDeploymentId: current.deploymentId },
   }, deps));
 }
 

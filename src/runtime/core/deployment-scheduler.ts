@@ -1,4 +1,5 @@
 import { newDeploymentId } from './deployment-ids';
+import { versionAfter } from './current-version';
 import { ConflictError, IllegalTransitionError, NotFoundError } from './errors';
 import { ClaimOptions, Clock, CurrentVersion, LaunchQueue, Store, systemClock } from './ports';
 import { isTerminal } from './state-machine';
@@ -143,10 +144,4 @@ export class UnsentDeploymentError extends Error {
 /** `superseded by <id>`, and the push rule that decided when it was not the request order. */
 function supersededBy(newer: string, why?: string): string {
   return why ? `superseded by ${newer}: ${why}` : `superseded by ${newer}`;
-}
-
-/** What a finished deployment leaves running: its commit if it deployed, nothing after a teardown. */
-function versionAfter(deployment: Deployment): CurrentVersion | null | undefined {
-  if (deployment.status !== 'succeeded') return undefined;
-  return deployment.action === 'teardown' ? null : { deploymentId: deployment.id, commit: deployment.commit };
 }
