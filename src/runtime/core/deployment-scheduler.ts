@@ -1,5 +1,5 @@
-import { newDeploymentId } from './deployment-ids';
 import { versionAfter } from './current-version';
+import { newDeploymentId } from './deployment-ids';
 import { ConflictError, IllegalTransitionError, NotFoundError } from './errors';
 import { ClaimOptions, Clock, CurrentVersion, LaunchQueue, Store, systemClock } from './ports';
 import { isTerminal } from './state-machine';
