@@ -1,6 +1,7 @@
 import { Principal } from './access';
 import { ApiTokenRecord } from './api-tokens';
 import { AuditAction, AuditEntryView } from './api-types';
+import { NotificationEvent } from './notification-config';
 import { Ordered } from './push-order';
 import {
   ApplicationConfig, ApplicationRecord, DeletionMark, Deployment, DeploymentStatus, EnvironmentConfig, EnvironmentOverrides,
@@ -369,6 +370,25 @@ export interface SecretSource {
 export interface SecretCreator {
   /** True when this call created it; false when it existed already (read it then). */
   create(name: string, value: string): Promise<boolean>;
+}
+
+/** What an event is about, beside its application and environment. */
+export interface NotificationDetails {
+  /** The deployment (deployment.* and environment.torn_down events). */
+  readonly deployment?: Deployment;
+  /** preview.* events: the pull request the preview environment is for. */
+  readonly pullRequest?: { readonly number: number; readonly title?: string; readonly author?: string; readonly url?: string };
+  /** Why, in words (preview.removed: `closed`, `merged`; a refusal). */
+  readonly reason?: string;
+}
+
+/**
+ * Tells an application's notification destinations what happened to one of its environments.
+ * Resolves once the event has its sequence number (it is produced); delivery goes on in the
+ * background. Never throws, and never makes what happened wait for a receiver.
+ */
+export interface Notifier {
+  notifyEnvironment(event: NotificationEvent, application: string, environment: string, details?: NotificationDetails): Promise<void>;
 }
 
 export interface Clock {
