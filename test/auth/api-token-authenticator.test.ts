@@ -102,6 +102,22 @@ describe('ApiTokenAuthenticator', () => {
     await refusal(token);
   });
 
+  test('a principal it let in stays valid while its token is known and unexpired; a JWT principal stays valid', async () => {
+    const { token, record } = await issued({}, 1);
+    const principal = await auth.authenticate(token);
+    expect(await auth.stillValid(principal)).toBe(true);
+    clock.advanceSeconds(86_400);
+    expect(await auth.stillValid(principal)).toBe(false);
+
+    const { token: other, record: otherRecord } = await issued();
+    const revoked = await auth.authenticate(other);
+    await store.apiTokens.revoke(otherRecord.id);
+    expect(await auth.stillValid(revoked)).toBe(false);
+    expect(record.id).not.toBe(otherRecord.id);
+
+    expect(await auth.stillValid(await auth.authenticate(idp.sign({ sub: 'u-1', name: 'Ada', groups: ['admin'] })))).toBe(true);
+  });
+
   test('JWTs still go to the JWT authenticator; no credential is refused as before', async () => {
     expect(await auth.authenticate(idp.sign({ sub: 'u-1', name: 'Ada', groups: ['admin'] }))).toEqual({
       subject: 'u-1', name: 'Ada', grants: [{ application: '*', role: 'admin' }],

@@ -48,8 +48,12 @@ describe('live-log socket: an API token ended after connect', () => {
   test('a token that expired after connect is refused at the next subscription', async () => {
     const made = await tokenFor(new Date(Date.now() + 86_400_000));
     expect((await handleSocketEvent({ kind: 'connect', connectionId: 'c2', token: made.token }, deps)).statusCode).toBe(200);
-    const later = { ...deps, clock: { now: () => new Date(Date.now() + 2 * 86_400_000) } };
-    const answer = await handleSocketEvent({ kind: 'message', connectionId: 'c2', body: JSON.stringify({ action: 'subscribe', deploymentId: depId(1), from: 0 }) }, later);
+    // Two days on, for the authenticator that checks the token again.
+    const later = { now: () => new Date(Date.now() + 2 * 86_400_000) };
+    const answer = await handleSocketEvent(
+      { kind: 'message', connectionId: 'c2', body: JSON.stringify({ action: 'subscribe', deploymentId: depId(1), from: 0 }) },
+      { ...deps, clock: later, authenticator: new ApiTokenAuthenticator(store.apiTokens, refuseEveryone, later) },
+    );
     expect(answer.statusCode).toBe(401);
     expect(await store.connections.get('c2')).toBeUndefined();
   });

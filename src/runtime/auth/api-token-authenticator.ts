@@ -37,6 +37,13 @@ export class ApiTokenAuthenticator implements Authenticator {
     return apiTokenPrincipal(token);
   }
 
+  /** An API token stays valid while it is known and not expired; other principals are the wrapped authenticator's. */
+  async stillValid(principal: Principal): Promise<boolean> {
+    if (principal.apiToken === undefined) return this.others.stillValid?.(principal) ?? true;
+    const token = await this.tokens.get(principal.apiToken);
+    return token !== undefined && !apiTokenExpired(token, this.clock.now());
+  }
+
   private refuse(id: string | undefined, reason: string): never {
     this.log({ message: 'api token refused', ...(id === undefined ? {} : { token: id }), reason });
     throw new UnauthorizedError(REFUSED);

@@ -90,4 +90,9 @@ export function hasRole(principal: Principal, application: string, role: Role): 
 export interface Authenticator {
   /** The principal a token stands for; throws UnauthorizedError when it does not verify. */
   authenticate(token: string | undefined): Promise<Principal>;
+  /**
+   * Whether a principal this authenticator let in earlier may still act (a socket's, checked at
+   * each subscription). Absent: as long as the connection that proved it lasts.
+   */
+  stillValid?(principal: Principal): Promise<boolean>;
 }

@@ -4,8 +4,7 @@ import { CONTROL_API_ENV, GITHUB_ENV } from '../../contract/function-environment
 import { handleApiRequest } from '../api/control-api';
 import { CorsPolicy } from '../api/cors';
 import { installationUrlsFromEnvironment } from '../api/installation-urls';
-import { ApiTokenAuthenticator } from '../auth/api-token-authenticator';
-import { authenticatorFromEnvironment } from '../auth/authenticator-from-env';
+import { requestAuthenticatorFromEnvironment } from '../auth/authenticator-from-env';
 import { RequestCaller, callerOfRequest } from '../auth/bearer-credential';
 import { gitHubSignInFromEnvironment } from '../auth/github-sign-in-from-env';
 import { toHttpApiResult } from '../aws/api-gateway';
@@ -56,9 +55,8 @@ const deps = {
   clock: systemClock,
   log: logJson,
 };
-// Every request's credential is verified here: API tokens against the table, JWTs against the
-// identity provider's keys (AUTH_ENV), as the live-log socket does.
-const authenticator = new ApiTokenAuthenticator(deps.store.apiTokens, authenticatorFromEnvironment(process.env, logJson), systemClock, logJson);
+// Every request's credential is verified here, as the live-log socket does.
+const authenticator = requestAuthenticatorFromEnvironment(deps.store.apiTokens, process.env, logJson);
 // The dashboard's origins (its CloudFront URL and extra callback URLs), space-separated.
 const cors = CorsPolicy.fromList(process.env[CONTROL_API_ENV.dashboardOrigins]);
 

@@ -1,8 +1,7 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { logJson } from './json-log';
 import { LOG_SETTINGS } from '../../contract/log-settings';
-import { ApiTokenAuthenticator } from '../auth/api-token-authenticator';
-import { authenticatorFromEnvironment } from '../auth/authenticator-from-env';
+import { requestAuthenticatorFromEnvironment } from '../auth/authenticator-from-env';
 import { connectCredential } from '../auth/bearer-credential';
 import { ApiGatewaySink } from '../aws/api-gateway-sink';
 import { systemClock } from '../core/ports';
@@ -14,8 +13,8 @@ const store = createDynamoStore(tableContext(process.env[LOG_SETTINGS.tableName]
 const deps = {
   store,
   sink: new ApiGatewaySink(process.env[LOG_SETTINGS.connectionsEndpoint]!),
-  // API tokens against the table, JWTs against the identity provider's keys: as the control API.
-  authenticator: new ApiTokenAuthenticator(store.apiTokens, authenticatorFromEnvironment(), systemClock, logJson),
+  // As the control API verifies them.
+  authenticator: requestAuthenticatorFromEnvironment(store.apiTokens, process.env, logJson),
   clock: systemClock,
   log: logJson,
 };

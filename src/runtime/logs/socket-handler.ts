@@ -1,6 +1,5 @@
 import { CONNECTION_TTL_SECONDS } from '../../contract/log-settings';
 import { Authenticator, Principal, hasRole } from '../core/access';
-import { apiTokenExpired } from '../core/api-tokens';
 import { ForbiddenError, NotFoundError, TrellisError, UnauthorizedError, errorMessage, httpStatusOf } from '../core/errors';
 import { ServerMessage, logMessages, parseClientMessage } from '../core/live-messages';
 import { Clock, LogSink, Store } from '../core/ports';
@@ -98,14 +97,13 @@ async function message(connectionId: string, body: string, deps: SocketDeps): Pr
 }
 
 /**
- * An API token is checked again at each subscription, not only at connect: a connection opened
- * before the token was revoked (or expired) cannot subscribe with it afterwards. The connection
- * is dropped; what it already follows runs to that subscription's end.
+ * The principal is checked again at each subscription, not only at connect (the authenticator's
+ * `stillValid`): a connection opened before its API token was revoked (or expired) cannot
+ * subscribe with it afterwards. The connection is dropped; what it already follows runs to that
+ * subscription's end.
  */
 async function refuseEndedToken(principal: Principal, connectionId: string, deps: SocketDeps): Promise<void> {
-  if (principal.apiToken === undefined) return;
-  const token = await deps.store.apiTokens.get(principal.apiToken);
-  if (token && !apiTokenExpired(token, deps.clock.now())) return;
+  if (!deps.authenticator.stillValid || await deps.authenticator.stillValid(principal)) return;
   await deps.store.connections.remove(connectionId);
   deps.log({ message: 'api token refused', token: principal.apiToken, connection: connectionId, reason: 'revoked or expired since connect' });
   throw new UnauthorizedError('the API token is unknown, revoked or expired; reconnect with a valid one');
