@@ -203,10 +203,11 @@ const IMPORT_BOUNDARIES = [
     from: ['./src/**'],
     except: [
       '**/src/dashboard/**',
-      ...['api-types', 'api-calls', 'types', 'access', 'live-messages', 'log-assembler', 'phase-markers', 'names', 'environment-kinds'].map(name => `**/src/runtime/core/${name}.ts`),
+      ...['api-types', 'api-calls', 'types', 'access', 'live-messages', 'log-assembler', 'phase-markers', 'names', 'environment-kinds', 'state-machine', 'durations'].map(name => `**/src/runtime/core/${name}.ts`),
     ],
     message: 'the dashboard runs in the browser: it imports its own code and only the core types and pure helpers it shares with the API '
-      + '(api-types, api-calls, types, access, live-messages, log-assembler, phase-markers, names, environment-kinds); anything else would drag server code into its bundle.',
+      + '(api-types, api-calls, types, access, live-messages, log-assembler, phase-markers, names, environment-kinds, state-machine, durations); '
+      + 'anything else would drag server code into its bundle.',
   },
   {
     target: './src/builder/**/!(main).ts',

@@ -1,7 +1,7 @@
 import { ApiUnreachableError } from './api-client';
 import { CliError, EXIT, ExitCode } from './exit-codes';
 import { oneLine } from './log-lines';
-import { duration } from '../dashboard/format';
+import { duration } from '../runtime/core/durations';
 import { Deployment } from '../runtime/core/types';
 
 /**

@@ -1,4 +1,4 @@
-import { duration } from '../dashboard/format';
+import { duration } from '../runtime/core/durations';
 import { PhaseOutcome, parsePhaseMarker } from '../runtime/core/phase-markers';
 import { LineOptions, oneLine, terminalText } from '../runtime/core/terminal-text';
 import { LogRecord } from '../runtime/core/types';

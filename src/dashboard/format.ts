@@ -1,12 +1,8 @@
 import { ALL_APPLICATIONS } from './roles';
+import { duration } from '../runtime/core/durations';
 import { LOCAL_OWNER } from '../runtime/core/names';
-import { Deployment, DeploymentStatus, FrameworkConfig, TriggerKind } from '../runtime/core/types';
-
-const TERMINAL: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled', 'superseded'];
-
-export function isTerminal(status: DeploymentStatus): boolean {
-  return TERMINAL.includes(status);
-}
+import { isTerminal } from '../runtime/core/state-machine';
+import { Deployment, FrameworkConfig, TriggerKind } from '../runtime/core/types';
 
 export function isActive(deployment: Deployment | undefined): boolean {
   return deployment !== undefined && !isTerminal(deployment.status);
@@ -40,18 +36,6 @@ export function commitUrl(repository: string | undefined, commit: string): strin
   if (!repository || !/^[\w.-]+\/[\w.-]+$/.test(repository) || !/^[0-9a-f]{7,40}$/i.test(commit)) return undefined;
   if (repository.startsWith(`${LOCAL_OWNER}/`)) return undefined;
   return `https://github.com/${repository}/commit/${commit}`;
-}
-
-/** 850 ms, 12.3 s, 4 min 05 s, 1 h 02 min */
-export function duration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '–';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const whole = Math.round(seconds);
-  const minutes = Math.floor(whole / 60);
-  if (minutes < 60) return `${minutes} min ${String(whole % 60).padStart(2, '0')} s`;
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
 export function between(from: string | undefined, to: string | number | undefined): number | undefined {
@@ -136,3 +120,6 @@ export function customCommands(deploy: string, remove: string): FrameworkConfig 
   if (deploy.trim() === '') return undefined;
   return { kind: 'custom', deploy: textToArgv(deploy), ...remove.trim() !== '' && { remove: textToArgv(remove) } };
 }
+
+// Shared with the terminal client: the pages take them from here with the other formats.
+export { duration, isTerminal };
