@@ -101,6 +101,10 @@ describe('the audit trail', () => {
     expect(refused.entry).toMatchObject({ actor: 'dora', action: 'teardown', application: 'web', environment: 'prod', result: { status: 403, reason: 'teardown in web/prod needs the admin role (web/prod is protected)' } });
     expect(refused.entry.result.deploymentId).toBeUndefined();
 
+    // A refused cancel names the deployment's application and environment too (read, as the answer is an error).
+    const refusedCancel = await recorded('POST', `/api/deployments/${queued.id}/cancel`, viewer, {});
+    expect(refusedCancel.entry).toMatchObject({ action: 'cancel', application: 'web', environment: 'dev', target: queued.id, result: { status: 403 } });
+
     // An invalid application name goes to the installation's trail, not a partition of its own.
     const invalid = await recorded('POST', '/api/apps/No_Such!/environments/dev/deploy', admin, {});
     expect(invalid.entry).toMatchObject({ application: '*', environment: 'dev', action: 'deploy', result: { status: 400 } });

@@ -132,12 +132,16 @@ export const rollbackAudit: RouteAudit = {
   subject: ({ params, body }) => ({ application: params.app, environment: params.env, target: stringField(body, 'deploymentId') }),
 };
 
-/** A cancel names only the deployment: its application and environment are read from it. */
+/**
+ * A cancel names only the deployment: its application and environment are in the answer (the
+ * deployment); a refused one's are read from the deployment.
+ */
 export const cancelAudit: RouteAudit = {
   action: 'cancel',
-  subject: async ({ params }, deps) => {
-    const deployment = isDeploymentId(params.id) ? await deps.store.deployments.get(params.id) : undefined;
-    return { application: deployment?.application, environment: deployment?.environment, target: params.id };
+  subject: async ({ params, answer, status }, deps) => {
+    const deployment = status === 200 && isPlainObject(answer) ? answer
+      : isDeploymentId(params.id) ? await deps.store.deployments.get(params.id) : undefined;
+    return { application: stringField(deployment, 'application'), environment: stringField(deployment, 'environment'), target: params.id };
   },
 };
 
