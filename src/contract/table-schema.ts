@@ -54,6 +54,11 @@ export const keys = {
   // starts with the time, so a query read backwards gives the newest first.
   auditTrail: (application: string) => ({ PK: `AUDIT#${application}` }),
   auditEntry: (application: string, at: string, id: string) => ({ PK: `AUDIT#${application}`, SK: `${at}#${id}` }),
+  // Notifications: one counter item per environment (an atomic ADD numbers its events), and the
+  // deliveries that failed, one partition per application, newest first when read backwards.
+  notificationSequence: (app: string, env: string) => ({ PK: `NOTIFYSEQ#${app}`, SK: `ENV#${env}` }),
+  notificationFailures: (app: string) => ({ PK: `NOTIFYFAIL#${app}` }),
+  notificationFailure: (app: string, at: string, id: string) => ({ PK: `NOTIFYFAIL#${app}`, SK: `${at}#${id}` }),
   connection: (id: string) => ({ PK: `CONN#${id}`, SK: 'CONN' }),
   subscription: (connectionId: string, deploymentId: string) => ({
     PK: `SUB#${deploymentId}`,

@@ -5,7 +5,17 @@ import { ValidationError, ValidationIssue } from '../../src/runtime/core/errors'
 import { ApplicationConfig } from '../../src/runtime/core/types';
 import { closestKey, editDistance, unknownKeyIssues } from '../../src/runtime/core/unknown-keys';
 
-const FULL_APPLICATION: Required<ApplicationConfig> = { name: 'shop', repository: 'acme/shop', rootDirectory: 'packages/shop', environments: [FULL_ENVIRONMENT] };
+const FULL_NOTIFICATION = {
+  kind: 'webhook' as const,
+  url: 'https://hooks.example.com/trellis',
+  secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop-hook-AbCdEf',
+  events: ['deployment.failed' as const],
+  environments: [FULL_ENVIRONMENT.name],
+};
+
+const FULL_APPLICATION: Required<ApplicationConfig> = { name: 'shop', repository: 'acme/shop', rootDirectory: 'packages/shop', environments: [FULL_ENVIRONMENT],
+  notifications: [FULL_NOTIFICATION],
+};
 
 /** The issues of a config that parseApplications refuses. */
 function refused(input: unknown): ValidationIssue[] {

@@ -1,5 +1,6 @@
 import { Grant, Role } from './access';
 import { InstalledRepository } from './github';
+import { NotificationEvent, NotificationKind } from './notification-config';
 import { ApplicationOrigin, Deployment, EnvironmentKind, FrameworkConfig, HealthCheckConfig, LogRecord } from './types';
 
 /**
@@ -31,6 +32,7 @@ import { ApplicationOrigin, Deployment, EnvironmentKind, FrameworkConfig, Health
  *   GET  /api/github/deliveries                          → { items: FailedDeliveryView[] } (admin)
  *   POST /api/github/deliveries/{delivery}/redeliver     {}  → 202 { redelivered: id } (admin)
  *   GET  /api/apps/{app}/audit                         ?limit&cursor&action&actor&environment&format=jsonl → Page<AuditEntryView> (admin of the application; jsonl: every match, one per line)
+ *   GET  /api/apps/{app}/notifications/failures        → { items: NotificationFailureView[] } (viewer of the application; newest first)
  *   GET    /api/tokens                                   → { items: ApiTokenView[] } (admin: the tokens of the applications they administer)
  *   POST   /api/tokens                                   CreateApiTokenBody → 201 CreatedApiToken (admin of the token's application; not with an API token)
  *   DELETE /api/tokens/{token}                           → ApiTokenView, revoked (admin of the token's application; not with an API token)
@@ -327,4 +329,25 @@ export interface AuditEntryView {
     /** Why it was refused or failed (the API's reason). */
     readonly reason?: string;
   };
+}
+
+/**
+ * A notification that was not delivered after every attempt (kept some days). The destination is
+ * named without anything secret: a webhook by its URL's origin, Slack as `slack`, SNS by its topic.
+ */
+export interface NotificationFailureView {
+  /** The delivery's id (`id` in the payload). */
+  readonly id: string;
+  /** When the last attempt failed (ISO). */
+  readonly at: string;
+  readonly application: string;
+  readonly environment: string;
+  readonly event: NotificationEvent;
+  readonly sequence: number;
+  readonly kind: NotificationKind;
+  readonly destination: string;
+  readonly attempts: number;
+  /** Why the last attempt failed (`HTTP 500`, `timed out after 5 s`, `redirect (302) not followed`). */
+  readonly error: string;
+  readonly deploymentId?: string;
 }

@@ -9,7 +9,7 @@ import { ApplicationConfig, EnvironmentConfig, FrameworkConfig, HealthCheckConfi
 export const keysOf = <T>(keys: Record<keyof T, true>): readonly (keyof T & string)[] => Object.keys(keys) as (keyof T & string)[];
 
 export const APPLICATION_KEYS = keysOf<ApplicationConfig>({
-  name: true, repository: true, rootDirectory: true, environments: true,
+  name: true, repository: true, rootDirectory: true, environments: true, notifications: true,
 });
 
 export const ENVIRONMENT_KEYS = keysOf<EnvironmentConfig>({

@@ -2,6 +2,7 @@ import { APPLICATION_KEYS, ENVIRONMENT_KEYS, FRAMEWORK_KEYS, HEALTH_CHECK_KEYS }
 import { HEALTH_CHECK_DEFAULTS, ValidationContext, validateApplications } from './config-validation';
 import { kindSwitchDefaults } from './environment-kinds';
 import { ValidationError, ValidationIssue } from './errors';
+import { parseNotifications } from './notification-rules';
 import { isPlainObject } from './plain-object';
 import { ApplicationConfig, EnvironmentConfig, EnvironmentKind, FrameworkConfig, FrameworkKind, HealthCheckConfig } from './types';
 import { unknownKeyIssues } from './unknown-keys';
@@ -34,6 +35,7 @@ function parseApplication(raw: unknown, path: string, issues: ValidationIssue[])
     repository: text(app.repository, `${path}.repository`, issues) ?? '',
     rootDirectory: optionalText(app.rootDirectory, `${path}.rootDirectory`, issues),
     environments,
+    ...app.notifications !== undefined && app.notifications !== null && { notifications: parseNotifications(app.notifications, `${path}.notifications`, issues) },
   };
 }
 

@@ -23,6 +23,8 @@ export const METRIC_NAMES = {
   gitHubReportFailures: 'GitHubReportFailures',
   /** An audit trail entry could not be written (Count); the request it records was answered all the same. */
   auditWriteFailures: 'AuditWriteFailures',
+  /** A notification was not delivered to a destination after every attempt (Count); the deployment went on all the same. */
+  notificationFailures: 'NotificationFailures',
 } as const;
 
 export const METRIC_DIMENSIONS = {
@@ -51,6 +53,9 @@ export const WEBHOOK_REJECTION_DIMENSION_SETS: readonly (readonly string[])[] = 
 
 /** Failed GitHub reports, per installation (the log line names the deployment and the call). */
 export const GITHUB_REPORT_DIMENSION_SETS: readonly (readonly string[])[] = [[installation]];
+
+/** Failed notification deliveries, per installation and per application (the log line names the event and the destination). */
+export const NOTIFICATION_FAILURE_DIMENSION_SETS: readonly (readonly string[])[] = [[installation], [installation, application]];
 
 /** Failed audit writes, per installation (the log line names the action and the application). */
 export const AUDIT_WRITE_DIMENSION_SETS: readonly (readonly string[])[] = [[installation]];

@@ -1,6 +1,6 @@
 import { Principal } from './access';
 import { ApiTokenRecord } from './api-tokens';
-import { AuditAction, AuditEntryView } from './api-types';
+import { AuditAction, AuditEntryView, NotificationFailureView } from './api-types';
 import { NotificationEvent } from './notification-config';
 import { Ordered } from './push-order';
 import {
@@ -248,6 +248,16 @@ export interface AuditStore {
   list(application: string, options?: AuditListOptions): Promise<Page<AuditEntryView>>;
 }
 
+/** Notification bookkeeping: each environment's event counter, and deliveries that failed. */
+export interface NotificationStore {
+  /** The environment's next event number (1, 2, ...): one atomic counter, so no two events share one. */
+  nextSequence(application: string, environment: string): Promise<number>;
+  /** Keep a failed delivery until `expiresAt` (epoch seconds, the table's TTL). */
+  recordFailure(failure: NotificationFailureView, expiresAt: number): Promise<void>;
+  /** The application's failed deliveries, newest first. */
+  listFailures(application: string, options?: { limit?: number }): Promise<NotificationFailureView[]>;
+}
+
 export interface Connection {
   readonly connectionId: string;
   /** Who opened it, as authenticated at connect. */
@@ -273,6 +283,7 @@ export interface Store {
   readonly oneUse: OneUseStore;
   readonly apiTokens: ApiTokenStore;
   readonly audit: AuditStore;
+  readonly notifications: NotificationStore;
 }
 
 /** Hands queued deployments to the launcher (SQS in AWS, in-process locally). */
@@ -389,6 +400,12 @@ export interface NotificationDetails {
  */
 export interface Notifier {
   notifyEnvironment(event: NotificationEvent, application: string, environment: string, details?: NotificationDetails): Promise<void>;
+}
+
+/** Publishes a message to a topic (SNS in AWS). */
+export interface TopicPublisher {
+  /** Throws when the topic did not take the message. */
+  publish(topicArn: string, message: string, attributes: Readonly<Record<string, string>>): Promise<void>;
 }
 
 export interface Clock {

@@ -1,3 +1,5 @@
+import { NotificationDestinationConfig } from './notification-config';
+
 /**
  * Domain types shared by every layer: constructs, handlers, local mode, dashboard.
  * Plain data only; no AWS imports anywhere under core/.
@@ -95,6 +97,8 @@ export interface ApplicationConfig {
   /** The app's folder in the repository (`packages/api`) for every environment that names none; absent = the root. */
   readonly rootDirectory?: string;
   readonly environments: readonly EnvironmentConfig[];
+  /** Where the application's events are sent (notification-config.ts); absent = nowhere. */
+  readonly notifications?: readonly NotificationDestinationConfig[];
 }
 
 /** Where an application is defined: in code (TrellisPipeline applications, the local config file) or on the dashboard. */

@@ -263,7 +263,7 @@ export class DynamoConfigStore implements ConfigStore {
 type StoredApplication = Omit<ApplicationRecord, 'environments'>;
 
 function applicationAttributes(app: ApplicationConfig): Record<string, unknown> {
-  return { name: app.name, repository: app.repository, ...app.rootDirectory !== undefined && { rootDirectory: app.rootDirectory } };
+  return { name: app.name, repository: app.repository, ...app.rootDirectory !== undefined && { rootDirectory: app.rootDirectory }, ...app.notifications !== undefined && { notifications: app.notifications } };
 }
 
 /** The configuration attributes of an environment item (optional fields only when set). */

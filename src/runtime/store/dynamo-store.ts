@@ -5,6 +5,7 @@ import { DynamoConnectionStore } from './dynamo-connection-store';
 import { DynamoDeliveryStore } from './dynamo-delivery-store';
 import { DynamoDeploymentStore } from './dynamo-deployment-store';
 import { DynamoLogStore } from './dynamo-log-store';
+import { DynamoNotificationStore } from './dynamo-notification-store';
 import { DynamoOneUseStore } from './dynamo-one-use-store';
 import { TableContext } from './table-context';
 import { Clock, Store, systemClock } from '../core/ports';
@@ -20,5 +21,6 @@ export function createDynamoStore(ctx: TableContext, clock: Clock = systemClock)
     oneUse: new DynamoOneUseStore(ctx, clock),
     apiTokens: new DynamoApiTokenStore(ctx),
     audit: new DynamoAuditStore(ctx),
+    notifications: new DynamoNotificationStore(ctx),
   };
 }

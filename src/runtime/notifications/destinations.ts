@@ -1,0 +1,67 @@
+import { postJson } from './http-post';
+import { NotificationDestinationConfig } from '../core/notification-config';
+import { NOTIFICATION_HEADERS, NotificationPayload, notificationSignature, slackMessage } from '../core/notifications';
+import { SecretSource, TopicPublisher } from '../core/ports';
+
+export interface DestinationDeps {
+  /** Where `secretArn` and `urlSecretArn` are read (Secrets Manager; local mode's secrets file). */
+  readonly secrets: SecretSource;
+  /** SNS; absent where there is none (local mode). */
+  readonly topics?: TopicPublisher;
+  /** One attempt's limit. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * One attempt at one destination; throws why it failed (never with a secret or a Slack URL in
+ * the message). `body` is the payload as JSON, exactly the bytes signed and sent.
+ */
+export async function sendToDestination(
+  destination: NotificationDestinationConfig, payload: NotificationPayload, body: string, deps: DestinationDeps,
+): Promise<void> {
+  switch (destination.kind) {
+    case 'webhook': {
+      const secret = destination.secret ?? await deps.secrets.get(required(destination.secretArn, 'secretArn'));
+      await postJson(required(destination.url, 'url'), body, {
+        [NOTIFICATION_HEADERS.signature]: notificationSignature(secret, body),
+        [NOTIFICATION_HEADERS.event]: payload.event,
+        [NOTIFICATION_HEADERS.delivery]: payload.id,
+        [NOTIFICATION_HEADERS.sequence]: String(payload.sequence),
+        [NOTIFICATION_HEADERS.timestamp]: payload.timestamp,
+      }, deps.timeoutMs);
+      return;
+    }
+    case 'slack': {
+      const url = destination.url ?? (await deps.secrets.get(required(destination.urlSecretArn, 'urlSecretArn'))).trim();
+      await postJson(url, JSON.stringify(slackMessage(payload)), {}, deps.timeoutMs);
+      return;
+    }
+    case 'sns':
+      if (!deps.topics) throw new Error('SNS cannot be reached from here');
+      await deps.topics.publish(required(destination.topicArn, 'topicArn'), body, { event: payload.event });
+      return;
+  }
+}
+
+/** The destination as failures name it: nothing secret (a webhook by its URL's origin). */
+export function destinationLabel(destination: NotificationDestinationConfig): string {
+  switch (destination.kind) {
+    case 'webhook': return destination.url ? originOf(destination.url) : 'webhook';
+    case 'slack': return 'slack';
+    case 'sns': return destination.topicArn ?? 'sns';
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'webhook';
+  }
+}
+
+/** The configuration parser makes sure a kind's fields are there; a stored item written otherwise fails here, named. */
+function required(value: string | undefined, field: string): string {
+  if (value === undefined || value === '') throw new Error(`the destination has no ${field}`);
+  return value;
+}

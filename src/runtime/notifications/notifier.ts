@@ -1,0 +1,146 @@
+import { randomUUID } from 'crypto';
+import { DestinationDeps, destinationLabel, sendToDestination } from './destinations';
+import { errorMessage } from '../core/errors';
+import { METRIC_DIMENSIONS, METRIC_NAMES, NOTIFICATION_FAILURE_DIMENSION_SETS, metricRecord } from '../core/metrics';
+import { NotificationDestinationConfig, NotificationEvent } from '../core/notification-config';
+import { NotificationPayload, deploymentEvent, notificationPayload, wantsEvent } from '../core/notifications';
+import { Clock, NotificationDetails, Notifier, SecretSource, Store, TopicPublisher, systemClock } from '../core/ports';
+import { Deployment } from '../core/types';
+import { deploymentPage } from '../github/deployment-reporter';
+
+/** How each delivery is tried: `attempts` tries, each within `timeoutMs`, waiting `backoffMs`, then twice that, between them. */
+export interface NotificationRetry {
+  readonly attempts: number;
+  readonly timeoutMs: number;
+  readonly backoffMs: number;
+}
+
+export const DEFAULT_NOTIFICATION_RETRY: NotificationRetry = { attempts: 3, timeoutMs: 5_000, backoffMs: 1_000 };
+
+/** How long a failed delivery stays listed. */
+export const NOTIFICATION_FAILURE_RETENTION_DAYS = 14;
+
+export interface NotifierOptions {
+  readonly store: Pick<Store, 'config' | 'notifications'>;
+  readonly installation: string;
+  /** Read at each event: local mode knows its URL only once it listens. */
+  readonly dashboardUrl: () => string;
+  readonly secrets: SecretSource;
+  readonly topics?: TopicPublisher;
+  /** Server log lines (never a secret in one); a failure's line is also the NotificationFailures metric. */
+  readonly log: (entry: Record<string, unknown>) => void;
+  readonly clock?: Clock;
+  readonly retry?: Partial<NotificationRetry>;
+  readonly newId?: () => string;
+}
+
+export interface BackgroundNotifier extends Notifier {
+  /** The event a deployment's status is (deploymentEvent), if any, told like notifyEnvironment. */
+  notifyDeployment(deployment: Deployment): Promise<void>;
+  /** Resolves once every delivery started so far has succeeded or failed for good. */
+  settled(): Promise<void>;
+}
+
+/**
+ * Produces and delivers notifications, the same in AWS (the table's stream) and locally (each
+ * status change). Producing is in order per environment: the events of one environment get
+ * their sequence numbers in the order they are told. Delivery then goes on in the background,
+ * in order per destination and environment, with a timeout per attempt and bounded retries;
+ * what is not delivered is recorded (listed on the dashboard) and counted. Nothing here throws
+ * to the caller or makes it wait for a receiver.
+ */
+export function createNotifier(options: NotifierOptions): BackgroundNotifier {
+  const retry = { ...DEFAULT_NOTIFICATION_RETRY, ...options.retry };
+  const clock = options.clock ?? systemClock;
+  const newId = options.newId ?? randomUUID;
+  const destinationDeps: DestinationDeps = { secrets: options.secrets, topics: options.topics, timeoutMs: retry.timeoutMs };
+  const producing = new Map<string, Promise<void>>();
+  const delivering = new Map<string, Promise<void>>();
+
+  /** Runs `work` after the chain's previous work; the chain forgets itself once idle. */
+  const after = (chains: Map<string, Promise<void>>, key: string, work: () => Promise<void>): Promise<void> => {
+    const next = (chains.get(key) ?? Promise.resolve()).catch(() => undefined).then(work).finally(() => {
+      if (chains.get(key) === next) chains.delete(key);
+    });
+    chains.set(key, next);
+    return next;
+  };
+
+  const deliver = async (destination: NotificationDestinationConfig, payload: NotificationPayload, body: string) => {
+    const label = destinationLabel(destination);
+    let problem = '';
+    for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+      try {
+        await sendToDestination(destination, payload, body, destinationDeps);
+        options.log({ message: 'notification delivered', event: payload.event, delivery: payload.id, sequence: payload.sequence, application: payload.application, environment: payload.environment, destination: label, attempts: attempt });
+        return;
+      } catch (error) {
+        problem = errorMessage(error).slice(0, 300);
+        if (attempt < retry.attempts) await new Promise(resolve => setTimeout(resolve, retry.backoffMs * 2 ** (attempt - 1)));
+      }
+    }
+    const at = clock.now();
+    options.log(metricRecord({
+      timestamp: at.getTime(),
+      metrics: [{ name: METRIC_NAMES.notificationFailures, unit: 'Count', value: 1 }],
+      dimensions: { [METRIC_DIMENSIONS.installation]: options.installation, [METRIC_DIMENSIONS.application]: payload.application },
+      dimensionSets: NOTIFICATION_FAILURE_DIMENSION_SETS,
+      properties: { message: 'notification not delivered', event: payload.event, delivery: payload.id, sequence: payload.sequence, environment: payload.environment, destination: label, attempts: retry.attempts, error: problem },
+    }));
+    const expiresAt = Math.floor(at.getTime() / 1000) + NOTIFICATION_FAILURE_RETENTION_DAYS * 86_400;
+    await options.store.notifications.recordFailure({
+      id: payload.id,
+      at: at.toISOString(),
+      application: payload.application,
+      environment: payload.environment,
+      event: payload.event,
+      sequence: payload.sequence,
+      kind: destination.kind,
+      destination: label,
+      attempts: retry.attempts,
+      error: problem,
+      ...payload.deployment && { deploymentId: payload.deployment.id },
+    }, expiresAt).catch(error => options.log({ message: 'notification failure not recorded', delivery: payload.id, error: errorMessage(error) }));
+  };
+
+  const produce = async (event: NotificationEvent, application: string, environment: string, details?: NotificationDetails) => {
+    const app = await options.store.config.getApplication(application);
+    const wanted = (app?.notifications ?? []).map((destination, index) => ({ destination, index }))
+      .filter(({ destination }) => wantsEvent(destination, event, environment));
+    if (wanted.length === 0) return;
+    const sequence = await options.store.notifications.nextSequence(application, environment);
+    const payload = notificationPayload({
+      id: newId(),
+      event,
+      sequence,
+      timestamp: clock.now().toISOString(),
+      installation: options.installation,
+      application,
+      environment,
+      details,
+      deploymentUrl: id => deploymentPage(options.dashboardUrl(), id),
+    });
+    const body = JSON.stringify(payload);
+    for (const { destination, index } of wanted) {
+      void after(delivering, `${application}\n${environment}\n${index}`, () => deliver(destination, payload, body))
+        .catch(error => options.log({ message: 'notification not delivered', delivery: payload.id, error: errorMessage(error) }));
+    }
+  };
+
+  const notifyEnvironment: Notifier['notifyEnvironment'] = (event, application, environment, details) =>
+    after(producing, `${application}\n${environment}`, () => produce(event, application, environment, details))
+      .catch(error => options.log({ message: 'notification not produced', event, application, environment, error: errorMessage(error) }));
+
+  return {
+    notifyEnvironment,
+    notifyDeployment(deployment) {
+      const event = deploymentEvent(deployment);
+      return event ? notifyEnvironment(event, deployment.application, deployment.environment, { deployment }) : Promise.resolve();
+    },
+    async settled() {
+      while (producing.size > 0 || delivering.size > 0) {
+        await Promise.allSettled([...producing.values(), ...delivering.values()]);
+      }
+    },
+  };
+}
