@@ -1,3 +1,4 @@
+import { ALL_APPLICATIONS } from '../runtime/core/access';
 import { AuditAction, AuditEntryView } from '../runtime/core/api-types';
 
 /** Each action in words; a Record, so a new action on the API cannot be left out of the filter. */
@@ -16,6 +17,9 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'revoke-token': 'revoke API token',
   'github-app': 'connect GitHub App',
   'redeliver': 'redeliver webhook',
+  'approve-preview': 'approve preview',
+  'previews-switch': 'switch previews',
+  'preview': 'preview (webhook)',
 };
 
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
@@ -51,8 +55,8 @@ export function auditDeployment(entry: AuditEntryView): string | undefined {
   return entry.result.deploymentId;
 }
 
-/** `audit-web-2026-12-06.jsonl`: the application and the day of the export. */
+/** `audit-web-2026-12-06.jsonl`: the application (`installation` for `*`) and the day of the export. */
 export function auditExportFileName(app: string, now: Date): string {
-  const safe = app.replace(/[^A-Za-z0-9._-]+/g, '_');
+  const safe = app === ALL_APPLICATIONS ? 'installation' : app.replace(/[^A-Za-z0-9._-]+/g, '_');
   return `audit-${safe}-${now.toISOString().slice(0, 10)}.jsonl`;
 }

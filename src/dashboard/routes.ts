@@ -1,4 +1,5 @@
 import { AUDIT_ACTIONS, AuditFilters, auditQuery } from './audit';
+import { ALL_APPLICATIONS } from '../runtime/core/access';
 import { AuditAction } from '../runtime/core/api-types';
 
 /**
@@ -9,6 +10,7 @@ import { AuditAction } from '../runtime/core/api-types';
  *   #/apps/<app>                        the app's pipeline
  *   #/apps/<app>/environments/<env>     an environment's history
  *   #/apps/<app>/audit?action=&environment=&actor=   the application's audit trail, filtered
+ *   #/audit?action=&actor=              the installation's own audit trail (app `*`)
  *   #/deployments/<id>                  one deployment with its live log
  *   #/setup                             connecting GitHub (GitHub returns here with `?created=1` or `?installation_id=...`)
  *   #/tokens                            API tokens for CI and scripts
@@ -27,6 +29,8 @@ export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
   const audit = /^\/apps\/([^/?]+)\/audit\/?(?:\?(.*))?$/.exec(path);
   if (audit) return { page: 'audit', app: safeDecode(audit[1]), filters: auditFilters(new URLSearchParams(audit[2] ?? '')) };
+  const installationAudit = /^\/audit\/?(?:\?(.*))?$/.exec(path);
+  if (installationAudit) return { page: 'audit', app: ALL_APPLICATIONS, filters: auditFilters(new URLSearchParams(installationAudit[1] ?? '')) };
   const setup = /^\/setup\/?(?:\?(.*))?$/.exec(path);
   if (setup) return { page: 'setup', created: new URLSearchParams(setup[1] ?? '').get('created') === '1' };
   const parts = path.split('/').filter(part => part !== '').map(safeDecode);
@@ -44,7 +48,8 @@ export const href = {
   history: (app: string, env: string) => `#/apps/${encodeURIComponent(app)}/environments/${encodeURIComponent(env)}`,
   audit: (app: string, filters: AuditFilters = {}) => {
     const text = auditQuery(filters).toString();
-    return `#/apps/${encodeURIComponent(app)}/audit${text ? `?${text}` : ''}`;
+    const trail = app === ALL_APPLICATIONS ? '#/audit' : `#/apps/${encodeURIComponent(app)}/audit`;
+    return `${trail}${text ? `?${text}` : ''}`;
   },
   deployment: (id: string) => `#/deployments/${encodeURIComponent(id)}`,
   setup: () => '#/setup',

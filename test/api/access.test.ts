@@ -25,12 +25,16 @@ function everyRoute(deployment: Deployment, rollbackTo: Deployment): RouteCall[]
     { method: 'DELETE', path: '/api/apps/web', body: { confirm: 'web' }, action: true },
     { method: 'POST', path: '/api/apps/web/environments', body: { name: 'qa', kind: 'custom' }, action: true },
     { method: 'DELETE', path: '/api/apps/web/environments/dev', body: { confirm: 'dev' }, action: true },
+    // Pull-request previews (test/previews/pull-requests.test.ts has their rules).
+    { method: 'POST', path: '/api/apps/web/environments/dev/approve', body: {}, action: true },
+    { method: 'PUT', path: '/api/apps/web/previews', body: { enabled: false }, action: true },
     { method: 'GET', path: '/api/github', action: false },
     { method: 'POST', path: '/api/github/manifest', body: {}, action: true },
     { method: 'GET', path: '/api/github/deliveries', action: true },
     { method: 'POST', path: '/api/github/deliveries/12/redeliver', body: {}, action: true },
     // The audit trail: its application's admins only (test/api/audit.test.ts has its rules).
     { method: 'GET', path: '/api/apps/web/audit', action: true },
+    { method: 'GET', path: '/api/audit', action: true },
     // API tokens: admins only, listing included (test/api/tokens.test.ts has their rules).
     { method: 'GET', path: '/api/tokens', action: true },
     { method: 'POST', path: '/api/tokens', body: { name: 'ci', role: 'deployer', application: 'web' }, action: true },

@@ -167,6 +167,24 @@ describe('the audit trail', () => {
       expect(none.json.reason).toBe('application nope does not exist and has no audit trail');
     });
 
+    test("the installation's own trail (GitHub App, tokens for every application) is its admins': GET /api/audit", async () => {
+      await h.call('POST', '/api/github/manifest', { principal: admin, body: {} });
+      await h.call('POST', '/api/tokens', { principal: admin, body: { name: 'everywhere', role: 'viewer', application: '*' } });
+      const trail = await h.call('GET', '/api/audit', { principal: admin });
+      expect(trail.status).toBe(200);
+      expect(trail.json.items.map((e: AuditEntryView) => [e.action, e.application])).toEqual([['create-token', '*'], ['github-app', '*']]);
+      expect((await h.call('GET', '/api/audit', { principal: admin, query: { action: 'github-app' } })).json.items).toHaveLength(1);
+
+      const exported = await handleApiRequest({ method: 'GET', path: '/api/audit', query: { format: 'jsonl' }, body: '', principal: admin }, h.deps);
+      expect(exported.headers['content-disposition']).toBe('attachment; filename="installation-audit.jsonl"');
+      expect(exported.body.trimEnd().split('\n').map(line => JSON.parse(line))).toEqual(trail.json.items);
+
+      // An application's admin is not the installation's.
+      const refused = await h.call('GET', '/api/audit', { principal: webAdmin });
+      expect(refused.status).toBe(403);
+      expect(refused.json.reason).toBe("reading the installation's audit trail needs the admin role on all applications");
+    });
+
     test('filters by action, environment and actor; pages with limit and cursor', async () => {
       const read = async (query: Record<string, string>) => (await h.call('GET', '/api/apps/web/audit', { principal: admin, query })).json;
       expect((await read({ action: 'deploy' })).items.map((e: AuditEntryView) => e.actor)).toEqual(['token ci', 'ada']);

@@ -231,3 +231,23 @@ test('a long trail comes a page at a time: Load more reads on from the cursor', 
   expect(await page.getByTestId('load-more').count()).toBe(0);
   await signOutOf(page);
 }, 60_000);
+
+test("the installation's own trail: its admins reach it from the top bar and see the all-applications token they made", async () => {
+  const adminToken = await localToken(server.url, ADMIN);
+  const created = await callWithToken(server.url, adminToken, 'POST', '/api/tokens', { name: 'everywhere', role: 'viewer', application: '*' });
+  expect(created.status).toBe(201);
+  await signInAs(page, server.url, ADMIN);
+  await page.goto(`${server.url}/#/`);
+  await page.getByTestId('installation-audit-link').click();
+  await page.waitForURL(`${server.url}/#/audit`);
+  expect(await page.locator('h1').textContent()).toBe('Installation audit trail');
+  const shown = await showsRows(1);
+  expect(shown.map(row => [row.action, row.actor])).toEqual([['create-token', 'ada']]);
+  await signOutOf(page);
+
+  await signInAs(page, server.url, VIEWER);
+  await page.goto(`${server.url}/#/`);
+  await page.getByTestId('user-name').waitFor();
+  expect(await page.getByTestId('installation-audit-link').count()).toBe(0);
+  await signOutOf(page);
+}, 60_000);

@@ -63,6 +63,10 @@ describe('dashboard formatting', () => {
     const filters = { action: 'settings' as const, environment: 'dev/eu', actor: 'token ci' };
     expect(parseRoute(href.audit('my shop', filters))).toEqual({ page: 'audit', app: 'my shop', filters });
     expect(parseRoute('#/apps/shop/audit?action=drop-tables&environment=&actor=ada')).toEqual({ page: 'audit', app: 'shop', filters: { actor: 'ada' } });
+    // The installation's own trail is `*`'s, at #/audit.
+    expect(href.audit('*', { action: 'github-app' })).toBe('#/audit?action=github-app');
+    expect(parseRoute(href.audit('*', { action: 'github-app' }))).toEqual({ page: 'audit', app: '*', filters: { action: 'github-app' } });
+    expect(parseRoute('#/audit')).toEqual({ page: 'audit', app: '*', filters: {} });
   });
 
   test('who manages API tokens, for which applications: admins, of what they administer', () => {
@@ -111,6 +115,7 @@ describe('the audit trail', () => {
     expect(new Set(AUDIT_ACTIONS).size).toBe(Object.keys(AUDIT_ACTION_LABELS).length);
     expect(auditExportFileName('shop', new Date('2026-12-06T23:59:00Z'))).toBe('audit-shop-2026-12-06.jsonl');
     expect(auditExportFileName('../we b', new Date('2026-12-06T00:00:00Z'))).toBe('audit-.._we_b-2026-12-06.jsonl');
+    expect(auditExportFileName('*', new Date('2026-12-06T00:00:00Z'))).toBe('audit-installation-2026-12-06.jsonl');
   });
 });
 

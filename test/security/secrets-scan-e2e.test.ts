@@ -489,6 +489,9 @@ describe('secrets scan, end to end in local mode', () => {
     await api.call('GET', '/config.json');
     await api.call('GET', '/api/deployments/not-an-id', undefined, 400);
     await connectGitHub();
+    // The installation's own trail (the GitHub App set up just now, tokens for every application), a page and JSON lines.
+    expect((await api.call('GET', '/api/audit?limit=100')).items.length).toBeGreaterThan(0);
+    await api.text('GET', '/api/audit?format=jsonl');
 
     // Every GET route of the control API (and the settings write) answered 200 at least once.
     const answered = (method: string, template: string) => {

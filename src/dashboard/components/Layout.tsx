@@ -1,5 +1,6 @@
 import { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
+import { ALL_APPLICATIONS } from '../../runtime/core/access';
 import { administersAnyApplication, isInstallationAdmin } from '../roles';
 import { href } from '../routes';
 import { useSession } from '../session';
@@ -30,6 +31,7 @@ export function Layout({ crumbs, children }: { crumbs: readonly Crumb[]; childre
         <div class="user">
           {isInstallationAdmin(session.me) ? <a href={href.setup()} data-testid="setup-link">GitHub</a> : null}
           {administersAnyApplication(session.me) ? <a href={href.tokens()} data-testid="tokens-link">API tokens</a> : null}
+          {isInstallationAdmin(session.me) ? <a href={href.audit(ALL_APPLICATIONS)} data-testid="installation-audit-link">Audit trail</a> : null}
           {session.me ? <span class="who" data-testid="user-name" title={roles(session.me.grants)}>{session.me.name}</span> : null}
           <button type="button" class="quiet" onClick={session.signOut} data-testid="sign-out">Sign out</button>
         </div>

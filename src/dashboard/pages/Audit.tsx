@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { ALL_APPLICATIONS } from '../../runtime/core/access';
 import { AuditEntryView } from '../../runtime/core/api-types';
 import { AuditFilters, auditExportFileName } from '../audit';
 import { AuditFilterForm } from '../components/AuditFilterForm';
@@ -13,15 +14,16 @@ import { useSession } from '../session';
 const PAGE_SIZE = 50;
 
 /**
- * An application's audit trail (admins; the API decides): its entries newest first, a page at
- * a time, filtered by action, environment and who, and exported as JSON lines. The filters live
- * in the address, so Back undoes one and a filtered view can be shared.
+ * An application's audit trail (admins; the API decides), or with `*` the installation's own:
+ * entries newest first, a page at a time, filtered by action, environment and who, and exported
+ * as JSON lines. The filters live in the address, so Back undoes one and a filtered view can be shared.
  */
 export function AuditPage({ app, filters }: { app: string; filters: AuditFilters }) {
   const { api } = useSession();
   const pages = usePages<AuditEntryView>(`audit:${app}:${href.audit(app, filters)}`, cursor => api.audit(app, { ...filters, cursor, limit: PAGE_SIZE }));
-  // The environments, for the filter.
-  const view = useResource(`app:${app}`, () => api.app(app));
+  const installation = app === ALL_APPLICATIONS;
+  // The environments, for the filter (the installation's entries have none).
+  const view = useResource(`app:${app}`, () => (installation ? Promise.resolve(undefined) : api.app(app)));
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<unknown>();
 
@@ -39,9 +41,9 @@ export function AuditPage({ app, filters }: { app: string; filters: AuditFilters
 
   const filtered = Object.values(filters).some(value => value);
   return (
-    <Layout crumbs={[{ label: 'Applications', href: href.apps() }, { label: app, href: href.app(app) }, { label: 'Audit trail' }]}>
+    <Layout crumbs={[{ label: 'Applications', href: href.apps() }, ...installation ? [] : [{ label: app, href: href.app(app) }], { label: 'Audit trail' }]}>
       <div class="page-head">
-        <h1>{app} <span class="muted">audit trail</span></h1>
+        <h1>{installation ? 'Installation' : app} <span class="muted">audit trail</span></h1>
         <button type="button" onClick={exportJsonLines} disabled={exporting} data-testid="audit-export"
           title="Every entry matching the filters, one JSON object per line">
           {exporting ? 'Exporting…' : 'Export JSON lines'}
@@ -59,7 +61,9 @@ export function AuditPage({ app, filters }: { app: string; filters: AuditFilters
       {!pages.loading && !pages.error && pages.items.length === 0
         ? (
           <Empty title={filtered ? 'Nothing matches these filters' : 'Nothing recorded yet'} testId="audit-empty">
-            {filtered ? <a href={href.audit(app)}>Show every entry</a> : <>Deployments, settings changes and other actions on {app} show up here.</>}
+            {filtered ? <a href={href.audit(app)}>Show every entry</a> : installation
+              ? <>Connecting the GitHub App, redeliveries and API tokens for every application show up here.</>
+              : <>Deployments, settings changes and other actions on {app} show up here.</>}
           </Empty>
         )
         : null}

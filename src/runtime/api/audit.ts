@@ -1,6 +1,7 @@
 import { ApiCall } from './api-call';
-import { requireRole } from './permissions';
+import { requireInstallationAdmin, requireRole } from './permissions';
 import { integerQuery } from './query';
+import { ALL_APPLICATIONS } from '../core/access';
 import { AUDIT_ACTIONS, AuditAction, AuditEntryView } from '../core/api-types';
 import { NotFoundError, ValidationError, ValidationIssue } from '../core/errors';
 import { HttpResponse, json } from '../core/http';
@@ -12,28 +13,42 @@ export const MAX_AUDIT_EXPORT = 10_000;
 const MAX_ACTOR = 200;
 
 /**
- * `GET /api/apps/{app}/audit`: the application's audit trail, newest first, for its admins; a
- * page at a time, or with `format=jsonl` every match (up to MAX_AUDIT_EXPORT) as JSON lines. The
+ * `GET /api/apps/{app}/audit`: the application's audit trail, newest first, for its admins. The
  * application need not exist any more: a deleted application's trail stays readable.
  */
 export async function readAuditTrail({ principal, params, query, deps }: ApiCall): Promise<HttpResponse> {
   requireRole(principal, params.app, 'admin', 'reading the audit trail');
   const options = auditQuery(query);
   await requireTrail(deps.store, params.app);
-  if (query.format !== 'jsonl') return json(200, await deps.store.audit.list(params.app, options));
+  return answerTrail(params.app, options, query.format === 'jsonl', deps.store);
+}
+
+/**
+ * `GET /api/audit`: the installation's own trail (`*`: the GitHub App, tokens for every
+ * application), for the installation's admins.
+ */
+export async function readInstallationAuditTrail({ principal, query, deps }: ApiCall): Promise<HttpResponse> {
+  requireInstallationAdmin(principal, "reading the installation's audit trail");
+  return answerTrail(ALL_APPLICATIONS, auditQuery(query), query.format === 'jsonl', deps.store);
+}
+
+/** A page of `trail`, or with `jsonl` every match (up to MAX_AUDIT_EXPORT) as JSON lines. */
+async function answerTrail(trail: string, options: AuditListOptions, jsonLines: boolean, store: Store): Promise<HttpResponse> {
+  if (!jsonLines) return json(200, await store.audit.list(trail, options));
   const entries: AuditEntryView[] = [];
   let cursor = options.cursor;
   do {
-    const page = await deps.store.audit.list(params.app, { ...options, cursor, limit: Math.min(200, MAX_AUDIT_EXPORT - entries.length) });
+    const page = await store.audit.list(trail, { ...options, cursor, limit: Math.min(200, MAX_AUDIT_EXPORT - entries.length) });
     entries.push(...page.items);
     cursor = page.cursor;
   } while (cursor !== undefined && entries.length < MAX_AUDIT_EXPORT);
+  const fileName = trail === ALL_APPLICATIONS ? 'installation' : trail;
   return {
     statusCode: 200,
     headers: {
       'content-type': 'application/x-ndjson; charset=utf-8',
       'cache-control': 'no-store',
-      'content-disposition': `attachment; filename="${params.app}-audit.jsonl"`,
+      'content-disposition': `attachment; filename="${fileName}-audit.jsonl"`,
     },
     body: entries.map(entry => `${JSON.stringify(entry)}\n`).join(''),
   };

@@ -1,6 +1,6 @@
 import { deploy, promote, rollback, teardown } from './actions';
 import { createApplication, deleteApplication } from './apps';
-import { readAuditTrail } from './audit';
+import { readAuditTrail, readInstallationAuditTrail } from './audit';
 import {
   addEnvironmentAudit, cancelAudit, createApplicationAudit, createTokenAudit, environmentAction, installationAction, revokeTokenAudit,
   rollbackAudit, settingsAudit,
@@ -49,6 +49,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/github/deliveries', handle: listFailedDeliveries },
   { method: 'POST', path: '/api/github/deliveries/{delivery}/redeliver', handle: redeliver, audit: installationAction('redeliver', params => params.delivery) },
   { method: 'GET', path: '/api/apps/{app}/audit', handle: readAuditTrail },
+  { method: 'GET', path: '/api/audit', handle: readInstallationAuditTrail },
   { method: 'GET', path: '/api/tokens', handle: listTokens },
   { method: 'POST', path: '/api/tokens', handle: createToken, audit: createTokenAudit },
   { method: 'DELETE', path: '/api/tokens/{token}', handle: revokeToken, audit: revokeTokenAudit },

@@ -1,3 +1,4 @@
+import { ALL_APPLICATIONS } from './access';
 import {
   ApiTokenView, ApplicationView, AuditAction, AuditEntryView, CreateApiTokenBody, CreateApplicationBody, CreatedApiToken, DeleteBody, DeletionResult,
   DeployBody,
@@ -101,7 +102,7 @@ export abstract class ControlApiCalls {
     return this.call('POST', `/api/github/deliveries/${id}/redeliver`, {});
   }
 
-  /** A page of the application's audit trail, newest first (admins of the application). */
+  /** A page of the application's audit trail, newest first (admins of the application); `*`: the installation's (its admins). */
   async audit(app: string, query: AuditQuery = {}): Promise<Page<AuditEntryView>> {
     return this.call('GET', auditPath(app, query));
   }
@@ -134,7 +135,7 @@ export interface AuditQuery {
 }
 
 /**
- * The path of an audit trail read; with `format: 'jsonl'` the export: every match as JSON lines
+ * The path of an audit trail read (`*`: the installation's own); with `format: 'jsonl'` the export: every match as JSON lines
  * (application/x-ndjson), which a client fetches itself (call() parses one JSON answer).
  */
 export function auditPath(app: string, query: AuditQuery & { readonly format?: 'jsonl' } = {}): string {
@@ -143,7 +144,7 @@ export function auditPath(app: string, query: AuditQuery & { readonly format?: '
     const value = query[name];
     if (value !== undefined && value !== '') params.set(name, String(value));
   }
-  return `/api/apps/${enc(app)}/audit${withQuery(params)}`;
+  return app === ALL_APPLICATIONS ? `/api/audit${withQuery(params)}` : `/api/apps/${enc(app)}/audit${withQuery(params)}`;
 }
 
 /**
