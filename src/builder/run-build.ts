@@ -300,7 +300,9 @@ async function prepare(processEnv: ParameterEnv, deps: BuildDeps, reporter: Repo
     throw invalid(`the custom framework of '${app.name}/${env.name}' has no ${request.action === 'teardown' ? 'remove' : 'deploy'} command`);
   }
 
-  const secrets = await loadSecrets(deps.secrets, request.installation, request.application, request.environment);
+  // A preview reads the secrets of the environment it copies, a fork's preview none (core/previews.ts).
+  const preview = (env as Partial<EnvironmentState>).preview;
+  const secrets = await loadSecrets(deps.secrets, request.installation, request.application, preview ? preview.secretsFrom : request.environment);
   const masker = reporter.masker;
   if (secrets.githubToken) gitTokenForms(secrets.githubToken).forEach(form => masker.add(form));
   for (const [name, value] of Object.entries(secrets.variables)) {

@@ -12,8 +12,13 @@ export interface BuildSecrets {
   readonly variables: Readonly<Record<string, string>>;
 }
 
-/** Fetch the build's secrets at run time; both are optional. Values never appear in errors. */
-export async function loadSecrets(source: SecretSource, installation: string, application: string, environment: string): Promise<BuildSecrets> {
+/**
+ * Fetch the build's secrets at run time; both are optional. Values never appear in errors.
+ * `environment` is the one whose secret is read: undefined reads no secret at all (a fork's
+ * preview, whose build role may read none: its clone uses the GitHub App's token, or none).
+ */
+export async function loadSecrets(source: SecretSource, installation: string, application: string, environment: string | undefined): Promise<BuildSecrets> {
+  if (environment === undefined) return { variables: {} };
   const tokenName = secretNames.githubToken(installation);
   const envName = secretNames.environment(installation, application, environment);
   const [githubToken, raw] = await Promise.all([optional(source, tokenName), optional(source, envName)]);

@@ -25,6 +25,8 @@ export const keys = {
   application: (app: string) => ({ PK: 'CONFIG', SK: `APP#${app}` }),
   environmentsOf: (app: string) => ({ PK: 'CONFIG', SK_PREFIX: `APP#${app}#ENV#` }),
   environment: (app: string, env: string) => ({ PK: 'CONFIG', SK: `APP#${app}#ENV#${env}` }),
+  /** An application's previews: the dashboard's switch and the set of open ones (the cap). */
+  previews: (app: string) => ({ PK: 'CONFIG', SK: `PREVIEWS#${app}` }),
   deployment: (id: string) => ({ PK: `DEP#${id}`, SK: 'DEP' }),
   /** Attribute of the deployment item holding one phase record (top level: no map to create first). */
   phaseAttribute: (phase: string) => `phase#${phase}`,

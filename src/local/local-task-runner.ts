@@ -221,9 +221,11 @@ export class LocalTaskRunner implements TaskRunner {
     if (gitUrl !== undefined) settings[BUILD_SETTINGS.gitUrl] = gitUrl.startsWith('file://') ? gitUrl : localPath(gitUrl);
     const access = await this.repositoryAccess(request);
     if (access) settings[BUILD_SETTINGS.gitUrl] = access.token === undefined ? localPath(access.gitUrl) : access.gitUrl;
-    const names = [
+    // As a build role would: a preview reads the secrets of the environment it copies, a fork's preview none at all.
+    const secretsFrom = request.secretsFrom === undefined ? request.environment : request.secretsFrom;
+    const names = secretsFrom === null ? [] : [
       secretNames.githubToken(this.installation),
-      secretNames.environment(this.installation, request.application, request.environment),
+      secretNames.environment(this.installation, request.application, secretsFrom),
     ];
     const secrets: Record<string, string> = {};
     try {

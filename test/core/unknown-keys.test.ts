@@ -15,6 +15,13 @@ const FULL_NOTIFICATION = {
 
 const FULL_APPLICATION: Required<ApplicationConfig> = { name: 'shop', repository: 'acme/shop', rootDirectory: 'packages/shop', environments: [FULL_ENVIRONMENT],
   notifications: [FULL_NOTIFICATION],
+  previews: {
+    from: FULL_ENVIRONMENT.name,
+    forks: 'ignore',
+    maxConcurrent: 5,
+    buildRoleArn: 'arn:aws:iam::111122223333:role/previews',
+    forkBuildRoleArn: 'arn:aws:iam::111122223333:role/fork-previews',
+  },
 };
 
 /** The issues of a config that parseApplications refuses. */

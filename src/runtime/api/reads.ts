@@ -1,5 +1,5 @@
 import { ApiCall } from './api-call';
-import { loadApplication, loadEnvironment } from './load';
+import { loadApplication, loadEnvironment, splitPreviews } from './load';
 import { requireRole } from './permissions';
 import { integerQuery } from './query';
 import { applicationView } from './views';
@@ -8,6 +8,7 @@ import { LogPageView, Me } from '../core/api-types';
 import { NotFoundError } from '../core/errors';
 import { HttpResponse, json } from '../core/http';
 import { Deployment } from '../core/types';
+import { sweepPreviews } from '../previews/pull-requests';
 
 /** The routes that read. Every one needs the viewer role on the application it reads. */
 
@@ -22,10 +23,12 @@ export async function me({ principal }: ApiCall): Promise<HttpResponse> {
 
 /** The applications the caller may see; none is not an error. */
 export async function listApplications({ principal, deps }: ApiCall): Promise<HttpResponse> {
+  // Closed previews still there get their teardown asked for again (never this read's failure).
+  await sweepPreviews(deps);
   const visible = (await deps.store.config.listApplications()).filter(app => hasRole(principal, app.name, 'viewer'));
   const items = await Promise.all(visible.map(async app => {
     const environments = await deps.store.config.listEnvironments(app.name);
-    return applicationView({ ...app, environments }, principal, deps);
+    return applicationView({ ...app, ...splitPreviews(environments) }, principal, deps);
   }));
   return json(200, { items: items.sort((a, b) => a.name.localeCompare(b.name)) });
 }

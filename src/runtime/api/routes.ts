@@ -10,6 +10,7 @@ import { addEnvironment, deleteEnvironment } from './environments';
 import { listFailedDeliveries, redeliver } from './github-deliveries';
 import { APP_CREATED_PATH } from './github-manifest';
 import { appCreated, createManifest, getGitHubSetup } from './github-setup';
+import { approve, switchPreviews } from './previews';
 import { getApplication, getDeployment, health, listApplications, listDeployments, me, readLogs } from './reads';
 import { Route } from './router';
 import { changeSettings } from './settings';
@@ -42,6 +43,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'DELETE', path: '/api/apps/{app}', handle: deleteApplication, audit: environmentAction('delete-application') },
   { method: 'POST', path: '/api/apps/{app}/environments', handle: addEnvironment, audit: addEnvironmentAudit },
   { method: 'DELETE', path: '/api/apps/{app}/environments/{env}', handle: deleteEnvironment, audit: environmentAction('delete-environment') },
+  { method: 'POST', path: '/api/apps/{app}/environments/{env}/approve', handle: approve, audit: environmentAction('approve-preview') },
+  { method: 'PUT', path: '/api/apps/{app}/previews', handle: switchPreviews, audit: environmentAction('previews-switch', ['enabled']) },
   { method: 'GET', path: '/api/github', handle: getGitHubSetup },
   { method: 'POST', path: '/api/github/manifest', handle: createManifest, audit: installationAction('github-app') },
   // GitHub sends the browser back with the new App's code: no token (the one-use state is the check).

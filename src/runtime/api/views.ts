@@ -3,10 +3,10 @@ import { LoadedApplication } from './load';
 import { mayAct } from './permissions';
 import { secretNames } from '../../contract/secret-names';
 import { Principal, hasRole } from '../core/access';
-import { ApplicationView, DeletionView, EnvironmentView } from '../core/api-types';
+import { ApplicationView, DeletionView, EnvironmentView, PreviewView, PreviewsView } from '../core/api-types';
 import { settingSources } from '../core/effective-environment';
 import { isTerminal } from '../core/state-machine';
-import { DeletionMark, Deployment, EnvironmentRecord } from '../core/types';
+import { DeletionMark, Deployment, EnvironmentRecord, PreviewRecord, PreviewsConfig } from '../core/types';
 
 /** What an environment's view is built from. */
 export interface EnvironmentFacts {
@@ -52,7 +52,23 @@ export function environmentView(facts: EnvironmentFacts, principal: Principal): 
       rollback: mayAct(principal, application, env),
       teardown: mayAct(principal, application, env),
       settings: hasRole(principal, application, 'admin'),
+      ...env.preview && { approve: env.preview.awaitingApproval !== undefined && env.preview.closedAt === undefined && mayAct(principal, application, env) },
     },
+    ...env.preview && { preview: previewView(env.preview) },
+  };
+}
+
+function previewView(preview: PreviewRecord): PreviewView {
+  return {
+    pullRequest: preview.pullRequest,
+    title: preview.title,
+    author: preview.author,
+    fork: preview.fork,
+    headRef: preview.headRef,
+    headSha: preview.headSha,
+    from: preview.from,
+    awaitingApproval: preview.awaitingApproval,
+    closedAt: preview.closedAt,
   };
 }
 
@@ -67,7 +83,18 @@ function deletionView(mark: DeletionMark, last: Deployment | undefined): Deletio
 export async function applicationView(app: LoadedApplication, principal: Principal, deps: ApiDeps): Promise<ApplicationView> {
   const environments = await Promise.all(app.environments.map((env, index) =>
     loadEnvironmentView(app, env, app.environments[index + 1], principal, deps)));
-  return { name: app.name, repository: app.repository, origin: app.origin ?? 'code', deleting: app.deleting, environments };
+  const previews = app.previews && await previewsView(app, app.previews, principal, deps);
+  return { name: app.name, repository: app.repository, origin: app.origin ?? 'code', deleting: app.deleting, environments, ...previews && { previews } };
+}
+
+/** The application's previews: its configuration, the dashboard's switch, and each preview environment. */
+export async function previewsView(app: LoadedApplication, config: PreviewsConfig, principal: Principal, deps: ApiDeps): Promise<PreviewsView> {
+  const [settings, environments] = await Promise.all([
+    deps.store.previews.settings(app.name),
+    Promise.all([...app.previewEnvironments].sort((a, b) => a.position - b.position)
+      .map(env => loadEnvironmentView(app, env, undefined, principal, deps))),
+  ]);
+  return { from: config.from, forks: config.forks, maxConcurrent: config.maxConcurrent, enabled: settings.enabled, environments };
 }
 
 export async function loadEnvironmentView(

@@ -31,6 +31,8 @@ import { ApplicationOrigin, Deployment, EnvironmentKind, FrameworkConfig, Health
  *   GET  /github/app-created                             ?code&state → 302 to the setup page (no token: GitHub sends the browser)
  *   GET  /api/github/deliveries                          → { items: FailedDeliveryView[] } (admin)
  *   POST /api/github/deliveries/{delivery}/redeliver     {}  → 202 { redelivered: id } (admin)
+ *   POST /api/apps/{app}/environments/{env}/approve      {}  → 202 Deployment (a fork preview's waiting commit deploys; deployer)
+ *   PUT  /api/apps/{app}/previews                        PreviewsSwitchBody → PreviewsView (admin; only an application with previews in code)
  *   GET  /api/apps/{app}/audit                         ?limit&cursor&action&actor&environment&format=jsonl → Page<AuditEntryView> (admin of the application; jsonl: every match, one per line)
  *   GET  /api/apps/{app}/notifications/failures        → { items: NotificationFailureView[] } (viewer of the application; newest first)
  *   GET    /api/tokens                                   → { items: ApiTokenView[] } (admin: the tokens of the applications they administer)
@@ -90,7 +92,44 @@ export interface EnvironmentView {
     readonly rollback: boolean;
     readonly teardown: boolean;
     readonly settings: boolean;
+    /** A fork preview's commit waits for approval and the caller may deploy here. */
+    readonly approve?: boolean;
   };
+  /** Present on a pull request's preview environment. */
+  readonly preview?: PreviewView;
+}
+
+/** What a preview environment shows about its pull request. */
+export interface PreviewView {
+  readonly pullRequest: number;
+  readonly title?: string;
+  readonly author?: string;
+  /** From a fork: its builds get no secret, and each new commit waits for approval (forks: approve). */
+  readonly fork: boolean;
+  readonly headRef: string;
+  readonly headSha: string;
+  /** The environment whose settings it copies. */
+  readonly from: string;
+  /** The fork's commit waiting for a deployer's approval. */
+  readonly awaitingApproval?: string;
+  /** The pull request closed: the preview is being torn down and removed. */
+  readonly closedAt?: string;
+}
+
+/** An application's pull-request previews (present when configured in code). */
+export interface PreviewsView {
+  readonly from: string;
+  readonly forks: 'approve' | 'ignore';
+  readonly maxConcurrent: number;
+  /** The dashboard's switch (admins). */
+  readonly enabled: boolean;
+  /** The preview environments, by pull request number. */
+  readonly environments: readonly EnvironmentView[];
+}
+
+/** PUT /api/apps/{app}/previews */
+export interface PreviewsSwitchBody {
+  readonly enabled: boolean;
 }
 
 export interface ApplicationView {
@@ -102,6 +141,8 @@ export interface ApplicationView {
   readonly deleting?: DeletionView;
   /** In promotion order. */
   readonly environments: readonly EnvironmentView[];
+  /** Pull-request previews, when the application configures them. */
+  readonly previews?: PreviewsView;
 }
 
 /** A deletion under way: the teardown it waits for, and why that teardown failed when it did (DELETE again retries). */
@@ -293,13 +334,15 @@ export interface CreatedApiToken extends ApiTokenView {
 export type AuditAction =
   | 'deploy' | 'promote' | 'rollback' | 'teardown' | 'cancel' | 'settings'
   | 'create-application' | 'delete-application' | 'add-environment' | 'delete-environment'
-  | 'create-token' | 'revoke-token' | 'github-app' | 'redeliver';
+  | 'create-token' | 'revoke-token' | 'github-app' | 'redeliver'
+  | 'approve-preview' | 'previews-switch' | 'preview';
 
 /** Every AuditAction, in the order a filter lists them. */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'deploy', 'promote', 'rollback', 'teardown', 'cancel', 'settings',
   'create-application', 'delete-application', 'add-environment', 'delete-environment',
   'create-token', 'revoke-token', 'github-app', 'redeliver',
+  'approve-preview', 'previews-switch', 'preview',
 ];
 
 /**

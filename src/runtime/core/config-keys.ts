@@ -1,4 +1,4 @@
-import { ApplicationConfig, EnvironmentConfig, FrameworkConfig, HealthCheckConfig } from './types';
+import { ApplicationConfig, EnvironmentConfig, FrameworkConfig, HealthCheckConfig, PreviewsConfig } from './types';
 
 /**
  * The keys of each configuration object, checked by the compiler against its type: a field added
@@ -9,7 +9,11 @@ import { ApplicationConfig, EnvironmentConfig, FrameworkConfig, HealthCheckConfi
 export const keysOf = <T>(keys: Record<keyof T, true>): readonly (keyof T & string)[] => Object.keys(keys) as (keyof T & string)[];
 
 export const APPLICATION_KEYS = keysOf<ApplicationConfig>({
-  name: true, repository: true, rootDirectory: true, environments: true, notifications: true,
+  name: true, repository: true, rootDirectory: true, environments: true, notifications: true, previews: true,
+});
+
+export const PREVIEWS_KEYS = keysOf<PreviewsConfig>({
+  from: true, forks: true, maxConcurrent: true, buildRoleArn: true, forkBuildRoleArn: true,
 });
 
 export const ENVIRONMENT_KEYS = keysOf<EnvironmentConfig>({

@@ -1,10 +1,11 @@
-import { APPLICATION_KEYS, ENVIRONMENT_KEYS, FRAMEWORK_KEYS, HEALTH_CHECK_KEYS } from './config-keys';
+import { APPLICATION_KEYS, ENVIRONMENT_KEYS, FRAMEWORK_KEYS, HEALTH_CHECK_KEYS, PREVIEWS_KEYS } from './config-keys';
 import { HEALTH_CHECK_DEFAULTS, ValidationContext, validateApplications } from './config-validation';
 import { kindSwitchDefaults } from './environment-kinds';
 import { ValidationError, ValidationIssue } from './errors';
 import { parseNotifications } from './notification-rules';
 import { isPlainObject } from './plain-object';
-import { ApplicationConfig, EnvironmentConfig, EnvironmentKind, FrameworkConfig, FrameworkKind, HealthCheckConfig } from './types';
+import { PREVIEW_DEFAULTS } from './previews';
+import { ApplicationConfig, EnvironmentConfig, EnvironmentKind, FrameworkConfig, FrameworkKind, HealthCheckConfig, PreviewForks, PreviewsConfig } from './types';
 import { unknownKeyIssues } from './unknown-keys';
 
 const KINDS: readonly EnvironmentKind[] = ['development', 'staging', 'production', 'custom'];
@@ -36,6 +37,19 @@ function parseApplication(raw: unknown, path: string, issues: ValidationIssue[])
     rootDirectory: optionalText(app.rootDirectory, `${path}.rootDirectory`, issues),
     environments,
     ...app.notifications !== undefined && app.notifications !== null && { notifications: parseNotifications(app.notifications, `${path}.notifications`, issues) },
+    ...app.previews !== undefined && app.previews !== null && { previews: parsePreviews(app.previews, `${path}.previews`, issues) },
+  };
+}
+
+/** `{ from, forks?, maxConcurrent?, buildRoleArn?, forkBuildRoleArn? }`, defaults filled in (config-validation.ts checks the values). */
+function parsePreviews(raw: unknown, path: string, issues: ValidationIssue[]): PreviewsConfig {
+  const previews = record(raw, path, PREVIEWS_KEYS, issues);
+  return {
+    from: text(previews.from, `${path}.from`, issues) ?? '',
+    forks: (optionalText(previews.forks, `${path}.forks`, issues) ?? PREVIEW_DEFAULTS.forks) as PreviewForks,
+    maxConcurrent: optionalNumber(previews.maxConcurrent, `${path}.maxConcurrent`, issues) ?? PREVIEW_DEFAULTS.maxConcurrent,
+    ...previews.buildRoleArn !== undefined && { buildRoleArn: optionalText(previews.buildRoleArn, `${path}.buildRoleArn`, issues) },
+    ...previews.forkBuildRoleArn !== undefined && { forkBuildRoleArn: optionalText(previews.forkBuildRoleArn, `${path}.forkBuildRoleArn`, issues) },
   };
 }
 

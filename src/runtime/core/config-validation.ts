@@ -2,6 +2,7 @@ import { ValidationIssue } from './errors';
 import * as names from './names';
 import { nodeVersionProblem } from './node-version-spec';
 import { validateNotifications } from './notification-rules';
+import { validatePreviews } from './previews';
 import { rootDirectoryProblem } from './root-directory';
 import { ApplicationConfig, EnvironmentConfig, HealthCheckConfig } from './types';
 
@@ -59,6 +60,7 @@ export function validateApplication(app: ApplicationConfig, context: ValidationC
   check('repository', app.repository, names.repository);
   check('rootDirectory', app.rootDirectory, rootDirectoryProblem);
   issues.push(...validateNotifications(app.notifications, app.environments.map(env => env.name), `${path}.notifications`, context.isUnresolved));
+  issues.push(...validatePreviews(app, path, context.isUnresolved));
   if (app.environments.length === 0) {
     issues.push({ path: `${path}.environments`, message: 'an application needs at least one environment' });
   }

@@ -2,6 +2,7 @@ import { Principal } from './access';
 import { ApiTokenRecord } from './api-tokens';
 import { AuditAction, AuditEntryView, NotificationFailureView } from './api-types';
 import { NotificationEvent } from './notification-config';
+import { PreviewStore } from './preview-store';
 import { Ordered } from './push-order';
 import {
   ApplicationConfig, ApplicationRecord, DeletionMark, Deployment, DeploymentStatus, EnvironmentConfig, EnvironmentOverrides,
@@ -284,6 +285,7 @@ export interface Store {
   readonly apiTokens: ApiTokenStore;
   readonly audit: AuditStore;
   readonly notifications: NotificationStore;
+  readonly previews: PreviewStore;
 }
 
 /** Hands queued deployments to the launcher (SQS in AWS, in-process locally). */
@@ -318,6 +320,12 @@ export interface TaskRequest {
    * executor that gives builds AWS credentials refuses a request without one.
    */
   readonly taskRoleArn?: string;
+  /**
+   * The environment whose secrets the build may read, where it is not its own: a preview's,
+   * the environment it copies; `null`, none (a fork's preview). In AWS the build role decides
+   * this; an executor that hands builds their secrets (local mode) follows it. @default its own
+   */
+  readonly secretsFrom?: string | null;
 }
 
 /** A started task, with the ingest token it really has (a repeated request gets the first one's). */

@@ -99,6 +99,53 @@ export interface ApplicationConfig {
   readonly environments: readonly EnvironmentConfig[];
   /** Where the application's events are sent (notification-config.ts); absent = nowhere. */
   readonly notifications?: readonly NotificationDestinationConfig[];
+  /** Pull-request previews (previews.ts); absent = off. */
+  readonly previews?: PreviewsConfig;
+}
+
+/**
+ * Pull-request previews: a pull request into a branch one of the application's environments
+ * tracks gets an environment of its own, `pr-<number>`, with the settings of `from`.
+ */
+export interface PreviewsConfig {
+  /** The environment whose settings (and, for pull requests from the repository itself, secrets) previews copy. */
+  readonly from: string;
+  /** Pull requests from forks: `approve` (nothing builds until a deployer approves each new commit) or `ignore` (no preview). */
+  readonly forks: PreviewForks;
+  /** Open previews at most; the next pull request gets none until one closes. */
+  readonly maxConcurrent: number;
+  /** The role previews of the repository's own branches build with (made by the construct; absent locally). */
+  readonly buildRoleArn?: string;
+  /** The role fork previews build with: it reads no secret (made by the construct; absent locally). */
+  readonly forkBuildRoleArn?: string;
+}
+
+export type PreviewForks = 'approve' | 'ignore';
+
+/** What a preview environment records about its pull request (kept on the environment's item). */
+export interface PreviewRecord {
+  readonly pullRequest: number;
+  readonly title?: string;
+  readonly author?: string;
+  /** The head is in another repository (a fork): no secret reaches its builds. */
+  readonly fork: boolean;
+  /** `owner/repo` of the head. */
+  readonly headRepository: string;
+  readonly headRef: string;
+  /** The newest head commit GitHub reported. */
+  readonly headSha: string;
+  /** The environment whose settings were copied. */
+  readonly from: string;
+  /** The environment whose secrets the builds read; absent: none (fork previews). */
+  readonly secretsFrom?: string;
+  /** A fork's head commit that waits for a deployer's approval before it builds. */
+  readonly awaitingApproval?: string;
+  /** The pull request's one comment (edited in place), once made. */
+  readonly commentId?: number;
+  /** When the pull request was closed: the preview is torn down and removed. */
+  readonly closedAt?: string;
+  /** Teardowns asked for since it closed (retries are bounded). */
+  readonly teardownAttempts?: number;
 }
 
 /** Where an application is defined: in code (TrellisPipeline applications, the local config file) or on the dashboard. */
@@ -141,6 +188,8 @@ export interface EnvironmentState {
   readonly overrides?: EnvironmentOverrides;
   /** Set while the environment (or its application) is being deleted from the dashboard. */
   readonly deleting?: DeletionMark;
+  /** A pull request's preview environment (never in promotion order; config sync leaves it alone). */
+  readonly preview?: PreviewRecord;
 }
 
 /** Dashboard values of the settings that can change at runtime; an absent field means "the code's value". */

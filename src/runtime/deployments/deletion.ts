@@ -3,7 +3,8 @@ import { Store } from '../core/ports';
 import { Deployment } from '../core/types';
 
 /**
- * The end of deleting a dashboard-made environment (api/deletion.ts): once the teardown it waits
+ * The end of deleting a dashboard-made environment (api/deletion.ts) or a closed pull request's
+ * preview (previews/pull-requests.ts): once the teardown it waits
  * for succeeded and the lock is released, its configuration goes; and the application's, when
  * it is being deleted and nothing runs in it any more. A teardown that did not succeed leaves
  * the mark (the environment's view says why; deleting again retries). Never throws: the
@@ -18,6 +19,13 @@ export async function finishDeletion(
   const { application, environment } = teardown;
   try {
     const env = await store.config.getEnvironment(application, environment);
+    // A closed pull request's preview: removed, its place under the cap given back.
+    if (env?.preview && env.deleting) {
+      if (await store.previews.remove(application, environment)) {
+        log({ message: 'preview removed after its teardown', application, environment, teardown: teardown.id });
+      }
+      return;
+    }
     if (env?.deleting) {
       await store.config.deleteEnvironment(application, environment);
       log({ message: 'environment deleted after its teardown', application, environment, teardown: teardown.id });

@@ -113,7 +113,7 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
   let taskId: string;
   let ingestToken: string;
   try {
-    ({ taskId, ingestToken } = await deps.runner.run(taskRequest(deployment, token, env?.buildRoleArn)));
+    ({ taskId, ingestToken } = await deps.runner.run(taskRequest(deployment, token, env?.buildRoleArn, env?.preview && (env.preview.secretsFrom ?? null))));
   } catch (error) {
     const reason = `the build could not be started: ${errorMessage(error)}`;
     // A stranded one that was cancelled meanwhile has its end already: only the lock is left.
@@ -165,9 +165,10 @@ export class LaunchInProgressError extends Error {
 }
 
 /** The deployment's task request; the build reads its record, configuration and secrets itself. */
-export function taskRequest(deployment: Deployment, ingestToken: string, taskRoleArn?: string): TaskRequest {
+export function taskRequest(deployment: Deployment, ingestToken: string, taskRoleArn?: string, secretsFrom?: string | null): TaskRequest {
   return {
     taskRoleArn,
+    ...secretsFrom !== undefined && { secretsFrom },
     deploymentId: deployment.id,
     action: deployment.action,
     application: deployment.application,

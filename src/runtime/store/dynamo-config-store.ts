@@ -103,10 +103,11 @@ export class DynamoConfigStore implements ConfigStore {
         await this.upsertEnvironment(app.name, env, position);
       }
     }
-    // Removed from the configuration: delete the config items; history stays. Dashboard-made ones are not code's to remove.
+    // Removed from the configuration: delete the config items; history stays. Dashboard-made ones are not code's to remove,
+    // nor are pull requests' previews (they go when their pull request closes).
     for (const old of stored.filter(app => app.origin !== 'dashboard')) {
       const current = apps.find(app => app.name === old.name);
-      for (const env of old.environments) {
+      for (const env of old.environments.filter(e => (e as EnvironmentRecord).preview === undefined)) {
         if (!current?.environments.some(e => e.name === env.name)) {
           await this.ctx.doc.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.environment(old.name, env.name) }));
         }
@@ -263,7 +264,13 @@ export class DynamoConfigStore implements ConfigStore {
 type StoredApplication = Omit<ApplicationRecord, 'environments'>;
 
 function applicationAttributes(app: ApplicationConfig): Record<string, unknown> {
-  return { name: app.name, repository: app.repository, ...app.rootDirectory !== undefined && { rootDirectory: app.rootDirectory }, ...app.notifications !== undefined && { notifications: app.notifications } };
+  return {
+    name: app.name,
+    repository: app.repository,
+    ...app.rootDirectory !== undefined && { rootDirectory: app.rootDirectory },
+    ...app.previews !== undefined && { previews: app.previews },
+    ...app.notifications !== undefined && { notifications: app.notifications },
+  };
 }
 
 /** The configuration attributes of an environment item (optional fields only when set). */
@@ -286,7 +293,7 @@ function environmentAttributes(application: string, env: EnvironmentConfig, posi
   return values;
 }
 
-function environmentItem(application: string, env: EnvironmentConfig, position: number): Record<string, unknown> {
+export function environmentItem(application: string, env: EnvironmentConfig, position: number): Record<string, unknown> {
   return { ...keys.environment(application, env.name), ...environmentAttributes(application, env, position) };
 }
 
@@ -296,7 +303,7 @@ function cancelledAt(error: unknown): boolean[] {
   return reasons.map(reason => reason.Code === 'ConditionalCheckFailed');
 }
 
-function environmentFromItem(item: Record<string, unknown>): EnvironmentRecord {
+export function environmentFromItem(item: Record<string, unknown>): EnvironmentRecord {
   return effectiveEnvironment(withoutKeys<EnvironmentRecord>(item));
 }
 

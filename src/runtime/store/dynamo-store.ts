@@ -7,6 +7,7 @@ import { DynamoDeploymentStore } from './dynamo-deployment-store';
 import { DynamoLogStore } from './dynamo-log-store';
 import { DynamoNotificationStore } from './dynamo-notification-store';
 import { DynamoOneUseStore } from './dynamo-one-use-store';
+import { DynamoPreviewStore } from './dynamo-preview-store';
 import { TableContext } from './table-context';
 import { Clock, Store, systemClock } from '../core/ports';
 
@@ -22,5 +23,6 @@ export function createDynamoStore(ctx: TableContext, clock: Clock = systemClock)
     apiTokens: new DynamoApiTokenStore(ctx),
     audit: new DynamoAuditStore(ctx),
     notifications: new DynamoNotificationStore(ctx),
+    previews: new DynamoPreviewStore(ctx),
   };
 }

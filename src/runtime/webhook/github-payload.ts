@@ -1,6 +1,7 @@
 import * as names from '../core/names';
 import { isPlainObject } from '../core/plain-object';
 import { DeliverySummary } from '../core/ports';
+import { PullRequestEvent } from '../core/previews';
 import { PushEvent } from '../core/push-routing';
 
 /**
@@ -72,25 +73,45 @@ function pushTime(value: unknown): Date | undefined {
   return time;
 }
 
-export function summarizePullRequest(payload: unknown): DeliverySummary {
+/**
+ * A pull_request event as previews use it (core/previews.ts). The head repository is null in
+ * GitHub's payload when the fork was deleted; the title and author are free text, bounded.
+ */
+export function parsePullRequest(payload: unknown): PullRequestEvent {
   const body = object(payload, 'payload');
   const pr = object(body.pull_request, 'pull_request');
   const head = object(pr.head, 'pull_request.head');
+  const base = object(pr.base, 'pull_request.base');
   const number = body.number;
-  if (typeof number !== 'number' || !Number.isInteger(number)) throw new PayloadError("'number' is not a pull request number");
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 1) throw new PayloadError("'number' is not a pull request number");
   const action = string(body.action, 'action');
   if (!ACTION.test(action)) throw new PayloadError("'action' is not a pull request action");
-  const ref = string(head.ref, 'pull_request.head.ref');
-  const branchProblem = names.branchName(ref);
-  if (branchProblem) throw new PayloadError(`'pull_request.head.ref' is not a branch: ${branchProblem}`);
+  const headRepo = head.repo === null || head.repo === undefined ? undefined : object(head.repo, 'pull_request.head.repo');
+  const user = pr.user === null || pr.user === undefined ? undefined : object(pr.user, 'pull_request.user');
   return {
-    event: 'pull_request',
     action,
+    number,
+    title: typeof pr.title === 'string' ? clip(pr.title, MAX_MESSAGE) : undefined,
+    author: typeof user?.login === 'string' ? clip(user.login, MAX_AUTHOR) : undefined,
     repository: repositoryName(object(body.repository, 'repository').full_name, 'repository.full_name'),
-    ref,
-    commit: sha(head.sha, 'pull_request.head.sha'),
-    pullRequest: number,
+    baseRef: branch(base.ref, 'pull_request.base.ref'),
+    headRepository: headRepo === undefined ? undefined : repositoryName(headRepo.full_name, 'pull_request.head.repo.full_name'),
+    headRef: branch(head.ref, 'pull_request.head.ref'),
+    headSha: sha(head.sha, 'pull_request.head.sha'),
+    merged: pr.merged === true,
   };
+}
+
+/** What a pull_request delivery is recorded as, beside its id. */
+export function summarizePullRequest(pr: PullRequestEvent): DeliverySummary {
+  return { event: 'pull_request', action: pr.action, repository: pr.repository, ref: pr.headRef, commit: pr.headSha, pullRequest: pr.number };
+}
+
+function branch(value: unknown, path: string): string {
+  const ref = string(value, path);
+  const problem = names.branchName(ref);
+  if (problem) throw new PayloadError(`'${path}' is not a branch: ${problem}`);
+  return ref;
 }
 
 /**

@@ -1,13 +1,15 @@
 import { createHmac, timingSafeEqual } from 'crypto';
-import { PayloadError, PushDetails, parsePush, summarizePullRequest } from './github-payload';
+import { PayloadError, PushDetails, parsePullRequest, parsePush, summarizePullRequest } from './github-payload';
 import { pushReplayKey } from './push-replay';
 import { DeploymentScheduler, UnsentDeploymentError } from '../core/deployment-scheduler';
 import { errorMessage } from '../core/errors';
 import { HttpResponse, errorResponse, json, rejection } from '../core/http';
 import { METRIC_DIMENSIONS, METRIC_NAMES, WEBHOOK_REJECTION_DIMENSION_SETS, WEBHOOK_REJECTION_REASONS, WebhookRejectionReason, metricRecord } from '../core/metrics';
-import { Clock, LaunchQueue, Store, systemClock } from '../core/ports';
+import { Clock, LaunchQueue, Notifier, Store, systemClock } from '../core/ports';
+import { PullRequestEvent } from '../core/previews';
 import { routePush } from '../core/push-routing';
 import { PushPosition } from '../core/types';
+import { handlePullRequest, sweepPreviews } from '../previews/pull-requests';
 
 export interface WebhookRequest {
   /** Header names in lower case. */
@@ -31,6 +33,8 @@ export interface WebhookDependencies {
    * it (local mode) a rejection is logged without a metric.
    */
   readonly installation?: string;
+  /** Told when a preview is made or removed. @default none */
+  readonly notifier?: Notifier;
 }
 
 /** GitHub caps payloads at 25 MB, a push with 20 commits is tens of KB; Lambda takes 6 MB. */
@@ -57,7 +61,7 @@ const EVENT_NAME = /^[a-z_]{1,64}$/;
  * | 415 | content type is not application/json |
  * | 400 | missing X-GitHub-Event / X-GitHub-Delivery, body not JSON, payload not shaped like GitHub's |
  * | 200 | ping; a delivery already processed, or the same push under another delivery id (`duplicate: true`) |
- * | 202 | push accepted (`deployments`, `ignored` reasons); pull request recorded; other events ignored |
+ * | 202 | push accepted (`deployments`, `ignored` reasons); pull request: its previews (`previews`, previews/pull-requests.ts); other events ignored |
  * | 500 | store or queue failed; the delivery is forgotten so GitHub's redelivery is processed |
  */
 export async function handleWebhook(request: WebhookRequest, deps: WebhookDependencies): Promise<HttpResponse> {
@@ -116,13 +120,15 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
   }
 
   let push: ReturnType<typeof parsePush> | undefined;
+  let pullRequest: PullRequestEvent | undefined;
   let summary;
   try {
     if (event === 'push') {
       push = parsePush(payload);
       summary = { event, repository: push.push.repository, ref: push.push.ref, commit: push.push.headCommit };
     } else {
-      summary = summarizePullRequest(payload);
+      pullRequest = parsePullRequest(payload);
+      summary = summarizePullRequest(pullRequest);
     }
   } catch (error) {
     if (error instanceof PayloadError) {
@@ -173,10 +179,14 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
     return errorResponse(error);
   }
 
+  const previewDeps = { store: deps.store, queue: deps.queue, clock, log, notifier: deps.notifier };
+  // Closed previews still there get their teardown asked for again (a failed one retried); never fails the delivery.
+  await sweepPreviews(previewDeps);
   try {
     if (!push) {
-      log({ message: 'pull request recorded', delivery: deliveryId, ...summary });
-      return json(202, { accepted: true, event, recorded: summary, ignored: ['pull requests are recorded; preview environments do not deploy yet'] });
+      const outcome = await handlePullRequest(pullRequest!, deliveryId, previewDeps);
+      log({ message: 'pull request handled', delivery: deliveryId, ...summary, previews: outcome.previews, ignored: outcome.ignored });
+      return json(202, { accepted: outcome.previews.some(preview => preview.status !== 'refused'), event, recorded: summary, ...outcome });
     }
     const routing = routePush(await deps.store.config.listApplications(), push.push);
     if (routing.unknownRepository) {
