@@ -41,6 +41,8 @@ module.exports = [
   'test/local/repository-corpus.test.ts',
   'test/local/restart-and-stop.test.ts',
   'test/local/health-rollback.test.ts',
+  // Signed notifications from `trellis local` to real receivers, across a deploy, a failure and the automatic rollback.
+  'test/local/notifications-local.test.ts',
   // Reliability: faults injected into running installations, and load.
   'test/reliability/faults-dynamodb-local.test.ts',
   'test/reliability/faults-dynamodb-supervisor.test.ts',

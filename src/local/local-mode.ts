@@ -16,11 +16,13 @@ import { LocalConfig, loadLocalConfig, parseLocalConfig } from './local-config';
 import { LocalExecutor, createLocalExecutor } from './local-executor';
 import { LOCAL_GITHUB_USER, localGitHubSignIn } from './local-github-sign-in';
 import { LocalIdentity } from './local-identity';
+import { localNotifier } from './local-notifier';
 import { processStartTime } from './process-records';
 import { deploymentLine, startBanner } from './terminal-lines';
 import { secretNames } from '../contract/secret-names';
 import { GitHubConnection } from '../runtime/core/github';
 import { gitHubConnection } from '../runtime/github/github-connection';
+import { BackgroundNotifier } from '../runtime/notifications/notifier';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
 import { tableContext } from '../runtime/store/table-context';
 import { webhookSecrets } from '../runtime/webhook/webhook-secrets';
@@ -34,6 +36,8 @@ const INSTALLATION = 'local';
  * restart, in 2 of 14 runs under load); generous, since sending again costs nothing.
  */
 const LOST_WRITES_MS = 10_000;
+/** On close, notifications still being delivered get this long (a receiver being retried is not waited for). */
+const NOTIFICATIONS_CLOSE_MS = 3_000;
 export const SAMPLE_APP = 'sample-app';
 export const ADMIN_USER = 'admin';
 
@@ -117,11 +121,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   let server: DashboardServer | undefined;
   let github: GitHubStandIn | undefined;
   let gitHubReports: LocalGitHubReports | undefined;
+  let notifier: BackgroundNotifier | undefined;
   const stopAll = async () => {
     await executor?.close();
     await server?.close();
     // The last changes (builds stopped as failed) reach the stand-in before it stops, and their lines the log before it closes.
     await gitHubReports?.settled();
+    await notifier?.settled(NOTIFICATIONS_CLOSE_MS);
     await github?.close();
     await dynamo?.stop();
     processes.remove('dynamodb');
@@ -159,8 +165,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       deployment => {
         options.print(deploymentLine(deployment, dashboardUrl));
         gitHubReports?.report(deployment);
+        void notifier?.notifyDeployment(deployment);
       },
     );
+    // Notifications: numbered and sent at each status change, in the background.
+    notifier = localNotifier({
+      store, installation: INSTALLATION, dashboardUrl: () => dashboardUrl || expectedUrl, secrets: () => executor?.secrets, log,
+    });
     await store.config.syncApplications(config.applications);
     const resumed = await resumeInterrupted(store);
     signal?.throwIfAborted();

@@ -10,6 +10,7 @@ import { addEnvironment, deleteEnvironment } from './environments';
 import { listFailedDeliveries, redeliver } from './github-deliveries';
 import { APP_CREATED_PATH } from './github-manifest';
 import { appCreated, createManifest, getGitHubSetup } from './github-setup';
+import { listNotificationFailures } from './notifications';
 import { approve, switchPreviews } from './previews';
 import { getApplication, getDeployment, health, listApplications, listDeployments, me, readLogs } from './reads';
 import { Route } from './router';
@@ -52,6 +53,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/github/deliveries', handle: listFailedDeliveries },
   { method: 'POST', path: '/api/github/deliveries/{delivery}/redeliver', handle: redeliver, audit: installationAction('redeliver', params => params.delivery) },
   { method: 'GET', path: '/api/apps/{app}/audit', handle: readAuditTrail },
+  { method: 'GET', path: '/api/apps/{app}/notifications/failures', handle: listNotificationFailures },
   { method: 'GET', path: '/api/audit', handle: readInstallationAuditTrail },
   { method: 'GET', path: '/api/tokens', handle: listTokens },
   { method: 'POST', path: '/api/tokens', handle: createToken, audit: createTokenAudit },

@@ -37,8 +37,11 @@ export interface NotifierOptions {
 export interface BackgroundNotifier extends Notifier {
   /** The event a deployment's status is (deploymentEvent), if any, told like notifyEnvironment. */
   notifyDeployment(deployment: Deployment): Promise<void>;
-  /** Resolves once every delivery started so far has succeeded or failed for good. */
-  settled(): Promise<void>;
+  /**
+   * Resolves once every delivery started so far has succeeded or failed for good, or after
+   * `withinMs` (when given) with what is left still going on.
+   */
+  settled(withinMs?: number): Promise<void>;
 }
 
 /**
@@ -137,10 +140,17 @@ export function createNotifier(options: NotifierOptions): BackgroundNotifier {
       const event = deploymentEvent(deployment);
       return event ? notifyEnvironment(event, deployment.application, deployment.environment, { deployment }) : Promise.resolve();
     },
-    async settled() {
-      while (producing.size > 0 || delivering.size > 0) {
-        await Promise.allSettled([...producing.values(), ...delivering.values()]);
-      }
+    async settled(withinMs) {
+      const all = async () => {
+        while (producing.size > 0 || delivering.size > 0) {
+          await Promise.allSettled([...producing.values(), ...delivering.values()]);
+        }
+      };
+      if (withinMs === undefined) return all();
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<void>(resolve => { timer = setTimeout(resolve, withinMs); });
+      await Promise.race([all(), gaveUp]);
+      clearTimeout(timer);
     },
   };
 }
