@@ -80,6 +80,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-lambda@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-s3@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-apigatewaymanagementapi@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-sns@${AWS_SDK_VERSION}`, // notifications to SNS topics (runtime/aws/sns-topic-publisher.ts)
     'ws@^8',
     // The `trellis` command's argument parser (bundled into assets/local/trellis.js; 15 is ESM-only and needs Node 22).
     'commander@14.0.3',

@@ -94,6 +94,14 @@ export const GITHUB_SIGN_IN_ENV = {
 /** The repository-token function: GITHUB_ENV (not the webhook secret) and these. */
 export const REPOSITORY_TOKEN_ENV = { tableName: TABLE_NAME, installation: INSTALLATION } as const;
 
+/** The notifier (the table's stream): numbers each status change and sends it to the application's destinations. */
+export const NOTIFIER_ENV = {
+  tableName: TABLE_NAME,
+  installation: INSTALLATION,
+  /** The dashboard's URL: a notification's `deployment.url` is `<url>/#/deployments/<id>`. */
+  dashboardUrl: 'DASHBOARD_URL',
+} as const;
+
 /** The GitHub reporter (the table's stream): GITHUB_ENV (not the webhook secret) and these. */
 export const GITHUB_REPORTER_ENV = {
   tableName: TABLE_NAME,

@@ -35,6 +35,8 @@ function everyRoute(deployment: Deployment, rollbackTo: Deployment): RouteCall[]
     // The audit trail: its application's admins only (test/api/audit.test.ts has its rules).
     { method: 'GET', path: '/api/apps/web/audit', action: true },
     { method: 'GET', path: '/api/audit', action: true },
+    // Failed notifications: the application's viewers (test/api/notification-failures.test.ts has their rules).
+    { method: 'GET', path: '/api/apps/web/notifications/failures', action: false },
     // API tokens: admins only, listing included (test/api/tokens.test.ts has their rules).
     { method: 'GET', path: '/api/tokens', action: true },
     { method: 'POST', path: '/api/tokens', body: { name: 'ci', role: 'deployer', application: 'web' }, action: true },

@@ -486,6 +486,8 @@ describe('secrets scan, end to end in local mode', () => {
     const trail = await api.call('GET', `/api/apps/${APP}/audit?limit=100`);
     expect(trail.items.length).toBeGreaterThan(3);
     expect((await api.text('GET', `/api/apps/${APP}/audit?format=jsonl`)).split('\n').filter(Boolean).length).toBeGreaterThan(3);
+    // Failed notifications (none configured here: an empty list, scanned like every answer).
+    await api.call('GET', `/api/apps/${APP}/notifications/failures`);
     await api.call('GET', '/config.json');
     await api.call('GET', '/api/deployments/not-an-id', undefined, 400);
     await connectGitHub();
