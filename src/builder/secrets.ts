@@ -17,7 +17,9 @@ export interface BuildSecrets {
  * `environment` is the one whose secret is read: undefined reads no secret at all (a fork's
  * preview, whose build role may read none: its clone uses the GitHub App's token, or none).
  */
-export async function loadSecrets(source: SecretSource, installation: string, application: string, environment: string | undefined): Promise<BuildSecrets> {
+export async function loadSecrets(
+  source: SecretSource, installation: string, application: string, environment: string | undefined,
+): Promise<BuildSecrets> {
   if (environment === undefined) return { variables: {} };
   const tokenName = secretNames.githubToken(installation);
   const envName = secretNames.environment(installation, application, environment);

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'crypto';
 import examples from '@octokit/webhooks-examples';
-import { taskRequest } from '../../src/runtime/deployments/launch';
-import { finishDeletion } from '../../src/runtime/deployments/deletion';
 import { DeploymentScheduler } from '../../src/runtime/core';
 import { MAX_TEARDOWN_ATTEMPTS, capReason } from '../../src/runtime/core/previews';
+import { finishDeletion } from '../../src/runtime/deployments/deletion';
+import { taskRequest } from '../../src/runtime/deployments/launch';
 import { sweepPreviews } from '../../src/runtime/previews/pull-requests';
 import { handleWebhook } from '../../src/runtime/webhook/webhook-handler';
 import { Harness, admin, apiHarness, deployer, viewer } from '../api/harness';
@@ -85,8 +85,13 @@ describe('pull-request previews', () => {
     expect(opened.body.previews).toEqual([expect.objectContaining({ application: 'shop', environment: 'pr-7', status: 'deploying' })]);
     const env = (await h.store.config.getEnvironment('shop', 'pr-7'))!;
     expect(env).toMatchObject({
-      kind: 'custom', protected: false, autoDeploy: false, runTests: true, testCommand: ['npm', 'test'],
-      variables: { API_URL: 'https://dev.example' }, buildRoleArn: SHOP.previews.buildRoleArn,
+      kind: 'custom',
+      protected: false,
+      autoDeploy: false,
+      runTests: true,
+      testCommand: ['npm', 'test'],
+      variables: { API_URL: 'https://dev.example' },
+      buildRoleArn: SHOP.previews.buildRoleArn,
       preview: { pullRequest: 7, fork: false, from: 'dev', secretsFrom: 'dev', headSha: sha('pr-7'), author: 'Codertocat' },
     });
     expect(env.branch).toBeUndefined();

@@ -52,10 +52,15 @@ export function environmentView(facts: EnvironmentFacts, principal: Principal): 
       rollback: mayAct(principal, application, env),
       teardown: mayAct(principal, application, env),
       settings: hasRole(principal, application, 'admin'),
-      ...env.preview && { approve: env.preview.awaitingApproval !== undefined && env.preview.closedAt === undefined && mayAct(principal, application, env) },
+      ...env.preview && { approve: approvable(env.preview) && mayAct(principal, application, env) },
     },
     ...env.preview && { preview: previewView(env.preview) },
   };
+}
+
+/** A fork's commit waits for approval, and its pull request is open. */
+function approvable(preview: PreviewRecord): boolean {
+  return preview.awaitingApproval !== undefined && preview.closedAt === undefined;
 }
 
 function previewView(preview: PreviewRecord): PreviewView {

@@ -113,7 +113,9 @@ async function startOne(id: string, deps: BuildDependencies, scheduler: Deployme
   let taskId: string;
   let ingestToken: string;
   try {
-    ({ taskId, ingestToken } = await deps.runner.run(taskRequest(deployment, token, env?.buildRoleArn, env?.preview && (env.preview.secretsFrom ?? null))));
+    // A preview's build reads the secrets of the environment it copies; a fork's none (null).
+    const secretsFrom = env?.preview && (env.preview.secretsFrom ?? null);
+    ({ taskId, ingestToken } = await deps.runner.run(taskRequest(deployment, token, env?.buildRoleArn, secretsFrom)));
   } catch (error) {
     const reason = `the build could not be started: ${errorMessage(error)}`;
     // A stranded one that was cancelled meanwhile has its end already: only the lock is left.

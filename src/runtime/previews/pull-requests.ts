@@ -69,7 +69,9 @@ export async function handlePullRequest(pr: PullRequestEvent, deliveryId: string
 }
 
 /** opened/reopened/synchronize: the preview made (or found), then its head deployed, or held for approval. */
-async function deployFor(app: ApplicationRecord, config: PreviewsConfig, pr: PullRequestEvent, deliveryId: string, deps: PreviewDeps): Promise<PreviewOutcome | string> {
+async function deployFor(
+  app: ApplicationRecord, config: PreviewsConfig, pr: PullRequestEvent, deliveryId: string, deps: PreviewDeps,
+): Promise<PreviewOutcome | string> {
   const fork = isFork(pr);
   if (fork && config.forks === 'ignore') return 'pull requests from forks get no preview (previews.forks is ignore)';
   const settings = await deps.store.previews.settings(app.name);
@@ -89,7 +91,8 @@ async function deployFor(app: ApplicationRecord, config: PreviewsConfig, pr: Pul
     // A fork's code never sees a secret: its builds read none.
     ...!fork && { secretsFrom: from.name },
   };
-  const opening = await deps.store.previews.open(app.name, previewEnvironment(from, config, record), record, previewPosition(pr.number), config.maxConcurrent);
+  const environment = previewEnvironment(from, config, record);
+  const opening = await deps.store.previews.open(app.name, environment, record, previewPosition(pr.number), config.maxConcurrent);
   if (opening.outcome === 'refused') {
     const reason = capReason(app.name, config.maxConcurrent, opening.open);
     deps.log({ message: 'preview refused', application: app.name, environment: name, pullRequest: pr.number, reason });
@@ -106,7 +109,8 @@ async function deployFor(app: ApplicationRecord, config: PreviewsConfig, pr: Pul
     await notify(deps, 'preview.created', app.name, name, env.preview);
   }
   if (fork && config.forks === 'approve') {
-    await deps.store.previews.update(app.name, name, { headSha: pr.headSha, headRef: pr.headRef, title: pr.title ?? null, awaitingApproval: pr.headSha });
+    const head = { headSha: pr.headSha, headRef: pr.headRef, title: pr.title ?? null };
+    await deps.store.previews.update(app.name, name, { ...head, awaitingApproval: pr.headSha });
     deps.log({ message: 'preview waits for approval', application: app.name, environment: name, pullRequest: pr.number, commit: pr.headSha });
     return { application: app.name, environment: name, status: 'awaiting-approval', reason: `a fork's commit builds once a deployer approves it (POST /api/apps/${app.name}/environments/${name}/approve)` };
   }
@@ -238,7 +242,9 @@ async function submitDeploy(app: ApplicationRecord, env: EnvironmentRecord, comm
 }
 
 /** What the webhook decided on its own (the cap's refusal) goes to the audit trail like a person's action. */
-async function auditWebhook(deps: PreviewDeps, pr: PullRequestEvent, application: string, environment: string, result: { status: number; reason: string }): Promise<void> {
+async function auditWebhook(
+  deps: PreviewDeps, pr: PullRequestEvent, application: string, environment: string, result: { status: number; reason: string },
+): Promise<void> {
   const at = deps.clock.now();
   try {
     await deps.store.audit.record({

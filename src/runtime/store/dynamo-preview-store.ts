@@ -72,7 +72,8 @@ export class DynamoPreviewStore implements PreviewStore {
     for (let attempt = 0; ; attempt++) {
       const env = await this.environment(application, environment);
       const current = env?.preview;
-      const expected = Object.entries(expect).every(([field, value]) => (current as Record<string, unknown> | undefined)?.[field] === (value ?? undefined));
+      const fields = current as Record<string, unknown> | undefined;
+      const expected = Object.entries(expect).every(([field, value]) => fields?.[field] === (value ?? undefined));
       if (!current || !expected) throw new ConflictError(`${application}/${environment} is not a preview, or it changed meanwhile`);
       const next: Record<string, unknown> = { ...current };
       for (const [field, value] of Object.entries(change)) {
@@ -140,7 +141,8 @@ export class DynamoPreviewStore implements PreviewStore {
   }
 
   private async environment(application: string, environment: string): Promise<EnvironmentRecord | undefined> {
-    const result = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.environment(application, environment), ConsistentRead: true }));
+    const key = keys.environment(application, environment);
+    const result = await this.ctx.doc.send(new GetCommand({ TableName: this.ctx.tableName, Key: key, ConsistentRead: true }));
     return result.Item ? environmentFromItem(result.Item) : undefined;
   }
 
