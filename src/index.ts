@@ -13,3 +13,4 @@ export * from './constructs/dashboard-identity';
 export * from './constructs/github-app';
 export * from './constructs/metric-options';
 export * from './constructs/trellis-alarms';
+export * from './constructs/notification-destination';

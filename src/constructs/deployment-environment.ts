@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { DeployFramework } from './deploy-framework';
 import { DeployHealthCheck } from './deploy-health-check';
+import { NotificationDestination } from './notification-destination';
 import { TestCommand } from './test-command';
 import { keysOf } from '../runtime/core/config-keys';
 import { STANDARD_KINDS, kindSwitchDefaults } from '../runtime/core/environment-kinds';
@@ -343,6 +344,14 @@ export interface ApplicationOptions {
    * @default - `DeploymentEnvironment.development()`, `DeploymentEnvironment.staging()`, `DeploymentEnvironment.production()`
    */
   readonly environments?: DeploymentEnvironment[];
+
+  /**
+   * Where the application's events go (deployments queued, succeeded, failed, rolled back...):
+   * signed webhooks, Slack, SNS topics, each optionally filtered by event and environment.
+   * Delivery never holds up a deployment.
+   * @default - none
+   */
+  readonly notifications?: NotificationDestination[];
 }
 
 /** @internal */

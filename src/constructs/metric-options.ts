@@ -27,6 +27,21 @@ export interface DeploymentMetricOptions extends cloudwatch.MetricOptions {
 }
 
 /**
+ * Which failed notification deliveries a metric counts: the installation's, or one application's.
+ *
+ * @example
+ * const trellis = new TrellisPipeline(stack, 'Trellis');
+ * const shopNotifications = trellis.metricNotificationFailures({ application: 'shop' });
+ */
+export interface NotificationFailureMetricOptions extends cloudwatch.MetricOptions {
+  /**
+   * Only the notifications of this application.
+   * @default - every application of the installation
+   */
+  readonly application?: string;
+}
+
+/**
  * Which webhook rejections a metric counts: all of them, or those of one reason.
  *
  * @example

@@ -82,6 +82,17 @@ export class StateTable extends Construct {
     this.tableName = table.tableName;
   }
 
+  /**
+   * @internal Stream every change of an item (old and new image) if the table does not yet, and
+   * answer the stream's ARN: the notifier follows it, whenever an application with notifications is added.
+   */
+  public _streamChanges(): string {
+    if (this.table.tableStreamArn) return this.table.tableStreamArn;
+    const table = this.table.node.defaultChild as dynamodb.CfnTable;
+    table.streamSpecification = { streamViewType: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES };
+    return table.attrStreamArn;
+  }
+
   /** Read items and query the index. */
   public grantReadData(grantee: iam.IGrantable): iam.Grant {
     return this.table.grantReadData(grantee);

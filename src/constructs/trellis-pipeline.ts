@@ -1,5 +1,6 @@
 import { Duration, Names, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BuildLogStream, BuildLogStreamOptions, WebSocketAuthentication } from './build-log-stream';
@@ -7,10 +8,12 @@ import { BuildServer, BuildServerOptions } from './build-server';
 import { ConfigurationWriter } from './configuration-writer';
 import { ApplicationOptions, defaultEnvironments } from './deployment-environment';
 import { GitHubApp } from './github-app';
-import { DeploymentMetricOptions, WebhookRejectionMetricOptions } from './metric-options';
+import { DeploymentMetricOptions, NotificationFailureMetricOptions, WebhookRejectionMetricOptions } from './metric-options';
+import { NotificationDestination, awsNotificationIssues } from './notification-destination';
 import { githubReporter, repositoryTokenFunction } from './private/github-functions';
+import { notifierFunction } from './private/notifier';
 import { constructPropsError } from './private/prop-issues';
-import { deploymentMetric, gitHubReportFailuresMetric } from './private/trellis-metrics';
+import { deploymentMetric, gitHubReportFailuresMetric, notificationFailuresMetric } from './private/trellis-metrics';
 import { StateTable, StateTableOptions } from './state-table';
 import { TrellisAlarmOptions, TrellisAlarms } from './trellis-alarms';
 import { TrellisDashboard, TrellisDashboardOptions } from './trellis-dashboard';
@@ -125,7 +128,7 @@ const NESTED_PROPS_KEYS: Readonly<Record<string, readonly string[]>> = {
   logs: keysOf<BuildLogStreamOptions>({ retention: true, authentication: true, accessLogging: true }),
   dashboard: keysOf<TrellisDashboardOptions>({ identity: true, callbackUrls: true, accessLogBucket: true }),
 };
-const APPLICATION_KEYS = keysOf<ApplicationOptions>({ name: true, repository: true, rootDirectory: true, environments: true });
+const APPLICATION_KEYS = keysOf<ApplicationOptions>({ name: true, repository: true, rootDirectory: true, environments: true, notifications: true });
 
 /** Unknown keys of the props and of their plain nested objects (applications are checked as they are added). */
 function unknownPropsKeys(props: TrellisPipelineProps): ValidationIssue[] {
@@ -181,6 +184,9 @@ export class TrellisPipeline extends Construct {
   public readonly installationName: string;
 
   private readonly applications: ApplicationConfig[] = [];
+  /** Made with the first application that has notifications. */
+  private notifier?: lambda.Function;
+  private readonly logRetention?: logs.RetentionDays;
 
   constructor(scope: Construct, id: string, props: TrellisPipelineProps = {}) {
     super(scope, id);
@@ -232,6 +238,7 @@ export class TrellisPipeline extends Construct {
     this.buildServer.addRunnerSettings(this.dashboard._apiHandler);
     this.buildServer.grantStopBuilds(this.dashboard.apiFunction);
     if (props.github) this.connectGitHub(props.github, props.logRetention);
+    this.logRetention = props.logRetention;
     for (const app of props.applications ?? []) this.addApplication(app);
     new ConfigurationWriter(this, 'Configuration', {
       table: this.table,
@@ -282,6 +289,15 @@ export class TrellisPipeline extends Construct {
   }
 
   /**
+   * Notifications not delivered to a destination after every attempt (`Trellis`
+   * `NotificationFailures`, Sum), of the installation or of one `application`. The deployments
+   * went on; the dashboard lists each failed delivery with its reason.
+   */
+  public metricNotificationFailures(props?: NotificationFailureMetricOptions): cloudwatch.Metric {
+    return notificationFailuresMetric(this.installationName, props);
+  }
+
+  /**
    * Alarms on dead-lettered launches (more than 0) and failed deployments (at least
    * `failedDeploymentsThreshold` within `failedDeploymentsPeriod`), notifying `topic` if given.
    * Opt-in: each alarm is billed per month. Call it once.
@@ -309,14 +325,21 @@ export class TrellisPipeline extends Construct {
       repository: application.repository,
       rootDirectory: application.rootDirectory,
       environments: (application.environments ?? defaultEnvironments()).map(env => env._toConfig()),
+      notifications: application.notifications?.map(destination => destination._toConfig()),
     };
     const unknownKeys = isPlainObject(application) ? unknownKeyIssues(application, APPLICATION_KEYS, path) : [];
     (application.environments ?? []).forEach((env, at) => unknownKeys.push(...(env._unknownKeys?.() ?? [])
       .map(issue => ({ ...issue, path: `${path}.environments[${at}].${issue.path}` }))));
+    (application.notifications ?? []).forEach((destination, at) => unknownKeys.push(...(destination._unknownKeys?.() ?? [])
+      .map(issue => ({ ...issue, path: `${path}.notifications[${at}].${issue.path}` }))));
     // The configuration carries the deploy role's ARN; the user gave a role (`deployRole`).
     const configIssues = validateApplication(config, { isUnresolved: value => Token.isUnresolved(value) }, path)
-      .map(issue => ({ ...issue, path: issue.path.replace(/\.deployRoleArn$/, '.deployRole') }));
-    const issues: ValidationIssue[] = [...unknownKeys, ...configIssues];
+      .map(issue => ({
+        ...issue,
+        path: issue.path.replace(/\.deployRoleArn$/, '.deployRole')
+          .replace(/\.secretArn$/, '.secret').replace(/\.urlSecretArn$/, '.webhookUrl'),
+      }));
+    const issues: ValidationIssue[] = [...unknownKeys, ...configIssues, ...awsNotificationIssues(config.notifications, `${path}.notifications`)];
     const existing = this.applications.findIndex(app => app.name === config.name);
     if (existing >= 0) {
       issues.push({ path: `${path}.name`, message: `'${config.name}' is already used by applications[${existing}]; application names must be unique` });
@@ -327,6 +350,7 @@ export class TrellisPipeline extends Construct {
       ...config,
       environments: config.environments.map(env => ({ ...env, buildRoleArn: this.buildServer._addEnvironment(config.name, env) })),
     });
+    if (application.notifications?.length) this.notifyTo(application.notifications);
   }
 
   /**
@@ -346,6 +370,20 @@ export class TrellisPipeline extends Construct {
     };
     this.buildServer._cloneWithTokensFrom(repositoryTokenFunction(scope, options), options.app.endpoints.webUrl);
     githubReporter(scope, options);
+  }
+
+  /**
+   * The notifier function (made once, with the first application that has notifications:
+   * it follows the table's stream), and what it needs to reach these destinations.
+   */
+  private notifyTo(destinations: readonly NotificationDestination[]): void {
+    this.notifier ??= notifierFunction(new Construct(this, 'Notifications'), {
+      table: this.table,
+      installationName: this.installationName,
+      dashboardUrl: this.dashboard.url,
+      logRetention: this.logRetention,
+    });
+    for (const destination of destinations) destination._grant(this.notifier);
   }
 
   private fail(issues: ValidationIssue[]): never {

@@ -124,7 +124,7 @@ function readStream(fn: lambda.Function, table: StateTable): void {
 }
 
 /** `actions` on the table itself (no index), only on items whose partition key is one of `leadingKeys`, and under `conditions`. */
-function grantTable(fn: lambda.Function, table: StateTable, actions: string[], leadingKeys: string[],
+export function grantTable(fn: lambda.Function, table: StateTable, actions: string[], leadingKeys: string[],
   conditions: Record<string, unknown> = {}): void {
   fn.addToRolePolicy(new iam.PolicyStatement({
     actions,

@@ -5,7 +5,7 @@ import { optionsError } from './prop-issues';
 import { ValidationIssue } from '../../runtime/core/errors';
 import { METRIC_DIMENSIONS, METRIC_NAMES, METRIC_NAMESPACE, WEBHOOK_REJECTION_REASONS } from '../../runtime/core/metrics';
 import { applicationName, environmentName } from '../../runtime/core/names';
-import { DeploymentMetricOptions, WebhookRejectionMetricOptions } from '../metric-options';
+import { DeploymentMetricOptions, NotificationFailureMetricOptions, WebhookRejectionMetricOptions } from '../metric-options';
 
 /**
  * The one place the constructs read Trellis' metrics: the namespace, metric names and dimension
@@ -84,6 +84,27 @@ export function gitHubReportFailuresMetric(installationName: string, options: cl
     namespace: METRIC_NAMESPACE,
     metricName: METRIC_NAMES.gitHubReportFailures,
     dimensionsMap: { [METRIC_DIMENSIONS.installation]: installationName },
+  });
+}
+
+/** Notifications not delivered after every attempt, per installation or per application (the dimension sets the notifier emits). */
+export function notificationFailuresMetric(installationName: string, options: NotificationFailureMetricOptions = {}): cloudwatch.Metric {
+  const { application, ...metricOptions } = options;
+  const issues = dimensionIssues(metricOptions);
+  if (application !== undefined && !Token.isUnresolved(application)) {
+    const problem = applicationName(application);
+    if (problem) issues.push({ path: 'application', message: problem });
+  }
+  fail(`metric ${METRIC_NAMES.notificationFailures}`, issues);
+  return new cloudwatch.Metric({
+    statistic: cloudwatch.Stats.SUM,
+    ...metricOptions,
+    namespace: METRIC_NAMESPACE,
+    metricName: METRIC_NAMES.notificationFailures,
+    dimensionsMap: {
+      [METRIC_DIMENSIONS.installation]: installationName,
+      ...application !== undefined && { [METRIC_DIMENSIONS.application]: application },
+    },
   });
 }
 
