@@ -1,4 +1,5 @@
 export * from './constructs/deployment-environment';
+export * from './constructs/preview-options';
 export * from './constructs/state-table';
 export * from './constructs/test-command';
 export * from './constructs/trellis-pipeline';

@@ -373,6 +373,25 @@ export class BuildServer extends Construct implements ec2.IConnectable {
   }
 
   /**
+   * Make the two build roles of an application's pull-request previews, from the environment
+   * they copy: previews of the repository's own branches read that environment's secret, forks'
+   * previews no secret at all. Returns their ARNs, which the previews' configuration carries.
+   * @internal
+   */
+  public _addPreviews(application: string, from: EnvironmentConfig): { buildRoleArn: string; forkBuildRoleArn: string } {
+    const scope = this.environmentRoles.node.tryFindChild(application) as Construct | undefined ?? new Construct(this.environmentRoles, application);
+    const [branch, fork] = (['branch', 'fork'] as const).map(kind => {
+      const key = `${application}/#previews-${kind}`;
+      if (this.buildRoles.has(key)) throw new Error(`BuildServer ${this.node.path}: ${application} already has preview build roles`);
+      const role = buildRoleFor(scope, kind === 'fork' ? 'ForkPreviews' : 'Previews', application, from, this.identity, kind);
+      for (const fn of this.invokedByBuilds) grantInvoke(role, fn);
+      this.buildRoles.set(key, role);
+      return role;
+    });
+    return { buildRoleArn: branch.roleArn, forkBuildRoleArn: fork.roleArn };
+  }
+
+  /**
    * Let builds send their output, as it happens, to a log ingest function (BuildLogStream's): the
    * container learns its name and every environment's build role may invoke that function and
    * no other.

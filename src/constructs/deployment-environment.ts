@@ -2,6 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { DeployFramework } from './deploy-framework';
 import { DeployHealthCheck } from './deploy-health-check';
 import { NotificationDestination } from './notification-destination';
+import { PreviewOptions } from './preview-options';
 import { TestCommand } from './test-command';
 import { keysOf } from '../runtime/core/config-keys';
 import { STANDARD_KINDS, kindSwitchDefaults } from '../runtime/core/environment-kinds';
@@ -344,6 +345,13 @@ export interface ApplicationOptions {
    * @default - `DeploymentEnvironment.development()`, `DeploymentEnvironment.staging()`, `DeploymentEnvironment.production()`
    */
   readonly environments?: DeploymentEnvironment[];
+
+  /**
+   * Pull-request previews: each pull request into a branch an environment tracks gets an
+   * environment of its own (`pr-<number>`) with the settings of `previews.from`, torn down when it closes.
+   * @default - no previews
+   */
+  readonly previews?: PreviewOptions;
 
   /**
    * Where the application's events go (deployments queued, succeeded, failed, rolled back...):

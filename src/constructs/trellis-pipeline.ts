@@ -12,6 +12,7 @@ import { DeploymentMetricOptions, NotificationFailureMetricOptions, WebhookRejec
 import { NotificationDestination, awsNotificationIssues } from './notification-destination';
 import { githubReporter, repositoryTokenFunction } from './private/github-functions';
 import { notifierFunction } from './private/notifier';
+import { PREVIEW_OPTION_KEYS, previewsConfig } from './private/previews-config';
 import { constructPropsError } from './private/prop-issues';
 import { deploymentMetric, gitHubReportFailuresMetric, notificationFailuresMetric } from './private/trellis-metrics';
 import { StateTable, StateTableOptions } from './state-table';
@@ -128,7 +129,14 @@ const NESTED_PROPS_KEYS: Readonly<Record<string, readonly string[]>> = {
   logs: keysOf<BuildLogStreamOptions>({ retention: true, authentication: true, accessLogging: true }),
   dashboard: keysOf<TrellisDashboardOptions>({ identity: true, callbackUrls: true, accessLogBucket: true }),
 };
-const APPLICATION_KEYS = keysOf<ApplicationOptions>({ name: true, repository: true, rootDirectory: true, environments: true, notifications: true });
+const APPLICATION_KEYS = keysOf<ApplicationOptions>({
+  name: true, repository: true, rootDirectory: true, environments: true, previews: true, notifications: true,
+});
+
+/** The environment an application's previews copy (validated to exist before this is asked). */
+function fromEnvironment(config: ApplicationConfig): ApplicationConfig['environments'][number] {
+  return config.environments.find(env => env.name === config.previews!.from)!;
+}
 
 /** Unknown keys of the props and of their plain nested objects (applications are checked as they are added). */
 function unknownPropsKeys(props: TrellisPipelineProps): ValidationIssue[] {
@@ -325,9 +333,11 @@ export class TrellisPipeline extends Construct {
       repository: application.repository,
       rootDirectory: application.rootDirectory,
       environments: (application.environments ?? defaultEnvironments()).map(env => env._toConfig()),
+      ...application.previews && { previews: previewsConfig(application.previews) },
       notifications: application.notifications?.map(destination => destination._toConfig()),
     };
     const unknownKeys = isPlainObject(application) ? unknownKeyIssues(application, APPLICATION_KEYS, path) : [];
+    if (isPlainObject(application.previews)) unknownKeys.push(...unknownKeyIssues(application.previews, PREVIEW_OPTION_KEYS, `${path}.previews`));
     (application.environments ?? []).forEach((env, at) => unknownKeys.push(...(env._unknownKeys?.() ?? [])
       .map(issue => ({ ...issue, path: `${path}.environments[${at}].${issue.path}` }))));
     (application.notifications ?? []).forEach((destination, at) => unknownKeys.push(...(destination._unknownKeys?.() ?? [])
@@ -349,6 +359,8 @@ export class TrellisPipeline extends Construct {
     this.applications.push({
       ...config,
       environments: config.environments.map(env => ({ ...env, buildRoleArn: this.buildServer._addEnvironment(config.name, env) })),
+      // Previews build with roles of their own: one with the from-environment's secret, one (forks') with none.
+      ...config.previews && { previews: { ...config.previews, ...this.buildServer._addPreviews(config.name, fromEnvironment(config)) } },
     });
     if (application.notifications?.length) this.notifyTo(application.notifications);
   }

@@ -29,19 +29,26 @@ export interface BuildIdentityShared {
  * application's other artifacts: a promotion deploys what the source environment built), and
  * read access to the table. Nothing of another application or environment.
  */
-export function buildRoleFor(scope: Construct, id: string, application: string, env: EnvironmentConfig, shared: BuildIdentityShared): iam.Role {
+export function buildRoleFor(
+  scope: Construct, id: string, application: string, env: EnvironmentConfig, shared: BuildIdentityShared, previews?: PreviewRoleKind,
+): iam.Role {
+  // A preview role serves every preview (pr-<n>) of the application, with the settings of the environment they copy (`env`).
+  const names = previews ? PREVIEW_NAMES : env.name;
+  const what = previews === 'fork' ? `previews of forks' pull requests to ${application} (no secret)`
+    : previews ? `pull-request previews of ${application} (the secret of ${env.name})` : `${application}/${env.name}`;
   const role = new iam.Role(scope, id, {
     assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
       // Only tasks of this account may use it (the confused-deputy guard ECS supports).
       conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
     }),
-    description: `Trellis builds of ${application}/${env.name}: its secret, its deploy role, its cache and artifacts`,
+    description: `Trellis builds of ${what}: its secret, its deploy role, its cache and artifacts`.slice(0, 1000),
   });
-  const secrets = [
+  // A fork's code reads no secret, not even the GitHub token (its clone uses the GitHub App's token, or none).
+  const secrets = previews === 'fork' ? [] : [
     secretArn(scope, secretPolicyNames.environment(shared.installationName, application, env.name)),
     secretArn(scope, secretPolicyNames.githubToken(shared.installationName)),
   ];
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
+  if (secrets.length > 0) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
 
   const deployRoles = [env.deployRoleArn ?? bootstrapRoles(env.account ?? shared.defaultAccount, env.region ?? shared.defaultRegion)];
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: deployRoles }));
@@ -54,17 +61,18 @@ export function buildRoleFor(scope: Construct, id: string, application: string, 
       conditions: {
         'StringEquals': {
           [`aws:RequestTag/${SESSION_TAGS.application}`]: application,
-          [`aws:RequestTag/${SESSION_TAGS.environment}`]: env.name,
+          ...!previews && { [`aws:RequestTag/${SESSION_TAGS.environment}`]: env.name },
           [`aws:RequestTag/${SESSION_TAGS.installation}`]: shared.installationName,
         },
+        ...previews && { StringLike: { [`aws:RequestTag/${SESSION_TAGS.environment}`]: PREVIEW_NAMES } },
         'ForAllValues:StringEquals': { 'aws:TagKeys': Object.values(SESSION_TAGS) },
       },
     }));
   }
 
   // An artifact deploys only to the environment it was built for, so no build reads another's.
-  const cacheEntries = shared.dependencyCache.arnForObjects(`deps/${application}/${env.name}/*`);
-  const ownArtifacts = shared.artifacts.arnForObjects(`artifacts/${application}/${env.name}/*`);
+  const cacheEntries = shared.dependencyCache.arnForObjects(`deps/${application}/${names}/*`);
+  const ownArtifacts = shared.artifacts.arnForObjects(`artifacts/${application}/${names}/*`);
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [cacheEntries, ownArtifacts] }));
   // Without it S3 answers a missing entry with 403 instead of 404, and a miss would look like
   // an error. It lists key names (deployment ids, lockfile hashes), never contents.
@@ -80,13 +88,19 @@ export function buildRoleFor(scope: Construct, id: string, application: string, 
 
   acknowledge(role, {
     IAM5: [
-      { reason: `the secret of ${application}/${env.name} and the GitHub token, whose ARNs end in a random suffix`, resources: secrets },
+      ...secrets.length > 0 ? [{ reason: `the secret of ${application}/${env.name} and the GitHub token, whose ARNs end in a random suffix`, resources: secrets }] : [],
       { reason: 'the CDK bootstrap roles (cdk-hnb659fds-*-role-<account>-<region>: deploy, publishing, lookup) of the environment\'s account and region', resources: deployRoles },
-      { reason: `the dependency cache entries and deploy artifacts of ${application}/${env.name}, keyed by the builder and expired by S3`, resources: [cacheEntries, ownArtifacts] },
+      { reason: `the dependency cache entries and deploy artifacts of ${application}/${names}, keyed by the builder and expired by S3`, resources: [cacheEntries, ownArtifacts] },
     ],
   });
   return role;
 }
+
+/** Which of an application's two preview roles: its own branches' (the from-environment's secret) or forks' (no secret). */
+export type PreviewRoleKind = 'branch' | 'fork';
+
+/** Every preview environment's name (core/previews.ts previewName), as an IAM pattern. */
+const PREVIEW_NAMES = 'pr-*';
 
 /** The default CDK bootstrap roles (qualifier hnb659fds) of one account and region. */
 function bootstrapRoles(account: string, region: string): string {
