@@ -6,6 +6,7 @@ import { DeleteDialog } from '../components/DeleteDialog';
 import { EnvCard, EnvAction } from '../components/EnvCard';
 import { Empty, ErrorBox, Spinner } from '../components/ErrorBox';
 import { Layout } from '../components/Layout';
+import { NotificationFailures } from '../components/NotificationFailures';
 import { RollbackDialog } from '../components/RollbackDialog';
 import { SettingsDialog } from '../components/SettingsDialog';
 import { TeardownDialog } from '../components/TeardownDialog';
@@ -148,6 +149,7 @@ export function AppPage({ name }: { name: string }) {
           </ol>
         )
         : null}
+      {view ? <NotificationFailures app={name} /> : null}
       {open?.dialog === 'rollback' && view
         ? (
           <RollbackDialog

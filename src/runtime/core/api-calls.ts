@@ -1,7 +1,7 @@
 import { ALL_APPLICATIONS } from './access';
 import {
   ApiTokenView, ApplicationView, AuditAction, AuditEntryView, CreateApiTokenBody, CreateApplicationBody, CreatedApiToken, DeleteBody, DeletionResult,
-  DeployBody,
+  DeployBody, NotificationFailureView,
   EnvironmentBody, EnvironmentView, FailedDeliveryView, GitHubManifestBody, GitHubManifestForm, GitHubSetupView, LogPageView, Me,
   RollbackBody, SettingsBody, TeardownBody,
 } from './api-types';
@@ -105,6 +105,11 @@ export abstract class ControlApiCalls {
   /** A page of the application's audit trail, newest first (admins of the application); `*`: the installation's (its admins). */
   async audit(app: string, query: AuditQuery = {}): Promise<Page<AuditEntryView>> {
     return this.call('GET', auditPath(app, query));
+  }
+
+  /** The application's notifications that were not delivered, newest first (its viewers). */
+  async notificationFailures(app: string): Promise<{ items: NotificationFailureView[] }> {
+    return this.call('GET', `/api/apps/${enc(app)}/notifications/failures`);
   }
 
   async tokens(): Promise<{ items: ApiTokenView[] }> {
