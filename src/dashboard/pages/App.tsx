@@ -7,6 +7,7 @@ import { EnvCard, EnvAction } from '../components/EnvCard';
 import { Empty, ErrorBox, Spinner } from '../components/ErrorBox';
 import { Layout } from '../components/Layout';
 import { NotificationFailures } from '../components/NotificationFailures';
+import { Previews } from '../components/Previews';
 import { RollbackDialog } from '../components/RollbackDialog';
 import { SettingsDialog } from '../components/SettingsDialog';
 import { TeardownDialog } from '../components/TeardownDialog';
@@ -25,7 +26,8 @@ const VERBS: Record<Deployment['action'], string> = { deploy: 'Deploy', promote:
 /** One application: its environments as a pipeline in promotion order, with what the caller may do on each. */
 export function AppPage({ name }: { name: string }) {
   const { api, me } = useSession();
-  const app = useResource(`app:${name}`, () => api.app(name), data => refreshAfter(data.environments.some(env => isActive(env.lastDeployment))));
+  const app = useResource(`app:${name}`, () => api.app(name), data => refreshAfter(
+    [...data.environments, ...data.previews?.environments ?? []].some(env => isActive(env.lastDeployment))));
   const [busy, setBusy] = useState<string>();
   const [actionError, setActionError] = useState<unknown>();
   const [notice, setNotice] = useState<Deployment>();
@@ -148,6 +150,9 @@ export function AppPage({ name }: { name: string }) {
             ))}
           </ol>
         )
+        : null}
+      {view?.previews
+        ? <Previews app={name} previews={view.previews} admin={administers(me, name)} onChanged={app.reload} onDeployment={setNotice} />
         : null}
       {view ? <NotificationFailures app={name} /> : null}
       {open?.dialog === 'rollback' && view

@@ -3,7 +3,7 @@ import {
   ApiTokenView, ApplicationView, AuditAction, AuditEntryView, CreateApiTokenBody, CreateApplicationBody, CreatedApiToken, DeleteBody, DeletionResult,
   DeployBody, NotificationFailureView,
   EnvironmentBody, EnvironmentView, FailedDeliveryView, GitHubManifestBody, GitHubManifestForm, GitHubSetupView, LogPageView, Me,
-  RollbackBody, SettingsBody, TeardownBody,
+  PreviewsSwitchBody, PreviewsView, RollbackBody, SettingsBody, TeardownBody,
 } from './api-types';
 import { Deployment, Page } from './types';
 
@@ -84,6 +84,15 @@ export abstract class ControlApiCalls {
 
   async deleteEnvironment(app: string, env: string, body: DeleteBody): Promise<DeletionResult> {
     return this.call('DELETE', envPath(app, env), body);
+  }
+
+  /** A fork preview's waiting commit deploys. */
+  async approve(app: string, env: string): Promise<Deployment> {
+    return this.call('POST', `${envPath(app, env)}/approve`, {});
+  }
+
+  async switchPreviews(app: string, body: PreviewsSwitchBody): Promise<PreviewsView> {
+    return this.call('PUT', `/api/apps/${enc(app)}/previews`, body);
   }
 
   async github(): Promise<GitHubSetupView> {
