@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { NotificationDestinationConfig } from '../../src/runtime/core/notification-config';
 import { SecretSource, Store, TopicPublisher } from '../../src/runtime/core/ports';
 import { createNotifier, NotifierOptions } from '../../src/runtime/notifications/notifier';
@@ -166,5 +168,26 @@ describe('the notifier, against a real receiver on 127.0.0.1', () => {
     })]);
     expect(hook.requests[0].signatureValid).toBe(true);
     expect(await store.notifications.nextSequence('shop', 'dev')).toBe(1);
+  });
+
+  test('the README\'s receiver check accepts every delivery as received and refuses a changed body or another key', async () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const snippet = /```js\n(const \{ createHmac, timingSafeEqual \} = require\('crypto'\);[\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet).toBeDefined();
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const fromTrellis = new Function('require', `${snippet}\nreturn fromTrellis;`)(require) as (raw: Buffer, header: unknown, secret: string) => boolean;
+    const hook = await receiver(SECRET);
+    const { notifier } = await setUp([{ kind: 'webhook', url: hook.url, secret: SECRET }]);
+    await notifier.notifyDeployment(queuedDeployment('dep-1', 'shop', 'dev'));
+    await notifier.notifyDeployment(queuedDeployment('dep-1', 'shop', 'dev', { status: 'failed', reason: 'naïve ünïcode' }));
+    await notifier.settled();
+    expect(hook.requests).toHaveLength(2);
+    for (const { raw, headers } of hook.requests) {
+      const signature = headers['x-trellis-signature-256'];
+      expect(fromTrellis(raw, signature, SECRET)).toBe(true);
+      expect(fromTrellis(raw, signature, 'another key')).toBe(false);
+      expect(fromTrellis(Buffer.concat([raw, Buffer.from(' ')]), signature, SECRET)).toBe(false);
+      expect(fromTrellis(raw, undefined, SECRET)).toBe(false);
+    }
   });
 });
