@@ -232,6 +232,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       webhook: {
         secrets: webhookSecrets(async () => data.webhookSecret(), running.secrets, secretNames.githubAppWebhook(INSTALLATION)),
         queue: running.queue,
+        // preview.created / preview.removed, once the notifier runs.
+        notifier: { notifyEnvironment: async (...event) => notifier?.notifyEnvironment(...event) },
       },
       deployedApps: data.deployed,
       staticDir: options.assets.dashboard,
