@@ -4,11 +4,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import examples from '@octokit/webhooks-examples';
+import { Page } from 'playwright-core';
 import { cleanUp, noteDescendants } from './support/process-cleanup';
 import { TrellisProcess, bundleTrellis } from './support/trellis-process';
 import { DataDir } from '../../src/local/data-dir';
 import { LOCAL_GIT_IDENTITY } from '../../src/local/local-mode';
 import { Deployment } from '../../src/runtime/core';
+import { TestBrowser, launchBrowser } from '../dashboard/support/browser';
+import { signInAs } from '../dashboard/support/local-session';
 import { LocalApi } from '../reliability/support/local-trellis';
 import { eventually } from '../support/eventually';
 import { githubSignature } from '../support/github-webhook';
@@ -17,7 +20,8 @@ import { githubSignature } from '../support/github-webhook';
  * Pull-request previews end to end: `trellis local` as a real process, GitHub's own pull_request
  * example payloads pointed at the local repository and signed with the local webhook secret.
  * The app's deploy writes `<data dir>/deployed/<stage>.json` (the commit, and the secret
- * SHOP_TOKEN when the build had it); its remove deletes that file.
+ * SHOP_TOKEN when the build had it); its remove deletes that file. The last test uses the
+ * dashboard (Chromium): the Previews section, Approve and the switch.
  */
 
 const APP = 'shop';
@@ -31,6 +35,7 @@ let trellis: TrellisProcess;
 const started: TrellisProcess[] = [];
 const commands = new Map<number, string>();
 const api = new LocalApi(() => trellis);
+let browser: TestBrowser | undefined;
 
 const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, ...LOCAL_GIT_IDENTITY } }).trim();
 
@@ -127,6 +132,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  await browser?.close();
   if (process.env.TRELLIS_E2E_OUTPUT) writeFileSync(process.env.TRELLIS_E2E_OUTPUT, started.map(proc => proc.output).join('\n=====\n'));
   await cleanUp(started, commands, [work, cli && dirname(dirname(cli))].filter((path): path is string => path !== undefined));
 }, 60_000);
@@ -192,5 +198,36 @@ describe('trellis local: pull-request previews', () => {
     expect(gone.previews.environments.map((env: Json) => env.name)).toEqual(['pr-8']);
     // Its deployments stay readable.
     expect(await api.deployment(teardown.id)).toMatchObject({ environment: 'pr-7', status: 'succeeded' });
+  }, 240_000);
+
+  test('the dashboard: previews under their application, a fork approved with a click, the switch', async () => {
+    const head = commitOn('fork-10', 'another fork');
+    expect((await deliver(pullRequest('opened', 10, 'fork-10', head, true))).previews[0].status).toBe('awaiting-approval');
+    browser = await launchBrowser({ width: 1280, height: 900 });
+    const page: Page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', error => pageErrors.push(error.message));
+    await signInAs(page, trellis.info.url, { name: 'admin', password: trellis.adminPassword });
+    await page.goto(`${trellis.info.url}/#/apps/${APP}`);
+    await page.getByTestId('previews').waitFor();
+    // In their own group, not in the pipeline.
+    expect(await page.locator('.pipeline-step').count()).toBe(1);
+    expect(await page.getByTestId('preview-pr-8').textContent()).toContain('#8');
+    expect(await page.getByTestId('preview-pr-10-fork').isVisible()).toBe(true);
+    expect(await page.getByTestId('approve-pr-8').count()).toBe(0);
+
+    await page.getByTestId('approve-pr-10').click();
+    await page.getByTestId('notice').waitFor();
+    const [approved] = await api.history(APP, 'pr-10');
+    expect(approved).toMatchObject({ commit: head, trigger: { kind: 'pull_request', actor: 'admin' } });
+    expect((await ended(approved.id)).status).toBe('succeeded');
+    expect(deployed('pr-10')).toEqual({ commit: head, token: null });
+
+    await page.getByTestId('previews-switch').click();
+    await page.getByTestId('previews-off').waitFor();
+    expect((await api.call('GET', `/api/apps/${APP}`)).previews.enabled).toBe(false);
+    const switchedOff = await deliver(pullRequest('opened', 11, 'fork-10', head));
+    expect(switchedOff.ignored).toEqual([`${APP}: previews are switched off on the dashboard`]);
+    expect(pageErrors).toEqual([]);
   }, 240_000);
 });
