@@ -1,7 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { keys } from '../../src/contract/table-schema';
 import { Store } from '../../src/runtime/core';
-import { notifyDeploymentStream } from '../../src/runtime/notifications/notification-stream';
+import { notifyDeploymentStream, previewChange } from '../../src/runtime/notifications/notification-stream';
 import { createNotifier } from '../../src/runtime/notifications/notifier';
 import { appConfig, configuredStore, depId, envConfig, queuedDeployment } from '../store/fixtures';
 import { TestReceiver } from './support/receiver';
@@ -72,5 +72,22 @@ describe('notifier function: the table stream → notifications', () => {
     const result = await notifyDeploymentStream({ Records: [inserted] }, { store: broken, notifier, log: () => undefined });
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: inserted.dynamodb!.SequenceNumber }] });
     expect(receiver.requests).toEqual([]);
+  });
+});
+
+describe('previewChange: a preview environment made or deleted', () => {
+  const key = { Keys: { PK: { S: 'CONFIG' }, SK: { S: 'APP#shop#ENV#pr-12' } } };
+  const preview = { preview: { M: { pullRequest: { N: '12' }, title: { S: 'Faster checkout' }, author: { S: 'octocat' }, fork: { BOOL: false } } } };
+
+  test('INSERT with a preview is preview.created; REMOVE is preview.removed; anything else is nothing', () => {
+    expect(previewChange({ eventName: 'INSERT', dynamodb: { ...key, NewImage: preview } })).toEqual({
+      event: 'preview.created', application: 'shop', environment: 'pr-12', details: { pullRequest: { number: 12, title: 'Faster checkout', author: 'octocat' } },
+    });
+    expect(previewChange({ eventName: 'REMOVE', dynamodb: { ...key, OldImage: preview } })).toMatchObject({
+      event: 'preview.removed', environment: 'pr-12', details: { reason: 'removed' },
+    });
+    expect(previewChange({ eventName: 'MODIFY', dynamodb: { ...key, NewImage: preview, OldImage: preview } })).toBeUndefined();
+    expect(previewChange({ eventName: 'INSERT', dynamodb: { ...key, NewImage: {} } })).toBeUndefined();
+    expect(previewChange({ eventName: 'INSERT', dynamodb: { Keys: { PK: { S: 'CONFIG' }, SK: { S: 'APP#shop' } }, NewImage: preview } })).toBeUndefined();
   });
 });

@@ -25,9 +25,10 @@ const STREAM_RETRY_ATTEMPTS = 2;
 const MAX_RECORD_AGE = Duration.hours(1);
 
 /**
- * The notifier function: it follows the state table's stream (switched on here if it is not yet),
- * reads each changed deployment and its application's destinations, numbers the event per
- * environment (the counter items only) and records failed deliveries (the failure items only).
+ * The notifier function: it follows the state table's stream (switched on here if it is not yet)
+ * for changed deployments and preview environments made or deleted; it reads the deployment and
+ * its application's destinations, numbers the event per environment (the counter items only) and
+ * records failed deliveries (the failure items only).
  * Destinations' secrets and topics are granted by `NotificationDestination._grant`.
  */
 export function notifierFunction(scope: Construct, options: NotifierOptions): lambda.Function {
@@ -55,16 +56,32 @@ export function notifierFunction(scope: Construct, options: NotifierOptions): la
     bisectBatchOnError: true,
     maxRecordAge: MAX_RECORD_AGE,
     reportBatchItemFailures: true,
-    // Deployment items only, new and changed: nothing else invokes the function.
-    filters: [lambda.FilterCriteria.filter({
-      eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
-      dynamodb: {
-        Keys: {
-          PK: { S: lambda.FilterRule.beginsWith(keys.deployment('').PK) },
-          SK: { S: lambda.FilterRule.isEqual(keys.deployment('id').SK) },
+    // Deployment items, new and changed, and preview environments made or deleted: nothing else invokes the function.
+    filters: [
+      lambda.FilterCriteria.filter({
+        eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
+        dynamodb: {
+          Keys: {
+            PK: { S: lambda.FilterRule.beginsWith(keys.deployment('').PK) },
+            SK: { S: lambda.FilterRule.isEqual(keys.deployment('id').SK) },
+          },
         },
-      },
-    })],
+      }),
+      lambda.FilterCriteria.filter({
+        eventName: lambda.FilterRule.isEqual('INSERT'),
+        dynamodb: {
+          Keys: { PK: { S: lambda.FilterRule.isEqual(keys.configuration().PK) } },
+          NewImage: { preview: { M: lambda.FilterRule.exists() } },
+        },
+      }),
+      lambda.FilterCriteria.filter({
+        eventName: lambda.FilterRule.isEqual('REMOVE'),
+        dynamodb: {
+          Keys: { PK: { S: lambda.FilterRule.isEqual(keys.configuration().PK) } },
+          OldImage: { preview: { M: lambda.FilterRule.exists() } },
+        },
+      }),
+    ],
   });
   // The stream itself, not `*`: Lambda reads a stream it is given by ARN without dynamodb:ListStreams.
   fn.addToRolePolicy(new iam.PolicyStatement({
