@@ -368,6 +368,31 @@ describe('permissions, settings and errors', () => {
     await byTestId('dialog-close').click();
   });
 
+  test('the application page lists notifications that were not delivered, and nothing while there are none', async () => {
+    await page.goto(`${fake.url}/#/apps/shop`);
+    await byTestId('env-dev').waitFor();
+    expect(await byTestId('notification-failures').count()).toBe(0);
+    const at = new Date(Date.now() - 120_000).toISOString();
+    fake.setNotificationFailures('shop', [{
+      id: 'delivery-1',
+      at,
+      application: 'shop',
+      environment: 'production',
+      event: 'deployment.failed',
+      sequence: 7,
+      kind: 'webhook',
+      destination: 'https://hooks.example.com',
+      attempts: 3,
+      error: 'HTTP 500',
+    }]);
+    await page.goto(`${fake.url}/?load=${Date.now()}#/apps/shop`);
+    await byTestId('notification-failure-7-production').waitFor();
+    const row = await byTestId('notification-failure-7-production').textContent();
+    for (const text of ['production', 'deployment.failed', 'https://hooks.example.com', 'HTTP 500', '3']) expect(row).toContain(text);
+    expect(await byTestId('notification-failures').locator('h2').textContent()).toBe('Notifications: last failed deliveries');
+    fake.setNotificationFailures('shop', []);
+  });
+
   test('an unknown application shows the API\'s reason', async () => {
     await page.goto(`${fake.url}/#/apps/nope`);
     await expectText('error-reason', 'application nope does not exist');

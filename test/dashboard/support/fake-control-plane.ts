@@ -4,7 +4,7 @@ import { IncomingMessage, Server, ServerResponse, createServer } from 'http';
 import { AddressInfo } from 'net';
 import { extname, join, resolve, sep } from 'path';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ApplicationView, DashboardConfig, EnvironmentView } from '../../../src/runtime/core/api-types';
+import { ApplicationView, DashboardConfig, EnvironmentView, NotificationFailureView } from '../../../src/runtime/core/api-types';
 import { logMessages } from '../../../src/runtime/core/live-messages';
 import { phaseUpdates } from '../../../src/runtime/core/log-phases';
 import { formatPhaseMarker, BuildPhase } from '../../../src/runtime/core/phase-markers';
@@ -72,6 +72,8 @@ export interface FakeControlPlane {
   setOffline(offline: boolean): void;
   deployment(id: string): Deployment | undefined;
   logOf(id: string): readonly LogRecord[];
+  /** What GET /api/apps/{app}/notifications/failures answers for `app` (none until set). */
+  setNotificationFailures(app: string, items: NotificationFailureView[]): void;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startFakeControlPlane(options: FakeOptions): Promise<FakeC
   const codes = new Map<string, { challenge: string; redirectUri: string }>();
   const heads = new Map<string, { sha: string; message: string }>();
   const apps = new Map<string, FakeApp>();
+  const notificationFailures = new Map<string, NotificationFailureView[]>();
   const deployments = new Map<string, Deployment>();
   const logs = new Map<string, LogRecord[]>();
   const subscribers = new Map<string, Set<WebSocket>>();
@@ -315,6 +318,7 @@ export async function startFakeControlPlane(options: FakeOptions): Promise<FakeC
       const app = apps.get(parts[1]);
       if (!app) return reject(404, 'not_found', `application ${parts[1]} does not exist`);
       if (route === 'GET /apps/:') return [200, view(app, user)];
+      if (route === 'GET /apps/:/notifications/:' && parts[3] === 'failures') return [200, { items: notificationFailures.get(app.name) ?? [] }];
       const target = app.envs.find(candidate => candidate.name === parts[3]);
       if (!target) return reject(404, 'not_found', `${app.name}/${parts[3]} does not exist`);
       const position = app.envs.indexOf(target);
@@ -485,6 +489,9 @@ export async function startFakeControlPlane(options: FakeOptions): Promise<FakeC
   return {
     url,
     config,
+    setNotificationFailures(app, items) {
+      notificationFailures.set(app, items);
+    },
     push,
     seedDeployment(appName, envName, lines) {
       const app = apps.get(appName)!;

@@ -43,6 +43,7 @@ export function describeHostileApi(storeName: string, makeStore: typeof freshSto
     ['DELETE', '/api/apps/{app}', JSON.stringify({ confirm: 'web' })],
     ['DELETE', '/api/apps/{app}/environments/{env}', JSON.stringify({ confirm: 'dev' })],
     ['GET', '/api/apps/{app}/audit', ''],
+    ['GET', '/api/apps/{app}/notifications/failures', ''],
   ];
   const VALID: Record<string, string> = { app: 'web', env: 'dev' };
 
