@@ -1,10 +1,8 @@
-import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { keysOf } from '../runtime/core/config-keys';
 import { ValidationIssue } from '../runtime/core/errors';
-import { printable } from '../runtime/core/names';
 import { NotificationDestinationConfig, NotificationEvent } from '../runtime/core/notification-config';
 import { isPlainObject } from '../runtime/core/plain-object';
 import { unknownKeyIssues } from '../runtime/core/unknown-keys';
@@ -168,16 +166,4 @@ function filters(options: NotificationFilterOptions): Pick<NotificationDestinati
 
 function optionKeyIssues(options: object, known: readonly string[]): ValidationIssue[] {
   return isPlainObject(options) ? unknownKeyIssues(options, known, '') : [];
-}
-
-/**
- * What AWS adds to the configuration's rules: a webhook's URL is https:// (the signed body and its
- * headers cross the internet). Local mode takes any http(s) URL.
- */
-export function awsNotificationIssues(destinations: readonly NotificationDestinationConfig[] | undefined, path: string): ValidationIssue[] {
-  return (destinations ?? []).flatMap((destination, index) => {
-    const url = destination.url;
-    if (destination.kind !== 'webhook' || url === undefined || Token.isUnresolved(url) || url.startsWith('https://')) return [];
-    return [{ path: `${path}[${index}].url`, message: `must be an https:// URL, got '${printable(url, 120)}'` }];
-  });
 }

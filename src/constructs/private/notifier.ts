@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,6 +8,9 @@ import { grantTable } from './github-functions';
 import { trellisLogGroup } from './log-groups';
 import { NOTIFIER_ENV } from '../../contract/function-environment';
 import { keys } from '../../contract/table-schema';
+import { ValidationIssue } from '../../runtime/core/errors';
+import { printable } from '../../runtime/core/names';
+import { NotificationDestinationConfig } from '../../runtime/core/notification-config';
 import { NotifierFunction } from '../../runtime/handlers/notifier-function';
 import { StateTable } from '../state-table';
 
@@ -91,4 +94,16 @@ export function notifierFunction(scope: Construct, options: NotifierOptions): la
   options.table.table.encryptionKey?.grantEncryptDecrypt(fn);
   acknowledge(fn, functionReasons(options.table.table));
   return fn;
+}
+
+/**
+ * What AWS adds to the configuration's rules: a webhook's URL is https:// (the signed body and its
+ * headers cross the internet). Local mode takes any http(s) URL.
+ */
+export function awsNotificationIssues(destinations: readonly NotificationDestinationConfig[] | undefined, path: string): ValidationIssue[] {
+  return (destinations ?? []).flatMap((destination, index) => {
+    const url = destination.url;
+    if (destination.kind !== 'webhook' || url === undefined || Token.isUnresolved(url) || url.startsWith('https://')) return [];
+    return [{ path: `${path}[${index}].url`, message: `must be an https:// URL, got '${printable(url, 120)}'` }];
+  });
 }
