@@ -3,10 +3,11 @@ import { GitHubConnection } from '../runtime/core/github';
 import { Store } from '../runtime/core/ports';
 import { Deployment } from '../runtime/core/types';
 import { DeploymentReporterDeps, reportDeployment } from '../runtime/github/deployment-reporter';
+import { commentOnPreview } from '../runtime/previews/preview-comments';
 
 export interface LocalGitHubReportsOptions {
   readonly github: Pick<GitHubConnection, 'app'>;
-  readonly store: Pick<Store, 'deployments' | 'config'>;
+  readonly store: Pick<Store, 'deployments' | 'config' | 'previews'>;
   /** Read at each report: the server's URL is known only once it listens. */
   readonly dashboardUrl: () => string;
   readonly installation: string;
@@ -39,6 +40,8 @@ export function localGitHubReports(options: LocalGitHubReportsOptions): LocalGit
       log: options.log,
       retry: options.retry,
     });
+    // A preview's pull request shows its status in one comment, edited in place.
+    await commentOnPreview(deployment, { github: options.github, store: options.store, dashboardUrl: options.dashboardUrl(), log: options.log });
   };
   return {
     report(deployment) {

@@ -51,6 +51,7 @@ export class FakeGitHub implements GitHubConnection {
       setCommitStatus: async () => undefined,
       createDeployment: async () => 1,
       setDeploymentStatus: async () => undefined,
+      commentOnPullRequest: async () => 1,
       async deliveries(since: string) {
         fake.deliveriesSince.push(since);
         return fake.attempts.filter(one => Date.parse(one.deliveredAt) > Date.parse(since));

@@ -67,7 +67,7 @@ describe('GitHub setup routes (a fake GitHub)', () => {
       setup_url: 'https://dash.example/#/setup',
       callback_urls: ['https://api.example/auth/github/callback'],
       public: false,
-      default_permissions: { contents: 'read', statuses: 'write', deployments: 'write', metadata: 'read', members: 'read' },
+      default_permissions: { contents: 'read', statuses: 'write', deployments: 'write', pull_requests: 'write', metadata: 'read', members: 'read' },
       default_events: ['push', 'pull_request'],
     });
 

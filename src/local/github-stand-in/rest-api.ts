@@ -4,7 +4,7 @@ import {
 } from './credentials';
 import { commitOf } from './git-commits';
 import { Answer, Route, StandInRequest, json } from './http-answers';
-import { Level, StoredApp, StoredDelivery, StoredDeployment, StoredStatus } from './state';
+import { Level, StoredApp, StoredComment, StoredDelivery, StoredDeployment, StoredStatus } from './state';
 
 const COMMIT_STATES = ['pending', 'success', 'failure', 'error'];
 const DEPLOYMENT_STATES = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'];
@@ -227,6 +227,32 @@ export function restRoutes(context: StandInContext): Route[] {
       return json(201, status);
     }],
 
+    // Comments on a pull request (GitHub keeps them as the issue's): with pull_requests (or issues) write.
+    ['GET', new RegExp(`^${REPO}/issues/(\\d+)/comments$`), request => {
+      const found = repository(request, 'pull_requests', 'read');
+      return paged(request, (state().comments[found.fullName] ?? []).filter(comment => comment.number === Number(request.params[2])));
+    }],
+
+    ['POST', new RegExp(`^${REPO}/issues/(\\d+)/comments$`), request => {
+      const found = repository(request, 'pull_requests', 'write');
+      const body = commentBody(request.body.body);
+      const at = context.now().toISOString();
+      const comment: StoredComment = { id: context.file.id(), number: Number(request.params[2]), body, created_at: at, updated_at: at };
+      (state().comments[found.fullName] ??= []).push(comment);
+      save();
+      return json(201, comment);
+    }],
+
+    ['PATCH', new RegExp(`^${REPO}/issues/comments/(\\d+)$`), request => {
+      const found = repository(request, 'pull_requests', 'write');
+      const comment = state().comments[found.fullName]?.find(candidate => candidate.id === Number(request.params[2]));
+      if (!comment) throw new Refusal(404, 'Not Found');
+      comment.body = commentBody(request.body.body);
+      comment.updated_at = context.now().toISOString();
+      save();
+      return json(200, comment);
+    }],
+
     ['GET', /^\/user$/, request => {
       const user = signedIn(request);
       return json(200, { id: user.id, login: user.login, name: user.name ?? null, type: 'User', html_url: `${context.url}/${user.login}` });
@@ -248,6 +274,14 @@ export function restRoutes(context: StandInContext): Route[] {
   }
 
   return routes;
+}
+
+/** GitHub's limit on a comment's body. */
+const MAX_COMMENT = 65_536;
+
+function commentBody(value: unknown): string {
+  if (typeof value !== 'string' || value === '' || value.length > MAX_COMMENT) throw new Refusal(422, `body must be text of 1 to ${MAX_COMMENT} characters`);
+  return value;
 }
 
 /** A token's repositories: the names asked for (each must be in the installation), else all of the installation's. */

@@ -67,6 +67,8 @@ export interface GitHubStandIn {
     production_environment: boolean;
     statuses: Array<{ state: string; description: string; environment_url?: string; log_url?: string }>;
   }>;
+  /** The comments on a pull request (or issue) `number`, oldest first. */
+  comments(repository: string, number: number): Array<{ id: number; body: string }>;
   /** Deliver a push of `ref` from `before` to `after` to the App's webhook URL, signed; returns the status code answered. */
   deliverPush(repository: string, push: PushUpdate): Promise<number>;
   /** The delivery log, oldest first. */
@@ -213,6 +215,8 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
         state, description, ...environmentUrl !== undefined && { environment_url: environmentUrl }, ...logUrl !== undefined && { log_url: logUrl },
       })),
     })),
+    comments: (repository, number) => (file.state.comments[repository] ?? [])
+      .filter(comment => comment.number === number).map(comment => ({ id: comment.id, body: comment.body })),
     deliverPush: (repository, push) => deliverPush(context, repository, push),
     deliveries: () => file.state.deliveries.map(delivery => ({
       id: delivery.id,

@@ -138,6 +138,17 @@ export interface StandInState {
   deployments: Record<string, StoredDeployment[]>;
   /** Oldest first. */
   deliveries: StoredDelivery[];
+  /** Repository → its issue and pull request comments, oldest first. */
+  comments: Record<string, StoredComment[]>;
+}
+
+/** A comment on an issue or pull request (`number`). */
+export interface StoredComment {
+  readonly id: number;
+  readonly number: number;
+  body: string;
+  readonly created_at: string;
+  updated_at: string;
 }
 
 const STATE_FILE = 'state.json';
@@ -193,6 +204,7 @@ function empty(): StandInState {
     statuses: {},
     deployments: {},
     deliveries: [],
+    comments: {},
   };
 }
 

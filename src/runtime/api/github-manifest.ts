@@ -6,11 +6,15 @@ import { GitHubEndpoints } from '../core/github';
  * permissions, events and the URLs GitHub sends people and webhooks to) and where the form goes.
  */
 
-/** What Trellis needs as the App: clone (contents), report (statuses, deployments), map teams to roles (members). */
+/**
+ * What Trellis needs as the App: clone (contents), report (statuses, deployments), comment on a
+ * pull request with its preview (pull_requests), map teams to roles (members).
+ */
 export const APP_PERMISSIONS = {
   contents: 'read',
   statuses: 'write',
   deployments: 'write',
+  pull_requests: 'write',
   metadata: 'read',
   members: 'read',
 } as const;

@@ -113,6 +113,11 @@ export interface GitHubApp {
   /** Creates a GitHub Deployment; returns its id. */
   createDeployment(request: GitHubDeploymentRequest): Promise<number>;
   setDeploymentStatus(repository: string, deploymentId: number, status: GitHubDeploymentStatus): Promise<void>;
+  /**
+   * A pull request's comment: a new one (its id answered), or `commentId`'s body replaced (the
+   * same id answered). Needs the App's `pull_requests: write` permission.
+   */
+  commentOnPullRequest(repository: string, pullRequest: number, body: string, commentId?: number): Promise<number>;
   /** The App's webhook deliveries newer than `since` (ISO), newest first. */
   deliveries(since: string): Promise<WebhookDelivery[]>;
   /** Ask GitHub to send a delivery again. */

@@ -4,9 +4,10 @@ import { keys } from '../../contract/table-schema';
 import { errorMessage } from '../core/errors';
 import { Store } from '../core/ports';
 import { DeploymentStatus } from '../core/types';
+import { commentOnPreview } from '../previews/preview-comments';
 
 export interface DeploymentStreamDeps extends Omit<DeploymentReporterDeps, 'deployments'> {
-  readonly store: Pick<Store, 'deployments' | 'config'>;
+  readonly store: Pick<Store, 'deployments' | 'config' | 'previews'>;
 }
 
 /** A deployment item that changed status, as a stream record shows it. */
@@ -35,7 +36,8 @@ export async function reportDeploymentStream(event: DynamoDBStreamEvent, deps: D
       if (deployment?.status !== change.status) continue;
       const environment = await deps.store.config.getEnvironment(deployment.application, deployment.environment);
       const result = await reportDeployment(deployment, environment, { ...deps, deployments: deps.store.deployments });
-      deps.log({ message: 'deployment reported to github', deployment: deployment.id, status: deployment.status, ...result });
+      const comment = await commentOnPreview(deployment, deps);
+      deps.log({ message: 'deployment reported to github', deployment: deployment.id, status: deployment.status, ...result, comment });
     } catch (error) {
       deps.log({ message: 'deployment not reported to github: the table could not be read', deployment: change.id, error: errorMessage(error) });
       if (record.dynamodb?.SequenceNumber) batchItemFailures.push({ itemIdentifier: record.dynamodb.SequenceNumber });

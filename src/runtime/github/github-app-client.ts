@@ -125,6 +125,15 @@ export class GitHubAppClient implements GitHubApp {
     });
   }
 
+  async commentOnPullRequest(repository: string, pullRequest: number, body: string, commentId?: number): Promise<number> {
+    const { token } = await this.token(repository, { pull_requests: 'write' });
+    const answer = await this.rest.json<{ id?: unknown }>(commentId === undefined
+      ? { method: 'POST', path: `${repositoryPath(repository)}/issues/${pullRequest}/comments`, token, body: { body } }
+      : { method: 'PATCH', path: `${repositoryPath(repository)}/issues/comments/${commentId}`, token, body: { body } });
+    if (typeof answer?.id !== 'number') throw new Error(`GitHub answered no comment id for ${repository}#${pullRequest}`);
+    return answer.id;
+  }
+
   async deliveries(since: string): Promise<WebhookDelivery[]> {
     const sinceMs = Date.parse(since);
     if (Number.isNaN(sinceMs)) throw new ValidationError([{ path: 'since', message: `'${names.printable(since)}' is not an ISO time` }]);

@@ -31,6 +31,7 @@ export class MemoryGitHub {
   private readonly faults: Fault[] = [];
   private readonly commitStatuses = new Map<string, Array<{ context: string; state: string; description: string; target_url?: string }>>();
   private readonly repositoryDeployments = new Map<string, StoredDeployment[]>();
+  private readonly pullRequestComments = new Map<string, Array<{ id: number; body: string }>>();
   private nextId = 1000;
 
   readonly app: GitHubApp = {
@@ -38,6 +39,21 @@ export class MemoryGitHub {
     installedRepositories: async (): Promise<InstalledRepository[]> => [],
     deliveries: async (): Promise<WebhookDelivery[]> => [],
     redeliver: async () => undefined,
+    commentOnPullRequest: async (repository: string, pullRequest: number, body: string, commentId?: number) => {
+      await this.answer(`/repos/${repository}/issues/${pullRequest}/comments`);
+      const key = `${repository}#${pullRequest}`;
+      const comments = this.pullRequestComments.get(key) ?? [];
+      this.pullRequestComments.set(key, comments);
+      if (commentId === undefined) {
+        const id = this.nextId++;
+        comments.push({ id, body });
+        return id;
+      }
+      const comment = comments.find(one => one.id === commentId);
+      if (!comment) throw new NotFoundError(`GitHub answered 404 to PATCH /repos/${repository}/issues/comments/${commentId}`);
+      comment.body = body;
+      return commentId;
+    },
     setCommitStatus: async (report: CommitStatusReport) => {
       await this.answer(`/repos/${report.repository}/statuses/${report.sha}`);
       const key = `${report.repository}@${report.sha}`;
@@ -84,6 +100,11 @@ export class MemoryGitHub {
   }
 
   /** The next `count` calls whose path matches answer `answer` (an HTTP status, or never). */
+  /** A pull request's comments, oldest first. */
+  comments(repository: string, pullRequest: number): Array<{ id: number; body: string }> {
+    return (this.pullRequestComments.get(`${repository}#${pullRequest}`) ?? []).map(comment => ({ ...comment }));
+  }
+
   failNext(path: RegExp, answer: number | 'hang', count = 1): void {
     this.faults.push({ path, answer, remaining: count });
   }
