@@ -199,6 +199,8 @@ function writeConfig(repo: string): string {
         },
         framework: { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'] },
       }],
+      // Previews configured: the switch's answer (PUT .../previews) is scanned too.
+      previews: { from: ENV },
     }],
   }));
   return file;
@@ -486,6 +488,9 @@ describe('secrets scan, end to end in local mode', () => {
     const trail = await api.call('GET', `/api/apps/${APP}/audit?limit=100`);
     expect(trail.items.length).toBeGreaterThan(3);
     expect((await api.text('GET', `/api/apps/${APP}/audit?format=jsonl`)).split('\n').filter(Boolean).length).toBeGreaterThan(3);
+    // The previews switch (off and on again): its answer lists the previews, scanned like every answer.
+    await api.call('PUT', `/api/apps/${APP}/previews`, { enabled: false });
+    await api.call('PUT', `/api/apps/${APP}/previews`, { enabled: true });
     // Failed notifications (none configured here: an empty list, scanned like every answer).
     await api.call('GET', `/api/apps/${APP}/notifications/failures`);
     await api.call('GET', '/config.json');
