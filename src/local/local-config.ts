@@ -83,6 +83,10 @@ export function parseLocalConfig(raw: unknown, dirs: Placeholders): LocalConfig 
     issues.push(...error.issues);
   }
   const githubRoles = isPlainObject(raw) ? localGitHubRoles(raw.github, issues) : undefined;
+  // Local mode has no SNS: a topic there would only collect failed deliveries.
+  parsed.forEach((app, index) => app.notifications?.forEach((destination, at) => {
+    if (destination.kind === 'sns') issues.push({ path: `applications[${index}].notifications[${at}].kind`, message: 'local mode has no SNS: use a webhook or slack destination here' });
+  }));
   if (unknownKeys.length > 0 || issues.length > 0) throw new ValidationError([...unknownKeys, ...issues]);
   return { applications: parsed, repositories, ...githubRoles && { githubRoles } };
 }
