@@ -199,6 +199,14 @@ describe('pull-request previews', () => {
     expect((await h.store.previews.settings('shop')).open).toEqual([]);
   });
 
+  test('closed before its first deploy started: the queued deploy is cancelled and the preview goes', async () => {
+    const opened = await deliver(pullRequest('opened', 14));
+    const closed = await deliver(pullRequest('closed', 14));
+    expect(closed.body.previews).toEqual([{ application: 'shop', environment: 'pr-14', status: 'removed' }]);
+    expect(await h.store.deployments.get(opened.body.previews[0].deployment)).toMatchObject({ status: 'cancelled', reason: 'the pull request closed' });
+    expect(await h.store.config.getEnvironment('shop', 'pr-14')).toBeUndefined();
+  });
+
   test('a failed teardown is asked for again by the sweep, a bounded number of times', async () => {
     const opened = await deliver(pullRequest('opened', 3));
     await run(opened.body.previews[0].deployment, 'succeeded');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../core/audit-retention';
 import { DeploymentRequest, DeploymentScheduler } from '../core/deployment-scheduler';
-import { ConflictError, NotFoundError, errorMessage } from '../core/errors';
+import { ConflictError, IllegalTransitionError, NotFoundError, errorMessage } from '../core/errors';
 import { Clock, LaunchQueue, Notifier, Store } from '../core/ports';
 import {
   MAX_TEARDOWN_ATTEMPTS, PullRequestEvent, capReason, isFork, matchPullRequest, previewEnvironment, previewName, previewPosition, stepOf,
@@ -140,6 +140,8 @@ export async function removePreview(application: string, name: string, deps: Pre
   const at = { application, environment: name };
   if (!env?.preview) return { ...at, status: 'removed' };
   if (env.currentDeploymentId === undefined && env.lockHolder === undefined) {
+    // A deploy queued but not yet claimed would find no environment: it is cancelled first.
+    await cancelQueued(application, name, deps);
     if (await deps.store.previews.remove(application, name)) {
       deps.log({ message: 'preview removed', ...at, pullRequest: env.preview.pullRequest });
       await notify(deps, 'preview.removed', application, name, env.preview, 'closed');
@@ -178,6 +180,16 @@ export async function removePreview(application: string, name: string, deps: Pre
   await deps.store.previews.markDeleting(application, name, { ...env.deleting ?? mark, teardownId: teardown.id });
   deps.log({ message: 'preview teardown requested', ...at, deployment: teardown.id, attempt: attempts + 1 });
   return { ...at, status: 'tearing-down', deployment: teardown.id };
+}
+
+/** End the preview's deployments still queued (none holds the lock yet: nothing of them runs). */
+async function cancelQueued(application: string, name: string, deps: PreviewDeps): Promise<void> {
+  const { items } = await deps.store.deployments.listByEnvironment(application, name, { limit: 10 });
+  for (const deployment of items.filter(item => item.status === 'queued')) {
+    await deps.store.deployments.transition(deployment.id, 'cancelled', { reason: 'the pull request closed' }).catch(error => {
+      if (!(error instanceof IllegalTransitionError)) throw error;
+    });
+  }
 }
 
 /**
