@@ -43,6 +43,8 @@ module.exports = [
   'test/local/health-rollback.test.ts',
   // Signed notifications from `trellis local` to real receivers, across a deploy, a failure and the automatic rollback.
   'test/local/notifications-local.test.ts',
+  // Pull-request previews from GitHub's pull_request examples in `trellis local`, with the dashboard in Chromium.
+  'test/local/previews.test.ts',
   // Reliability: faults injected into running installations, and load.
   'test/reliability/faults-dynamodb-local.test.ts',
   'test/reliability/faults-dynamodb-supervisor.test.ts',
