@@ -147,7 +147,7 @@ describe('GitHubApp.fromSetupPage', () => {
     expect(iamGlobMatches(PATTERNS.webhookSecret, STORED.credentials)).toBe(false);
   });
 
-  test('the table: the token function reads configuration and deployment items, the reporter also writes the GitHub Deployment\'s id of deployment items; no index, no other item', () => {
+  test('the table: the token function reads configuration and deployment items, the reporter also writes the GitHub Deployment\'s id of deployment items and a preview\'s record of environment items; no index, no other item', () => {
     const { template, pipeline } = setupPage();
     const table = `<${Stack.of(pipeline).resolve((pipeline.table.table.node.defaultChild as any).logicalId)}.Arn>`;
     const dynamo = (description: RegExp) => statementsOfFunction(template, description)
@@ -163,6 +163,15 @@ describe('GitHubApp.fromSetupPage', () => {
         conditions: {
           ...leadingKeys(['DEP#*']),
           'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['PK', 'SK', 'githubDeploymentId'] },
+          'StringEqualsIfExists': { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+        },
+      },
+      {
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table],
+        conditions: {
+          ...leadingKeys(['CONFIG']),
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['PK', 'SK', 'preview'] },
           'StringEqualsIfExists': { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
         },
       },

@@ -8,7 +8,7 @@ import { BoundGitHubApp, actingAsAppEnvironment } from './bound-github-app';
 import { trellisLogGroup } from './log-groups';
 import { GITHUB_REPORTER_ENV, REPOSITORY_TOKEN_ENV } from '../../contract/function-environment';
 import { PARTITION_KEY, SORT_KEY, keys } from '../../contract/table-schema';
-import { Deployment, DeploymentAction } from '../../runtime/core/types';
+import { Deployment, DeploymentAction, EnvironmentRecord } from '../../runtime/core/types';
 import { GithubReporterFunction } from '../../runtime/handlers/github-reporter-function';
 import { RepositoryTokenFunction } from '../../runtime/handlers/repository-token-function';
 import { StateTable } from '../state-table';
@@ -29,6 +29,8 @@ const REPORT_RETRY_ATTEMPTS = 2;
 const REPORT_MAX_AGE = Duration.hours(1);
 /** The deployment item's attribute the reporter keeps the GitHub Deployment's id in. */
 const GITHUB_DEPLOYMENT_ID: keyof Deployment = 'githubDeploymentId';
+/** The environment item's attribute a preview's record (with its pull request comment's id) is kept in. */
+const PREVIEW_ATTRIBUTE: keyof EnvironmentRecord = 'preview';
 /** A teardown deploys no commit: GitHub hears about every other action (the reporter decides the rest). */
 const UNREPORTED_ACTION: DeploymentAction = 'teardown';
 
@@ -80,6 +82,11 @@ export function githubReporter(scope: Construct, options: GitHubFunctionsOptions
   // Of a deployment item, only the GitHub Deployment's id: never its status or anything else.
   grantTable(fn, options.table, ['dynamodb:UpdateItem'], [deploymentKey], {
     'ForAllValues:StringEquals': { 'dynamodb:Attributes': [PARTITION_KEY, SORT_KEY, GITHUB_DEPLOYMENT_ID] },
+    'StringEqualsIfExists': { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+  });
+  // Of an environment item, only a preview's record: the id of its pull request's comment (previews/preview-comments.ts).
+  grantTable(fn, options.table, ['dynamodb:UpdateItem'], [keys.configuration().PK], {
+    'ForAllValues:StringEquals': { 'dynamodb:Attributes': [PARTITION_KEY, SORT_KEY, PREVIEW_ATTRIBUTE] },
     'StringEqualsIfExists': { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
   });
   readStream(fn, options.table);

@@ -49,8 +49,9 @@ export async function commentOnPreview(deployment: Deployment, deps: PreviewComm
     if (!env?.preview) return 'not a preview';
     const app = await deps.github.app();
     if (!app) return 'no GitHub App: no comment';
-    const repository = (await deps.store.config.getApplication(deployment.application))?.repository;
-    if (!repository) return 'no application';
+    // The deployment's own record of it: the reporter reads items by key only.
+    const repository = deployment.repository;
+    if (!repository) return 'no repository recorded';
     const body = previewComment(deployment, env, deps.dashboardUrl);
     const known = env.preview.commentId;
     const id = await app.commentOnPullRequest(repository, env.preview.pullRequest, body, known);

@@ -81,15 +81,15 @@ export class DynamoPreviewStore implements PreviewStore {
         else next[field] = value;
       }
       try {
-        const result = await this.ctx.doc.send(new UpdateCommand({
+        // Only the `preview` attribute is named and returned: what the GitHub reporter's role may write (its comment's id).
+        await this.ctx.doc.send(new UpdateCommand({
           TableName: this.ctx.tableName,
           Key: keys.environment(application, environment),
           UpdateExpression: 'SET preview = :next',
           ConditionExpression: 'preview = :current',
           ExpressionAttributeValues: { ':next': next, ':current': current },
-          ReturnValues: 'ALL_NEW',
         }));
-        return environmentFromItem(result.Attributes!);
+        return (await this.environment(application, environment))!;
       } catch (error) {
         if (!isConditionFailed(error) || attempt >= MAX_RACES) throw isConditionFailed(error) ? new ConflictError(`${application}/${environment} kept changing: try again`) : error;
         await backOff(attempt);
