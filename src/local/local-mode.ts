@@ -16,13 +16,12 @@ import { LocalConfig, loadLocalConfig, parseLocalConfig } from './local-config';
 import { LocalExecutor, createLocalExecutor } from './local-executor';
 import { LOCAL_GITHUB_USER, localGitHubSignIn } from './local-github-sign-in';
 import { LocalIdentity } from './local-identity';
-import { localNotifier } from './local-notifier';
+import { LocalNotifier, localNotifier } from './local-notifier';
 import { processStartTime } from './process-records';
 import { deploymentLine, startBanner } from './terminal-lines';
 import { secretNames } from '../contract/secret-names';
 import { GitHubConnection } from '../runtime/core/github';
 import { gitHubConnection } from '../runtime/github/github-connection';
-import { BackgroundNotifier } from '../runtime/notifications/notifier';
 import { createDynamoStore } from '../runtime/store/dynamo-store';
 import { tableContext } from '../runtime/store/table-context';
 import { webhookSecrets } from '../runtime/webhook/webhook-secrets';
@@ -121,7 +120,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   let server: DashboardServer | undefined;
   let github: GitHubStandIn | undefined;
   let gitHubReports: LocalGitHubReports | undefined;
-  let notifier: BackgroundNotifier | undefined;
+  let notifier: LocalNotifier | undefined;
   const stopAll = async () => {
     await executor?.close();
     await server?.close();
@@ -172,7 +171,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     notifier = localNotifier({
       store, installation: INSTALLATION, dashboardUrl: () => dashboardUrl || expectedUrl, secrets: () => executor?.secrets, log,
     });
-    await store.config.syncApplications(config.applications);
+    // A webhook's key and a Slack URL stay in this process: the table gets their names.
+    await store.config.syncApplications(notifier.withoutSecrets(config.applications));
     const resumed = await resumeInterrupted(store);
     signal?.throwIfAborted();
 
@@ -249,7 +249,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     dashboardUrl = server.url;
     if (server.url !== expectedUrl) {
       config = readConfig(server.url);
-      await store.config.syncApplications(config.applications);
+      await store.config.syncApplications(notifier.withoutSecrets(config.applications));
     }
     signal?.throwIfAborted();
     const webhookUrl = `${server.url}/webhook`;

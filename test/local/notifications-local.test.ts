@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { cleanUp, noteDescendants } from './support/process-cleanup';
@@ -40,6 +40,13 @@ async function ended(id: string): Promise<Deployment> {
   const done = await api.terminal(id, 150_000);
   noteDescendants(trellis, commands);
   return done;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap(name => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
 }
 
 async function failures(): Promise<NotificationFailureView[]> {
@@ -168,6 +175,10 @@ describe('trellis local: signed notifications', () => {
     expect(listed.map(failure => failure.sequence).sort()).toEqual([1, 2, 3, 4, 5, 6]);
     expect(broken.requests.every(request => request.signatureValid)).toBe(true);
     expect(JSON.stringify(listed)).not.toContain(BROKEN_SECRET);
+    // The keys stay in the process: not in the server log, nor in the table (DynamoDB Local's files).
     expect(readFileSync(join(trellis.dataDir, 'server.log'), 'utf8')).not.toContain(SECRET);
+    const tableFiles = filesUnder(join(trellis.dataDir, 'dynamodb')).map(file => readFileSync(file));
+    expect(tableFiles.some(bytes => bytes.includes(receiver.url))).toBe(true); // the destination is there, by URL
+    expect(tableFiles.filter(bytes => bytes.includes(SECRET) || bytes.includes(BROKEN_SECRET))).toHaveLength(0);
   }, 400_000);
 });
