@@ -113,6 +113,16 @@ describe('pull-request previews', () => {
     expect(view.json.previews.environments.map((e: Json) => [e.name, e.preview.pullRequest, e.preview.fork])).toEqual([['pr-7', 7, false]]);
   });
 
+  test("a preview's settings change by its own rules (it races no branch)", async () => {
+    await deliver(pullRequest('opened', 7));
+    const bad = await h.call('PUT', '/api/apps/shop/environments/pr-7/settings', { principal: admin, body: { branch: 'a b' } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.reason).toMatch(/branch/);
+    const good = await h.call('PUT', '/api/apps/shop/environments/pr-7/settings', { principal: admin, body: { variables: { API_URL: 'https://pr-7.example' } } });
+    expect(good.status).toBe(200);
+    expect(good.json).toMatchObject({ name: 'pr-7', variables: { API_URL: 'https://pr-7.example' }, preview: { pullRequest: 7 } });
+  });
+
   test('config sync from code leaves previews alone', async () => {
     await deliver(pullRequest('opened', 7));
     await h.store.config.syncApplications([SHOP]);

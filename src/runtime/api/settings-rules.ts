@@ -60,6 +60,8 @@ export function settingsIssues(
  * span environments only there), so it is reported on `branch` with that environment's name.
  */
 function applicationIssues(app: LoadedApplication, candidate: EnvironmentRecord): ValidationIssue[] {
+  // A pull request's preview is in no promotion order and races no branch: its own rules only.
+  if (candidate.preview) return validateEnvironment(candidate, {}, PATH).map(issue => ({ ...issue, path: issue.path.slice(PATH.length + 1) }));
   const validate = (environments: readonly EnvironmentConfig[]) =>
     validateApplication({ name: app.name, repository: app.repository, environments }, {}, PATH);
   const before = new Set(validate(app.environments).map(formatIssue));
