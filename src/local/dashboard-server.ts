@@ -30,7 +30,7 @@ export interface DashboardServerOptions {
   /** The control API's collaborators other than the store, clock and log. */
   readonly api: Omit<ApiDeps, 'store' | 'clock' | 'log'>;
   /** GitHub-shaped pushes on POST /webhook (the webhook function's handler). @default no webhook route */
-  readonly webhook?: Pick<WebhookDependencies, 'secrets' | 'queue' | 'notifier'>;
+  readonly webhook?: Pick<WebhookDependencies, 'secrets' | 'queue'>;
   /** Where the sample app's stages are deployed: served on `/apps/<stage>/...` (DeployedApps). @default no app route */
   readonly deployedApps?: string;
   /** The built SPA (assets/dashboard). */

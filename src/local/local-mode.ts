@@ -17,6 +17,7 @@ import { LocalExecutor, createLocalExecutor } from './local-executor';
 import { LOCAL_GITHUB_USER, localGitHubSignIn } from './local-github-sign-in';
 import { LocalIdentity } from './local-identity';
 import { LocalNotifier, localNotifier } from './local-notifier';
+import { observePreviews } from './preview-events';
 import { processStartTime } from './process-records';
 import { deploymentLine, startBanner } from './terminal-lines';
 import { secretNames } from '../contract/secret-names';
@@ -158,15 +159,16 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     await ensureTable(dynamo);
     signal?.throwIfAborted();
     let dashboardUrl = '';
-    // Each status change is printed, and reported to GitHub (the stand-in) once it runs, without waiting for it.
-    const store = observeDeployments(
+    // Each status change is printed, and reported to GitHub (the stand-in) once it runs, without waiting for it;
+    // each preview made or removed is told to the notifier (what the table's stream does in AWS).
+    const store = observePreviews(observeDeployments(
       createDynamoStore(tableContext(TABLE_NAME, dynamo.clientConfig)),
       deployment => {
         options.print(deploymentLine(deployment, dashboardUrl));
         gitHubReports?.report(deployment);
         void notifier?.notifyDeployment(deployment);
       },
-    );
+    ), () => notifier);
     // Notifications: numbered and sent at each status change, in the background.
     notifier = localNotifier({
       store, installation: INSTALLATION, dashboardUrl: () => dashboardUrl || expectedUrl, secrets: () => executor?.secrets, log,
@@ -232,8 +234,6 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       webhook: {
         secrets: webhookSecrets(async () => data.webhookSecret(), running.secrets, secretNames.githubAppWebhook(INSTALLATION)),
         queue: running.queue,
-        // preview.created / preview.removed, once the notifier runs.
-        notifier: { notifyEnvironment: async (...event) => notifier?.notifyEnvironment(...event) },
       },
       deployedApps: data.deployed,
       staticDir: options.assets.dashboard,

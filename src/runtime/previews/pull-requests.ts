@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../core/audit-retention';
 import { DeploymentRequest, DeploymentScheduler } from '../core/deployment-scheduler';
 import { ConflictError, IllegalTransitionError, NotFoundError, errorMessage } from '../core/errors';
-import { Clock, LaunchQueue, Notifier, Store } from '../core/ports';
+import { Clock, LaunchQueue, Store } from '../core/ports';
 import {
   MAX_TEARDOWN_ATTEMPTS, PullRequestEvent, capReason, isFork, matchPullRequest, previewEnvironment, previewName, previewPosition, stepOf,
 } from '../core/previews';
@@ -21,8 +21,6 @@ export interface PreviewDeps {
   readonly queue: LaunchQueue;
   readonly clock: Clock;
   readonly log: (entry: Record<string, unknown>) => void;
-  /** preview.created / preview.removed events. @default none */
-  readonly notifier?: Notifier;
 }
 
 /** What one pull_request event did, per application it concerns. */
@@ -105,8 +103,8 @@ async function deployFor(
     return `${name} is still being removed after the pull request closed: reopen it once it is gone`;
   }
   if (opening.outcome === 'opened') {
+    // preview.created comes from the write itself (the table's stream; local/preview-events.ts).
     deps.log({ message: 'preview created', application: app.name, environment: name, pullRequest: pr.number, fork });
-    await notify(deps, 'preview.created', app.name, name, env.preview);
   }
   if (fork && config.forks === 'approve') {
     const head = { headSha: pr.headSha, headRef: pr.headRef, title: pr.title ?? null };
@@ -144,7 +142,6 @@ export async function removePreview(application: string, name: string, deps: Pre
     await cancelQueued(application, name, deps);
     if (await deps.store.previews.remove(application, name)) {
       deps.log({ message: 'preview removed', ...at, pullRequest: env.preview.pullRequest });
-      await notify(deps, 'preview.removed', application, name, env.preview, 'closed');
       return { ...at, status: 'removed' };
     }
   }
@@ -273,14 +270,6 @@ async function auditWebhook(
   } catch (error) {
     deps.log({ message: 'audit write failed', action: 'preview', application, error: errorMessage(error) });
   }
-}
-
-async function notify(deps: PreviewDeps, event: 'preview.created' | 'preview.removed', application: string, environment: string, preview: PreviewRecord, reason?: string): Promise<void> {
-  if (!deps.notifier) return;
-  await deps.notifier.notifyEnvironment(event, application, environment, {
-    pullRequest: { number: preview.pullRequest, title: preview.title, author: preview.author },
-    ...reason !== undefined && { reason },
-  }).catch(() => undefined);
 }
 
 function ignoreConflict(error: unknown): void {

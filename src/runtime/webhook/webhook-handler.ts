@@ -5,7 +5,7 @@ import { DeploymentScheduler, UnsentDeploymentError } from '../core/deployment-s
 import { errorMessage } from '../core/errors';
 import { HttpResponse, errorResponse, json, rejection } from '../core/http';
 import { METRIC_DIMENSIONS, METRIC_NAMES, WEBHOOK_REJECTION_DIMENSION_SETS, WEBHOOK_REJECTION_REASONS, WebhookRejectionReason, metricRecord } from '../core/metrics';
-import { Clock, LaunchQueue, Notifier, Store, systemClock } from '../core/ports';
+import { Clock, LaunchQueue, Store, systemClock } from '../core/ports';
 import { PullRequestEvent } from '../core/previews';
 import { routePush } from '../core/push-routing';
 import { PushPosition } from '../core/types';
@@ -33,8 +33,6 @@ export interface WebhookDependencies {
    * it (local mode) a rejection is logged without a metric.
    */
   readonly installation?: string;
-  /** Told when a preview is made or removed. @default none */
-  readonly notifier?: Notifier;
 }
 
 /** GitHub caps payloads at 25 MB, a push with 20 commits is tens of KB; Lambda takes 6 MB. */
@@ -179,7 +177,7 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDepend
     return errorResponse(error);
   }
 
-  const previewDeps = { store: deps.store, queue: deps.queue, clock, log, notifier: deps.notifier };
+  const previewDeps = { store: deps.store, queue: deps.queue, clock, log };
   // Closed previews still there get their teardown asked for again (a failed one retried); never fails the delivery.
   await sweepPreviews(previewDeps);
   try {
