@@ -65,11 +65,6 @@ export function wantsEvent(destination: NotificationDestinationConfig, event: No
     && (destination.environments === undefined || destination.environments.includes(environment));
 }
 
-/** Whether any destination takes events of this environment at all (else no sequence number is spent). */
-export function notifiesEnvironment(destinations: readonly NotificationDestinationConfig[] | undefined, environment: string): boolean {
-  return (destinations ?? []).some(destination => destination.environments === undefined || destination.environments.includes(environment));
-}
-
 export interface PayloadFacts {
   readonly id: string;
   readonly event: NotificationEvent;
