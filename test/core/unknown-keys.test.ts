@@ -13,7 +13,11 @@ const FULL_NOTIFICATION = {
   environments: [FULL_ENVIRONMENT.name],
 };
 
-const FULL_APPLICATION: Required<ApplicationConfig> = { name: 'shop', repository: 'acme/shop', rootDirectory: 'packages/shop', environments: [FULL_ENVIRONMENT],
+const FULL_APPLICATION: Required<ApplicationConfig> = {
+  name: 'shop',
+  repository: 'acme/shop',
+  rootDirectory: 'packages/shop',
+  environments: [FULL_ENVIRONMENT],
   notifications: [FULL_NOTIFICATION],
   previews: {
     from: FULL_ENVIRONMENT.name,
