@@ -75,7 +75,7 @@ export function createNotifier(options: NotifierOptions): BackgroundNotifier {
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
       try {
         await sendToDestination(destination, payload, body, destinationDeps);
-        options.log({ message: 'notification delivered', event: payload.event, delivery: payload.id, sequence: payload.sequence, application: payload.application, environment: payload.environment, destination: label, attempts: attempt });
+        options.log({ message: 'notification delivered', ...about(payload), destination: label, attempts: attempt });
         return;
       } catch (error) {
         problem = errorMessage(error).slice(0, 300);
@@ -88,7 +88,7 @@ export function createNotifier(options: NotifierOptions): BackgroundNotifier {
       metrics: [{ name: METRIC_NAMES.notificationFailures, unit: 'Count', value: 1 }],
       dimensions: { [METRIC_DIMENSIONS.installation]: options.installation, [METRIC_DIMENSIONS.application]: payload.application },
       dimensionSets: NOTIFICATION_FAILURE_DIMENSION_SETS,
-      properties: { message: 'notification not delivered', event: payload.event, delivery: payload.id, sequence: payload.sequence, environment: payload.environment, destination: label, attempts: retry.attempts, error: problem },
+      properties: { message: 'notification not delivered', ...about(payload), destination: label, attempts: retry.attempts, error: problem },
     }));
     const expiresAt = Math.floor(at.getTime() / 1000) + NOTIFICATION_FAILURE_RETENTION_DAYS * 86_400;
     await options.store.notifications.recordFailure({
@@ -153,4 +153,10 @@ export function createNotifier(options: NotifierOptions): BackgroundNotifier {
       clearTimeout(timer);
     },
   };
+}
+
+/** What a log line says about a notification (never its destination's secret). */
+function about(payload: NotificationPayload): Record<string, unknown> {
+  const { event, id: delivery, sequence, application, environment } = payload;
+  return { event, delivery, sequence, application, environment };
 }
