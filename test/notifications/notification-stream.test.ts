@@ -84,7 +84,7 @@ describe('previewChange: a preview environment made or deleted', () => {
       event: 'preview.created', application: 'shop', environment: 'pr-12', details: { pullRequest: { number: 12, title: 'Faster checkout', author: 'octocat' } },
     });
     expect(previewChange({ eventName: 'REMOVE', dynamodb: { ...key, OldImage: preview } })).toMatchObject({
-      event: 'preview.removed', environment: 'pr-12', details: { reason: 'removed' },
+      event: 'preview.removed', environment: 'pr-12', details: { pullRequest: { number: 12, title: 'Faster checkout', author: 'octocat' } },
     });
     expect(previewChange({ eventName: 'MODIFY', dynamodb: { ...key, NewImage: preview, OldImage: preview } })).toBeUndefined();
     expect(previewChange({ eventName: 'INSERT', dynamodb: { ...key, NewImage: {} } })).toBeUndefined();

@@ -61,7 +61,6 @@ export function previewChange(record: DynamoDBRecord): {
         ...preview.title?.S !== undefined && { title: preview.title.S },
         ...preview.author?.S !== undefined && { author: preview.author.S },
       },
-      ...record.eventName === 'REMOVE' && { reason: 'removed' },
     },
   };
 }
