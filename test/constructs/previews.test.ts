@@ -57,8 +57,12 @@ describe('TrellisPipeline previews', () => {
       const tag = statements.find((s: any) => s.Action === 'sts:TagSession');
       expect(tag.Condition.StringLike).toEqual({ 'aws:RequestTag/trellis:environment': 'pr-*' });
       expect(tag.Condition.StringEquals).toEqual({ 'aws:RequestTag/trellis:application': 'shop', 'aws:RequestTag/trellis:installation': 'acme' });
-      expect(JSON.stringify(statements)).toContain('deps/shop/pr-*/*');
     }
+    // Only the repository's own previews use the dependency cache and artifacts: a fork's saved
+    // entries could run in a build with secrets, so its role reaches neither bucket.
+    expect(JSON.stringify(branch)).toContain('deps/shop/pr-*/*');
+    expect(JSON.stringify(branch)).toContain('artifacts/shop/pr-*/*');
+    expect(fork.filter((s: any) => JSON.stringify(s.Action).includes('s3:'))).toEqual([]);
   });
 
   test('the launcher may pass both roles to build tasks', () => {

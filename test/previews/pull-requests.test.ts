@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'crypto';
 import examples from '@octokit/webhooks-examples';
 import { DeploymentScheduler } from '../../src/runtime/core';
-import { MAX_TEARDOWN_ATTEMPTS, capReason } from '../../src/runtime/core/previews';
+import { MAX_TEARDOWN_ATTEMPTS, capReason, previewEnvironment } from '../../src/runtime/core/previews';
 import { finishDeletion } from '../../src/runtime/deployments/deletion';
 import { taskRequest } from '../../src/runtime/deployments/launch';
 import { sweepPreviews } from '../../src/runtime/previews/pull-requests';
@@ -46,6 +46,17 @@ function pullRequest(action: string, number: number, options: { head?: string; f
   if (options.merged !== undefined) payload.pull_request.merged = options.merged;
   return payload;
 }
+
+test("a fork's preview shares no storage: no dependency cache, no stored artifact; the repository's own previews keep the from-environment's", () => {
+  const from = envConfig('dev', { kind: 'development', framework: { kind: 'custom', deploy: ['npm', 'run', 'deploy'], artifact: ['dist'] } });
+  const preview = (fork: boolean) => previewEnvironment(from, SHOP.previews, {
+    pullRequest: 3, fork, headRepository: fork ? 'mallory/Hello-World' : REPOSITORY, headRef: 'changes', headSha: sha('x'), from: 'dev',
+  });
+  expect(preview(false)).toMatchObject({ framework: { artifact: ['dist'] }, buildRoleArn: SHOP.previews.buildRoleArn });
+  expect(preview(false).dependencyCache).toBeUndefined();
+  expect(preview(true)).toMatchObject({ dependencyCache: false, framework: { kind: 'custom', deploy: ['npm', 'run', 'deploy'] }, buildRoleArn: SHOP.previews.forkBuildRoleArn });
+  expect(preview(true).framework!.artifact).toBeUndefined();
+});
 
 describe('pull-request previews', () => {
   let h: Harness;
@@ -138,6 +149,7 @@ describe('pull-request previews', () => {
     expect(env.buildRoleArn).toBe(SHOP.previews.forkBuildRoleArn);
     expect(env.preview).toMatchObject({ fork: true, headRepository: 'mallory/Hello-World', awaitingApproval: sha('pr-8') });
     expect(env.preview!.secretsFrom).toBeUndefined();
+    expect(env.dependencyCache).toBe(false); // nothing a fork saves is restored elsewhere
 
     expect((await h.call('POST', '/api/apps/shop/environments/pr-8/approve', { principal: viewer, body: {} })).status).toBe(403);
     const approved = await h.call('POST', '/api/apps/shop/environments/pr-8/approve', { principal: deployer, body: {} });

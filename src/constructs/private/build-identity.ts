@@ -71,12 +71,16 @@ export function buildRoleFor(
   }
 
   // An artifact deploys only to the environment it was built for, so no build reads another's.
+  // A fork's builds use neither (core/previews.ts turns both off for them): a cache entry a
+  // fork saved would run in the next build that restores it, one with secrets.
   const cacheEntries = shared.dependencyCache.arnForObjects(`deps/${application}/${names}/*`);
   const ownArtifacts = shared.artifacts.arnForObjects(`artifacts/${application}/${names}/*`);
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [cacheEntries, ownArtifacts] }));
-  // Without it S3 answers a missing entry with 403 instead of 404, and a miss would look like
-  // an error. It lists key names (deployment ids, lockfile hashes), never contents.
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [shared.dependencyCache.bucketArn, shared.artifacts.bucketArn] }));
+  if (previews !== 'fork') {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [cacheEntries, ownArtifacts] }));
+    // Without it S3 answers a missing entry with 403 instead of 404, and a miss would look like
+    // an error. It lists key names (deployment ids, lockfile hashes), never contents.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [shared.dependencyCache.bucketArn, shared.artifacts.bucketArn] }));
+  }
   // Configuration and deployment records only (what the builder reads, by key): not the logs,
   // live connections or webhook deliveries of the installation's other builds.
   role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -90,7 +94,10 @@ export function buildRoleFor(
     IAM5: [
       ...secrets.length > 0 ? [{ reason: `the secret of ${application}/${env.name} and the GitHub token, whose ARNs end in a random suffix`, resources: secrets }] : [],
       { reason: 'the CDK bootstrap roles (cdk-hnb659fds-*-role-<account>-<region>: deploy, publishing, lookup) of the environment\'s account and region', resources: deployRoles },
-      { reason: `the dependency cache entries and deploy artifacts of ${application}/${names}, keyed by the builder and expired by S3`, resources: [cacheEntries, ownArtifacts] },
+      ...previews === 'fork' ? [] : [{
+        reason: `the dependency cache entries and deploy artifacts of ${application}/${names}, keyed by the builder and expired by S3`,
+        resources: [cacheEntries, ownArtifacts],
+      }],
     ],
   });
   return role;

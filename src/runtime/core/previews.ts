@@ -1,7 +1,7 @@
 import { ValidationIssue } from './errors';
 import * as names from './names';
 import {
-  ApplicationConfig, EnvironmentConfig, EnvironmentRecord, EnvironmentState, PreviewForks, PreviewRecord, PreviewsConfig,
+  ApplicationConfig, EnvironmentConfig, EnvironmentRecord, EnvironmentState, FrameworkConfig, PreviewForks, PreviewRecord, PreviewsConfig,
 } from './types';
 
 /**
@@ -102,14 +102,21 @@ export function previewEnvironment(from: EnvironmentConfig, previews: PreviewsCo
       account: from.account,
       deployRoleArn: from.deployRoleArn,
       buildRoleArn,
-      framework: from.framework,
-      dependencyCache: from.dependencyCache,
+      // A fork's build shares no storage with anything that holds a secret: no dependency cache
+      // (entries it saved could be restored into a build with secrets) and no stored artifact.
+      framework: preview.fork && from.framework ? withoutArtifact(from.framework) : from.framework,
+      dependencyCache: preview.fork ? false : from.dependencyCache,
       nodeVersion: from.nodeVersion,
       stacks: from.stacks,
       rootDirectory: from.rootDirectory,
       healthCheck: from.healthCheck?.stackOutput !== undefined ? from.healthCheck : undefined,
     }),
   };
+}
+
+function withoutArtifact(framework: FrameworkConfig): FrameworkConfig {
+  const { artifact: _artifact, ...rest } = framework;
+  return rest;
 }
 
 /** A fork's commits build only after approval (forks: 'approve'); the repository's own branches build at once. */
