@@ -106,10 +106,11 @@ describe('the payload', () => {
       installation: 'main',
       application: 'shop',
       environment: 'pr-4',
-      details: { pullRequest: { number: 4, title: 'Faster' }, reason: 'merged' },
+      details: { pullRequest: { number: 4, title: 'Faster' } },
       deploymentUrl: id => id,
     });
-    expect(preview).toMatchObject({ pullRequest: { number: 4, title: 'Faster' }, reason: 'merged' });
+    expect(preview).toMatchObject({ pullRequest: { number: 4, title: 'Faster' } });
+    expect(Object.keys(preview).sort()).toEqual(['application', 'environment', 'event', 'id', 'installation', 'pullRequest', 'sequence', 'timestamp']);
     expect(preview.deployment).toBeUndefined();
   });
 });

@@ -26,7 +26,6 @@ export interface NotificationPayload {
   readonly environment: string;
   readonly deployment?: NotificationDeployment;
   readonly pullRequest?: NotificationDetails['pullRequest'];
-  readonly reason?: string;
 }
 
 export interface NotificationDeployment {
@@ -102,7 +101,6 @@ export function notificationPayload(facts: PayloadFacts): NotificationPayload {
       },
     },
     ...details?.pullRequest && { pullRequest: details.pullRequest },
-    ...details?.reason !== undefined && { reason: details.reason },
   };
 }
 
@@ -147,7 +145,6 @@ export function slackMessage(payload: NotificationPayload): { text: string } {
     const title = payload.pullRequest.title ? `: ${slackEscape(payload.pullRequest.title)}` : '';
     lines.push(`Pull request #${payload.pullRequest.number}${title}`);
   }
-  if (payload.reason) lines.push(`Reason: ${slackEscape(payload.reason)}`);
   return { text: lines.join('\n') };
 }
 

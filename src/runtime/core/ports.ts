@@ -396,9 +396,7 @@ export interface NotificationDetails {
   /** The deployment (deployment.* and environment.torn_down events). */
   readonly deployment?: Deployment;
   /** preview.* events: the pull request the preview environment is for. */
-  readonly pullRequest?: { readonly number: number; readonly title?: string; readonly author?: string; readonly url?: string };
-  /** Why, in words (preview.removed: `closed`, `merged`; a refusal). */
-  readonly reason?: string;
+  readonly pullRequest?: { readonly number: number; readonly title?: string; readonly author?: string };
 }
 
 /**
