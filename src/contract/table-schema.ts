@@ -60,7 +60,8 @@ export const keys = {
   // deliveries that failed, one partition per application, newest first when read backwards.
   notificationSequence: (app: string, env: string) => ({ PK: `NOTIFYSEQ#${app}`, SK: `ENV#${env}` }),
   notificationFailures: (app: string) => ({ PK: `NOTIFYFAIL#${app}` }),
-  notificationFailure: (app: string, at: string, id: string) => ({ PK: `NOTIFYFAIL#${app}`, SK: `${at}#${id}` }),
+  /** One item per delivery and destination (its place in the application's notifications) that failed. */
+  notificationFailure: (app: string, at: string, delivery: string, position: number) => ({ PK: `NOTIFYFAIL#${app}`, SK: `${at}#${delivery}#${position}` }),
   connection: (id: string) => ({ PK: `CONN#${id}`, SK: 'CONN' }),
   subscription: (connectionId: string, deploymentId: string) => ({
     PK: `SUB#${deploymentId}`,

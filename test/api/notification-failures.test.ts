@@ -11,7 +11,8 @@ function failure(n: number, application = 'web'): NotificationFailureView {
     event: 'deployment.failed',
     sequence: n,
     kind: 'webhook',
-    destination: 'https://hooks.example.com',
+    destination: 'webhook 1 (https://hooks.example.com)',
+    position: 1,
     attempts: 3,
     error: 'HTTP 500',
   };

@@ -381,7 +381,8 @@ describe('permissions, settings and errors', () => {
       event: 'deployment.failed',
       sequence: 7,
       kind: 'webhook',
-      destination: 'https://hooks.example.com',
+      destination: 'webhook 1 (https://hooks.example.com)',
+      position: 1,
       attempts: 3,
       error: 'HTTP 500',
     }]);

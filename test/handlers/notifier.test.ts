@@ -91,7 +91,7 @@ describe('notifier.lambda', () => {
       deployment: { id, reason: 'tests failed', url: `https://trellis.example.com/#/deployments/${encodeURIComponent(id)}` },
     });
     expect(slack.requests).toHaveLength(3);
-    expect(await store.notifications.listFailures('shop')).toEqual([expect.objectContaining({ kind: 'slack', destination: 'slack', error: 'HTTP 500', attempts: 3 })]);
+    expect(await store.notifications.listFailures('shop')).toEqual([expect.objectContaining({ kind: 'slack', destination: 'slack 2', position: 2, error: 'HTTP 500', attempts: 3 })]);
     const logged = stdout.join('\n');
     expect(logged).toContain('"NotificationFailures":1');
     expect(logged).not.toContain(KEY);

@@ -122,7 +122,7 @@ describe('trellis local: signed notifications', () => {
     // Then it fails for good: three attempts, recorded with the reason, shown by the API.
     const failed = await eventually('the failed success notification to be listed', async () =>
       (await failures()).find(failure => failure.event === 'deployment.succeeded'), 60_000);
-    expect(failed).toMatchObject({ environment: 'dev', kind: 'webhook', destination: new URL(broken.url).origin, attempts: 3, error: 'HTTP 500', deploymentId: id });
+    expect(failed).toMatchObject({ environment: 'dev', kind: 'webhook', destination: expect.stringContaining(new URL(broken.url).origin), attempts: 3, error: 'HTTP 500', deploymentId: id });
     expect(succeededTries()).toBe(3);
   }, 300_000);
 

@@ -108,14 +108,31 @@ describe('the notifier, against a real receiver on 127.0.0.1', () => {
     const described = failures.map(({ destination, error, attempts, event, sequence, deploymentId }) =>
       [destination, error, attempts, event, sequence, deploymentId]);
     expect(described.sort()).toEqual([
-      [new URL(broken.url).origin, 'HTTP 500', 3, 'deployment.failed', 1, 'dep-1'],
-      [new URL(redirecting.url).origin, 'redirect (302) not followed', 3, 'deployment.failed', 1, 'dep-1'],
+      [`webhook 1 (${new URL(broken.url).origin})`, 'HTTP 500', 3, 'deployment.failed', 1, 'dep-1'],
+      [`webhook 2 (${new URL(redirecting.url).origin})`, 'redirect (302) not followed', 3, 'deployment.failed', 1, 'dep-1'],
     ].sort());
     const metricLines = log.filter(entry => entry.NotificationFailures === 1);
     expect(metricLines).toHaveLength(2);
     expect(metricLines[0]).toMatchObject({ Installation: 'main', Application: 'shop', _aws: { CloudWatchMetrics: [{ Metrics: [{ Name: 'NotificationFailures' }] }] } });
     expect(JSON.stringify(log)).not.toContain(SECRET);
     expect(JSON.stringify(failures)).not.toContain(SECRET);
+  });
+
+  test('what is still being tried when the notifier stops waiting (a local server stopping) is recorded as not delivered', async () => {
+    const hanging = await receiver(SECRET, () => ({ status: 200, delayMs: 4_000 }));
+    const { notifier, store } = await setUp([
+      { kind: 'webhook', url: hanging.url, secret: SECRET },
+      { kind: 'webhook', url: hanging.url, secret: SECRET },
+    ], { retry: { attempts: 3, timeoutMs: 10_000, backoffMs: 0 } });
+    await notifier.notifyDeployment(queuedDeployment('dep-1', 'shop', 'dev', { status: 'failed', reason: 'boom' }));
+    await eventually('both destinations to be tried', () => hanging.requests.length === 2, 5_000);
+    await notifier.settled(100);
+    const failures = await store.notifications.listFailures('shop');
+    // Two destinations on one origin: one failure each, told apart by their place.
+    expect(failures.map(({ destination, position, attempts, error }) => [destination, position, attempts, error]).sort()).toEqual([
+      [`webhook 1 (${new URL(hanging.url).origin})`, 1, 1, 'not delivered: Trellis stopped after 1 of 3 attempts'],
+      [`webhook 2 (${new URL(hanging.url).origin})`, 2, 1, 'not delivered: Trellis stopped after 1 of 3 attempts'],
+    ]);
   });
 
   test('an attempt that gets no answer in time is cut off', async () => {

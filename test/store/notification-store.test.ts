@@ -16,7 +16,8 @@ function failure(n: number, overrides: Partial<NotificationFailureView> = {}): N
     event: 'deployment.failed',
     sequence: n,
     kind: 'webhook',
-    destination: 'https://hooks.example.com',
+    destination: 'webhook 1 (https://hooks.example.com)',
+    position: 1,
     attempts: 3,
     error: 'HTTP 500',
     ...overrides,
@@ -49,7 +50,7 @@ describe.each([
     expect(await store.notifications.listFailures('shop')).toEqual([failure(2, { deploymentId: 'dep-2' }), failure(1)]);
     expect(await store.notifications.listFailures('shop', { limit: 1 })).toEqual([failure(2, { deploymentId: 'dep-2' })]);
     const first = failure(1);
-    const { Item } = await ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: keys.notificationFailure('shop', first.at, first.id) }));
+    const { Item } = await ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: keys.notificationFailure('shop', first.at, first.id, first.position) }));
     expect(Item?.expiresAt).toBe(1_900_000_000);
   });
 });

@@ -26,7 +26,7 @@ export function NotificationFailures({ app }: { app: string }) {
           </thead>
           <tbody>
             {items.map(failure => (
-              <tr key={`${failure.id}-${failure.destination}`} data-testid={`notification-failure-${failure.sequence}-${failure.environment}`}>
+              <tr key={`${failure.id}-${failure.position}`} data-testid={`notification-failure-${failure.sequence}-${failure.environment}`}>
                 <td title={dateTime(failure.at)}>{ago(failure.at)}</td>
                 <td>{failure.environment}</td>
                 <td>{failure.deploymentId ? <a href={href.deployment(failure.deploymentId)}>{failure.event}</a> : failure.event}</td>

@@ -388,7 +388,10 @@ export interface NotificationFailureView {
   readonly event: NotificationEvent;
   readonly sequence: number;
   readonly kind: NotificationKind;
+  /** `webhook 2 (https://hooks.example.com)`: the kind, its place and where it goes, never a secret. */
   readonly destination: string;
+  /** The destination's place (1, 2, …) in the application's notifications. */
+  readonly position: number;
   readonly attempts: number;
   /** Why the last attempt failed (`HTTP 500`, `timed out after 5 s`, `redirect (302) not followed`). */
   readonly error: string;

@@ -69,26 +69,19 @@ export function createNotifier(options: NotifierOptions): BackgroundNotifier {
     return next;
   };
 
-  const deliver = async (destination: NotificationDestinationConfig, payload: NotificationPayload, body: string) => {
-    const label = destinationLabel(destination);
-    let problem = '';
-    for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      try {
-        await sendToDestination(destination, payload, body, destinationDeps);
-        options.log({ message: 'notification delivered', ...about(payload), destination: label, attempts: attempt });
-        return;
-      } catch (error) {
-        problem = errorMessage(error).slice(0, 300);
-        if (attempt < retry.attempts) await new Promise(resolve => setTimeout(resolve, retry.backoffMs * 2 ** (attempt - 1)));
-      }
-    }
+  /** Deliveries started and not yet over (delivered, or recorded as failed), for `settled` to record what it gives up on. */
+  const pending = new Map<string, { destination: Destination; payload: NotificationPayload; attempts: number }>();
+
+  /** What was not delivered: logged, counted (NotificationFailures) and recorded for the dashboard. */
+  const recordFailure = async (destination: Destination, payload: NotificationPayload, attempts: number, problem: string) => {
     const at = clock.now();
+    const label = positionedLabel(destination);
     options.log(metricRecord({
       timestamp: at.getTime(),
       metrics: [{ name: METRIC_NAMES.notificationFailures, unit: 'Count', value: 1 }],
       dimensions: { [METRIC_DIMENSIONS.installation]: options.installation, [METRIC_DIMENSIONS.application]: payload.application },
       dimensionSets: NOTIFICATION_FAILURE_DIMENSION_SETS,
-      properties: { message: 'notification not delivered', ...about(payload), destination: label, attempts: retry.attempts, error: problem },
+      properties: { message: 'notification not delivered', ...about(payload), destination: label, attempts, error: problem },
     }));
     const expiresAt = Math.floor(at.getTime() / 1000) + NOTIFICATION_FAILURE_RETENTION_DAYS * 86_400;
     await options.store.notifications.recordFailure({
@@ -98,18 +91,42 @@ export function createNotifier(options: NotifierOptions): BackgroundNotifier {
       environment: payload.environment,
       event: payload.event,
       sequence: payload.sequence,
-      kind: destination.kind,
+      kind: destination.config.kind,
       destination: label,
-      attempts: retry.attempts,
+      position: destination.position,
+      attempts,
       error: problem,
       ...payload.deployment && { deploymentId: payload.deployment.id },
     }, expiresAt).catch(error => options.log({ message: 'notification failure not recorded', delivery: payload.id, error: errorMessage(error) }));
   };
 
+  const deliver = async (destination: Destination, payload: NotificationPayload, body: string) => {
+    const key = `${payload.id}\n${destination.position}`;
+    const state = { destination, payload, attempts: 0 };
+    pending.set(key, state);
+    let problem = '';
+    try {
+      for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+        state.attempts = attempt;
+        try {
+          await sendToDestination(destination.config, payload, body, destinationDeps);
+          options.log({ message: 'notification delivered', ...about(payload), destination: positionedLabel(destination), attempts: attempt });
+          return;
+        } catch (error) {
+          problem = errorMessage(error).slice(0, 300);
+          if (attempt < retry.attempts) await new Promise(resolve => setTimeout(resolve, retry.backoffMs * 2 ** (attempt - 1)));
+        }
+      }
+      if (pending.delete(key)) await recordFailure(destination, payload, retry.attempts, problem);
+    } finally {
+      pending.delete(key);
+    }
+  };
+
   const produce = async (event: NotificationEvent, application: string, environment: string, details?: NotificationDetails) => {
     const app = await options.store.config.getApplication(application);
-    const wanted = (app?.notifications ?? []).map((destination, index) => ({ destination, index }))
-      .filter(({ destination }) => wantsEvent(destination, event, environment));
+    const wanted: Destination[] = (app?.notifications ?? []).map((config, index) => ({ config, position: index + 1 }))
+      .filter(({ config }) => wantsEvent(config, event, environment));
     if (wanted.length === 0) return;
     const sequence = await options.store.notifications.nextSequence(application, environment);
     const payload = notificationPayload({
@@ -124,8 +141,8 @@ export function createNotifier(options: NotifierOptions): BackgroundNotifier {
       deploymentUrl: id => deploymentPage(options.dashboardUrl(), id),
     });
     const body = JSON.stringify(payload);
-    for (const { destination, index } of wanted) {
-      void after(delivering, `${application}\n${environment}\n${index}`, () => deliver(destination, payload, body))
+    for (const destination of wanted) {
+      void after(delivering, `${application}\n${environment}\n${destination.position}`, () => deliver(destination, payload, body))
         .catch(error => options.log({ message: 'notification not delivered', delivery: payload.id, error: errorMessage(error) }));
     }
   };
@@ -148,11 +165,31 @@ export function createNotifier(options: NotifierOptions): BackgroundNotifier {
       };
       if (withinMs === undefined) return all();
       let timer: NodeJS.Timeout | undefined;
-      const gaveUp = new Promise<void>(resolve => { timer = setTimeout(resolve, withinMs); });
-      await Promise.race([all(), gaveUp]);
+      let gaveUp = false;
+      const timeout = new Promise<void>(resolve => { timer = setTimeout(() => { gaveUp = true; resolve(); }, withinMs); });
+      await Promise.race([all(), timeout]);
       clearTimeout(timer);
+      if (!gaveUp) return;
+      // What is still under way is recorded as not delivered, so the dashboard lists it after a restart.
+      const left = [...pending.entries()];
+      pending.clear();
+      await Promise.all(left.map(([, { destination, payload, attempts }]) =>
+        recordFailure(destination, payload, attempts, `not delivered: Trellis stopped after ${attempts} of ${retry.attempts} attempts`)));
     },
   };
+}
+
+/** One of an application's destinations and its place (1, 2, …) in its `notifications`. */
+interface Destination {
+  readonly config: NotificationDestinationConfig;
+  readonly position: number;
+}
+
+/** `webhook 2 (https://hooks.example.com)`, `slack 1`: the kind, its place (two may share an origin), never a secret. */
+function positionedLabel(destination: Destination): string {
+  const { kind } = destination.config;
+  const where = destinationLabel(destination.config);
+  return where === kind ? `${kind} ${destination.position}` : `${kind} ${destination.position} (${where})`;
 }
 
 /** What a log line says about a notification (never its destination's secret). */

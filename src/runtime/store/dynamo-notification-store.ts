@@ -30,7 +30,7 @@ export class DynamoNotificationStore implements NotificationStore {
   async recordFailure(failure: NotificationFailureView, expiresAt: number): Promise<void> {
     await this.ctx.doc.send(new PutCommand({
       TableName: this.ctx.tableName,
-      Item: { ...keys.notificationFailure(failure.application, failure.at, failure.id), entity: 'notificationFailure', ...failure, expiresAt },
+      Item: { ...keys.notificationFailure(failure.application, failure.at, failure.id, failure.position), entity: 'notificationFailure', ...failure, expiresAt },
     }));
   }
 
