@@ -155,10 +155,10 @@ describe('notifications in the configuration', () => {
       { path: 'applications[0].notifications[1].secret', message: 'a webhook destination needs exactly one of secret, secretArn' },
       { path: 'applications[0].notifications[2].url', message: 'a webhook destination needs url' },
       { path: 'applications[0].notifications[2].topicArn', message: 'is not used by a webhook destination' },
-      { path: 'applications[0].notifications[3].url', message: expect.stringContaining('https://') },
+      { path: 'applications[0].notifications[3].url', message: "must be an http(s) URL (the incoming webhook's)" },
       { path: 'applications[0].notifications[4].topicArn', message: expect.stringContaining('SNS topic') },
       { path: 'applications[0].notifications[4].events[0]', message: expect.stringContaining("'deployment.exploded' is not an event") },
-      { path: 'applications[0].notifications[4].environments[0]', message: "'qa' is not an environment of this application" },
+      { path: 'applications[0].notifications[4].environments[0]', message: "'qa' is not an environment of this application (dev, prod, or a preview's pr-<n>)" },
       { path: 'applications[0].notifications[5].events', message: expect.stringContaining('at least one event') },
     ]));
     expect(found).toHaveLength(9);

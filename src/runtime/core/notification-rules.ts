@@ -92,7 +92,7 @@ export function validateNotifications(
     if (url !== undefined && !isUnresolved(url)) {
       // A Slack URL is a secret itself: never repeat it.
       const problem = httpUrlProblem(url);
-      if (problem) add('url', destination.kind === 'slack' ? 'must be an https:// URL (the incoming webhook\'s)' : problem);
+      if (problem) add('url', destination.kind === 'slack' ? 'must be an http(s) URL (the incoming webhook\'s)' : problem);
     }
     if (destination.secret !== undefined && (destination.secret.length === 0 || destination.secret.length > MAX_SECRET)) {
       add('secret', `must be 1 to ${MAX_SECRET} characters`);
@@ -114,7 +114,7 @@ export function validateNotifications(
       if (destination.environments.length === 0) add('environments', 'must name at least one environment (leave it out for every environment)');
       destination.environments.forEach((name, i) => {
         if (!isUnresolved(name) && !environmentNames.includes(name) && !/^pr-\d{1,9}$/.test(name)) {
-          add(`environments[${i}]`, `'${names.printable(name)}' is not an environment of this application`);
+          add(`environments[${i}]`, `'${names.printable(name)}' is not an environment of this application (${environmentNames.join(', ')}, or a preview's pr-<n>)`);
         }
       });
     }
