@@ -1,22 +1,8 @@
 import { Harness, apiHarness, viewer } from './harness';
 import { Principal } from '../../src/runtime/core';
-import { NotificationFailureView } from '../../src/runtime/core/api-types';
+import { notificationFailure } from '../store/fixtures';
 
-function failure(n: number, application = 'web'): NotificationFailureView {
-  return {
-    id: `delivery-${n}`,
-    at: new Date(Date.parse('2026-03-01T12:00:00.000Z') + n * 1000).toISOString(),
-    application,
-    environment: 'dev',
-    event: 'deployment.failed',
-    sequence: n,
-    kind: 'webhook',
-    destination: 'webhook 1 (https://hooks.example.com)',
-    position: 1,
-    attempts: 3,
-    error: 'HTTP 500',
-  };
-}
+const failure = (n: number, application = 'web') => notificationFailure(n, { application });
 
 describe('GET /api/apps/{app}/notifications/failures', () => {
   let h: Harness;

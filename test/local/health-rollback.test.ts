@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { cleanUp, noteDescendants } from './support/process-cleanup';
+import { breakSampleHealth } from './support/sample-app';
 import { TrellisProcess, bundleTrellis } from './support/trellis-process';
 import { LOCAL_GIT_IDENTITY } from '../../src/local/local-mode';
 import { Deployment } from '../../src/runtime/core';
@@ -100,11 +101,7 @@ describe('trellis local: a deployment that fails its health check is rolled back
 
   test('v2 answers 500 on /health: failed with the health reason, then an automatic rollback to v1 succeeds', async () => {
     const repo = trellis.info.applications[APP].path;
-    const handler = join(repo, 'src', 'handler.js');
-    const original = readFileSync(handler, 'utf8');
-    const broken = original.replace("return json(200, { status: 'ok', commit: deployedCommit() })", "return json(500, { status: 'broken', commit: deployedCommit() })");
-    expect(broken).not.toBe(original);
-    writeFileSync(handler, broken);
+    breakSampleHealth(repo);
 
     const v2Id = await pushed(trellis, APP, 'v2: /health answers 500');
     const v2 = await ended(v2Id);

@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { cleanUp, noteDescendants } from './support/process-cleanup';
+import { breakSampleHealth } from './support/sample-app';
 import { TrellisProcess, bundleTrellis } from './support/trellis-process';
 import { LOCAL_GIT_IDENTITY } from '../../src/local/local-mode';
 import { Deployment } from '../../src/runtime/core';
@@ -128,11 +129,7 @@ describe('trellis local: signed notifications', () => {
 
   test('a failed health check and the automatic rollback: every event signed, numbered in order', async () => {
     const repo = trellis.info.applications[APP].path;
-    const handler = join(repo, 'src', 'handler.js');
-    const original = readFileSync(handler, 'utf8');
-    const brokenHandler = original.replace("return json(200, { status: 'ok', commit: deployedCommit() })", "return json(500, { status: 'broken', commit: deployedCommit() })");
-    expect(brokenHandler).not.toBe(original);
-    writeFileSync(handler, brokenHandler);
+    breakSampleHealth(repo);
 
     const v2Id = await pushed(trellis, APP, 'v2: /health answers 500');
     expect((await ended(v2Id)).status).toBe('failed');

@@ -1,5 +1,6 @@
 import { ApplicationConfig, Clock, Deployment, DeploymentScheduler, EnvironmentConfig, Store, newDeploymentId } from '../../src/runtime/core';
 import { ApiTokenRecord, NewApiToken, newApiToken } from '../../src/runtime/core/api-tokens';
+import { NotificationFailureView } from '../../src/runtime/core/api-types';
 import { freshStore } from '../support/test-table';
 
 /** 2026-03-01T12:00:00.000Z */
@@ -90,4 +91,22 @@ export async function storedApiToken(store: Store, fields: Partial<ApiTokenRecor
     secretHash: made.secretHash,
   });
   return made;
+}
+
+/** A failed notification delivery as the notifier records one: number `n`, a second apart from T0. */
+export function notificationFailure(n: number, overrides: Partial<NotificationFailureView> = {}): NotificationFailureView {
+  return {
+    id: `delivery-${n}`,
+    at: new Date(T0 + n * 1000).toISOString(),
+    application: 'shop',
+    environment: 'dev',
+    event: 'deployment.failed',
+    sequence: n,
+    kind: 'webhook',
+    destination: 'webhook 1 (https://hooks.example.com)',
+    position: 1,
+    attempts: 3,
+    error: 'HTTP 500',
+    ...overrides,
+  };
 }

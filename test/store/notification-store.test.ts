@@ -1,28 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ManualClock } from './fixtures';
+import { ManualClock, notificationFailure as failure } from './fixtures';
 import { keys } from '../../src/contract/table-schema';
 import { Clock, Store } from '../../src/runtime/core';
-import { NotificationFailureView } from '../../src/runtime/core/api-types';
 import { TableContext } from '../../src/runtime/store/table-context';
 import { memoryStore } from '../support/memory-table';
 import { freshStore } from '../support/test-table';
-
-function failure(n: number, overrides: Partial<NotificationFailureView> = {}): NotificationFailureView {
-  return {
-    id: `delivery-${n}`,
-    at: new Date(Date.parse('2026-03-01T12:00:00.000Z') + n * 1000).toISOString(),
-    application: 'shop',
-    environment: 'dev',
-    event: 'deployment.failed',
-    sequence: n,
-    kind: 'webhook',
-    destination: 'webhook 1 (https://hooks.example.com)',
-    position: 1,
-    attempts: 3,
-    error: 'HTTP 500',
-    ...overrides,
-  };
-}
 
 describe.each([
   ['DynamoDB Local', freshStore],

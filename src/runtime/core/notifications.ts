@@ -64,14 +64,8 @@ export function wantsEvent(destination: NotificationDestinationConfig, event: No
     && (destination.environments === undefined || destination.environments.includes(environment));
 }
 
-export interface PayloadFacts {
-  readonly id: string;
-  readonly event: NotificationEvent;
-  readonly sequence: number;
-  readonly timestamp: string;
-  readonly installation: string;
-  readonly application: string;
-  readonly environment: string;
+/** What a payload is made of: its own fields, and the deployment and pull request it is about. */
+export interface PayloadFacts extends Omit<NotificationPayload, 'deployment' | 'pullRequest'> {
   readonly details?: NotificationDetails;
   /** The dashboard's deployment page for an id. */
   readonly deploymentUrl: (id: string) => string;
