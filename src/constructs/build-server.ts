@@ -373,14 +373,16 @@ export class BuildServer extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * Make the two build roles of an application's pull-request previews, from the environment
-   * they copy: previews of the repository's own branches read that environment's secret, forks'
-   * previews no secret at all. Returns their ARNs, which the previews' configuration carries.
+   * Make the build roles of an application's pull-request previews, from the environment they
+   * copy: previews of the repository's own branches read that environment's secret; forks'
+   * previews (unless `withForks` is false: forks get none) no secret at all. Returns their ARNs,
+   * which the previews' configuration carries.
    * @internal
    */
-  public _addPreviews(application: string, from: EnvironmentConfig): { buildRoleArn: string; forkBuildRoleArn: string } {
+  public _addPreviews(application: string, from: EnvironmentConfig, withForks: boolean): { buildRoleArn: string; forkBuildRoleArn?: string } {
     const scope = this.environmentRoles.node.tryFindChild(application) as Construct | undefined ?? new Construct(this.environmentRoles, application);
-    const [branch, fork] = (['branch', 'fork'] as const).map(kind => {
+    const kinds = withForks ? ['branch', 'fork'] as const : ['branch'] as const;
+    const [branch, fork] = kinds.map(kind => {
       const key = `${application}/#previews-${kind}`;
       if (this.buildRoles.has(key)) throw new Error(`BuildServer ${this.node.path}: ${application} already has preview build roles`);
       const role = buildRoleFor(scope, kind === 'fork' ? 'ForkPreviews' : 'Previews', application, from, this.identity, kind);
@@ -388,7 +390,7 @@ export class BuildServer extends Construct implements ec2.IConnectable {
       this.buildRoles.set(key, role);
       return role;
     });
-    return { buildRoleArn: branch.roleArn, forkBuildRoleArn: fork.roleArn };
+    return { buildRoleArn: branch.roleArn, ...fork && { forkBuildRoleArn: fork.roleArn } };
   }
 
   /**

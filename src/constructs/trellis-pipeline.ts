@@ -359,8 +359,10 @@ export class TrellisPipeline extends Construct {
     this.applications.push({
       ...config,
       environments: config.environments.map(env => ({ ...env, buildRoleArn: this.buildServer._addEnvironment(config.name, env) })),
-      // Previews build with roles of their own: one with the from-environment's secret, one (forks') with none.
-      ...config.previews && { previews: { ...config.previews, ...this.buildServer._addPreviews(config.name, fromEnvironment(config)) } },
+      // Previews build with roles of their own: one with the from-environment's secret, one (forks', unless ignored) with none.
+      ...config.previews && {
+        previews: { ...config.previews, ...this.buildServer._addPreviews(config.name, fromEnvironment(config), config.previews.forks !== 'ignore') },
+      },
     });
     if (application.notifications?.length) this.notifyTo(application.notifications);
   }

@@ -75,18 +75,26 @@ describe('TrellisPipeline previews', () => {
     expect(passed).toContain('TrellisBuildEnvironmentRolesshopForkPreviews');
   });
 
-  test('options: forks ignored, another cap', () => {
+  test('options: forks ignored (no fork build role at all), another cap', () => {
     const { template } = synth({ ...shop, previews: { from: 'dev', forks: PreviewForkPolicy.IGNORE, maxConcurrent: 5 } });
-    expect(writtenConfiguration(template)[0].previews).toMatchObject({ forks: 'ignore', maxConcurrent: 5 });
+    const previews = writtenConfiguration(template)[0].previews;
+    expect(previews).toMatchObject({ forks: 'ignore', maxConcurrent: 5, buildRoleArn: expect.any(String) });
+    expect(previews.forkBuildRoleArn).toBeUndefined();
+    const roles = JSON.stringify(template.findResources('AWS::IAM::Role'));
+    expect(roles).toContain('pull-request previews of shop');
+    expect(roles).not.toContain('ForkPreviews');
+    expect(JSON.stringify(template.toJSON())).not.toContain('ForkPreviews');
   });
 
   test.each([
     ['a from that is no environment', { from: 'qa' }, /applications\[0\]\.previews\.from: 'qa' is not an environment of shop/],
     ['production as from', { from: 'production' }, /applications\[0\]\.previews\.from: 'production' is a production environment/],
+    ['a protected environment as from', { from: 'live' }, /applications\[0\]\.previews\.from: 'live' is protected \(admins only\)/],
     ['a cap of 0', { from: 'dev', maxConcurrent: 0 }, /applications\[0\]\.previews\.maxConcurrent: must be a whole number from 1 to 50/],
     ['an unknown key', { from: 'dev', maxConcurent: 2 }, /applications\[0\]\.previews\.maxConcurent.*maxConcurrent/],
   ])('refused at synth: %s', (_, previews, message) => {
-    expect(() => synth({ ...shop, previews: previews as any })).toThrow(message);
+    const withLive = [...shop.environments!, DeploymentEnvironment.custom({ name: 'live', protected: true })];
+    expect(() => synth({ ...shop, environments: withLive, previews: previews as any })).toThrow(message);
   });
 
   test('no previews: no preview roles', () => {

@@ -116,9 +116,10 @@ describe('the payload', () => {
 });
 
 /** The issues of an application with these destinations. */
-function issues(notifications: unknown): ValidationIssue[] {
+function issues(notifications: unknown, previews?: unknown): ValidationIssue[] {
   try {
-    parseApplications([{ name: 'shop', repository: 'acme/shop', environments: [env(), env({ name: 'prod', kind: 'production', branch: undefined, autoDeploy: false })], notifications }]);
+    const environments = [env(), env({ name: 'prod', kind: 'production', branch: undefined, autoDeploy: false })];
+    parseApplications([{ name: 'shop', repository: 'acme/shop', environments, notifications, ...previews !== undefined && { previews } }]);
     return [];
   } catch (error) {
     if (error instanceof ValidationError) return [...error.issues];
@@ -158,10 +159,16 @@ describe('notifications in the configuration', () => {
       { path: 'applications[0].notifications[3].url', message: "must be an http(s) URL (the incoming webhook's)" },
       { path: 'applications[0].notifications[4].topicArn', message: expect.stringContaining('SNS topic') },
       { path: 'applications[0].notifications[4].events[0]', message: expect.stringContaining("'deployment.exploded' is not an event") },
-      { path: 'applications[0].notifications[4].environments[0]', message: "'qa' is not an environment of this application (dev, prod, or a preview's pr-<n>)" },
+      { path: 'applications[0].notifications[4].environments[0]', message: "'qa' is not an environment of this application (dev, prod)" },
       { path: 'applications[0].notifications[5].events', message: expect.stringContaining('at least one event') },
+      // A preview's name only where the application has previews.
+      { path: 'applications[0].notifications[5].environments[0]', message: "'pr-12' is not an environment of this application (dev, prod)" },
     ]));
-    expect(found).toHaveLength(9);
+    expect(found).toHaveLength(10);
+    const pr12 = { kind: 'sns', topicArn: 'arn:aws:sns:eu-west-1:111122223333:t', environments: ['pr-12', 'qa'] };
+    expect(issues([pr12], { from: 'dev' })).toEqual([
+      { path: 'applications[0].notifications[0].environments[1]', message: "'qa' is not an environment of this application (dev, prod, or a preview's pr-<n>)" },
+    ]);
     expect(JSON.stringify(found)).not.toContain('SECRETPART');
   });
 

@@ -10,7 +10,9 @@ import { freshTable } from '../support/test-table';
 /**
  * The notifier function's handler as Lambda loads it: its variables (NOTIFIER_ENV), DynamoDB
  * Local, a webhook's key and a Slack URL read from Secrets Manager (faked by a small HTTP
- * endpoint), real receivers on 127.0.0.1. What it logs never holds a key or the Slack URL.
+ * endpoint), real receivers on 127.0.0.1. What it logs never holds a key or the Slack URL. The
+ * function sends to https:// URLs only; the receivers speak plain HTTP, so the configured
+ * https://127.0.0.1 URLs are carried to them by a wrapper around fetch (TLS is all it leaves out).
  */
 describe('notifier.lambda', () => {
   const KEY = 'webhook-key-from-secrets-manager-42';
@@ -25,16 +27,27 @@ describe('notifier.lambda', () => {
   let store: ReturnType<typeof createDynamoStore>;
   const stdout: string[] = [];
   let spy: jest.SpyInstance;
+  let plainHook: TestReceiver;
+  const realFetch = globalThis.fetch;
+  const overTls = (url: string) => url.replace(/^http:/, 'https:');
 
   beforeAll(async () => {
     hook = await TestReceiver.start(KEY);
     slack = await TestReceiver.start('unused', () => ({ status: 500 }));
-    secretsManager = await startFakeSecretsManager({ 'shop/hook-key': KEY, 'shop/slack-url': slack.url });
+    plainHook = await TestReceiver.start(KEY);
+    secretsManager = await startFakeSecretsManager({ 'shop/hook-key': KEY, 'shop/slack-url': overTls(slack.url) });
+    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) =>
+      realFetch(typeof input === 'string' ? input.replace(/^https:\/\/127\.0\.0\.1:/, 'http://127.0.0.1:') : input, init)) as typeof fetch;
     const table = await freshTable('notifier-handler');
     store = createDynamoStore(table);
     await store.config.syncApplications([{
       ...appConfig('shop', [envConfig('dev')]),
-      notifications: [{ kind: 'webhook', url: hook.url, secretArn: 'shop/hook-key' }, { kind: 'slack', urlSecretArn: 'shop/slack-url' }],
+      notifications: [
+        { kind: 'webhook', url: overTls(hook.url), secretArn: 'shop/hook-key' },
+        { kind: 'slack', urlSecretArn: 'shop/slack-url' },
+        // Only a deploy-time token could put an http:// URL here (synth refuses one): never sent to.
+        { kind: 'webhook', url: plainHook.url, secretArn: 'shop/hook-key' },
+      ],
     }]);
     Object.assign(process.env, {
       [NOTIFIER_ENV.tableName]: table.tableName,
@@ -54,6 +67,8 @@ describe('notifier.lambda', () => {
   });
 
   afterAll(async () => {
+    globalThis.fetch = realFetch;
+    await plainHook?.close();
     spy?.mockRestore();
     for (const name of variables) delete process.env[name];
     await secretsManager.close();
@@ -91,7 +106,13 @@ describe('notifier.lambda', () => {
       deployment: { id, reason: 'tests failed', url: `https://trellis.example.com/#/deployments/${encodeURIComponent(id)}` },
     });
     expect(slack.requests).toHaveLength(3);
-    expect(await store.notifications.listFailures('shop')).toEqual([expect.objectContaining({ kind: 'slack', destination: 'slack 2', position: 2, error: 'HTTP 500', attempts: 3 })]);
+    expect(plainHook.requests).toEqual([]);
+    const failures = await store.notifications.listFailures('shop');
+    const described = failures.map(({ kind, destination, position, error }) => ({ kind, destination, position, error }));
+    expect(described.sort((a, b) => a.position - b.position)).toEqual([
+      { kind: 'slack', destination: 'slack 2', position: 2, error: 'HTTP 500' },
+      { kind: 'webhook', destination: `webhook 3 (${new URL(plainHook.url).origin})`, position: 3, error: 'not sent: the URL is not https:// (here only https:// URLs are sent to)' },
+    ]);
     const logged = stdout.join('\n');
     expect(logged).toContain('"NotificationFailures":1');
     expect(logged).not.toContain(KEY);

@@ -173,6 +173,24 @@ describe('the notifier, against a real receiver on 127.0.0.1', () => {
     expect(await store.notifications.listFailures('shop')).toEqual([]);
   });
 
+  test('httpsOnly (AWS): an http:// webhook or Slack URL (a token resolved at deploy time, a secret\'s value) is not sent to, and the failure says why without the URL', async () => {
+    const plain = await receiver(SECRET);
+    const slackSecrets: SecretSource = { get: async name => (name === 'shop/slack' ? plain.url : SECRET) };
+    const { notifier, store } = await setUp([
+      { kind: 'webhook', url: plain.url, secret: SECRET },
+      { kind: 'slack', urlSecretArn: 'shop/slack' },
+    ], { secrets: slackSecrets, httpsOnly: true, retry: { attempts: 1, timeoutMs: 1_000, backoffMs: 0 } });
+    await notifier.notifyDeployment(queuedDeployment('dep-1', 'shop', 'dev', { status: 'failed', reason: 'boom' }));
+    await notifier.settled();
+    expect(plain.requests).toEqual([]);
+    const failures = await store.notifications.listFailures('shop');
+    expect(failures.map(failure => [failure.kind, failure.error]).sort()).toEqual([
+      ['slack', 'not sent: the URL is not https:// (here only https:// URLs are sent to)'],
+      ['webhook', 'not sent: the URL is not https:// (here only https:// URLs are sent to)'],
+    ]);
+    expect(JSON.stringify(failures)).not.toContain(new URL(plain.url).pathname === '/' ? plain.url : new URL(plain.url).pathname);
+  });
+
   test('an application without destinations spends no sequence number; a preview event from the port is delivered', async () => {
     const hook = await receiver(SECRET);
     const { notifier, store } = await setUp([{ kind: 'webhook', url: hook.url, secret: SECRET, environments: ['prod', 'pr-4'] }]);

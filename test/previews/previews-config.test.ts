@@ -11,7 +11,7 @@ function config(previews: unknown) {
       name: 'shop',
       repository: 'acme/shop',
       source: '/home/ada/shop',
-      environments: [{ kind: 'development' }, { kind: 'production' }],
+      environments: [{ kind: 'development' }, { name: 'live', kind: 'custom', protected: true }, { kind: 'production' }],
       previews,
     }],
   };
@@ -38,6 +38,7 @@ describe('previews in the local config file', () => {
     [{ form: 'dev' }, /applications\[0\]\.previews\.form: .*from/],
     [{ from: 'qa' }, /applications\[0\]\.previews\.from: 'qa' is not an environment of shop/],
     [{ from: 'production' }, /applications\[0\]\.previews\.from: 'production' is a production environment/],
+    [{ from: 'live' }, /applications\[0\]\.previews\.from: 'live' is protected \(admins only\)/],
     [{ from: 'dev', forks: 'always' }, /applications\[0\]\.previews\.forks: must be one of approve, ignore/],
     [{ from: 'dev', maxConcurrent: 51 }, /applications\[0\]\.previews\.maxConcurrent: must be a whole number from 1 to 50/],
     [{ from: 'dev', maxConcurrent: '3' }, /applications\[0\]\.previews\.maxConcurrent: must be a number/],
@@ -49,6 +50,6 @@ describe('previews in the local config file', () => {
   test('an environment of its own named like a preview is refused when previews are on', () => {
     const raw = config({ from: 'dev' });
     raw.applications[0].environments.push({ kind: 'custom', name: 'pr-1' } as any);
-    expect(() => parseLocalConfig(raw, dirs)).toThrow(/environments\[2\]\.name: 'pr-1' is the name of a pull request's preview/);
+    expect(() => parseLocalConfig(raw, dirs)).toThrow(/environments\[3\].name: 'pr-1' is the name of a pull request's preview/);
   });
 });

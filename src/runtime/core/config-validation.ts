@@ -59,7 +59,9 @@ export function validateApplication(app: ApplicationConfig, context: ValidationC
   check('name', app.name, names.applicationName);
   check('repository', app.repository, names.repository);
   check('rootDirectory', app.rootDirectory, rootDirectoryProblem);
-  issues.push(...validateNotifications(app.notifications, app.environments.map(env => env.name), `${path}.notifications`, context.isUnresolved));
+  issues.push(...validateNotifications(
+    app.notifications, app.environments.map(env => env.name), `${path}.notifications`, context.isUnresolved, app.previews !== undefined,
+  ));
   issues.push(...validatePreviews(app, path, context.isUnresolved));
   if (app.environments.length === 0) {
     issues.push({ path: `${path}.environments`, message: 'an application needs at least one environment' });

@@ -59,13 +59,14 @@ export function parseNotifications(raw: unknown, path: string, issues: Validatio
  * Every rule of an application's notification destinations: a known kind with exactly the fields
  * it takes (a webhook: an http(s) URL and its key; Slack: the incoming webhook's URL, or the
  * secret holding it; SNS: a topic ARN), known events, environments of the application
- * (or previews, `pr-<n>`). Secrets are never repeated in a message.
+ * (or, `withPreviews`, a preview's `pr-<n>`). Secrets are never repeated in a message.
  */
 export function validateNotifications(
   destinations: readonly NotificationDestinationConfig[] | undefined,
   environmentNames: readonly string[],
   path: string,
   isUnresolved: (value: string) => boolean = () => false,
+  withPreviews = false,
 ): ValidationIssue[] {
   if (destinations === undefined) return [];
   const issues: ValidationIssue[] = [];
@@ -113,8 +114,9 @@ export function validateNotifications(
     if (destination.environments !== undefined) {
       if (destination.environments.length === 0) add('environments', 'must name at least one environment (leave it out for every environment)');
       destination.environments.forEach((name, i) => {
-        if (!isUnresolved(name) && !environmentNames.includes(name) && !/^pr-\d{1,9}$/.test(name)) {
-          add(`environments[${i}]`, `'${names.printable(name)}' is not an environment of this application (${environmentNames.join(', ')}, or a preview's pr-<n>)`);
+        if (!isUnresolved(name) && !environmentNames.includes(name) && !(withPreviews && /^pr-\d{1,9}$/.test(name))) {
+          const previews = withPreviews ? ", or a preview's pr-<n>" : '';
+          add(`environments[${i}]`, `'${names.printable(name)}' is not an environment of this application (${environmentNames.join(', ')}${previews})`);
         }
       });
     }

@@ -155,6 +155,9 @@ export function validatePreviews(app: ApplicationConfig, path: string, isUnresol
     issues.push({ path: `${path}.previews.from`, message: `'${names.printable(previews.from)}' is not an environment of ${names.printable(app.name)}: name the one whose settings previews copy` });
   } else if (from.kind === 'production') {
     issues.push({ path: `${path}.previews.from`, message: `'${from.name}' is a production environment: previews run pull requests' code, copy a development or staging environment` });
+  } else if (from.protected) {
+    // A preview is never protected: copying a protected environment would let any pull request use its secret and deploy role.
+    issues.push({ path: `${path}.previews.from`, message: `'${from.name}' is protected (admins only): previews run any pull request's code, copy an unprotected environment` });
   }
   if (!FORK_POLICIES.includes(previews.forks)) issues.push({ path: `${path}.previews.forks`, message: `must be one of ${FORK_POLICIES.join(', ')}` });
   const { min, max } = PREVIEW_LIMITS.maxConcurrent;

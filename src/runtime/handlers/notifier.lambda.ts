@@ -18,6 +18,8 @@ const notifier = createNotifier({
   secrets: new SecretsManagerSource(),
   topics: new SnsTopicPublisher(),
   log: logJson,
+  // A URL only known at deploy time (a token), or a Slack URL read from its secret, is checked here.
+  httpsOnly: true,
 });
 
 /** The state table's stream (deployment items) → notifications to each application's destinations. */

@@ -10,6 +10,11 @@ export interface DestinationDeps {
   readonly topics?: TopicPublisher;
   /** One attempt's limit. */
   readonly timeoutMs: number;
+  /**
+   * Send to https:// URLs only (AWS: a URL resolved at deploy time, or a Slack URL read from its
+   * secret, escaped the synth-time check); local mode sends to http:// too. @default false
+   */
+  readonly httpsOnly?: boolean;
 }
 
 /**
@@ -22,7 +27,7 @@ export async function sendToDestination(
   switch (destination.kind) {
     case 'webhook': {
       const secret = destination.secret ?? await deps.secrets.get(required(destination.secretArn, 'secretArn'));
-      await postJson(required(destination.url, 'url'), body, {
+      await postJson(sendable(required(destination.url, 'url'), deps), body, {
         [NOTIFICATION_HEADERS.signature]: notificationSignature(secret, body),
         [NOTIFICATION_HEADERS.event]: payload.event,
         [NOTIFICATION_HEADERS.delivery]: payload.id,
@@ -33,7 +38,7 @@ export async function sendToDestination(
     }
     case 'slack': {
       const url = destination.url ?? (await deps.secrets.get(required(destination.urlSecretArn, 'urlSecretArn'))).trim();
-      await postJson(url, JSON.stringify(slackMessage(payload)), {}, deps.timeoutMs);
+      await postJson(sendable(url, deps), JSON.stringify(slackMessage(payload)), {}, deps.timeoutMs);
       return;
     }
     case 'sns':
@@ -41,6 +46,12 @@ export async function sendToDestination(
       await deps.topics.publish(required(destination.topicArn, 'topicArn'), body, { event: payload.event });
       return;
   }
+}
+
+/** `url`, unless https is required and it is not: then the failure says so (never the URL: a Slack URL is a secret). */
+function sendable(url: string, deps: DestinationDeps): string {
+  if (deps.httpsOnly && !/^https:\/\//i.test(url)) throw new Error('not sent: the URL is not https:// (here only https:// URLs are sent to)');
+  return url;
 }
 
 /** The destination as failures name it: nothing secret (a webhook by its URL's origin). */

@@ -32,6 +32,8 @@ export interface NotifierOptions {
   readonly clock?: Clock;
   readonly retry?: Partial<NotificationRetry>;
   readonly newId?: () => string;
+  /** Send to https:// URLs only (AWS). @default false */
+  readonly httpsOnly?: boolean;
 }
 
 export interface BackgroundNotifier extends Notifier {
@@ -56,7 +58,9 @@ export function createNotifier(options: NotifierOptions): BackgroundNotifier {
   const retry = { ...DEFAULT_NOTIFICATION_RETRY, ...options.retry };
   const clock = options.clock ?? systemClock;
   const newId = options.newId ?? randomUUID;
-  const destinationDeps: DestinationDeps = { secrets: options.secrets, topics: options.topics, timeoutMs: retry.timeoutMs };
+  const destinationDeps: DestinationDeps = {
+    secrets: options.secrets, topics: options.topics, timeoutMs: retry.timeoutMs, httpsOnly: options.httpsOnly,
+  };
   const producing = new Map<string, Promise<void>>();
   const delivering = new Map<string, Promise<void>>();
 
