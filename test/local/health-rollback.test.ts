@@ -1,11 +1,9 @@
-import { execFileSync } from 'child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { cleanUp, noteDescendants } from './support/process-cleanup';
-import { breakSampleHealth } from './support/sample-app';
+import { HEALTH_GATED_DEV, breakSampleHealth, sampleRepository } from './support/sample-app';
 import { TrellisProcess, bundleTrellis } from './support/trellis-process';
-import { LOCAL_GIT_IDENTITY } from '../../src/local/local-mode';
 import { Deployment } from '../../src/runtime/core';
 import { LocalApi, pushed } from '../reliability/support/local-trellis';
 import { eventually } from '../support/eventually';
@@ -20,7 +18,6 @@ import { eventually } from '../support/eventually';
  */
 
 const APP = 'sample-app';
-const SAMPLE = join(__dirname, '..', '..', 'examples', 'sample-app');
 
 let cli: string | undefined;
 let dataDir: string | undefined;
@@ -30,8 +27,6 @@ const started: TrellisProcess[] = [];
 const commands = new Map<number, string>();
 const api = new LocalApi(() => trellis);
 
-const git = (repo: string, ...args: string[]) =>
-  execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, ...LOCAL_GIT_IDENTITY } }).trim();
 
 /** `<dataDir>/deployed/dev/version.json`, or undefined. */
 function deployedDev(): { commit: string } | undefined {
@@ -49,26 +44,10 @@ beforeAll(async () => {
   cli = bundleTrellis();
   work = mkdtempSync(join(tmpdir(), 'trellis-health-e2e-'));
   dataDir = join(work, 'data');
-  const repo = join(work, 'sample-app');
-  cpSync(SAMPLE, repo, { recursive: true, filter: source => !source.includes('node_modules') });
-  git(repo, 'init', '-q', '-b', 'main');
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'Sample app');
-  const framework = { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'], artifact: ['package.json', 'scripts', 'src'] };
+  sampleRepository(work);
   const config = join(work, 'trellis.json');
   writeFileSync(config, JSON.stringify({
-    applications: [{
-      name: APP,
-      repository: './sample-app',
-      environments: [{
-        kind: 'development',
-        // v2 breaks /health on purpose; its own tests would stop it before the deploy.
-        runTests: false,
-        variables: { SAMPLE_DEPLOY_DIR: '{dataDir}/deployed' },
-        framework,
-        healthCheck: { url: '{serverUrl}/apps/dev/health', retries: 1, intervalSeconds: 1, timeoutSeconds: 15 },
-      }],
-    }],
+    applications: [{ name: APP, repository: './sample-app', environments: [HEALTH_GATED_DEV] }],
   }, null, 2));
   trellis = await TrellisProcess.start(cli, { dataDir, config });
   started.push(trellis);

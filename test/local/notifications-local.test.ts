@@ -1,11 +1,9 @@
-import { execFileSync } from 'child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { cleanUp, noteDescendants } from './support/process-cleanup';
-import { breakSampleHealth } from './support/sample-app';
+import { HEALTH_GATED_DEV, breakSampleHealth, sampleRepository } from './support/sample-app';
 import { TrellisProcess, bundleTrellis } from './support/trellis-process';
-import { LOCAL_GIT_IDENTITY } from '../../src/local/local-mode';
 import { Deployment } from '../../src/runtime/core';
 import { NotificationFailureView } from '../../src/runtime/core/api-types';
 import { TestReceiver } from '../notifications/support/receiver';
@@ -21,7 +19,6 @@ import { eventually } from '../support/eventually';
  */
 
 const APP = 'sample-app';
-const SAMPLE = join(__dirname, '..', '..', 'examples', 'sample-app');
 const SECRET = 'local-receiver-key-7f3a9c';
 const BROKEN_SECRET = 'broken-receiver-key-41d2';
 
@@ -34,8 +31,6 @@ const started: TrellisProcess[] = [];
 const commands = new Map<number, string>();
 const api = new LocalApi(() => trellis);
 
-const git = (repo: string, ...args: string[]) =>
-  execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, ...LOCAL_GIT_IDENTITY } }).trim();
 
 async function ended(id: string): Promise<Deployment> {
   const done = await api.terminal(id, 150_000);
@@ -59,23 +54,13 @@ beforeAll(async () => {
   broken = await TestReceiver.start(BROKEN_SECRET, () => ({ status: 500 }));
   cli = bundleTrellis();
   work = mkdtempSync(join(tmpdir(), 'trellis-notify-e2e-'));
-  const repo = join(work, 'sample-app');
-  cpSync(SAMPLE, repo, { recursive: true, filter: source => !source.includes('node_modules') });
-  git(repo, 'init', '-q', '-b', 'main');
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'Sample app');
+  sampleRepository(work);
   const config = join(work, 'trellis.json');
   writeFileSync(config, JSON.stringify({
     applications: [{
       name: APP,
       repository: './sample-app',
-      environments: [{
-        kind: 'development',
-        runTests: false,
-        variables: { SAMPLE_DEPLOY_DIR: '{dataDir}/deployed' },
-        framework: { kind: 'custom', deploy: ['npm', 'run', 'deploy'], remove: ['npm', 'run', 'remove'], artifact: ['package.json', 'scripts', 'src'] },
-        healthCheck: { url: '{serverUrl}/apps/dev/health', retries: 1, intervalSeconds: 1, timeoutSeconds: 15 },
-      }],
+      environments: [HEALTH_GATED_DEV],
       notifications: [
         { kind: 'webhook', url: receiver.url, secret: SECRET },
         { kind: 'webhook', url: broken.url, secret: BROKEN_SECRET, environments: ['dev'] },
