@@ -50,6 +50,8 @@ export function localClientConfig(endpoint: string, accessKeyId: string = SHARED
 export interface StartOptions {
   /** @default a free port */
   readonly port?: number;
+  /** Where a free port comes from, when `port` is not given (tests hand out taken ones). @default the system's */
+  readonly freePort?: () => Promise<number>;
   /** @default in memory */
   readonly dbPath?: string;
   /**
@@ -82,7 +84,24 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
   if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) throw new Error(JAVA_MISSING);
   const accessKeyId = options.accessKeyId ?? SHARED_ACCESS_KEY_ID;
   if (!/^[A-Za-z0-9]+$/.test(accessKeyId)) throw new Error('accessKeyId: DynamoDB Local takes letters and digits only');
-  const port = options.port ?? await freePort();
+  if (options.port !== undefined) return startOn(options.port, accessKeyId, options);
+  // A port found free may be taken by another process before Java binds it: then another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(await (options.freePort ?? freePort)(), accessKeyId, options);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Free ports tried before starting fails. */
+const PORT_ATTEMPTS = 3;
+
+/** DynamoDB Local could not bind its port: another process has it. */
+class PortTakenError extends Error {}
+
+async function startOn(port: number, accessKeyId: string, options: StartOptions): Promise<DynamoDbLocal> {
   const { jar, libraryPath } = dynamoDbLocalJar();
   const launcherDir = launcherDirectory();
   if (options.dbPath && !options.sharedDb) adoptSharedDatabase(options.dbPath, accessKeyId);
@@ -105,8 +124,10 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
   let output = '';
   child.stdout?.on('data', data => { output += data; });
   child.stderr?.on('data', data => { output += data; });
-  const exited = new Promise<never>((_, reject) => child.once('exit', code =>
-    reject(new Error(`DynamoDB Local exited with code ${code} before it was ready:\n${output.slice(-2000)}`))));
+  const exited = new Promise<never>((_, reject) => child.once('exit', code => {
+    const message = `DynamoDB Local exited with code ${code} before it was ready:\n${output.slice(-2000)}`;
+    reject(/java\.net\.BindException/.test(output) ? new PortTakenError(message) : new Error(message));
+  }));
   const spawnFailed = new Promise<never>((_, reject) => child.once('error', error => reject(new Error(`DynamoDB Local did not start: ${error.message}`))));
 
   const endpoint = `http://127.0.0.1:${port}`;

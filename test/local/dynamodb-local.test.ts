@@ -73,6 +73,32 @@ describe('DynamoDB Local for local mode', () => {
     }
   });
 
+  test('a free port taken before Java binds it (another process was quicker): started on another one; a given port is not changed', async () => {
+    const taken: Server = createServer(socket => socket.destroy());
+    await new Promise<void>(resolve => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = (taken.address() as { port: number }).port;
+    try {
+      const handedOut: number[] = [];
+      const freePort = async () => {
+        // First the taken one, as if it was free when asked; then one that is free.
+        if (handedOut.length === 0) return handedOut[handedOut.push(takenPort) - 1];
+        const probe: Server = createServer();
+        await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve));
+        const port = (probe.address() as { port: number }).port;
+        await new Promise(resolve => probe.close(resolve));
+        handedOut.push(port);
+        return port;
+      };
+      const local = await start({ accessKeyId: 'KeyOne', freePort });
+      expect(handedOut).toHaveLength(2);
+      expect(local.endpoint).toBe(`http://127.0.0.1:${handedOut[1]}`);
+      expect(await tables(local.endpoint, 'KeyOne')).toEqual([]);
+      await expect(startDynamoDbLocal({ accessKeyId: 'KeyOne', port: takenPort })).rejects.toThrow(/DynamoDB Local exited with code \d+ before it was ready/);
+    } finally {
+      await new Promise(resolve => taken.close(resolve));
+    }
+  });
+
   test('one database per access key id: a client with another key (or the old shared one) sees no table', async () => {
     const local = await start({ dbPath: root, accessKeyId: 'InstallationKey1' });
     await createLocalTable(local.clientConfig, 'trellis-local');
