@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { ApiDeps } from './api-call';
 import { ALL_APPLICATIONS, Principal } from '../core/access';
 import { apiTokenIdProblem } from '../core/api-tokens';
 import { AuditAction, AuditEntryView } from '../core/api-types';
-import { DEFAULT_AUDIT_RETENTION_DAYS } from '../core/audit-retention';
+import { auditExpiresAt, newAuditEntryId } from '../core/audit-retention';
 import { isDeploymentId } from '../core/deployment-ids';
 import { errorMessage } from '../core/errors';
 import { HttpResponse } from '../core/http';
@@ -61,8 +60,7 @@ export async function recordAudit(
     };
     const subject = await (audit.subject ?? pathSubject)(call, deps);
     const entry = auditEntry(audit.action, principal, call, subject, at.toISOString());
-    const retentionDays = deps.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
-    await deps.store.audit.record(entry, Math.floor(at.getTime() / 1000) + retentionDays * 86_400);
+    await deps.store.audit.record(entry, auditExpiresAt(at, deps.auditRetentionDays));
   } catch (error) {
     deps.log(metricRecord({
       timestamp: at.getTime(),
@@ -82,7 +80,7 @@ function auditEntry(action: AuditAction, principal: Principal, call: AuditedCall
   const deploymentId = call.status === 202 && typeof answer.id === 'string' && isDeploymentId(answer.id) ? answer.id : undefined;
   const reason = call.status >= 400 && typeof answer.reason === 'string' ? withoutSecretValues(answer.reason, call.body).slice(0, MAX_REASON) : undefined;
   return {
-    id: randomBytes(8).toString('hex'),
+    id: newAuditEntryId(),
     at,
     actor: principal.name,
     subject: principal.subject,

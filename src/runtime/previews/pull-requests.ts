@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { DEFAULT_AUDIT_RETENTION_DAYS } from '../core/audit-retention';
+import { auditExpiresAt, newAuditEntryId } from '../core/audit-retention';
 import { DeploymentRequest, DeploymentScheduler } from '../core/deployment-scheduler';
 import { ConflictError, IllegalTransitionError, NotFoundError, errorMessage } from '../core/errors';
 import { Clock, LaunchQueue, Store } from '../core/ports';
@@ -257,7 +256,7 @@ async function auditWebhook(
   const at = deps.clock.now();
   try {
     await deps.store.audit.record({
-      id: randomBytes(8).toString('hex'),
+      id: newAuditEntryId(),
       at: at.toISOString(),
       actor: webhookActor(pr),
       subject: 'github:pull_request',
@@ -266,7 +265,7 @@ async function auditWebhook(
       environment,
       details: [`pull request ${pr.number}`, `action ${pr.action}`],
       result,
-    }, Math.floor(at.getTime() / 1000) + DEFAULT_AUDIT_RETENTION_DAYS * 86_400);
+    }, auditExpiresAt(at));
   } catch (error) {
     deps.log({ message: 'audit write failed', action: 'preview', application, error: errorMessage(error) });
   }
